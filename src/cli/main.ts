@@ -1,0 +1,59 @@
+/**
+ * The command line. Each command lives in its own file and stays thin: parse flags, call the pipeline,
+ * print. This is the only place that reads argv or writes to the terminal.
+ */
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { EXIT_BAD_INPUT, UsageError, type CliIO } from './io.js';
+import { runSync } from './sync.js';
+
+export async function main(argv: readonly string[], io: CliIO): Promise<number> {
+  let exitCode = 0;
+  const program = new Command('guardrails')
+    .description('Policy-as-code compiler for AWS Organizations guardrails (SCPs and RCPs).')
+    .showHelpAfterError('(run guardrails --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    });
+
+  program
+    .command('sync')
+    .description('download the AWS service reference into the cache as a new snapshot')
+    .option('--from <url-or-dir>', `mirror URL or directory laid out like the endpoint (default: $GUARDRAILS_REFERENCE_URL, else AWS's endpoint)`)
+    .option('--cache <dir>', 'cache directory', 'service-reference-cache')
+    .option('--concurrency <n>', 'parallel downloads', positiveInt, 16)
+    .option('--timeout <ms>', 'per-request timeout in milliseconds', positiveInt, 30000)
+    .option('--retries <n>', 'retries per file on 5xx, 429 and timeouts', nonNegativeInt, 3)
+    .option('--json', 'print the result as JSON')
+    .action(async (flags) => {
+      exitCode = await runSync(flags, io);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return EXIT_BAD_INPUT;
+    }
+    if (e instanceof UsageError) {
+      io.stderr.write(`error usage: ${e.message}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    throw e;
+  }
+  return exitCode;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
+}

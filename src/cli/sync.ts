@@ -1,0 +1,61 @@
+import * as path from 'node:path';
+import { resolveSource, syncReference, SyncError, CacheError, type SyncResult } from '../reference/index.js';
+import { EXIT_BAD_INPUT, EXIT_OK, showsProgress, type CliIO } from './io.js';
+import { displayPath, formatCount } from './format.js';
+
+export interface SyncFlags {
+  from?: string;
+  cache: string;
+  concurrency: number;
+  timeout: number;
+  retries: number;
+  json?: boolean;
+}
+
+export async function runSync(flags: SyncFlags, io: CliIO): Promise<number> {
+  const cacheDir = path.resolve(io.cwd, flags.cache);
+  const from = flags.from && !/^[a-z]+:\/\//i.test(flags.from) ? path.resolve(io.cwd, flags.from) : flags.from;
+  const source = resolveSource(from, io.env, { timeoutMs: flags.timeout });
+  const progress = showsProgress(io);
+  const started = performance.now();
+  let result: SyncResult;
+  try {
+    result = await syncReference({
+      cacheDir,
+      source,
+      concurrency: flags.concurrency,
+      retry: { attempts: flags.retries + 1, baseDelayMs: 500, maxDelayMs: 8000 },
+      onProgress: progress ? (p) => io.stderr.write(`\r\x1b[2Ksync ${p.done}/${p.total} ${p.service}`) : undefined,
+      onRetry: (url, attempt, reason) => io.stderr.write(`${progress ? '\r\x1b[2K' : ''}retrying ${url} (attempt ${attempt} failed: ${reason})\n`),
+    });
+  } catch (e) {
+    if (progress) io.stderr.write('\r\x1b[2K');
+    if (e instanceof SyncError || e instanceof CacheError) {
+      io.stderr.write(`error sync-failed: ${e.message}\n`);
+      io.stderr.write(`  the cache in ${displayPath(cacheDir, io.cwd)} is unchanged\n`);
+      return EXIT_BAD_INPUT;
+    }
+    throw e;
+  }
+  if (progress) io.stderr.write('\r\x1b[2K');
+  const seconds = (performance.now() - started) / 1000;
+  const { manifest, stats } = result;
+  if (flags.json) {
+    io.stdout.write(
+      JSON.stringify({ snapshotId: manifest.snapshotId, previousSnapshotId: result.previousSnapshotId ?? null, changed: result.changed, source: manifest.source, totals: manifest.totals, schemaVersions: manifest.schemaVersions, stats, seconds }, null, 2) + '\n',
+    );
+    return EXIT_OK;
+  }
+  const versions = Object.entries(manifest.schemaVersions)
+    .map(([v, n]) => `${v}: ${n}`)
+    .join(', ');
+  io.stdout.write(
+    `synced ${formatCount(manifest.totals.services)} services, ${formatCount(manifest.totals.actions)} actions from ${manifest.source}\n` +
+      `  snapshot ${manifest.snapshotId}${result.changed ? (result.previousSnapshotId ? ` (was ${result.previousSnapshotId})` : ' (first snapshot)') : ' (unchanged)'}\n` +
+      `  ${result.previousSnapshotId ? `${stats.added} services added, ${stats.removed} removed, ${stats.changed} changed` : 'no earlier snapshot'}; ` +
+      `${stats.downloaded} files fetched, ${stats.notModified} not modified${stats.retries ? `, ${stats.retries} retries` : ''}\n` +
+      `  schema versions ${versions}\n` +
+      `  cache ${displayPath(cacheDir, io.cwd)}, ${manifest.history.length} snapshot${manifest.history.length === 1 ? '' : 's'} kept; ${seconds.toFixed(1)} s\n`,
+  );
+  return EXIT_OK;
+}

@@ -1,0 +1,133 @@
+/**
+ * A set of actions of one reference index, as a bitset over the index's action ids. Expansion,
+ * minimization and the equivalence proof are all set algebra over ~22,000 actions; bitsets make each
+ * operation a few hundred word operations.
+ */
+export class ActionSet {
+  readonly words: Uint32Array;
+
+  constructor(readonly universe: number, words?: Uint32Array) {
+    this.words = words ?? new Uint32Array((universe + 31) >>> 5);
+  }
+
+  static of(universe: number, ids: Iterable<number>): ActionSet {
+    const s = new ActionSet(universe);
+    for (const id of ids) s.add(id);
+    return s;
+  }
+
+  /** Ids in [start, end). */
+  static range(universe: number, start: number, end: number): ActionSet {
+    const s = new ActionSet(universe);
+    for (let i = start; i < end; i++) s.add(i);
+    return s;
+  }
+
+  add(id: number): void {
+    this.words[id >>> 5]! |= 1 << (id & 31);
+  }
+
+  delete(id: number): void {
+    this.words[id >>> 5]! &= ~(1 << (id & 31));
+  }
+
+  has(id: number): boolean {
+    return (this.words[id >>> 5]! & (1 << (id & 31))) !== 0;
+  }
+
+  clone(): ActionSet {
+    return new ActionSet(this.universe, this.words.slice());
+  }
+
+  /** In place: this = this ∪ other. */
+  addAll(other: ActionSet): this {
+    const w = this.words;
+    const o = other.words;
+    for (let i = 0; i < w.length; i++) w[i]! |= o[i]!;
+    return this;
+  }
+
+  /** In place: this = this \ other. */
+  removeAll(other: ActionSet): this {
+    const w = this.words;
+    const o = other.words;
+    for (let i = 0; i < w.length; i++) w[i]! &= ~o[i]!;
+    return this;
+  }
+
+  /** In place: this = this ∩ other. */
+  retainAll(other: ActionSet): this {
+    const w = this.words;
+    const o = other.words;
+    for (let i = 0; i < w.length; i++) w[i]! &= o[i]!;
+    return this;
+  }
+
+  union(other: ActionSet): ActionSet {
+    return this.clone().addAll(other);
+  }
+
+  minus(other: ActionSet): ActionSet {
+    return this.clone().removeAll(other);
+  }
+
+  intersect(other: ActionSet): ActionSet {
+    return this.clone().retainAll(other);
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const x of this.words) n += popcount(x);
+    return n;
+  }
+
+  isEmpty(): boolean {
+    return this.words.every((x) => x === 0);
+  }
+
+  equals(other: ActionSet): boolean {
+    const w = this.words;
+    const o = other.words;
+    if (w.length !== o.length) return false;
+    for (let i = 0; i < w.length; i++) if (w[i] !== o[i]) return false;
+    return true;
+  }
+
+  /** True when every member of this set is in `other`. */
+  isSubsetOf(other: ActionSet): boolean {
+    const w = this.words;
+    const o = other.words;
+    for (let i = 0; i < w.length; i++) if ((w[i]! & ~o[i]!) !== 0) return false;
+    return true;
+  }
+
+  intersects(other: ActionSet): boolean {
+    const w = this.words;
+    const o = other.words;
+    for (let i = 0; i < w.length; i++) if ((w[i]! & o[i]!) !== 0) return true;
+    return false;
+  }
+
+  *[Symbol.iterator](): IterableIterator<number> {
+    const w = this.words;
+    for (let i = 0; i < w.length; i++) {
+      let x = w[i]!;
+      while (x !== 0) {
+        const low = x & -x;
+        yield (i << 5) + (31 - Math.clz32(low));
+        x ^= low;
+      }
+    }
+  }
+
+  toArray(): number[] {
+    return [...this];
+  }
+}
+
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  x = (x + (x >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(x, 0x01010101) >>> 24;
+}

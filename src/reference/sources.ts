@@ -1,0 +1,178 @@
+/**
+ * Where a service reference comes from: AWS's endpoint, a mirror URL, or a directory laid out like the
+ * endpoint (`<dir>/v1/service-list.json`, `<dir>/v1/<service>/<service>.json`).
+ */
+import * as fs from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import * as path from 'node:path';
+
+export const AWS_REFERENCE_BASE = 'https://servicereference.us-east-1.amazonaws.com/v1/';
+export const REFERENCE_URL_ENV = 'GUARDRAILS_REFERENCE_URL';
+
+export interface Conditional {
+  etag?: string;
+  lastModified?: string;
+}
+
+export type FetchResult =
+  | { status: 'ok'; bytes: Buffer; etag?: string; lastModified?: string }
+  | { status: 'not-modified' };
+
+export interface ReferenceSource {
+  /** The base every file is resolved against, as recorded in the manifest. */
+  readonly base: string;
+  /** Where a file relative to the base lives (for messages). */
+  locate(relative: string): string;
+  get(relative: string, conditional: Conditional | undefined, signal: AbortSignal): Promise<FetchResult>;
+}
+
+/** A failure fetching one file. `retryable` separates a flaky server from a definitive answer (404). */
+export class FetchError extends Error {
+  constructor(
+    message: string,
+    readonly url: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = 'FetchError';
+  }
+}
+
+/** Picks the source: the explicit --from, else the environment variable, else AWS's endpoint. */
+export function resolveSource(from: string | undefined, env: NodeJS.ProcessEnv, http: HttpOptions): ReferenceSource {
+  const spec = from ?? env[REFERENCE_URL_ENV] ?? AWS_REFERENCE_BASE;
+  if (/^https?:\/\//i.test(spec)) return new HttpSource(spec, http);
+  return new DirectorySource(spec.startsWith('file://') ? new URL(spec).pathname : spec);
+}
+
+/** `https://host`, `https://host/v1`, `https://host/v1/service-list.json` all mean `https://host/v1/`. */
+export function normalizeBaseUrl(url: string): string {
+  const u = new URL(url);
+  u.search = '';
+  u.hash = '';
+  let p = u.pathname;
+  if (p.endsWith('/service-list.json')) p = p.slice(0, -'service-list.json'.length);
+  if (!p.endsWith('/')) p += '/';
+  if (!/\/v1\/$/.test(p)) p += 'v1/';
+  u.pathname = p;
+  return u.toString();
+}
+
+function normalizeBaseDir(dir: string): string {
+  const abs = path.resolve(dir);
+  if (abs.endsWith('service-list.json')) return path.dirname(abs);
+  if (isDirectory(path.join(abs, 'v1'))) return path.join(abs, 'v1');
+  return abs;
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The path of a service file relative to the base. The list's `url` fields point at AWS's host; a mirror
+ * serves the same layout under its own base, so only the part after `/v1/` is kept.
+ */
+export function serviceFilePath(service: string, listedUrl: string): string {
+  let rel = `${service}/${service}.json`;
+  try {
+    const pathname = new URL(listedUrl, AWS_REFERENCE_BASE).pathname;
+    const at = pathname.indexOf('/v1/');
+    if (at >= 0) rel = decodeURIComponent(pathname.slice(at + 4));
+  } catch {
+    // An unparsable url falls back to the endpoint's layout.
+  }
+  if (rel.split('/').some((seg) => seg === '..' || seg === '') || rel.startsWith('/')) rel = `${service}/${service}.json`;
+  return rel;
+}
+
+export interface HttpOptions {
+  timeoutMs: number;
+}
+
+export class HttpSource implements ReferenceSource {
+  readonly base: string;
+
+  /** `url` may be the host, the `/v1/` base or the service list's URL. */
+  constructor(
+    url: string,
+    private readonly options: HttpOptions,
+  ) {
+    this.base = normalizeBaseUrl(url);
+  }
+
+  locate(relative: string): string {
+    return new URL(relative, this.base).toString();
+  }
+
+  async get(relative: string, conditional: Conditional | undefined, signal: AbortSignal): Promise<FetchResult> {
+    const url = this.locate(relative);
+    const headers: Record<string, string> = { 'accept-encoding': 'gzip, br', 'user-agent': 'guardrails-sync' };
+    if (conditional?.etag) headers['if-none-match'] = conditional.etag;
+    if (conditional?.lastModified) headers['if-modified-since'] = conditional.lastModified;
+    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+    const combined = AbortSignal.any([signal, timeout]);
+    let res: Response;
+    try {
+      res = await fetch(url, { headers, signal: combined });
+    } catch (e) {
+      throw this.failure(url, e, signal, timeout);
+    }
+    if (res.status === 304) {
+      await res.body?.cancel();
+      return { status: 'not-modified' };
+    }
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => undefined);
+      const retryable = res.status >= 500 || res.status === 429 || res.status === 408;
+      throw new FetchError(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`, url, retryable);
+    }
+    let bytes: Buffer;
+    try {
+      bytes = Buffer.from(await res.arrayBuffer());
+    } catch (e) {
+      throw this.failure(url, e, signal, timeout);
+    }
+    const result: FetchResult = { status: 'ok', bytes };
+    const etag = res.headers.get('etag');
+    const lastModified = res.headers.get('last-modified');
+    if (etag) result.etag = etag;
+    if (lastModified) result.lastModified = lastModified;
+    return result;
+  }
+
+  private failure(url: string, e: unknown, outer: AbortSignal, timeout: AbortSignal): FetchError {
+    if (outer.aborted) return new FetchError('cancelled', url, false);
+    if (timeout.aborted) return new FetchError(`timed out after ${this.options.timeoutMs} ms`, url, true);
+    const err = e as Error & { cause?: { code?: string; message?: string } };
+    const detail = err.cause?.code ?? err.cause?.message ?? err.message;
+    return new FetchError(`network error (${detail})`, url, true);
+  }
+}
+
+export class DirectorySource implements ReferenceSource {
+  readonly base: string;
+
+  /** `dir` may be the snapshot directory (holding v1/), the v1 directory or the service list's path. */
+  constructor(dir: string) {
+    this.base = normalizeBaseDir(dir);
+  }
+
+  locate(relative: string): string {
+    return path.join(this.base, relative);
+  }
+
+  async get(relative: string): Promise<FetchResult> {
+    const file = this.locate(relative);
+    try {
+      return { status: 'ok', bytes: await fs.readFile(file) };
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new FetchError(code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? (e as Error).message})`, file, false);
+    }
+  }
+}

@@ -1,0 +1,223 @@
+/**
+ * `guardrails sync`: downloads AWS's service reference into the cache as a new snapshot.
+ * All or nothing: any file that cannot be fetched and validated aborts the run and the cache is left
+ * exactly as it was; a successful run switches to the new snapshot atomically.
+ */
+import { CacheError, CacheStore, computeSnapshotId, type CacheManifest, type ServiceEntry, type SnapshotManifest } from './cache-store.js';
+import { checkServiceFile, checkServiceList, parseJson, ShapeError, type ServiceListEntry } from './service-file.js';
+import { FetchError, serviceFilePath, type Conditional, type ReferenceSource } from './sources.js';
+
+export interface RetryPolicy {
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 500, maxDelayMs: 8000 };
+
+export interface SyncProgress {
+  done: number;
+  total: number;
+  service: string;
+}
+
+export interface SyncOptions {
+  cacheDir: string;
+  source: ReferenceSource;
+  concurrency?: number;
+  retry?: RetryPolicy;
+  onProgress?: (p: SyncProgress) => void;
+  /** Called before each retry, so the CLI can say why a run is slow. */
+  onRetry?: (url: string, attempt: number, reason: string) => void;
+  now?: () => Date;
+}
+
+export interface SyncStats {
+  services: number;
+  actions: number;
+  /** Against the previous snapshot. */
+  added: number;
+  removed: number;
+  changed: number;
+  /** Files transferred (or read from a directory) and files the server answered 304 Not Modified for. */
+  downloaded: number;
+  notModified: number;
+  unchangedBytes: number;
+  downloadedBytes: number;
+  retries: number;
+}
+
+export interface SyncResult {
+  manifest: CacheManifest;
+  previousSnapshotId: string | undefined;
+  changed: boolean;
+  stats: SyncStats;
+}
+
+export class SyncError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly url: string,
+    readonly service: string | undefined,
+  ) {
+    super(`${service ? `service ${service}` : 'service list'} at ${url}: ${reason}`);
+    this.name = 'SyncError';
+  }
+}
+
+export async function syncReference(options: SyncOptions): Promise<SyncResult> {
+  const { source } = options;
+  const retry = options.retry ?? DEFAULT_RETRY;
+  const concurrency = Math.max(1, options.concurrency ?? 16);
+  const store = new CacheStore(options.cacheDir);
+  let previous: CacheManifest | undefined;
+  try {
+    previous = await store.readManifest();
+  } catch (e) {
+    // A damaged manifest only costs conditional requests; the new snapshot replaces it.
+    if (!(e instanceof CacheError)) throw e;
+  }
+  const stats: SyncStats = { services: 0, actions: 0, added: 0, removed: 0, changed: 0, downloaded: 0, notModified: 0, unchangedBytes: 0, downloadedBytes: 0, retries: 0 };
+  const abort = new AbortController();
+  const tx = await store.begin();
+  try {
+    const fetchValidated = async <T>(relative: string, service: string | undefined, conditional: Conditional | undefined, check: (bytes: Buffer) => T) => {
+      const url = source.locate(relative);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const res = await source.get(relative, conditional, abort.signal);
+          if (res.status === 'not-modified') return { res, value: undefined };
+          return { res, value: check(res.bytes) };
+        } catch (e) {
+          const retryable = e instanceof FetchError ? e.retryable : e instanceof ShapeError;
+          const reason = (e as Error).message;
+          if (abort.signal.aborted) throw new SyncError('cancelled', url, service);
+          if (!retryable || attempt >= retry.attempts) {
+            throw new SyncError(attempt > 1 ? `${reason} (after ${attempt} attempts)` : reason, url, service);
+          }
+          stats.retries++;
+          options.onRetry?.(url, attempt, reason);
+          await sleep(backoff(retry, attempt), abort.signal);
+        }
+      }
+    };
+
+    const listConditional = previous && tx.hasObject(previous.serviceList.sha256) ? previous.serviceList : undefined;
+    const listed = await fetchValidated('service-list.json', undefined, listConditional, (b) => checkServiceList(parseJson(b)));
+    let entries: ServiceListEntry[];
+    const serviceList: SnapshotManifest['serviceList'] = { sha256: '' };
+    if (listed.res.status === 'not-modified') {
+      serviceList.sha256 = previous!.serviceList.sha256;
+      copyValidators(serviceList, previous!.serviceList);
+      entries = checkServiceList(parseJson(await store.readObject(serviceList.sha256)));
+    } else {
+      entries = listed.value!;
+      serviceList.sha256 = await tx.putObject(listed.res.bytes);
+      copyValidators(serviceList, listed.res);
+    }
+
+    const services: Record<string, ServiceEntry> = {};
+    let done = 0;
+    const fetchService = async (entry: ServiceListEntry): Promise<void> => {
+      const prev = previous?.services[entry.service];
+      const conditional = prev && tx.hasObject(prev.sha256) && (prev.etag || prev.lastModified) ? prev : undefined;
+      const got = await fetchValidated(serviceFilePath(entry.service, entry.url), entry.service, conditional, (b) => checkServiceFile(parseJson(b), entry.service));
+      if (got.res.status === 'not-modified') {
+        services[entry.service] = { ...prev! };
+        stats.notModified++;
+        stats.unchangedBytes += prev!.bytes;
+      } else {
+        const file = got.value!;
+        const sha = await tx.putObject(got.res.bytes);
+        const e: ServiceEntry = { sha256: sha, bytes: got.res.bytes.length, actions: file.Actions.length, version: file.Version ?? null };
+        copyValidators(e, got.res);
+        services[entry.service] = e;
+        stats.downloaded++;
+        stats.downloadedBytes += got.res.bytes.length;
+      }
+      options.onProgress?.({ done: ++done, total: entries.length, service: entry.service });
+    };
+    await runPool(entries, concurrency, fetchService, abort);
+
+    const sorted: Record<string, ServiceEntry> = {};
+    const schemaVersions: Record<string, number> = {};
+    let actions = 0;
+    let bytes = 0;
+    for (const name of Object.keys(services).sort()) {
+      const e = services[name]!;
+      sorted[name] = e;
+      actions += e.actions;
+      bytes += e.bytes;
+      const v = e.version ?? 'unversioned';
+      schemaVersions[v] = (schemaVersions[v] ?? 0) + 1;
+    }
+    const snapshot: SnapshotManifest = {
+      format: 1,
+      snapshotId: computeSnapshotId(serviceList.sha256, sorted),
+      source: source.base,
+      syncedAt: (options.now?.() ?? new Date()).toISOString(),
+      serviceList,
+      schemaVersions,
+      totals: { services: entries.length, actions, bytes },
+      services: sorted,
+    };
+    stats.services = entries.length;
+    stats.actions = actions;
+    const before = previous?.services ?? {};
+    for (const [name, e] of Object.entries(sorted)) {
+      const old = before[name];
+      if (!old) stats.added++;
+      else if (old.sha256 !== e.sha256) stats.changed++;
+    }
+    stats.removed = Object.keys(before).filter((name) => !(name in sorted)).length;
+    const manifest = await tx.commit(snapshot, previous);
+    return { manifest, previousSnapshotId: previous?.snapshotId, changed: previous?.snapshotId !== snapshot.snapshotId, stats };
+  } catch (e) {
+    abort.abort();
+    await tx.abort();
+    throw e;
+  }
+}
+
+function copyValidators(target: { etag?: string; lastModified?: string }, from: { etag?: string; lastModified?: string }): void {
+  if (from.etag) target.etag = from.etag;
+  if (from.lastModified) target.lastModified = from.lastModified;
+}
+
+/** Exponential backoff with jitter, so that parallel workers do not retry in lockstep. */
+function backoff(policy: RetryPolicy, attempt: number): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  return ceiling / 2 + Math.random() * (ceiling / 2);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** Runs `work` over `items` with at most `limit` in flight; the first failure stops scheduling and aborts. */
+async function runPool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>, abort: AbortController): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const worker = async () => {
+    while (failure === undefined && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await work(item);
+      } catch (e) {
+        if (failure === undefined) failure = e;
+        abort.abort();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure !== undefined) throw failure;
+}

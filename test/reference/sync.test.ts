@@ -1,0 +1,167 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CacheStore, HttpSource, DirectorySource, syncReference, SyncError, loadFromCache, type RetryPolicy } from '../../src/reference/index.js';
+import { startReferenceServer, type ReferenceServer } from '../support/reference-server.js';
+import { treeHash } from '../support/tree-hash.js';
+import { tempDir } from '../support/temp.js';
+import { SNAPSHOT_2025, SNAPSHOT_2026 } from '../support/paths.js';
+
+const FAST_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 };
+
+describe('sync against a local HTTP server serving the 2026-08-22 snapshot', () => {
+  let server: ReferenceServer;
+  let cache: string;
+  let firstId: string;
+
+  beforeAll(async () => {
+    server = await startReferenceServer(SNAPSHOT_2026);
+    cache = path.join(await tempDir(), 'cache');
+  });
+  afterAll(() => server.close());
+
+  it('downloads all 466 services into a new snapshot with a complete manifest', async () => {
+    const result = await syncReference({ cacheDir: cache, source: new HttpSource(server.url + 'v1/', { timeoutMs: 5000 }), retry: FAST_RETRY });
+    const m = result.manifest;
+    firstId = m.snapshotId;
+    expect(m.totals.services).toBe(466);
+    expect(m.totals.actions).toBe(21983);
+    expect(Object.keys(m.services)).toHaveLength(466);
+    expect(m.schemaVersions).toEqual({ 'v1.4': 458, 'v1.3': 5, 'v1.1': 2, 'v1.2': 1 });
+    expect(m.services.s3!.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(m.services.s3!.actions).toBeGreaterThan(150);
+    expect(m.services.s3!.etag).toMatch(/^"/);
+    expect(m.source).toBe(server.url + 'v1/');
+    expect(m.history).toHaveLength(1);
+    expect(result.stats.downloaded).toBe(466);
+    const onDisk = JSON.parse(await fs.readFile(path.join(cache, 'manifest.json'), 'utf8'));
+    expect(onDisk.snapshotId).toBe(m.snapshotId);
+    await expect(fs.stat(path.join(cache, 'snapshots', `${m.snapshotId}.json`))).resolves.toBeTruthy();
+    // The cache holds exactly the bytes served.
+    const store = new CacheStore(cache);
+    const s3 = await store.readObject(m.services.s3!.sha256, true);
+    expect(s3.equals(await fs.readFile(path.join(SNAPSHOT_2026, 'v1/s3/s3.json')))).toBe(true);
+    const loaded = await loadFromCache(cache);
+    expect(loaded.index.size).toBe(21983);
+  });
+
+  it('does not download unchanged files again (conditional requests)', async () => {
+    server.statuses.clear();
+    const result = await syncReference({ cacheDir: cache, source: new HttpSource(server.url, { timeoutMs: 5000 }), retry: FAST_RETRY });
+    expect(result.manifest.snapshotId).toBe(firstId);
+    expect(result.changed).toBe(false);
+    expect(result.stats.notModified).toBe(466);
+    expect(result.stats.downloaded).toBe(0);
+    expect(server.statuses.get(200) ?? 0).toBe(0);
+    expect(server.statuses.get(304)).toBe(467);
+    expect(result.manifest.history).toHaveLength(1);
+  });
+
+  it('gives the same snapshot id when the same contents come from a directory', async () => {
+    const dirCache = path.join(await tempDir(), 'cache');
+    const result = await syncReference({ cacheDir: dirCache, source: new DirectorySource(path.join(SNAPSHOT_2026, 'v1')) });
+    expect(result.manifest.snapshotId).toBe(firstId);
+  });
+});
+
+describe('sync faults leave the previous cache byte-for-byte intact', () => {
+  let server: ReferenceServer;
+  let cache: string;
+  let before: string;
+
+  beforeAll(async () => {
+    server = await startReferenceServer(SNAPSHOT_2026);
+    cache = path.join(await tempDir(), 'cache');
+    // The previous cache holds the older snapshot, so the server's files are all news to it.
+    await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2025) });
+    before = await treeHash(cache);
+  });
+  afterAll(() => server.close());
+
+  const sync = (timeoutMs = 5000, retry = FAST_RETRY) => syncReference({ cacheDir: cache, source: new HttpSource(server.url, { timeoutMs }), retry });
+
+  async function expectFailure(run: Promise<unknown>, service: string | undefined, urlPath: string, reason: RegExp): Promise<void> {
+    const err = await run.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(SyncError);
+    const e = err as SyncError;
+    expect(e.service).toBe(service);
+    expect(e.url).toBe(server.url.replace(/\/$/, '') + urlPath);
+    expect(e.message).toContain(urlPath);
+    expect(e.reason).toMatch(reason);
+    expect(await treeHash(cache)).toBe(before);
+  }
+
+  it('a 500 that never recovers fails, naming the service and URL', async () => {
+    server.clearFaults();
+    server.inject('/v1/kms/kms.json', { kind: 'status', status: 500, times: Infinity });
+    await expectFailure(sync(), 'kms', '/v1/kms/kms.json', /HTTP 500.*after 3 attempts/);
+  });
+
+  it('truncated JSON fails, naming the service and URL', async () => {
+    server.clearFaults();
+    server.inject('/v1/s3/s3.json', { kind: 'truncate', bytes: 1000 });
+    await expectFailure(sync(), 's3', '/v1/s3/s3.json', /invalid JSON/);
+  });
+
+  it('a missing service file fails at once (404 is not retried)', async () => {
+    server.clearFaults();
+    server.requests.clear();
+    server.inject('/v1/sqs/sqs.json', { kind: 'missing' });
+    await expectFailure(sync(), 'sqs', '/v1/sqs/sqs.json', /^HTTP 404/);
+    expect(server.requests.get('/v1/sqs/sqs.json')).toBe(1);
+  });
+
+  it('a response slower than the timeout fails after retries', async () => {
+    server.clearFaults();
+    server.inject('/v1/sts/sts.json', { kind: 'delay', ms: 400 });
+    await expectFailure(sync(100), 'sts', '/v1/sts/sts.json', /timed out after 100 ms/);
+  });
+
+  it('a service list that cannot be fetched fails, naming the list', async () => {
+    server.clearFaults();
+    server.inject('/v1/service-list.json', { kind: 'status', status: 503, times: Infinity });
+    await expectFailure(sync(), undefined, '/v1/service-list.json', /HTTP 503/);
+  });
+
+  it('a first sync that fails leaves no cache directory behind', async () => {
+    server.clearFaults();
+    server.inject('/v1/kms/kms.json', { kind: 'missing' });
+    const fresh = path.join(await tempDir(), 'never-created');
+    await expect(syncReference({ cacheDir: fresh, source: new HttpSource(server.url, { timeoutMs: 5000 }), retry: FAST_RETRY })).rejects.toBeInstanceOf(SyncError);
+    await expect(fs.stat(fresh)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('500s that recover, truncation that recovers and slow responses within the timeout all succeed', async () => {
+    server.clearFaults();
+    server.inject('/v1/kms/kms.json', { kind: 'status', status: 500, times: 2 });
+    server.inject('/v1/s3/s3.json', { kind: 'truncate', bytes: 500, times: 1 });
+    server.inject('/v1/sts/sts.json', { kind: 'delay', ms: 150, times: 1 });
+    server.inject('/v1/service-list.json', { kind: 'status', status: 502, times: 1 });
+    const result = await sync(2000);
+    expect(result.stats.retries).toBe(4);
+    expect(result.manifest.totals.services).toBe(466);
+    expect(result.manifest.history).toHaveLength(2);
+    expect(result.stats.added).toBe(30);
+    expect(await treeHash(cache)).not.toBe(before);
+  });
+});
+
+describe('snapshot history', () => {
+  it('keeps earlier snapshots, sharing unchanged files, and loads any of them', async () => {
+    const cache = path.join(await tempDir(), 'cache');
+    const older = await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2025) });
+    const newer = await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2026) });
+    expect(newer.manifest.history.map((h) => h.snapshotId)).toEqual([older.manifest.snapshotId, newer.manifest.snapshotId]);
+    expect(newer.stats.added).toBe(30);
+    const shared = Object.entries(newer.manifest.services).filter(([n, e]) => older.manifest.services[n]?.sha256 === e.sha256).length;
+    const objects = (await fs.readdir(path.join(cache, 'objects'), { recursive: true })).filter((f) => String(f).endsWith('.gz'));
+    // Two service lists plus every distinct service file, stored once.
+    expect(objects).toHaveLength(2 + 436 + 466 - shared);
+    const old = await loadFromCache(cache, older.manifest.snapshotId.slice(0, 6));
+    expect(old.manifest.totals.services).toBe(436);
+    expect(old.index.service('s3')).toBeDefined();
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * A static HTTP server that serves a service-reference snapshot directory the way AWS's endpoint does
+ * (ETag, Last-Modified, conditional requests), with faults injected per path.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+
+export type Fault =
+  /** Answer 500 the first `times` requests, then serve normally. */
+  | { kind: 'status'; status: number; times: number }
+  /** Send only the first `bytes` bytes of the body, with a matching Content-Length. */
+  | { kind: 'truncate'; bytes: number; times?: number }
+  /** Wait before answering. */
+  | { kind: 'delay'; ms: number; times?: number }
+  | { kind: 'missing' };
+
+export interface ReferenceServer {
+  url: string;
+  /** Requests per URL path. */
+  requests: Map<string, number>;
+  /** Responses by status code. */
+  statuses: Map<number, number>;
+  /** Injects a fault on a URL path; its counters start from this call. */
+  inject(urlPath: string, fault: Fault): void;
+  clearFaults(): void;
+  close(): Promise<void>;
+}
+
+export async function startReferenceServer(root: string, options: { conditional?: boolean } = {}): Promise<ReferenceServer> {
+  const conditional = options.conditional ?? true;
+  const requests = new Map<string, number>();
+  const statuses = new Map<number, number>();
+  const faults = new Map<string, Fault>();
+  const used = new Map<string, number>();
+  const sockets = new Set<import('node:net').Socket>();
+
+  const send = (res: http.ServerResponse, status: number, body?: Buffer, headers: Record<string, string> = {}) => {
+    statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    res.writeHead(status, headers);
+    res.end(body);
+  };
+
+  const server = http.createServer(async (req, res) => {
+    const urlPath = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    requests.set(urlPath, (requests.get(urlPath) ?? 0) + 1);
+    const fault = faults.get(urlPath);
+    const n = (used.get(urlPath) ?? 0) + 1;
+    used.set(urlPath, n);
+    if (fault?.kind === 'missing') return send(res, 404, Buffer.from('not found'));
+    if (fault?.kind === 'status' && n <= fault.times) return send(res, fault.status, Buffer.from('injected failure'));
+    if (fault?.kind === 'delay' && n <= (fault.times ?? Infinity)) await new Promise((r) => setTimeout(r, fault.ms));
+    const file = path.join(root, urlPath);
+    if (!file.startsWith(root)) return send(res, 403);
+    let body: Buffer;
+    let mtime: Date;
+    try {
+      body = await fs.readFile(file);
+      mtime = (await fs.stat(file)).mtime;
+    } catch {
+      return send(res, 404, Buffer.from('not found'));
+    }
+    const etag = `"${createHash('sha1').update(body).digest('hex')}"`;
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (conditional) {
+      headers.etag = etag;
+      headers['last-modified'] = mtime.toUTCString();
+      if (req.headers['if-none-match'] === etag) return send(res, 304, undefined, headers);
+    }
+    if (fault?.kind === 'truncate' && n <= (fault.times ?? Infinity)) body = body.subarray(0, fault.bytes);
+    if (res.destroyed) return;
+    send(res, 200, body, headers);
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    requests,
+    statuses,
+    inject: (urlPath, fault) => {
+      faults.set(urlPath, fault);
+      used.delete(urlPath);
+    },
+    clearFaults: () => {
+      faults.clear();
+      used.clear();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
