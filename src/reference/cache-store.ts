@@ -4,6 +4,7 @@
  *   <cache>/manifest.json              the current snapshot, plus the history of every snapshot kept
  *   <cache>/snapshots/<id>.json        the manifest of each snapshot ever synced
  *   <cache>/objects/<ab>/<sha256>.gz   service files, gzip of the exact bytes served, content-addressed
+ *   <cache>/indexes/<id>.json.gz       the compact index of each snapshot (derived; rebuilt by sync)
  *
  * Content addressing keeps history compact: a new snapshot stores only the services that changed.
  * The switch to a new snapshot is one rename of manifest.json; everything it points at is written first,
@@ -83,6 +84,19 @@ export class CacheStore {
     return path.join(this.dir, 'objects', sha.slice(0, 2), `${sha}.gz`);
   }
 
+  indexPath(id: string): string {
+    return path.join(this.dir, 'indexes', `${id}.json.gz`);
+  }
+
+  /** The stored compact index of a snapshot, or undefined when it is missing or of another format. */
+  async readIndex(id: string): Promise<unknown> {
+    try {
+      return JSON.parse(gunzipSync(await fs.readFile(this.indexPath(id))).toString('utf8'));
+    } catch {
+      return undefined;
+    }
+  }
+
   snapshotPath(id: string): string {
     return path.join(this.dir, 'snapshots', `${id}.json`);
   }
@@ -153,6 +167,7 @@ export class CacheStore {
 
 export class CacheTransaction {
   private readonly staged = new Map<string, string>();
+  private stagedIndex: { id: string; file: string } | undefined;
   private finished = false;
 
   constructor(
@@ -176,6 +191,13 @@ export class CacheTransaction {
     return this.staged.has(sha) || this.store.hasObject(sha);
   }
 
+  /** Stages the compact index of the snapshot being written. */
+  async putIndex(id: string, json: string): Promise<void> {
+    const file = path.join(this.staging, `index-${id}.json.gz`);
+    await fs.writeFile(file, gzipSync(json, { level: 6 }));
+    this.stagedIndex = { id, file };
+  }
+
   async commit(snapshot: SnapshotManifest, previous: CacheManifest | undefined): Promise<CacheManifest> {
     const moved: string[] = [];
     let wroteSnapshot: string | undefined;
@@ -185,6 +207,14 @@ export class CacheTransaction {
         await fs.mkdir(path.dirname(target), { recursive: true });
         await fs.rename(file, target);
         moved.push(target);
+      }
+      if (this.stagedIndex) {
+        const target = this.store.indexPath(this.stagedIndex.id);
+        if (!existsSync(target)) {
+          await fs.mkdir(path.dirname(target), { recursive: true });
+          await fs.rename(this.stagedIndex.file, target);
+          moved.push(target);
+        }
       }
       const history = (previous?.history ?? []).filter((h) => h.snapshotId !== snapshot.snapshotId);
       history.push(summarize(snapshot));

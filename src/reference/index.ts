@@ -7,3 +7,4 @@ export * from './reference-index.js';
 export * from './service-file.js';
 export * from './sources.js';
 export * from './sync.js';
+export * from './compact-index.js';

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { CacheError, CacheStore, computeSnapshotId, sha256Hex, type ServiceEntry, type SnapshotManifest } from './cache-store.js';
+import { isCompactIndex } from './compact-index.js';
 import { ReferenceIndex } from './reference-index.js';
 import { checkServiceFile, checkServiceList, parseJson, ShapeError, type RawServiceFile } from './service-file.js';
 import { serviceFilePath } from './sources.js';
@@ -23,6 +24,9 @@ export interface LoadedSnapshot {
 export async function loadFromCache(cacheDir: string, snapshot = 'current'): Promise<LoadedSnapshot> {
   const store = new CacheStore(cacheDir);
   const manifest = await store.readSnapshot(snapshot);
+  const stored = await store.readIndex(manifest.snapshotId);
+  if (isCompactIndex(stored, manifest.snapshotId)) return { index: ReferenceIndex.fromCompact(stored), manifest, origin: cacheDir };
+  // No compact index (a cache from an older version): build from the service files themselves.
   const names = Object.keys(manifest.services);
   // Decompression runs on libuv's thread pool, so both cores work while the main thread parses.
   const files = await Promise.all(

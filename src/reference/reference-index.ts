@@ -3,7 +3,8 @@
  * condition keys, and the services' resource ARN formats and condition-key types. Names are matched
  * case-insensitively (as IAM does) and answered in AWS's canonical casing.
  */
-import { accessLevelOf, type AccessLevel } from './access-level.js';
+import type { AccessLevel } from './access-level.js';
+import { COMPACT_INDEX_FORMAT, compactService, compareNames, LEVEL_CODES, type CompactIndex, type CompactService } from './compact-index.js';
 import { ActionSet } from './action-set.js';
 import { globToRegExp, hasWildcard, isPatternError, parseActionPattern, type ActionPattern } from './action-pattern.js';
 import { closestNames, didYouMean } from '../diagnostics/suggest.js';
@@ -80,6 +81,7 @@ export class ReferenceIndex {
     readonly snapshotId: string,
     actions: ActionInfo[],
     services: ServiceInfo[],
+    private readonly compactServices: CompactService[],
   ) {
     this.actions = actions;
     this.services = services;
@@ -93,46 +95,30 @@ export class ReferenceIndex {
 
   /** Builds the index from service files; the order of files does not matter (ids follow sorted names). */
   static build(files: Iterable<RawServiceFile>, snapshotId: string): ReferenceIndex {
-    const sortedFiles = [...files].sort((a, b) => compareNames(a.Name, b.Name));
+    return ReferenceIndex.fromCompact({ format: COMPACT_INDEX_FORMAT, snapshotId, services: [...files].map(compactService) });
+  }
+
+  static fromCompact(compact: CompactIndex): ReferenceIndex {
+    const sorted = [...compact.services].sort((a, b) => compareNames(a[0], b[0]));
     const actions: ActionInfo[] = [];
     const services: ServiceInfo[] = [];
-    for (const file of sortedFiles) {
-      const prefix = file.Name;
+    for (const [prefix, version, compactActions, compactResources, compactKeys] of sorted) {
       const firstId = actions.length;
-      const sortedActions = [...file.Actions].sort((a, b) => compareNames(a.Name, b.Name));
-      let last = '';
-      for (const a of sortedActions) {
-        // Defensive: a file listing one action twice (in any casing) must not yield two ids.
-        const lower = a.Name.toLowerCase();
-        if (lower === last) continue;
-        last = lower;
-        actions.push({
-          id: actions.length,
-          service: prefix,
-          name: a.Name,
-          qualified: `${prefix}:${a.Name}`,
-          accessLevel: accessLevelOf(a),
-          resourceTypes: (a.Resources ?? []).map((r) => r.Name),
-          conditionKeys: a.ActionConditionKeys ?? [],
-        });
+      for (const [name, level, resourceTypes, conditionKeys] of compactActions) {
+        actions.push({ id: actions.length, service: prefix, name, qualified: `${prefix}:${name}`, accessLevel: LEVEL_CODES[level] ?? 'Unknown', resourceTypes, conditionKeys });
       }
       const resourceTypes = new Map<string, ResourceTypeInfo>();
-      for (const r of file.Resources ?? []) {
-        resourceTypes.set(r.Name.toLowerCase(), { name: r.Name, arnFormats: r.ARNFormats ?? [], conditionKeys: r.ConditionKeys ?? [] });
-      }
+      for (const [name, arnFormats, conditionKeys] of compactResources) resourceTypes.set(name.toLowerCase(), { name, arnFormats, conditionKeys });
       const conditionKeys = new Map<string, ConditionKeyInfo>();
-      for (const k of file.ConditionKeys ?? []) conditionKeys.set(k.Name.toLowerCase(), { name: k.Name, types: k.Types ?? [], definedBy: prefix });
-      services.push({
-        prefix,
-        version: file.Version ?? null,
-        firstId,
-        endId: actions.length,
-        resourceTypes,
-        conditionKeys,
-        supportsRcp: RCP_SERVICES.has(prefix),
-      });
+      for (const [name, types] of compactKeys) conditionKeys.set(name.toLowerCase(), { name, types, definedBy: prefix });
+      services.push({ prefix, version, firstId, endId: actions.length, resourceTypes, conditionKeys, supportsRcp: RCP_SERVICES.has(prefix) });
     }
-    return new ReferenceIndex(snapshotId, actions, services);
+    return new ReferenceIndex(compact.snapshotId, actions, services, sorted);
+  }
+
+  /** The compact form this index was built from, for storing beside its snapshot. */
+  toCompact(): CompactIndex {
+    return { format: COMPACT_INDEX_FORMAT, snapshotId: this.snapshotId, services: this.compactServices };
   }
 
   get size(): number {
@@ -168,6 +154,13 @@ export class ReferenceIndex {
   /** Every action a parsed pattern matches, ignoring its kind. */
   match(pattern: ActionPattern): ActionSet {
     const set = this.emptySet();
+    this.matchInto(pattern, set);
+    return set;
+  }
+
+  /** Adds what `pattern` matches to `set`; returns how many actions it matched. */
+  matchInto(pattern: ActionPattern, set: ActionSet): number {
+    let count = 0;
     const services = hasWildcard(pattern.service)
       ? this.services.filter((s) => globToRegExp(pattern.service).test(s.prefix))
       : [this.service(pattern.service)].filter((s): s is ServiceInfo => s !== undefined);
@@ -177,19 +170,26 @@ export class ReferenceIndex {
     for (const svc of services) {
       if (literal) {
         const a = this.action(`${svc.prefix}:${pattern.name}`);
-        if (a && (!levels || levels.includes(a.accessLevel as never))) set.add(a.id);
+        if (a && (!levels || levels.includes(a.accessLevel as never))) {
+          set.add(a.id);
+          count++;
+        }
         continue;
       }
       if (pattern.name === '*' && !levels) {
         for (let id = svc.firstId; id < svc.endId; id++) set.add(id);
+        count += svc.endId - svc.firstId;
         continue;
       }
       for (let id = svc.firstId; id < svc.endId; id++) {
         const a = this.actions[id]!;
-        if ((!levels || levels.includes(a.accessLevel as never)) && re!.test(a.name)) set.add(id);
+        if ((!levels || levels.includes(a.accessLevel as never)) && re!.test(a.name)) {
+          set.add(id);
+          count++;
+        }
       }
     }
-    return set;
+    return count;
   }
 
   /**
@@ -198,7 +198,7 @@ export class ReferenceIndex {
    */
   expandList(texts: readonly string[]): Expansion {
     const included = this.emptySet();
-    const excluded = this.emptySet();
+    let excluded: ActionSet | undefined;
     const problems: ExpansionProblem[] = [];
     const perPattern: Expansion['perPattern'] = [];
     const exclusions: { index: number; pattern: ActionPattern; matched: ActionSet }[] = [];
@@ -208,16 +208,17 @@ export class ReferenceIndex {
         problems.push(withHint({ index, severity: 'error', code: parsed.code, message: parsed.message }, parsed.hint));
         return;
       }
-      const matched = this.match(parsed);
+      const matched = this.emptySet();
+      const count = this.matchInto(parsed, matched);
       perPattern.push({ text, kind: parsed.kind, matched });
       if (parsed.kind === 'exclude') {
-        excluded.addAll(matched);
+        (excluded ??= this.emptySet()).addAll(matched);
         exclusions.push({ index, pattern: parsed, matched });
-        if (matched.isEmpty()) problems.push(this.noMatch(index, parsed, 'warning', 'unknown-exclusion'));
+        if (count === 0) problems.push(this.noMatch(index, parsed, 'warning', 'unknown-exclusion'));
         return;
       }
       included.addAll(matched);
-      if (matched.isEmpty()) problems.push(this.noMatch(index, parsed, 'error', 'unknown-action'));
+      if (count === 0) problems.push(this.noMatch(index, parsed, 'error', 'unknown-action'));
     });
     for (const x of exclusions) {
       if (!x.matched.isEmpty() && !x.matched.intersects(included)) {
@@ -229,7 +230,8 @@ export class ReferenceIndex {
         });
       }
     }
-    return { actions: included.minus(excluded), included, excluded, perPattern, problems };
+    const actions = excluded ? included.minus(excluded) : included.clone();
+    return { actions, included, excluded: excluded ?? this.emptySet(), perPattern, problems };
   }
 
   private noMatch(index: number, p: ActionPattern, severity: 'error' | 'warning', code: string): ExpansionProblem {
@@ -284,12 +286,6 @@ export class ReferenceIndex {
     if (svc) names.push(...[...svc.conditionKeys.values()].map((k) => k.name));
     return closestNames(name, names);
   }
-}
-
-function compareNames(a: string, b: string): number {
-  const la = a.toLowerCase();
-  const lb = b.toLowerCase();
-  return la < lb ? -1 : la > lb ? 1 : a < b ? -1 : a > b ? 1 : 0;
 }
 
 function withHint(p: ExpansionProblem, hint: string | undefined): ExpansionProblem {

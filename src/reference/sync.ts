@@ -4,6 +4,7 @@
  * exactly as it was; a successful run switches to the new snapshot atomically.
  */
 import { CacheError, CacheStore, computeSnapshotId, type CacheManifest, type ServiceEntry, type SnapshotManifest } from './cache-store.js';
+import { compactService, COMPACT_INDEX_FORMAT, isCompactIndex, type CompactService } from './compact-index.js';
 import { checkServiceFile, checkServiceList, parseJson, ShapeError, type ServiceListEntry } from './service-file.js';
 import { FetchError, serviceFilePath, type Conditional, type ReferenceSource } from './sources.js';
 
@@ -117,6 +118,9 @@ export async function syncReference(options: SyncOptions): Promise<SyncResult> {
     }
 
     const services: Record<string, ServiceEntry> = {};
+    // What the index keeps of each file, gathered as files arrive so the 14 MB of JSON is not held.
+    const compact: CompactService[] = [];
+    const previousCompact = await previousCompactServices(store, previous);
     let done = 0;
     const fetchService = async (entry: ServiceListEntry): Promise<void> => {
       const prev = previous?.services[entry.service];
@@ -124,10 +128,12 @@ export async function syncReference(options: SyncOptions): Promise<SyncResult> {
       const got = await fetchValidated(serviceFilePath(entry.service, entry.url), entry.service, conditional, (b) => checkServiceFile(parseJson(b), entry.service));
       if (got.res.status === 'not-modified') {
         services[entry.service] = { ...prev! };
+        compact.push(previousCompact.get(entry.service) ?? compactService(checkServiceFile(parseJson(await store.readObject(prev!.sha256)), entry.service)));
         stats.notModified++;
         stats.unchangedBytes += prev!.bytes;
       } else {
         const file = got.value!;
+        compact.push(compactService(file));
         const sha = await tx.putObject(got.res.bytes);
         const e: ServiceEntry = { sha256: sha, bytes: got.res.bytes.length, actions: file.Actions.length, version: file.Version ?? null };
         copyValidators(e, got.res);
@@ -170,6 +176,7 @@ export async function syncReference(options: SyncOptions): Promise<SyncResult> {
       else if (old.sha256 !== e.sha256) stats.changed++;
     }
     stats.removed = Object.keys(before).filter((name) => !(name in sorted)).length;
+    await tx.putIndex(snapshot.snapshotId, JSON.stringify({ format: COMPACT_INDEX_FORMAT, snapshotId: snapshot.snapshotId, services: compact }));
     const manifest = await tx.commit(snapshot, previous);
     return { manifest, previousSnapshotId: previous?.snapshotId, changed: previous?.snapshotId !== snapshot.snapshotId, stats };
   } catch (e) {
@@ -177,6 +184,15 @@ export async function syncReference(options: SyncOptions): Promise<SyncResult> {
     await tx.abort();
     throw e;
   }
+}
+
+/** The previous snapshot's compact entries, so that files the server did not resend need no parsing. */
+async function previousCompactServices(store: CacheStore, previous: CacheManifest | undefined): Promise<Map<string, CompactService>> {
+  const map = new Map<string, CompactService>();
+  if (!previous) return map;
+  const stored = await store.readIndex(previous.snapshotId);
+  if (isCompactIndex(stored, previous.snapshotId)) for (const s of stored.services) map.set(s[0], s);
+  return map;
 }
 
 function copyValidators(target: { etag?: string; lastModified?: string }, from: { etag?: string; lastModified?: string }): void {
