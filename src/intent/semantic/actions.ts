@@ -1,0 +1,106 @@
+/** Action patterns, service lists and condition blocks wherever the intent writes them. */
+import { closestNames, didYouMean, type SourceLocation } from '../../diagnostics/index.js';
+import { parseOperator } from '../../policy/condition-operators.js';
+import { isObject, type CheckContext } from './context.js';
+
+export interface ActionCheckOptions {
+  /** The patterns end up in an RCP: every service must support RCPs. */
+  rcp?: boolean;
+  /** Unsupported services are skipped with a warning instead of failing (explicit per-control option). */
+  skipUnsupported?: boolean;
+}
+
+type Locator = (index: number) => SourceLocation | undefined;
+
+/** A YAML list of patterns, or a single pattern written as a string in `holder[key]`. */
+export function patternsAt(ctx: CheckContext, holder: object, key: string): { texts: string[]; locate: Locator } | undefined {
+  const v = (holder as Record<string, unknown>)[key];
+  if (typeof v === 'string') return { texts: [v], locate: () => ctx.at(holder, key) };
+  if (Array.isArray(v)) return { texts: v.map((x) => (typeof x === 'string' ? x : '')), locate: (i) => ctx.at(v, i) };
+  return undefined;
+}
+
+/** Expands the patterns of `holder[key]` against the reference and reports every problem where it is written. */
+export function checkActionPatterns(ctx: CheckContext, holder: object, key: string, what: string, options: ActionCheckOptions = {}): void {
+  const ref = ctx.reference;
+  const found = patternsAt(ctx, holder, key);
+  if (!ref || !found) return;
+  const { texts, locate } = found;
+  const expansion = ref.expandList(texts);
+  for (const p of expansion.problems) {
+    const message = `${what}: ${p.message}`;
+    if (p.severity === 'error') ctx.error(p.code, message, locate(p.index), p.hint);
+    else ctx.warn(p.code, message, locate(p.index), p.hint);
+  }
+  if (!options.rcp) return;
+  for (const pp of expansion.perPattern) {
+    if (pp.kind !== 'include') continue;
+    const index = texts.indexOf(pp.text);
+    if (pp.text === '*') {
+      ctx.error('rcp-action-wildcard', `${what}: an RCP may not name every action ("*")`, locate(index), 'list the RCP-supported services instead, e.g. s3:*');
+      continue;
+    }
+    const unsupported = new Set<string>();
+    for (const id of pp.matched) {
+      const a = ref.actions[id]!;
+      if (!ref.supportsRcp(a.service)) unsupported.add(a.service);
+    }
+    if (unsupported.size > 0) reportUnsupported(ctx, [...unsupported], `${what}: "${pp.text}" names`, locate(index), options);
+  }
+}
+
+/** A list of service prefixes: each must exist, and for RCPs support them. */
+export function checkServices(ctx: CheckContext, list: unknown, what: string, options: ActionCheckOptions = {}): void {
+  const ref = ctx.reference;
+  if (!ref || !Array.isArray(list)) return;
+  list.forEach((s, i) => {
+    if (typeof s !== 'string') return;
+    const svc = ref.service(s);
+    if (!svc) {
+      ctx.error('unknown-service', `${what}: there is no service "${s}" in the service reference`, ctx.at(list, i), didYouMean(closestNames(s, ref.services.map((x) => x.prefix))));
+      return;
+    }
+    if (options.rcp && !svc.supportsRcp) reportUnsupported(ctx, [svc.prefix], `${what}:`, ctx.at(list, i), options);
+  });
+}
+
+function reportUnsupported(ctx: CheckContext, services: string[], prefix: string, at: SourceLocation | undefined, options: ActionCheckOptions): void {
+  const names = services.map((s) => `"${s}"`).join(', ');
+  const message = `${prefix} ${services.length === 1 ? 'service' : 'services'} ${names}, which RCPs do not support`;
+  if (options.skipUnsupported) ctx.warn('rcp-unsupported-service', `${message}; skipped (skipUnsupportedServices)`, at);
+  else ctx.error('rcp-unsupported-service', message, at, 'RCPs apply only to the services in src/reference/rcp-supported-services.json; set skipUnsupportedServices: true to skip the others with a warning');
+}
+
+/** Operators must be IAM's (case-sensitive); keys unknown to the reference get a warning. */
+export function checkConditionBlock(ctx: CheckContext, block: unknown, what: string): void {
+  if (!isObject(block)) return;
+  for (const [op, keys] of Object.entries(block)) {
+    const parsed = parseOperator(op);
+    if (!parsed.ok) {
+      ctx.error('unknown-operator', `${what}: ${parsed.message}`, ctx.atKey(block, op), parsed.suggestion ? `did you mean '${parsed.suggestion}'?` : undefined);
+      continue;
+    }
+    if (!isObject(keys) || !ctx.reference) continue;
+    for (const key of Object.keys(keys)) {
+      if (ctx.reference.conditionKey(key)) continue;
+      ctx.warn(
+        'unknown-condition-key',
+        `${what}: condition key "${key}" is not in the service reference`,
+        ctx.atKey(keys, key),
+        didYouMean(ctx.reference.suggestConditionKeys(key)) ?? 'keys of identity providers (e.g. accounts.google.com:sub) are not listed there; check the spelling',
+      );
+    }
+  }
+}
+
+/** Actions and conditions of raw IAM statements (custom controls). */
+export function checkStatements(ctx: CheckContext, statements: unknown, what: string, rcp: boolean): void {
+  if (!Array.isArray(statements)) return;
+  statements.forEach((st, i) => {
+    if (!isObject(st)) return;
+    const label = `${what} statement ${typeof st.Sid === 'string' ? st.Sid : i + 1}`;
+    checkActionPatterns(ctx, st, 'Action', `${label} Action`, { rcp });
+    checkActionPatterns(ctx, st, 'NotAction', `${label} NotAction`);
+    checkConditionBlock(ctx, st.Condition, label);
+  });
+}

@@ -1,0 +1,46 @@
+/**
+ * Semantic validation of a merged intent: what the schema cannot say. Needs the reference index for
+ * actions and services; without one those checks are skipped and the caller reports why.
+ */
+import type { Diagnostic } from '../../diagnostics/index.js';
+import { closestNames, didYouMean } from '../../diagnostics/index.js';
+import { QUOTA_PROFILE_NAMES } from '../../policy/quotas.js';
+import type { ReferenceIndex } from '../../reference/reference-index.js';
+import type { Intent } from '../types.js';
+import { CheckContext, isObject } from './context.js';
+import { checkControl } from './controls.js';
+import { checkControlTargets, checkForeignPolicyTargets, checkWaves, type ControlScope } from './targets.js';
+import { checkTests } from './tests.js';
+
+export { defaultType } from './controls.js';
+
+export function checkIntent(intent: Intent, reference: ReferenceIndex | undefined): Diagnostic[] {
+  const ctx = new CheckContext(intent, reference);
+  if (!intent.tree && intent.organization) {
+    ctx.warn('no-tree', 'organization.tree is not declared, so targets and waves are not checked', ctx.atKey(intent.organization, 'id'), 'declare the OU tree, or compile with --org to read it from Organizations');
+  }
+  checkQuotas(ctx);
+  const scopes: ControlScope[] = [];
+  for (const control of intent.controls) {
+    if (!isObject(control)) continue;
+    scopes.push(checkControlTargets(ctx, control));
+    checkControl(ctx, control);
+  }
+  checkForeignPolicyTargets(ctx);
+  checkWaves(ctx, scopes);
+  checkTests(ctx);
+  return ctx.diagnostics;
+}
+
+function checkQuotas(ctx: CheckContext): void {
+  const q = ctx.intent.quotas;
+  const name = typeof q === 'string' ? q : isObject(q) && typeof q.profile === 'string' ? q.profile : undefined;
+  if (name === undefined || QUOTA_PROFILE_NAMES.includes(name)) return;
+  const holder = typeof q === 'string' ? ctx.intent.roots.find((r) => r.quotas === q) : (q as object);
+  ctx.error(
+    'unknown-quota-profile',
+    `quota profile "${name}" does not exist`,
+    ctx.at(holder, typeof q === 'string' ? 'quotas' : 'profile'),
+    didYouMean(closestNames(name, QUOTA_PROFILE_NAMES)) ?? `profiles: ${QUOTA_PROFILE_NAMES.join(', ')}`,
+  );
+}

@@ -1,0 +1,101 @@
+/** Targets of controls, foreign policies and waves; the order and coverage of waves. */
+import { OrgTree, type OrgNode } from '../../model/org-tree.js';
+import type { Control } from '../types.js';
+import { describeNodes, isObject, type CheckContext } from './context.js';
+
+export interface ControlScope {
+  control: Control;
+  attach: OrgNode[];
+  exclude: OrgNode[];
+}
+
+export function checkControlTargets(ctx: CheckContext, control: Control): ControlScope {
+  const attach = ctx.resolveTargets(control.attach, `control ${control.id}: attach`);
+  const exclude = ctx.resolveTargets(control.exclude, `control ${control.id}: exclude`);
+  for (const { node, index } of attach) {
+    if (ctx.isManagementAccount(node)) {
+      ctx.warn(
+        'management-account-target',
+        `control ${control.id}: ${OrgTree.describe(node)} is the management account, which organization policies do not affect`,
+        ctx.at(control.attach, index),
+        'SCPs do not apply to the management account, and RCPs do not apply to its resources; the attachment is skipped',
+      );
+    }
+  }
+  for (const { node, index } of exclude) {
+    if (attach.some((a) => a.node !== node && OrgTree.contains(a.node, node))) continue;
+    const cancelled = attach.filter((a) => OrgTree.contains(node, a.node));
+    if (cancelled.length === attach.length && attach.length > 0) continue; // reported below as covers-nothing
+    ctx.warn(
+      'exclude-outside-attach',
+      cancelled.length
+        ? `control ${control.id}: excluding ${OrgTree.describe(node)} cancels the attachment to ${cancelled.map((a) => OrgTree.describe(a.node)).join(', ')}`
+        : `control ${control.id}: excluded ${OrgTree.describe(node)} is not under any attach target, so the exclusion has no effect`,
+      ctx.at(control.exclude, index),
+    );
+  }
+  const attachNodes = attach.map((a) => a.node);
+  const excludeNodes = exclude.map((x) => x.node);
+  if (attachNodes.length > 0 && attachNodes.every((a) => excludeNodes.some((x) => OrgTree.contains(x, a)))) {
+    ctx.error('covers-nothing', `control ${control.id}: every attach target is excluded, so the control applies nowhere`, ctx.atKey(control as object, 'exclude'));
+  }
+  return { control, attach: attachNodes, exclude: excludeNodes };
+}
+
+export function checkForeignPolicyTargets(ctx: CheckContext): void {
+  for (const fp of ctx.intent.foreignPolicies) {
+    if (isObject(fp)) ctx.resolveTargets(fp.targets, `foreign policy ${String(fp.name)}: targets`);
+  }
+}
+
+/** Nodes a control reaches: the attached subtrees minus the excluded ones. */
+function scopeNodes(scope: ControlScope): OrgNode[] {
+  const out: OrgNode[] = [];
+  for (const a of scope.attach) {
+    for (const n of OrgTree.descendants(a)) {
+      if (!scope.exclude.some((x) => OrgTree.contains(x, n))) out.push(n);
+    }
+  }
+  return out;
+}
+
+export function checkWaves(ctx: CheckContext, scopes: ControlScope[]): void {
+  const waves = ctx.intent.waves;
+  if (waves.length === 0) return;
+  const seen = new Set<string>();
+  const earlier: { wave: string; node: OrgNode }[] = [];
+  for (const wave of waves) {
+    if (!isObject(wave)) continue;
+    const name = String(wave.name);
+    if (seen.has(name)) ctx.error('duplicate-wave', `wave "${name}" is defined twice`, ctx.at(wave, 'name'));
+    seen.add(name);
+    const resolved = ctx.resolveTargets(wave.targets, `wave ${name}: targets`);
+    for (const { node, index } of resolved) {
+      const before = earlier.find((e) => OrgTree.contains(e.node, node));
+      if (before) {
+        ctx.error(
+          'wave-order',
+          `wave ${name}: ${OrgTree.describe(node)} is already rolled out by the earlier wave ${before.wave} (${OrgTree.describe(before.node)})`,
+          ctx.at(wave.targets, index),
+          'order waves from the smallest blast radius to the largest: a later wave may contain an earlier one, not the reverse',
+        );
+      }
+      if (ctx.isManagementAccount(node)) {
+        ctx.warn('management-account-target', `wave ${name}: ${OrgTree.describe(node)} is the management account, which organization policies do not affect`, ctx.at(wave.targets, index));
+      }
+    }
+    for (const { node } of resolved) earlier.push({ wave: name, node });
+  }
+  for (const scope of scopes) {
+    if (scope.control.enabled === false) continue;
+    const missed = scopeNodes(scope).filter((n) => n.children.length === 0 && !ctx.isManagementAccount(n) && !earlier.some((w) => OrgTree.contains(w.node, n)));
+    if (missed.length > 0) {
+      ctx.error(
+        'wave-coverage',
+        `control ${scope.control.id}: no wave reaches ${describeNodes(missed)}, so the rollout would never apply it there`,
+        ctx.atKey(scope.control as object, 'attach'),
+        'add the missing OUs or accounts to a wave; the last wave usually targets the root',
+      );
+    }
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * The intent after loading and validation: the schema (intent.schema.json) is the contract, these
+ * types mirror it. Objects keep their identity from the YAML loader, so `intent.sources` can locate any
+ * of them in the files they came from.
+ */
+import type { OrgTree } from '../model/org-tree.js';
+import type { SourceIndex } from './source-index.js';
+
+export type PolicyType = 'scp' | 'rcp';
+export type WildcardMode = 'exact' | 'compact';
+
+export interface Tag {
+  key: string;
+  value: string;
+}
+
+export type ConditionBlock = Record<string, Record<string, string | number | boolean | (string | number | boolean)[]>>;
+
+export interface RawStatement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Action?: string | string[];
+  NotAction?: string | string[];
+  Resource?: string | string[];
+  NotResource?: string | string[];
+  Principal?: unknown;
+  NotPrincipal?: unknown;
+  Condition?: ConditionBlock;
+}
+
+interface ControlBase {
+  /** The key under `controls:`. */
+  id: string;
+  /** The intent file that declares it (relative paths in its parameters resolve against it). */
+  intentFile: string;
+  description?: string;
+  attach: string[];
+  exclude?: string[];
+  enabled?: boolean;
+  wildcards?: WildcardMode;
+  type?: PolicyType;
+}
+
+export interface PartnerException {
+  tag: Tag;
+  accounts: string[];
+  adminRoles?: string[];
+  services?: string[];
+  actions?: string[];
+}
+
+export interface IdentityPerimeterControl extends ControlBase {
+  kind: 'identity-perimeter';
+  services?: string[];
+  actions?: string[];
+  skipUnsupportedServices?: boolean;
+  orgPaths?: string[];
+  trustedAccounts?: string[];
+  allowServicePrincipals?: boolean;
+  confusedDeputy?: boolean | { trustedSourceAccounts?: string[] };
+  resourceAccountExceptions?: string[];
+  resourceTagException?: Tag;
+  partnerExceptions?: PartnerException[];
+}
+
+export interface PartnerTagExceptionControl extends ControlBase, PartnerException {
+  kind: 'partner-tag-exception';
+  adminRoles: string[];
+}
+
+export interface TlsMinimumControl extends ControlBase {
+  kind: 'tls-minimum';
+  minVersion: string | number;
+  services?: string[];
+}
+
+export interface BedrockModelAllowlistControl extends ControlBase {
+  kind: 'bedrock-model-allowlist';
+  models: string[];
+  inferenceProfiles?: string[];
+  marketplace?: { allowProductIds?: string[]; denyProductIds?: string[] };
+  exceptPrincipals?: string[];
+}
+
+export interface DenyActionsControl extends ControlBase {
+  kind: 'deny-actions';
+  actions: string[];
+  resources?: string[];
+  notResources?: string[];
+  conditions?: ConditionBlock;
+  exceptPrincipals?: string[];
+}
+
+export interface RegionDenyControl extends ControlBase {
+  kind: 'region-deny';
+  allowedRegions: string[];
+  exemptActions?: string[];
+  additionalExemptActions?: string[];
+  exceptPrincipals?: string[];
+}
+
+export interface CustomControl extends ControlBase {
+  kind: 'custom';
+  statements?: RawStatement[];
+  template?: string;
+  parameters?: Record<string, unknown>;
+}
+
+export interface ImportControl extends ControlBase {
+  kind: 'import';
+  /** Path of the imported file as written, relative to the intent file. */
+  file: string;
+  format?: 'auto' | 'iam' | 'preprocessor';
+}
+
+export type Control =
+  | IdentityPerimeterControl
+  | PartnerTagExceptionControl
+  | TlsMinimumControl
+  | BedrockModelAllowlistControl
+  | DenyActionsControl
+  | RegionDenyControl
+  | CustomControl
+  | ImportControl;
+
+export type ControlKind = Control['kind'];
+
+export interface Wave {
+  name: string;
+  description?: string;
+  targets: string[];
+}
+
+export interface TestRequest {
+  principal: string;
+  principalAccount?: string;
+  principalOrgId?: string;
+  principalOrgPaths?: string[];
+  principalTags?: Record<string, string>;
+  principalIsAwsService?: boolean;
+  serviceLinkedRole?: boolean;
+  action: string;
+  resource?: string;
+  resourceAccount?: string;
+  resourceTags?: Record<string, string>;
+  region?: string;
+  context?: Record<string, string | number | boolean | (string | number | boolean)[]>;
+}
+
+export interface TestCase {
+  name: string;
+  request: TestRequest;
+  expect: 'allow' | 'deny';
+  decidedBy?: string;
+}
+
+export interface QuotaLimits {
+  maxChars?: number;
+  maxPerTarget?: number;
+}
+
+export type QuotaSetting = string | { profile?: string; scp?: QuotaLimits; rcp?: QuotaLimits };
+
+export interface ForeignPolicy {
+  name: string;
+  type: PolicyType;
+  targets: string[];
+}
+
+export interface Organization {
+  id: string;
+  managementAccount: string;
+  rootId?: string;
+  tree?: Record<string, unknown>;
+}
+
+export interface Intent {
+  organization: Organization;
+  /** The organization's tree as declared, or undefined when the intent does not declare one. */
+  tree: OrgTree | undefined;
+  quotas?: QuotaSetting;
+  defaults: { wildcards: WildcardMode };
+  foreignPolicies: ForeignPolicy[];
+  controls: Control[];
+  waves: Wave[];
+  tests: TestCase[];
+  /** Intent files in load order. */
+  files: string[];
+  /** The top-level mapping of each intent document, for locating top-level keys. */
+  roots: Record<string, unknown>[];
+  sources: SourceIndex;
+}

@@ -1,0 +1,133 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadIntent, SourceIndex } from '../../src/intent/index.js';
+import { loadYaml } from '../../src/intent/yaml-loader.js';
+import { validateFiles, validateText } from '../support/intent.js';
+import { PROJECT_ROOT } from '../support/paths.js';
+import { tempDir } from '../support/temp.js';
+
+const EXAMPLE = fs.readdirSync(path.join(PROJECT_ROOT, 'guardrails')).filter((f) => f.endsWith('.yaml')).sort().map((f) => path.join(PROJECT_ROOT, 'guardrails', f));
+
+describe('the example organization in guardrails/', () => {
+  it('validates without errors or warnings', async () => {
+    const { intent, diagnostics } = await validateFiles(EXAMPLE);
+    expect(diagnostics).toEqual([]);
+    expect(intent!.files).toHaveLength(EXAMPLE.length);
+  });
+
+  it('merges several files into one organization that uses every control the mission names', async () => {
+    const { intent } = await validateFiles(EXAMPLE);
+    expect(EXAMPLE.length).toBeGreaterThan(1);
+    const kinds = new Set(intent!.controls.map((c) => c.kind));
+    for (const k of ['identity-perimeter', 'tls-minimum', 'bedrock-model-allowlist', 'deny-actions', 'region-deny']) expect(kinds).toContain(k);
+    const perimeter = intent!.controls.find((c) => c.kind === 'identity-perimeter');
+    expect(perimeter && 'partnerExceptions' in perimeter && perimeter.partnerExceptions?.length).toBeGreaterThan(0);
+    expect(intent!.tree!.accounts.length).toBeGreaterThan(5);
+    expect(intent!.waves.length).toBeGreaterThan(1);
+    expect(intent!.tests.length).toBeGreaterThan(5);
+    // Each control remembers the file that declared it.
+    expect(path.basename(perimeter!.intentFile)).toBe('data-perimeter.yaml');
+  });
+});
+
+describe('YAML loading with positions', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await tempDir();
+  });
+
+  it('keeps unquoted 12-digit account ids as written, leading zeros included', () => {
+    const sources = new SourceIndex();
+    const { documents, diagnostics } = loadYaml('a.yaml', 'accounts: [012345678901, 123456789012]\ncount: 12\n', sources);
+    expect(diagnostics).toEqual([]);
+    expect(documents[0]!.value).toEqual({ accounts: ['012345678901', '123456789012'], count: 12 });
+  });
+
+  it('locates values, keys and list items, through anchors and merge keys', () => {
+    const sources = new SourceIndex();
+    const text = 'base: &base\n  attach: [Root]\nx:\n  <<: *base\n  kind: deny-actions\n  actions:\n    - s3:GetObject\n    - "s3:PutObject"\n';
+    const value = loadYaml('a.yaml', text, sources).documents[0]!.value as Record<string, Record<string, unknown>>;
+    const x = value.x!;
+    expect(x.attach).toEqual(['Root']);
+    expect(sources.locate(x, 'kind')).toEqual({ file: 'a.yaml', line: 5, col: 9 });
+    expect(sources.locateKey(x, 'actions')).toEqual({ file: 'a.yaml', line: 6, col: 3 });
+    expect(sources.locate(x.actions as object, 1)).toEqual({ file: 'a.yaml', line: 8, col: 7 });
+    expect(sources.locatePointer(value, '/x/actions/0')).toEqual({ file: 'a.yaml', line: 7, col: 7 });
+  });
+
+  it('reports a syntax error as a diagnostic with a position, never a stack trace', () => {
+    const { documents, diagnostics } = loadYaml('a.yaml', 'a: [1, 2\nb: 3\n', new SourceIndex());
+    expect(documents).toEqual([]);
+    expect(diagnostics[0]).toMatchObject({ severity: 'error', code: 'yaml-syntax', location: { file: 'a.yaml' } });
+  });
+
+  it('reads several documents of one file as parts of the organization', async () => {
+    const file = path.join(dir, 'multi.yaml');
+    fs.writeFileSync(file, 'version: 1\norganization: { id: o-abcdefghij, managementAccount: "111111111111" }\n---\nversion: 1\ncontrols:\n  c: { kind: deny-actions, actions: [s3:GetObject], attach: [Root] }\n');
+    const { intent, diagnostics } = await loadIntent([file]);
+    expect(diagnostics).toEqual([]);
+    expect(intent!.controls.map((c) => c.id)).toEqual(['c']);
+  });
+});
+
+describe('semantic warnings', () => {
+  it('warns when a control targets the management account, which organization policies do not affect', async () => {
+    const { diagnostics } = await validateText(
+      `version: 1
+organization:
+  id: o-abcdefghij
+  managementAccount: "111111111111"
+  tree:
+    Root:
+      accounts: ["111111111111"]
+      Dev: { accounts: ["222222222222"] }
+controls:
+  c: { kind: deny-actions, actions: [s3:DeleteBucket], attach: ["111111111111", Dev] }
+`,
+      await tempDir(),
+    );
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]).toMatchObject({ severity: 'warning', code: 'management-account-target', location: { line: 10, col: 65 } });
+  });
+
+  it('warns about an exclusion outside every attached subtree and about an exclusion that never matches', async () => {
+    const { diagnostics } = await validateText(
+      `version: 1
+organization:
+  id: o-abcdefghij
+  managementAccount: "111111111111"
+  tree:
+    Root:
+      Dev: { accounts: ["222222222222"] }
+      Prod: { accounts: ["333333333333"] }
+controls:
+  c:
+    kind: deny-actions
+    actions: ["iam:*User*", "iam:{Exclude:ListUserz}"]
+    attach: [Dev]
+    exclude: [Prod]
+`,
+      await tempDir(),
+    );
+    expect(diagnostics.map((d) => [d.severity, d.code, d.location?.line])).toEqual([
+      ['warning', 'unknown-exclusion', 12],
+      ['warning', 'exclude-outside-attach', 14],
+    ]);
+    expect(diagnostics[0]!.hint).toContain('iam:ListUsers');
+  });
+
+  it('skips RCP-unsupported services with a warning when the control says so', async () => {
+    const { diagnostics } = await validateText(
+      `version: 1
+organization: { id: o-abcdefghij, managementAccount: "111111111111", tree: { Root: {} } }
+controls:
+  p: { kind: identity-perimeter, services: [s3, lambda], skipUnsupportedServices: true, attach: [Root] }
+`,
+      await tempDir(),
+    );
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]).toMatchObject({ severity: 'warning', code: 'rcp-unsupported-service' });
+    expect(diagnostics[0]!.message).toContain('lambda');
+  });
+});
