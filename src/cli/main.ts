@@ -5,6 +5,7 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { EXIT_BAD_INPUT, UsageError, type CliIO } from './io.js';
 import { runSync } from './sync.js';
+import { runValidate } from './validate.js';
 
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
   let exitCode = 0;
@@ -28,6 +29,16 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .option('--json', 'print the result as JSON')
     .action(async (flags) => {
       exitCode = await runSync(flags, io);
+    });
+
+  program
+    .command('validate')
+    .description('check intent files: schema, targets, waves, tests, and actions against the cached service reference')
+    .argument('[files...]', 'intent files (default: guardrails/*.yaml)')
+    .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
+    .option('--json', 'print diagnostics as JSON')
+    .action(async (files: string[], flags) => {
+      exitCode = await runValidate(files, flags, io);
     });
 
   try {

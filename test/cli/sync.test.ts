@@ -1,0 +1,59 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { SNAPSHOT_2025, SNAPSHOT_2026 } from '../support/paths.js';
+import { startReferenceServer, type ReferenceServer } from '../support/reference-server.js';
+import { tempDir } from '../support/temp.js';
+import { treeHash } from '../support/tree-hash.js';
+
+describe('guardrails sync', () => {
+  let server: ReferenceServer;
+  beforeAll(async () => {
+    server = await startReferenceServer(SNAPSHOT_2026);
+  });
+  afterAll(() => server.close());
+
+  it('syncs from a directory given with --from and reports the snapshot', async () => {
+    const dir = await tempDir();
+    const r = await runCli(['sync', '--from', SNAPSHOT_2025, '--cache', 'cache'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('synced 436 services, ');
+    expect(r.stdout).toContain('(first snapshot)');
+    expect(fs.existsSync(path.join(dir, 'cache', 'manifest.json'))).toBe(true);
+  });
+
+  it('takes the mirror from GUARDRAILS_REFERENCE_URL, and prints JSON with --json', async () => {
+    const dir = await tempDir();
+    const r = await runCli(['sync', '--json'], { cwd: dir, env: { CI: 'true', GUARDRAILS_REFERENCE_URL: server.url } });
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.totals).toMatchObject({ services: 466, actions: 21983 });
+    expect(out.source).toBe(`${server.url}v1/`);
+    expect(fs.existsSync(path.join(dir, 'service-reference-cache', 'manifest.json'))).toBe(true);
+    // No progress lines in CI logs.
+    expect(r.stderr).toBe('');
+  });
+
+  it('exits 2 naming the failing service and URL, and leaves the cache as it was', async () => {
+    const dir = await tempDir();
+    await runCli(['sync', '--from', SNAPSHOT_2025, '--cache', 'cache'], { cwd: dir });
+    const before = await treeHash(path.join(dir, 'cache'));
+    server.inject('/v1/kms/kms.json', { kind: 'status', status: 500, times: Infinity });
+    try {
+      const r = await runCli(['sync', '--from', server.url, '--cache', 'cache', '--retries', '1'], { cwd: dir });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`error sync-failed: service kms at ${server.url}v1/kms/kms.json: HTTP 500`);
+      expect(r.stderr).toContain('the cache in cache is unchanged');
+      expect(await treeHash(path.join(dir, 'cache'))).toBe(before);
+    } finally {
+      server.clearFaults();
+    }
+  });
+
+  it('rejects bad flag values as usage errors', async () => {
+    const r = await runCli(['sync', '--concurrency', '0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('expected a positive integer');
+  });
+});

@@ -1,0 +1,77 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DirectorySource, syncReference } from '../../src/reference/index.js';
+import { runCli } from '../support/cli.js';
+import { PROJECT_ROOT, SNAPSHOT_2026 } from '../support/paths.js';
+import { tempDir } from '../support/temp.js';
+
+let cache: string;
+beforeAll(async () => {
+  cache = path.join(await tempDir(), 'cache');
+  await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2026) });
+});
+
+describe('guardrails validate', () => {
+  it('accepts the example organization (default files guardrails/*.yaml) and exits 0', async () => {
+    const r = await runCli(['validate', '--cache', cache]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^valid: 5 intent files, 7 controls, 11 tests: 0 errors, 0 warnings/);
+  });
+
+  it('reports every error at once, in file order, as file:line:col with the line, a caret and a hint; exit 2', async () => {
+    const dir = await tempDir();
+    fs.writeFileSync(path.join(dir, 'a.yaml'), 'version: 1\norganization: { id: o-abcdefghij, managementAccount: "111111111111", tree: { Root: { Dev: {} } } }\n');
+    fs.writeFileSync(
+      path.join(dir, 'b.yaml'),
+      'version: 1\ncontrols:\n  c:\n    kind: deny-actions\n    actions: [s3:GetObjekt]\n    attach: [Devv]\n',
+    );
+    const r = await runCli(['validate', '--cache', cache, 'a.yaml', 'b.yaml'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      [
+        'b.yaml:5:15: error unknown-action: control c: actions: "s3:GetObjekt" matches nothing: there is no action GetObjekt in service s3',
+        '   5 |     actions: [s3:GetObjekt]',
+        '     |               ^',
+        "  hint: did you mean 's3:GetObject', 's3:PutObject'?",
+        'b.yaml:6:14: error unknown-target: control c: attach: "Devv" is not an OU, account or root of organization.tree',
+        '   6 |     attach: [Devv]',
+        '     |              ^',
+        "  hint: did you mean 'Dev'?",
+        'invalid: 2 intent files, 1 controls, 0 tests: 2 errors, 0 warnings',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('reports a YAML syntax error the same way', async () => {
+    const dir = await tempDir();
+    fs.writeFileSync(path.join(dir, 'a.yaml'), 'version: 1\ncontrols:\n  c: {kind: deny-actions\n');
+    const r = await runCli(['validate', '--cache', cache, 'a.yaml'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^a\.yaml:\d+:\d+: error yaml-syntax: /);
+    expect(r.stderr).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  it('says that actions were not checked when there is no cache, and fails', async () => {
+    const r = await runCli(['validate', '--cache', path.join(await tempDir(), 'none')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('error no-reference: actions and services were not checked');
+    expect(r.stderr).toContain('hint: run guardrails sync');
+  });
+
+  it('prints JSON diagnostics with --json', async () => {
+    const r = await runCli(['validate', '--cache', cache, '--json', path.join(PROJECT_ROOT, 'test/fixtures/malformed-intents/20-unknown-action.yaml')]);
+    expect(r.code).toBe(2);
+    const out = JSON.parse(r.stdout);
+    expect(out.ok).toBe(false);
+    expect(out.diagnostics[0]).toMatchObject({ severity: 'error', code: 'unknown-action', location: { line: 16, col: 15 } });
+  });
+
+  it('rejects an unknown command with usage and exit 2', async () => {
+    const r = await runCli(['validat']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown command 'validat'");
+  });
+});
