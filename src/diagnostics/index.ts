@@ -1,2 +1,3 @@
 export * from './diagnostic.js';
 export * from './suggest.js';
+export * from './source-index.js';

@@ -1,5 +1,5 @@
 export * from './load.js';
 export * from './types.js';
-export { SourceIndex } from './source-index.js';
+
 export { checkIntent, defaultType } from './semantic/index.js';
 export { CONTROL_KINDS } from './schema-check.js';

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { error, warning, type Diagnostic } from '../diagnostics/index.js';
 import { OrgTree, type OrgNode } from '../model/org-tree.js';
 import { checkSchema } from './schema-check.js';
-import { SourceIndex } from './source-index.js';
+import { SourceIndex } from '../diagnostics/source-index.js';
 import type { Control, ForeignPolicy, Intent, Organization, QuotaSetting, TestCase, Wave, WildcardMode } from './types.js';
 import { loadYaml } from './yaml-loader.js';
 

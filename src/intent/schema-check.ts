@@ -6,7 +6,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { closestNames, didYouMean, error, type Diagnostic } from '../diagnostics/index.js';
 import schema from './intent.schema.json' with { type: 'json' };
 import { FORMATS } from './formats.js';
-import type { SourceIndex } from './source-index.js';
+import type { SourceIndex } from '../diagnostics/source-index.js';
 
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, discriminator: true, verbose: true });
 for (const [name, f] of Object.entries(FORMATS)) ajv.addFormat(name, f.test);

@@ -4,9 +4,11 @@
  * of them in the files they came from.
  */
 import type { OrgTree } from '../model/org-tree.js';
-import type { SourceIndex } from './source-index.js';
+import type { SourceIndex } from '../diagnostics/source-index.js';
 
-export type PolicyType = 'scp' | 'rcp';
+import type { PolicyType } from '../policy/model.js';
+
+export type { PolicyType };
 export type WildcardMode = 'exact' | 'compact';
 
 export interface Tag {

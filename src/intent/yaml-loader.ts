@@ -4,7 +4,7 @@
  */
 import { Alias, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, Scalar, type Document, type Node } from 'yaml';
 import { error, warning, type Diagnostic } from '../diagnostics/index.js';
-import type { SourceIndex } from './source-index.js';
+import type { SourceIndex } from '../diagnostics/source-index.js';
 
 export interface LoadedDocument {
   value: unknown;

@@ -1,8 +1,6 @@
 /** Quota profiles (data, dated in quota-profiles.json) and the effective quotas of an intent. */
 import data from './quota-profiles.json' with { type: 'json' };
 
-export type PolicyType = 'scp' | 'rcp';
-
 export interface TypeQuota {
   maxChars: number;
   maxPerTarget: number;

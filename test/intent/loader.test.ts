@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadIntent, SourceIndex } from '../../src/intent/index.js';
+import { SourceIndex } from '../../src/diagnostics/index.js';
+import { loadIntent } from '../../src/intent/index.js';
 import { loadYaml } from '../../src/intent/yaml-loader.js';
 import { validateFiles, validateText } from '../support/intent.js';
 import { PROJECT_ROOT } from '../support/paths.js';

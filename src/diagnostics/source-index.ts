@@ -3,7 +3,7 @@
  * is registered here with where it and each of its slots sit in the text, so any later stage can point
  * at `controls.x.attach[2]` by asking about the objects it holds: no path strings threaded through.
  */
-import type { SourceLocation } from '../diagnostics/index.js';
+import type { SourceLocation } from './diagnostic.js';
 
 export interface Span {
   /** 0-based offsets into the file's text. */

@@ -1,0 +1,89 @@
+/**
+ * What AWS accepts in each organization policy type (REFERENCE.md section 2, with the SCP language as
+ * extended in September 2025: SCPs take the full IAM language except Principal and NotPrincipal).
+ * Checked on every emitted policy and every imported one.
+ */
+import { parseOperator } from './condition-operators.js';
+import type { PolicyDocument, PolicyType, Statement } from './model.js';
+
+export interface GrammarProblem {
+  /** Index of the statement, or undefined for the whole policy. */
+  statement: number | undefined;
+  /** The statement element at fault, for locating it. */
+  element?: string;
+  code: string;
+  message: string;
+  hint?: string;
+}
+
+export interface GrammarOptions {
+  maxChars?: number;
+  /** The exact text that would be sent, to measure against maxChars. */
+  text?: string;
+  supportsRcp: (servicePrefix: string) => boolean;
+}
+
+const SID = /^[A-Za-z0-9]*$/;
+const ACTION = /^([A-Za-z0-9*?_.-]+):([A-Za-z0-9*?_.-]+)$/;
+
+export function checkGrammar(doc: PolicyDocument, type: PolicyType, options: GrammarOptions): GrammarProblem[] {
+  const problems: GrammarProblem[] = [];
+  const name = type.toUpperCase();
+  if (doc.statements.length === 0) problems.push({ statement: undefined, code: 'empty-policy', message: `the ${name} has no statement` });
+  doc.statements.forEach((s, i) => {
+    const add = (code: string, message: string, element?: string, hint?: string) => {
+      const p: GrammarProblem = { statement: i, code, message: `${label(s, i)}: ${message}` };
+      if (element) p.element = element;
+      if (hint) p.hint = hint;
+      problems.push(p);
+    };
+    if (s.sid !== undefined && !SID.test(s.sid)) add('bad-sid', `Sid "${s.sid}" may contain only letters and digits`, 'Sid');
+    if (!s.action && !s.notAction) add('missing-action', 'a statement needs "Action" or "NotAction"');
+    if (s.action && s.notAction) add('conflicting-elements', 'a statement has "Action" or "NotAction", not both', 'NotAction');
+    if (!s.resource && !s.notResource) add('missing-resource', 'a statement needs "Resource" or "NotResource"', undefined, 'use "Resource": "*" for every resource');
+    if (s.resource && s.notResource) add('conflicting-elements', 'a statement has "Resource" or "NotResource", not both', 'NotResource');
+    for (const [element, values] of [
+      ['Action', s.action],
+      ['NotAction', s.notAction],
+    ] as const) {
+      for (const a of values ?? []) if (a !== '*' && !ACTION.test(a)) add('malformed-action', `"${a}" is not an action (service:ActionName)`, element);
+    }
+    for (const [op, keys] of Object.entries(s.condition ?? {})) {
+      const parsed = parseOperator(op);
+      if (!parsed.ok) add('unknown-operator', parsed.message, 'Condition', parsed.suggestion ? `did you mean '${parsed.suggestion}'?` : undefined);
+      for (const [key, values] of Object.entries(keys)) if (values.length === 0) add('empty-condition', `condition ${op} ${key} has no value`, 'Condition');
+    }
+    if (type === 'scp') {
+      if (s.principal) add('scp-principal', 'SCPs do not support "Principal" (they apply to the principals of the accounts they are attached to)', 'Principal');
+      if (s.notPrincipal) add('scp-principal', 'SCPs do not support "NotPrincipal"', 'NotPrincipal');
+      return;
+    }
+    if (s.effect === 'Allow') add('rcp-allow', 'RCPs may only deny; the Allow comes from the AWS-managed RCPFullAWSAccess', 'Effect');
+    if (!s.principal) add('rcp-principal', 'an RCP statement needs "Principal": "*"', undefined, 'RCPs apply to every principal; narrow them with conditions');
+    else if (s.principal !== '*') add('rcp-principal', 'an RCP statement\'s "Principal" must be "*"', 'Principal', 'narrow it with conditions such as aws:PrincipalAccount');
+    if (s.notPrincipal) add('rcp-not-principal', 'RCPs do not support "NotPrincipal"', 'NotPrincipal');
+    if (s.notAction) add('rcp-not-action', 'RCPs do not support "NotAction"', 'NotAction', 'list the actions with "Action"');
+    for (const a of s.action ?? []) {
+      if (a === '*') {
+        add('rcp-action-wildcard', 'an RCP may not use "Action": "*"', 'Action', 'name RCP-supported services, e.g. "s3:*"');
+        continue;
+      }
+      const service = ACTION.exec(a)?.[1];
+      if (!service) continue;
+      if (/[*?]/.test(service)) add('rcp-unsupported-service', `"${a}": an RCP must name its services explicitly`, 'Action');
+      else if (!options.supportsRcp(service.toLowerCase())) add('rcp-unsupported-service', `"${a}": RCPs do not support service "${service}"`, 'Action', 'RCPs apply only to the services in src/reference/rcp-supported-services.json');
+    }
+  });
+  if (options.maxChars !== undefined && options.text !== undefined && options.text.length > options.maxChars) {
+    problems.push({
+      statement: undefined,
+      code: 'over-quota',
+      message: `the ${name} is ${options.text.length.toLocaleString('en-US')} characters, ${(options.text.length - options.maxChars).toLocaleString('en-US')} over the limit of ${options.maxChars.toLocaleString('en-US')}`,
+    });
+  }
+  return problems;
+}
+
+function label(s: Statement, i: number): string {
+  return s.sid ? `statement ${s.sid}` : `statement ${i + 1}`;
+}
