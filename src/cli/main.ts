@@ -6,6 +6,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { EXIT_BAD_INPUT, UsageError, type CliIO } from './io.js';
 import { runSync } from './sync.js';
 import { runValidate } from './validate.js';
+import { runCompile } from './compile.js';
 
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
   let exitCode = 0;
@@ -39,6 +40,17 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .option('--json', 'print diagnostics as JSON')
     .action(async (files: string[], flags) => {
       exitCode = await runValidate(files, flags, io);
+    });
+
+  program
+    .command('compile')
+    .description('compile the intent into SCPs and RCPs in out/, with a manifest; nothing is written unless every check passes')
+    .argument('[files...]', 'intent files (default: guardrails/*.yaml)')
+    .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
+    .option('--out <dir>', 'output directory', 'out')
+    .option('--json', 'print the manifest as JSON')
+    .action(async (files: string[], flags) => {
+      exitCode = await runCompile(files, flags, io);
     });
 
   try {

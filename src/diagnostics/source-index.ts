@@ -20,6 +20,8 @@ interface Origin {
   file: string;
   span: Span;
   slots: Map<string | number, Slot>;
+  /** The key that names this mapping in its parent (`only-org:` above the control's keys). */
+  namedBy?: Span;
 }
 
 export class SourceIndex {
@@ -48,6 +50,11 @@ export class SourceIndex {
 
   registerSlot(container: object, key: string | number, slot: Slot): void {
     this.origins.get(container)?.slots.set(key, slot);
+    if (slot.key && typeof key === 'string') {
+      const value = (container as Record<string, unknown>)[key];
+      const child = value !== null && typeof value === 'object' ? this.origins.get(value) : undefined;
+      if (child && !child.namedBy) child.namedBy = slot.key;
+    }
   }
 
   /** The file a value came from. */
@@ -57,7 +64,7 @@ export class SourceIndex {
 
   /**
    * Where `container[key]` is written (its value; its key when the value is empty), or where the
-   * container itself starts when no key is given or the key is absent.
+   * container itself is: the key that names it when it has one, else where it starts.
    */
   locate(container: object | undefined, key?: string | number): SourceLocation | undefined {
     if (!container) return undefined;
@@ -68,7 +75,7 @@ export class SourceIndex {
       const span = slot?.value ?? slot?.key;
       if (span) return this.position(o.file, span.start);
     }
-    return this.position(o.file, o.span.start);
+    return this.position(o.file, (o.namedBy ?? o.span).start);
   }
 
   /** Where the key `key` of a mapping is written (for unknown or duplicate properties). */

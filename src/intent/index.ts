@@ -2,4 +2,5 @@ export * from './load.js';
 export * from './types.js';
 
 export { checkIntent, defaultType } from './semantic/index.js';
+export { tlsVersion, TLS_VERSIONS } from './semantic/controls.js';
 export { CONTROL_KINDS } from './schema-check.js';

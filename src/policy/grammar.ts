@@ -21,6 +21,11 @@ export interface GrammarOptions {
   /** The exact text that would be sent, to measure against maxChars. */
   text?: string;
   supportsRcp: (servicePrefix: string) => boolean;
+  /**
+   * Action strings may use the intent's pattern language (access-level selectors, exclusions); they
+   * are checked when expanded, and never reach AWS as written.
+   */
+  extendedActions?: boolean;
 }
 
 const SID = /^[A-Za-z0-9]*$/;
@@ -46,6 +51,7 @@ export function checkGrammar(doc: PolicyDocument, type: PolicyType, options: Gra
       ['Action', s.action],
       ['NotAction', s.notAction],
     ] as const) {
+      if (options.extendedActions) continue;
       for (const a of values ?? []) if (a !== '*' && !ACTION.test(a)) add('malformed-action', `"${a}" is not an action (service:ActionName)`, element);
     }
     for (const [op, keys] of Object.entries(s.condition ?? {})) {

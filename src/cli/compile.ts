@@ -1,0 +1,54 @@
+import * as path from 'node:path';
+import { hasErrors } from '../diagnostics/index.js';
+import { compile, writeOut } from '../compile/index.js';
+import { displayPath, formatCount, summarizeCounts } from './format.js';
+import { EXIT_BAD_INPUT, EXIT_OK, type CliIO } from './io.js';
+import { openWorkspace, printDiagnostics } from './workspace.js';
+
+export interface CompileFlags {
+  cache: string;
+  out: string;
+  json?: boolean;
+}
+
+export async function runCompile(files: string[], flags: CompileFlags, io: CliIO): Promise<number> {
+  const ws = await openWorkspace(files, flags.cache, io);
+  if (!ws.intent || !ws.reference || hasErrors(ws.diagnostics)) {
+    const sorted = printDiagnostics(ws.diagnostics, ws, io);
+    io.stderr.write(`compile failed: ${summarizeCounts(sorted)}; nothing written\n`);
+    return EXIT_BAD_INPUT;
+  }
+  const result = compile({ intent: ws.intent, reference: ws.reference.index, referenceManifest: ws.reference.manifest, root: io.cwd });
+  const all = [...ws.diagnostics, ...result.diagnostics];
+  const sorted = printDiagnostics(flags.json ? all.filter((d) => d.severity === 'error') : all, ws, io);
+  if (!result.ok || !result.manifest) {
+    io.stderr.write(`compile failed: ${summarizeCounts(sorted)}; ${displayPath(path.resolve(io.cwd, flags.out), io.cwd)}/ left as it was\n`);
+    return EXIT_BAD_INPUT;
+  }
+  const outDir = path.resolve(io.cwd, flags.out);
+  await writeOut(outDir, result.policies, result.manifest);
+  if (flags.json) {
+    io.stdout.write(JSON.stringify({ out: displayPath(outDir, io.cwd), manifest: result.manifest, diagnostics: all }, null, 2) + '\n');
+    return EXIT_OK;
+  }
+  const rows = result.policies.map((p) => [
+    p.name,
+    p.type.toUpperCase(),
+    `${formatCount(p.chars)} / ${formatCount(p.maxChars)}`,
+    `${Math.round((p.chars / p.maxChars) * 100)}%`,
+    String(p.statements.length),
+    p.targets.map((t) => t.path.split('/').slice(1).join('/') || t.path).join(', '),
+  ]);
+  io.stdout.write(table(['policy', 'type', 'characters', 'used', 'statements', 'targets'], rows));
+  const snap = result.manifest.reference;
+  io.stdout.write(
+    `\n${result.policies.length} policies from ${ws.intent.controls.length} controls written to ${displayPath(outDir, io.cwd)}/ (reference ${snap.snapshotId}, quotas ${result.quotas.profile}); ${summarizeCounts(all)}\n`,
+  );
+  return EXIT_OK;
+}
+
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ') + '\n';
+  return line(header) + line(widths.map((w) => '-'.repeat(w))) + rows.map(line).join('');
+}

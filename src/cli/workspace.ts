@@ -1,0 +1,37 @@
+/** What every intent command starts from: the intent files, loaded and checked, and the pinned reference. */
+import * as path from 'node:path';
+import { error, sortDiagnostics, type Diagnostic } from '../diagnostics/index.js';
+import { findIntentFiles, loadIntent, type Intent } from '../intent/index.js';
+import { CacheError, loadFromCache, type LoadedSnapshot } from '../reference/index.js';
+import type { SourceIndex } from '../diagnostics/index.js';
+import { formatDiagnostic } from './format.js';
+import type { CliIO } from './io.js';
+
+export interface Workspace {
+  files: string[];
+  intent: Intent | undefined;
+  reference: LoadedSnapshot | undefined;
+  sources: SourceIndex;
+  diagnostics: Diagnostic[];
+}
+
+export async function openWorkspace(files: string[], cacheDir: string, io: CliIO): Promise<Workspace> {
+  const paths = files.length ? files.map((f) => path.resolve(io.cwd, f)) : await findIntentFiles(io.cwd);
+  const { intent, diagnostics, sources } = await loadIntent(paths);
+  let reference: LoadedSnapshot | undefined;
+  if (intent) {
+    try {
+      reference = await loadFromCache(path.resolve(io.cwd, cacheDir));
+    } catch (e) {
+      if (!(e instanceof CacheError)) throw e;
+      diagnostics.push(error('no-reference', `actions and services were not checked: ${e.message}`, undefined, 'run guardrails sync (see the README for offline mirrors)'));
+    }
+  }
+  return { files: paths, intent, reference, sources, diagnostics };
+}
+
+export function printDiagnostics(diagnostics: readonly Diagnostic[], ws: Workspace, io: CliIO): Diagnostic[] {
+  const sorted = sortDiagnostics(diagnostics, ws.files);
+  for (const d of sorted) io.stderr.write(formatDiagnostic(d, { get: (f) => ws.sources.text(f) }, io.cwd));
+  return sorted;
+}

@@ -1,0 +1,162 @@
+/**
+ * `guardrails compile`: intent -> statement drafts (controls) -> exact action sets (expand) ->
+ * policies per type and target (pack) -> canonical JSON checked against the policy grammar and the
+ * quotas -> out/ and its manifest. Nothing is written unless every check passes.
+ */
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import { error, hasErrors, type Diagnostic, type SourceLocation } from '../diagnostics/index.js';
+import { buildControl, type ControlContext, type StatementDraft } from '../controls/index.js';
+import { checkIntent, type Control, type Intent } from '../intent/index.js';
+import { OrgTree, type OrgNode } from '../model/org-tree.js';
+import { checkGrammar, renderPolicy, resolveQuotas, type PolicyType, type Quotas } from '../policy/index.js';
+import type { ReferenceIndex, SnapshotManifest } from '../reference/index.js';
+import { expandDrafts, type ExpandedStatement } from './expand.js';
+import { buildManifest, type OutManifest } from './manifest.js';
+import { packPolicies, type PackedPolicy } from './pack.js';
+import { toPolicyStatement } from './render-statements.js';
+import { attachmentPoints } from './targets.js';
+
+export interface CompileInput {
+  intent: Intent;
+  reference: ReferenceIndex;
+  referenceManifest: SnapshotManifest;
+  /** Paths in the manifest are written relative to this directory (the repository root). */
+  root: string;
+}
+
+export interface CompiledPolicy extends PackedPolicy {
+  file: string;
+  text: string;
+  chars: number;
+  maxChars: number;
+}
+
+export interface ControlPlacement {
+  control: Control;
+  statements: ExpandedStatement[];
+  /** Where its policies attach. */
+  targets: OrgNode[];
+}
+
+export interface CompileResult {
+  ok: boolean;
+  policies: CompiledPolicy[];
+  placements: ControlPlacement[];
+  quotas: Quotas;
+  manifest: OutManifest | undefined;
+  diagnostics: Diagnostic[];
+}
+
+export function compile(input: CompileInput): CompileResult {
+  const { intent, reference } = input;
+  const diagnostics: Diagnostic[] = [...checkIntent(intent, reference)];
+  const quotas = resolveQuotas(intent.quotas) ?? resolveQuotas(undefined)!;
+  const fail = (): CompileResult => ({ ok: false, policies: [], placements: [], quotas, manifest: undefined, diagnostics: dedupe(diagnostics) });
+  if (hasErrors(diagnostics)) return fail();
+  const tree = intent.tree;
+  if (!tree) {
+    diagnostics.push(error('no-tree', 'compile needs the organization tree to place policies: declare organization.tree in the intent'));
+    return fail();
+  }
+
+  const ctx: ControlContext = {
+    intent,
+    reference,
+    diagnostics,
+    readFile: (control, relative) => {
+      const full = path.resolve(path.dirname(control.intentFile), relative);
+      try {
+        return { path: full, text: fs.readFileSync(full, 'utf8') };
+      } catch {
+        return undefined;
+      }
+    },
+  };
+  const placements: ControlPlacement[] = [];
+  for (const control of intent.controls) {
+    if (control.enabled === false) continue;
+    const drafts: StatementDraft[] = buildControl(control, ctx);
+    const statements = expandDrafts(drafts, reference, diagnostics);
+    const resolve = (refs: string[] | undefined) => (refs ?? []).map((r) => tree.resolve(r)).flatMap((r) => (r.ok ? [r.node] : []));
+    const targets = attachmentPoints({ attach: resolve(control.attach), exclude: resolve(control.exclude), managementAccount: intent.organization.managementAccount });
+    placements.push({ control, statements, targets });
+  }
+  if (hasErrors(diagnostics)) return fail();
+
+  const packed = packPolicies(placements);
+  const policies: CompiledPolicy[] = [];
+  for (const p of packed) {
+    const text = renderPolicy(p.statements.map((s) => toPolicyStatement(s, { sid: true })));
+    const maxChars = quotas[p.type].maxChars;
+    const problems = checkGrammar({ version: '2012-10-17', statements: p.statements.map((s) => toPolicyStatement(s, { sid: true })) }, p.type, { maxChars, text, supportsRcp: (s) => reference.supportsRcp(s) });
+    for (const problem of problems) {
+      const st = problem.statement === undefined ? undefined : p.statements[problem.statement];
+      const controls = p.controls.join(', ');
+      diagnostics.push(error(problem.code, `policy ${p.name} (${p.type.toUpperCase()}, control${p.controls.length > 1 ? 's' : ''} ${controls}): ${problem.message}`, st?.draft.location ?? locateControl(intent, p.controls[0]!), problem.hint));
+    }
+    policies.push({ ...p, file: `${p.name}.json`, text, chars: text.length, maxChars });
+  }
+  checkSlots(intent, tree, policies, quotas, diagnostics);
+  if (hasErrors(diagnostics)) return { ...fail(), policies, placements };
+  const manifest = buildManifest({ intent, reference: input.referenceManifest, quotas, policies, placements, root: input.root, tree });
+  return { ok: true, policies, placements, quotas, manifest, diagnostics: dedupe(diagnostics) };
+}
+
+/**
+ * Every target's directly attached policies, ours and foreign ones (FullAWSAccess is attached
+ * everywhere by default; RCPFullAWSAccess always is), must fit its slots.
+ */
+function checkSlots(intent: Intent, tree: OrgTree, policies: CompiledPolicy[], quotas: Quotas, diagnostics: Diagnostic[]): void {
+  for (const node of tree.nodes) {
+    for (const type of ['scp', 'rcp'] as PolicyType[]) {
+      const ours = policies.filter((p) => p.type === type && p.targets.includes(node));
+      if (ours.length === 0) continue;
+      const foreign = foreignPoliciesAt(intent, tree, node, type);
+      const used = ours.length + foreign.length;
+      const max = quotas[type].maxPerTarget;
+      if (used > max) {
+        diagnostics.push(
+          error(
+            'too-many-policies',
+            `${OrgTree.describe(node)} would have ${used} ${type.toUpperCase()}s attached (${ours.map((p) => p.name).join(', ')}${foreign.length ? `, and ${foreign.join(', ')}` : ''}), ${used - max} over the limit of ${max}`,
+            locateControl(intent, ours[0]!.controls[0]!),
+            'attach controls higher in the tree, or combine controls with the same targets',
+          ),
+        );
+      }
+    }
+  }
+}
+
+/** Foreign policies attached directly to a node: the intent's list, or AWS's defaults. */
+export function foreignPoliciesAt(intent: Intent, tree: OrgTree, node: OrgNode, type: PolicyType): string[] {
+  const out: string[] = [];
+  if (type === 'rcp') out.push('RCPFullAWSAccess');
+  const declared = intent.foreignPolicies.filter((f) => f.type === type);
+  if (type === 'scp' && !declared.some((f) => f.name === 'FullAWSAccess')) out.push('FullAWSAccess');
+  for (const f of declared) {
+    if (f.name === 'RCPFullAWSAccess') continue;
+    if (f.targets.some((t) => {
+      const r = tree.resolve(t);
+      return r.ok && r.node === node;
+    })) out.push(f.name);
+  }
+  return out;
+}
+
+function locateControl(intent: Intent, id: string): SourceLocation | undefined {
+  const c = intent.controls.find((x) => x.id === id);
+  return c ? intent.sources.locate(c as object) : undefined;
+}
+
+/** The same diagnostic reached twice (validate and compile both see an intent pattern) is reported once. */
+function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const key = `${d.code}|${d.location?.file}:${d.location?.line}:${d.location?.col}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,96 @@
+/**
+ * Only-org principals, as an RCP (modeled on aws-samples/data-perimeter-policy-examples): deny access to
+ * the listed services unless the principal belongs to the organization (aws:PrincipalOrgID, or
+ * aws:PrincipalOrgPaths), is a trusted account, or is an AWS service principal; optional
+ * confused-deputy protection for service principals, resource-account and resource-tag exceptions,
+ * and trusted-partner tag exceptions with their companion protections.
+ */
+import type { IdentityPerimeterControl } from '../intent/index.js';
+import type { Condition } from '../policy/index.js';
+import { combine, concatPatterns, intentPatterns, isEmptyPatterns, orgPathValues, partitionPatterns, sidFor } from './common.js';
+import type { ActionPatterns, ControlBuilder, StatementDraft } from './draft.js';
+import { orgMemberCondition, partnerAccessStatement, protectSessionTagStatement, protectTagStatement, tagKeyCondition } from './partner-exception.js';
+
+export const MAIN_ROLE = 'perimeter';
+
+export const identityPerimeter: ControlBuilder<IdentityPerimeterControl> = (c, ctx) => {
+  const sources = ctx.intent.sources;
+  const orgId = ctx.intent.organization.id;
+  const orgPaths = orgPathValues(ctx, c.orgPaths ?? []);
+  const allowServicePrincipals = c.allowServicePrincipals !== false;
+  const trusted = c.trustedAccounts ?? [];
+  const services = Array.isArray(c.services) ? c.services : [];
+  const scope = concatPatterns(
+    { patterns: services.map((s) => `${s}:*`), locations: services.map((_, i) => sources.locate(c.services as object, i)) },
+    c.actions ? intentPatterns(ctx, c, 'actions') : undefined,
+  );
+  const exceptions: Condition[] = [];
+  if (trusted.length) exceptions.push({ StringNotEqualsIfExists: { 'aws:PrincipalAccount': [...trusted] } });
+  if (c.resourceAccountExceptions?.length) exceptions.push({ StringNotEqualsIfExists: { 'aws:ResourceAccount': [...c.resourceAccountExceptions] } });
+  if (c.resourceTagException) exceptions.push(tagKeyCondition(c.resourceTagException));
+  const servicePrincipals: Condition = allowServicePrincipals ? { BoolIfExists: { 'aws:PrincipalIsAWSService': ['false'] } } : {};
+
+  const drafts: StatementDraft[] = [];
+  const perimeter = (role: string, actions: ActionPatterns, extra: Condition[], summary: string): StatementDraft => ({
+    control: c,
+    role,
+    sid: sidFor(c, role === MAIN_ROLE ? undefined : role),
+    type: 'rcp',
+    effect: 'Deny',
+    principal: '*',
+    actions,
+    resources: ['*'],
+    condition: combine(ctx, c, orgMemberCondition(orgId, orgPaths), ...exceptions, ...extra, servicePrincipals),
+    location: sources.locate(c as object),
+    summary,
+    skipUnsupportedServices: c.skipUnsupportedServices === true,
+  });
+  const who = `principals outside ${orgPaths.length ? `org paths ${orgPaths.join(', ')}` : `organization ${orgId}`}${trusted.length ? ` and accounts ${trusted.join(', ')}` : ''}`;
+
+  // Actions in the scope of a partner exception get that exception's tag carved out of the perimeter;
+  // the partner statement then restricts tagged resources to the organization and the partners.
+  let remaining = scope;
+  const partnerDrafts: StatementDraft[] = [];
+  (c.partnerExceptions ?? []).forEach((p, i) => {
+    const declared = concatPatterns(
+      p.services ? { patterns: p.services.map((s) => `${s}:*`), locations: p.services.map((_, j) => sources.locate(p.services as object, j)) } : undefined,
+      p.actions ? intentPatterns(ctx, p, 'actions') : undefined,
+    );
+    const partnerSet = ctx.reference.expandList(isEmptyPatterns(declared) ? scope.patterns : declared.patterns).actions;
+    const { inside, outside } = partitionPatterns(ctx, remaining, partnerSet);
+    remaining = outside;
+    if (!isEmptyPatterns(inside)) {
+      drafts.push(perimeter(`perimeter-partner-scope${i ? `-${i + 1}` : ''}`, inside, [tagKeyCondition(p.tag)], `deny ${who}, except on resources tagged ${p.tag.key}=${p.tag.value}`));
+      partnerDrafts.push(
+        partnerAccessStatement({ control: c, ctx, exception: p, index: i, scope: inside, orgId, orgPaths, trustedAccounts: trusted, allowServicePrincipals, mainRole: MAIN_ROLE }),
+      );
+    }
+    partnerDrafts.push(protectTagStatement(c, ctx, p, i, MAIN_ROLE), protectSessionTagStatement(c, ctx, p, i, MAIN_ROLE));
+  });
+  if (!isEmptyPatterns(remaining)) drafts.unshift(perimeter(MAIN_ROLE, remaining, [], `deny ${who}${allowServicePrincipals ? ' (AWS service principals excepted)' : ''}`));
+  drafts.push(...partnerDrafts);
+
+  if (c.confusedDeputy) {
+    const trustedSources = typeof c.confusedDeputy === 'object' ? (c.confusedDeputy.trustedSourceAccounts ?? []) : [];
+    const deputyExceptions: Condition[] = [{ StringNotEqualsIfExists: { 'aws:SourceOrgID': [orgId] } }];
+    if (trustedSources.length) deputyExceptions.push({ StringNotEqualsIfExists: { 'aws:SourceAccount': [...trustedSources] } });
+    if (c.resourceAccountExceptions?.length) deputyExceptions.push({ StringNotEqualsIfExists: { 'aws:ResourceAccount': [...c.resourceAccountExceptions] } });
+    if (c.resourceTagException) deputyExceptions.push(tagKeyCondition(c.resourceTagException));
+    const role = 'confused-deputy';
+    drafts.push({
+      control: c,
+      role,
+      sid: sidFor(c, role),
+      type: 'rcp',
+      effect: 'Deny',
+      principal: '*',
+      actions: scope,
+      resources: ['*'],
+      condition: combine(ctx, c, ...deputyExceptions, { Null: { 'aws:SourceAccount': ['false'] } }, { Bool: { 'aws:PrincipalIsAWSService': ['true'] } }),
+      location: sources.locateKey(c as object, 'confusedDeputy'),
+      summary: `AWS services may act on these resources only on behalf of organization ${orgId}${trustedSources.length ? ` or accounts ${trustedSources.join(', ')}` : ''}`,
+      skipUnsupportedServices: c.skipUnsupportedServices === true,
+    });
+  }
+  return drafts;
+};

@@ -1,0 +1,50 @@
+/**
+ * Statements written as IAM JSON (custom controls, imported files) become drafts. The policy type's
+ * grammar is checked here, where each problem can still be located in the text it came from.
+ */
+import { error, type SourceIndex } from '../diagnostics/index.js';
+import type { Control } from '../intent/index.js';
+import { checkGrammar, type PolicyDocument, type PolicyType, type Statement } from '../policy/index.js';
+import { sidFor } from './common.js';
+import type { ActionPatterns, ControlContext, StatementDraft } from './draft.js';
+
+export function draftsFromDocument(ctx: ControlContext, control: Control, doc: PolicyDocument, sources: SourceIndex, type: PolicyType, origin: string, extendedActions: boolean): StatementDraft[] {
+  const problems = checkGrammar(doc, type, { supportsRcp: (s) => ctx.reference.supportsRcp(s), extendedActions });
+  for (const p of problems) {
+    const st = p.statement === undefined ? undefined : doc.statements[p.statement];
+    const where = st?.origin ? (p.element ? sources.locate(st.origin, p.element) : sources.locate(st.origin)) : sources.locate(doc.origin);
+    ctx.diagnostics.push(error(p.code, `control ${control.id} (${origin}): ${p.message}`, where, p.hint));
+  }
+  if (problems.length) return [];
+  const usedSids = new Set<string>();
+  return doc.statements.map((s, i) => {
+    const role = s.sid ?? `statement-${i + 1}`;
+    let sid = s.sid ?? sidFor(control, `statement-${i + 1}`);
+    while (usedSids.has(sid)) sid += 'X';
+    usedSids.add(sid);
+    const draft: StatementDraft = {
+      control,
+      role,
+      sid,
+      type,
+      effect: s.effect,
+      location: s.origin ? sources.locate(s.origin) : undefined,
+      summary: `${origin} ${s.sid ? `statement ${s.sid}` : `statement ${i + 1}`}`,
+    };
+    if (s.principal) draft.principal = s.principal;
+    if (s.action) draft.actions = located(s, 'Action', s.action, sources);
+    if (s.notAction) draft.notActions = located(s, 'NotAction', s.notAction, sources);
+    if (s.resource) draft.resources = [...s.resource];
+    if (s.notResource) draft.notResources = [...s.notResource];
+    if (s.condition) draft.condition = s.condition;
+    return draft;
+  });
+}
+
+function located(s: Statement, key: string, values: string[], sources: SourceIndex): ActionPatterns {
+  const raw = (s.origin as Record<string, unknown> | undefined)?.[key];
+  return {
+    patterns: [...values],
+    locations: values.map((_, i) => (Array.isArray(raw) ? sources.locate(raw, i) : sources.locate(s.origin, key))),
+  };
+}

@@ -1,0 +1,127 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { checkGrammar, parseJsonWithPositions, readPolicyDocument } from '../../src/policy/index.js';
+import { SourceIndex } from '../../src/diagnostics/index.js';
+import { DirectorySource, syncReference } from '../../src/reference/index.js';
+import { runCli } from '../support/cli.js';
+import { compileControls, errorsOf } from '../support/compile.js';
+import { PROJECT_ROOT, SNAPSHOT_2026 } from '../support/paths.js';
+import { RCP_SUPPORTED } from '../support/rcp.js';
+import { tempDir } from '../support/temp.js';
+import { treeHash } from '../support/tree-hash.js';
+
+describe('targets', () => {
+  it('attaches around an exclusion: the siblings of the excluded OU, never the management account', async () => {
+    const c = await compileControls(`  c: { kind: deny-actions, actions: [s3:DeleteBucket], attach: [Root], exclude: [Public] }\n`);
+    expect(errorsOf(c)).toEqual([]);
+    expect(c.result.policies[0]!.targets.map((t) => t.path)).toEqual(['Root/Prod', 'Root/Dev']);
+  });
+
+  it('skips the management account as a direct target, with a warning', async () => {
+    const c = await compileControls(`  c: { kind: deny-actions, actions: [s3:DeleteBucket], attach: ["111111111111", Dev] }\n`);
+    expect(errorsOf(c)).toEqual([]);
+    expect(c.result.policies[0]!.targets.map((t) => t.path)).toEqual(['Root/Dev']);
+    expect(c.result.diagnostics.filter((d) => d.code === 'management-account-target')).toHaveLength(1);
+  });
+
+  it('fails with the target, the counts and the policies when a target runs out of slots', async () => {
+    const controls = Array.from({ length: 5 }, (_, i) => `  p${i}: { kind: identity-perimeter, services: [s3], attach: [Prod] }\n`).join('');
+    const c = await compileControls(controls);
+    const errors = errorsOf(c);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^too-many-policies: OU Root\/Prod would have 6 RCPs attached \(.*RCPFullAWSAccess\), 1 over the limit of 5$/);
+  });
+});
+
+describe('output', () => {
+  it('names policies after what they hold and renders canonical minified JSON', async () => {
+    const c = await compileControls(`  b-ctl: { kind: deny-actions, actions: [s3:DeleteBucket], attach: [Prod] }\n  a-ctl: { kind: tls-minimum, minVersion: "1.2", attach: [Root] }\n`);
+    expect(c.result.policies.map((p) => p.name)).toEqual(['guardrails-rcp-a-ctl', 'guardrails-scp-b-ctl']);
+    const p = c.result.policies[1]!;
+    expect(p.text).toBe('{"Version":"2012-10-17","Statement":[{"Sid":"BCtl","Effect":"Deny","Action":"s3:DeleteBucket","Resource":"*"}]}');
+    expect(p.chars).toBe(p.text.length);
+  });
+
+  it('records provenance for every statement: control, role, intent file:line:col', async () => {
+    const c = await compileControls(`  guard:\n    kind: deny-actions\n    actions: [s3:DeleteBucket]\n    attach: [Prod]\n`);
+    const st = c.result.manifest!.policies[0]!.statements[0]!;
+    expect(st).toMatchObject({ sid: 'Guard', control: 'guard', role: 'deny', source: 'intent.yaml:19:3', actions: 1, notAction: false });
+    expect(c.result.manifest!.targets.find((t) => t.target === 'Root/Prod')!.scp).toEqual({ policies: ['guardrails-scp-guard'], foreign: ['FullAWSAccess'], used: 2, max: 10, free: 8 });
+  });
+
+  it('changing one control leaves the other policies byte for byte the same', async () => {
+    const other = `  keep: { kind: deny-actions, actions: [s3:DeleteBucket], attach: [Prod] }\n`;
+    const a = await compileControls(other + `  change: { kind: deny-actions, actions: [iam:CreateUser], attach: [Dev] }\n`);
+    const b = await compileControls(other + `  change: { kind: deny-actions, actions: [iam:CreateUser, iam:CreateAccessKey], attach: [Dev, Prod] }\n`);
+    const keepA = a.result.policies.find((p) => p.name === 'guardrails-scp-keep')!;
+    const keepB = b.result.policies.find((p) => p.name === 'guardrails-scp-keep')!;
+    expect(keepB.text).toBe(keepA.text);
+  });
+});
+
+describe('guardrails compile on the example organization', () => {
+  let cache: string;
+  beforeAll(async () => {
+    cache = path.join(await tempDir(), 'cache');
+    await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2026) });
+  });
+
+  async function compileExample(out: string, files: string[] = []) {
+    return runCli(['compile', '--cache', cache, '--out', out, ...files]);
+  }
+
+  it('compiles to policies that all pass the grammar of their type, and prints sizes, statements and targets', async () => {
+    const out = path.join(await tempDir(), 'out');
+    const r = await compileExample(out);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^policy\s+type\s+characters\s+used\s+statements\s+targets/);
+    expect(r.stdout).toContain('guardrails-rcp-only-org-principals');
+    const manifest = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8'));
+    const controls = new Set<string>();
+    for (const p of manifest.policies) {
+      const text = fs.readFileSync(path.join(out, p.file), 'utf8');
+      expect(text.length).toBe(p.chars);
+      expect(text).not.toMatch(/\s"|":\s/);
+      const sources = new SourceIndex();
+      const doc = readPolicyDocument(parseJsonWithPositions(p.file, text, sources).value, sources).document!;
+      expect(checkGrammar(doc, p.type, { supportsRcp: (s) => RCP_SUPPORTED.has(s), maxChars: p.maxChars, text })).toEqual([]);
+      for (const c of p.controls) controls.add(c);
+    }
+    expect([...controls].sort()).toEqual(['allowed-regions', 'approved-bedrock-models', 'no-long-term-credentials', 'only-org-principals', 'protect-security-services', 'stay-in-organization', 'tls-minimum']);
+    expect(manifest.reference.snapshotId).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('prints the manifest with --json', async () => {
+    const r = await runCli(['compile', '--cache', cache, '--out', path.join(await tempDir(), 'out'), '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).manifest.policies.length).toBeGreaterThan(5);
+  });
+
+  it('a failed compile leaves the previous out/ byte for byte as it was', async () => {
+    const out = path.join(await tempDir(), 'out');
+    expect((await compileExample(out)).code).toBe(0);
+    fs.writeFileSync(path.join(out, 'README.md'), 'kept\n');
+    const before = await treeHash(out);
+    const broken = path.join(await tempDir(), 'broken.yaml');
+    const text = fs.readFileSync(path.join(PROJECT_ROOT, 'guardrails', 'baseline.yaml'), 'utf8').replace('iam:CreateUser', 'iam:CreateUsr');
+    const files = fs.readdirSync(path.join(PROJECT_ROOT, 'guardrails')).filter((f) => f !== 'baseline.yaml').map((f) => path.join(PROJECT_ROOT, 'guardrails', f));
+    fs.writeFileSync(broken, text);
+    const r = await compileExample(out, [...files, broken]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('error unknown-action');
+    expect(r.stderr).toContain('left as it was');
+    expect(await treeHash(out)).toBe(before);
+  });
+
+  it('keeps files it does not own (a README) and drops policies no longer produced', async () => {
+    const out = path.join(await tempDir(), 'out');
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, 'README.md'), 'kept\n');
+    fs.writeFileSync(path.join(out, 'guardrails-scp-removed.json'), '{}');
+    expect((await compileExample(out)).code).toBe(0);
+    expect(fs.readFileSync(path.join(out, 'README.md'), 'utf8')).toBe('kept\n');
+    expect(fs.existsSync(path.join(out, 'guardrails-scp-removed.json'))).toBe(false);
+  });
+});
