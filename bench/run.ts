@@ -1,8 +1,12 @@
 /** `npm run bench`: prints every benchmark figure of the project. */
 import { print } from './harness.js';
+import { benchCompile } from './compile.bench.js';
 import { benchReference } from './reference.bench.js';
 
-const suites = [{ name: 'service reference', run: benchReference }];
+const suites = [
+  { name: 'service reference', run: benchReference },
+  { name: 'compile', run: benchCompile },
+];
 
 for (const suite of suites) {
   process.stdout.write(`\n# ${suite.name}\n`);

@@ -1,12 +1,10 @@
 /**
  * The command line. Each command lives in its own file and stays thin: parse flags, call the pipeline,
- * print. This is the only place that reads argv or writes to the terminal.
+ * print. This is the only place that reads argv or writes to the terminal. Command modules are loaded
+ * when their command runs, so that `guardrails --help` does not pay for the compiler.
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { EXIT_BAD_INPUT, UsageError, type CliIO } from './io.js';
-import { runSync } from './sync.js';
-import { runValidate } from './validate.js';
-import { runCompile } from './compile.js';
 
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
   let exitCode = 0;
@@ -29,7 +27,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .option('--retries <n>', 'retries per file on 5xx, 429 and timeouts', nonNegativeInt, 3)
     .option('--json', 'print the result as JSON')
     .action(async (flags) => {
-      exitCode = await runSync(flags, io);
+      exitCode = await (await import('./sync.js')).runSync(flags, io);
     });
 
   program
@@ -39,7 +37,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
     .option('--json', 'print diagnostics as JSON')
     .action(async (files: string[], flags) => {
-      exitCode = await runValidate(files, flags, io);
+      exitCode = await (await import('./validate.js')).runValidate(files, flags, io);
     });
 
   program
@@ -50,7 +48,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .option('--out <dir>', 'output directory', 'out')
     .option('--json', 'print the manifest as JSON')
     .action(async (files: string[], flags) => {
-      exitCode = await runCompile(files, flags, io);
+      exitCode = await (await import('./compile.js')).runCompile(files, flags, io);
     });
 
   try {

@@ -2,21 +2,29 @@
  * Checks one intent file against the JSON Schema (the contract) and turns ajv's errors into
  * diagnostics with stable codes, positions and hints.
  */
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { closestNames, didYouMean, error, type Diagnostic } from '../diagnostics/index.js';
 import schema from './intent.schema.json' with { type: 'json' };
 import { FORMATS } from './formats.js';
 import type { SourceIndex } from '../diagnostics/source-index.js';
 
-const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, discriminator: true, verbose: true });
-for (const [name, f] of Object.entries(FORMATS)) ajv.addFormat(name, f.test);
-const validateIntentFile = ajv.compile(schema);
+/** Compiling the schema takes ajv a noticeable fraction of a second: done once, when first needed. */
+let compiled: ValidateFunction | undefined;
+function validator(): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, discriminator: true, verbose: true });
+    for (const [name, f] of Object.entries(FORMATS)) ajv.addFormat(name, f.test);
+    compiled = ajv.compile(schema);
+  }
+  return compiled;
+}
 
 export const CONTROL_KINDS: readonly string[] = schema.definitions.control.oneOf.map((b) => b.properties.kind.const);
 
 export function checkSchema(value: unknown, sources: SourceIndex): Diagnostic[] {
-  if (validateIntentFile(value)) return [];
-  const errors = dedupe(validateIntentFile.errors ?? []);
+  const validate = validator();
+  if (validate(value)) return [];
+  const errors = dedupe(validate.errors ?? []);
   return errors.map((e) => toDiagnostic(e, value, sources)).filter((d): d is Diagnostic => d !== undefined);
 }
 
