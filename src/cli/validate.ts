@@ -1,4 +1,5 @@
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/index.js';
+import { compile } from '../compile/index.js';
 import { checkIntent } from '../intent/index.js';
 import { summarizeCounts } from './format.js';
 import { openWorkspace, printDiagnostics } from './workspace.js';
@@ -12,7 +13,13 @@ export interface ValidateFlags {
 export async function runValidate(files: string[], flags: ValidateFlags, io: CliIO): Promise<number> {
   const ws = await openWorkspace(files, flags.cache, io);
   const all: Diagnostic[] = [...ws.diagnostics];
-  if (ws.intent) all.push(...checkIntent(ws.intent, ws.reference?.index));
+  if (ws.intent && ws.reference && !hasErrors(ws.diagnostics)) {
+    // Everything compile would reject (imported files, templates, quotas, slots) is a validation error
+    // too: a pull request that validates must compile. Nothing is written.
+    all.push(...compile({ intent: ws.intent, reference: ws.reference.index, referenceManifest: ws.reference.manifest, root: io.cwd }).diagnostics);
+  } else if (ws.intent) {
+    all.push(...checkIntent(ws.intent, ws.reference?.index));
+  }
   const sorted = sortDiagnostics(all, ws.files);
   const ok = !hasErrors(sorted);
   if (flags.json) {

@@ -5,6 +5,7 @@
  * confused-deputy protection for service principals, resource-account and resource-tag exceptions,
  * and trusted-partner tag exceptions with their companion protections.
  */
+import { warning } from '../diagnostics/index.js';
 import type { IdentityPerimeterControl } from '../intent/index.js';
 import type { Condition } from '../policy/index.js';
 import { combine, concatPatterns, intentPatterns, isEmptyPatterns, orgPathValues, partitionPatterns, sidFor } from './common.js';
@@ -57,6 +58,13 @@ export const identityPerimeter: ControlBuilder<IdentityPerimeterControl> = (c, c
       p.actions ? intentPatterns(ctx, p, 'actions') : undefined,
     );
     const partnerSet = ctx.reference.expandList(isEmptyPatterns(declared) ? scope.patterns : declared.patterns).actions;
+    const outsidePerimeter = partnerSet.minus(ctx.reference.expandList(scope.patterns).actions);
+    if (!outsidePerimeter.isEmpty()) {
+      const names = outsidePerimeter.toArray().slice(0, 3).map((id) => ctx.reference.actions[id]!.qualified);
+      ctx.diagnostics.push(
+        warning('partner-scope-outside-perimeter', `control ${c.id}: partner exception ${p.tag.key} names ${outsidePerimeter.size} actions the perimeter does not cover (${names.join(', ')}${outsidePerimeter.size > 3 ? ', ...' : ''}); the exception changes nothing there`, sources.locate(p as object)),
+      );
+    }
     const { inside, outside } = partitionPatterns(ctx, remaining, partnerSet);
     remaining = outside;
     if (!isEmptyPatterns(inside)) {

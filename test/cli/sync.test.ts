@@ -57,3 +57,25 @@ describe('guardrails sync', () => {
     expect(r.stderr).toContain('expected a positive integer');
   });
 });
+
+describe('guardrails sync progress', () => {
+  it('shows progress on an interactive terminal, and never in CI', async () => {
+    const { main } = await import('../../src/cli/main.js');
+    const run = async (env: NodeJS.ProcessEnv) => {
+      let stderr = '';
+      const code = await main(['sync', '--from', SNAPSHOT_2025, '--cache', 'cache'], {
+        stdout: { write: () => true },
+        stderr: { write: (s: string) => (stderr += s), isTTY: true },
+        env,
+        cwd: await tempDir(),
+      });
+      return { code, stderr };
+    };
+    const tty = await run({});
+    expect(tty.code).toBe(0);
+    expect(tty.stderr).toMatch(/\rsync|\r\x1b\[2Ksync \d+\/436 /);
+    expect(tty.stderr).toContain('sync 436/436');
+    const ci = await run({ CI: 'true' });
+    expect(ci.stderr).toBe('');
+  });
+});

@@ -75,3 +75,17 @@ describe('guardrails validate', () => {
     expect(r.stderr).toContain("unknown command 'validat'");
   });
 });
+
+describe('guardrails validate catches what compile would reject', () => {
+  it('reports an invalid imported policy file at its line and column', async () => {
+    const dir = await tempDir();
+    fs.writeFileSync(path.join(dir, 'legacy.json'), '{\n  "Version": "2012-10-17",\n  "Statement": [{ "Effect": "Deny", "Action": "s3:*" }]\n}\n');
+    fs.writeFileSync(
+      path.join(dir, 'a.yaml'),
+      'version: 1\norganization: { id: o-abcdefghij, managementAccount: "111111111111", tree: { Root: { Dev: {} } } }\ncontrols:\n  legacy: { kind: import, type: scp, file: legacy.json, attach: [Dev] }\n',
+    );
+    const r = await runCli(['validate', '--cache', cache, 'a.yaml'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^legacy\.json:3:17: error missing-resource: control legacy \(imported legacy\.json\): statement 1: a statement needs "Resource" or "NotResource"/);
+  });
+});

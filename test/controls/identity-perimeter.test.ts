@@ -142,3 +142,19 @@ describe('trusted-partner tag exception with companion protections', () => {
     expect(c.policies.get('guardrails-scp-partners')!.Statement.map((s) => s.Sid)).toEqual(['PartnersProtectExceptionTag']);
   });
 });
+
+describe('partner exception scope', () => {
+  it('warns when the exception names actions the perimeter does not cover', async () => {
+    const c = await compileControls(`  perimeter:
+    kind: identity-perimeter
+    services: [kms]
+    partnerExceptions:
+      - { tag: { key: p, value: "yes" }, accounts: ["555555555555"], adminRoles: ["arn:aws:iam::*:role/Admin"], services: [s3] }
+    attach: [Root]
+`);
+    expect(errorsOf(c)).toEqual([]);
+    const w = c.result.diagnostics.find((d) => d.code === 'partner-scope-outside-perimeter')!;
+    expect(w.severity).toBe('warning');
+    expect(w.message).toMatch(/names \d+ actions the perimeter does not cover \(s3:/);
+  });
+});
