@@ -51,6 +51,20 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       exitCode = await (await import('./compile.js')).runCompile(files, flags, io);
     });
 
+  program
+    .command('minimize')
+    .description('rewrite an existing policy (IAM JSON or the SCP pre-processor format) as the smallest equivalent set of policies')
+    .argument('<policy>', 'policy file')
+    .requiredOption('--type <type>', 'scp or rcp')
+    .option('--quota <profile>', 'quota profile (aws-2026-05, aws-legacy)')
+    .option('--out <dir>', 'write the policies as files instead of printing a JSON array')
+    .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
+    .option('--keep-sids', 'keep statement ids (statements are then not merged)')
+    .option('--exact', 'write no wildcard the input does not have (no drift as AWS adds actions)')
+    .action(async (file: string, flags) => {
+      exitCode = await (await import('./minimize.js')).runMinimize(file, flags, io);
+    });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {

@@ -4,3 +4,4 @@ export * from './manifest.js';
 export * from './pack.js';
 export * from './targets.js';
 export * from './write-out.js';
+export * from './minimize/index.js';

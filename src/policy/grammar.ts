@@ -44,6 +44,14 @@ export function checkGrammar(doc: PolicyDocument, type: PolicyType, options: Gra
     };
     if (s.sid !== undefined && !SID.test(s.sid)) add('bad-sid', `Sid "${s.sid}" may contain only letters and digits`, 'Sid');
     if (!s.action && !s.notAction) add('missing-action', 'a statement needs "Action" or "NotAction"');
+    for (const [element, values] of [
+      ['Action', s.action],
+      ['NotAction', s.notAction],
+      ['Resource', s.resource],
+      ['NotResource', s.notResource],
+    ] as const) {
+      if (values && values.length === 0) add('empty-element', `"${element}" is an empty list`, element);
+    }
     if (s.action && s.notAction) add('conflicting-elements', 'a statement has "Action" or "NotAction", not both', 'NotAction');
     if (!s.resource && !s.notResource) add('missing-resource', 'a statement needs "Resource" or "NotResource"', undefined, 'use "Resource": "*" for every resource');
     if (s.resource && s.notResource) add('conflicting-elements', 'a statement has "Resource" or "NotResource", not both', 'NotResource');

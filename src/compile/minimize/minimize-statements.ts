@@ -1,0 +1,190 @@
+/**
+ * Statement-level minimization. Statements merge only when Effect, Principal, Resource/NotResource and
+ * Condition are all equal and both list actions with Action (two NotAction exemptions do not add up).
+ * Each statement's action list is then compacted. Exemptions (NotAction in a Deny) and Allows are
+ * never given a wildcard the intent did not write: a wildcard there could widen them as AWS adds
+ * actions. An SCP Deny may become NotAction when that is shorter and exact within the reference.
+ */
+import { renderPolicy, statementJson, type Condition, type Principal, type Statement } from '../../policy/index.js';
+import { hasWildcard, type ActionSet, type ReferenceIndex } from '../../reference/index.js';
+import { compactActions, type WildcardMode } from './compact-actions.js';
+
+export interface IntendedStatement<T> {
+  effect: 'Allow' | 'Deny';
+  principal?: Principal;
+  resources?: string[];
+  notResources?: string[];
+  condition?: Condition;
+  /** Which element lists the actions. */
+  element: 'Action' | 'NotAction';
+  /** The exact actions the element must match (NotAction: the exempt actions). */
+  actions: ActionSet;
+  /** Patterns written in the intent or generated from data (IAM syntax only). */
+  given: string[];
+  mode: WildcardMode;
+  sid?: string;
+  origin: T;
+}
+
+export interface MinimizedStatement<T> {
+  statement: Statement;
+  element: 'Action' | 'NotAction';
+  /**
+   * What the element must match. When a statement is split, every part shares the same set and the
+   * proof compares the union of the parts with it.
+   */
+  intended: ActionSet;
+  /** Wildcards the compaction wrote that the intent did not: they may capture actions AWS adds later. */
+  introduced: string[];
+  origins: T[];
+  /** Characters of the rendered statement. */
+  size: number;
+}
+
+export interface MinimizeOptions {
+  /** Merge statements with equal non-action elements (Sids are then dropped). */
+  merge: boolean;
+  /** Keep the Sid of statements that were not merged. */
+  keepSids: boolean;
+  /** Scope for the NotAction alternative: only for policies of this type. */
+  policyType: 'scp' | 'rcp';
+}
+
+export function minimizeStatements<T>(statements: readonly IntendedStatement<T>[], ref: ReferenceIndex, options: MinimizeOptions): MinimizedStatement<T>[] {
+  const groups = new Map<string, IntendedStatement<T>[]>();
+  const order: string[] = [];
+  statements.forEach((s, i) => {
+    const key = options.merge && s.element === 'Action' ? mergeKey(s) : `single:${i}`;
+    if (!groups.has(key)) {
+      groups.set(key, []);
+      order.push(key);
+    }
+    groups.get(key)!.push(s);
+  });
+  return order.map((key) => minimizeGroup(groups.get(key)!, ref, options));
+}
+
+function minimizeGroup<T>(group: IntendedStatement<T>[], ref: ReferenceIndex, options: MinimizeOptions): MinimizedStatement<T> {
+  const first = group[0]!;
+  const intended = first.actions.clone();
+  for (const s of group.slice(1)) intended.addAll(s.actions);
+  const given = [...new Set(group.flatMap((s) => s.given))];
+  // Exemptions and Allows must never grow with AWS's catalogue: no wildcard beyond what was written.
+  const widens = first.element === 'NotAction' || first.effect === 'Allow';
+  const mode: WildcardMode = widens || group.some((s) => s.mode === 'exact') ? 'exact' : 'compact';
+  let element = first.element;
+  let text = compactActions(ref, intended, { mode, given });
+  let target = intended;
+  if (options.policyType === 'scp' && first.effect === 'Deny' && element === 'Action' && mode === 'compact' && intended.size > ref.size / 2) {
+    // Deny everything but a few: NotAction of the complement is exact within the reference and may be
+    // far shorter. Its drift only ever denies more (new actions are not exempt).
+    const complement = ref.allActions().minus(intended);
+    const alternative = compactActions(ref, complement, { mode: 'exact', given: [] });
+    if (alternative.length > 0 && listCost(alternative) < listCost(text)) {
+      element = 'NotAction';
+      text = alternative;
+      target = complement;
+    }
+  }
+  const statement: Statement = { effect: first.effect };
+  if (group.length === 1 && options.keepSids && first.sid) statement.sid = first.sid;
+  if (first.principal) statement.principal = first.principal;
+  if (element === 'Action') statement.action = text;
+  else statement.notAction = text;
+  if (first.resources) statement.resource = first.resources;
+  if (first.notResources) statement.notResource = first.notResources;
+  if (first.condition && Object.keys(first.condition).length) statement.condition = first.condition;
+  const givenLower = new Set(given.map((g) => g.toLowerCase()));
+  const introduced = text.filter((t) => hasWildcard(t) && !givenLower.has(t.toLowerCase()));
+  return { statement, element, intended: target, introduced, origins: group.map((s) => s.origin), size: statementSize(statement) };
+}
+
+export function statementSize(s: Statement): number {
+  return JSON.stringify(statementJson(s)).length;
+}
+
+function listCost(list: string[]): number {
+  return list.reduce((n, t) => n + t.length + 3, 0);
+}
+
+/** Canonical form of everything but the actions: equal keys mean the statements may merge. */
+function mergeKey<T>(s: IntendedStatement<T>): string {
+  const cond: Record<string, Record<string, string[]>> = {};
+  for (const op of Object.keys(s.condition ?? {}).sort()) {
+    const block: Record<string, string[]> = {};
+    const keys = s.condition![op]!;
+    for (const k of Object.keys(keys).sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1))) block[k.toLowerCase()] = [...keys[k]!].sort();
+    cond[op] = block;
+  }
+  const principal = s.principal === '*' || s.principal === undefined ? s.principal : Object.fromEntries(Object.entries(s.principal).map(([k, v]) => [k, [...v].sort()]));
+  return JSON.stringify([s.effect, principal, s.resources ? [...s.resources].sort() : null, s.notResources ? [...s.notResources].sort() : null, cond]);
+}
+
+/**
+ * A statement too big for one policy is cut into several with the same elements, each holding a
+ * run of the action patterns. Only Action lists can be cut: Deny NotAction [a, b] is not the same as
+ * Deny NotAction [a] plus Deny NotAction [b].
+ */
+export function splitStatement<T>(m: MinimizedStatement<T>, maxStatementChars: number): MinimizedStatement<T>[] | undefined {
+  if (m.size <= maxStatementChars) return [m];
+  if (m.element !== 'Action') return undefined;
+  const patterns = m.statement.action!;
+  const empty: Statement = { ...m.statement, action: [] };
+  const overhead = statementSize({ ...empty, action: ['', ''] }) - 2;
+  const parts: string[][] = [];
+  let current: string[] = [];
+  let size = overhead;
+  for (const p of patterns) {
+    const add = p.length + 3;
+    if (overhead + add > maxStatementChars) return undefined;
+    if (current.length && size + add > maxStatementChars) {
+      parts.push(current);
+      current = [];
+      size = overhead;
+    }
+    current.push(p);
+    size += add;
+  }
+  if (current.length) parts.push(current);
+  return parts.map((action, i) => {
+    const statement: Statement = { ...m.statement, action };
+    if (statement.sid) statement.sid = `${statement.sid}${i + 1}`;
+    return { ...m, statement, introduced: m.introduced.filter((x) => action.includes(x)), size: statementSize(statement) };
+  });
+}
+
+export interface ProofFailure {
+  statements: Statement[];
+  missing: string[];
+  extra: string[];
+}
+
+/**
+ * The equivalence proof: every emitted statement is expanded against the whole action universe, the
+ * parts of a split statement together, and compared with the action set it must mean. Any difference
+ * is a failure, with the actions involved.
+ */
+export function proveEquivalence<T>(statements: readonly MinimizedStatement<T>[], ref: ReferenceIndex): ProofFailure[] {
+  const wholes = new Map<ActionSet, MinimizedStatement<T>[]>();
+  for (const m of statements) wholes.set(m.intended, [...(wholes.get(m.intended) ?? []), m]);
+  const failures: ProofFailure[] = [];
+  for (const [intended, parts] of wholes) {
+    const actual = ref.emptySet();
+    let invalid = false;
+    for (const m of parts) {
+      const emitted = m.element === 'Action' ? m.statement.action! : m.statement.notAction!;
+      const expansion = ref.expandList(emitted);
+      if (expansion.problems.some((p) => p.severity === 'error')) invalid = true;
+      actual.addAll(expansion.actions);
+    }
+    if (!invalid && actual.equals(intended)) continue;
+    const names = (s: ActionSet) => s.toArray().map((id) => ref.actions[id]!.qualified);
+    failures.push({ statements: parts.map((p) => p.statement), missing: names(intended.minus(actual)), extra: names(actual.minus(intended)) });
+  }
+  return failures;
+}
+
+/** Characters of a policy holding these statements. */
+export function policySizeOf(statements: readonly Statement[]): number {
+  return renderPolicy(statements).length;
+}
