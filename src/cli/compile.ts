@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { hasErrors } from '../diagnostics/index.js';
-import { compile, writeOut } from '../compile/index.js';
+import * as fs from 'node:fs/promises';
+import { compile, OUT_MANIFEST_FORMAT, writeOut, type OutManifest } from '../compile/index.js';
 import { displayPath, formatCount, summarizeCounts } from './format.js';
 import { EXIT_BAD_INPUT, EXIT_OK, type CliIO } from './io.js';
 import { openWorkspace, printDiagnostics } from './workspace.js';
@@ -9,6 +10,17 @@ export interface CompileFlags {
   cache: string;
   out: string;
   json?: boolean;
+  repack?: boolean;
+}
+
+/** The manifest of the previous compile, for sticky packing; absent or unreadable means a fresh packing. */
+async function readPreviousManifest(outDir: string): Promise<OutManifest | undefined> {
+  try {
+    const m = JSON.parse(await fs.readFile(path.join(outDir, 'manifest.json'), 'utf8')) as OutManifest;
+    return m.format === OUT_MANIFEST_FORMAT && Array.isArray(m.policies) ? m : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function runCompile(files: string[], flags: CompileFlags, io: CliIO): Promise<number> {
@@ -18,14 +30,15 @@ export async function runCompile(files: string[], flags: CompileFlags, io: CliIO
     io.stderr.write(`compile failed: ${summarizeCounts(sorted)}; nothing written\n`);
     return EXIT_BAD_INPUT;
   }
-  const result = compile({ intent: ws.intent, reference: ws.reference.index, referenceManifest: ws.reference.manifest, root: io.cwd });
+  const outDir = path.resolve(io.cwd, flags.out);
+  const previous = flags.repack ? undefined : await readPreviousManifest(outDir);
+  const result = compile({ intent: ws.intent, reference: ws.reference.index, referenceManifest: ws.reference.manifest, root: io.cwd, previous });
   const all = [...ws.diagnostics, ...result.diagnostics];
   const sorted = printDiagnostics(flags.json ? all.filter((d) => d.severity === 'error') : all, ws, io);
   if (!result.ok || !result.manifest) {
     io.stderr.write(`compile failed: ${summarizeCounts(sorted)}; ${displayPath(path.resolve(io.cwd, flags.out), io.cwd)}/ left as it was\n`);
     return EXIT_BAD_INPUT;
   }
-  const outDir = path.resolve(io.cwd, flags.out);
   await writeOut(outDir, result.policies, result.manifest);
   if (flags.json) {
     io.stdout.write(JSON.stringify({ out: displayPath(outDir, io.cwd), manifest: result.manifest, diagnostics: all }, null, 2) + '\n');

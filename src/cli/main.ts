@@ -47,6 +47,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
     .option('--out <dir>', 'output directory', 'out')
     .option('--json', 'print the manifest as JSON')
+    .option('--repack', 'pack from scratch instead of keeping the policies of the previous out/manifest.json')
     .action(async (files: string[], flags) => {
       exitCode = await (await import('./compile.js')).runCompile(files, flags, io);
     });

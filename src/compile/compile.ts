@@ -13,8 +13,8 @@ import { checkGrammar, renderPolicy, resolveQuotas, type PolicyType, type Quotas
 import type { ReferenceIndex, SnapshotManifest } from '../reference/index.js';
 import { expandDrafts, type ExpandedStatement } from './expand.js';
 import { buildManifest, type OutManifest } from './manifest.js';
+import { proveEquivalence } from './minimize/minimize-statements.js';
 import { packPolicies, type PackedPolicy } from './pack.js';
-import { toPolicyStatement } from './render-statements.js';
 import { attachmentPoints } from './targets.js';
 
 export interface CompileInput {
@@ -23,6 +23,8 @@ export interface CompileInput {
   referenceManifest: SnapshotManifest;
   /** Paths in the manifest are written relative to this directory (the repository root). */
   root: string;
+  /** The previous out/manifest.json: packing keeps its assignments where they still fit. */
+  previous?: OutManifest;
 }
 
 export interface CompiledPolicy extends PackedPolicy {
@@ -84,49 +86,32 @@ export function compile(input: CompileInput): CompileResult {
   }
   if (hasErrors(diagnostics)) return fail();
 
-  const packed = packPolicies(placements);
+  const packed = packPolicies(
+    { intent, tree, placements, reference, quotas, previous: input.previous, foreignAt: (node, type) => foreignPoliciesAt(intent, tree, node, type) },
+    diagnostics,
+  );
+  if (hasErrors(diagnostics)) return fail();
   const policies: CompiledPolicy[] = [];
   for (const p of packed) {
-    const text = renderPolicy(p.statements.map((s) => toPolicyStatement(s, { sid: true })));
+    const statements = p.statements.map((s) => s.statement);
+    const text = renderPolicy(statements);
     const maxChars = quotas[p.type].maxChars;
-    const problems = checkGrammar({ version: '2012-10-17', statements: p.statements.map((s) => toPolicyStatement(s, { sid: true })) }, p.type, { maxChars, text, supportsRcp: (s) => reference.supportsRcp(s) });
-    for (const problem of problems) {
+    for (const problem of checkGrammar({ version: '2012-10-17', statements }, p.type, { maxChars, text, supportsRcp: (s) => reference.supportsRcp(s) })) {
       const st = problem.statement === undefined ? undefined : p.statements[problem.statement];
-      const controls = p.controls.join(', ');
-      diagnostics.push(error(problem.code, `policy ${p.name} (${p.type.toUpperCase()}, control${p.controls.length > 1 ? 's' : ''} ${controls}): ${problem.message}`, st?.draft.location ?? locateControl(intent, p.controls[0]!), problem.hint));
+      diagnostics.push(error(problem.code, `policy ${p.name} (${p.type.toUpperCase()}, control${p.controls.length > 1 ? 's' : ''} ${p.controls.join(', ')}): ${problem.message}`, st?.origins[0]!.draft.location ?? locateControl(intent, p.controls[0]!), problem.hint));
     }
     policies.push({ ...p, file: `${p.name}.json`, text, chars: text.length, maxChars });
   }
-  checkSlots(intent, tree, policies, quotas, diagnostics);
+  // The proof runs on every compile: each emitted statement, expanded against the whole action
+  // universe, must mean exactly the actions its controls intended.
+  for (const f of proveEquivalence(packed.flatMap((p) => p.statements), reference)) {
+    diagnostics.push(
+      error('proof-failed', `internal error: a minimized statement does not mean what its controls intended: missing ${f.missing.slice(0, 5).join(', ') || 'none'}; extra ${f.extra.slice(0, 5).join(', ') || 'none'}`, undefined, 'please report this with the intent; compile with wildcards: exact to work around it'),
+    );
+  }
   if (hasErrors(diagnostics)) return { ...fail(), policies, placements };
   const manifest = buildManifest({ intent, reference: input.referenceManifest, quotas, policies, placements, root: input.root, tree });
   return { ok: true, policies, placements, quotas, manifest, diagnostics: dedupe(diagnostics) };
-}
-
-/**
- * Every target's directly attached policies, ours and foreign ones (FullAWSAccess is attached
- * everywhere by default; RCPFullAWSAccess always is), must fit its slots.
- */
-function checkSlots(intent: Intent, tree: OrgTree, policies: CompiledPolicy[], quotas: Quotas, diagnostics: Diagnostic[]): void {
-  for (const node of tree.nodes) {
-    for (const type of ['scp', 'rcp'] as PolicyType[]) {
-      const ours = policies.filter((p) => p.type === type && p.targets.includes(node));
-      if (ours.length === 0) continue;
-      const foreign = foreignPoliciesAt(intent, tree, node, type);
-      const used = ours.length + foreign.length;
-      const max = quotas[type].maxPerTarget;
-      if (used > max) {
-        diagnostics.push(
-          error(
-            'too-many-policies',
-            `${OrgTree.describe(node)} would have ${used} ${type.toUpperCase()}s attached (${ours.map((p) => p.name).join(', ')}${foreign.length ? `, and ${foreign.join(', ')}` : ''}), ${used - max} over the limit of ${max}`,
-            locateControl(intent, ours[0]!.controls[0]!),
-            'attach controls higher in the tree, or combine controls with the same targets',
-          ),
-        );
-      }
-    }
-  }
 }
 
 /** Foreign policies attached directly to a node: the intent's list, or AWS's defaults. */

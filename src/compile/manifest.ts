@@ -18,19 +18,26 @@ export interface TargetRef {
   id: string | null;
 }
 
-export interface ManifestStatement {
-  sid: string;
+export interface ManifestSource {
   control: string;
   role: string;
   companionOf?: string;
   summary: string;
-  /** Where the intent (or imported file) says it: file:line:col relative to the repository root. */
+  /** Where the intent (or an imported file) says it: file:line:col relative to the repository root. */
   source: string | null;
-  /** Number of actions the Action element covers (NotAction: the exempt actions). */
+}
+
+export interface ManifestStatement {
+  sid: string | null;
+  /** The statements of the intent it carries (several when statements with equal elements merged). */
+  sources: ManifestSource[];
+  element: 'Action' | 'NotAction';
+  /** Number of actions the element means within the reference (NotAction: the exempt actions). */
   actions: number;
-  notAction: boolean;
-  /** Wildcards in the emitted action list: they may capture actions AWS adds later. */
+  /** Wildcards in the emitted list: they may capture actions AWS adds later. */
   wildcards: string[];
+  /** The wildcards among them that compaction wrote and the intent did not. */
+  introduced: string[];
 }
 
 export interface ManifestPolicy {
@@ -119,19 +126,19 @@ export function buildManifest(args: {
       controls: p.controls,
       targets: p.targets.map(targetRef),
       statements: p.statements.map((s) => {
-        const e = s.actions ?? s.notActions;
-        const m: ManifestStatement = {
-          sid: s.draft.sid,
-          control: s.draft.control.id,
-          role: s.draft.role,
-          summary: s.draft.summary,
-          source: where(s.draft.location),
-          actions: e?.set.size ?? 0,
-          notAction: !s.actions && !!s.notActions,
-          wildcards: e?.wildcards ?? [],
+        const emitted = s.element === 'Action' ? s.statement.action! : s.statement.notAction!;
+        return {
+          sid: s.statement.sid ?? null,
+          sources: s.origins.map((o) => {
+            const src: ManifestSource = { control: o.draft.control.id, role: o.draft.role, summary: o.draft.summary, source: where(o.draft.location) };
+            if (o.draft.companionOf) src.companionOf = o.draft.companionOf;
+            return src;
+          }),
+          element: s.element,
+          actions: s.intended.size,
+          wildcards: emitted.filter((t) => t.includes('*') || t.includes('?')),
+          introduced: s.introduced,
         };
-        if (s.draft.companionOf) m.companionOf = s.draft.companionOf;
-        return m;
       }),
     })),
     targets,

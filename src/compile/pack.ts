@@ -1,31 +1,233 @@
 /**
- * Placing statements into policies. One policy per control and policy type, attached to the control's
- * targets; a policy's name says what it holds, so changing one control never renames another's.
+ * Placing statements into policies, per policy type:
+ *
+ * 1. Statements share a policy only with statements attached to exactly the same targets (a policy
+ *    applies to all of its targets). Each such group is minimized: with Sids kept every statement
+ *    stays itself; without, statements with equal elements merge (defaults.sids: auto keeps Sids
+ *    unless dropping them saves a policy).
+ * 2. A group's statements go into as few policies as the size quota allows. When the previous
+ *    out/manifest.json is known, packing is sticky: a statement stays in the policy that held its
+ *    control if it still fits, and anything that moves goes to a new policy, so a change to one
+ *    control never renames or reshuffles a policy that does not hold it.
+ * 3. A target with more policies attached than its free slots gets its policies consolidated into one
+ *    policy of its own where they fit; otherwise compile fails, saying by how many slots.
  */
-import type { OrgNode } from '../model/org-tree.js';
-import type { PolicyType } from '../policy/index.js';
+import { createHash } from 'node:crypto';
+import { error, type Diagnostic } from '../diagnostics/index.js';
+import type { Intent } from '../intent/index.js';
+import { OrgTree, type OrgNode } from '../model/org-tree.js';
+import type { PolicyType, Quotas } from '../policy/index.js';
+import type { ReferenceIndex } from '../reference/index.js';
 import type { ControlPlacement } from './compile.js';
 import type { ExpandedStatement } from './expand.js';
+import type { OutManifest } from './manifest.js';
+import { binPack, POLICY_OVERHEAD } from './minimize/bin-pack.js';
+import { minimizeStatements, splitStatement, type IntendedStatement, type MinimizedStatement } from './minimize/minimize-statements.js';
+
+export type PackedStatement = MinimizedStatement<ExpandedStatement>;
 
 export interface PackedPolicy {
   name: string;
   type: PolicyType;
-  statements: ExpandedStatement[];
+  statements: PackedStatement[];
   controls: string[];
   targets: OrgNode[];
 }
 
-export const POLICY_NAME_PREFIX = 'guardrails';
+export interface PackInput {
+  intent: Intent;
+  tree: OrgTree;
+  placements: readonly ControlPlacement[];
+  reference: ReferenceIndex;
+  quotas: Quotas;
+  /** The previous out/manifest.json, for sticky packing. */
+  previous?: OutManifest;
+  /** Foreign policies attached directly to a node (FullAWSAccess, Control Tower's). */
+  foreignAt: (node: OrgNode, type: PolicyType) => string[];
+}
 
-export function packPolicies(placements: readonly ControlPlacement[]): PackedPolicy[] {
+export const POLICY_NAME_PREFIX = 'guardrails';
+const MAX_POLICY_NAME = 128;
+
+interface Bin {
+  items: PackedStatement[];
+  targets: OrgNode[];
+  /** Set when the bin was made for one target by consolidation. */
+  consolidatedFor?: OrgNode;
+}
+
+export function packPolicies(input: PackInput, diagnostics: Diagnostic[]): PackedPolicy[] {
   const policies: PackedPolicy[] = [];
+  for (const type of ['scp', 'rcp'] as const) {
+    const capacity = input.quotas[type].maxChars;
+    const bins: Bin[] = [];
+    for (const group of targetGroups(input.placements, type)) {
+      const statements = minimizeGroup(group.placements, type, input, diagnostics);
+      if (!statements) continue;
+      for (const items of placeInBins(statements, capacity, previousBins(input.previous, type, group.targets))) bins.push({ items, targets: group.targets });
+    }
+    consolidateSlots(bins, type, input, diagnostics);
+    policies.push(...nameBins(bins, type));
+  }
+  return policies.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+function signature(targets: readonly OrgNode[]): string {
+  return targets
+    .map((t) => t.path)
+    .sort()
+    .join('|');
+}
+
+function targetGroups(placements: readonly ControlPlacement[], type: PolicyType): { targets: OrgNode[]; placements: ControlPlacement[] }[] {
+  const groups = new Map<string, { targets: OrgNode[]; placements: ControlPlacement[] }>();
   for (const p of placements) {
-    if (p.targets.length === 0) continue;
-    for (const type of ['scp', 'rcp'] as const) {
-      const statements = p.statements.filter((s) => s.draft.type === type);
-      if (statements.length === 0) continue;
-      policies.push({ name: `${POLICY_NAME_PREFIX}-${type}-${p.control.id}`, type, statements, controls: [p.control.id], targets: p.targets });
+    if (p.targets.length === 0 || !p.statements.some((s) => s.draft.type === type)) continue;
+    const key = signature(p.targets);
+    const g = groups.get(key) ?? { targets: p.targets, placements: [] };
+    g.placements.push(p);
+    groups.set(key, g);
+  }
+  return [...groups.values()];
+}
+
+function intendedOf(e: ExpandedStatement, input: PackInput): IntendedStatement<ExpandedStatement> {
+  const d = e.draft;
+  const list = (e.actions ?? e.notActions)!;
+  const item: IntendedStatement<ExpandedStatement> = {
+    effect: d.effect,
+    element: e.actions ? 'Action' : 'NotAction',
+    actions: list.set,
+    given: list.text,
+    mode: d.control.wildcards ?? input.intent.defaults.wildcards,
+    sid: d.sid,
+    origin: e,
+  };
+  if (d.principal) item.principal = d.principal;
+  if (d.resources) item.resources = [...new Set(d.resources)];
+  if (d.notResources) item.notResources = [...new Set(d.notResources)];
+  if (d.condition && Object.keys(d.condition).length) item.condition = d.condition;
+  return item;
+}
+
+/** The group's statements, minimized and split to fit; undefined when one cannot fit at all. */
+function minimizeGroup(placements: ControlPlacement[], type: PolicyType, input: PackInput, diagnostics: Diagnostic[]): PackedStatement[] | undefined {
+  const capacity = input.quotas[type].maxChars;
+  const intended = placements.flatMap((p) => p.statements.filter((s) => s.draft.type === type).map((s) => intendedOf(s, input)));
+  const run = (merge: boolean): PackedStatement[] | undefined => {
+    const minimized = merge
+      ? minimizeStatements(intended, input.reference, { merge: true, keepSids: false, policyType: type })
+      : placements.flatMap((p) => minimizeStatements(intended.filter((i) => i.origin.draft.control === p.control), input.reference, { merge: false, keepSids: true, policyType: type }));
+    const out: PackedStatement[] = [];
+    for (const m of minimized) {
+      const parts = splitStatement(m, capacity - POLICY_OVERHEAD);
+      if (!parts) {
+        const controls = controlsOf([m]);
+        diagnostics.push(
+          error(
+            'statement-too-large',
+            `a ${type.toUpperCase()} statement of control${controls.length > 1 ? 's' : ''} ${controls.join(', ')} is ${m.size.toLocaleString('en-US')} characters, ${(m.size - capacity + POLICY_OVERHEAD).toLocaleString('en-US')} over what one policy holds, and a ${m.element} list cannot be split`,
+            m.origins[0]!.draft.location,
+          ),
+        );
+        return undefined;
+      }
+      out.push(...parts);
+    }
+    return out;
+  };
+  const mode = input.intent.defaults.sids;
+  if (mode === 'keep') return run(false);
+  if (mode === 'drop') return run(true);
+  const keep = run(false);
+  const drop = run(true);
+  if (!keep) return drop;
+  if (!drop) return keep;
+  const count = (s: PackedStatement[]) => binPack(s.map((x) => x.size), capacity, POLICY_OVERHEAD).length;
+  return count(drop) < count(keep) ? drop : keep;
+}
+
+export function controlsOf(statements: readonly PackedStatement[]): string[] {
+  return [...new Set(statements.flatMap((s) => s.origins.map((o) => o.draft.control.id)))].sort();
+}
+
+/** The previous policies of this type and target group, as the control sets they held. */
+function previousBins(previous: OutManifest | undefined, type: PolicyType, targets: readonly OrgNode[]): string[][] | undefined {
+  if (!previous) return undefined;
+  const sig = signature(targets);
+  return previous.policies
+    .filter((p) => p.type === type && p.targets.map((t) => t.target).sort().join('|') === sig)
+    .sort((a, b) => (a.name < b.name ? -1 : 1))
+    .map((p) => [...p.controls]);
+}
+
+function placeInBins(statements: PackedStatement[], capacity: number, previous: string[][] | undefined): PackedStatement[][] {
+  const size = (items: PackedStatement[]) => POLICY_OVERHEAD + items.reduce((n, s) => n + s.size, 0) + Math.max(0, items.length - 1);
+  if (!previous || previous.length === 0) {
+    return binPack(statements.map((s) => s.size), capacity, POLICY_OVERHEAD).map((bin) => bin.map((i) => statements[i]!));
+  }
+  const sticky: PackedStatement[][] = previous.map(() => []);
+  const moved: PackedStatement[] = [];
+  for (const s of statements) {
+    const controls = controlsOf([s]);
+    const at = previous.findIndex((held) => controls.every((c) => held.includes(c)));
+    if (at >= 0 && size([...sticky[at]!, s]) <= capacity) sticky[at]!.push(s);
+    else moved.push(s);
+  }
+  const fresh = binPack(moved.map((s) => s.size), capacity, POLICY_OVERHEAD).map((bin) => bin.map((i) => moved[i]!));
+  return [...sticky.filter((b) => b.length > 0), ...fresh];
+}
+
+/**
+ * Slots: every target's directly attached policies, ours and foreign, within the per-target quota.
+ * Policies over a target's quota are consolidated, smallest first, into a policy for that target
+ * alone (they keep their other targets), as long as the result fits the size quota.
+ */
+function consolidateSlots(bins: Bin[], type: PolicyType, input: PackInput, diagnostics: Diagnostic[]): void {
+  const { maxChars, maxPerTarget } = input.quotas[type];
+  const binSize = (b: Bin) => POLICY_OVERHEAD + b.items.reduce((n, s) => n + s.size, 0) + Math.max(0, b.items.length - 1);
+  for (const node of input.tree.nodes) {
+    const foreign = input.foreignAt(node, type);
+    const attached = () => bins.filter((b) => b.targets.includes(node));
+    if (attached().length === 0) continue;
+    while (attached().length + foreign.length > maxPerTarget) {
+      const candidates = attached().sort((a, b) => binSize(a) - binSize(b));
+      const [a, b] = candidates;
+      if (!a || !b || binSize(a) + binSize(b) - POLICY_OVERHEAD + 1 > maxChars) break;
+      const merged: Bin = { items: [...a.items, ...b.items], targets: [node], consolidatedFor: node };
+      for (const x of [a, b]) {
+        x.targets = x.targets.filter((t) => t !== node);
+        if (x.targets.length === 0) bins.splice(bins.indexOf(x), 1);
+      }
+      bins.push(merged);
+    }
+    const over = attached().length + foreign.length - maxPerTarget;
+    if (over > 0) {
+      const ours = attached();
+      diagnostics.push(
+        error(
+          'too-many-policies',
+          `${OrgTree.describe(node)} needs ${ours.length + foreign.length} ${type.toUpperCase()}s (${ours.length} of guardrails${foreign.length ? ` and ${foreign.join(', ')}` : ''}) but can hold ${maxPerTarget} (${input.quotas.profile}): ${over} over; controls involved: ${controlsOf(ours.flatMap((b) => b.items)).join(', ')}`,
+          ours[0]!.items[0]!.origins[0]!.draft.location,
+          'attach controls higher in the tree so that fewer policies are attached here, give them the same targets so that they share policies, or free slots taken by foreign policies',
+        ),
+      );
     }
   }
-  return policies.sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+/** Names say what a policy holds: its controls; a control spread over several policies numbers them. */
+function nameBins(bins: Bin[], type: PolicyType): PackedPolicy[] {
+  const used = new Map<string, number>();
+  return bins.map((b) => {
+    const controls = controlsOf(b.items);
+    let base = `${POLICY_NAME_PREFIX}-${type}-${controls.join('+')}${b.consolidatedFor ? `-at-${b.consolidatedFor.id ?? b.consolidatedFor.name}` : ''}`;
+    if (base.length > MAX_POLICY_NAME - 4) {
+      const hash = createHash('sha256').update(controls.join(',')).digest('hex').slice(0, 8);
+      base = `${POLICY_NAME_PREFIX}-${type}-${controls[0]}-and-${controls.length - 1}-more-${hash}`.slice(0, MAX_POLICY_NAME - 4);
+    }
+    const n = (used.get(base) ?? 0) + 1;
+    used.set(base, n);
+    return { name: n === 1 ? base : `${base}-${n}`, type, statements: b.items, controls, targets: b.targets };
+  });
 }

@@ -8,7 +8,7 @@ import { error, warning, type Diagnostic } from '../diagnostics/index.js';
 import { OrgTree, type OrgNode } from '../model/org-tree.js';
 import { checkSchema } from './schema-check.js';
 import { SourceIndex } from '../diagnostics/source-index.js';
-import type { Control, ForeignPolicy, Intent, Organization, QuotaSetting, TestCase, Wave, WildcardMode } from './types.js';
+import type { Control, ForeignPolicy, Intent, Organization, QuotaSetting, SidMode, TestCase, Wave, WildcardMode } from './types.js';
 import { loadYaml } from './yaml-loader.js';
 
 export interface LoadResult {
@@ -87,7 +87,7 @@ function merge(parts: { file: string; value: Record<string, unknown> }[], source
   const intent: Intent = {
     organization: undefined as unknown as Organization,
     tree: undefined,
-    defaults: { wildcards: 'compact' },
+    defaults: { wildcards: 'compact', sids: 'auto' },
     foreignPolicies: [],
     controls: [],
     waves: [],
@@ -101,7 +101,10 @@ function merge(parts: { file: string; value: Record<string, unknown> }[], source
     const v = part.value;
     if (once('organization', part) && isObject(v.organization)) intent.organization = v.organization as unknown as Organization;
     if (once('quotas', part)) intent.quotas = v.quotas as QuotaSetting;
-    if (once('defaults', part) && isObject(v.defaults)) intent.defaults = { wildcards: ((v.defaults as { wildcards?: WildcardMode }).wildcards ?? 'compact') };
+    if (once('defaults', part) && isObject(v.defaults)) {
+      const d = v.defaults as { wildcards?: WildcardMode; sids?: SidMode };
+      intent.defaults = { wildcards: d.wildcards ?? 'compact', sids: d.sids ?? 'auto' };
+    }
     if (once('waves', part) && Array.isArray(v.waves)) intent.waves = v.waves.filter(isObject) as unknown as Wave[];
     if (once('foreignPolicies', part) && Array.isArray(v.foreignPolicies)) intent.foreignPolicies = v.foreignPolicies.filter(isObject) as unknown as ForeignPolicy[];
     if (Array.isArray(v.tests)) intent.tests.push(...(v.tests.filter(isObject) as unknown as TestCase[]));

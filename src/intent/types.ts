@@ -10,6 +10,7 @@ import type { PolicyType } from '../policy/model.js';
 
 export type { PolicyType };
 export type WildcardMode = 'exact' | 'compact';
+export type SidMode = 'keep' | 'drop' | 'auto';
 
 export interface Tag {
   key: string;
@@ -181,7 +182,7 @@ export interface Intent {
   /** The organization's tree as declared, or undefined when the intent does not declare one. */
   tree: OrgTree | undefined;
   quotas?: QuotaSetting;
-  defaults: { wildcards: WildcardMode };
+  defaults: { wildcards: WildcardMode; sids: SidMode };
   foreignPolicies: ForeignPolicy[];
   controls: Control[];
   waves: Wave[];

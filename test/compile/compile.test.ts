@@ -25,12 +25,32 @@ describe('targets', () => {
     expect(c.result.diagnostics.filter((d) => d.code === 'management-account-target')).toHaveLength(1);
   });
 
-  it('fails with the target, the counts and the policies when a target runs out of slots', async () => {
-    const controls = Array.from({ length: 5 }, (_, i) => `  p${i}: { kind: identity-perimeter, services: [s3], attach: [Prod] }\n`).join('');
+  // Five RCP controls on Prod, each with other targets too: five policies on Prod plus RCPFullAWSAccess.
+  const targetSets = ['[Prod]', '[Prod, Dev]', '[Prod, Public]', '[Prod, "333333333333"]', '[Prod, Dev, Public]'];
+
+  it('consolidates the policies of a target that runs out of slots into one of its own', async () => {
+    const controls = targetSets.map((t, i) => `  p${i}: { kind: deny-actions, type: rcp, actions: ["s3:Delete*"], attach: ${t} }\n`).join('');
+    const c = await compileControls(controls);
+    expect(errorsOf(c)).toEqual([]);
+    const slots = c.result.manifest!.targets.find((t) => t.target === 'Root/Prod')!.rcp;
+    expect(slots.used).toBeLessThanOrEqual(5);
+    expect(slots.policies.some((p) => p.endsWith('-at-ou-ab12-prod0001'))).toBe(true);
+    // Every control still reaches every one of its targets.
+    for (const [i, t] of targetSets.entries()) {
+      const reached = new Set(c.result.policies.filter((p) => p.controls.includes(`p${i}`)).flatMap((p) => p.targets.map((n) => n.name)));
+      for (const name of t.slice(1, -1).split(', ').map((x) => x.replace(/"/g, ''))) expect(reached, `p${i} ${name}`).toContain(name);
+    }
+  });
+
+  it('fails naming the target, the type, the controls and the slots over when consolidation cannot fit', async () => {
+    // Each policy is more than half the RCP size quota, so no two fit together.
+    const controls = targetSets.map((t, i) => `  p${i}: { kind: deny-actions, type: rcp, actions: ["s3:{Write}", "s3:{Read}"], attach: ${t} }\n`).join('');
+    const one = await compileControls(`  p: { kind: deny-actions, type: rcp, actions: ["s3:{Write}", "s3:{Read}"], attach: [Prod] }\n`);
+    expect(one.result.policies[0]!.chars).toBeGreaterThan(2560);
     const c = await compileControls(controls);
     const errors = errorsOf(c);
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/^too-many-policies: OU Root\/Prod would have 6 RCPs attached \(.*RCPFullAWSAccess\), 1 over the limit of 5$/);
+    expect(errors[0]).toMatch(/^too-many-policies: OU Root\/Prod needs 6 RCPs \(5 of guardrails and RCPFullAWSAccess\) but can hold 5 \(aws-2026-05\): 1 over; controls involved: p0, p1, p2, p3, p4$/);
   });
 });
 
@@ -46,7 +66,7 @@ describe('output', () => {
   it('records provenance for every statement: control, role, intent file:line:col', async () => {
     const c = await compileControls(`  guard:\n    kind: deny-actions\n    actions: [s3:DeleteBucket]\n    attach: [Prod]\n`);
     const st = c.result.manifest!.policies[0]!.statements[0]!;
-    expect(st).toMatchObject({ sid: 'Guard', control: 'guard', role: 'deny', source: 'intent.yaml:19:3', actions: 1, notAction: false });
+    expect(st).toMatchObject({ sid: 'Guard', element: 'Action', actions: 1, sources: [{ control: 'guard', role: 'deny', source: 'intent.yaml:22:3' }] });
     expect(c.result.manifest!.targets.find((t) => t.target === 'Root/Prod')!.scp).toEqual({ policies: ['guardrails-scp-guard'], foreign: ['FullAWSAccess'], used: 2, max: 10, free: 8 });
   });
 
@@ -123,5 +143,34 @@ describe('guardrails compile on the example organization', () => {
     expect((await compileExample(out)).code).toBe(0);
     expect(fs.readFileSync(path.join(out, 'README.md'), 'utf8')).toBe('kept\n');
     expect(fs.existsSync(path.join(out, 'guardrails-scp-removed.json'))).toBe(false);
+  });
+});
+
+describe('minimized compile output', () => {
+  const COMPACT = (header: string) => header.replace('wildcards: exact', 'wildcards: compact');
+
+  it('compacts action lists exactly and records the wildcards it introduced; exact mode introduces none', async () => {
+    const { ORG_HEADER } = await import('../support/compile.js');
+    const controls = `  guard: { kind: deny-actions, actions: ["iam:{Write}"], attach: [Prod] }\n`;
+    const compact = await compileControls(controls, {}, COMPACT(ORG_HEADER));
+    const exact = await compileControls(controls, {}, ORG_HEADER);
+    expect(errorsOf(compact)).toEqual([]);
+    const c = compact.result.manifest!.policies[0]!;
+    const e = exact.result.manifest!.policies[0]!;
+    expect(c.chars).toBeLessThan(e.chars / 3);
+    expect(c.statements[0]!.introduced.length).toBeGreaterThan(0);
+    expect(c.statements[0]!.actions).toBe(e.statements[0]!.actions);
+    expect(e.statements[0]!.introduced).toEqual([]);
+  });
+
+  it('splits a statement too large for one policy into several statements that together mean the same', async () => {
+    const { ORG_HEADER } = await import('../support/compile.js');
+    const header = ORG_HEADER.replace('defaults:', 'quotas: { profile: aws-2026-05, rcp: { maxChars: 1500 } }\ndefaults:');
+    const c = await compileControls(`  big: { kind: deny-actions, type: rcp, actions: ["s3:{Write}"], attach: [Prod] }\n`, {}, header);
+    expect(errorsOf(c)).toEqual([]);
+    const statements = c.result.policies.flatMap((p) => p.statements);
+    expect(statements.length).toBeGreaterThan(1);
+    for (const p of c.result.policies) expect(p.chars).toBeLessThanOrEqual(1500);
+    expect(new Set(statements.map((s) => s.statement.sid)).size).toBe(statements.length);
   });
 });

@@ -50,7 +50,7 @@ describe('custom', () => {
     const d = c.result.diagnostics.find((x) => x.severity === 'error')!;
     expect(d.code).toBe('rcp-principal');
     // The Principal's value, in the intent file.
-    expect(d.location).toMatchObject({ line: 23, col: 36 });
+    expect(d.location).toMatchObject({ line: 26, col: 36 });
   });
 });
 

@@ -124,8 +124,8 @@ describe('trusted-partner tag exception with companion protections', () => {
     expect(conditionShape(awsProtectTag.Condition).map((k) => k.split(' ')[1]).sort()).toEqual(conditionShape(protect!.Condition).map((k) => k.split(' ')[1]).sort());
     const session = c.policies.get('guardrails-rcp-perimeter')!.Statement.find((s) => s.Sid === 'PerimeterProtectExceptionSessionTag')!;
     expect(session).toMatchObject({ Action: 'sts:TagSession', Principal: '*' });
-    const statements = c.result.manifest!.policies.flatMap((p) => p.statements);
-    expect(statements.filter((s) => s.companionOf === 'perimeter').map((s) => s.role).sort()).toEqual(['partner-access', 'protect-exception-session-tag', 'protect-exception-tag']);
+    const sources = c.result.manifest!.policies.flatMap((p) => p.statements.flatMap((s) => s.sources));
+    expect(sources.filter((s) => s.companionOf === 'perimeter').map((s) => s.role).sort()).toEqual(['partner-access', 'protect-exception-session-tag', 'protect-exception-tag']);
   });
 
   it('works standalone (partner-tag-exception) for a perimeter written elsewhere', async () => {

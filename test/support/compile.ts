@@ -1,7 +1,7 @@
 /** Compiles intent text against the 2026-08-22 reference, in a temporary directory. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { compile, type CompileResult } from '../../src/compile/index.js';
+import { compile, type CompileResult, type OutManifest } from '../../src/compile/index.js';
 import { loadIntent } from '../../src/intent/index.js';
 import type { Condition, Statement } from '../../src/policy/index.js';
 import { reference2026 } from './reference.js';
@@ -24,6 +24,9 @@ organization:
       Public:
         id: ou-ab12-public01
         accounts: ["444444444444"]
+defaults:
+  # Control tests compare statements with AWS's examples as written; compaction has its own tests.
+  wildcards: exact
 `;
 
 export interface Compiled {
@@ -45,7 +48,7 @@ export interface RawStatement {
 }
 
 /** `controls` is YAML placed under `controls:`; extra files are written beside the intent. */
-export async function compileControls(controls: string, extraFiles: Record<string, string> = {}, header = ORG_HEADER): Promise<Compiled> {
+export async function compileControls(controls: string, extraFiles: Record<string, string> = {}, header = ORG_HEADER, previous?: OutManifest): Promise<Compiled> {
   const dir = await tempDir();
   const file = path.join(dir, 'intent.yaml');
   fs.writeFileSync(file, `${header}controls:\n${controls}`);
@@ -56,7 +59,7 @@ export async function compileControls(controls: string, extraFiles: Record<strin
   const { intent, diagnostics } = await loadIntent([file]);
   if (!intent) throw new Error(JSON.stringify(diagnostics));
   const ref = await reference2026();
-  const result = compile({ intent, reference: ref.index, referenceManifest: ref.manifest, root: dir });
+  const result = compile({ intent, reference: ref.index, referenceManifest: ref.manifest, root: dir, previous });
   result.diagnostics.unshift(...diagnostics);
   const policies = new Map(result.policies.map((p) => [p.name, JSON.parse(p.text) as { Statement: RawStatement[] }]));
   return { result, dir, policies };

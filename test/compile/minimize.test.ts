@@ -1,0 +1,159 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SourceIndex } from '../../src/diagnostics/index.js';
+import { compactActions, minimizePolicy, minimizeStatements, proveEquivalence, splitStatement } from '../../src/compile/index.js';
+import { parseJsonWithPositions, readPolicyDocument, type PolicyDocument } from '../../src/policy/index.js';
+import { ActionSet, type ReferenceIndex } from '../../src/reference/index.js';
+import { PREPROCESSOR_EXAMPLES } from '../support/paths.js';
+import { reference2026 } from '../support/reference.js';
+
+let ref: ReferenceIndex;
+beforeAll(async () => {
+  ref = (await reference2026()).index;
+});
+
+function readPolicy(file: string): { doc: PolicyDocument; sources: SourceIndex; text: string } {
+  const sources = new SourceIndex();
+  const text = fs.readFileSync(file, 'utf8');
+  const parsed = parseJsonWithPositions(file, text, sources);
+  return { doc: readPolicyDocument(parsed.value, sources, { ignoreKeys: ['Comment', 'Comments'] }).document!, sources, text };
+}
+
+/** Everything but the actions, canonical: statements with equal keys apply under the same circumstances. */
+function circumstances(s: Record<string, unknown>): string {
+  const sortList = (v: unknown) => (v === undefined ? null : [v].flat().map(String).sort());
+  const cond: Record<string, Record<string, string[]>> = {};
+  for (const [op, keys] of Object.entries((s.Condition ?? {}) as Record<string, Record<string, unknown>>)) {
+    cond[op] = Object.fromEntries(Object.entries(keys).map(([k, v]) => [k.toLowerCase(), sortList(v)!]).sort());
+  }
+  return JSON.stringify([s.Effect, sortList(s.Resource), sortList(s.NotResource), Object.fromEntries(Object.entries(cond).sort()), s.NotAction ? 'not' : 'action']);
+}
+
+/** Per circumstance, the union of what the statements' action elements mean within the reference. */
+function meaning(statements: Record<string, unknown>[]): Map<string, ActionSet> {
+  const out = new Map<string, ActionSet>();
+  for (const s of statements) {
+    const key = circumstances(s);
+    const set = ref.expandList([(s.Action ?? s.NotAction) as string | string[]].flat()).actions;
+    out.set(key, (out.get(key) ?? ref.emptySet()).union(set));
+  }
+  return out;
+}
+
+describe('minimize on the SCP pre-processor example (22 Deny statements, 10,727 characters)', () => {
+  const file = path.join(PREPROCESSOR_EXAMPLES, 'example.json');
+
+  it.each([
+    ['aws-legacy', 5120, 8000],
+    ['aws-2026-05', 10240, 8000],
+  ])('%s: every one of the 22 guardrails survives, checked by expansion, in at most %d-character policies', (_, maxChars, budget) => {
+    const { doc, sources, text } = readPolicy(file);
+    const result = minimizePolicy(doc, sources, ref, { type: 'scp', maxChars, keepSids: false, mode: 'compact' });
+    expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const input = JSON.parse(text).Statement as Record<string, unknown>[];
+    expect(input).toHaveLength(22);
+    const output = result.policies.flatMap((p) => (JSON.parse(p.text) as { Statement: Record<string, unknown>[] }).Statement);
+    const before = meaning(input);
+    const after = meaning(output);
+    // Every input statement still denies every one of its actions under its own circumstances...
+    for (const s of input) {
+      const key = circumstances(s);
+      const set = ref.expandList([(s.Action ?? s.NotAction) as string | string[]].flat()).actions;
+      expect(after.has(key) && set.isSubsetOf(after.get(key)!), String(s.Sid)).toBe(true);
+    }
+    // ...and the output denies nothing more.
+    expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
+    for (const [key, set] of after) expect(set.equals(before.get(key)!), key).toBe(true);
+    for (const p of result.policies) expect(p.chars).toBeLessThanOrEqual(maxChars);
+    const total = result.policies.reduce((n, p) => n + p.chars, 0);
+    expect(total).toBeLessThanOrEqual(budget);
+  });
+
+  it('keeps every statement and its Sid with --keep-sids (no merging)', () => {
+    const { doc, sources } = readPolicy(file);
+    const result = minimizePolicy(doc, sources, ref, { type: 'scp', maxChars: 10240, keepSids: true, mode: 'compact' });
+    expect(result.ok).toBe(true);
+    const sids = result.policies.flatMap((p) => (JSON.parse(p.text) as { Statement: { Sid?: string }[] }).Statement.map((s) => s.Sid));
+    expect(sids.sort()).toEqual(doc.statements.map((s) => s.sid).sort());
+  });
+
+  it('in exact mode writes no wildcard the input did not have', () => {
+    const { doc, sources } = readPolicy(file);
+    const result = minimizePolicy(doc, sources, ref, { type: 'scp', maxChars: 10240, keepSids: false, mode: 'exact' });
+    expect(result.ok).toBe(true);
+    expect(result.policies.flatMap((p) => p.statements.flatMap((s) => s.introduced))).toEqual([]);
+  });
+
+  it('never gives an exemption list (NotAction in a Deny) a wildcard of its own', () => {
+    const { doc, sources } = readPolicy(file);
+    const result = minimizePolicy(doc, sources, ref, { type: 'scp', maxChars: 10240, keepSids: false, mode: 'compact' });
+    const exemptions = result.policies.flatMap((p) => p.statements.filter((s) => s.element === 'NotAction'));
+    expect(exemptions).toHaveLength(1);
+    expect(exemptions[0]!.introduced).toEqual([]);
+  });
+});
+
+describe('compaction', () => {
+  const names = (set: ActionSet) => set.toArray().map((id) => ref.actions[id]!.qualified);
+
+  it('property: random action sets compact to patterns that expand back to exactly the same set', () => {
+    const services = ref.services.filter((s) => s.endId - s.firstId >= 3);
+    fc.assert(
+      fc.property(
+        fc.array(fc.nat({ max: services.length - 1 }), { minLength: 1, maxLength: 3 }),
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        fc.constantFrom<'exact' | 'compact'>('exact', 'compact'),
+        (picked, seed, mode) => {
+          const wanted = ref.emptySet();
+          let x = seed;
+          for (const i of picked) {
+            const svc = services[i]!;
+            for (let id = svc.firstId; id < svc.endId; id++) {
+              x = (Math.imul(x, 1103515245) + 12345) & 0x7fffffff;
+              if (x % 3 === 0) wanted.add(id);
+            }
+          }
+          if (wanted.isEmpty()) wanted.add(services[picked[0]!]!.firstId);
+          const patterns = compactActions(ref, wanted, { mode });
+          const back = ref.expandList(patterns).actions;
+          expect(names(back)).toEqual(names(wanted));
+          if (mode === 'exact') expect(patterns.every((p) => !p.includes('*') && !p.includes('?'))).toBe(true);
+        },
+      ),
+      { numRuns: 150, seed: 20261122 },
+    );
+  });
+
+  it('property: merged, compacted and split statements prove equivalent, and a tampered one does not', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: ref.services.length - 1 }), fc.integer({ min: 1, max: 5 }), (svcIndex, step) => {
+        const svc = ref.services[svcIndex]!;
+        const a = ref.emptySet();
+        const b = ref.emptySet();
+        for (let id = svc.firstId; id < svc.endId; id++) (id % (step + 1) === 0 ? a : b).add(id);
+        if (a.isEmpty() || b.isEmpty()) return;
+        const base = { effect: 'Deny' as const, element: 'Action' as const, given: [], mode: 'compact' as const, resources: ['*'] };
+        const minimized = minimizeStatements([{ ...base, actions: a, origin: 1 }, { ...base, actions: b, origin: 2 }], ref, { merge: true, keepSids: false, policyType: 'scp' });
+        expect(minimized).toHaveLength(1);
+        const parts = splitStatement(minimized[0]!, 200) ?? [minimized[0]!];
+        expect(proveEquivalence(parts, ref)).toEqual([]);
+        const tampered = parts.map((p, i) => (i === 0 ? { ...p, statement: { ...p.statement, action: p.statement.action!.slice(1) } } : p));
+        // Compacted lists hold no redundant pattern: losing any one changes the meaning.
+        expect(proveEquivalence(tampered, ref).length).toBeGreaterThan(0);
+      }),
+      { numRuns: 60, seed: 7 },
+    );
+  });
+
+  it('uses NotAction for an SCP Deny of nearly everything, exact within the reference', () => {
+    const wanted = ref.allActions();
+    const keep = ['iam:GetUser', 's3:ListAllMyBuckets'].map((n) => ref.action(n)!.id);
+    for (const id of keep) wanted.delete(id);
+    const [m] = minimizeStatements([{ effect: 'Deny', element: 'Action', actions: wanted, given: [], mode: 'compact', resources: ['*'], origin: 0 }], ref, { merge: true, keepSids: false, policyType: 'scp' });
+    expect(m!.element).toBe('NotAction');
+    expect(m!.statement.notAction).toEqual(['iam:GetUser', 's3:ListAllMyBuckets']);
+    expect(proveEquivalence([m!], ref)).toEqual([]);
+  });
+});

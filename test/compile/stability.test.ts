@@ -1,0 +1,44 @@
+/**
+ * Changing one control's parameters must not rename or reshuffle the policies that do not hold it:
+ * compile reads the previous manifest and keeps what still fits where it was.
+ */
+import { describe, expect, it } from 'vitest';
+import { compileControls, errorsOf, ORG_HEADER } from '../support/compile.js';
+
+// A small SCP size quota (600 characters) forces four controls with the same targets into two policies.
+const HEADER = ORG_HEADER.replace('defaults:', 'quotas: { profile: aws-2026-05, scp: { maxChars: 600 } }\ndefaults:');
+
+/** One statement of about `size` characters: the resource ARN pads it. */
+function control(id: string, size: number): string {
+  const statementWithoutPadding = `{"Sid":"${id.toUpperCase()}","Effect":"Deny","Action":"s3:GetObject","Resource":"arn:aws:s3:::","Condition":{"ArnNotLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/${id}-admin"}}}`.length;
+  const bucket = 'b'.repeat(size - statementWithoutPadding);
+  return `  ${id}: { kind: deny-actions, actions: [s3:GetObject], resources: ["arn:aws:s3:::${bucket}"], exceptPrincipals: ["arn:aws:iam::*:role/${id}-admin"], attach: [Prod, Dev] }\n`;
+}
+
+const before = { a: 290, b: 280, c: 210, d: 195 };
+// First-fit decreasing packs {a, c} and {b, d}; once b grows to 300 it would pack {b, c} and {a, d}.
+const after = { ...before, b: 300 };
+const intent = (sizes: Record<string, number>) => Object.entries(sizes).map(([id, size]) => control(id, size)).join('');
+
+describe('stable packing', () => {
+  it('a changed control leaves every policy that does not hold it byte for byte the same, under the same name', async () => {
+    const first = await compileControls(intent(before), {}, HEADER);
+    expect(errorsOf(first)).toEqual([]);
+    expect(first.result.policies.map((p) => p.controls)).toEqual([['a', 'c'], ['b', 'd']]);
+    const second = await compileControls(intent(after), {}, HEADER, first.result.manifest);
+    expect(errorsOf(second)).toEqual([]);
+    const ac = first.result.policies.find((p) => p.name === 'guardrails-scp-a+c')!;
+    expect(second.result.policies.find((p) => p.name === ac.name)?.text).toBe(ac.text);
+  });
+
+  it('without the previous manifest the same change reshuffles (what the manifest prevents)', async () => {
+    const fresh = await compileControls(intent(after), {}, HEADER);
+    expect(fresh.result.policies.map((p) => p.controls)).toEqual([['a', 'd'], ['b', 'c']]);
+  });
+
+  it('packing without a previous manifest is deterministic', async () => {
+    const one = await compileControls(intent(before), {}, HEADER);
+    const two = await compileControls(intent(before), {}, HEADER);
+    expect(two.result.policies.map((p) => [p.name, p.text])).toEqual(one.result.policies.map((p) => [p.name, p.text]));
+  });
+});
