@@ -174,3 +174,19 @@ describe('minimized compile output', () => {
     expect(new Set(statements.map((s) => s.statement.sid)).size).toBe(statements.length);
   });
 });
+
+describe('foreign policies', () => {
+  it('take slots: Control Tower policies on a target leave room for fewer of ours', async () => {
+    const { ORG_HEADER } = await import('../support/compile.js');
+    const foreign = Array.from({ length: 8 }, (_, i) => `  - { name: aws-guardrails-${i}, type: scp, targets: [Prod] }`).join('\n');
+    const header = ORG_HEADER.replace('defaults:', `foreignPolicies:\n${foreign}\ndefaults:`);
+    // FullAWSAccess + 8 Control Tower SCPs leave one slot on Prod; two controls with other targets need two policies there.
+    const c = await compileControls(`  a: { kind: deny-actions, actions: [s3:DeleteBucket], attach: [Prod, Dev] }\n  b: { kind: deny-actions, actions: [iam:CreateUser], attach: [Prod, Public] }\n`, {}, header);
+    expect(errorsOf(c)).toEqual([]);
+    const slots = c.result.manifest!.targets.find((t) => t.target === 'Root/Prod')!.scp;
+    expect(slots.foreign).toEqual(['FullAWSAccess', ...Array.from({ length: 8 }, (_, i) => `aws-guardrails-${i}`)]);
+    expect(slots.used).toBe(10);
+    expect(slots.policies).toHaveLength(1);
+    expect(slots.policies[0]).toMatch(/-at-ou-ab12-prod0001$/);
+  });
+});
