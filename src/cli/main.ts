@@ -53,6 +53,20 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     });
 
   program
+    .command('simulate')
+    .description("run the intent's tests and scenarios generated from every control against the compiled policies")
+    .argument('[files...]', 'intent files (default: guardrails/*.yaml)')
+    .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
+    .option('--engine <engine>', 'local (our engine) or aws (IAM policy simulator for SCP scenarios; RCPs stay local)', 'local')
+    .option('--json', 'print every result as JSON')
+    .option('--junit <file>', 'write JUnit XML for CI')
+    .option('--no-generated', "run only the intent's tests")
+    .option('--all', 'show passing generated scenarios too')
+    .action(async (files: string[], flags) => {
+      exitCode = await (await import('./simulate.js')).runSimulate(files, flags, io);
+    });
+
+  program
     .command('minimize')
     .description('rewrite an existing policy (IAM JSON or the SCP pre-processor format) as the smallest equivalent set of policies')
     .argument('<policy>', 'policy file')

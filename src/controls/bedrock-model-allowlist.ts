@@ -12,7 +12,8 @@ import { warning } from '../diagnostics/index.js';
 import type { BedrockModelAllowlistControl } from '../intent/index.js';
 import type { Condition } from '../policy/index.js';
 import { combine, exceptPrincipalsCondition, generatedPatterns, sidFor } from './common.js';
-import type { ControlBuilder, ControlContext, StatementDraft } from './draft.js';
+import type { ReferenceIndex } from '../reference/index.js';
+import type { ControlBuilder, StatementDraft } from './draft.js';
 
 const MODEL_RESOURCE_TYPES = ['foundation-model', 'inference-profile'];
 const DESCRIBE_ONLY = /^(Get|List|Describe)/;
@@ -24,13 +25,13 @@ export interface ModelUsage {
 }
 
 /** The bedrock actions that use a model, per the service reference. */
-export function modelUsageActions(ctx: ControlContext): ModelUsage {
-  const svc = ctx.reference.service('bedrock');
+export function modelUsageActions(reference: ReferenceIndex): ModelUsage {
+  const svc = reference.service('bedrock');
   if (!svc) return { actions: [], otherResourceTypes: [] };
   const actions: string[] = [];
   const other = new Set<string>();
   for (let id = svc.firstId; id < svc.endId; id++) {
-    const a = ctx.reference.actions[id]!;
+    const a = reference.actions[id]!;
     if (!a.resourceTypes.some((r) => MODEL_RESOURCE_TYPES.includes(r)) || DESCRIBE_ONLY.test(a.name)) continue;
     actions.push(a.qualified);
     for (const r of a.resourceTypes) if (!MODEL_RESOURCE_TYPES.includes(r)) other.add(r);
@@ -49,7 +50,7 @@ function wildcardArn(format: string): string {
 
 export const bedrockModelAllowlist: ControlBuilder<BedrockModelAllowlistControl> = (c, ctx) => {
   const sources = ctx.intent.sources;
-  const usage = modelUsageActions(ctx);
+  const usage = modelUsageActions(ctx.reference);
   if (usage.actions.length === 0) {
     ctx.diagnostics.push(warning('no-model-actions', `control ${c.id}: the service reference lists no bedrock action that uses a model; nothing to restrict`, sources.locate(c as object)));
     return [];

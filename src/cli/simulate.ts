@@ -1,0 +1,59 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { hasErrors } from '../diagnostics/index.js';
+import { compile } from '../compile/index.js';
+import { describeExpectation, junitXml, resultsJson, simulate, summary, type ScenarioResult } from '../simulate/index.js';
+import { summarizeCounts } from './format.js';
+import { EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, UsageError, type CliIO } from './io.js';
+import { table } from './compile.js';
+import { openWorkspace, printDiagnostics } from './workspace.js';
+
+export interface SimulateFlags {
+  cache: string;
+  engine: string;
+  json?: boolean;
+  junit?: string;
+  generated: boolean;
+  all?: boolean;
+}
+
+export async function runSimulate(files: string[], flags: SimulateFlags, io: CliIO): Promise<number> {
+  if (flags.engine !== 'local' && flags.engine !== 'aws') throw new UsageError(`--engine must be local or aws, not "${flags.engine}"`);
+  const ws = await openWorkspace(files, flags.cache, io);
+  if (!ws.intent || !ws.reference || hasErrors(ws.diagnostics)) {
+    const sorted = printDiagnostics(ws.diagnostics, ws, io);
+    io.stderr.write(`simulate failed: ${summarizeCounts(sorted)}\n`);
+    return EXIT_BAD_INPUT;
+  }
+  const compiled = compile({ intent: ws.intent, reference: ws.reference.index, referenceManifest: ws.reference.manifest, root: io.cwd });
+  if (!compiled.ok) {
+    const sorted = printDiagnostics(compiled.diagnostics, ws, io);
+    io.stderr.write(`simulate failed: the intent does not compile (${summarizeCounts(sorted)})\n`);
+    return EXIT_BAD_INPUT;
+  }
+  const sim = simulate(ws.intent, compiled, ws.reference.index, { generated: flags.generated });
+  let results: ScenarioResult[] = sim.results;
+  if (flags.engine === 'aws') {
+    const { runWithAws } = await import('../simulate/aws-engine.js');
+    results = await runWithAws(sim.world, sim.scenarios, results, { env: io.env });
+  }
+  if (flags.junit) await fs.writeFile(path.resolve(io.cwd, flags.junit), junitXml(results));
+  const s = summary(results);
+  if (flags.json) {
+    io.stdout.write(JSON.stringify(resultsJson(results), null, 2) + '\n');
+    return s.failed ? EXIT_FINDINGS : EXIT_OK;
+  }
+  const shown = flags.all ? results : results.filter((r) => r.scenario.origin === 'test' || !r.pass);
+  const rows = shown.map((r) => [r.pass ? 'pass' : 'FAIL', r.scenario.name, describeExpectation(r.scenario.expect), r.pass ? short(r.actual) : (r.failure ?? r.actual), r.engine]);
+  io.stdout.write(table(['result', 'scenario', 'expected', 'actual (deciding statement)', 'engine'], rows));
+  const hidden = results.length - shown.length;
+  io.stdout.write(
+    `\n${s.passed} of ${s.total} scenarios pass (${s.declared} from the intent's tests, ${s.generated} generated from the controls${hidden ? `; ${hidden} passing generated scenarios not shown, --all shows them` : ''})` +
+      `${s.failed ? `; ${s.failed} FAILED` : ''}\n`,
+  );
+  return s.failed ? EXIT_FINDINGS : EXIT_OK;
+}
+
+function short(actual: string): string {
+  return actual.length > 110 ? `${actual.slice(0, 107)}...` : actual;
+}

@@ -1,0 +1,38 @@
+/**
+ * ARN matching (Resource element, ArnEquals and ArnLike): the six colon-delimited components
+ * (arn:partition:service:region:account:resource) are compared separately, case-sensitively; a
+ * wildcard does not run from one component into the next. The resource component is the rest of the
+ * ARN and may itself contain colons.
+ */
+import { globMatcher, type Matcher } from './glob.js';
+
+export function splitArn(arn: string): string[] | undefined {
+  const parts: string[] = [];
+  let rest = arn;
+  for (let i = 0; i < 5; i++) {
+    const at = rest.indexOf(':');
+    if (at < 0) return undefined;
+    parts.push(rest.slice(0, at));
+    rest = rest.slice(at + 1);
+  }
+  parts.push(rest);
+  return parts[0] === 'arn' ? parts : undefined;
+}
+
+/** A matcher for an ARN pattern; `*` alone matches any resource. A value that is not an ARN never matches. */
+export function arnMatcher(pattern: string, wildcards = true): Matcher {
+  if (pattern === '*') return () => true;
+  const parts = splitArn(pattern);
+  if (!parts) {
+    // Not an ARN pattern (some services use other resource names): compare as a whole.
+    const whole = wildcards ? globMatcher(pattern, false) : (v: string) => v === pattern;
+    return whole;
+  }
+  const segments = parts.map((p) => (wildcards ? globMatcher(p, false) : (v: string) => v === p));
+  return (value) => {
+    const v = splitArn(value);
+    if (!v) return false;
+    for (let i = 0; i < 6; i++) if (!segments[i]!(v[i]!)) return false;
+    return true;
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * A policy compiled for evaluation: each statement's action, resource and principal matchers and
+ * condition are built once. Actions the reference knows are matched by bitset; others by their
+ * patterns. A statement that cannot be evaluated faithfully keeps its error: any request that reaches
+ * it gets an error decision, never an allow.
+ */
+import type { Principal, Statement } from '../policy/index.js';
+import type { ActionSet, ReferenceIndex } from '../reference/index.js';
+import { arnMatcher } from './arn.js';
+import { compileCondition, type ConditionEvaluator } from './conditions/index.js';
+import { EvaluationError } from './errors.js';
+import { globMatcher, type Matcher } from './glob.js';
+import type { EvalRequest } from './request.js';
+import { hasVariables, resolveVariables } from './variables.js';
+
+export interface CompiledStatement {
+  index: number;
+  sid: string | undefined;
+  effect: 'Allow' | 'Deny';
+  /** Why the statement cannot be evaluated, when it cannot. */
+  error: string | undefined;
+  matches(request: EvalRequest): boolean;
+  condition: ConditionEvaluator;
+  /** What the caller attached (e.g. the controls the statement carries). */
+  tag?: unknown;
+}
+
+export interface CompiledPolicy {
+  name: string;
+  statements: CompiledStatement[];
+  tag?: unknown;
+}
+
+export function compilePolicy(name: string, statements: readonly Statement[], reference?: ReferenceIndex, tags?: (index: number) => unknown, policyTag?: unknown): CompiledPolicy {
+  return { name, tag: policyTag, statements: statements.map((s, i) => compileStatement(s, i, reference, tags?.(i))) };
+}
+
+function compileStatement(s: Statement, index: number, reference: ReferenceIndex | undefined, tag: unknown): CompiledStatement {
+  const base = { index, sid: s.sid, effect: s.effect, tag };
+  try {
+    const action = actionMatcher(s.action ?? s.notAction ?? [], reference);
+    const actionMatches = s.notAction ? (r: EvalRequest) => !action(r) : action;
+    const resource = resourceMatcher(s.resource ?? s.notResource ?? ['*']);
+    const resourceMatches = s.notResource ? (r: EvalRequest) => !resource(r) : resource;
+    const principal = s.principal ? principalMatcher(s.principal) : s.notPrincipal ? negate(principalMatcher(s.notPrincipal)) : () => true;
+    const condition = compileCondition(s.condition);
+    return { ...base, error: undefined, condition, matches: (r) => actionMatches(r) && resourceMatches(r) && principal(r) };
+  } catch (e) {
+    if (!(e instanceof EvaluationError)) throw e;
+    return { ...base, error: e.message, condition: () => false, matches: () => true };
+  }
+}
+
+function negate(m: (r: EvalRequest) => boolean): (r: EvalRequest) => boolean {
+  return (r) => !m(r);
+}
+
+function actionMatcher(patterns: readonly string[], reference: ReferenceIndex | undefined): (r: EvalRequest) => boolean {
+  if (patterns.includes('*')) return () => true;
+  const matchers = patterns.map((p) => {
+    if (!/^[^:]+:[^:]+$/.test(p)) throw new EvaluationError(`"${p}" is not an action`);
+    return globMatcher(p, true);
+  });
+  let known: ActionSet | undefined;
+  if (reference) known = reference.expandList(patterns).actions;
+  return (r) => {
+    if (known && r.actionId !== undefined) return known.has(r.actionId);
+    const lower = r.action.toLowerCase();
+    for (const m of matchers) if (m(lower)) return true;
+    return false;
+  };
+}
+
+function resourceMatcher(patterns: readonly string[]): (r: EvalRequest) => boolean {
+  if (patterns.includes('*')) return () => true;
+  const fixed: Matcher[] = patterns.filter((p) => !hasVariables(p)).map((p) => arnMatcher(p));
+  const variable = patterns.filter(hasVariables);
+  return (r) => {
+    for (const m of fixed) if (m(r.resource)) return true;
+    for (const p of variable) {
+      // A variable the request does not carry makes this entry match nothing.
+      const resolved = resolveVariables(p, r.context);
+      if (resolved && arnMatcher(resolved.text)(r.resource)) return true;
+    }
+    return false;
+  };
+}
+
+/**
+ * Principal in resource policies and RCPs: "*"; AWS principals by account id, account root ARN or
+ * exact principal ARN (IAM does not allow wildcards there); service principals by name.
+ */
+function principalMatcher(p: Principal): (r: EvalRequest) => boolean {
+  if (p === '*') return () => true;
+  const checks: ((r: EvalRequest) => boolean)[] = [];
+  for (const x of p.AWS ?? []) {
+    if (x === '*') checks.push(() => true);
+    else if (/^\d{12}$/.test(x)) checks.push((r) => r.principalAccount === x);
+    else if (/^arn:[^:]+:iam::\d{12}:root$/.test(x)) checks.push((r) => r.principalAccount === x.split(':')[4]);
+    else checks.push((r) => r.principalArn === x);
+  }
+  const services = new Set((p.Service ?? []).map((x) => x.toLowerCase()));
+  if (services.size) checks.push((r) => r.isAwsService && services.has((r.principalService ?? '').toLowerCase()));
+  return (r) => checks.some((c) => c(r));
+}

@@ -1,0 +1,127 @@
+/**
+ * Conditions: a block of operators, each with keys, each with values. All operators must hold, all keys
+ * of an operator must hold, and a key holds when the request's value matches any of the policy values
+ * (for a negated operator: matches none of them). IfExists, ForAllValues and ForAnyValue follow AWS's
+ * documented rules for missing and empty keys (SEMANTICS below, with their sources).
+ */
+import { parseOperator, type Condition, type ParsedOperator } from '../../policy/index.js';
+import type { RequestContext } from '../context.js';
+import { EvaluationError } from '../errors.js';
+import { hasVariables, plainText, resolveVariables } from '../variables.js';
+import { arnFamily } from './arn.js';
+import { binaryFamily } from './binary.js';
+import { boolFamily } from './bool.js';
+import { dateFamily } from './date.js';
+import type { OperatorFamily } from './family.js';
+import { ipFamily } from './ip.js';
+import { numericFamily } from './numeric.js';
+import { stringFamily } from './string.js';
+
+/**
+ * AWS's rules where the obvious reading is not the rule.
+ *
+ * Missing keys (IAM User Guide, "Condition operators", Important): "If the key that you specify in a
+ * policy condition is not present in the request context, the values do not match and the condition
+ * is false. If the policy condition requires that the key is not matched, such as StringNotLike or
+ * ArnNotLike, and the right key is not present, the condition is true. This logic applies to all
+ * condition operators except ...IfExists and Null check."
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
+ *
+ * Set operators (".../reference_policies_condition-single-vs-multi-valued-context-keys.html"):
+ * ForAllValues holds when every request value matches, and when the key is missing or empty;
+ * ForAnyValue holds when one request value matches, never when the key is missing or empty.
+ *
+ * A single-valued operator on a multivalued key is not defined by the documentation ("multivalued
+ * context keys require a condition set operator"); it is read as "any request value matches".
+ */
+export const SEMANTICS = {
+  missingKeyMatchesNegated: true,
+  singleOperatorOnMultivaluedKey: 'any' as 'any' | 'all',
+};
+
+const FAMILIES: Record<string, OperatorFamily<unknown>> = {
+  String: stringFamily as OperatorFamily<unknown>,
+  Numeric: numericFamily as OperatorFamily<unknown>,
+  Date: dateFamily as OperatorFamily<unknown>,
+  Bool: boolFamily as OperatorFamily<unknown>,
+  Binary: binaryFamily as OperatorFamily<unknown>,
+  IpAddress: ipFamily as OperatorFamily<unknown>,
+  Arn: arnFamily as OperatorFamily<unknown>,
+};
+
+export type ConditionEvaluator = (ctx: RequestContext) => boolean;
+
+interface CompiledKey {
+  key: string;
+  /** Parsed policy values, or the raw text when it holds variables (parsed per request). */
+  values: ({ parsed: unknown } | { raw: string })[];
+}
+
+/** Compiles a Condition element; throws EvaluationError for anything it cannot evaluate faithfully. */
+export function compileCondition(condition: Condition | undefined): ConditionEvaluator {
+  const parts: ConditionEvaluator[] = [];
+  for (const [opText, keys] of Object.entries(condition ?? {})) {
+    const parsed = parseOperator(opText);
+    if (!parsed.ok) throw new EvaluationError(parsed.message + (parsed.suggestion ? `; did you mean ${parsed.suggestion}?` : ''));
+    const op = parsed.operator;
+    for (const [key, values] of Object.entries(keys)) {
+      if (values.length === 0) throw new EvaluationError(`condition ${opText} ${key} has no value`);
+      parts.push(op.family === 'Null' ? compileNull(key, values) : compileKey(op, key, values));
+    }
+  }
+  if (parts.length === 0) return () => true;
+  if (parts.length === 1) return parts[0]!;
+  return (ctx) => {
+    for (const p of parts) if (!p(ctx)) return false;
+    return true;
+  };
+}
+
+function compileNull(key: string, values: string[]): ConditionEvaluator {
+  const expected = values.map((v) => boolFamily.parse(v));
+  // Null: "true" holds when the key is absent (or, for a multivalued key, empty); "false" when present.
+  return (ctx) => {
+    const entry = ctx.get(key);
+    const absent = !entry || (entry.multivalued && entry.values.length === 0);
+    return expected.some((e) => e === absent);
+  };
+}
+
+function compileKey(op: ParsedOperator, key: string, rawValues: string[]): ConditionEvaluator {
+  const family = FAMILIES[op.family]!;
+  const compiled: CompiledKey = { key, values: rawValues.map((v) => (hasVariables(v) ? { raw: v } : { parsed: family.parse(v) })) };
+  const base = op.base;
+  /** Does one request value match any of the policy values (variables resolved for this request)? */
+  const matchesAny = (v: string, ctx: RequestContext): boolean => {
+    for (const pv of compiled.values) {
+      let policyValue: unknown;
+      if ('parsed' in pv) policyValue = pv.parsed;
+      else {
+        const resolved = resolveVariables(pv.raw, ctx);
+        if (!resolved) continue; // a variable without a value matches nothing
+        // String matching keeps escaped wildcards literal; other families see the plain text.
+        policyValue = family.parse(op.family === 'String' ? resolved.text : plainText(resolved.text));
+      }
+      if (family.matches(base, v, policyValue)) return true;
+    }
+    return false;
+  };
+  const holdsFor = (v: string, ctx: RequestContext) => (op.negated ? !matchesAny(v, ctx) : matchesAny(v, ctx));
+  return (ctx) => {
+    const entry = ctx.get(key);
+    if (op.set === 'ForAllValues') {
+      if (!entry || entry.values.length === 0) return true;
+      for (const v of entry.values) if (!holdsFor(v, ctx)) return false;
+      return true;
+    }
+    if (op.set === 'ForAnyValue') {
+      if (!entry || entry.values.length === 0) return op.ifExists && !entry;
+      for (const v of entry.values) if (holdsFor(v, ctx)) return true;
+      return false;
+    }
+    if (!entry) return op.ifExists || (op.negated && SEMANTICS.missingKeyMatchesNegated);
+    if (entry.values.length === 0) return op.ifExists || (op.negated && SEMANTICS.missingKeyMatchesNegated);
+    if (entry.values.length === 1) return holdsFor(entry.values[0]!, ctx);
+    return SEMANTICS.singleOperatorOnMultivaluedKey === 'any' ? entry.values.some((v) => holdsFor(v, ctx)) : entry.values.every((v) => holdsFor(v, ctx));
+  };
+}

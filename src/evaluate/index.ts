@@ -1,0 +1,7 @@
+export * from './arn.js';
+export * from './authorize.js';
+export * from './compiled-policy.js';
+export { compileCondition, SEMANTICS, type ConditionEvaluator } from './conditions/index.js';
+export * from './context.js';
+export * from './errors.js';
+export * from './request.js';

@@ -1,0 +1,108 @@
+/**
+ * A request to authorize: who (principal), what (action), on what (resource, its owner and tags), and
+ * the context. The context keys AWS derives from the principal and the resource (aws:PrincipalArn,
+ * aws:PrincipalOrgID, aws:ResourceTag/..., ...) are filled in from those descriptions; explicit context
+ * entries win.
+ */
+import type { ReferenceIndex } from '../reference/index.js';
+import { RequestContext } from './context.js';
+
+export interface PrincipalSpec {
+  /** An IAM or STS principal ARN, or an AWS service principal such as s3.amazonaws.com. */
+  id: string;
+  account?: string;
+  orgId?: string;
+  orgPaths?: string[];
+  tags?: Record<string, string>;
+  isAwsService?: boolean;
+  serviceLinkedRole?: boolean;
+}
+
+export interface ResourceSpec {
+  arn: string;
+  account?: string;
+  orgId?: string;
+  orgPaths?: string[];
+  tags?: Record<string, string>;
+  /** An AWS managed KMS key (alias/aws/...): RCPs do not apply to it. */
+  awsManagedKmsKey?: boolean;
+}
+
+export interface RequestSpec {
+  principal: PrincipalSpec;
+  action: string;
+  resource: ResourceSpec;
+  region?: string;
+  context?: Record<string, string | number | boolean | (string | number | boolean)[]>;
+}
+
+export interface EvalRequest {
+  action: string;
+  /** The action's id in the reference, when it knows the action. */
+  actionId: number | undefined;
+  service: string;
+  resource: string;
+  principalArn: string | undefined;
+  principalAccount: string | undefined;
+  principalService: string | undefined;
+  isAwsService: boolean;
+  serviceLinkedRole: boolean;
+  resourceAccount: string | undefined;
+  awsManagedKmsKey: boolean;
+  context: RequestContext;
+}
+
+const SERVICE_PRINCIPAL = /^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$/;
+
+/** The account of an IAM/STS ARN, or of a resource ARN that carries one. */
+export function accountOf(arn: string): string | undefined {
+  const parts = arn.split(':');
+  return parts.length >= 6 && /^\d{12}$/.test(parts[4]!) ? parts[4] : undefined;
+}
+
+/** For an assumed-role session, the role ARN that aws:PrincipalArn reports. */
+export function principalArnOf(id: string): string {
+  const m = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(id);
+  return m ? `arn:${m[1]}:iam::${m[2]}:role/${m[3]}` : id;
+}
+
+export function buildRequest(spec: RequestSpec, reference?: ReferenceIndex): EvalRequest {
+  const p = spec.principal;
+  const isService = p.isAwsService ?? SERVICE_PRINCIPAL.test(p.id);
+  const arn = isService ? undefined : principalArnOf(p.id);
+  const account = p.account ?? (arn ? accountOf(arn) : undefined);
+  const slr = p.serviceLinkedRole ?? (arn !== undefined && /:role\/aws-service-role\//.test(arn));
+  const ctx = new RequestContext();
+  if (arn) ctx.set('aws:PrincipalArn', arn);
+  if (account) ctx.set('aws:PrincipalAccount', account);
+  if (p.orgId) ctx.set('aws:PrincipalOrgID', p.orgId);
+  if (p.orgPaths) ctx.set('aws:PrincipalOrgPaths', p.orgPaths);
+  for (const [k, v] of Object.entries(p.tags ?? {})) ctx.set(`aws:PrincipalTag/${k}`, v);
+  ctx.set('aws:PrincipalIsAWSService', isService);
+  if (isService) ctx.set('aws:PrincipalServiceName', p.id);
+  if (!isService) ctx.set('aws:PrincipalType', arn?.includes(':assumed-role/') ? 'AssumedRole' : arn?.endsWith(':root') ? 'Account' : arn?.includes(':user/') ? 'User' : 'AssumedRole');
+  const r = spec.resource;
+  const resourceAccount = r.account ?? (r.arn === '*' ? undefined : accountOf(r.arn));
+  if (resourceAccount) ctx.set('aws:ResourceAccount', resourceAccount);
+  if (r.orgId) ctx.set('aws:ResourceOrgID', r.orgId);
+  if (r.orgPaths) ctx.set('aws:ResourceOrgPaths', r.orgPaths);
+  for (const [k, v] of Object.entries(r.tags ?? {})) ctx.set(`aws:ResourceTag/${k}`, v);
+  if (spec.region) ctx.set('aws:RequestedRegion', spec.region);
+  for (const [k, v] of Object.entries(spec.context ?? {})) ctx.set(k, v);
+  const canonical = reference?.action(spec.action);
+  const action = canonical?.qualified ?? spec.action;
+  return {
+    action,
+    actionId: canonical?.id,
+    service: action.slice(0, action.indexOf(':')).toLowerCase(),
+    resource: r.arn,
+    principalArn: arn,
+    principalAccount: account,
+    principalService: isService ? p.id : undefined,
+    isAwsService: isService,
+    serviceLinkedRole: slr,
+    resourceAccount,
+    awsManagedKmsKey: r.awsManagedKmsKey === true,
+    context: ctx,
+  };
+}

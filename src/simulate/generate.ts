@@ -1,0 +1,297 @@
+/**
+ * Scenarios generated from each control: what it must deny and what it must let through, on a
+ * representative account of its scope and sample actions found in the service reference.
+ * A generated "let through" scenario only claims that this control does not deny; whether another
+ * guardrail does is that guardrail's business.
+ */
+import type { ControlPlacement } from '../compile/index.js';
+import type { RequestSpec } from '../evaluate/index.js';
+import { arnMatcher } from '../evaluate/index.js';
+import type { BedrockModelAllowlistControl, Control, DenyActionsControl, IdentityPerimeterControl, RegionDenyControl, TlsMinimumControl } from '../intent/index.js';
+import { tlsVersion } from '../intent/index.js';
+import { modelUsageActions } from '../controls/index.js';
+import type { OrgNode } from '../model/org-tree.js';
+import type { ActionSet, ReferenceIndex } from '../reference/index.js';
+import { DEFAULT_REGION, orgIdentity, resourceOrg, withDefaults } from './from-tests.js';
+import type { Scenario } from './scenario.js';
+import type { World } from './world.js';
+
+/** An account outside the organization, and an organization that is not ours. */
+export const OUTSIDE_ACCOUNT = '999999999999';
+export const OUTSIDE_ORG = 'o-outsider000';
+
+export function generateScenarios(world: World, placements: readonly ControlPlacement[]): Scenario[] {
+  const out: Scenario[] = [];
+  for (const p of placements) {
+    if (p.targets.length === 0) continue;
+    const accounts = world.accountsUnder(p.targets, resolve(world, p.control.exclude));
+    const account = accounts[0];
+    if (!account) continue;
+    const g = new Generator(world, p.control, account, out);
+    switch (p.control.kind) {
+      case 'identity-perimeter':
+        g.identityPerimeter(p.control, p);
+        break;
+      case 'tls-minimum':
+        g.tlsMinimum(p.control);
+        break;
+      case 'bedrock-model-allowlist':
+        g.bedrock(p.control);
+        break;
+      case 'deny-actions':
+        g.denyActions(p.control, p);
+        break;
+      case 'region-deny':
+        g.regionDeny(p.control, p);
+        break;
+      default:
+        break; // custom and imported statements: only the intent's tests say what they must decide
+    }
+    const excluded = resolve(world, p.control.exclude);
+    if (excluded.length && p.control.kind === 'identity-perimeter') {
+      const outsideScope = world.accountsUnder(excluded)[0];
+      if (outsideScope) new Generator(world, p.control, outsideScope, out).outsiderOnExcludedAccount(p);
+    }
+  }
+  return out;
+}
+
+function resolve(world: World, refs: readonly string[] | undefined): OrgNode[] {
+  return (refs ?? []).flatMap((r) => {
+    const x = world.tree.resolve(r);
+    return x.ok ? [x.node] : [];
+  });
+}
+
+/** Sample actions per service of a set: its first Read actions (the data decides), else its first actions. */
+export function sampleActions(ref: ReferenceIndex, set: ActionSet, perService = 1): string[] {
+  const reads = new Map<string, string[]>();
+  const any = new Map<string, string[]>();
+  for (const id of set) {
+    const a = ref.actions[id]!;
+    const pick = (m: Map<string, string[]>) => {
+      const list = m.get(a.service) ?? [];
+      if (list.length < perService) list.push(a.qualified);
+      m.set(a.service, list);
+    };
+    pick(any);
+    if (a.accessLevel === 'Read') pick(reads);
+  }
+  return [...any.keys()].flatMap((service) => reads.get(service) ?? any.get(service)!);
+}
+
+/** A resource ARN for a service's action in an account (RCP statements here name "Resource": "*"). */
+export function sampleResource(service: string, account: string, region = DEFAULT_REGION): string {
+  if (service === 's3') return `arn:aws:s3:::bucket-${account}/object`;
+  if (service === 'sts' || service === 'iam') return `arn:aws:iam::${account}:role/sample-role`;
+  return `arn:aws:${service}:${region}:${account}:sample`;
+}
+
+class Generator {
+  constructor(
+    private readonly world: World,
+    private readonly control: Control,
+    private readonly account: string,
+    private readonly out: Scenario[],
+  ) {}
+
+  private get ref(): ReferenceIndex {
+    return this.world.reference;
+  }
+
+  private add(name: string, request: RequestSpec, expect: Scenario['expect']): void {
+    this.out.push({ name: `${this.control.id}: ${name}`, origin: 'generated', control: this.control.id, request: withDefaults(request, this.world), expect });
+  }
+
+  private deny(name: string, request: RequestSpec): void {
+    this.add(name, request, { kind: 'deny', by: this.control.id });
+  }
+
+  private letThrough(name: string, request: RequestSpec): void {
+    this.add(name, request, { kind: 'not-denied-by', control: this.control.id });
+  }
+
+  /** A role of an account; in the organization it carries the org id and path. */
+  private principal(account: string, role = 'app', extra: Partial<RequestSpec['principal']> = {}): RequestSpec['principal'] {
+    return { id: `arn:aws:iam::${account}:role/${role}`, account, ...orgIdentity(this.world, account), ...extra };
+  }
+
+  private outsider(extra: Partial<RequestSpec['principal']> = {}): RequestSpec['principal'] {
+    return { id: `arn:aws:iam::${OUTSIDE_ACCOUNT}:role/outsider`, account: OUTSIDE_ACCOUNT, orgId: OUTSIDE_ORG, ...extra };
+  }
+
+  private resource(action: string, account = this.account, extra: Partial<RequestSpec['resource']> = {}): RequestSpec['resource'] {
+    const service = action.slice(0, action.indexOf(':'));
+    return { arn: sampleResource(service, account), account, ...resourceOrg(this.world, account), ...extra };
+  }
+
+  private statementSet(p: ControlPlacement, role: string): ActionSet | undefined {
+    const s = p.statements.find((x) => x.draft.role === role);
+    return s?.actions?.set;
+  }
+
+  identityPerimeter(c: IdentityPerimeterControl, p: ControlPlacement): void {
+    const scope = this.ref.emptySet();
+    for (const s of p.statements) if (s.draft.role.startsWith('perimeter') && s.actions) scope.addAll(s.actions.set);
+    for (const action of sampleActions(this.ref, scope)) {
+      this.deny(`a principal outside the organization is denied ${action}`, { principal: this.outsider(), action, resource: this.resource(action) });
+      this.letThrough(`a principal of the organization may ${action}`, { principal: this.principal(this.account), action, resource: this.resource(action) });
+      if (c.allowServicePrincipals !== false) {
+        const service = `${action.slice(0, action.indexOf(':'))}.amazonaws.com`;
+        this.letThrough(`the AWS service principal ${service} may ${action} on behalf of the organization`, {
+          principal: { id: service },
+          action,
+          resource: this.resource(action),
+          context: { 'aws:SourceOrgID': this.world.orgId, 'aws:SourceAccount': this.account, 'aws:SourceArn': `arn:aws:${action.slice(0, action.indexOf(':'))}:${DEFAULT_REGION}:${this.account}:source` },
+        });
+        if (c.confusedDeputy) {
+          this.deny(`the AWS service principal ${service} is denied ${action} on behalf of another organization (confused deputy)`, {
+            principal: { id: service },
+            action,
+            resource: this.resource(action),
+            context: { 'aws:SourceOrgID': OUTSIDE_ORG, 'aws:SourceAccount': OUTSIDE_ACCOUNT, 'aws:SourceArn': `arn:aws:${action.slice(0, action.indexOf(':'))}:${DEFAULT_REGION}:${OUTSIDE_ACCOUNT}:source` },
+          });
+        }
+      }
+      for (const trusted of c.trustedAccounts ?? []) this.letThrough(`trusted account ${trusted} may ${action}`, { principal: this.principal(trusted, 'trusted', { orgId: OUTSIDE_ORG }), action, resource: this.resource(action) });
+      if (c.resourceTagException) {
+        const t = c.resourceTagException;
+        this.letThrough(`an outsider may ${action} on a resource tagged ${t.key}=${t.value}`, { principal: this.outsider(), action, resource: this.resource(action, this.account, { tags: { [t.key]: t.value } }) });
+      }
+      for (const ex of c.resourceAccountExceptions ?? []) this.letThrough(`an outsider may ${action} on a resource of excepted account ${ex}`, { principal: this.outsider(), action, resource: this.resource(action, this.account, { account: ex }), context: { 'aws:ResourceAccount': ex } });
+    }
+    (c.partnerExceptions ?? []).forEach((pe, i) => {
+      const set = this.statementSet(p, `partner-access${i ? `-${i + 1}` : ''}`);
+      if (!set) return;
+      const tags = { [pe.tag.key]: pe.tag.value };
+      for (const action of sampleActions(this.ref, set)) {
+        for (const partner of pe.accounts) {
+          const principal = this.principal(partner, 'partner', { orgId: OUTSIDE_ORG });
+          this.letThrough(`partner ${partner} may ${action} on a resource tagged ${pe.tag.key}=${pe.tag.value}`, { principal, action, resource: this.resource(action, this.account, { tags }) });
+          this.deny(`partner ${partner} is denied ${action} on an untagged resource`, { principal, action, resource: this.resource(action) });
+        }
+        this.deny(`an outsider is denied ${action} on a resource tagged ${pe.tag.key}=${pe.tag.value}`, { principal: this.outsider(), action, resource: this.resource(action, this.account, { tags }) });
+      }
+      const admin = (pe.adminRoles ?? [])[0];
+      this.deny(`a principal of the organization cannot set the exception tag ${pe.tag.key}`, {
+        principal: this.principal(this.account, 'developer'),
+        action: 's3:PutBucketTagging',
+        resource: this.resource('s3:PutBucketTagging'),
+        context: { 'aws:TagKeys': [pe.tag.key], [`aws:RequestTag/${pe.tag.key}`]: pe.tag.value },
+      });
+      if (admin && !/[*?]/.test(admin.split(':')[5] ?? '')) {
+        this.letThrough(`${admin} may set the exception tag`, { principal: this.principal(this.account, admin.split('/').pop()!), action: 's3:PutBucketTagging', resource: this.resource('s3:PutBucketTagging'), context: { 'aws:TagKeys': [pe.tag.key] } });
+      } else if (admin) {
+        const role = admin.split('/').pop()!;
+        this.letThrough(`the admin role ${role} may set the exception tag`, { principal: this.principal(this.account, role), action: 's3:PutBucketTagging', resource: this.resource('s3:PutBucketTagging'), context: { 'aws:TagKeys': [pe.tag.key] } });
+      }
+      this.deny(`an outsider cannot pass the exception tag ${pe.tag.key} as a session tag`, { principal: this.outsider(), action: 'sts:TagSession', resource: this.resource('sts:TagSession'), context: { 'aws:TagKeys': [pe.tag.key] } });
+    });
+  }
+
+  outsiderOnExcludedAccount(p: ControlPlacement): void {
+    const scope = this.ref.emptySet();
+    for (const s of p.statements) if (s.draft.role.startsWith('perimeter') && s.actions) scope.addAll(s.actions.set);
+    const [action] = sampleActions(this.ref, scope);
+    if (action) this.letThrough(`an outsider may ${action} in excluded account ${this.account}`, { principal: this.outsider(), action, resource: this.resource(action) });
+  }
+
+  tlsMinimum(c: TlsMinimumControl): void {
+    const type = c.type ?? 'rcp';
+    const services = c.services ?? ['s3', 'sqs', 'kms', 'secretsmanager', 'sts'];
+    for (const service of services) {
+      const svc = this.ref.service(service);
+      if (!svc) continue;
+      const [action] = sampleActions(this.ref, this.ref.serviceActions(svc));
+      if (!action) continue;
+      const principal = type === 'rcp' ? this.outsider() : this.principal(this.account);
+      const who = type === 'rcp' ? this.principal(this.account) : principal;
+      this.deny(`${action} without TLS is denied`, { principal: who, action, resource: this.resource(action), context: { 'aws:SecureTransport': false } });
+      this.letThrough(`${action} over TLS is let through`, { principal: who, action, resource: this.resource(action), context: { 'aws:SecureTransport': true } });
+    }
+    const min = tlsVersion(c.minVersion);
+    if (min && min !== '1.0' && services.includes('s3')) {
+      const below = (Number(min) - 0.1).toFixed(1);
+      const who = this.principal(this.account);
+      this.deny(`S3 over TLS ${below} (below ${min}) is denied`, { principal: who, action: 's3:GetObject', resource: this.resource('s3:GetObject'), context: { 's3:TlsVersion': below } });
+      this.letThrough(`S3 over TLS ${min} is let through`, { principal: who, action: 's3:GetObject', resource: this.resource('s3:GetObject'), context: { 's3:TlsVersion': min } });
+    }
+  }
+
+  bedrock(c: BedrockModelAllowlistControl): void {
+    const invoke = modelUsageActions(this.ref).actions.find((a) => a === 'bedrock:InvokeModel');
+    if (!invoke) return;
+    const approved = c.models[0]!;
+    const unapproved = 'deepseek.r1-v1:0' === approved ? 'meta.llama3-8b-instruct-v1:0' : 'deepseek.r1-v1:0';
+    const model = (id: string, region = DEFAULT_REGION) => `arn:aws:bedrock:${region}::foundation-model/${id}`;
+    const who = this.principal(this.account, 'data-scientist');
+    this.deny(`invoking the unapproved model ${unapproved} is denied`, { principal: who, action: invoke, resource: { arn: model(unapproved), account: this.account } });
+    this.letThrough(`invoking the approved model ${approved} is let through`, { principal: who, action: invoke, resource: { arn: model(approved), account: this.account } });
+    const profile = `arn:aws:bedrock:${DEFAULT_REGION}:${this.account}:inference-profile/us.${approved}`;
+    this.letThrough(`the approved model through the cross-Region profile us.${approved} is let through`, { principal: who, action: invoke, resource: { arn: profile, account: this.account }, context: { 'bedrock:InferenceProfileArn': profile } });
+    this.letThrough(`the approved model in another Region, reached through the cross-Region profile, is let through`, { principal: who, action: invoke, resource: { arn: model(approved, 'us-west-2'), account: this.account }, region: 'us-west-2', context: { 'bedrock:InferenceProfileArn': profile } });
+    this.deny(`the unapproved model through a cross-Region profile is denied`, { principal: who, action: invoke, resource: { arn: `arn:aws:bedrock:${DEFAULT_REGION}:${this.account}:inference-profile/us.${unapproved}`, account: this.account } });
+    const except = (c.exceptPrincipals ?? []).find((e) => /:role\/[^*?]+$/.test(e));
+    if (except) this.letThrough(`the excepted principal may invoke an unapproved model`, { principal: this.principal(this.account, except.split('/').pop()!), action: invoke, resource: { arn: model(unapproved), account: this.account } });
+    if (c.marketplace?.allowProductIds?.length) {
+      const allowed = c.marketplace.allowProductIds[0]!;
+      this.letThrough(`subscribing to approved product ${allowed} is let through`, { principal: who, action: 'aws-marketplace:Subscribe', resource: { arn: '*' }, context: { 'aws-marketplace:ProductId': [allowed] } });
+      this.deny(`subscribing to another product is denied`, { principal: who, action: 'aws-marketplace:Subscribe', resource: { arn: '*' }, context: { 'aws-marketplace:ProductId': ['prod-notapproved01'] } });
+    }
+    for (const denied of c.marketplace?.denyProductIds ?? []) this.deny(`subscribing to product ${denied} is denied`, { principal: who, action: 'aws-marketplace:Subscribe', resource: { arn: '*' }, context: { 'aws-marketplace:ProductId': [denied] } });
+  }
+
+  denyActions(c: DenyActionsControl, p: ControlPlacement): void {
+    // Custom conditions could make any generated request miss or meet them: only the intent's tests
+    // know what the control must decide then.
+    if (c.conditions && Object.keys(c.conditions).length) return;
+    const set = p.statements[0]?.actions?.set;
+    if (!set) return;
+    const type = c.type ?? 'scp';
+    for (const action of sampleActions(this.ref, set).slice(0, 5)) {
+      const resource = this.concreteResource(c, action);
+      if (!resource) continue;
+      const principal = type === 'rcp' ? this.outsider() : this.principal(this.account, 'developer');
+      this.deny(`${action} is denied`, { principal, action, resource });
+      const except = (c.exceptPrincipals ?? []).find((e) => /:role\/[^*?]+$/.test(e));
+      if (except) this.letThrough(`${except.split('/').pop()} may ${action}`, { principal: this.principal(this.account, except.split('/').pop()!), action, resource });
+    }
+  }
+
+  /** A resource the statement covers: a concrete instance of its first Resource pattern, or a sample. */
+  private concreteResource(c: DenyActionsControl, action: string): RequestSpec['resource'] | undefined {
+    if (c.resources && !c.resources.includes('*')) {
+      const parts = c.resources[0]!.split(':');
+      if (parts.length < 6) return undefined;
+      parts[3] = parts[3] === '*' ? DEFAULT_REGION : parts[3]!;
+      parts[4] = parts[4] === '*' ? this.account : parts[4]!;
+      const arn = parts.join(':').replace(/\*/g, 'sample').replace(/\?/g, 'a');
+      return { arn, account: this.account, ...resourceOrg(this.world, this.account) };
+    }
+    const r = this.resource(action);
+    if (c.notResources?.some((n) => arnMatcher(n)(r.arn))) return undefined;
+    return r;
+  }
+
+  regionDeny(c: RegionDenyControl, p: ControlPlacement): void {
+    const who = this.principal(this.account, 'deployer');
+    const outside = ['ap-southeast-2', 'sa-east-1', 'af-south-1'].find((r) => !c.allowedRegions.includes(r))!;
+    const inside = c.allowedRegions[0]!;
+    const exempt = p.statements.find((s) => s.draft.role === 'region-deny')?.notActions?.set;
+    const regional = this.ref.action('ec2:RunInstances');
+    if (regional && !exempt?.has(regional.id)) {
+      this.deny(`ec2:RunInstances in ${outside} is denied`, { principal: who, action: 'ec2:RunInstances', resource: { arn: `arn:aws:ec2:${outside}:${this.account}:instance/*`, account: this.account }, region: outside });
+      this.letThrough(`ec2:RunInstances in ${inside} is let through`, { principal: who, action: 'ec2:RunInstances', resource: { arn: `arn:aws:ec2:${inside}:${this.account}:instance/*`, account: this.account }, region: inside });
+      const except = (c.exceptPrincipals ?? []).find((e) => /:role\/[^*?]+$/.test(e));
+      if (except) this.letThrough(`${except.split('/').pop()} may work in ${outside}`, { principal: this.principal(this.account, except.split('/').pop()!), action: 'ec2:RunInstances', resource: { arn: `arn:aws:ec2:${outside}:${this.account}:instance/*`, account: this.account }, region: outside });
+    }
+    const globalAction = this.ref.action('iam:CreateRole');
+    if (globalAction && exempt?.has(globalAction.id)) this.letThrough(`the global service IAM works from ${outside}`, { principal: who, action: 'iam:CreateRole', resource: { arn: `arn:aws:iam::${this.account}:role/new`, account: this.account }, region: outside });
+    if (p.statements.some((s) => s.draft.role === 'bedrock-cross-region-inference')) {
+      const profile = `arn:aws:bedrock:${inside}:${this.account}:inference-profile/us.amazon.titan-text-express-v1`;
+      const model = `arn:aws:bedrock:${outside}::foundation-model/amazon.titan-text-express-v1`;
+      this.letThrough(`Bedrock inference routed to ${outside} through a cross-Region profile is let through`, { principal: who, action: 'bedrock:InvokeModel', resource: { arn: model, account: this.account }, region: outside, context: { 'bedrock:InferenceProfileArn': profile } });
+      this.deny(`Bedrock inference in ${outside} without an inference profile is denied`, { principal: who, action: 'bedrock:InvokeModel', resource: { arn: model, account: this.account }, region: outside });
+    }
+  }
+}

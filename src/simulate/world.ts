@@ -1,0 +1,109 @@
+/**
+ * The organization as the evaluation engine sees it: for every account, the SCP chain of its
+ * principals (root -> OUs -> account) and the RCP chain of its resources, with the compiled policies
+ * attached at each level plus the AWS-managed FullAWSAccess / RCPFullAWSAccess and declared foreign
+ * policies (whose content is unknown: they deny nothing here).
+ */
+import { foreignPoliciesAt, type CompileResult } from '../compile/index.js';
+import { compilePolicy, type CompiledPolicy, type OrgChain } from '../evaluate/index.js';
+import type { Intent } from '../intent/index.js';
+import { OrgTree, type OrgNode } from '../model/org-tree.js';
+import type { PolicyType } from '../policy/index.js';
+import type { ReferenceIndex } from '../reference/index.js';
+
+/** What a compiled statement carries into decisions: the controls it implements. */
+export interface StatementTag {
+  controls: string[];
+}
+
+export class World {
+  private readonly compiled = new Map<string, CompiledPolicy>();
+  private readonly virtualAccounts = new Map<string, OrgNode>();
+  private readonly fullAccess: Record<PolicyType, CompiledPolicy>;
+
+  constructor(
+    readonly intent: Intent,
+    readonly tree: OrgTree,
+    readonly result: CompileResult,
+    readonly reference: ReferenceIndex,
+  ) {
+    for (const p of result.policies) {
+      const tags = p.statements.map((s) => ({ controls: [...new Set(s.origins.map((o) => o.draft.control.id))] }) satisfies StatementTag);
+      this.compiled.set(p.name, compilePolicy(p.name, p.statements.map((s) => s.statement), reference, (i) => tags[i], { controls: p.controls }));
+    }
+    this.fullAccess = {
+      scp: compilePolicy('FullAWSAccess', [{ effect: 'Allow', action: ['*'], resource: ['*'] }], reference),
+      rcp: compilePolicy('RCPFullAWSAccess', [{ effect: 'Allow', principal: '*', action: ['*'], resource: ['*'] }], reference),
+    };
+  }
+
+  get orgId(): string {
+    return this.intent.organization.id;
+  }
+
+  get managementAccount(): string {
+    return this.intent.organization.managementAccount;
+  }
+
+  /** An account of the tree, or a stand-in created for an OU that lists no account. */
+  nodeOfAccount(account: string): OrgNode | undefined {
+    return this.tree.account(account) ?? this.virtualAccounts.get(account);
+  }
+
+  /** A stand-in account id for simulations in an OU without accounts. */
+  virtualAccountIn(ou: OrgNode): string {
+    for (const [id, node] of this.virtualAccounts) if (node.parent === ou) return id;
+    const id = String(900000000000 + this.virtualAccounts.size + 1);
+    const node: OrgNode = { kind: 'account', name: `an account in ${ou.path}`, id, path: `${ou.path}/${id}`, parent: ou, children: [], depth: ou.depth + 1 };
+    this.virtualAccounts.set(id, node);
+    return id;
+  }
+
+  /** The accounts a set of attachment points reaches, real ones first, the management account left out. */
+  accountsUnder(nodes: readonly OrgNode[], exclude: readonly OrgNode[] = []): string[] {
+    const out: string[] = [];
+    for (const n of nodes) {
+      const accounts = OrgTree.accountsUnder(n).filter((a) => a.id && a.id !== this.managementAccount && !exclude.some((x) => OrgTree.contains(x, a)));
+      if (accounts.length) out.push(...accounts.map((a) => a.id!));
+      else if (n.kind === 'account' && n.id && n.id !== this.managementAccount) out.push(n.id);
+      else if (n.kind !== 'account') {
+        const ou = [...OrgTree.descendants(n)].find((d) => d.kind !== 'account' && d.children.every((c) => c.kind !== 'account') && !exclude.some((x) => OrgTree.contains(x, d)));
+        if (ou) out.push(this.virtualAccountIn(ou));
+      }
+    }
+    return [...new Set(out)];
+  }
+
+  orgPathsOf(account: string): string[] | undefined {
+    const node = this.nodeOfAccount(account);
+    if (!node) return undefined;
+    const ids: string[] = [];
+    for (let n: OrgNode | undefined = node.parent; n; n = n.parent) {
+      const id = n.kind === 'root' ? (n.id ?? this.intent.organization.rootId) : n.id;
+      if (!id) return undefined;
+      ids.unshift(id);
+    }
+    return [`${this.orgId}/${ids.join('/')}/`];
+  }
+
+  chain(account: string | undefined, type: PolicyType): OrgChain | undefined {
+    const node = account ? this.nodeOfAccount(account) : undefined;
+    if (!node) return undefined;
+    const path: OrgNode[] = [];
+    for (let n: OrgNode | undefined = node; n; n = n.parent) path.unshift(n);
+    return {
+      levels: path.map((level) => ({
+        label: level.kind === 'account' ? `account ${level.id}` : level.path,
+        policies: this.policiesAt(level, type),
+      })),
+    };
+  }
+
+  private policiesAt(node: OrgNode, type: PolicyType): CompiledPolicy[] {
+    const ours = this.result.policies.filter((p) => p.type === type && p.targets.includes(node)).map((p) => this.compiled.get(p.name)!);
+    const foreign = foreignPoliciesAt(this.intent, this.tree, node, type).map((name) =>
+      name === 'FullAWSAccess' || name === 'RCPFullAWSAccess' ? this.fullAccess[type] : { name: `${name} (content not known)`, statements: [] },
+    );
+    return [...ours, ...foreign];
+  }
+}

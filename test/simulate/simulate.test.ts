@@ -1,0 +1,69 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DirectorySource, syncReference } from '../../src/reference/index.js';
+import { runCli } from '../support/cli.js';
+import { PROJECT_ROOT, SNAPSHOT_2026 } from '../support/paths.js';
+import { tempDir } from '../support/temp.js';
+
+let cache: string;
+beforeAll(async () => {
+  cache = path.join(await tempDir(), 'cache');
+  await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2026) });
+});
+
+/** A copy of the example organization, with `edit` applied to one of its files. */
+async function exampleCopy(file?: string, edit?: (text: string) => string): Promise<string> {
+  const dir = await tempDir();
+  fs.mkdirSync(path.join(dir, 'guardrails'));
+  for (const f of fs.readdirSync(path.join(PROJECT_ROOT, 'guardrails'))) {
+    let text = fs.readFileSync(path.join(PROJECT_ROOT, 'guardrails', f), 'utf8');
+    if (f === file && edit) {
+      const edited = edit(text);
+      expect(edited).not.toBe(text);
+      text = edited;
+    }
+    fs.writeFileSync(path.join(dir, 'guardrails', f), text);
+  }
+  return dir;
+}
+
+describe('guardrails simulate on the example organization', () => {
+  it('passes with the declared tests and the scenarios generated from every control', async () => {
+    const r = await runCli(['simulate', '--cache', cache], { cwd: await exampleCopy() });
+    expect(r.code).toBe(0);
+    const m = /(\d+) of (\d+) scenarios pass \((\d+) from the intent's tests, (\d+) generated/.exec(r.stdout)!;
+    expect(m[1]).toBe(m[2]);
+    expect(Number(m[3])).toBe(11);
+    expect(Number(m[4])).toBeGreaterThan(50);
+  });
+
+  it('prints every result as JSON, with the deciding statement', async () => {
+    const r = await runCli(['simulate', '--cache', cache, '--json'], { cwd: await exampleCopy() });
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.summary.failed).toBe(0);
+    const outsider = out.results.find((x: { name: string }) => x.name === 'outside principal cannot read an org bucket');
+    expect(outsider).toMatchObject({ expected: 'deny by only-org-principals', pass: true, decision: 'explicit-deny', decidedBy: { kind: 'rcp', policy: 'guardrails-rcp-only-org-principals', level: 'Root/Workloads' } });
+    const kinds = new Set(out.results.filter((x: { origin: string }) => x.origin === 'generated').map((x: { control: string }) => x.control));
+    for (const c of ['only-org-principals', 'tls-minimum', 'approved-bedrock-models', 'no-long-term-credentials', 'allowed-regions']) expect(kinds).toContain(c);
+  });
+
+  it.each([
+    ['the perimeter no longer covers S3', 'data-perimeter.yaml', (t: string) => t.replace('services: [s3, kms,', 'services: [kms,').replace('        services: [s3]\n', '        services: [kms]\n'), 'outside principal cannot read an org bucket'],
+    ['the TLS minimum drops to 1.0', 'data-perimeter.yaml', (t: string) => t.replace('minVersion: "1.2"', 'minVersion: "1.0"'), 'S3 over TLS 1.1 is denied'],
+    ['an unapproved model is approved', 'genai.yaml', (t: string) => t.replace('- amazon.titan-text-express-v1', '- amazon.titan-text-express-v1\n      - deepseek.r1-v1:0'), 'approved-bedrock-models: invoking the unapproved model'],
+    ['everyone is excepted from the credentials guardrail', 'baseline.yaml', (t: string) => t.replace('exceptPrincipals: ["arn:aws:iam::*:role/BreakGlass"]\n    attach: [Workloads, Sandbox, GenAI]', 'exceptPrincipals: ["arn:aws:iam::*:role/*"]\n    attach: [Workloads, Sandbox, GenAI]'), 'developers cannot create access keys'],
+  ])('fails with exit 1 and a clear table when a control is weakened: %s', async (_, file, edit, failing) => {
+    const dir = await exampleCopy(file, edit);
+    const junit = path.join(dir, 'junit.xml');
+    const r = await runCli(['simulate', '--cache', cache, '--junit', junit], { cwd: dir });
+    expect(r.code).toBe(1);
+    const line = r.stdout.split('\n').find((l) => l.startsWith('FAIL') && l.includes(failing));
+    expect(line, r.stdout).toBeDefined();
+    expect(r.stdout).toMatch(/\d+ FAILED/);
+    const xml = fs.readFileSync(junit, 'utf8');
+    expect(xml).toMatch(/<testsuites tests="\d+" failures="[1-9]\d*">/);
+    expect(xml).toContain('<failure message=');
+  });
+});
