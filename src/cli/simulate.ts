@@ -34,8 +34,14 @@ export async function runSimulate(files: string[], flags: SimulateFlags, io: Cli
   const sim = simulate(ws.intent, compiled, ws.reference.index, { generated: flags.generated });
   let results: ScenarioResult[] = sim.results;
   if (flags.engine === 'aws') {
-    const { runWithAws } = await import('../simulate/aws-engine.js');
-    results = await runWithAws(sim.world, sim.scenarios, results, { env: io.env });
+    const { runWithAws, AwsEngineError } = await import('../simulate/aws-engine.js');
+    try {
+      results = await runWithAws(sim.world, sim.scenarios, results, { env: io.env });
+    } catch (e) {
+      if (!(e instanceof AwsEngineError)) throw e;
+      io.stderr.write(`error aws-engine: ${e.message}\n`);
+      return EXIT_BAD_INPUT;
+    }
   }
   if (flags.junit) await fs.writeFile(path.resolve(io.cwd, flags.junit), junitXml(results));
   const s = summary(results);

@@ -1,0 +1,160 @@
+/**
+ * The authorizer against AWS's documented evaluation logic and exemptions (AWS Organizations user
+ * guide: SCP and RCP evaluation, "SCPs don't affect...", "RCPs don't apply to..."; REFERENCE.md).
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { authorize, buildRequest, compilePolicy, type AuthorizationInput, type OrgChain, type RequestSpec } from '../../src/evaluate/index.js';
+import type { Statement } from '../../src/policy/index.js';
+import type { ReferenceIndex } from '../../src/reference/index.js';
+import { reference2026 } from '../support/reference.js';
+
+let ref: ReferenceIndex;
+beforeAll(async () => {
+  ref = (await reference2026()).index;
+});
+
+const MGMT = '111111111111';
+const MEMBER = '222222222222';
+const full: Statement = { effect: 'Allow', action: ['*'], resource: ['*'] };
+const rcpFull: Statement = { effect: 'Allow', principal: '*', action: ['*'], resource: ['*'] };
+const denyS3: Statement = { effect: 'Deny', action: ['s3:*'], resource: ['*'] };
+const rcpDenyS3: Statement = { effect: 'Deny', principal: '*', action: ['s3:*'], resource: ['*'] };
+const rcpDenyKms: Statement = { effect: 'Deny', principal: '*', action: ['kms:*'], resource: ['*'] };
+
+function chain(...levels: Statement[][]): OrgChain {
+  return { levels: levels.map((statements, i) => ({ label: `level ${i}`, policies: [compilePolicy(`p${i}`, statements, ref)] })) };
+}
+
+function decide(spec: Partial<RequestSpec> & { action: string }, parts: Partial<AuthorizationInput>) {
+  const request = buildRequest(
+    {
+      principal: spec.principal ?? { id: `arn:aws:iam::${MEMBER}:role/app` },
+      action: spec.action,
+      resource: spec.resource ?? { arn: `arn:aws:s3:::bucket/key`, account: MEMBER },
+      ...(spec.context ? { context: spec.context } : {}),
+    },
+    ref,
+  );
+  return authorize({ request, managementAccount: MGMT, supportsRcp: (s) => ref.supportsRcp(s), ...parts });
+}
+
+describe('SCP chains', () => {
+  it('an explicit deny at any level wins over allows', () => {
+    const d = decide({ action: 's3:GetObject' }, { scp: chain([full], [full, denyS3], [full]) });
+    expect(d.decision).toBe('explicit-deny');
+    expect(d.decidedBy).toMatchObject({ kind: 'scp', level: 'level 1', policy: 'p1', statement: 1 });
+  });
+
+  it('every level must allow: a level that allows nothing denies implicitly', () => {
+    const d = decide({ action: 's3:GetObject' }, { scp: chain([full], [{ effect: 'Allow', action: ['ec2:*'], resource: ['*'] }], [full]) });
+    expect(d.decision).toBe('implicit-deny');
+    expect(d.decidedBy).toMatchObject({ kind: 'scp', level: 'level 1' });
+  });
+
+  it('SCPs do not affect the management account', () => {
+    const d = decide({ action: 's3:GetObject', principal: { id: `arn:aws:iam::${MGMT}:role/admin` } }, { scp: chain([denyS3]) });
+    expect(d.decision).toBe('allow');
+    expect(d.scp).toBe('SCPs do not apply to the management account');
+  });
+
+  it('SCPs do not affect service-linked roles', () => {
+    const d = decide({ action: 's3:GetObject', principal: { id: `arn:aws:iam::${MEMBER}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig` } }, { scp: chain([denyS3]) });
+    expect(d.decision).toBe('allow');
+    expect(d.scp).toBe('SCPs do not apply to service-linked roles');
+  });
+
+  it('SCPs do not affect AWS service principals', () => {
+    const d = decide({ action: 's3:GetObject', principal: { id: 'cloudtrail.amazonaws.com' } }, { scp: chain([denyS3]) });
+    expect(d.decision).toBe('allow');
+  });
+
+  it('a principal outside the organization is not under its SCPs', () => {
+    expect(decide({ action: 's3:GetObject', principal: { id: 'arn:aws:iam::999999999999:role/x' } }, { scp: undefined }).scp).toBe('the principal is not in the organization');
+  });
+});
+
+describe('RCP chains', () => {
+  it('apply to the resource owner, whoever the caller is, including outsiders', () => {
+    const d = decide({ action: 's3:GetObject', principal: { id: 'arn:aws:iam::999999999999:role/x' } }, { rcp: chain([rcpFull], [rcpFull, rcpDenyS3]) });
+    expect(d.decision).toBe('explicit-deny');
+    expect(d.decidedBy).toMatchObject({ kind: 'rcp', level: 'level 1' });
+  });
+
+  it("do not apply to the management account's resources", () => {
+    const d = decide({ action: 's3:GetObject', resource: { arn: 'arn:aws:s3:::b/k', account: MGMT } }, { rcp: chain([rcpFull, rcpDenyS3]) });
+    expect(d.decision).toBe('allow');
+    expect(d.rcp).toBe("RCPs do not apply to the management account's resources");
+  });
+
+  it('do not apply to calls by service-linked roles', () => {
+    const d = decide({ action: 's3:GetObject', principal: { id: `arn:aws:iam::${MEMBER}:role/aws-service-role/x.amazonaws.com/r` } }, { rcp: chain([rcpFull, rcpDenyS3]) });
+    expect(d.rcp).toBe('RCPs do not apply to calls by service-linked roles');
+  });
+
+  it('do not apply to services that do not support them', () => {
+    const d = decide({ action: 'sns:Publish', resource: { arn: `arn:aws:sns:us-east-1:${MEMBER}:t`, account: MEMBER } }, { rcp: chain([rcpFull, { effect: 'Deny', principal: '*', action: ['sns:*'], resource: ['*'] }]) });
+    expect(d.decision).toBe('allow');
+    expect(d.rcp).toBe('RCPs do not apply to sns, which does not support them');
+  });
+
+  it('do not apply to AWS managed KMS keys, nor to kms:RetireGrant', () => {
+    const managed = decide({ action: 'kms:Decrypt', resource: { arn: `arn:aws:kms:us-east-1:${MEMBER}:key/abc`, account: MEMBER, awsManagedKmsKey: true } }, { rcp: chain([rcpFull, rcpDenyKms]) });
+    expect(managed.rcp).toBe('RCPs do not apply to AWS managed KMS keys');
+    const retire = decide({ action: 'kms:RetireGrant', resource: { arn: `arn:aws:kms:us-east-1:${MEMBER}:key/abc`, account: MEMBER } }, { rcp: chain([rcpFull, rcpDenyKms]) });
+    expect(retire.rcp).toBe('RCPs do not apply to kms:RetireGrant');
+    expect(retire.decision).toBe('allow');
+    const customer = decide({ action: 'kms:Decrypt', resource: { arn: `arn:aws:kms:us-east-1:${MEMBER}:key/abc`, account: MEMBER } }, { rcp: chain([rcpFull, rcpDenyKms]) });
+    expect(customer.decision).toBe('explicit-deny');
+  });
+
+  it('every level needs RCPFullAWSAccess (or another allow)', () => {
+    const d = decide({ action: 's3:GetObject' }, { rcp: chain([rcpFull], []) });
+    expect(d.decision).toBe('implicit-deny');
+  });
+});
+
+describe('identity and resource policies', () => {
+  it('an identity policy must allow when one is given', () => {
+    const allowEc2 = compilePolicy('id', [{ effect: 'Allow', action: ['ec2:*'], resource: ['*'] }], ref);
+    expect(decide({ action: 's3:GetObject' }, { identity: [allowEc2] }).decision).toBe('implicit-deny');
+    expect(decide({ action: 'ec2:RunInstances' }, { identity: [allowEc2] }).decision).toBe('allow');
+  });
+
+  it('a resource policy allow counts; its principal must match', () => {
+    const none = compilePolicy('id', [], ref);
+    const bucket = compilePolicy('bucket', [{ effect: 'Allow', principal: { AWS: [MEMBER] }, action: ['s3:GetObject'], resource: ['arn:aws:s3:::bucket/*'] }], ref);
+    expect(decide({ action: 's3:GetObject' }, { identity: [none], resourcePolicy: bucket }).decision).toBe('allow');
+    expect(decide({ action: 's3:GetObject', principal: { id: 'arn:aws:iam::999999999999:role/x' } }, { identity: [none], resourcePolicy: bucket }).decision).toBe('implicit-deny');
+  });
+
+  it('Resource, NotResource and policy variables', () => {
+    const home = compilePolicy('home', [{ effect: 'Deny', action: ['s3:*'], notResource: ['arn:aws:s3:::home/${aws:PrincipalTag/user}/*'] }], ref);
+    const tagged = { id: `arn:aws:iam::${MEMBER}:role/app`, tags: { user: 'alice' } };
+    expect(decide({ action: 's3:GetObject', principal: tagged, resource: { arn: 'arn:aws:s3:::home/alice/f', account: MEMBER } }, { identity: [home] }).decision).toBe('implicit-deny');
+    expect(decide({ action: 's3:GetObject', principal: tagged, resource: { arn: 'arn:aws:s3:::home/bob/f', account: MEMBER } }, { identity: [home] }).decision).toBe('explicit-deny');
+  });
+});
+
+describe('fail closed and explanations', () => {
+  it('a statement that cannot be evaluated makes the decision an error, never an allow', () => {
+    const broken = chain([full, { effect: 'Deny', action: ['s3:*'], resource: ['*'], condition: { 'ForAnyValue:Stringlike': { 'aws:TagKeys': ['x'] } } }]);
+    const d = decide({ action: 's3:GetObject' }, { scp: broken });
+    expect(d.decision).toBe('error');
+    expect(d.reason).toMatch(/cannot evaluate SCP p0 statement 2 at level 0: "ForAnyValue:Stringlike" is not an IAM condition operator/);
+  });
+
+  it('a deny that matches still decides next to a broken statement', () => {
+    const d = decide({ action: 's3:GetObject' }, { scp: chain([full, { effect: 'Deny', action: ['s3:*'], resource: ['*'], condition: { Bool: { k: ['maybe'] } } }, denyS3]) });
+    expect(d.decision).toBe('explicit-deny');
+  });
+
+  it('lists every matching deny on request', () => {
+    const d = decide({ action: 's3:GetObject' }, { scp: chain([full, denyS3], [full, denyS3]), allDenies: true });
+    expect(d.denies.map((x) => x.level)).toEqual(['level 0', 'level 1']);
+  });
+
+  it('matches actions case-insensitively, including ones the reference does not know', () => {
+    expect(decide({ action: 'S3:getobject' }, { scp: chain([full, denyS3]) }).decision).toBe('explicit-deny');
+    expect(decide({ action: 's3:SomethingNew' }, { scp: chain([full, denyS3]) }).decision).toBe('explicit-deny');
+  });
+});
