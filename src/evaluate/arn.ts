@@ -1,8 +1,9 @@
 /**
- * ARN matching (Resource element, ArnEquals and ArnLike): the six colon-delimited components
- * (arn:partition:service:region:account:resource) are compared separately, case-sensitively; a
- * wildcard does not run from one component into the next. The resource component is the rest of the
- * ARN and may itself contain colons.
+ * ARN matching. ArnEquals and ArnLike compare the six colon-delimited components
+ * (arn:partition:service:region:account:resource) separately, case-sensitively: "each of the six
+ * colon-delimited components of the ARN is checked separately" (IAM User Guide, condition operators).
+ * The Resource element is a glob over the whole ARN: a wildcard at the end of a segment "can expand to
+ * match beyond the colon boundaries" (IAM User Guide, Resource element).
  */
 import { globMatcher, type Matcher } from './glob.js';
 
@@ -35,4 +36,9 @@ export function arnMatcher(pattern: string, wildcards = true): Matcher {
     for (let i = 0; i < 6; i++) if (!segments[i]!(v[i]!)) return false;
     return true;
   };
+}
+
+/** A matcher for a Resource (or NotResource) entry: the whole ARN as one case-sensitive glob. */
+export function resourceArnMatcher(pattern: string): Matcher {
+  return globMatcher(pattern, false);
 }

@@ -6,7 +6,7 @@
  */
 import type { Principal, Statement } from '../policy/index.js';
 import type { ActionSet, ReferenceIndex } from '../reference/index.js';
-import { arnMatcher } from './arn.js';
+import { resourceArnMatcher } from './arn.js';
 import { compileCondition, type ConditionEvaluator } from './conditions/index.js';
 import { EvaluationError } from './errors.js';
 import { globMatcher, type Matcher } from './glob.js';
@@ -73,14 +73,14 @@ function actionMatcher(patterns: readonly string[], reference: ReferenceIndex | 
 
 function resourceMatcher(patterns: readonly string[]): (r: EvalRequest) => boolean {
   if (patterns.includes('*')) return () => true;
-  const fixed: Matcher[] = patterns.filter((p) => !hasVariables(p)).map((p) => arnMatcher(p));
+  const fixed: Matcher[] = patterns.filter((p) => !hasVariables(p)).map((p) => resourceArnMatcher(p));
   const variable = patterns.filter(hasVariables);
   return (r) => {
     for (const m of fixed) if (m(r.resource)) return true;
     for (const p of variable) {
       // A variable the request does not carry makes this entry match nothing.
       const resolved = resolveVariables(p, r.context);
-      if (resolved && arnMatcher(resolved.text)(r.resource)) return true;
+      if (resolved && resourceArnMatcher(resolved.text)(r.resource)) return true;
     }
     return false;
   };

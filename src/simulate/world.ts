@@ -19,6 +19,7 @@ export interface StatementTag {
 export class World {
   private readonly compiled = new Map<string, CompiledPolicy>();
   private readonly virtualAccounts = new Map<string, OrgNode>();
+  private readonly chains = new Map<string, OrgChain | undefined>();
   private readonly fullAccess: Record<PolicyType, CompiledPolicy>;
 
   constructor(
@@ -86,8 +87,18 @@ export class World {
     return [`${this.orgId}/${ids.join('/')}/`];
   }
 
+  /** The chain of an account (root -> OUs -> account), built once per account and type. */
   chain(account: string | undefined, type: PolicyType): OrgChain | undefined {
-    const node = account ? this.nodeOfAccount(account) : undefined;
+    if (!account) return undefined;
+    const key = `${type}:${account}`;
+    if (!this.chains.has(key)) this.chains.set(key, this.buildChain(account, type));
+    const chain = this.chains.get(key);
+    // Callers may add a level's policies (tests do); each gets its own copy of the level lists.
+    return chain ? { levels: chain.levels.map((l) => ({ label: l.label, policies: [...l.policies] })) } : undefined;
+  }
+
+  private buildChain(account: string, type: PolicyType): OrgChain | undefined {
+    const node = this.nodeOfAccount(account);
     if (!node) return undefined;
     const path: OrgNode[] = [];
     for (let n: OrgNode | undefined = node; n; n = n.parent) path.unshift(n);

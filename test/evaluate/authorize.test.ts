@@ -158,3 +158,13 @@ describe('fail closed and explanations', () => {
     expect(decide({ action: 's3:SomethingNew' }, { scp: chain([full, denyS3]) }).decision).toBe('explicit-deny');
   });
 });
+
+describe('the Resource element', () => {
+  // IAM User Guide, Resource element: a wildcard at the end of a segment can match beyond the colon.
+  it('matches the whole ARN as one glob, case-sensitively', () => {
+    const p = compilePolicy('r', [{ effect: 'Deny', action: ['*'], resource: ['arn:aws:s3:*'] }], ref);
+    expect(decide({ action: 's3:GetObject' }, { identity: [p] }).decision).toBe('explicit-deny');
+    const caseSensitive = compilePolicy('r', [{ effect: 'Deny', action: ['*'], resource: ['arn:aws:s3:::BUCKET/*'] }], ref);
+    expect(decide({ action: 's3:GetObject', resource: { arn: 'arn:aws:s3:::bucket/key', account: MEMBER } }, { identity: [caseSensitive] }).decision).toBe('implicit-deny');
+  });
+});
