@@ -1,16 +1,19 @@
 /** `npm run bench`: prints every benchmark figure of the project. */
 import { print } from './harness.js';
 import { benchCompile } from './compile.bench.js';
+import { benchEvaluate } from './evaluate.bench.js';
 import { benchMinimize } from './minimize.bench.js';
 import { benchReference } from './reference.bench.js';
 
+const only = process.argv[2];
 const suites = [
   { name: 'service reference', run: benchReference },
   { name: 'compile', run: benchCompile },
   { name: 'minimize and pack', run: benchMinimize },
+  { name: 'evaluation', run: benchEvaluate },
 ];
 
-for (const suite of suites) {
+for (const suite of suites.filter((s) => !only || s.name.includes(only))) {
   process.stdout.write(`\n# ${suite.name}\n`);
   print(await suite.run());
 }
