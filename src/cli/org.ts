@@ -1,0 +1,45 @@
+import * as path from 'node:path';
+import { OrgAccessError, organizationsClientFromEnv, readOrganization, renderStateFile, writeStateFile } from '../org/index.js';
+import { displayPath } from './format.js';
+import { EXIT_BAD_INPUT, EXIT_OK, type CliIO } from './io.js';
+
+export interface OrgExportFlags {
+  out?: string;
+  concurrency: number;
+}
+
+/** `guardrails org export`: the deployed state to a file (or stdout), for diffs without credentials. */
+export async function runOrgExport(flags: OrgExportFlags, io: CliIO): Promise<number> {
+  let result;
+  try {
+    result = await readOrganization(organizationsClientFromEnv(io.env), { concurrency: flags.concurrency, source: 'AWS Organizations' });
+  } catch (e) {
+    if (!(e instanceof OrgAccessError)) throw e;
+    io.stderr.write(`error org-access: ${e.message}\n`);
+    return EXIT_BAD_INPUT;
+  }
+  const { state, calls } = result;
+  const total = Object.values(calls).reduce((a, b) => a + b, 0);
+  const accounts = countAccounts(state.root);
+  const summary = `organization ${state.organization.id}: ${accounts.ous} OUs, ${accounts.accounts} accounts, ${state.policies.filter((p) => p.type === 'scp').length} SCPs, ${state.policies.filter((p) => p.type === 'rcp').length} RCPs; ${total} API calls`;
+  if (flags.out) {
+    const file = path.resolve(io.cwd, flags.out);
+    await writeStateFile(file, state);
+    io.stderr.write(`${summary}; written to ${displayPath(file, io.cwd)}\n`);
+  } else {
+    io.stdout.write(renderStateFile(state));
+    io.stderr.write(`${summary}\n`);
+  }
+  return EXIT_OK;
+}
+
+function countAccounts(ou: { ous: { ous: unknown[]; accounts: unknown[] }[]; accounts: unknown[] }): { ous: number; accounts: number } {
+  let ous = 0;
+  let accounts = ou.accounts.length;
+  for (const c of ou.ous as (typeof ou)[]) {
+    const sub = countAccounts(c);
+    ous += 1 + sub.ous;
+    accounts += sub.accounts;
+  }
+  return { ous, accounts };
+}

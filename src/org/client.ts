@@ -1,0 +1,55 @@
+/**
+ * The Organizations client: the endpoint and credentials come from the environment, as for the AWS
+ * CLI (AWS_ENDPOINT_URL_ORGANIZATIONS or AWS_ENDPOINT_URL point it at moto or a proxy). Retries use the
+ * SDK's adaptive mode, which slows down on throttling instead of hammering Organizations' per-account
+ * rate limits (REFERENCE.md section 1).
+ */
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+
+/** What the reader and writer need of a client: tests and benchmarks pass their own. */
+export interface OrganizationsApi {
+  send(command: unknown): Promise<unknown>;
+}
+
+export class OrgAccessError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OrgAccessError';
+  }
+}
+
+export function organizationsClientFromEnv(env: NodeJS.ProcessEnv, options: { maxAttempts?: number } = {}): OrganizationsClient {
+  const endpoint = env.AWS_ENDPOINT_URL_ORGANIZATIONS ?? env.AWS_ENDPOINT_URL;
+  const hasKeys = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY;
+  if (!hasKeys && !env.AWS_PROFILE && !env.AWS_WEB_IDENTITY_TOKEN_FILE && !env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) {
+    throw new OrgAccessError('reading AWS Organizations needs credentials of the management account or a delegated administrator (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or a role); none were found');
+  }
+  return new OrganizationsClient({
+    // Organizations is a global service served from us-east-1.
+    region: 'us-east-1',
+    retryMode: 'adaptive',
+    maxAttempts: options.maxAttempts ?? 10,
+    ...(endpoint ? { endpoint } : {}),
+    ...(hasKeys ? { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY!, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) } } : {}),
+  });
+}
+
+/** Runs `work` over `items` with at most `limit` in flight; the first failure stops new work and is thrown. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  let failed: { error: unknown } | undefined;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const i = next++;
+      try {
+        results[i] = await work(items[i]!);
+      } catch (e) {
+        failed ??= { error: e };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failed) throw failed.error;
+  return results;
+}

@@ -1,0 +1,171 @@
+/**
+ * Reading the deployed state. The number of calls grows with the number of OUs and policies, not with
+ * the number of accounts: the tree is walked once (OUs and accounts per parent, 20 accounts a page),
+ * and attachments are read per policy (ListTargetsForPolicy) rather than per target, which would cost
+ * a ListPoliciesForTarget call for each of 10,000 accounts.
+ */
+import {
+  DescribeOrganizationCommand,
+  DescribePolicyCommand,
+  ListAccountsForParentCommand,
+  ListOrganizationalUnitsForParentCommand,
+  ListPoliciesCommand,
+  ListRootsCommand,
+  ListTagsForResourceCommand,
+  ListTargetsForPolicyCommand,
+  type DescribeOrganizationResponse,
+  type DescribePolicyResponse,
+  type ListAccountsForParentResponse,
+  type ListOrganizationalUnitsForParentResponse,
+  type ListPoliciesResponse,
+  type ListRootsResponse,
+  type ListTagsForResourceResponse,
+  type ListTargetsForPolicyResponse,
+  type PolicyType as AwsPolicyType,
+} from '@aws-sdk/client-organizations';
+import type { PolicyType } from '../policy/index.js';
+import { mapLimit, OrgAccessError, type OrganizationsApi } from './client.js';
+import { mayBeOwned } from './ownership.js';
+import { normalizeState, ORG_STATE_FORMAT, type DeployedPolicy, type OrgState, type OrgStateOu } from './state.js';
+
+export const AWS_POLICY_TYPE: Record<PolicyType, AwsPolicyType> = { scp: 'SERVICE_CONTROL_POLICY', rcp: 'RESOURCE_CONTROL_POLICY' };
+
+export interface ReadOptions {
+  /** Calls in flight at once (default 4: Organizations allows about 5 list calls a second). */
+  concurrency?: number;
+  /** Where the state comes from, recorded in it. */
+  source?: string;
+  now?: () => Date;
+}
+
+export interface ReadResult {
+  state: OrgState;
+  /** API calls made, per operation. */
+  calls: Record<string, number>;
+}
+
+export async function readOrganization(client: OrganizationsApi, options: ReadOptions = {}): Promise<ReadResult> {
+  const calls: Record<string, number> = {};
+  const concurrency = Math.max(1, options.concurrency ?? 4);
+  const call = async <O>(name: string, command: unknown): Promise<O> => {
+    calls[name] = (calls[name] ?? 0) + 1;
+    try {
+      return (await client.send(command)) as O;
+    } catch (e) {
+      throw accessError(name, e);
+    }
+  };
+  const pages = async <O, I>(name: string, make: (token: string | undefined) => unknown, items: (o: O) => I[] | undefined, token: (o: O) => string | undefined): Promise<I[]> => {
+    const out: I[] = [];
+    let next: string | undefined;
+    do {
+      const o: O = await call<O>(name, make(next));
+      out.push(...(items(o) ?? []));
+      next = token(o);
+    } while (next);
+    return out;
+  };
+
+  const org = (await call<DescribeOrganizationResponse>('DescribeOrganization', new DescribeOrganizationCommand({}))).Organization;
+  if (!org?.Id || !org.MasterAccountId) throw new OrgAccessError('DescribeOrganization returned no organization id or management account');
+  const roots = (await call<ListRootsResponse>('ListRoots', new ListRootsCommand({}))).Roots ?? [];
+  if (roots.length !== 1 || !roots[0]!.Id) throw new OrgAccessError(`expected one root, found ${roots.length}`);
+  const root: OrgStateOu = { id: roots[0]!.Id!, name: roots[0]!.Name ?? 'Root', ous: [], accounts: [] };
+
+  // The tree, level by level; each level's parents are read concurrently.
+  let level: OrgStateOu[] = [root];
+  while (level.length) {
+    const children = await mapLimit(level, concurrency, async (parent) => {
+      const [ous, accounts] = await Promise.all([
+        pages<ListOrganizationalUnitsForParentResponse, { Id?: string; Name?: string }>(
+          'ListOrganizationalUnitsForParent',
+          (NextToken) => new ListOrganizationalUnitsForParentCommand({ ParentId: parent.id, NextToken }),
+          (o) => o.OrganizationalUnits,
+          (o) => o.NextToken,
+        ),
+        pages<ListAccountsForParentResponse, { Id?: string; Name?: string }>(
+          'ListAccountsForParent',
+          (NextToken) => new ListAccountsForParentCommand({ ParentId: parent.id, NextToken }),
+          (o) => o.Accounts,
+          (o) => o.NextToken,
+        ),
+      ]);
+      parent.accounts = accounts.map((a) => ({ id: a.Id!, name: a.Name ?? a.Id! }));
+      parent.ous = ous.map((o) => ({ id: o.Id!, name: o.Name ?? o.Id!, ous: [], accounts: [] }));
+      return parent.ous;
+    });
+    level = children.flat();
+  }
+
+  const policies: DeployedPolicy[] = [];
+  for (const type of ['scp', 'rcp'] as const) {
+    let summaries: { Id?: string; Name?: string; Description?: string; AwsManaged?: boolean }[];
+    try {
+      summaries = await pages<ListPoliciesResponse, { Id?: string; Name?: string; Description?: string; AwsManaged?: boolean }>(
+        'ListPolicies',
+        (NextToken) => new ListPoliciesCommand({ Filter: AWS_POLICY_TYPE[type], NextToken }),
+        (o) => o.Policies,
+        (o) => o.NextToken,
+      );
+    } catch (e) {
+      // An organization that has not enabled RCPs has none to read.
+      if (type === 'rcp' && /PolicyTypeNotEnabled|PolicyTypeNotAvailable/.test(String((e as Error).message))) continue;
+      throw e;
+    }
+    const read = await mapLimit(summaries, concurrency, async (s): Promise<DeployedPolicy> => {
+      const id = s.Id!;
+      const name = s.Name ?? id;
+      const awsManaged = s.AwsManaged === true;
+      const [described, targets, tags] = await Promise.all([
+        call<DescribePolicyResponse>('DescribePolicy', new DescribePolicyCommand({ PolicyId: id })),
+        pages<ListTargetsForPolicyResponse, { TargetId?: string }>(
+          'ListTargetsForPolicy',
+          (NextToken) => new ListTargetsForPolicyCommand({ PolicyId: id, NextToken }),
+          (o) => o.Targets,
+          (o) => o.NextToken,
+        ),
+        mayBeOwned(name, awsManaged)
+          ? pages<ListTagsForResourceResponse, { Key?: string; Value?: string }>(
+              'ListTagsForResource',
+              (NextToken) => new ListTagsForResourceCommand({ ResourceId: id, NextToken }),
+              (o) => o.Tags,
+              (o) => o.NextToken,
+            )
+          : Promise.resolve([]),
+      ]);
+      return {
+        id,
+        name,
+        type,
+        description: s.Description ?? '',
+        awsManaged,
+        tags: Object.fromEntries(tags.filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? ''])),
+        content: described.Policy?.Content ?? '',
+        targets: targets.map((t) => t.TargetId!).filter(Boolean),
+      };
+    });
+    policies.push(...read);
+  }
+
+  const state: OrgState = {
+    format: ORG_STATE_FORMAT,
+    source: options.source ?? 'AWS Organizations',
+    readAt: (options.now?.() ?? new Date()).toISOString(),
+    organization: { id: org.Id, managementAccount: org.MasterAccountId },
+    root,
+    policies,
+  };
+  return { state: normalizeState(state), calls };
+}
+
+/** AWS errors become one clear line naming the operation; the SDK has already retried throttling. */
+function accessError(operation: string, e: unknown): Error {
+  if (e instanceof OrgAccessError) return e;
+  const err = e as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const name = err.name ?? 'Error';
+  let hint = '';
+  if (name === 'AccessDeniedException') hint = ' (read the organization from the management account or a delegated administrator for Organizations policies)';
+  else if (name === 'AWSOrganizationsNotInUseException') hint = ' (this account is not in an organization)';
+  else if (name === 'TooManyRequestsException') hint = ' (throttled even after adaptive retries; try --concurrency 1)';
+  return new OrgAccessError(`${operation} failed: ${name}: ${err.message ?? String(e)}${hint}`);
+}

@@ -1,0 +1,95 @@
+/**
+ * The org snapshot file (`guardrails org export`, read back with `--org FILE`): the OrgState as
+ * pretty JSON in a stable order, so that exporting the same organization twice gives the same bytes
+ * apart from `readAt`. Reading it checks its shape and reports problems at their line and column.
+ */
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { error, SourceIndex, type Diagnostic } from '../diagnostics/index.js';
+import { parseJsonWithPositions } from '../policy/index.js';
+import { normalizeState, ORG_STATE_FORMAT, type OrgState } from './state.js';
+
+export function renderStateFile(state: OrgState): string {
+  return JSON.stringify(normalizeState(state), null, 2) + '\n';
+}
+
+/** Written beside the target and renamed over it: a failed export never leaves half a file. */
+export async function writeStateFile(file: string, state: OrgState): Promise<void> {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}-${randomBytes(3).toString('hex')}`);
+  await fs.writeFile(tmp, renderStateFile(state));
+  try {
+    await fs.rename(tmp, file);
+  } catch (e) {
+    await fs.rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+export interface StateFileResult {
+  state: OrgState | undefined;
+  diagnostics: Diagnostic[];
+  sources: SourceIndex;
+}
+
+export async function readStateFile(file: string, sources = new SourceIndex()): Promise<StateFileResult> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    return { state: undefined, sources, diagnostics: [error('unreadable-file', `cannot read the org snapshot ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, undefined, 'write one with guardrails org export --out FILE')] };
+  }
+  const parsed = parseJsonWithPositions(file, text, sources);
+  if (parsed.diagnostics.length) return { state: undefined, sources, diagnostics: parsed.diagnostics };
+  const diagnostics = checkStateShape(parsed.value, sources, file);
+  return { state: diagnostics.length ? undefined : normalizeState(parsed.value as OrgState), sources, diagnostics };
+}
+
+function checkStateShape(value: unknown, sources: SourceIndex, file: string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const bad = (holder: object | undefined, key: string | number | undefined, message: string) =>
+    out.push(error('org-snapshot-shape', message, sources.locate(holder, key) ?? { file, line: 1, col: 1 }, 'export the state again with guardrails org export'));
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const str = (holder: Record<string, unknown>, key: string, where: string) => {
+    if (typeof holder[key] !== 'string' || holder[key] === '') bad(holder, key, `${where}.${key} must be a non-empty string`);
+  };
+  if (!isObj(value)) {
+    bad(undefined, undefined, 'an org snapshot is a JSON object');
+    return out;
+  }
+  if (value.format !== ORG_STATE_FORMAT) bad(value, 'format', `unsupported org snapshot format ${JSON.stringify(value.format)}; expected ${ORG_STATE_FORMAT}`);
+  const org = value.organization;
+  if (!isObj(org)) bad(value, 'organization', 'organization must be an object with id and managementAccount');
+  else {
+    str(org, 'id', 'organization');
+    str(org, 'managementAccount', 'organization');
+  }
+  const checkOu = (ou: unknown, where: string, holder: object, key: string | number) => {
+    if (!isObj(ou)) return bad(holder, key, `${where} must be an object with id, name, ous and accounts`);
+    str(ou, 'id', where);
+    str(ou, 'name', where);
+    if (!Array.isArray(ou.accounts)) bad(ou, 'accounts', `${where}.accounts must be a list`);
+    else
+      ou.accounts.forEach((a, i) => {
+        if (!isObj(a)) return bad(ou.accounts as object, i, `${where}.accounts[${i}] must be an object with id and name`);
+        str(a, 'id', `${where}.accounts[${i}]`);
+        str(a, 'name', `${where}.accounts[${i}]`);
+      });
+    if (!Array.isArray(ou.ous)) bad(ou, 'ous', `${where}.ous must be a list`);
+    else ou.ous.forEach((c, i) => checkOu(c, `${where}.ous[${i}]`, ou.ous as object, i));
+  };
+  checkOu(value.root, 'root', value, 'root');
+  if (!Array.isArray(value.policies)) bad(value, 'policies', 'policies must be a list');
+  else
+    value.policies.forEach((p, i) => {
+      const where = `policies[${i}]`;
+      if (!isObj(p)) return bad(value.policies as object, i, `${where} must be an object`);
+      for (const k of ['id', 'name', 'content']) str(p, k, where);
+      if (p.type !== 'scp' && p.type !== 'rcp') bad(p, 'type', `${where}.type must be "scp" or "rcp"`);
+      if (typeof p.awsManaged !== 'boolean') bad(p, 'awsManaged', `${where}.awsManaged must be true or false`);
+      if (typeof p.description !== 'string') bad(p, 'description', `${where}.description must be a string`);
+      if (!isObj(p.tags) || Object.values(p.tags).some((t) => typeof t !== 'string')) bad(p, 'tags', `${where}.tags must map tag keys to strings`);
+      if (!Array.isArray(p.targets) || p.targets.some((t) => typeof t !== 'string')) bad(p, 'targets', `${where}.targets must be a list of target ids`);
+    });
+  return out;
+}
