@@ -5,3 +5,4 @@ export { compileCondition, SEMANTICS, type ConditionEvaluator } from './conditio
 export * from './context.js';
 export * from './errors.js';
 export * from './request.js';
+export * from './partial.js';
