@@ -4,6 +4,8 @@ import data from './quota-profiles.json' with { type: 'json' };
 export interface TypeQuota {
   maxChars: number;
   maxPerTarget: number;
+  /** Policies of the type one organization may hold. */
+  maxPerOrganization?: number;
 }
 
 export interface Quotas {

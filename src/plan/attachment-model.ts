@@ -1,0 +1,183 @@
+/**
+ * The organization's policies and their direct attachments as a value the planner can change step by
+ * step, the way Organizations would: create, update, attach, detach, delete. The planner walks every
+ * planned operation through it, and the invariants are checked on each state it passes through.
+ */
+import type { OrgNode, OrgTree } from '../model/org-tree.js';
+import { CONTROLS_TAG, controlsOf, isOwned, lineageOf, type DeployedPolicy, type OrgOperation } from '../org/index.js';
+import type { PolicyType } from '../policy/index.js';
+import { canonicalContent } from './deployment.js';
+
+export interface ModelPolicy {
+  /** Stable within one model (a rename keeps it). */
+  readonly uid: number;
+  name: string;
+  readonly type: PolicyType;
+  content: string;
+  /** Canonical text: what "same content" means. */
+  canonical: string;
+  readonly owned: boolean;
+  controls: string[] | undefined;
+  /**
+   * An SCP with an Allow statement means something different at each level of the tree (every level
+   * must allow), so moving it between levels is a change even for accounts that still inherit it.
+   */
+  hasAllow: boolean;
+  readonly targets: Set<string>;
+}
+
+export class PlanStepError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PlanStepError';
+  }
+}
+
+export class AttachmentModel {
+  private readonly policies = new Map<number, ModelPolicy>();
+  private readonly byNode = new Map<string, Set<number>>();
+  private nextUid = 1;
+
+  private constructor(readonly tree: OrgTree) {}
+
+  static fromDeployed(tree: OrgTree, deployed: readonly DeployedPolicy[]): AttachmentModel {
+    const m = new AttachmentModel(tree);
+    for (const p of deployed) {
+      const mp = m.addPolicy({ name: p.name, type: p.type, content: p.content, owned: isOwned(p), controls: controlsOf(p) });
+      for (const t of p.targets) m.link(mp, t);
+    }
+    return m;
+  }
+
+  clone(): AttachmentModel {
+    const m = new AttachmentModel(this.tree);
+    m.nextUid = this.nextUid;
+    for (const p of this.policies.values()) {
+      const copy: ModelPolicy = { ...p, targets: new Set(p.targets) };
+      m.policies.set(p.uid, copy);
+    }
+    for (const [node, set] of this.byNode) m.byNode.set(node, new Set(set));
+    return m;
+  }
+
+  all(): ModelPolicy[] {
+    return [...this.policies.values()];
+  }
+
+  find(type: PolicyType, name: string): ModelPolicy | undefined {
+    for (const p of this.policies.values()) if (p.type === type && p.name === name) return p;
+    return undefined;
+  }
+
+  get(uid: number): ModelPolicy | undefined {
+    return this.policies.get(uid);
+  }
+
+  /** Policies of a type attached directly to a node. */
+  attachedAt(nodeId: string, type: PolicyType): ModelPolicy[] {
+    const out: ModelPolicy[] = [];
+    for (const uid of this.byNode.get(nodeId) ?? []) {
+      const p = this.policies.get(uid)!;
+      if (p.type === type) out.push(p);
+    }
+    return out;
+  }
+
+  /** Policies that reach an account: attached to it or to any node above it, with the depth of attachment. */
+  effective(account: OrgNode, type: PolicyType): { policy: ModelPolicy; depth: number }[] {
+    const out: { policy: ModelPolicy; depth: number }[] = [];
+    for (let n: OrgNode | undefined = account; n; n = n.parent) {
+      for (const p of this.attachedAt(n.id!, type)) out.push({ policy: p, depth: n.depth });
+    }
+    return out;
+  }
+
+  count(type: PolicyType): number {
+    let n = 0;
+    for (const p of this.policies.values()) if (p.type === type) n++;
+    return n;
+  }
+
+  apply(o: OrgOperation): void {
+    switch (o.op) {
+      case 'create': {
+        if (this.find(o.type, o.policy)) throw new PlanStepError(`cannot create ${o.policy}: a ${o.type.toUpperCase()} of that name exists`);
+        this.addPolicy({ name: o.policy, type: o.type, content: o.content, owned: true, controls: o.tags[CONTROLS_TAG]?.split(/[,\s]+/).filter(Boolean) });
+        return;
+      }
+      case 'update': {
+        const p = this.mustFind(o);
+        if (o.content !== undefined) {
+          p.content = o.content;
+          p.canonical = canonicalContent(o.content);
+          p.hasAllow = hasAllowStatement(p.canonical);
+        }
+        if (o.rename) {
+          if (this.find(o.type, o.rename)) throw new PlanStepError(`cannot rename ${o.policy} to ${o.rename}: the name is taken`);
+          p.name = o.rename;
+        }
+        return;
+      }
+      case 'attach': {
+        const p = this.mustFind(o);
+        if (p.targets.has(o.target.id)) throw new PlanStepError(`${o.policy} is already attached to ${o.target.label}`);
+        this.link(p, o.target.id);
+        return;
+      }
+      case 'detach': {
+        const p = this.mustFind(o);
+        if (!p.targets.has(o.target.id)) throw new PlanStepError(`${o.policy} is not attached to ${o.target.label}`);
+        p.targets.delete(o.target.id);
+        this.byNode.get(o.target.id)?.delete(p.uid);
+        return;
+      }
+      case 'tag': {
+        const p = this.mustFind(o);
+        const controls = o.tags[CONTROLS_TAG];
+        if (controls !== undefined) p.controls = controls.split(/[,\s]+/).filter(Boolean);
+        return;
+      }
+      case 'delete': {
+        const p = this.mustFind(o);
+        if (p.targets.size) throw new PlanStepError(`cannot delete ${o.policy}: it is still attached to ${p.targets.size} target(s)`);
+        this.policies.delete(p.uid);
+        return;
+      }
+    }
+  }
+
+  private mustFind(o: OrgOperation): ModelPolicy {
+    const p = this.find(o.type, o.policy);
+    if (!p) throw new PlanStepError(`no ${o.type.toUpperCase()} named ${o.policy}`);
+    if (!p.owned) throw new PlanStepError(`${o.policy} is not managed by guardrails and is never changed`);
+    return p;
+  }
+
+  private addPolicy(spec: { name: string; type: PolicyType; content: string; owned: boolean; controls: string[] | undefined }): ModelPolicy {
+    const canonical = canonicalContent(spec.content);
+    const p: ModelPolicy = { uid: this.nextUid++, name: spec.name, type: spec.type, content: spec.content, canonical, owned: spec.owned, controls: spec.controls, hasAllow: hasAllowStatement(canonical), targets: new Set() };
+    this.policies.set(p.uid, p);
+    return p;
+  }
+
+  private link(p: ModelPolicy, nodeId: string): void {
+    p.targets.add(nodeId);
+    let set = this.byNode.get(nodeId);
+    if (!set) this.byNode.set(nodeId, (set = new Set()));
+    set.add(p.uid);
+  }
+}
+
+export function lineageOfPolicy(p: ModelPolicy): string {
+  return `${p.type}:${lineageOf(p.name)}`;
+}
+
+function hasAllowStatement(canonical: string): boolean {
+  try {
+    const doc = JSON.parse(canonical) as { Statement?: { Effect?: string }[] | { Effect?: string } };
+    const list = Array.isArray(doc.Statement) ? doc.Statement : doc.Statement ? [doc.Statement] : [];
+    return list.some((s) => s.Effect === 'Allow');
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * The two sides a diff and a plan compare, on one tree: what is deployed (the org state read from
+ * Organizations or a snapshot file) and what the compiler wants (out/ and its manifest). The deployed
+ * tree is the truth about which OUs and accounts exist; the intent's targets are found in it by AWS id
+ * where the intent gives one, else by path, and accounts by account id.
+ */
+import { error, warning, type Diagnostic } from '../diagnostics/index.js';
+import type { CompiledPolicy } from '../compile/index.js';
+import { OrgTree, type OrgNode } from '../model/org-tree.js';
+import { CONTROLS_TAG, isOwned, treeOfState, type DeployedPolicy, type OrgState } from '../org/index.js';
+import { readPolicyDocument, renderDocument, type PolicyType, type Quotas } from '../policy/index.js';
+
+export interface DesiredPolicy {
+  name: string;
+  type: PolicyType;
+  /** Exactly the string compile wrote to out/. */
+  content: string;
+  controls: string[];
+  /** Where it attaches, as nodes of the deployed tree. */
+  targets: OrgNode[];
+}
+
+export interface Deployment {
+  state: OrgState;
+  tree: OrgTree;
+  managementAccount: string;
+  quotas: Quotas;
+  /** Every deployed SCP and RCP, ours and foreign. */
+  deployed: DeployedPolicy[];
+  desired: DesiredPolicy[];
+}
+
+export interface DeploymentInput {
+  state: OrgState;
+  policies: readonly CompiledPolicy[];
+  quotas: Quotas;
+  organizationId: string;
+  managementAccount: string;
+}
+
+export function buildDeployment(input: DeploymentInput): { deployment: Deployment | undefined; diagnostics: Diagnostic[] } {
+  const { state } = input;
+  const diagnostics: Diagnostic[] = [];
+  if (state.organization.id !== input.organizationId) {
+    diagnostics.push(error('org-mismatch', `the intent describes organization ${input.organizationId}, but the deployed state is of ${state.organization.id} (from ${state.source})`, undefined, 'export the state of the right organization, or fix organization.id'));
+  }
+  if (state.organization.managementAccount !== input.managementAccount) {
+    diagnostics.push(error('org-mismatch', `the intent's management account is ${input.managementAccount}, but the deployed organization's is ${state.organization.managementAccount}`));
+  }
+  const tree = treeOfState(state);
+  const desired: DesiredPolicy[] = [];
+  for (const p of input.policies) {
+    const targets: OrgNode[] = [];
+    for (const t of p.targets) {
+      const found = findDeployedNode(tree, t);
+      if (found) targets.push(found);
+      else diagnostics.push(error('unknown-deployed-target', `policy ${p.name} attaches to ${OrgTree.describe(t)}, which is not in the deployed organization (${state.source})`, undefined, 'the intent tree and the organization differ: create it in AWS, or fix the intent'));
+    }
+    desired.push({ name: p.name, type: p.type, content: p.text, controls: p.controls, targets });
+  }
+  for (const p of state.policies) {
+    if (!isOwned(p) && desired.some((d) => d.type === p.type && d.name === p.name)) {
+      diagnostics.push(error('name-taken', `a ${p.type.toUpperCase()} named ${p.name} exists (${p.id}) but is not managed by guardrails, so it will not be changed; guardrails needs that name`, undefined, 'tag it managed-by=guardrails if it is ours, or rename it'));
+    }
+  }
+  for (const p of state.policies) {
+    if (isOwned(p) && p.tags[CONTROLS_TAG] === undefined) diagnostics.push(warning('untracked-controls', `${p.type.toUpperCase()} ${p.name} does not record its controls (tag ${CONTROLS_TAG}); the plan checks its continuity by name only`));
+  }
+  if (diagnostics.some((d) => d.severity === 'error')) return { deployment: undefined, diagnostics };
+  return { deployment: { state, tree, managementAccount: state.organization.managementAccount, quotas: input.quotas, deployed: state.policies, desired }, diagnostics };
+}
+
+/** An intent node in the deployed tree: by AWS id when the intent has one, else by its path of names. */
+export function findDeployedNode(tree: OrgTree, node: OrgNode): OrgNode | undefined {
+  if (node.id) {
+    const byId = node.kind === 'account' ? tree.account(node.id) : tree.byAwsId(node.id);
+    if (byId) return byId;
+    if (node.kind === 'account') return undefined;
+  }
+  if (node.kind === 'root') return tree.root;
+  const rel = node.path.split('/').slice(1).join('/');
+  const r = tree.resolve(`${tree.root.name}/${rel}`);
+  return r.ok && r.node.kind === node.kind ? r.node : undefined;
+}
+
+/**
+ * The canonical text of a policy: equal meaning-preserving JSON gives equal text, so key order and
+ * whitespace (AWS returns what it was sent; moto re-indents) never show up as a change.
+ */
+export function canonicalContent(content: string): string {
+  let value: unknown;
+  try {
+    value = JSON.parse(content);
+  } catch {
+    return content;
+  }
+  const { document } = readPolicyDocument(value, undefined, { ignoreKeys: [] });
+  return document ? renderDocument(document) : JSON.stringify(value);
+}
+
+/** Canonical JSON, indented, for a line diff a reviewer can read. */
+export function readableContent(content: string): string {
+  const canonical = canonicalContent(content);
+  try {
+    return JSON.stringify(JSON.parse(canonical), null, 2);
+  } catch {
+    return content;
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * The end-state diff: per policy, create / update / delete, with a line diff of its canonical JSON;
+ * per target, the policies attached and detached and the slots before and after. Contents are compared
+ * canonically, so key order and whitespace never cause a change.
+ */
+import { createTwoFilesPatch } from 'diff';
+import { OrgTree, type OrgNode } from '../model/org-tree.js';
+import { CONTROLS_TAG, type TargetRef } from '../org/index.js';
+import type { PolicyType } from '../policy/index.js';
+import { AttachmentModel, type ModelPolicy } from './attachment-model.js';
+import { readableContent, type Deployment } from './deployment.js';
+
+export type PolicyChangeKind = 'create' | 'update' | 'delete' | 'unchanged';
+
+export interface PolicyDiff {
+  name: string;
+  type: PolicyType;
+  change: PolicyChangeKind;
+  controls: string[];
+  chars: { before: number | null; after: number | null; max: number };
+  attach: TargetRef[];
+  detach: TargetRef[];
+  /** Where it is attached once the change is applied. */
+  targets: TargetRef[];
+  /** Unified diff of the canonical, indented JSON (create and delete diff against nothing). */
+  textDiff: string | null;
+}
+
+export interface TargetDiff {
+  target: TargetRef;
+  type: PolicyType;
+  attach: string[];
+  detach: string[];
+  slots: { before: number; after: number; max: number };
+}
+
+export interface StructuralDiff {
+  policies: PolicyDiff[];
+  targets: TargetDiff[];
+  counts: Record<'create' | 'update' | 'delete' | 'attach' | 'detach', number>;
+}
+
+/** The deployed model, and the model once every owned policy is exactly what compile wants. */
+export function endStates(d: Deployment): { before: AttachmentModel; after: AttachmentModel } {
+  const before = AttachmentModel.fromDeployed(d.tree, d.deployed);
+  const after = AttachmentModel.fromDeployed(d.tree, [
+    ...d.deployed.filter((p) => !before.find(p.type, p.name)?.owned),
+    ...d.desired.map((p, i) => ({
+      id: `desired-${i}`,
+      name: p.name,
+      type: p.type,
+      description: '',
+      awsManaged: false,
+      tags: { 'managed-by': 'guardrails', [CONTROLS_TAG]: p.controls.join(' ') },
+      content: p.content,
+      targets: p.targets.map((t) => t.id!),
+    })),
+  ]);
+  return { before, after };
+}
+
+export function structuralDiff(d: Deployment): StructuralDiff {
+  const { before, after } = endStates(d);
+  const ref = (id: string): TargetRef => {
+    const node = d.tree.byAwsId(id) ?? d.tree.account(id);
+    return { id, label: node ? OrgTree.describe(node) : id };
+  };
+  const policies: PolicyDiff[] = [];
+  const owned = (m: AttachmentModel) => m.all().filter((p) => p.owned);
+  const names = new Set([...owned(before), ...owned(after)].map((p) => `${p.type}:${p.name}`));
+  for (const key of [...names].sort()) {
+    const [type, name] = [key.slice(0, 3) as PolicyType, key.slice(4)];
+    const old = before.find(type, name);
+    const now = after.find(type, name);
+    const change: PolicyChangeKind = !old ? 'create' : !now ? 'delete' : old.canonical !== now.canonical ? 'update' : 'unchanged';
+    const oldTargets = old?.targets ?? new Set<string>();
+    const newTargets = now?.targets ?? new Set<string>();
+    policies.push({
+      name,
+      type,
+      change,
+      controls: (now ?? old)!.controls ?? [],
+      chars: { before: old ? old.content.length : null, after: now ? now.content.length : null, max: d.quotas[type].maxChars },
+      attach: [...newTargets].filter((t) => !oldTargets.has(t)).sort().map(ref),
+      detach: [...oldTargets].filter((t) => !newTargets.has(t)).sort().map(ref),
+      targets: [...newTargets].sort().map(ref),
+      textDiff: change === 'unchanged' ? null : textDiff(name, old, now),
+    });
+  }
+  const targets: TargetDiff[] = [];
+  const nodes: OrgNode[] = d.tree.nodes;
+  for (const node of nodes) {
+    for (const type of ['scp', 'rcp'] as const) {
+      const was = before.attachedAt(node.id!, type);
+      const will = after.attachedAt(node.id!, type);
+      const wasNames = new Set(was.map((p) => p.name));
+      const willNames = new Set(will.map((p) => p.name));
+      const attach = [...willNames].filter((n) => !wasNames.has(n)).sort();
+      const detach = [...wasNames].filter((n) => !willNames.has(n)).sort();
+      if (!attach.length && !detach.length) continue;
+      targets.push({ target: ref(node.id!), type, attach, detach, slots: { before: was.length, after: will.length, max: d.quotas[type].maxPerTarget } });
+    }
+  }
+  const counts = { create: 0, update: 0, delete: 0, attach: 0, detach: 0 };
+  for (const p of policies) {
+    if (p.change !== 'unchanged') counts[p.change]++;
+    counts.attach += p.attach.length;
+    counts.detach += p.detach.length;
+  }
+  return { policies, targets, counts };
+}
+
+function textDiff(name: string, old: ModelPolicy | undefined, now: ModelPolicy | undefined): string {
+  const a = old ? readableContent(old.content) + '\n' : '';
+  const b = now ? readableContent(now.content) + '\n' : '';
+  return createTwoFilesPatch(old ? `deployed/${name}.json` : '/dev/null', now ? `out/${name}.json` : '/dev/null', a, b, undefined, undefined, { context: 3 });
+}

@@ -1,0 +1,32 @@
+/** Everything `guardrails diff` reports, as one value the renderers (src/report) turn into text. */
+import type { Quotas } from '../policy/index.js';
+import type { ReferenceIndex } from '../reference/index.js';
+import type { Deployment } from './deployment.js';
+import { structuralDiff, type StructuralDiff } from './diff.js';
+import { semanticDiff, type PersonaSpec, type SemanticGroup } from './semantic-diff.js';
+
+export interface DiffReport {
+  organization: string;
+  /** Where the deployed state came from, and when it was read. */
+  deployed: { source: string; readAt: string };
+  reference: string;
+  quotas: Quotas;
+  changed: boolean;
+  structural: StructuralDiff;
+  semantic: SemanticGroup[];
+}
+
+export function buildDiffReport(d: Deployment, reference: ReferenceIndex, personas: PersonaSpec): DiffReport {
+  const structural = structuralDiff(d);
+  const semantic = semanticDiff(d, reference, personas);
+  const c = structural.counts;
+  return {
+    organization: d.state.organization.id,
+    deployed: { source: d.state.source, readAt: d.state.readAt },
+    reference: reference.snapshotId,
+    quotas: d.quotas,
+    changed: c.create + c.update + c.delete + c.attach + c.detach > 0,
+    structural,
+    semantic,
+  };
+}

@@ -1,0 +1,277 @@
+/**
+ * The semantic diff: what the change does, computed with the evaluation engine over every action of
+ * the pinned reference. For each account (as principal for SCPs, as resource owner for RCPs) and each
+ * persona (a principal of the organization; for RCPs also one outside it and each partner or trusted
+ * account the intent names), the deployed chain and the compiled chain are partially evaluated
+ * (evaluate/partial.ts) and compared: which actions become denied, denied under conditions, allowed,
+ * or denied under other conditions. Accounts with the same outcome are reported together, grouped by
+ * service and access level. This is what a reviewer reads first.
+ */
+import { buildRequest, classifyActions, partialStatement, prepareStatement, RequestContext, type ActionClassification, type PartialLevel, type PartialRequest, type PreparedStatement } from '../evaluate/index.js';
+import { OrgTree, type OrgNode } from '../model/org-tree.js';
+import { readPolicyDocument, type PolicyType } from '../policy/index.js';
+import type { AccessLevel, ActionSet, ReferenceIndex } from '../reference/index.js';
+import type { AttachmentModel, ModelPolicy } from './attachment-model.js';
+import type { Deployment } from './deployment.js';
+import { endStates } from './diff.js';
+import { Leaves } from './leaves.js';
+
+export type SemanticChangeKind = 'newly-denied' | 'newly-conditional' | 'newly-allowed' | 'always-denied' | 'now-conditional' | 'conditions-changed';
+
+export const CHANGE_TITLES: Record<SemanticChangeKind, string> = {
+  'newly-denied': 'become denied',
+  'newly-conditional': 'become denied under conditions',
+  'newly-allowed': 'become allowed',
+  'always-denied': 'become denied whatever the conditions (were conditional)',
+  'now-conditional': 'become allowed under conditions (were always denied)',
+  'conditions-changed': 'are denied under different conditions',
+};
+
+export interface ServiceCount {
+  service: string;
+  accessLevel: AccessLevel;
+  count: number;
+  /** Canonical names, at most MAX_LISTED; `more` says how many were left out. */
+  actions: string[];
+  more: number;
+}
+
+export interface SemanticChange {
+  kind: SemanticChangeKind;
+  count: number;
+  services: ServiceCount[];
+  /** For conditional outcomes: what may deny the actions, before and after. */
+  before?: string[];
+  after?: string[];
+}
+
+export interface SemanticGroup {
+  type: PolicyType;
+  /** Who asks: the personas with exactly this outcome on these accounts. */
+  personas: string[];
+  /** The accounts with exactly this outcome, and the fewest tree nodes that name them. */
+  accounts: string[];
+  targets: string[];
+  changes: SemanticChange[];
+}
+
+export interface PersonaSpec {
+  /** Accounts outside the organization the intent names: partners and trusted accounts. */
+  partnerAccounts: string[];
+}
+
+const MAX_LISTED = 100;
+const OUTSIDE_ACCOUNT = '999999999999';
+
+interface Persona {
+  type: PolicyType;
+  label: string;
+  request(account: OrgNode): PartialRequest;
+}
+
+export function semanticDiff(d: Deployment, reference: ReferenceIndex, spec: PersonaSpec): SemanticGroup[] {
+  const { before, after } = endStates(d);
+  const leaves = new Leaves(d.tree, d.managementAccount);
+  const orgId = d.state.organization.id;
+  const pathsOf = (account: OrgNode) => {
+    const ids: string[] = [];
+    for (let n = account.parent; n; n = n.parent) ids.unshift(n.id!);
+    return [`${orgId}/${ids.join('/')}/`];
+  };
+  const personas = buildPersonas(orgId, pathsOf, spec);
+  const universes: Record<PolicyType, ActionSet> = { scp: reference.allActions(), rcp: rcpUniverse(reference) };
+  const prepared = new Map<string, PreparedStatement[]>();
+  const prepare = (p: ModelPolicy, type: PolicyType): PreparedStatement[] => {
+    const key = `${type}\n${p.canonical}`;
+    let list = prepared.get(key);
+    if (!list) {
+      const { document } = readPolicyDocument(safeParse(p.canonical), undefined);
+      list = (document?.statements ?? []).map((s) => prepareStatement(s, reference, universes[type]));
+      prepared.set(key, list);
+    }
+    return list;
+  };
+  const classified = new Map<string, ActionClassification>();
+  const classify = (model: AttachmentModel, account: OrgNode, persona: Persona): ActionClassification => {
+    const request = persona.request(account);
+    const levels: PartialLevel[] = [];
+    const keyParts: string[] = [];
+    const path: OrgNode[] = [];
+    for (let n: OrgNode | undefined = account; n; n = n.parent) path.unshift(n);
+    for (const node of path) {
+      const statements = model.attachedAt(node.id!, persona.type).flatMap((p) => prepare(p, persona.type)).map((s) => partialStatement(s, request));
+      levels.push({ label: node.path, statements });
+      // Two chains whose statements evaluate alike classify alike: the key is what classification reads.
+      keyParts.push(statements.map((s) => `${s.effect}${s.condition}${s.resources}|${JSON.stringify(s.residual)}|${JSON.stringify(s.resourceElement ?? null)}|${s.error ?? ''}#${actionKey(s.actions)}`).join(','));
+    }
+    const key = `${persona.type}\n${keyParts.join('\n')}`;
+    let c = classified.get(key);
+    if (!c) classified.set(key, (c = classifyActions(levels, universes[persona.type])));
+    return c;
+  };
+
+  const byPersona = new Map<string, { persona: Persona; accounts: string[]; changes: SemanticChange[]; key: string }>();
+  for (const account of leaves.accountsUnder(d.tree.root)) {
+    for (const persona of personas) {
+      const changes = compare(classify(before, account, persona), classify(after, account, persona), reference);
+      if (!changes.length) continue;
+      const key = JSON.stringify(changes);
+      const g = byPersona.get(`${persona.type}|${persona.label}|${key}`);
+      if (g) g.accounts.push(account.id!);
+      else byPersona.set(`${persona.type}|${persona.label}|${key}`, { persona, accounts: [account.id!], changes, key });
+    }
+  }
+  // Personas with the same outcome on the same accounts are reported once.
+  const groups = new Map<string, SemanticGroup>();
+  for (const g of byPersona.values()) {
+    const key = `${g.persona.type}|${g.accounts.join(',')}|${g.key}`;
+    const existing = groups.get(key);
+    if (existing) existing.personas.push(g.persona.label);
+    else groups.set(key, { type: g.persona.type, personas: [g.persona.label], accounts: g.accounts, targets: nameAccounts(d.tree, leaves, new Set(g.accounts)), changes: g.changes });
+  }
+  return [...groups.values()];
+}
+
+function buildPersonas(orgId: string, pathsOf: (account: OrgNode) => string[], spec: PersonaSpec): Persona[] {
+  const principal = (ctx: RequestContext, known: Set<string>, arn: string, account: string, org: string | undefined, paths: string[] | undefined) => {
+    const built = buildRequest({ principal: { id: arn, account, ...(org ? { orgId: org } : {}), ...(paths ? { orgPaths: paths } : {}) }, action: 'sts:GetCallerIdentity', resource: { arn: '*' } });
+    for (const k of built.context.keys()) {
+      const e = built.context.get(k)!;
+      ctx.set(k, e.multivalued ? e.values : e.values[0]!);
+    }
+    // What AWS sets for an IAM role is known, and so is what it leaves out.
+    for (const k of ['aws:PrincipalArn', 'aws:PrincipalAccount', 'aws:PrincipalOrgID', 'aws:PrincipalOrgPaths', 'aws:PrincipalIsAWSService', 'aws:PrincipalType', 'aws:PrincipalServiceName', 'aws:PrincipalServiceNamesList', 'aws:username']) known.add(k.toLowerCase());
+  };
+  const resource = (ctx: RequestContext, known: Set<string>, account: OrgNode) => {
+    ctx.set('aws:ResourceAccount', account.id!).set('aws:ResourceOrgID', orgId).set('aws:ResourceOrgPaths', pathsOf(account));
+    for (const k of ['aws:ResourceAccount', 'aws:ResourceOrgID', 'aws:ResourceOrgPaths']) known.add(k.toLowerCase());
+  };
+  const personas: Persona[] = [
+    {
+      type: 'scp',
+      label: 'a role in the account',
+      request: (a) => {
+        const context = new RequestContext();
+        const known = new Set<string>();
+        principal(context, known, `arn:aws:iam::${a.id}:role/guardrails-semantic-diff`, a.id!, orgId, pathsOf(a));
+        return { context, known };
+      },
+    },
+    {
+      type: 'rcp',
+      label: 'a role of the organization, on a resource of the account',
+      request: (a) => {
+        const context = new RequestContext();
+        const known = new Set<string>();
+        principal(context, known, `arn:aws:iam::${a.id}:role/guardrails-semantic-diff`, a.id!, orgId, pathsOf(a));
+        resource(context, known, a);
+        return { context, known };
+      },
+    },
+    {
+      type: 'rcp',
+      label: `a role outside the organization (account ${OUTSIDE_ACCOUNT}), on a resource of the account`,
+      request: (a) => {
+        const context = new RequestContext();
+        const known = new Set<string>();
+        principal(context, known, `arn:aws:iam::${OUTSIDE_ACCOUNT}:role/outsider`, OUTSIDE_ACCOUNT, undefined, undefined);
+        resource(context, known, a);
+        return { context, known };
+      },
+    },
+  ];
+  for (const partner of [...new Set(spec.partnerAccounts)].sort()) {
+    personas.push({
+      type: 'rcp',
+      label: `a role of partner or trusted account ${partner}, on a resource of the account`,
+      request: (a) => {
+        const context = new RequestContext();
+        const known = new Set<string>();
+        principal(context, known, `arn:aws:iam::${partner}:role/partner`, partner, undefined, undefined);
+        resource(context, known, a);
+        return { context, known };
+      },
+    });
+  }
+  return personas;
+}
+
+function compare(old: ActionClassification, now: ActionClassification, reference: ReferenceIndex): SemanticChange[] {
+  const out: SemanticChange[] = [];
+  const add = (kind: SemanticChangeKind, set: ActionSet, extra: Partial<SemanticChange> = {}) => {
+    if (set.isEmpty()) return;
+    out.push({ kind, count: set.size, services: byService(set, reference), ...extra });
+  };
+  add('newly-denied', old.allowed.intersect(now.denied));
+  // Conditional outcomes are reported per block: the actions that the same statements may deny.
+  for (const b of now.blocks) add('newly-conditional', old.allowed.intersect(b.actions), { after: b.signatures });
+  add('newly-allowed', old.denied.union(old.conditional).intersect(now.allowed));
+  add('always-denied', old.conditional.intersect(now.denied));
+  for (const b of now.blocks) add('now-conditional', old.denied.intersect(b.actions), { after: b.signatures });
+  for (const bo of old.blocks) {
+    for (const bn of now.blocks) {
+      if (bo.signatures.join('\n') === bn.signatures.join('\n')) continue;
+      const both = bo.actions.intersect(bn.actions);
+      add('conditions-changed', both, { before: bo.signatures, after: bn.signatures });
+    }
+  }
+  return out;
+}
+
+function byService(set: ActionSet, reference: ReferenceIndex): ServiceCount[] {
+  const groups = new Map<string, ServiceCount>();
+  for (const id of set.toArray()) {
+    const a = reference.actions[id]!;
+    const key = `${a.service}|${a.accessLevel}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { service: a.service, accessLevel: a.accessLevel, count: 0, actions: [], more: 0 }));
+    g.count++;
+    if (g.actions.length < MAX_LISTED) g.actions.push(a.qualified);
+    else g.more++;
+  }
+  return [...groups.values()].sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : a.accessLevel < b.accessLevel ? -1 : 1));
+}
+
+function rcpUniverse(reference: ReferenceIndex): ActionSet {
+  const set = reference.emptySet();
+  for (const s of reference.services) if (s.supportsRcp) set.addAll(reference.serviceActions(s));
+  const retire = reference.action('kms:RetireGrant');
+  // RCPs do not apply to kms:RetireGrant (REFERENCE.md section 2).
+  if (retire) set.delete(retire.id);
+  return set;
+}
+
+/** The fewest nodes of the tree whose accounts are exactly `accounts` (an OU with no account is never named). */
+function nameAccounts(tree: OrgTree, leaves: Leaves, accounts: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  const visit = (n: OrgNode) => {
+    const under = leaves.accountsUnder(n);
+    if (!under.length) return;
+    const inside = under.filter((a) => accounts.has(a.id!)).length;
+    if (inside === 0) return;
+    if (inside === under.length) {
+      out.push(OrgTree.describe(n));
+      return;
+    }
+    for (const c of n.children) visit(c);
+  };
+  visit(tree.root);
+  return out;
+}
+
+const actionKeys = new WeakMap<ActionSet, string>();
+let nextActionKey = 0;
+/** Statements share action sets (prepared once per policy text), so identity is a cheap, exact key. */
+function actionKey(set: ActionSet): string {
+  let k = actionKeys.get(set);
+  if (k === undefined) actionKeys.set(set, (k = String(nextActionKey++)));
+  return k;
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
