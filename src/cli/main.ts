@@ -80,6 +80,44 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       exitCode = await (await import('./minimize.js')).runMinimize(file, flags, io);
     });
 
+  const org = program.command('org').description('the deployed state of AWS Organizations');
+  org
+    .command('export')
+    .description('read the OU tree, accounts and every SCP and RCP with its targets, and write them to a snapshot file')
+    .option('--out <file>', 'write the snapshot to this file (default: stdout)')
+    .option('--concurrency <n>', 'API calls in flight at once', positiveInt, 4)
+    .action(async (flags) => {
+      exitCode = await (await import('./org.js')).runOrgExport(flags, io);
+    });
+
+  program
+    .command('diff')
+    .description('compare the compiled policies with the deployed ones: per target, and what every account may newly do or not do')
+    .argument('[files...]', 'intent files (default: guardrails/*.yaml)')
+    .option('--org <file>', 'the deployed state, from guardrails org export')
+    .option('--live', 'read the deployed state from AWS Organizations')
+    .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
+    .option('--out <dir>', 'the compiled policies', 'out')
+    .option('--markdown', 'markdown for a pull-request comment')
+    .option('--json', 'the whole diff as JSON')
+    .action(async (files: string[], flags) => {
+      exitCode = await (await import('./diff.js')).runDiff(files, flags, io);
+    });
+
+  program
+    .command('plan')
+    .description('the staged rollout, wave by wave: ordered API calls that keep every invariant')
+    .argument('[files...]', 'intent files (default: guardrails/*.yaml)')
+    .option('--org <file>', 'the deployed state, from guardrails org export')
+    .option('--live', 'read the deployed state from AWS Organizations')
+    .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
+    .option('--out <dir>', 'the compiled policies', 'out')
+    .option('--wave <name>', 'show only this wave')
+    .option('--json', 'the plan as JSON (what the rollout reads)')
+    .action(async (files: string[], flags) => {
+      exitCode = await (await import('./plan.js')).runPlan(files, flags, io);
+    });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {

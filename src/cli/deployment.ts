@@ -1,0 +1,105 @@
+/**
+ * What `diff` and `plan` start from: the intent compiled in memory (and checked against out/, so what
+ * is reviewed is what gets rolled out), and the deployed state from a snapshot file or read live.
+ */
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { error, hasErrors, type Diagnostic } from '../diagnostics/index.js';
+import { compile, OUT_MANIFEST_FORMAT, type CompileResult, type OutManifest } from '../compile/index.js';
+import type { Intent } from '../intent/index.js';
+import { OrgAccessError, organizationsClientFromEnv, readOrganization, readStateFile, type OrgState } from '../org/index.js';
+import { buildDeployment, type Deployment } from '../plan/index.js';
+import { summarizeCounts } from './format.js';
+import { EXIT_BAD_INPUT, UsageError, type CliIO } from './io.js';
+import { openWorkspace, printDiagnostics, type Workspace } from './workspace.js';
+
+export interface DeploymentFlags {
+  cache: string;
+  out: string;
+  org?: string;
+  live?: boolean;
+}
+
+export interface LoadedDeployment {
+  ws: Workspace;
+  intent: Intent;
+  compiled: CompileResult;
+  deployment: Deployment;
+  diagnostics: Diagnostic[];
+}
+
+/** Loads everything, or prints why not and returns the exit code. */
+export async function loadDeployment(files: string[], flags: DeploymentFlags, io: CliIO, command: string): Promise<LoadedDeployment | number> {
+  if (flags.org && flags.live) throw new UsageError('give either --org FILE or --live, not both');
+  if (!flags.org && !flags.live) throw new UsageError(`${command} needs the deployed state: --org FILE (written by guardrails org export) or --live (reads AWS Organizations)`);
+  const ws = await openWorkspace(files, flags.cache, io);
+  const fail = (diagnostics: Diagnostic[]) => {
+    const sorted = printDiagnostics(diagnostics, ws, io);
+    io.stderr.write(`${command} failed: ${summarizeCounts(sorted)}\n`);
+    return EXIT_BAD_INPUT;
+  };
+  if (!ws.intent || !ws.reference || hasErrors(ws.diagnostics)) return fail(ws.diagnostics);
+  const outDir = path.resolve(io.cwd, flags.out);
+  const previous = await readManifest(outDir);
+  const compiled = compile({ intent: ws.intent, reference: ws.reference.index, referenceManifest: ws.reference.manifest, root: io.cwd, ...(previous ? { previous } : {}) });
+  const diagnostics = [...ws.diagnostics, ...compiled.diagnostics];
+  if (!compiled.ok) return fail(diagnostics);
+  diagnostics.push(...(await staleOut(outDir, compiled, previous)));
+  if (hasErrors(diagnostics)) return fail(diagnostics);
+
+  let state: OrgState;
+  if (flags.org) {
+    const file = path.resolve(io.cwd, flags.org);
+    const read = await readStateFile(file, ws.sources);
+    if (!read.state) return fail([...diagnostics, ...read.diagnostics]);
+    state = read.state;
+  } else {
+    try {
+      state = (await readOrganization(organizationsClientFromEnv(io.env), { source: 'AWS Organizations (live)' })).state;
+    } catch (e) {
+      if (!(e instanceof OrgAccessError)) throw e;
+      io.stderr.write(`error org-access: ${e.message}\n`);
+      return EXIT_BAD_INPUT;
+    }
+  }
+  const built = buildDeployment({ state, policies: compiled.policies, quotas: compiled.quotas, organizationId: ws.intent.organization.id, managementAccount: ws.intent.organization.managementAccount });
+  diagnostics.push(...built.diagnostics);
+  if (!built.deployment) return fail(diagnostics);
+  return { ws, intent: ws.intent, compiled, deployment: built.deployment, diagnostics };
+}
+
+async function readManifest(outDir: string): Promise<OutManifest | undefined> {
+  try {
+    const m = JSON.parse(await fs.readFile(path.join(outDir, 'manifest.json'), 'utf8')) as OutManifest;
+    return m.format === OUT_MANIFEST_FORMAT && Array.isArray(m.policies) ? m : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** out/ must hold exactly what the intent compiles to now: a diff of anything else would mislead. */
+async function staleOut(outDir: string, compiled: CompileResult, previous: OutManifest | undefined): Promise<Diagnostic[]> {
+  const hint = 'run guardrails compile, and commit out/ with the intent';
+  if (!previous) return [error('no-out', `${outDir} holds no compiled policies (no manifest.json)`, undefined, hint)];
+  const stale: string[] = [];
+  for (const p of compiled.policies) {
+    const text = await fs.readFile(path.join(outDir, p.file), 'utf8').catch(() => undefined);
+    if (text !== p.text) stale.push(p.file);
+  }
+  const names = new Set(compiled.policies.map((p) => p.name));
+  for (const p of previous.policies) if (!names.has(p.name)) stale.push(p.file);
+  if (previous.reference.snapshotId !== compiled.manifest?.reference.snapshotId) stale.push('manifest.json (another service-reference snapshot)');
+  return stale.length ? [error('stale-out', `out/ does not match the intent: ${stale.join(', ')}`, undefined, hint)] : [];
+}
+
+/** The accounts outside the organization the intent names (partners, trusted accounts): the RCP personas. */
+export function partnerAccountsOf(intent: Intent): string[] {
+  const out = new Set<string>();
+  for (const c of intent.controls) {
+    if (c.kind === 'identity-perimeter') {
+      for (const a of c.trustedAccounts ?? []) out.add(a);
+      for (const p of c.partnerExceptions ?? []) for (const a of p.accounts) out.add(a);
+    } else if (c.kind === 'partner-tag-exception') for (const a of c.accounts) out.add(a);
+  }
+  return [...out];
+}
