@@ -58,6 +58,27 @@ export function normalizeBaseUrl(url: string): string {
   return u.toString();
 }
 
+/**
+ * Whether two recorded bases name the same source, spelling aside (host casing, default port, a
+ * relative directory). Conditional-request validators are only meaningful to the source that issued them.
+ */
+export function sameBase(a: string, b: string): boolean {
+  return canonicalBase(a) === canonicalBase(b);
+}
+
+function canonicalBase(base: string): string {
+  if (!/^https?:\/\//i.test(base)) return path.resolve(base);
+  try {
+    const u = new URL(base);
+    u.search = '';
+    u.hash = '';
+    if (!u.pathname.endsWith('/')) u.pathname += '/';
+    return u.toString();
+  } catch {
+    return base;
+  }
+}
+
 function normalizeBaseDir(dir: string): string {
   const abs = path.resolve(dir);
   if (abs.endsWith('service-list.json')) return path.dirname(abs);

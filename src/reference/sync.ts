@@ -6,7 +6,7 @@
 import { CacheError, CacheStore, computeSnapshotId, type CacheManifest, type ServiceEntry, type SnapshotManifest } from './cache-store.js';
 import { compactService, COMPACT_INDEX_FORMAT, isCompactIndex, type CompactService } from './compact-index.js';
 import { checkServiceFile, checkServiceList, parseJson, ShapeError, type ServiceListEntry } from './service-file.js';
-import { FetchError, serviceFilePath, type Conditional, type ReferenceSource } from './sources.js';
+import { FetchError, sameBase, serviceFilePath, type Conditional, type ReferenceSource } from './sources.js';
 
 export interface RetryPolicy {
   attempts: number;
@@ -103,7 +103,10 @@ export async function syncReference(options: SyncOptions): Promise<SyncResult> {
       }
     };
 
-    const listConditional = previous && tx.hasObject(previous.serviceList.sha256) ? previous.serviceList : undefined;
+    // Another mirror may answer 304 to a tag or date it never issued (an older copy, the same clock second),
+    // and the cache would keep content that source never served under its name.
+    const sameSource = previous !== undefined && sameBase(previous.source, source.base);
+    const listConditional = sameSource && tx.hasObject(previous!.serviceList.sha256) ? previous!.serviceList : undefined;
     const listed = await fetchValidated('service-list.json', undefined, listConditional, (b) => checkServiceList(parseJson(b)));
     let entries: ServiceListEntry[];
     const serviceList: SnapshotManifest['serviceList'] = { sha256: '' };
@@ -124,7 +127,7 @@ export async function syncReference(options: SyncOptions): Promise<SyncResult> {
     let done = 0;
     const fetchService = async (entry: ServiceListEntry): Promise<void> => {
       const prev = previous?.services[entry.service];
-      const conditional = prev && tx.hasObject(prev.sha256) && (prev.etag || prev.lastModified) ? prev : undefined;
+      const conditional = sameSource && prev && tx.hasObject(prev.sha256) && (prev.etag || prev.lastModified) ? prev : undefined;
       const got = await fetchValidated(serviceFilePath(entry.service, entry.url), entry.service, conditional, (b) => checkServiceFile(parseJson(b), entry.service));
       if (got.res.status === 'not-modified') {
         services[entry.service] = { ...prev! };

@@ -64,6 +64,46 @@ describe('sync against a local HTTP server serving the 2026-08-22 snapshot', () 
   });
 });
 
+describe('conditional requests', () => {
+  it('uses Last-Modified when the server sends no ETag', async () => {
+    const server = await startReferenceServer(SNAPSHOT_2026, { etag: false });
+    try {
+      const cache = path.join(await tempDir(), 'cache');
+      const source = new HttpSource(server.url, { timeoutMs: 5000 });
+      const first = await syncReference({ cacheDir: cache, source, retry: FAST_RETRY });
+      expect(first.manifest.services.s3!.etag).toBeUndefined();
+      expect(first.manifest.services.s3!.lastModified).toMatch(/GMT$/);
+      server.statuses.clear();
+      const again = await syncReference({ cacheDir: cache, source, retry: FAST_RETRY });
+      expect(again.stats.notModified).toBe(466);
+      expect(server.statuses.get(304)).toBe(467);
+      expect(server.statuses.get(200) ?? 0).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('sends validators only to the source that issued them, so switching mirrors takes the new content', async () => {
+    // The old mirror was filled later than the new one's files, so a date from it reads as "not modified".
+    const older = await startReferenceServer(SNAPSHOT_2025, { etag: false, modifiedAt: new Date() });
+    const newer = await startReferenceServer(SNAPSHOT_2026);
+    try {
+      const cache = path.join(await tempDir(), 'cache');
+      await syncReference({ cacheDir: cache, source: new HttpSource(older.url, { timeoutMs: 5000 }), retry: FAST_RETRY });
+      const result = await syncReference({ cacheDir: cache, source: new HttpSource(newer.url, { timeoutMs: 5000 }), retry: FAST_RETRY });
+      expect(newer.statuses.get(304) ?? 0).toBe(0);
+      expect(result.manifest.source).toBe(`${newer.url}v1/`);
+      expect(result.manifest.totals.services).toBe(466);
+      const onDisk = JSON.parse(await fs.readFile(path.join(cache, 'manifest.json'), 'utf8'));
+      expect(Object.keys(onDisk.services)).toHaveLength(466);
+      expect((await loadFromCache(cache)).index.size).toBe(21983);
+    } finally {
+      await older.close();
+      await newer.close();
+    }
+  });
+});
+
 describe('sync faults leave the previous cache byte-for-byte intact', () => {
   let server: ReferenceServer;
   let cache: string;

@@ -29,8 +29,18 @@ export interface ReferenceServer {
   close(): Promise<void>;
 }
 
-export async function startReferenceServer(root: string, options: { conditional?: boolean } = {}): Promise<ReferenceServer> {
-  const conditional = options.conditional ?? true;
+export interface ReferenceServerOptions {
+  /** Send ETags and answer If-None-Match (default true). */
+  etag?: boolean;
+  /** Send Last-Modified and answer If-Modified-Since (default true). */
+  lastModified?: boolean;
+  /** The Last-Modified of every file, as a mirror filled at that moment reports it (default: each file's mtime). */
+  modifiedAt?: Date;
+}
+
+export async function startReferenceServer(root: string, options: ReferenceServerOptions = {}): Promise<ReferenceServer> {
+  const sendEtag = options.etag ?? true;
+  const sendLastModified = options.lastModified ?? true;
   const requests = new Map<string, number>();
   const statuses = new Map<number, number>();
   const faults = new Map<string, Fault>();
@@ -58,16 +68,21 @@ export async function startReferenceServer(root: string, options: { conditional?
     let mtime: Date;
     try {
       body = await fs.readFile(file);
-      mtime = (await fs.stat(file)).mtime;
+      mtime = options.modifiedAt ?? (await fs.stat(file)).mtime;
     } catch {
       return send(res, 404, Buffer.from('not found'));
     }
     const etag = `"${createHash('sha1').update(body).digest('hex')}"`;
     const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (conditional) {
-      headers.etag = etag;
-      headers['last-modified'] = mtime.toUTCString();
-      if (req.headers['if-none-match'] === etag) return send(res, 304, undefined, headers);
+    if (sendEtag) headers.etag = etag;
+    if (sendLastModified) headers['last-modified'] = mtime.toUTCString();
+    // As RFC 9110 says: If-None-Match, when sent, decides alone; dates have one-second resolution.
+    const ifNoneMatch = req.headers['if-none-match'];
+    const ifModifiedSince = Date.parse(req.headers['if-modified-since'] ?? '');
+    if (sendEtag && ifNoneMatch !== undefined) {
+      if (ifNoneMatch === etag) return send(res, 304, undefined, headers);
+    } else if (sendLastModified && !Number.isNaN(ifModifiedSince) && Math.floor(mtime.getTime() / 1000) * 1000 <= ifModifiedSince) {
+      return send(res, 304, undefined, headers);
     }
     if (fault?.kind === 'truncate' && n <= (fault.times ?? Infinity)) body = body.subarray(0, fault.bytes);
     if (res.destroyed) return;
