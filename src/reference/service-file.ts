@@ -92,9 +92,9 @@ export function checkServiceFile(value: unknown, expectedService: string): RawSe
   if (value.Version !== undefined && typeof value.Version !== 'string') throw new ShapeError('"Version" is not a string');
   if (!Array.isArray(value.Actions)) throw new ShapeError('"Actions" is missing or not an array');
   value.Actions.forEach((a: unknown, i: number) => {
-    if (!isObject(a) || typeof a.Name !== 'string' || a.Name.length === 0) {
-      throw new ShapeError(`Actions[${i}] has no "Name"`);
-    }
+    if (!isObject(a)) throw new ShapeError(`Actions[${i}] is not an object`);
+    checkName(a.Name, `Actions[${i}]`);
+    if (a.Name === '') throw new ShapeError(`Actions[${i}] has an empty "Name"`);
     optionalStringArray(a.ActionConditionKeys, `Actions[${i}].ActionConditionKeys`);
     if (a.Resources !== undefined) namedArray(a.Resources, `Actions[${i}].Resources`);
     if (a.Annotations !== undefined && !isObject(a.Annotations)) throw new ShapeError(`Actions[${i}].Annotations is not an object`);
@@ -118,9 +118,15 @@ function isObject(v: unknown): v is Record<string, unknown> {
 function namedArray(v: unknown, where: string): Record<string, unknown>[] {
   if (!Array.isArray(v)) throw new ShapeError(`${where} is not an array`);
   v.forEach((item, i) => {
-    if (!isObject(item) || typeof item.Name !== 'string') throw new ShapeError(`${where}[${i}] has no "Name"`);
+    if (!isObject(item)) throw new ShapeError(`${where}[${i}] is not an object`);
+    checkName(item.Name, `${where}[${i}]`);
   });
   return v as Record<string, unknown>[];
+}
+
+function checkName(name: unknown, where: string): asserts name is string {
+  if (name === undefined) throw new ShapeError(`${where} has no "Name"`);
+  if (typeof name !== 'string') throw new ShapeError(`${where}.Name is ${name === null ? 'null' : Array.isArray(name) ? 'a list' : `a ${typeof name}`}, not a string`);
 }
 
 function optionalStringArray(v: unknown, where: string): void {

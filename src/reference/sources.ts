@@ -21,6 +21,11 @@ export type FetchResult =
 export interface ReferenceSource {
   /** The base every file is resolved against, as recorded in the manifest. */
   readonly base: string;
+  /**
+   * Whether a transfer can go wrong on the way (a connection cut short): a file that fails its shape
+   * check is then worth fetching once more. Reading a local file again gives the same bytes.
+   */
+  readonly remote: boolean;
   /** Where a file relative to the base lives (for messages). */
   locate(relative: string): string;
   get(relative: string, conditional: Conditional | undefined, signal: AbortSignal): Promise<FetchResult>;
@@ -117,6 +122,7 @@ export interface HttpOptions {
 
 export class HttpSource implements ReferenceSource {
   readonly base: string;
+  readonly remote = true;
 
   /** `url` may be the host, the `/v1/` base or the service list's URL. */
   constructor(
@@ -177,6 +183,7 @@ export class HttpSource implements ReferenceSource {
 
 export class DirectorySource implements ReferenceSource {
   readonly base: string;
+  readonly remote = false;
 
   /** `dir` may be the snapshot directory (holding v1/), the v1 directory or the service list's path. */
   constructor(dir: string) {

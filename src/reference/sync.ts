@@ -84,13 +84,15 @@ export async function syncReference(options: SyncOptions): Promise<SyncResult> {
   try {
     const fetchValidated = async <T>(relative: string, service: string | undefined, conditional: Conditional | undefined, check: (bytes: Buffer) => T) => {
       const url = source.locate(relative);
+      let shapeFailures = 0;
       for (let attempt = 1; ; attempt++) {
         try {
           const res = await source.get(relative, conditional, abort.signal);
           if (res.status === 'not-modified') return { res, value: undefined };
           return { res, value: check(res.bytes) };
         } catch (e) {
-          const retryable = e instanceof FetchError ? e.retryable : e instanceof ShapeError;
+          // A bad shape is retried once, for a transfer cut short; a file that is wrong stays wrong.
+          const retryable = e instanceof FetchError ? e.retryable : e instanceof ShapeError && source.remote && ++shapeFailures < 2;
           const reason = (e as Error).message;
           if (abort.signal.aborted) throw new SyncError('cancelled', url, service);
           if (!retryable || attempt >= retry.attempts) {

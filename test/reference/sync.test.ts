@@ -140,10 +140,12 @@ describe('sync faults leave the previous cache byte-for-byte intact', () => {
     await expectFailure(sync(), 'kms', '/v1/kms/kms.json', /HTTP 500.*after 3 attempts/);
   });
 
-  it('truncated JSON fails, naming the service and URL', async () => {
+  it('truncated JSON fails after one retry, naming the service and URL', async () => {
     server.clearFaults();
+    server.requests.clear();
     server.inject('/v1/s3/s3.json', { kind: 'truncate', bytes: 1000 });
-    await expectFailure(sync(), 's3', '/v1/s3/s3.json', /invalid JSON/);
+    await expectFailure(sync(), 's3', '/v1/s3/s3.json', /invalid JSON.*after 2 attempts/);
+    expect(server.requests.get('/v1/s3/s3.json')).toBe(2);
   });
 
   it('a missing service file fails at once (404 is not retried)', async () => {
@@ -186,6 +188,20 @@ describe('sync faults leave the previous cache byte-for-byte intact', () => {
     expect(result.manifest.history).toHaveLength(2);
     expect(result.stats.added).toBe(30);
     expect(await treeHash(cache)).not.toBe(before);
+  });
+});
+
+describe('files of the wrong shape in a directory', () => {
+  it('fail at once: reading a local file again gives the same bytes', async () => {
+    const dir = await tempDir();
+    await fs.mkdir(path.join(dir, 'v1', 'kms'), { recursive: true });
+    await fs.writeFile(path.join(dir, 'v1', 'service-list.json'), JSON.stringify([{ service: 'kms', url: 'https://servicereference.us-east-1.amazonaws.com/v1/kms/kms.json' }]));
+    await fs.copyFile(path.join(SNAPSHOT_2026, 'v1', 's3', 's3.json'), path.join(dir, 'v1', 'kms', 'kms.json'));
+    const retries: string[] = [];
+    const err = await syncReference({ cacheDir: path.join(await tempDir(), 'cache'), source: new DirectorySource(dir), retry: FAST_RETRY, onRetry: (url) => retries.push(url) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SyncError);
+    expect((err as SyncError).reason).toBe('"Name" is "s3", expected "kms"');
+    expect(retries).toEqual([]);
   });
 });
 
