@@ -25,6 +25,11 @@ export class UsageError extends Error {
   }
 }
 
+/** An environment switch is on unless it is unset, empty, 0 or false (`CI=false` says "not CI"). */
+export function envFlag(value: string | undefined): boolean {
+  return value !== undefined && !/^(|0|false)$/i.test(value.trim());
+}
+
 /** Progress lines belong on an interactive terminal, never in CI logs. */
 export function showsProgress(io: CliIO): boolean {
   return Boolean(io.stderr.isTTY) && !io.env.CI;

@@ -11,7 +11,7 @@
  * so a reader sees either the old or the new snapshot, and a failed sync leaves the directory as it was.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -53,9 +53,40 @@ export interface CacheManifest extends SnapshotManifest {
 }
 
 export class CacheError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The file system's error code when the cache could not be read or written at all (ENOTDIR, EACCES). */
+    readonly errno?: string,
+  ) {
     super(message);
     this.name = 'CacheError';
+  }
+}
+
+/** A file-system failure as a CacheError that names the path and the reason, not a bare errno with frames. */
+function fsError(e: unknown, doing: string, file: string): CacheError {
+  if (e instanceof CacheError) return e;
+  const code = (e as NodeJS.ErrnoException).code;
+  let why = code ?? (e as Error).message;
+  if (code === 'ENOTDIR' || code === 'EEXIST') {
+    const blocker = blockingFile(file);
+    if (blocker) why = `${blocker} is not a directory`;
+  } else if (code === 'EACCES' || code === 'EPERM') {
+    why = 'permission denied';
+  } else if (code === 'ENOSPC') {
+    why = 'no space left on the device';
+  }
+  return new CacheError(`cannot ${doing} ${file}: ${why}`, code);
+}
+
+/** The nearest existing ancestor of `p` (or `p` itself) when it is a file, i.e. what stands where a directory should be. */
+function blockingFile(p: string): string | undefined {
+  for (let at = path.resolve(p); ; at = path.dirname(at)) {
+    try {
+      return statSync(at).isDirectory() ? undefined : at;
+    } catch {
+      if (path.dirname(at) === at) return undefined;
+    }
   }
 }
 
@@ -107,7 +138,7 @@ export class CacheStore {
       text = await fs.readFile(this.manifestPath, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw e;
+      throw fsError(e, 'read', this.manifestPath);
     }
     let m: CacheManifest;
     try {
@@ -131,8 +162,18 @@ export class CacheStore {
       throw new CacheError(`no snapshot "${idOrPrefix}" in ${this.dir}; known: ${current.history.map((h) => h.snapshotId).join(', ')}`);
     }
     if (matches.length > 1) throw new CacheError(`snapshot prefix "${idOrPrefix}" is ambiguous: ${matches.map((h) => h.snapshotId).join(', ')}`);
-    const text = await fs.readFile(this.snapshotPath(matches[0]!.snapshotId), 'utf8');
-    return JSON.parse(text) as SnapshotManifest;
+    const file = this.snapshotPath(matches[0]!.snapshotId);
+    let text: string;
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch (e) {
+      throw fsError(e, 'read snapshot', file);
+    }
+    try {
+      return JSON.parse(text) as SnapshotManifest;
+    } catch (e) {
+      throw new CacheError(`${file} is not valid JSON (${(e as Error).message}); run guardrails sync again`);
+    }
   }
 
   hasObject(sha: string): boolean {
@@ -140,7 +181,12 @@ export class CacheStore {
   }
 
   async readObject(sha: string, verify = false): Promise<Buffer> {
-    const bytes = gunzipSync(await fs.readFile(this.objectPath(sha)));
+    let bytes: Buffer;
+    try {
+      bytes = gunzipSync(await fs.readFile(this.objectPath(sha)));
+    } catch (e) {
+      throw fsError(e, 'read object', this.objectPath(sha));
+    }
     if (verify && sha256Hex(bytes) !== sha) throw new CacheError(`object ${sha} in ${this.dir} is corrupt (hash mismatch)`);
     return bytes;
   }
@@ -151,7 +197,11 @@ export class CacheStore {
    */
   async begin(): Promise<CacheTransaction> {
     const existed = existsSync(this.dir);
-    await fs.mkdir(this.dir, { recursive: true });
+    try {
+      await fs.mkdir(this.dir, { recursive: true });
+    } catch (e) {
+      throw fsError(e, 'create the cache directory', this.dir);
+    }
     const lock = await acquireLock(path.join(this.dir, '.lock'));
     try {
       await removeStaleStaging(this.dir);
@@ -160,7 +210,7 @@ export class CacheStore {
       return new CacheTransaction(this, staging, lock, existed);
     } catch (e) {
       await lock.release();
-      throw e;
+      throw fsError(e, 'write to', this.dir);
     }
   }
 }
@@ -183,7 +233,9 @@ export class CacheTransaction {
     if (this.staged.has(sha) || this.store.hasObject(sha)) return sha;
     const file = path.join(this.staging, `${sha}.gz`);
     this.staged.set(sha, file);
-    await fs.writeFile(file, gzipSync(bytes, { level: 9 }));
+    await fs.writeFile(file, gzipSync(bytes, { level: 9 })).catch((e: unknown) => {
+      throw fsError(e, 'write', file);
+    });
     return sha;
   }
 
@@ -194,7 +246,9 @@ export class CacheTransaction {
   /** Stages the compact index of the snapshot being written. */
   async putIndex(id: string, json: string): Promise<void> {
     const file = path.join(this.staging, `index-${id}.json.gz`);
-    await fs.writeFile(file, gzipSync(json, { level: 6 }));
+    await fs.writeFile(file, gzipSync(json, { level: 6 })).catch((e: unknown) => {
+      throw fsError(e, 'write', file);
+    });
     this.stagedIndex = { id, file };
   }
 
@@ -232,7 +286,7 @@ export class CacheTransaction {
       await Promise.all(moved.map((f) => fs.rm(f, { force: true })));
       if (wroteSnapshot) await fs.rm(wroteSnapshot, { force: true });
       await this.finish(true);
-      throw e;
+      throw fsError(e, 'write the new snapshot into', this.store.dir);
     }
   }
 
@@ -275,7 +329,7 @@ async function acquireLock(file: string): Promise<Lock> {
       await handle.close();
       return { release: () => fs.rm(file, { force: true }) };
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw fsError(e, 'lock', file);
       const pid = Number(await fs.readFile(file, 'utf8').catch(() => ''));
       if (Number.isInteger(pid) && pid > 0 && isRunning(pid)) {
         throw new CacheError(`another guardrails sync (pid ${pid}) is writing ${path.dirname(file)}; remove ${file} if it is not running`);

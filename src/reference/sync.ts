@@ -75,8 +75,9 @@ export async function syncReference(options: SyncOptions): Promise<SyncResult> {
   try {
     previous = await store.readManifest();
   } catch (e) {
-    // A damaged manifest only costs conditional requests; the new snapshot replaces it.
-    if (!(e instanceof CacheError)) throw e;
+    // A damaged manifest only costs conditional requests; the new snapshot replaces it. A cache that
+    // cannot be read at all (a file where the directory should be) cannot be written either.
+    if (!(e instanceof CacheError) || e.errno) throw e;
   }
   const stats: SyncStats = { services: 0, actions: 0, added: 0, removed: 0, changed: 0, downloaded: 0, notModified: 0, unchangedBytes: 0, downloadedBytes: 0, retries: 0 };
   const abort = new AbortController();

@@ -51,6 +51,15 @@ describe('guardrails sync', () => {
     }
   });
 
+  it('says what is wrong, without a stack trace, when --cache names a file', async () => {
+    const dir = await tempDir();
+    fs.writeFileSync(path.join(dir, 'somefile'), 'kept');
+    const r = await runCli(['sync', '--from', SNAPSHOT_2025, '--cache', 'somefile'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`error sync-failed: cannot read ${path.join(dir, 'somefile', 'manifest.json')}: ${path.join(dir, 'somefile')} is not a directory`);
+    expect(fs.readFileSync(path.join(dir, 'somefile'), 'utf8')).toBe('kept');
+  });
+
   it('rejects bad flag values as usage errors', async () => {
     const r = await runCli(['sync', '--concurrency', '0']);
     expect(r.code).toBe(2);

@@ -61,6 +61,14 @@ describe('guardrails validate', () => {
     expect(r.stderr).toContain('hint: run guardrails sync');
   });
 
+  it('says what is wrong, without a stack trace, when --cache names a file', async () => {
+    const file = path.join(await tempDir(), 'somefile');
+    fs.writeFileSync(file, '');
+    const r = await runCli(['validate', '--cache', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`error no-reference: actions and services were not checked: cannot read ${path.join(file, 'manifest.json')}: ${file} is not a directory`);
+  });
+
   it('prints JSON diagnostics with --json', async () => {
     const r = await runCli(['validate', '--cache', cache, '--json', path.join(PROJECT_ROOT, 'test/fixtures/malformed-intents/20-unknown-action.yaml')]);
     expect(r.code).toBe(2);

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CacheStore, HttpSource, DirectorySource, syncReference, SyncError, loadFromCache, type RetryPolicy } from '../../src/reference/index.js';
+import { CacheError, CacheStore, HttpSource, DirectorySource, syncReference, SyncError, loadFromCache, type RetryPolicy } from '../../src/reference/index.js';
 import { startReferenceServer, type ReferenceServer } from '../support/reference-server.js';
 import { treeHash } from '../support/tree-hash.js';
 import { tempDir } from '../support/temp.js';
@@ -202,6 +202,23 @@ describe('files of the wrong shape in a directory', () => {
     expect(err).toBeInstanceOf(SyncError);
     expect((err as SyncError).reason).toBe('"Name" is "s3", expected "kms"');
     expect(retries).toEqual([]);
+  });
+});
+
+describe('a cache path that is not a directory', () => {
+  it('gives CacheErrors naming the path, for reading and for writing', async () => {
+    const file = path.join(await tempDir(), 'somefile');
+    await fs.writeFile(file, '');
+    const store = new CacheStore(file);
+    const failure = (run: Promise<unknown>) => run.then(() => undefined, (e: unknown) => e);
+    const read = await failure(store.readManifest());
+    expect(read).toBeInstanceOf(CacheError);
+    expect((read as CacheError).message).toBe(`cannot read ${path.join(file, 'manifest.json')}: ${file} is not a directory`);
+    await expect(store.readSnapshot('current')).rejects.toBeInstanceOf(CacheError);
+    const write = await failure(store.begin());
+    expect(write).toBeInstanceOf(CacheError);
+    expect((write as CacheError).message).toBe(`cannot create the cache directory ${file}: ${file} is not a directory`);
+    await expect(new CacheStore(path.join(file, 'sub')).begin()).rejects.toThrow(`${file} is not a directory`);
   });
 });
 
