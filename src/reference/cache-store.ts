@@ -196,9 +196,9 @@ export class CacheStore {
    * the final moves are renames); nothing outside it changes until commit().
    */
   async begin(): Promise<CacheTransaction> {
-    const existed = existsSync(this.dir);
+    let created: string | undefined;
     try {
-      await fs.mkdir(this.dir, { recursive: true });
+      created = await fs.mkdir(this.dir, { recursive: true });
     } catch (e) {
       throw fsError(e, 'create the cache directory', this.dir);
     }
@@ -207,7 +207,7 @@ export class CacheStore {
       await removeStaleStaging(this.dir);
       const staging = path.join(this.dir, `.staging-${process.pid}-${randomBytes(4).toString('hex')}`);
       await fs.mkdir(staging);
-      return new CacheTransaction(this, staging, lock, existed);
+      return new CacheTransaction(this, staging, lock, created);
     } catch (e) {
       await lock.release();
       throw fsError(e, 'write to', this.dir);
@@ -224,7 +224,8 @@ export class CacheTransaction {
     private readonly store: CacheStore,
     private readonly staging: string,
     private readonly lock: Lock,
-    private readonly cacheExisted: boolean,
+    /** The outermost directory begin() created for the cache, if any: a failed first sync removes it. */
+    private readonly createdDir: string | undefined,
   ) {}
 
   /** Stores a file's bytes unless the cache already holds them. Returns the sha256. */
@@ -300,7 +301,7 @@ export class CacheTransaction {
     this.finished = true;
     await fs.rm(this.staging, { recursive: true, force: true });
     await this.lock.release();
-    if (failed && !this.cacheExisted) await removeEmptyTree(this.store.dir);
+    if (failed && this.createdDir) await removeCreatedDirs(this.store.dir, this.createdDir);
   }
 }
 
@@ -356,11 +357,14 @@ async function removeStaleStaging(dir: string): Promise<void> {
   }
 }
 
-async function removeEmptyTree(dir: string): Promise<void> {
-  try {
-    const entries = await fs.readdir(dir);
-    if (entries.length === 0) await fs.rmdir(dir);
-  } catch {
-    // Best effort: the directory may already be gone.
+/** Removes `dir` and its parents up to `top`, as long as they are empty (another process may have written there). */
+async function removeCreatedDirs(dir: string, top: string): Promise<void> {
+  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+    try {
+      await fs.rmdir(at);
+    } catch {
+      return;
+    }
+    if (at === path.resolve(top) || path.dirname(at) === at) return;
   }
 }
