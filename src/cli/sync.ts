@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import { resolveSource, syncReference, SyncError, CacheError, type SyncResult } from '../reference/index.js';
-import { EXIT_BAD_INPUT, EXIT_OK, showsProgress, type CliIO } from './io.js';
+import { REFERENCE_URL_ENV, resolveSource, sourceSpec, syncReference, SyncError, CacheError, unsupportedScheme, type SyncResult } from '../reference/index.js';
+import { EXIT_BAD_INPUT, EXIT_OK, showsProgress, UsageError, type CliIO } from './io.js';
 import { displayPath, formatCount } from './format.js';
 
 export interface SyncFlags {
@@ -14,7 +14,12 @@ export interface SyncFlags {
 
 export async function runSync(flags: SyncFlags, io: CliIO): Promise<number> {
   const cacheDir = path.resolve(io.cwd, flags.cache);
-  const from = flags.from && !/^[a-z]+:\/\//i.test(flags.from) ? path.resolve(io.cwd, flags.from) : flags.from;
+  const spec = sourceSpec(flags.from, io.env);
+  const scheme = unsupportedScheme(spec);
+  if (scheme) {
+    throw new UsageError(`${flags.from !== undefined ? '--from' : REFERENCE_URL_ENV} ${spec}: sync reads http and https URLs and directories, not ${scheme}:// URLs`);
+  }
+  const from = flags.from && !/^[a-z][a-z0-9+.-]*:\/\//i.test(flags.from) ? path.resolve(io.cwd, flags.from) : flags.from;
   const source = resolveSource(from, io.env, { timeoutMs: flags.timeout });
   const progress = showsProgress(io);
   const started = performance.now();

@@ -43,22 +43,42 @@ export class FetchError extends Error {
   }
 }
 
+/** The explicit --from, else the environment variable, else AWS's endpoint. */
+export function sourceSpec(from: string | undefined, env: NodeJS.ProcessEnv): string {
+  return from ?? env[REFERENCE_URL_ENV] ?? AWS_REFERENCE_BASE;
+}
+
+/**
+ * The URL scheme of a source that sync cannot read (`ftp`), or undefined for http(s), file URLs and
+ * paths; a scheme is not a directory name.
+ */
+export function unsupportedScheme(spec: string): string | undefined {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(spec)?.[1];
+  return scheme && !/^(https?|file)$/i.test(scheme) ? scheme : undefined;
+}
+
 /** Picks the source: the explicit --from, else the environment variable, else AWS's endpoint. */
 export function resolveSource(from: string | undefined, env: NodeJS.ProcessEnv, http: HttpOptions): ReferenceSource {
-  const spec = from ?? env[REFERENCE_URL_ENV] ?? AWS_REFERENCE_BASE;
+  const spec = sourceSpec(from, env);
   if (/^https?:\/\//i.test(spec)) return new HttpSource(spec, http);
   return new DirectorySource(spec.startsWith('file://') ? new URL(spec).pathname : spec);
 }
 
-/** `https://host`, `https://host/v1`, `https://host/v1/service-list.json` all mean `https://host/v1/`. */
+/**
+ * `https://host`, `https://host/v1` and `https://host/v1/service-list.json` all mean `https://host/v1/`.
+ * The list's URL names its directory wherever a mirror keeps it, so nothing is appended to it.
+ */
 export function normalizeBaseUrl(url: string): string {
   const u = new URL(url);
   u.search = '';
   u.hash = '';
   let p = u.pathname;
-  if (p.endsWith('/service-list.json')) p = p.slice(0, -'service-list.json'.length);
+  if (/\/service-list\.json$/i.test(p)) {
+    u.pathname = p.slice(0, p.lastIndexOf('/') + 1);
+    return u.toString();
+  }
   if (!p.endsWith('/')) p += '/';
-  if (!/\/v1\/$/.test(p)) p += 'v1/';
+  if (!/\/v1\/$/i.test(p)) p += 'v1/';
   u.pathname = p;
   return u.toString();
 }

@@ -60,6 +60,26 @@ describe('guardrails sync', () => {
     expect(fs.readFileSync(path.join(dir, 'somefile'), 'utf8')).toBe('kept');
   });
 
+  it('rejects a URL scheme it cannot read as a usage error naming it, instead of reading a directory', async () => {
+    const dir = await tempDir();
+    const r = await runCli(['sync', '--from', 'ftp://x', '--cache', 'cache'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('error usage: --from ftp://x: sync reads http and https URLs and directories, not ftp:// URLs\n');
+    const env = await runCli(['sync', '--cache', 'cache'], { cwd: dir, env: { CI: 'true', GUARDRAILS_REFERENCE_URL: 'sftp://mirror/aws/' } });
+    expect(env.code).toBe(2);
+    expect(env.stderr).toContain('error usage: GUARDRAILS_REFERENCE_URL sftp://mirror/aws/: ');
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it('takes the mirror as the full URL of its service list', async () => {
+    const dir = await tempDir();
+    const r = await runCli(['sync', '--from', `${server.url}v1/service-list.json`, '--cache', 'cache', '--json'], { cwd: dir });
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.source).toBe(`${server.url}v1/`);
+    expect(out.totals.services).toBe(466);
+  });
+
   it('rejects bad flag values as usage errors', async () => {
     const r = await runCli(['sync', '--concurrency', '0']);
     expect(r.code).toBe(2);
