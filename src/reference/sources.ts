@@ -37,6 +37,8 @@ export class FetchError extends Error {
     message: string,
     readonly url: string,
     readonly retryable: boolean,
+    /** How long the server asked to wait before retrying (Retry-After on 429 and 503). */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'FetchError';
@@ -176,7 +178,8 @@ export class HttpSource implements ReferenceSource {
     if (!res.ok) {
       await res.body?.cancel().catch(() => undefined);
       const retryable = res.status >= 500 || res.status === 429 || res.status === 408;
-      throw new FetchError(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`, url, retryable);
+      const retryAfter = res.status === 429 || res.status === 503 ? parseRetryAfter(res.headers.get('retry-after'), Date.now()) : undefined;
+      throw new FetchError(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`, url, retryable, retryAfter);
     }
     let bytes: Buffer;
     try {
@@ -199,6 +202,15 @@ export class HttpSource implements ReferenceSource {
     const detail = err.cause?.code ?? err.cause?.message ?? err.message;
     return new FetchError(`network error (${detail})`, url, true);
   }
+}
+
+/** Retry-After as delay-seconds or an HTTP date, in milliseconds from `now`; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now: number): number | undefined {
+  if (value === null) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 export class DirectorySource implements ReferenceSource {

@@ -29,7 +29,7 @@ export interface SyncOptions {
   retry?: RetryPolicy;
   onProgress?: (p: SyncProgress) => void;
   /** Called before each retry, so the CLI can say why a run is slow. */
-  onRetry?: (url: string, attempt: number, reason: string) => void;
+  onRetry?: (url: string, attempt: number, reason: string, delayMs: number) => void;
   now?: () => Date;
 }
 
@@ -100,8 +100,11 @@ export async function syncReference(options: SyncOptions): Promise<SyncResult> {
             throw new SyncError(attempt > 1 ? `${reason} (after ${attempt} attempts)` : reason, url, service);
           }
           stats.retries++;
-          options.onRetry?.(url, attempt, reason);
-          await sleep(backoff(retry, attempt), abort.signal);
+          // A server that says when to come back knows its load better than our backoff does; the cap
+          // keeps a far-off date from stalling the run.
+          const delay = e instanceof FetchError && e.retryAfterMs !== undefined ? Math.min(retry.maxDelayMs, e.retryAfterMs) : backoff(retry, attempt);
+          options.onRetry?.(url, attempt, reason, delay);
+          await sleep(delay, abort.signal);
         }
       }
     };

@@ -192,6 +192,35 @@ describe('sync faults leave the previous cache byte-for-byte intact', () => {
   });
 });
 
+describe('Retry-After on 429 and 503', () => {
+  it('waits as long as the server asks, in seconds or until a date, at most the longest backoff', async () => {
+    const server = await startReferenceServer(SNAPSHOT_2026);
+    try {
+      server.inject('/v1/service-list.json', { kind: 'status', status: 503, times: 1, headers: { 'retry-after': '0' } });
+      server.inject('/v1/s3/s3.json', { kind: 'status', status: 429, times: 1, headers: { 'retry-after': '1' } });
+      server.inject('/v1/kms/kms.json', { kind: 'status', status: 503, times: 1, headers: { 'retry-after': new Date(Date.now() + 3_600_000).toUTCString() } });
+      server.inject('/v1/sqs/sqs.json', { kind: 'status', status: 500, times: 1, headers: { 'retry-after': '0' } });
+      const delays = new Map<string, number>();
+      const retry: RetryPolicy = { attempts: 3, baseDelayMs: 5, maxDelayMs: 30 };
+      const result = await syncReference({
+        cacheDir: path.join(await tempDir(), 'cache'),
+        source: new HttpSource(server.url, { timeoutMs: 5000 }),
+        retry,
+        onRetry: (url, _attempt, _reason, delayMs) => delays.set(new URL(url).pathname, delayMs),
+      });
+      expect(result.manifest.totals.services).toBe(466);
+      expect(delays.get('/v1/service-list.json')).toBe(0);
+      expect(delays.get('/v1/s3/s3.json')).toBe(30);
+      expect(delays.get('/v1/kms/kms.json')).toBe(30);
+      // Only 429 and 503 carry the header's meaning; a 500 backs off as usual.
+      expect(delays.get('/v1/sqs/sqs.json')).toBeGreaterThan(0);
+      expect(delays.get('/v1/sqs/sqs.json')).toBeLessThanOrEqual(5);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('files of the wrong shape in a directory', () => {
   it('fail at once: reading a local file again gives the same bytes', async () => {
     const dir = await tempDir();

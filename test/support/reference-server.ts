@@ -9,8 +9,8 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 
 export type Fault =
-  /** Answer 500 the first `times` requests, then serve normally. */
-  | { kind: 'status'; status: number; times: number }
+  /** Answer `status` (with `headers`) the first `times` requests, then serve normally. */
+  | { kind: 'status'; status: number; times: number; headers?: Record<string, string> }
   /** Send only the first `bytes` bytes of the body, with a matching Content-Length. */
   | { kind: 'truncate'; bytes: number; times?: number }
   /** Wait before answering. */
@@ -60,7 +60,7 @@ export async function startReferenceServer(root: string, options: ReferenceServe
     const n = (used.get(urlPath) ?? 0) + 1;
     used.set(urlPath, n);
     if (fault?.kind === 'missing') return send(res, 404, Buffer.from('not found'));
-    if (fault?.kind === 'status' && n <= fault.times) return send(res, fault.status, Buffer.from('injected failure'));
+    if (fault?.kind === 'status' && n <= fault.times) return send(res, fault.status, Buffer.from('injected failure'), fault.headers);
     if (fault?.kind === 'delay' && n <= (fault.times ?? Infinity)) await new Promise((r) => setTimeout(r, fault.ms));
     const file = path.join(root, urlPath);
     if (!file.startsWith(root)) return send(res, 403);
