@@ -32,5 +32,5 @@ export function envFlag(value: string | undefined): boolean {
 
 /** Progress lines belong on an interactive terminal, never in CI logs. */
 export function showsProgress(io: CliIO): boolean {
-  return Boolean(io.stderr.isTTY) && !io.env.CI;
+  return Boolean(io.stderr.isTTY) && !envFlag(io.env.CI);
 }

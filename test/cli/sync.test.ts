@@ -106,5 +106,7 @@ describe('guardrails sync progress', () => {
     expect(tty.stderr).toContain('sync 436/436');
     const ci = await run({ CI: 'true' });
     expect(ci.stderr).toBe('');
+    // CI=false, 0 or empty says "not CI".
+    for (const CI of ['false', '0', '']) expect((await run({ CI })).stderr).toContain('sync 436/436');
   });
 });
