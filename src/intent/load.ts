@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { error, warning, type Diagnostic } from '../diagnostics/index.js';
+import { error, hasErrors, warning, type Diagnostic, type SourceLocation } from '../diagnostics/index.js';
 import { OrgTree, type OrgNode } from '../model/org-tree.js';
 import { checkSchema } from './schema-check.js';
 import { SourceIndex } from '../diagnostics/source-index.js';
@@ -16,6 +16,8 @@ export interface LoadResult {
   intent: Intent | undefined;
   diagnostics: Diagnostic[];
   sources: SourceIndex;
+  /** The files that could be read, in load order. */
+  read: string[];
 }
 
 export const DEFAULT_INTENT_DIR = 'guardrails';
@@ -39,6 +41,7 @@ export async function loadIntent(files: readonly string[]): Promise<LoadResult> 
   const sources = new SourceIndex();
   const diagnostics: Diagnostic[] = [];
   const parts: { file: string; value: Record<string, unknown> }[] = [];
+  const read: string[] = [];
   for (const file of files) {
     let text: string;
     try {
@@ -47,8 +50,12 @@ export async function loadIntent(files: readonly string[]): Promise<LoadResult> 
       diagnostics.push(error('unreadable-file', `cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`));
       continue;
     }
+    read.push(file);
     const loaded = loadYaml(file, text, sources);
     diagnostics.push(...loaded.diagnostics);
+    if (loaded.documents.length === 0 && !hasErrors(loaded.diagnostics)) {
+      diagnostics.push(warning('empty-file', 'this intent file is empty', sources.position(file, 0)));
+    }
     for (const doc of loaded.documents) {
       if (doc.value === null || doc.value === undefined) {
         diagnostics.push(warning('empty-file', 'this intent document is empty', sources.position(file, 0)));
@@ -61,10 +68,18 @@ export async function loadIntent(files: readonly string[]): Promise<LoadResult> 
     }
   }
   if (files.length === 0) diagnostics.push(error('no-intent', 'no intent files given and none found in guardrails/'));
-  if (parts.length === 0) return { intent: undefined, diagnostics, sources };
+  if (parts.length === 0) {
+    // Files that are all empty or comments would otherwise validate: an intent without an organization.
+    if (read.length > 0 && !hasErrors(diagnostics)) diagnostics.push(missingOrganization(sources.position(read[0]!, 0)));
+    return { intent: undefined, diagnostics, sources, read };
+  }
   const intent = merge(parts, sources, diagnostics);
   intent.files = [...files];
-  return { intent, diagnostics, sources };
+  return { intent, diagnostics, sources, read };
+}
+
+function missingOrganization(at: SourceLocation): Diagnostic {
+  return error('missing-organization', 'no intent file defines "organization"', at, 'add an organization section with id, managementAccount and tree');
 }
 
 /** Combines the files: sections that describe the organization once must appear once; lists concatenate. */
@@ -126,7 +141,7 @@ function merge(parts: { file: string; value: Record<string, unknown> }[], source
     }
   }
   if (!intent.organization) {
-    diagnostics.push(error('missing-organization', 'no intent file defines "organization"', sources.position(parts[0]!.file, 0), 'add an organization section with id, managementAccount and tree'));
+    diagnostics.push(missingOrganization(sources.position(parts[0]!.file, 0)));
   } else {
     intent.tree = buildTree(intent.organization, sources, diagnostics);
   }

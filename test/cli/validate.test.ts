@@ -69,6 +69,16 @@ describe('guardrails validate', () => {
     expect(r.stderr).toContain(`error no-reference: actions and services were not checked: cannot read ${path.join(file, 'manifest.json')}: ${file} is not a directory`);
   });
 
+  it('fails on an intent file that is only comments', async () => {
+    const dir = await tempDir();
+    fs.writeFileSync(path.join(dir, 'empty.yaml'), '# to do\n');
+    const r = await runCli(['validate', '--cache', cache, 'empty.yaml'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('empty.yaml:1:1: warning empty-file: this intent file is empty\n');
+    expect(r.stderr).toContain('empty.yaml:1:1: error missing-organization: no intent file defines "organization"\n');
+    expect(r.stderr).toMatch(/invalid: 1 intent file, 0 controls, 0 tests: 1 error, 1 warning\n$/);
+  });
+
   it('prints JSON diagnostics with --json', async () => {
     const r = await runCli(['validate', '--cache', cache, '--json', path.join(PROJECT_ROOT, 'test/fixtures/malformed-intents/20-unknown-action.yaml')]);
     expect(r.code).toBe(2);

@@ -132,3 +132,20 @@ controls:
     expect(diagnostics[0]!.message).toContain('lambda');
   });
 });
+
+describe('files that hold no intent, or not the intent expected', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await tempDir();
+  });
+  const where = (d: { severity: string; code: string; location?: { file: string; line: number; col: number } }) =>
+    `${d.severity} ${d.code} at ${d.location ? `${path.basename(d.location.file)}:${d.location.line}:${d.location.col}` : '?'}`;
+
+  it('warns about an empty or comment-only file, and fails when no file defines the organization', async () => {
+    for (const [name, text] of [['empty.yaml', ''], ['comments.yaml', '# nothing yet\n# still nothing\n']] as const) {
+      const { intent, diagnostics } = await validateText(text, dir, name);
+      expect(intent).toBeUndefined();
+      expect(diagnostics.map(where)).toEqual([`warning empty-file at ${name}:1:1`, `error missing-organization at ${name}:1:1`]);
+    }
+  });
+});
