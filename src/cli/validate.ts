@@ -27,7 +27,7 @@ export async function runValidate(files: string[], flags: ValidateFlags, io: Cli
     return ok ? EXIT_OK : EXIT_BAD_INPUT;
   }
   printDiagnostics(sorted, ws, io);
-  const n = ws.files.length;
+  const n = ws.read.length;
   const summary = `${n} intent file${n === 1 ? '' : 's'}, ${ws.intent?.controls.length ?? 0} controls, ${ws.intent?.tests.length ?? 0} tests: ${summarizeCounts(sorted)}`;
   (ok ? io.stdout : io.stderr).write(`${ok ? 'valid' : 'invalid'}: ${summary}\n`);
   return ok ? EXIT_OK : EXIT_BAD_INPUT;

@@ -9,6 +9,8 @@ import type { CliIO } from './io.js';
 
 export interface Workspace {
   files: string[];
+  /** The files that could be read. */
+  read: string[];
   intent: Intent | undefined;
   reference: LoadedSnapshot | undefined;
   sources: SourceIndex;
@@ -17,7 +19,7 @@ export interface Workspace {
 
 export async function openWorkspace(files: string[], cacheDir: string, io: CliIO): Promise<Workspace> {
   const paths = files.length ? files.map((f) => path.resolve(io.cwd, f)) : await findIntentFiles(io.cwd);
-  const { intent, diagnostics, sources } = await loadIntent(paths);
+  const { intent, diagnostics, sources, read } = await loadIntent(paths);
   let reference: LoadedSnapshot | undefined;
   if (intent) {
     try {
@@ -27,7 +29,7 @@ export async function openWorkspace(files: string[], cacheDir: string, io: CliIO
       diagnostics.push(error('no-reference', `actions and services were not checked: ${e.message}`, undefined, 'run guardrails sync (see the README for offline mirrors)'));
     }
   }
-  return { files: paths, intent, reference, sources, diagnostics };
+  return { files: paths, read, intent, reference, sources, diagnostics };
 }
 
 export function printDiagnostics(diagnostics: readonly Diagnostic[], ws: Workspace, io: CliIO): Diagnostic[] {

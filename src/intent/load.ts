@@ -47,7 +47,7 @@ export async function loadIntent(files: readonly string[]): Promise<LoadResult> 
     try {
       text = await fs.readFile(file, 'utf8');
     } catch (e) {
-      diagnostics.push(error('unreadable-file', `cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`));
+      diagnostics.push(error('unreadable-file', `cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file, line: 1, col: 1 }));
       continue;
     }
     read.push(file);
@@ -61,10 +61,11 @@ export async function loadIntent(files: readonly string[]): Promise<LoadResult> 
         diagnostics.push(warning('empty-file', 'this intent document is empty', sources.position(file, 0)));
         continue;
       }
-      const schemaProblems = checkSchema(doc.value, sources);
+      // A scalar has no registered position of its own; its problems sit where the document starts.
+      const schemaProblems = checkSchema(doc.value, sources).map((d) => (d.location ? d : { ...d, location: sources.position(file, doc.start) }));
       diagnostics.push(...schemaProblems);
       if (typeof doc.value === 'object' && !Array.isArray(doc.value)) parts.push({ file, value: doc.value as Record<string, unknown> });
-      else if (schemaProblems.length === 0) diagnostics.push(error('wrong-type', 'an intent file must be a mapping', sources.position(file, 0)));
+      else if (schemaProblems.length === 0) diagnostics.push(error('wrong-type', 'an intent file must be a mapping', sources.position(file, doc.start)));
     }
   }
   if (files.length === 0) diagnostics.push(error('no-intent', 'no intent files given and none found in guardrails/'));
@@ -74,7 +75,7 @@ export async function loadIntent(files: readonly string[]): Promise<LoadResult> 
     return { intent: undefined, diagnostics, sources, read };
   }
   const intent = merge(parts, sources, diagnostics);
-  intent.files = [...files];
+  intent.files = read;
   return { intent, diagnostics, sources, read };
 }
 

@@ -76,7 +76,7 @@ function toDiagnostic(e: ErrorObject, root: unknown, sources: SourceIndex): Diag
     case 'const': {
       const allowed = e.keyword === 'enum' ? (e.params.allowedValues as unknown[]) : [e.params.allowedValue];
       const shown = allowed.map((v) => JSON.stringify(v));
-      return error('bad-value', `${where} is ${JSON.stringify(data)}; expected ${shown.length > 1 ? 'one of ' : ''}${shown.join(', ')}`, at(), didYouMean(closestNames(String(data), allowed.map(String))));
+      return error('bad-value', `${where} is ${written(data)}; expected ${shown.length > 1 ? 'one of ' : ''}${shown.join(', ')}`, at(), didYouMean(closestNames(String(data), allowed.map(String))));
     }
     case 'minItems':
       return error('empty-list', `${where} must not be empty`, at());
@@ -97,7 +97,7 @@ function toDiagnostic(e: ErrorObject, root: unknown, sources: SourceIndex): Diag
       const propertyName = (e as ErrorObject & { propertyName?: string }).propertyName;
       if (propertyName !== undefined) {
         const container = resolvePointer(root, e.instancePath) as object | undefined;
-        return error('bad-name', `${where}: "${propertyName}" is not a valid name here (letters, digits, . _ -; at most 64 characters)`, sources.locateKey(container, propertyName));
+        return error('bad-name', `${where}: "${propertyName}" is not a valid name here (a letter or digit, then letters, digits, . _ -; at most 64 characters)`, sources.locateKey(container, propertyName));
       }
       return error('bad-value', `${where} is ${JSON.stringify(data)}, which is not well-formed`, at());
     }
@@ -146,7 +146,13 @@ function describeType(v: unknown): string {
   if (v === null) return 'empty';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
-  return `${typeof v} ${JSON.stringify(v)}`;
+  return `${typeof v} ${written(v)}`;
+}
+
+/** A value as the user would recognize it: JSON writes a number YAML could not hold (1e400) as null. */
+function written(v: unknown): string {
+  if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : `${v} (a number out of range)`;
+  return JSON.stringify(v);
 }
 
 function article(t: string): string {

@@ -8,6 +8,8 @@ import type { SourceIndex } from '../diagnostics/source-index.js';
 
 export interface LoadedDocument {
   value: unknown;
+  /** Offset where the document's content starts (after comments and `---`). */
+  start: number;
 }
 
 export interface YamlLoadResult {
@@ -39,7 +41,8 @@ export function loadYaml(file: string, text: string, sources: SourceIndex): Yaml
   const documents: LoadedDocument[] = [];
   for (const doc of list) {
     const converter = new Converter(file, doc, sources, diagnostics);
-    documents.push({ value: converter.convert(doc.contents as Node | null) });
+    const contents = doc.contents as Node | null;
+    documents.push({ value: converter.convert(contents), start: contents?.range?.[0] ?? 0 });
   }
   return { documents, diagnostics };
 }
@@ -79,7 +82,7 @@ class Converter {
         }
         const key = isScalar(keyNode) && keyNode.type === 'PLAIN' ? this.plainText(keyNode) : String(keyNode.value);
         const valueNode = pair.value as Node | null;
-        obj[key] = this.convert(valueNode);
+        setOwn(obj, key, this.convert(valueNode));
         const slot: { key: { start: number; end: number }; value?: { start: number; end: number } } = { key: span(keyNode) };
         if (valueNode && !(isScalar(valueNode) && valueNode.value === null && valueNode.range![0] === valueNode.range![1])) slot.value = span(valueNode);
         this.sources.registerSlot(obj, key, slot);
@@ -140,8 +143,8 @@ class Converter {
         continue;
       }
       for (const [k, v] of Object.entries(value)) {
-        if (k in obj) continue;
-        obj[k] = v;
+        if (Object.hasOwn(obj, k)) continue;
+        setOwn(obj, k, v);
         const loc = s ? span(s) : undefined;
         if (loc) this.sources.registerSlot(obj, k, { key: loc, value: loc });
       }
@@ -151,6 +154,14 @@ class Converter {
   private at(node: Node | null | undefined) {
     return this.sources.position(this.file, node?.range?.[0] ?? 0);
   }
+}
+
+/**
+ * `obj[key] = value` with key `__proto__` would replace the object's prototype: the key would vanish
+ * and its contents would show through as inherited properties. A defined property is just a key.
+ */
+function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function span(node: Node): { start: number; end: number } {

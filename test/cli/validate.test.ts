@@ -79,6 +79,13 @@ describe('guardrails validate', () => {
     expect(r.stderr).toMatch(/invalid: 1 intent file, 0 controls, 0 tests: 1 error, 1 warning\n$/);
   });
 
+  it('locates a missing intent file and leaves it out of the count', async () => {
+    const dir = await tempDir();
+    const r = await runCli(['validate', '--cache', cache, 'nope.yaml'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`nope.yaml:1:1: error unreadable-file: cannot read ${path.join(dir, 'nope.yaml')} (ENOENT)\ninvalid: 0 intent files, 0 controls, 0 tests: 1 error, 0 warnings\n`);
+  });
+
   it('prints JSON diagnostics with --json', async () => {
     const r = await runCli(['validate', '--cache', cache, '--json', path.join(PROJECT_ROOT, 'test/fixtures/malformed-intents/20-unknown-action.yaml')]);
     expect(r.code).toBe(2);

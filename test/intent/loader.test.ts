@@ -148,4 +148,46 @@ describe('files that hold no intent, or not the intent expected', () => {
       expect(diagnostics.map(where)).toEqual([`warning empty-file at ${name}:1:1`, `error missing-organization at ${name}:1:1`]);
     }
   });
+
+  it('locates a file that is a plain scalar where its content starts', async () => {
+    const { diagnostics } = await validateText('# a comment\nhello\n', dir, 'scalar.yaml');
+    expect(diagnostics.map(where)).toEqual(['error wrong-type at scalar.yaml:2:1']);
+    expect(diagnostics[0]!.message).toBe('the file must be a mapping, not string "hello"');
+  });
+
+  it('locates a missing file at the file itself and does not count it as read', async () => {
+    const missing = path.join(dir, 'missing.yaml');
+    const result = await loadIntent([missing]);
+    expect(result.diagnostics).toEqual([{ severity: 'error', code: 'unreadable-file', message: `cannot read ${missing} (ENOENT)`, location: { file: missing, line: 1, col: 1 } }]);
+    expect(result.read).toEqual([]);
+  });
+
+  it('says that the version must be 1 when YAML reads it as a number out of range', async () => {
+    const { diagnostics } = await validateText('version: 1e400\norganization: { id: o-abcdefghij, managementAccount: "111111111111", tree: { Root: {} } }\n', dir, 'version.yaml');
+    expect(diagnostics.map(where)).toEqual(['error bad-value at version.yaml:1:10']);
+    expect(diagnostics[0]!.message).toBe('version is Infinity (a number out of range); expected 1');
+  });
+
+  it('keeps a key named __proto__: an OU of that name works, a control of that name is a bad name', async () => {
+    const { intent, diagnostics } = await validateText(
+      `version: 1
+organization:
+  id: o-abcdefghij
+  managementAccount: "111111111111"
+  tree:
+    Root:
+      __proto__: { accounts: ["222222222222"] }
+controls:
+  __proto__: { kind: deny-actions, actions: [iam:CreateUser], attach: [Root] }
+  ok: { kind: deny-actions, actions: [iam:CreateUser], attach: [__proto__] }
+`,
+      dir,
+      'proto.yaml',
+    );
+    expect(diagnostics.map(where)).toEqual(['error bad-name at proto.yaml:9:3']);
+    expect(diagnostics[0]!.message).toContain('"__proto__" is not a valid name here (a letter or digit, then');
+    const ou = intent!.tree!.resolve('__proto__');
+    expect(ou.ok && ou.node.path).toBe('Root/__proto__');
+    expect(intent!.tree!.accounts.map((a) => a.id)).toEqual(['222222222222']);
+  });
 });
