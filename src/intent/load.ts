@@ -106,6 +106,7 @@ function merge(parts: { file: string; value: Record<string, unknown> }[], source
     defaults: { wildcards: 'compact', sids: 'auto' },
     foreignPolicies: [],
     controls: [],
+    duplicateControls: [],
     waves: [],
     tests: [],
     files: [],
@@ -127,15 +128,16 @@ function merge(parts: { file: string; value: Record<string, unknown> }[], source
     if (isObject(v.controls)) {
       for (const [id, c] of Object.entries(v.controls)) {
         if (!isObject(c)) continue;
+        const control = c as unknown as Control;
+        // The id and the declaring file become part of the control, so later stages can name both.
+        Object.assign(control, { id, intentFile: part.file });
         const first = controlSeen.get(id);
         if (first) {
           const loc = sources.locate(first);
           diagnostics.push(error('duplicate-id', `control "${id}" is already defined${loc ? ` at ${path.basename(loc.file)}:${loc.line}` : ''}`, sources.locateKey(v.controls, id), 'control ids must be unique across all intent files'));
+          intent.duplicateControls.push(control);
           continue;
         }
-        const control = c as unknown as Control;
-        // The id and the declaring file become part of the control, so later stages can name both.
-        Object.assign(control, { id, intentFile: part.file });
         controlSeen.set(id, control);
         intent.controls.push(control);
       }

@@ -185,6 +185,8 @@ export interface Intent {
   defaults: { wildcards: WildcardMode; sids: SidMode };
   foreignPolicies: ForeignPolicy[];
   controls: Control[];
+  /** Later definitions of an id already taken: never compiled, but checked, so every problem shows at once. */
+  duplicateControls: Control[];
   waves: Wave[];
   tests: TestCase[];
   /** Intent files in load order. */

@@ -191,3 +191,23 @@ controls:
     expect(intent!.tree!.accounts.map((a) => a.id)).toEqual(['222222222222']);
   });
 });
+
+describe('a control id defined twice', () => {
+  it('is reported, and both definitions are checked', async () => {
+    const dir = await tempDir();
+    const a = path.join(dir, 'a.yaml');
+    const b = path.join(dir, 'b.yaml');
+    fs.writeFileSync(a, 'version: 1\norganization: { id: o-abcdefghij, managementAccount: "111111111111", tree: { Root: { Dev: {} } } }\ncontrols:\n  c: { kind: deny-actions, actions: [s3:GetObjekt], attach: [Dev] }\n');
+    fs.writeFileSync(b, 'version: 1\ncontrols:\n  c: { kind: deny-actions, actions: [iam:CreateUserz], attach: [Devv] }\n');
+    const { intent, diagnostics } = await validateFiles([a, b]);
+    expect(diagnostics.map((d) => `${d.code} at ${path.basename(d.location!.file)}:${d.location!.line}:${d.location!.col}`)).toEqual([
+      'unknown-action at a.yaml:4:38',
+      'duplicate-id at b.yaml:3:3',
+      'unknown-action at b.yaml:3:38',
+      'unknown-target at b.yaml:3:65',
+    ]);
+    // Only the first definition is the control.
+    expect(intent!.controls).toHaveLength(1);
+    expect(path.basename(intent!.controls[0]!.intentFile)).toBe('a.yaml');
+  });
+});

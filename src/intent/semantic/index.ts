@@ -26,6 +26,11 @@ export function checkIntent(intent: Intent, reference: ReferenceIndex | undefine
     scopes.push(checkControlTargets(ctx, control));
     checkControl(ctx, control);
   }
+  // A second definition is an error in itself, but its body may hold other mistakes worth fixing in the same pass.
+  for (const control of intent.duplicateControls) {
+    checkControlTargets(ctx, control);
+    checkControl(ctx, control);
+  }
   checkForeignPolicyTargets(ctx);
   checkWaves(ctx, scopes);
   checkTests(ctx);
