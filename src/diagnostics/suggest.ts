@@ -29,12 +29,14 @@ export function editDistance(a: string, b: string, limit = Infinity): number {
 
 /**
  * Up to `max` candidates closest to `wanted`, compared case-insensitively. A candidate qualifies when
- * its edit distance is small relative to the name's length, or when one name contains the other
+ * its edit distance is small relative to the name's length (at most 1 for names of 3 characters or
+ * fewer), or when one name contains the other
  * (`ListGroupForUsers` -> `ListGroupsForUser` is distance 2; `Invoke` is inside `InvokeModel`).
  */
 export function closestNames(wanted: string, candidates: Iterable<string>, max = 3): string[] {
   const w = wanted.toLowerCase();
-  const limit = Math.max(2, Math.floor(w.length / 3));
+  // Two edits turn a short name into almost any other (s4 -> q, ce): only one is a likely typo.
+  const limit = w.length <= 3 ? 1 : Math.max(2, Math.floor(w.length / 3));
   const scored: { name: string; score: number }[] = [];
   for (const c of candidates) {
     const l = c.toLowerCase();

@@ -82,7 +82,8 @@ describe('the reference index on the 2026-08-22 snapshot', () => {
     const e = index.expandList(['s3:GetObject', 's4:GetObject']);
     expect(e.problems).toHaveLength(1);
     expect(e.problems[0]).toMatchObject({ index: 1, severity: 'error', code: 'unknown-service' });
-    expect(e.problems[0]!.hint).toContain("'s3'");
+    // A short name gets only the candidates one edit away, not every other short prefix.
+    expect(e.problems[0]!.hint).toBe("did you mean 's3'?");
   });
 
   it('reports an unknown action with the closest names, never dropping it silently', () => {
