@@ -6,6 +6,7 @@
  *   iam:*User*, s3:?etObject wildcards anywhere
  *   ec2:{Write}             every Write action of ec2
  *   ec2:{Write}{*Import*}   Write actions whose name matches *Import* (also written ec2:{Write}*Import*)
+ *   ec2:{Write}{ImportImage} a name in braces after a level is a pattern without wildcards
  *   lambda:{Write}{Tagging} Write or Tagging actions (levels are disjoint, so several mean "any of")
  *   iam:{Exclude:ListUsers} remove matching actions from the statement (wildcards allowed)
  *   *                       every action
@@ -66,7 +67,7 @@ export function parseActionPattern(text: string): ActionPattern | PatternSyntaxE
       if (!levels.includes(level)) levels.push(level);
       continue;
     }
-    if (levels.length > 0 && namePart === undefined && NAME_CHARS.test(inner) && /[*?]/.test(inner)) {
+    if (levels.length > 0 && namePart === undefined && NAME_CHARS.test(inner)) {
       namePart = inner;
       continue;
     }
@@ -76,7 +77,7 @@ export function parseActionPattern(text: string): ActionPattern | PatternSyntaxE
       message: `"${text}": {${inner}} is not an access level`,
       hint: near.length
         ? `did you mean {${near[0]}}? Access levels are ${ACCESS_LEVELS.map((l) => `{${l}}`).join(', ')}`
-        : `access levels are ${ACCESS_LEVELS.map((l) => `{${l}}`).join(', ')}; a name pattern in braces must contain * or ? and follow a level`,
+        : `access levels are ${ACCESS_LEVELS.map((l) => `{${l}}`).join(', ')}; a name pattern in braces must follow a level`,
     };
   }
   if (rest) {

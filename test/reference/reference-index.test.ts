@@ -63,6 +63,9 @@ describe('the reference index on the 2026-08-22 snapshot', () => {
     expect(names(['s3:{read}'])).toEqual(expected('s3', (a) => levelOf(a) === 'Read'));
     expect(names(['iam:{Tagging}'])).toEqual(expected('iam', (a) => levelOf(a) === 'Tagging'));
     expect(names(['ec2:{Write}{*Import*}'])).toContain('ec2:ImportImage');
+    // A plain name in the second braces is a pattern without wildcards.
+    expect(names(['ec2:{Write}{ImportImage}'])).toEqual(['ec2:ImportImage']);
+    expect(index.expandList(['ec2:{Read}{ImportImage}']).problems[0]).toMatchObject({ code: 'unknown-action' });
   });
 
   it('partitions the universe into access levels exactly as the annotations say', () => {
