@@ -76,6 +76,8 @@ export class ReferenceIndex {
   private readonly serviceByLower: Map<string, ServiceInfo>;
   private readonly actionByLower: Map<string, number>;
   private readonly globalKeys: Map<string, ConditionKeyInfo>;
+  /** Per service prefix, the actions without an access level (a few dozen in all). */
+  private readonly unknownLevelIds = new Map<string, number[]>();
 
   private constructor(
     readonly snapshotId: string,
@@ -87,6 +89,7 @@ export class ReferenceIndex {
     this.services = services;
     this.serviceByLower = new Map(services.map((s) => [s.prefix.toLowerCase(), s]));
     this.actionByLower = new Map(actions.map((a) => [a.qualified.toLowerCase(), a.id]));
+    for (const a of actions) if (a.accessLevel === 'Unknown') this.unknownLevelIds.set(a.service, [...(this.unknownLevelIds.get(a.service) ?? []), a.id]);
     this.globalKeys = new Map();
     for (const k of globalKeyData.keys) {
       this.globalKeys.set(k.name.toLowerCase(), { name: k.name, types: [k.multivalued ? `ArrayOf${k.type}` : k.type], definedBy: 'global' });
@@ -202,6 +205,7 @@ export class ReferenceIndex {
     const problems: ExpansionProblem[] = [];
     const perPattern: Expansion['perPattern'] = [];
     const exclusions: { index: number; pattern: ActionPattern; matched: ActionSet }[] = [];
+    const warnedLevels = new Set<string>();
     texts.forEach((text, index) => {
       const parsed = parseActionPattern(text);
       if (isPatternError(parsed)) {
@@ -219,6 +223,7 @@ export class ReferenceIndex {
       }
       included.addAll(matched);
       if (count === 0) problems.push(this.noMatch(index, parsed, 'error', 'unknown-action'));
+      if (parsed.levels) this.leftOutByLevels(index, parsed, warnedLevels, problems);
     });
     for (const x of exclusions) {
       if (!x.matched.isEmpty() && !x.matched.intersects(included)) {
@@ -232,6 +237,28 @@ export class ReferenceIndex {
     }
     const actions = excluded ? included.minus(excluded) : included.clone();
     return { actions, included, excluded: excluded ?? this.emptySet(), perPattern, problems };
+  }
+
+  /**
+   * Actions without annotations have no access level, so no selector covers them, which the selector
+   * alone does not tell. Warned once per service of a list, naming how many are left out.
+   */
+  private leftOutByLevels(index: number, p: ActionPattern, warned: Set<string>, problems: ExpansionProblem[]): void {
+    const re = globToRegExp(p.name);
+    const serviceRe = globToRegExp(p.service);
+    for (const [prefix, ids] of this.unknownLevelIds) {
+      if (warned.has(prefix) || !serviceRe.test(prefix)) continue;
+      const left = ids.map((id) => this.actions[id]!.name).filter((name) => re.test(name));
+      if (left.length === 0) continue;
+      warned.add(prefix);
+      problems.push({
+        index,
+        severity: 'warning',
+        code: 'unknown-access-level-actions',
+        message: `"${p.text}" leaves out ${left.length} action${left.length === 1 ? '' : 's'} of service ${prefix} that have no access level in the service reference (${left.slice(0, 3).join(', ')}${left.length > 3 ? ', ...' : ''})`,
+        hint: `name them (e.g. ${prefix}:${left[0]}) if the statement should cover them`,
+      });
+    }
   }
 
   private noMatch(index: number, p: ActionPattern, severity: 'error' | 'warning', code: string): ExpansionProblem {
