@@ -241,24 +241,29 @@ export class ReferenceIndex {
 
   /**
    * Actions without annotations have no access level, so no selector covers them, which the selector
-   * alone does not tell. Warned once per service of a list, naming how many are left out.
+   * alone does not tell. Each service is named once per list, with how many actions are left out; one
+   * warning per pattern, since diagnostics at one place with one code count as one.
    */
   private leftOutByLevels(index: number, p: ActionPattern, warned: Set<string>, problems: ExpansionProblem[]): void {
     const re = globToRegExp(p.name);
     const serviceRe = globToRegExp(p.service);
+    const left: { prefix: string; names: string[] }[] = [];
     for (const [prefix, ids] of this.unknownLevelIds) {
       if (warned.has(prefix) || !serviceRe.test(prefix)) continue;
-      const left = ids.map((id) => this.actions[id]!.name).filter((name) => re.test(name));
-      if (left.length === 0) continue;
+      const names = ids.map((id) => this.actions[id]!.name).filter((name) => re.test(name));
+      if (names.length === 0) continue;
       warned.add(prefix);
-      problems.push({
-        index,
-        severity: 'warning',
-        code: 'unknown-access-level-actions',
-        message: `"${p.text}" leaves out ${left.length} action${left.length === 1 ? '' : 's'} of service ${prefix} that have no access level in the service reference (${left.slice(0, 3).join(', ')}${left.length > 3 ? ', ...' : ''})`,
-        hint: `name them (e.g. ${prefix}:${left[0]}) if the statement should cover them`,
-      });
+      left.push({ prefix, names });
     }
+    if (left.length === 0) return;
+    const first = left[0]!;
+    const total = left.reduce((n, l) => n + l.names.length, 0);
+    const plural = (n: number) => `${n} action${n === 1 ? '' : 's'}`;
+    const message =
+      left.length === 1
+        ? `"${p.text}" leaves out ${plural(total)} of service ${first.prefix} that ${total === 1 ? 'has' : 'have'} no access level in the service reference (${first.names.slice(0, 3).join(', ')}${first.names.length > 3 ? ', ...' : ''})`
+        : `"${p.text}" leaves out ${plural(total)} that have no access level in the service reference: ${left.map((l) => `${l.names.length} of ${l.prefix}`).join(', ')}`;
+    problems.push({ index, severity: 'warning', code: 'unknown-access-level-actions', message, hint: `name them (e.g. ${first.prefix}:${first.names[0]}) if the statement should cover them` });
   }
 
   private noMatch(index: number, p: ActionPattern, severity: 'error' | 'warning', code: string): ExpansionProblem {
