@@ -3,6 +3,7 @@ import { print } from './harness.js';
 import { benchCompile } from './compile.bench.js';
 import { benchEvaluate } from './evaluate.bench.js';
 import { benchMinimize } from './minimize.bench.js';
+import { benchPlan } from './plan.bench.js';
 import { benchReference } from './reference.bench.js';
 
 const only = process.argv[2];
@@ -11,6 +12,7 @@ const suites = [
   { name: 'compile', run: benchCompile },
   { name: 'minimize and pack', run: benchMinimize },
   { name: 'evaluation', run: benchEvaluate },
+  { name: 'deployed state and wave plan', run: benchPlan },
 ];
 
 for (const suite of suites.filter((s) => !only || s.name.includes(only))) {

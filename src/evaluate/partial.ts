@@ -98,8 +98,9 @@ export interface ActionClassification {
   /** Not denied by any statement, whatever the rest of the request. */
   allowed: ActionSet;
   /**
-   * The conditional actions split into blocks that the same statements may deny; each statement is
-   * named by its signature (effect, residual condition, resources), comparable across chains.
+   * Every action some statement may deny depending on the request (denied ones included), split into
+   * blocks that the same statements may deny; each statement is named by its signature (effect,
+   * residual condition, resources), comparable across chains. Actions in no block have none.
    */
   blocks: { actions: ActionSet; signatures: string[] }[];
 }
@@ -140,8 +141,10 @@ export function classifyActions(levels: readonly PartialLevel[], universe: Actio
   for (const m of maybe) conditional.addAll(m.actions);
   conditional.removeAll(denied);
   const allowed = universe.minus(denied).minus(conditional);
-  // Partition refinement: split the conditional actions by which statements may deny them.
-  let blocks: { actions: ActionSet; signatures: string[] }[] = conditional.isEmpty() ? [] : [{ actions: conditional, signatures: [] }];
+  // Partition refinement: split the actions by which statements may deny them.
+  const maybeAll = empty();
+  for (const m of maybe) maybeAll.addAll(m.actions);
+  let blocks: { actions: ActionSet; signatures: string[] }[] = maybeAll.isEmpty() ? [] : [{ actions: maybeAll, signatures: [] }];
   for (const m of maybe) {
     const next: typeof blocks = [];
     for (const b of blocks) {

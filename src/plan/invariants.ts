@@ -48,6 +48,10 @@ export class InvariantChecker {
 
   constructor(private readonly ctx: StageContext) {}
 
+  get quotas(): Quotas {
+    return this.ctx.quotas;
+  }
+
   /** The accounts an operation can change, found on the model before it is applied. */
   affected(model: AttachmentModel, op: OrgOperation): OrgNode[] {
     const tree = model.tree;

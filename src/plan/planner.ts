@@ -113,8 +113,8 @@ export function planRollout(deployment: Deployment, declaredWaves: readonly Wave
     const before = new Set(scope);
     for (const l of leaves.union(wave.targets)) scope.add(l);
     const final = k === waves.length - 1;
-    const notes = new Set<string>();
-    const config = lineages.flatMap((l) => configFor(l, scope, final, model, leaves, notes));
+    const gaps = new Map<OrgNode, Set<string>>();
+    const config = lineages.flatMap((l) => configFor(l, scope, final, model, leaves, gaps));
     const ops = transition(model, config, deployment.tree);
     const changing = new Set([...scope].filter((l) => !before.has(l) && leaves.isAccount(l)));
     const end = model.clone();
@@ -132,7 +132,7 @@ export function planRollout(deployment: Deployment, declaredWaves: readonly Wave
       steps: order.map((op) => ({ op, text: describeOperation(op) })),
       calls: order.length,
       leastSeconds: leastSeconds(order),
-      notes: [...notes],
+      notes: [...gaps].map(([node, names]) => `until the last wave, accounts created in or moved to ${OrgTree.describe(node)} would get neither version of ${[...names].sort().join(', ')}: policies cannot be attached to an OU for its future accounts without reaching the accounts already there`),
     });
   }
 
@@ -190,10 +190,14 @@ function changes(l: Lineage): boolean {
 }
 
 /** What one lineage looks like at the end of a wave whose cumulative reach is `scope`. */
-function configFor(l: Lineage, scope: ReadonlySet<Leaf>, final: boolean, model: AttachmentModel, leaves: Leaves, notes: Set<string>): ConfigEntry[] {
+function configFor(l: Lineage, scope: ReadonlySet<Leaf>, final: boolean, model: AttachmentModel, leaves: Leaves, gaps: Map<OrgNode, Set<string>>): ConfigEntry[] {
   const cover = (wanted: Set<Leaf>, what: string) => {
     const c = leaves.cover(wanted);
-    for (const n of c.unreachable) notes.add(`accounts created in or moved to ${OrgTree.describe(n)} before the last wave would get neither version of ${what}`);
+    for (const n of c.unreachable) {
+      let names = gaps.get(n);
+      if (!names) gaps.set(n, (names = new Set()));
+      names.add(what);
+    }
     return c.nodes;
   };
   const inScope = (set: ReadonlySet<Leaf>) => new Set([...set].filter((x) => scope.has(x)));
@@ -293,9 +297,8 @@ function orderWithinSlots(start: AttachmentModel, ops: readonly OrgOperation[], 
   };
   while (pending.length) {
     const op = pending.shift()!;
-    if (op.op === 'attach') {
-      const trial = current.clone();
-      if (apply(trial, op).some((v) => v.code === 'slots')) {
+    if (op.op === 'attach' && current.attachedAt(op.target.id, op.type).length >= checker.quotas[op.type].maxPerTarget) {
+      {
         const i = pending.findIndex((p) => p.op === 'detach' && p.type === op.type && p.target.id === op.target.id && apply(current.clone(), p).length === 0);
         if (i >= 0) {
           const [detach] = pending.splice(i, 1);

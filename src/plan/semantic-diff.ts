@@ -16,15 +16,19 @@ import type { Deployment } from './deployment.js';
 import { endStates } from './diff.js';
 import { Leaves } from './leaves.js';
 
-export type SemanticChangeKind = 'newly-denied' | 'newly-conditional' | 'newly-allowed' | 'always-denied' | 'now-conditional' | 'conditions-changed';
+/**
+ * How an action's treatment changes. "Denied" means denied for every request of the persona; "under
+ * conditions" means some statement denies it depending on what the persona leaves open (the Region,
+ * TLS, tags, the resource).
+ */
+export type SemanticChangeKind = 'newly-denied' | 'newly-conditional' | 'newly-allowed' | 'now-conditional' | 'conditions-changed';
 
 export const CHANGE_TITLES: Record<SemanticChangeKind, string> = {
   'newly-denied': 'become denied',
   'newly-conditional': 'become denied under conditions',
   'newly-allowed': 'become allowed',
-  'always-denied': 'become denied whatever the conditions (were conditional)',
-  'now-conditional': 'become allowed under conditions (were always denied)',
-  'conditions-changed': 'are denied under different conditions',
+  'now-conditional': 'become allowed except under conditions (were always denied)',
+  'conditions-changed': 'change the conditions under which they are denied',
 };
 
 export interface ServiceCount {
@@ -110,10 +114,18 @@ export function semanticDiff(d: Deployment, reference: ReferenceIndex, spec: Per
     return c;
   };
 
+  const compared = new Map<ActionClassification, Map<ActionClassification, SemanticChange[]>>();
+  const compareOnce = (old: ActionClassification, now: ActionClassification, type: PolicyType) => {
+    let row = compared.get(old);
+    if (!row) compared.set(old, (row = new Map()));
+    let changes = row.get(now);
+    if (!changes) row.set(now, (changes = compare(old, now, universes[type], reference)));
+    return changes;
+  };
   const byPersona = new Map<string, { persona: Persona; accounts: string[]; changes: SemanticChange[]; key: string }>();
   for (const account of leaves.accountsUnder(d.tree.root)) {
     for (const persona of personas) {
-      const changes = compare(classify(before, account, persona), classify(after, account, persona), reference);
+      const changes = compareOnce(classify(before, account, persona), classify(after, account, persona), persona.type);
       if (!changes.length) continue;
       const key = JSON.stringify(changes);
       const g = byPersona.get(`${persona.type}|${persona.label}|${key}`);
@@ -159,7 +171,7 @@ function buildPersonas(orgId: string, pathsOf: (account: OrgNode) => string[], s
     },
     {
       type: 'rcp',
-      label: 'a role of the organization, on a resource of the account',
+      label: 'a role of the organization',
       request: (a) => {
         const context = new RequestContext();
         const known = new Set<string>();
@@ -170,7 +182,7 @@ function buildPersonas(orgId: string, pathsOf: (account: OrgNode) => string[], s
     },
     {
       type: 'rcp',
-      label: `a role outside the organization (account ${OUTSIDE_ACCOUNT}), on a resource of the account`,
+      label: `a role outside the organization (${OUTSIDE_ACCOUNT})`,
       request: (a) => {
         const context = new RequestContext();
         const known = new Set<string>();
@@ -183,7 +195,7 @@ function buildPersonas(orgId: string, pathsOf: (account: OrgNode) => string[], s
   for (const partner of [...new Set(spec.partnerAccounts)].sort()) {
     personas.push({
       type: 'rcp',
-      label: `a role of partner or trusted account ${partner}, on a resource of the account`,
+      label: `a role of partner or trusted account ${partner}`,
       request: (a) => {
         const context = new RequestContext();
         const known = new Set<string>();
@@ -196,26 +208,48 @@ function buildPersonas(orgId: string, pathsOf: (account: OrgNode) => string[], s
   return personas;
 }
 
-function compare(old: ActionClassification, now: ActionClassification, reference: ReferenceIndex): SemanticChange[] {
-  const out: SemanticChange[] = [];
-  const add = (kind: SemanticChangeKind, set: ActionSet, extra: Partial<SemanticChange> = {}) => {
-    if (set.isEmpty()) return;
-    out.push({ kind, count: set.size, services: byService(set, reference), ...extra });
+function compare(old: ActionClassification, now: ActionClassification, universe: ActionSet, reference: ReferenceIndex): SemanticChange[] {
+  const parts = (c: ActionClassification) => {
+    const rest = universe.clone();
+    for (const b of c.blocks) rest.removeAll(b.actions);
+    return [...c.blocks, { actions: rest, signatures: [] as string[] }];
   };
-  add('newly-denied', old.allowed.intersect(now.denied));
-  // Conditional outcomes are reported per block: the actions that the same statements may deny.
-  for (const b of now.blocks) add('newly-conditional', old.allowed.intersect(b.actions), { after: b.signatures });
-  add('newly-allowed', old.denied.union(old.conditional).intersect(now.allowed));
-  add('always-denied', old.conditional.intersect(now.denied));
-  for (const b of now.blocks) add('now-conditional', old.denied.intersect(b.actions), { after: b.signatures });
-  for (const bo of old.blocks) {
-    for (const bn of now.blocks) {
-      if (bo.signatures.join('\n') === bn.signatures.join('\n')) continue;
+  const found = new Map<string, SemanticChange & { set: ActionSet }>();
+  const add = (kind: SemanticChangeKind, set: ActionSet, before?: string[], after?: string[]) => {
+    if (set.isEmpty()) return;
+    const key = `${kind}|${JSON.stringify(before ?? null)}|${JSON.stringify(after ?? null)}`;
+    const existing = found.get(key);
+    if (existing) existing.set.addAll(set);
+    else found.set(key, { kind, count: 0, services: [], ...(before ? { before } : {}), ...(after ? { after } : {}), set: set.clone() });
+  };
+  for (const bo of parts(old)) {
+    for (const bn of parts(now)) {
       const both = bo.actions.intersect(bn.actions);
-      add('conditions-changed', both, { before: bo.signatures, after: bn.signatures });
+      if (both.isEmpty()) continue;
+      for (const wasDenied of [true, false]) {
+        for (const isDenied of [true, false]) {
+          const set = both.intersect(wasDenied ? old.denied : universe.minus(old.denied)).intersect(isDenied ? now.denied : universe.minus(now.denied));
+          if (set.isEmpty()) continue;
+          if (!wasDenied && isDenied) add('newly-denied', set);
+          else if (wasDenied && !isDenied) {
+            if (bn.signatures.length) add('now-conditional', set, undefined, bn.signatures);
+            else add('newly-allowed', set);
+          } else if (!wasDenied && !isDenied) {
+            const removed = bo.signatures.filter((x) => !bn.signatures.includes(x));
+            const added = bn.signatures.filter((x) => !bo.signatures.includes(x));
+            if (!removed.length && !added.length) continue;
+            if (!bo.signatures.length) add('newly-conditional', set, undefined, added);
+            else if (!bn.signatures.length) add('newly-allowed', set, removed);
+            else add('conditions-changed', set, removed, added);
+          }
+        }
+      }
     }
   }
-  return out;
+  const order: SemanticChangeKind[] = ['newly-denied', 'newly-conditional', 'conditions-changed', 'now-conditional', 'newly-allowed'];
+  return [...found.values()]
+    .sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || b.set.size - a.set.size)
+    .map(({ set, ...change }) => ({ ...change, count: set.size, services: byService(set, reference) }));
 }
 
 function byService(set: ActionSet, reference: ReferenceIndex): ServiceCount[] {

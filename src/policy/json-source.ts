@@ -92,7 +92,8 @@ class Parser {
       this.i++;
       this.skipSpace();
       const valueStart = this.i;
-      obj[key] = this.parseValue();
+      // defineProperty: a key named __proto__ is data, not the object's prototype.
+      Object.defineProperty(obj, key, { value: this.parseValue(), enumerable: true, writable: true, configurable: true });
       this.sources.registerSlot(obj, key, { key: { start: keyStart, end: keyEnd }, value: { start: valueStart, end: this.i } });
       this.skipSpace();
       const sep = this.text[this.i];

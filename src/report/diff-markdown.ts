@@ -3,7 +3,7 @@
  * against the quotas and the per-target changes, then each policy's line diff, collapsed.
  */
 import type { DiffReport, SemanticChange, SemanticGroup } from '../plan/index.js';
-import { changeTitle, count, sampleActions, summarizeActions } from './semantic-summary.js';
+import { changeTitle, conditionLines, count, sampleActions, summarizeActions } from './semantic-summary.js';
 
 const MAX_ACTIONS_SHOWN = 12;
 
@@ -54,7 +54,7 @@ export function renderDiffMarkdown(r: DiffReport): string {
 
 function semanticGroup(g: SemanticGroup): string[] {
   const out: string[] = [];
-  out.push(`**${g.type.toUpperCase()}, ${g.personas.join('; ')}**: ${g.targets.join(', ')} (${plural(g.accounts.length, 'account')})`);
+  out.push(`**${g.type.toUpperCase()}, ${g.type === 'rcp' ? 'on resources of the account, asked by ' : ''}${g.personas.join('; ')}**: ${g.targets.join(', ')} (${plural(g.accounts.length, 'account')})`);
   out.push('');
   for (const ch of g.changes) out.push(...change(ch));
   return out;
@@ -64,8 +64,7 @@ function change(ch: SemanticChange): string[] {
   const out: string[] = [];
   out.push(`- **${count(ch.count)} action${ch.count === 1 ? '' : 's'} ${changeTitle(ch)}**: ${summarizeActions(ch)}`);
   out.push(`  - ${sampleActions(ch, MAX_ACTIONS_SHOWN).map((n) => `\`${n}\``).join(', ')}${ch.count > MAX_ACTIONS_SHOWN ? `, and ${count(ch.count - MAX_ACTIONS_SHOWN)} more` : ''}`);
-  if (ch.before) out.push(`  - before: ${ch.before.map((s) => `\`${s}\``).join('; ') || 'not denied'}`);
-  if (ch.after) out.push(`  - after: ${ch.after.map((s) => `\`${s}\``).join('; ')}`);
+  for (const [label, signatures] of conditionLines(ch)) out.push(`  - ${label}: ${signatures.map((s) => `\`${s}\``).join('; ')}`);
   return out;
 }
 

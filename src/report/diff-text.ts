@@ -1,6 +1,6 @@
 /** The diff for a terminal: the semantic summary, then per-policy changes, then the line diffs. */
 import type { DiffReport } from '../plan/index.js';
-import { changeTitle, count, sampleActions, summarizeActions } from './semantic-summary.js';
+import { changeTitle, conditionLines, count, sampleActions, summarizeActions } from './semantic-summary.js';
 
 export function renderDiffText(r: DiffReport): string {
   const out: string[] = [];
@@ -11,12 +11,11 @@ export function renderDiffText(r: DiffReport): string {
   out.push('what changes:');
   if (!r.semantic.length) out.push('  no action changes its decision for any account');
   for (const g of r.semantic) {
-    out.push(`  ${g.type.toUpperCase()}, ${g.personas.join('; ')}: ${g.targets.join(', ')} (${g.accounts.length} account${g.accounts.length === 1 ? '' : 's'})`);
+    out.push(`  ${g.type.toUpperCase()}, ${g.type === 'rcp' ? 'on resources of the account, asked by ' : ''}${g.personas.join('; ')}: ${g.targets.join(', ')} (${g.accounts.length} account${g.accounts.length === 1 ? '' : 's'})`);
     for (const ch of g.changes) {
       out.push(`    ${count(ch.count)} action${ch.count === 1 ? '' : 's'} ${changeTitle(ch)}: ${summarizeActions(ch)}`);
       out.push(`      ${sampleActions(ch, 8).join(', ')}${ch.count > 8 ? `, ... (${count(ch.count - 8)} more)` : ''}`);
-      if (ch.before) out.push(`      before: ${ch.before.join('; ') || 'not denied'}`);
-      if (ch.after) out.push(`      after:  ${ch.after.join('; ')}`);
+      for (const [label, signatures] of conditionLines(ch)) out.push(`      ${label}: ${signatures.join('; ')}`);
     }
   }
   out.push('');

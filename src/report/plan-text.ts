@@ -18,5 +18,6 @@ export function renderPlanText(plan: Plan, onlyWave?: string): string {
 }
 
 function seconds(s: number): string {
+  if (s === 0) return '0 s (within the burst)';
   return s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
 }

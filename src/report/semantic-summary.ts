@@ -30,5 +30,19 @@ export function count(n: number): string {
 /** "become denied" or, for one action, "becomes denied". */
 export function changeTitle(ch: SemanticChange): string {
   const title = CHANGE_TITLES[ch.kind];
-  return ch.count === 1 ? title.replace(/^become /, 'becomes ').replace(/^are /, 'is ') : title;
+  return ch.count === 1 ? title.replace(/^become /, 'becomes ').replace(/^change /, 'changes ') : title;
+}
+
+/** What may deny the actions, before and after, in words that fit the kind of change. */
+export function conditionLines(ch: SemanticChange): [string, string[]][] {
+  const out: [string, string[]][] = [];
+  const removed = ch.before ?? [];
+  const added = ch.after ?? [];
+  if (ch.kind === 'conditions-changed') {
+    if (removed.length) out.push(['no longer denied when', removed]);
+    if (added.length) out.push(['now also denied when', added]);
+  } else if (ch.kind === 'newly-conditional') out.push(['denied when', added]);
+  else if (ch.kind === 'now-conditional') out.push(['still denied when', added]);
+  else if (ch.kind === 'newly-allowed' && removed.length) out.push(['were denied when', removed]);
+  return out;
 }

@@ -17,6 +17,16 @@ function read(file: string) {
 }
 
 describe('JSON with positions', () => {
+  it('keeps a key named __proto__ as data (an unknown element is then reported, not silently lost)', () => {
+    const sources = new SourceIndex();
+    const parsed = parseJsonWithPositions('p.json', '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*","__proto__":{"x":1}}]}', sources);
+    const statement = (parsed.value as { Statement: object[] }).Statement[0]!;
+    expect(Object.keys(statement)).toContain('__proto__');
+    expect(Object.getPrototypeOf(statement)).toBe(Object.prototype);
+    const read = readPolicyDocument(parsed.value, sources);
+    expect(read.diagnostics.map((d) => d.message).join('\n')).toContain('__proto__');
+  });
+
   it('reports a // comment at its line and column, saying why', () => {
     const r = read(path.join(AWS_EXAMPLES, 'negative', 'scpex_deny_service_specific_credential_by_type_has_comment.json'));
     expect(r.diagnostics).toHaveLength(1);

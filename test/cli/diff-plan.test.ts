@@ -1,0 +1,96 @@
+/**
+ * guardrails diff and plan as a user runs them: on the example organization against the deployed
+ * snapshot shipped beside it (guardrails/org-snapshot.json), and on the inputs they must refuse.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { DiffReport } from '../../src/plan/index.js';
+import { DirectorySource, syncReference } from '../../src/reference/index.js';
+import { runCli } from '../support/cli.js';
+import { PROJECT_ROOT, SNAPSHOT_2026 } from '../support/paths.js';
+import { tempDir } from '../support/temp.js';
+
+let dir: string;
+let cache: string;
+const cli = (args: string[]) => runCli([...args, '--cache', cache], { cwd: dir });
+
+beforeAll(async () => {
+  const root = await tempDir();
+  cache = path.join(root, 'cache');
+  dir = path.join(root, 'repo');
+  await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2026) });
+  fs.cpSync(path.join(PROJECT_ROOT, 'guardrails'), path.join(dir, 'guardrails'), { recursive: true });
+  const compiled = await cli(['compile']);
+  if (compiled.code !== 0) throw new Error(compiled.stderr);
+});
+
+describe('guardrails diff', () => {
+  it('shows what the pull request changes against the deployed snapshot: semantic first, then policies and text', async () => {
+    const r = await cli(['diff', '--org', 'guardrails/org-snapshot.json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^\d+ to create, \d+ to update, \d+ to delete; \d+ attachments to add, \d+ to remove \(deployed: AWS Organizations, read 2026-11-20T09:00:00.000Z\)\n\nwhat changes:\n/);
+    expect(r.stdout).toContain('1 action becomes denied: Write 1; in iam 1\n      iam:CreateServiceSpecificCredential');
+    expect(r.stdout).toContain('no longer denied when: Deny when NumericLessThan s3:TlsVersion ["1.1"]');
+    expect(r.stdout).toContain('now also denied when: Deny when NumericLessThan s3:TlsVersion ["1.2"]');
+    expect(r.stdout).toContain('create    SCP guardrails-scp-approved-bedrock-models');
+    expect(r.stdout).toContain('-          "s3:TlsVersion": "1.1"\n+          "s3:TlsVersion": "1.2"');
+  });
+
+  it('--json is the whole report; --markdown a pull-request comment', async () => {
+    const json = JSON.parse((await cli(['diff', '--org', 'guardrails/org-snapshot.json', '--json'])).stdout) as DiffReport;
+    expect(json.changed).toBe(true);
+    const tls = json.structural.policies.find((p) => p.name === 'guardrails-rcp-tls-minimum')!;
+    expect(tls.change).toBe('update');
+    // The deployed FullAWSAccess is indented; canonical comparison never reports it, nor unchanged policies.
+    expect(json.structural.policies.every((p) => p.name.startsWith('guardrails-'))).toBe(true);
+    const rcp = json.semantic.find((g) => g.type === 'rcp')!;
+    expect(rcp.changes).toEqual([expect.objectContaining({ kind: 'conditions-changed', before: ['Deny when NumericLessThan s3:TlsVersion ["1.1"]'], after: ['Deny when NumericLessThan s3:TlsVersion ["1.2"]'] })]);
+    const md = (await cli(['diff', '--org', 'guardrails/org-snapshot.json', '--markdown'])).stdout;
+    expect(md).toMatch(/^## guardrails diff: o-exmpl12345\n/);
+    expect(md).toContain('| `guardrails-rcp-tls-minimum` | RCP | update |');
+    expect(md).toContain('<details><summary><code>guardrails-rcp-tls-minimum</code> (update)</summary>');
+  });
+
+  it('refuses to diff out/ that does not match the intent, or no out/ at all', async () => {
+    const stale = path.join(await tempDir(), 'repo');
+    fs.cpSync(dir, stale, { recursive: true });
+    const file = path.join(stale, 'guardrails', 'data-perimeter.yaml');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('minVersion: "1.2"', 'minVersion: "1.3"'));
+    const r = await runCli(['diff', '--org', 'guardrails/org-snapshot.json', '--cache', cache], { cwd: stale });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('error stale-out: out/ does not match the intent: guardrails-rcp-tls-minimum.json');
+    expect(r.stderr).toContain('hint: run guardrails compile, and commit out/ with the intent');
+    fs.rmSync(path.join(stale, 'out'), { recursive: true });
+    const none = await runCli(['diff', '--org', 'guardrails/org-snapshot.json', '--cache', cache], { cwd: stale });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('error no-out:');
+  });
+
+  it('needs the deployed state, and refuses a snapshot of another organization', async () => {
+    const usage = await cli(['diff']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('error usage: diff needs the deployed state: --org FILE (written by guardrails org export) or --live');
+    const other = path.join(dir, 'other.json');
+    fs.writeFileSync(other, fs.readFileSync(path.join(dir, 'guardrails', 'org-snapshot.json'), 'utf8').replace('"id": "o-exmpl12345"', '"id": "o-other00000"'));
+    const r = await cli(['diff', '--org', 'other.json']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('error org-mismatch: the intent describes organization o-exmpl12345, but the deployed state is of o-other00000');
+  });
+});
+
+describe('guardrails plan', () => {
+  it('plans the change wave by wave with API calls and least time, and shows one wave on request', async () => {
+    const r = await cli(['plan', '--org', 'guardrails/org-snapshot.json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^wave canary: account 333333333333 \(payments-dev\); 1 account change\n/);
+    expect(r.stdout).toMatch(/\n4 waves, \d+ API calls, at least [\d.]+ s\n$/);
+    const json = JSON.parse((await cli(['plan', '--org', 'guardrails/org-snapshot.json', '--json', '--wave', 'genai'])).stdout) as { ok: boolean; waves: { name: string; steps: { op: { op: string } }[]; calls: number }[] };
+    expect(json.ok).toBe(true);
+    expect(json.waves.map((w) => w.name)).toEqual(['genai']);
+    expect(json.waves[0]!.calls).toBe(json.waves[0]!.steps.length);
+    const unknown = await cli(['plan', '--org', 'guardrails/org-snapshot.json', '--wave', 'nope']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('no wave named "nope"; the intent declares canary, nonprod, genai, everything');
+  });
+});

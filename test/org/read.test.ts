@@ -1,0 +1,138 @@
+/**
+ * Reading the deployed state: against a real moto_server through the real client (a three-level OU
+ * tree with accounts and policies built first); the snapshot file it is exported to.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  AttachPolicyCommand,
+  CreateAccountCommand,
+  CreateOrganizationalUnitCommand,
+  CreateOrganizationCommand,
+  CreatePolicyCommand,
+  EnablePolicyTypeCommand,
+  ListRootsCommand,
+  MoveAccountCommand,
+  OrganizationsClient,
+} from '@aws-sdk/client-organizations';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readOrganization, readStateFile, treeOfState, type OrgState } from '../../src/org/index.js';
+import { runCli } from '../support/cli.js';
+import { startMoto, type Moto } from '../support/moto.js';
+import { tempDir } from '../support/temp.js';
+
+let moto: Moto;
+let built: { root: string; workloads: string; prod: string; team: string; accounts: Record<string, string>; policies: Record<string, string> };
+
+const DENY = (a: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: a, Resource: '*' }] });
+
+beforeAll(async () => {
+  moto = await startMoto();
+  const c = moto.client();
+  await c.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+  const root = (await c.send(new ListRootsCommand({}))).Roots![0]!.Id!;
+  for (const t of ['SERVICE_CONTROL_POLICY', 'RESOURCE_CONTROL_POLICY'] as const) await c.send(new EnablePolicyTypeCommand({ RootId: root, PolicyType: t }));
+  const ou = async (parent: string, name: string) => (await c.send(new CreateOrganizationalUnitCommand({ ParentId: parent, Name: name }))).OrganizationalUnit!.Id!;
+  const workloads = await ou(root, 'Workloads');
+  const prod = await ou(workloads, 'Prod');
+  const team = await ou(prod, 'Team');
+  const accounts: Record<string, string> = {};
+  for (const [name, parent] of [['payments', team], ['web', prod], ['tools', workloads]] as const) {
+    const id = (await c.send(new CreateAccountCommand({ AccountName: name, Email: `${name}@example.com` }))).CreateAccountStatus!.AccountId!;
+    await c.send(new MoveAccountCommand({ AccountId: id, SourceParentId: root, DestinationParentId: parent }));
+    accounts[name] = id;
+  }
+  const policy = async (name: string, type: 'SERVICE_CONTROL_POLICY' | 'RESOURCE_CONTROL_POLICY', content: string, tags: Record<string, string>, targets: string[]) => {
+    const id = (await c.send(new CreatePolicyCommand({ Name: name, Type: type, Content: content, Description: name, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }))).Policy!.PolicySummary!.Id!;
+    for (const t of targets) await c.send(new AttachPolicyCommand({ PolicyId: id, TargetId: t }));
+    return id;
+  };
+  const rcp = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: '*', Condition: { BoolIfExists: { 'aws:SecureTransport': 'false' } } }] });
+  const policies = {
+    ours: await policy('guardrails-scp-baseline', 'SERVICE_CONTROL_POLICY', DENY('iam:CreateUser'), { 'managed-by': 'guardrails', 'guardrails:controls': 'baseline' }, [root]),
+    tagless: await policy('guardrails-scp-lookalike', 'SERVICE_CONTROL_POLICY', DENY('ec2:*'), {}, [prod]),
+    controlTower: await policy('aws-guardrails-abcdef', 'SERVICE_CONTROL_POLICY', DENY('cloudtrail:StopLogging'), { 'managed-by': 'guardrails' }, [workloads, accounts.payments!]),
+    rcp: await policy('guardrails-rcp-tls', 'RESOURCE_CONTROL_POLICY', rcp, { 'managed-by': 'guardrails' }, [team]),
+  };
+  built = { root, workloads, prod, team, accounts, policies };
+}, 120_000);
+
+afterAll(async () => {
+  await moto?.stop();
+});
+
+describe('reading AWS Organizations (moto)', () => {
+  let state: OrgState;
+  let calls: Record<string, number>;
+
+  it('reads the three-level tree, the accounts in their OUs, and every policy with its content and targets', async () => {
+    ({ state, calls } = await readOrganization(moto.client()));
+    const tree = treeOfState(state);
+    expect(tree.root.id).toBe(built.root);
+    expect(tree.nodes.filter((n) => n.kind !== 'account').map((n) => n.path).sort()).toEqual(['Root', 'Root/Workloads', 'Root/Workloads/Prod', 'Root/Workloads/Prod/Team']);
+    expect(tree.account(built.accounts.payments!)!.parent!.id).toBe(built.team);
+    expect(tree.account(built.accounts.web!)!.parent!.id).toBe(built.prod);
+    expect(tree.account(built.accounts.tools!)!.parent!.id).toBe(built.workloads);
+    expect(tree.account(state.organization.managementAccount)!.parent).toBe(tree.root);
+
+    const byName = new Map(state.policies.map((p) => [p.name, p]));
+    expect([...byName.keys()].sort()).toEqual(['FullAWSAccess', 'RCPFullAWSAccess', 'aws-guardrails-abcdef', 'guardrails-rcp-tls', 'guardrails-scp-baseline', 'guardrails-scp-lookalike']);
+    expect(byName.get('guardrails-scp-baseline')).toMatchObject({ type: 'scp', awsManaged: false, targets: [built.root], tags: { 'managed-by': 'guardrails', 'guardrails:controls': 'baseline' }, content: DENY('iam:CreateUser') });
+    expect(byName.get('aws-guardrails-abcdef')!.targets).toEqual([built.accounts.payments, built.workloads].sort());
+    // Tags are read only where the name could be ours: a foreign name is foreign whatever its tags.
+    expect(byName.get('aws-guardrails-abcdef')!.tags).toEqual({});
+    expect(byName.get('guardrails-rcp-tls')).toMatchObject({ type: 'rcp', targets: [built.team] });
+    expect(JSON.parse(byName.get('FullAWSAccess')!.content)).toEqual({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });
+    expect(byName.get('FullAWSAccess')!.targets.length).toBe(tree.nodes.length);
+  });
+
+  it('makes calls per policy and per parent, never per target', () => {
+    const policies = state.policies.length;
+    const parents = 4;
+    expect(calls).toEqual({
+      DescribeOrganization: 1,
+      ListRoots: 1,
+      ListOrganizationalUnitsForParent: parents,
+      ListAccountsForParent: parents,
+      ListPolicies: 2,
+      DescribePolicy: policies,
+      ListTargetsForPolicy: policies,
+      ListTagsForResource: state.policies.filter((p) => p.name.startsWith('guardrails-')).length,
+    });
+  });
+
+  it('exports to a file that reads back to the same state, byte for byte the same on a second export', async () => {
+    const dir = await tempDir();
+    const first = await runCli(['org', 'export', '--out', 'org.json'], { cwd: dir, env: moto.env });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/^organization o-\w+: 3 OUs, 4 accounts, 4 SCPs, 2 RCPs; \d+ API calls; written to org\.json\n$/);
+    const back = await readStateFile(path.join(dir, 'org.json'));
+    expect(back.diagnostics).toEqual([]);
+    expect({ ...back.state, readAt: '', source: '' }).toEqual({ ...state, readAt: '', source: '' });
+    const second = await runCli(['org', 'export'], { cwd: dir, env: moto.env });
+    const strip = (s: string) => s.replace(/"readAt": "[^"]+"/, '');
+    expect(strip(second.stdout)).toBe(strip(fs.readFileSync(path.join(dir, 'org.json'), 'utf8')));
+  });
+
+  it('needs credentials, and says so', async () => {
+    const r = await runCli(['org', 'export'], { env: { CI: 'true' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('error org-access: reading AWS Organizations needs credentials');
+  });
+});
+
+describe('the org snapshot file', () => {
+  it('reports a syntax error and a wrong shape at their line and column', async () => {
+    const dir = await tempDir();
+    fs.writeFileSync(path.join(dir, 'bad.json'), '{\n  "format": 1,\n  "root": [\n');
+    const syntax = await readStateFile(path.join(dir, 'bad.json'));
+    expect(syntax.diagnostics[0]).toMatchObject({ code: 'json-syntax', location: { line: 4, col: 1 } });
+    fs.writeFileSync(path.join(dir, 'shape.json'), JSON.stringify({ format: 1, source: 's', readAt: 't', organization: { id: 'o-1', managementAccount: '1' }, root: { id: 'r-1', name: 'Root', ous: [{ id: 'ou-1', name: 'A', ous: [], accounts: [{ id: 5 }] }], accounts: [] }, policies: [] }, null, 2));
+    const shape = await readStateFile(path.join(dir, 'shape.json'));
+    expect(shape.diagnostics.map((d) => [d.code, d.message, d.location?.line])).toEqual([
+      // The id where it is wrong; the missing name at the object that lacks it.
+      ['org-snapshot-shape', 'root.ous[0].accounts[0].id must be a non-empty string', 19],
+      ['org-snapshot-shape', 'root.ous[0].accounts[0].name must be a non-empty string', 18],
+    ]);
+  });
+});

@@ -1,0 +1,201 @@
+/**
+ * The issue's end-to-end case against a real moto_server: the example organization built through the
+ * real client; version 1 of its policies deployed by executing the plan wave by wave; the intent then
+ * changed (one control tightened, one loosened, one added, one removed), and the diff and the plan must
+ * describe exactly those changes, and applying the plan wave by wave must change exactly each wave's
+ * accounts.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findIntentFiles, loadIntent } from '../../src/intent/index.js';
+import { OrgTree, type OrgNode } from '../../src/model/org-tree.js';
+import { applyOperations, isOwned, readOrganization, treeOfState, type OrgState } from '../../src/org/index.js';
+import { canonicalContent, type DiffReport } from '../../src/plan/index.js';
+import { DirectorySource, syncReference } from '../../src/reference/index.js';
+import { runCli } from '../support/cli.js';
+import { buildOrganization, copyIntentWithIds, startMoto, type IdMap, type Moto } from '../support/moto.js';
+import { PROJECT_ROOT, SNAPSHOT_2026 } from '../support/paths.js';
+import { tempDir } from '../support/temp.js';
+
+let moto: Moto;
+let dir: string;
+let cache: string;
+let ids: IdMap;
+
+interface PlanJson {
+  ok: boolean;
+  waves: { name: string; accounts: string[]; steps: { op: Parameters<typeof applyOperations>[2][number]; text: string }[]; calls: number; leastSeconds: number }[];
+  totals: { calls: number };
+}
+
+const cli = (args: string[]) => runCli(args[0] === 'org' ? args : [...args, '--cache', cache], { cwd: dir, env: moto.env });
+const read = async () => (await readOrganization(moto.client())).state;
+
+/** The contents of guardrails' policies that reach each account (the management account aside). */
+function effectiveContents(state: OrgState): Map<string, string[]> {
+  const tree = treeOfState(state);
+  const out = new Map<string, string[]>();
+  for (const account of tree.accounts) {
+    if (account.id === state.organization.managementAccount) continue;
+    const path: string[] = [];
+    for (let n: OrgNode | undefined = account; n; n = n.parent) path.push(n.id!);
+    const contents = state.policies.filter((p) => isOwned(p) && p.targets.some((t) => path.includes(t))).map((p) => `${p.type} ${canonicalContent(p.content)}`);
+    out.set(account.id!, [...new Set(contents)].sort());
+  }
+  return out;
+}
+
+async function applyWaveByWave(plan: PlanJson, check: (wave: number, state: OrgState) => void): Promise<void> {
+  for (const [i, wave] of plan.waves.entries()) {
+    await applyOperations(moto.client(), await read(), wave.steps.map((s) => s.op));
+    check(i, await read());
+  }
+}
+
+beforeAll(async () => {
+  moto = await startMoto();
+  const root = await tempDir();
+  cache = path.join(root, 'cache');
+  dir = path.join(root, 'repo');
+  fs.mkdirSync(path.join(dir, 'guardrails'), { recursive: true });
+  await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2026) });
+  const files = await findIntentFiles(PROJECT_ROOT);
+  const { intent } = await loadIntent(files);
+  ids = await buildOrganization(moto.client(), intent!.tree!, intent!.organization);
+  copyIntentWithIds(files, path.join(dir, 'guardrails'), ids);
+}, 120_000);
+
+afterAll(async () => {
+  await moto?.stop();
+});
+
+describe('deployed state, diff and plan against moto', () => {
+  let v1: Map<string, string[]>;
+
+  it('deploys version 1 of the example organization wave by wave, each wave reaching exactly its accounts', async () => {
+    expect((await cli(['compile'])).code).toBe(0);
+    fs.writeFileSync(path.join(dir, 'org.json'), (await cli(['org', 'export'])).stdout);
+    const diff = JSON.parse((await cli(['diff', '--org', 'org.json', '--json'])).stdout) as DiffReport;
+    expect(diff.structural.policies.map((p) => p.change)).toEqual(diff.structural.policies.map(() => 'create'));
+    expect(diff.structural.counts.create).toBe(diff.structural.policies.length);
+
+    const planRun = await cli(['plan', '--org', 'org.json', '--json']);
+    expect(planRun.code, planRun.stderr).toBe(0);
+    const plan = JSON.parse(planRun.stdout) as PlanJson;
+    expect(plan.waves.map((w) => w.name)).toEqual(['canary', 'nonprod', 'genai', 'everything']);
+    expect(plan.waves[0]!.accounts).toEqual([ids.get('333333333333')]);
+
+    const reached = new Set<string>();
+    await applyWaveByWave(plan, (i, state) => {
+      for (const a of plan.waves[i]!.accounts) reached.add(a);
+      for (const [account, contents] of effectiveContents(state)) {
+        if (reached.has(account)) expect(contents.length, `account ${account} after wave ${plan.waves[i]!.name}`).toBeGreaterThan(0);
+        else expect(contents, `account ${account} is in no wave yet, after wave ${plan.waves[i]!.name}`).toEqual([]);
+      }
+    });
+    fs.writeFileSync(path.join(dir, 'org.json'), (await cli(['org', 'export'])).stdout);
+    const after = JSON.parse((await cli(['diff', '--org', 'org.json', '--json'])).stdout) as DiffReport;
+    expect(after.changed).toBe(false);
+    expect(after.semantic).toEqual([]);
+    v1 = effectiveContents(await read());
+    const owned = (await read()).policies.filter(isOwned);
+    expect(owned.every((p) => p.tags['guardrails:controls'])).toBe(true);
+  });
+
+  it('describes exactly a tightened, a loosened, an added and a removed control, and rolls them out wave by wave', async () => {
+    const baseline = path.join(dir, 'guardrails', 'baseline.yaml');
+    const perimeter = path.join(dir, 'guardrails', 'data-perimeter.yaml');
+    let text = fs.readFileSync(baseline, 'utf8');
+    // Tighten: one more action in no-long-term-credentials.
+    text = text.replace('      - iam:CreateAccessKey\n', '      - iam:CreateAccessKey\n      - iam:UpdateAccessKey\n');
+    // Remove: stay-in-organization.
+    text = text.replace(/  stay-in-organization:\n    kind: deny-actions\n    actions: \[organizations:LeaveOrganization\]\n    attach: \[Root\]\n/, '');
+    // Add: a new control.
+    text += '\n  no-ram-shares:\n    kind: deny-actions\n    actions: [ram:CreateResourceShare]\n    attach: [Workloads]\n';
+    fs.writeFileSync(baseline, text);
+    // Loosen: ecr leaves the identity perimeter.
+    const p = fs.readFileSync(perimeter, 'utf8');
+    expect(p).toContain('dynamodb, logs, ecr]');
+    fs.writeFileSync(perimeter, p.replace('dynamodb, logs, ecr]', 'dynamodb, logs]'));
+    const compiled = await cli(['compile']);
+    expect(compiled.code, compiled.stderr).toBe(0);
+
+    const diffRun = await cli(['diff', '--org', 'org.json', '--json']);
+    expect(diffRun.code, diffRun.stderr).toBe(0);
+    const diff = JSON.parse(diffRun.stdout) as DiffReport;
+    const tree = treeOfState(await read());
+    const accountsOf = (...refs: string[]) => refs.flatMap((r) => OrgTree.accountsUnder((tree.resolve(r) as { node: OrgNode }).node)).map((a) => a.id!).filter((a) => a !== ids.get('111111111111')).sort();
+    const changed = (kind: string, type: string) => {
+      const byAction = new Map<string, string[]>();
+      for (const g of diff.semantic.filter((x) => x.type === type)) {
+        for (const c of g.changes.filter((x) => x.kind === kind)) {
+          for (const s of c.services) for (const a of s.actions) byAction.set(a, [...(byAction.get(a) ?? []), ...g.accounts].sort());
+        }
+      }
+      return byAction;
+    };
+    // SCPs, for a role in each account.
+    const denied = changed('newly-denied', 'scp');
+    expect([...denied.keys()].sort()).toEqual(['iam:UpdateAccessKey', 'ram:CreateResourceShare']);
+    expect(denied.get('iam:UpdateAccessKey')).toEqual(accountsOf('Workloads', 'GenAI', 'Sandbox'));
+    expect(denied.get('ram:CreateResourceShare')).toEqual(accountsOf('Workloads'));
+    // Leaving the organization is allowed again: outright where nothing else may deny it, and except
+    // when the request carries the partner-exception tag where that companion applies.
+    const loosened = new Map([...changed('newly-allowed', 'scp'), ...changed('now-conditional', 'scp')].map(([a]) => [a, [...(changed('newly-allowed', 'scp').get(a) ?? []), ...(changed('now-conditional', 'scp').get(a) ?? [])].sort()]));
+    expect([...loosened.keys()]).toEqual(['organizations:LeaveOrganization']);
+    expect(loosened.get('organizations:LeaveOrganization')).toEqual(accountsOf('Root'));
+    expect(changed('newly-allowed', 'scp').get('organizations:LeaveOrganization')).toEqual(accountsOf('PublicData'));
+    // RCPs: ecr is open again to principals outside the organization, in the perimeter's accounts.
+    const rcpAllowed = diff.semantic.filter((g) => g.type === 'rcp').flatMap((g) => g.changes.filter((c) => c.kind === 'newly-allowed').flatMap((c) => c.services.map((s) => s.service)));
+    expect(new Set(rcpAllowed)).toEqual(new Set(['ecr']));
+    const outsider = diff.semantic.find((g) => g.type === 'rcp' && g.personas.some((x) => x.includes('outside the organization')));
+    expect([...outsider!.accounts].sort()).toEqual(accountsOf('Security', 'Workloads', 'GenAI', 'Sandbox'));
+    expect(outsider!.changes).toHaveLength(1);
+    expect(outsider!.changes[0]!.before!.join()).toContain('dp:exclude:identity');
+    // Nothing else changes its decision.
+    for (const g of diff.semantic) {
+      for (const c of g.changes) {
+        expect(['newly-denied', 'newly-allowed', 'now-conditional']).toContain(c.kind);
+        for (const s of c.services) for (const a of s.actions) expect(a === 'iam:UpdateAccessKey' || a === 'ram:CreateResourceShare' || a === 'organizations:LeaveOrganization' || a.startsWith('ecr:'), a).toBe(true);
+      }
+    }
+    // The textual side: exactly the policies that hold changed controls change.
+    const touched = diff.structural.policies.filter((x) => x.change !== 'unchanged');
+    expect(touched.map((x) => `${x.change} ${x.name}`).sort()).toEqual([
+      'create guardrails-scp-no-ram-shares',
+      // The policy that held the removed control carries the rest under the name of what it now holds.
+      'create guardrails-scp-protect-security-services',
+      'delete guardrails-scp-protect-security-services+stay-in-organization',
+      'update guardrails-rcp-only-org-principals',
+      'update guardrails-scp-allowed-regions+no-long-term-credentials',
+    ]);
+    expect(touched.find((x) => x.controls.includes('no-long-term-credentials'))!.textDiff).toMatch(/^\+\s+"iam:[^"]*AccessKey",?$/m);
+
+    const md = await cli(['diff', '--org', 'org.json', '--markdown']);
+    expect(md.stdout).toContain('## guardrails diff');
+    expect(md.stdout).toContain('`organizations:LeaveOrganization`');
+    expect(md.stdout).toContain('<details><summary>');
+
+    const planText = await cli(['plan', '--org', 'org.json']);
+    if (process.env.SHOW_PLAN) console.log(planText.stdout, planText.stderr);
+    const planRun = await cli(['plan', '--org', 'org.json', '--json']);
+    expect(planRun.code, planRun.stderr).toBe(0);
+    const plan = JSON.parse(planRun.stdout) as PlanJson;
+    const states: Map<string, string[]>[] = [];
+    await applyWaveByWave(plan, (_, state) => void states.push(effectiveContents(state)));
+    const v2 = states.at(-1)!;
+    const reached = new Set<string>();
+    for (const [i, wave] of plan.waves.entries()) {
+      for (const a of wave.accounts) reached.add(a);
+      for (const [account, contents] of states[i]!) {
+        if (reached.has(account)) expect(contents, `account ${account} must have version 2 after wave ${wave.name}`).toEqual(v2.get(account));
+        else expect(contents, `account ${account} must still have version 1 after wave ${wave.name}`).toEqual(v1.get(account));
+      }
+    }
+    fs.writeFileSync(path.join(dir, 'org.json'), (await cli(['org', 'export'])).stdout);
+    const done = JSON.parse((await cli(['diff', '--org', 'org.json', '--json'])).stdout) as DiffReport;
+    expect(done.changed).toBe(false);
+    expect([...v2.keys()].some((a) => JSON.stringify(v2.get(a)) !== JSON.stringify(v1.get(a)))).toBe(true);
+  });
+});

@@ -1,0 +1,51 @@
+/** The semantic diff on small organizations: what it reports, and what it must not. */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { semanticDiff, structuralDiff } from '../../src/plan/index.js';
+import type { ReferenceIndex } from '../../src/reference/index.js';
+import { deploymentOf, fullAccessEverywhere, owned, stateOf, type OuSpec } from '../support/org-state.js';
+import { reference2026 } from '../support/reference.js';
+
+let ref: ReferenceIndex;
+beforeAll(async () => {
+  ref = (await reference2026()).index;
+});
+
+const TREE: Record<string, OuSpec> = { Prod: { accounts: ['200000000001'] }, Dev: { accounts: ['200000000002'] } };
+const RCP_FULL = { id: 'p-RCPFullAWSAccess', name: 'RCPFullAWSAccess', type: 'rcp' as const, description: '', awsManaged: true, tags: {}, content: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' }] }), targets: ['r-test', 'ou-prod', 'ou-dev', '200000000001', '200000000002', '111111111111'] };
+const tls = (version: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: '*', Condition: { NumericLessThan: { 's3:TlsVersion': version } } }] });
+
+describe('semantic diff', () => {
+  it('reports a changed condition value as the same actions denied under other conditions, for every persona', () => {
+    const state = stateOf(TREE, [fullAccessEverywhere(TREE), RCP_FULL, owned('guardrails-rcp-tls', tls('1.2'), ['r-test'], 'rcp')]);
+    const d = deploymentOf(state, [{ name: 'guardrails-rcp-tls', type: 'rcp', content: tls('1.3'), targets: ['r-test'] }]);
+    const groups = semanticDiff(d, ref, { partnerAccounts: [] });
+    expect(groups).toHaveLength(1);
+    const g = groups[0]!;
+    expect(g.type).toBe('rcp');
+    expect(g.personas).toHaveLength(2);
+    expect(g.targets).toEqual(['root Root']);
+    expect(g.changes).toEqual([
+      expect.objectContaining({ kind: 'conditions-changed', count: ref.serviceActions(ref.service('s3')!).size, before: ['Deny when NumericLessThan s3:TlsVersion ["1.2"]'], after: ['Deny when NumericLessThan s3:TlsVersion ["1.3"]'] }),
+    ]);
+  });
+
+  it('reports nothing when statements only move between policies (a repack) or JSON formatting differs', () => {
+    const a = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'iam:CreateUser', Resource: '*' }] });
+    const b = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'iam:CreateAccessKey', Resource: '*' }] });
+    const both = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: ['iam:CreateUser'], Resource: '*' }, { Resource: '*', Action: 'iam:CreateAccessKey', Effect: 'Deny' }] }, null, 2);
+    const state = stateOf(TREE, [fullAccessEverywhere(TREE), owned('guardrails-scp-a', a, ['r-test']), owned('guardrails-scp-b', b, ['r-test'])]);
+    const d = deploymentOf(state, [{ name: 'guardrails-scp-a+b', content: both, targets: ['r-test'] }]);
+    expect(semanticDiff(d, ref, { partnerAccounts: [] })).toEqual([]);
+    const structural = structuralDiff(d);
+    expect(structural.policies.map((p) => `${p.change} ${p.name}`)).toEqual(['delete guardrails-scp-a', 'create guardrails-scp-a+b', 'delete guardrails-scp-b']);
+  });
+
+  it('leaves the management account out: organization policies do not affect it', () => {
+    const state = stateOf(TREE, [fullAccessEverywhere(TREE)]);
+    const d = deploymentOf(state, [{ name: 'guardrails-scp-x', content: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'iam:CreateUser', Resource: '*' }] }), targets: ['r-test'] }]);
+    const groups = semanticDiff(d, ref, { partnerAccounts: [] });
+    expect(groups).toHaveLength(1);
+    expect(groups[0]!.accounts.sort()).toEqual(['200000000001', '200000000002']);
+    expect(groups[0]!.changes).toEqual([expect.objectContaining({ kind: 'newly-denied', count: 1, services: [expect.objectContaining({ service: 'iam', accessLevel: 'Write', actions: ['iam:CreateUser'] })] })]);
+  });
+});
