@@ -3,6 +3,7 @@ import { print } from './harness.js';
 import { benchCompile } from './compile.bench.js';
 import { benchEvaluate } from './evaluate.bench.js';
 import { benchMinimize } from './minimize.bench.js';
+import { benchNotify } from './notify.bench.js';
 import { benchPlan } from './plan.bench.js';
 import { benchReference } from './reference.bench.js';
 
@@ -13,6 +14,7 @@ const suites = [
   { name: 'minimize and pack', run: benchMinimize },
   { name: 'evaluation', run: benchEvaluate },
   { name: 'deployed state and wave plan', run: benchPlan },
+  { name: 'notifications', run: benchNotify },
 ];
 
 for (const suite of suites.filter((s) => !only || s.name.includes(only))) {

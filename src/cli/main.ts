@@ -118,6 +118,20 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       exitCode = await (await import('./plan.js')).runPlan(files, flags, io);
     });
 
+  program
+    .command('notify')
+    .description('what AWS changed between two service-reference snapshots, and which guardrails it touches (exit 1 when one is)')
+    .option('--from <snapshot-or-dir>', 'older snapshot: an id (or prefix) in the cache, or a directory laid out like the endpoint (default: the one before --to)')
+    .option('--to <snapshot-or-dir>', 'newer snapshot (default: the current one in the cache)', undefined)
+    .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
+    .option('--out <dir>', 'the compiled policies whose impact is analysed', 'out')
+    .option('--format <format>', 'markdown, text, slack or json', 'text')
+    .option('--template <file>', 'a handlebars template of your own (it receives the JSON result plus view groupings)')
+    .option('--json', 'the full structured result (same as --format json)')
+    .action(async (flags) => {
+      exitCode = await (await import('./notify.js')).runNotify(flags, io);
+    });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {

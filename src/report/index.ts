@@ -1,3 +1,5 @@
 export * from './diff-markdown.js';
 export * from './diff-text.js';
 export * from './plan-text.js';
+export * from './notify-render.js';
+export * from './notify-view.js';

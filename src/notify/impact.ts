@@ -1,0 +1,183 @@
+/**
+ * Which guardrails a reference change touches, read off the compiled policies in out/ (what is, or is
+ * about to be, deployed) and off the intent compiled again against the newer snapshot (what the next
+ * compile will do):
+ *
+ *  deny-grew              a new action falls under a Deny: a wildcard in Action captures it, or a
+ *                         NotAction Deny does not exempt it (the guardrail grew without a compile)
+ *  exemption-grew         a new action falls under an exemption wildcard of a NotAction Deny (the
+ *                         guardrail shrank)
+ *  allow-grew             a new action falls under an Allow wildcard of an SCP (more is permitted)
+ *  covered-after-compile  the control covers the new action once compiled again (its actions come
+ *                         from the data, or a pattern of the intent matches it), but out/ does not yet
+ *  uncovered              a new action in a service the control governs, that it does not cover even
+ *                         after a compile (e.g. a new S3 action outside an explicit list)
+ *  removed-in-policy      out/ names an action that no longer exists
+ *  compile-fails          the intent does not compile against the newer snapshot (a removed action it
+ *                         still names): the next compile would fail, said now
+ */
+import type { CompileResult, OutManifest } from '../compile/index.js';
+import type { Diagnostic } from '../diagnostics/index.js';
+import { globToRegExp } from '../reference/index.js';
+import type { AccessLevel, ActionSet, ReferenceIndex } from '../reference/index.js';
+import type { AddedAction, ReferenceChanges } from './compare.js';
+
+export type ImpactKind = 'deny-grew' | 'exemption-grew' | 'allow-grew' | 'covered-after-compile' | 'uncovered' | 'removed-in-policy' | 'compile-fails';
+
+export interface ImpactAction {
+  action: string;
+  accessLevel: AccessLevel;
+  /** Write, Permissions management and Tagging: listed first. */
+  sensitive: boolean;
+}
+
+export interface ImpactItem {
+  kind: ImpactKind;
+  controls: string[];
+  policy?: string;
+  /** The statement's Sid, or its position (1-based) in the policy. */
+  statement?: string;
+  /** The pattern that captures the actions (a NotAction Deny's complement is "(not exempted)"). */
+  pattern?: string;
+  /** The pattern was written by compaction, not by the intent: it drifts as AWS adds actions. */
+  introducedByCompaction?: boolean;
+  actions: ImpactAction[];
+  /** For compile-fails: the diagnostic, with its intent location. */
+  diagnostic?: Diagnostic;
+  message: string;
+}
+
+export interface CompiledOut {
+  manifest: OutManifest;
+  /** Policy name -> the text in out/. */
+  texts: Map<string, string>;
+}
+
+const SENSITIVE: readonly AccessLevel[] = ['Permissions management', 'Write', 'Tagging'];
+const LEVEL_ORDER: readonly AccessLevel[] = ['Permissions management', 'Write', 'Tagging', 'Read', 'List', 'Unknown'];
+
+export function analyzeImpact(changes: ReferenceChanges, to: ReferenceIndex, out: CompiledOut | undefined, recompiled: CompileResult | undefined): ImpactItem[] {
+  const items: ImpactItem[] = [];
+  const added = changes.actionsAdded;
+  const removed = new Set(changes.actionsRemoved.map((a) => a.action.toLowerCase()));
+  /** New actions the deployed policies already deny, per control (they need no compile). */
+  const deniedNow = new Map<string, Set<string>>();
+
+  if (out) {
+    for (const p of out.manifest.policies) {
+      const text = out.texts.get(p.name);
+      if (!text) continue;
+      const doc = JSON.parse(text) as { Statement: RawStatement[] };
+      doc.Statement.forEach((s, i) => {
+        const meta = p.statements[i];
+        const controls = [...new Set((meta?.sources ?? []).map((x) => x.control))];
+        const where = { policy: p.name, statement: s.Sid ?? String(i + 1), controls };
+        const at = `${p.name} (statement ${where.statement})`;
+        const actions = list(s.Action);
+        const notActions = list(s.NotAction);
+        const introduced = new Set((meta?.introduced ?? []).map((x) => x.toLowerCase()));
+        for (const name of [...actions, ...notActions]) {
+          if (!name.includes('*') && !name.includes('?') && removed.has(name.toLowerCase())) {
+            items.push({ kind: 'removed-in-policy', ...where, pattern: name, actions: [], message: `${at} names ${name}, which AWS removed` });
+          }
+        }
+        const capture = (patterns: string[]) => {
+          const byPattern = new Map<string, AddedAction[]>();
+          // A bare "*" applies to every action by design: an action AWS adds changes nothing about it.
+          for (const pattern of patterns.filter((x) => x !== '*' && (x.includes('*') || x.includes('?')))) {
+            const re = globToRegExp(pattern);
+            const hit = added.filter((a) => re.test(a.action));
+            if (hit.length) byPattern.set(pattern, hit);
+          }
+          return byPattern;
+        };
+        if (s.Effect === 'Deny' && actions.length) {
+          for (const [pattern, hit] of capture(actions)) {
+            record(deniedNow, controls, hit);
+            items.push({ kind: 'deny-grew', ...where, pattern, introducedByCompaction: introduced.has(pattern.toLowerCase()), actions: impactActions(hit), message: `${pattern} in ${at} now also denies ${count(hit)}` });
+          }
+        } else if (s.Effect === 'Deny' && notActions.length) {
+          const exempt = capture(notActions);
+          const exemptNames = new Set([...exempt.values()].flat().map((a) => a.action));
+          for (const [pattern, hit] of exempt) items.push({ kind: 'exemption-grew', ...where, pattern, actions: impactActions(hit), message: `the exemption ${pattern} in ${at} now also exempts ${count(hit)}` });
+          const literal = new Set(notActions.map((x) => x.toLowerCase()));
+          const denied = added.filter((a) => !exemptNames.has(a.action) && !literal.has(a.action.toLowerCase()));
+          if (denied.length) {
+            record(deniedNow, controls, denied);
+            items.push({ kind: 'deny-grew', ...where, pattern: '(not exempted by NotAction)', actions: impactActions(denied), message: `${at} denies everything its NotAction does not exempt: now also ${count(denied)}` });
+          }
+        } else if (s.Effect === 'Allow') {
+          for (const [pattern, hit] of capture(actions)) items.push({ kind: 'allow-grew', ...where, pattern, actions: impactActions(hit), message: `the Allow ${pattern} in ${at} now also permits ${count(hit)}` });
+        }
+      });
+    }
+  }
+
+  if (recompiled) {
+    for (const d of recompiled.diagnostics) {
+      if (d.severity !== 'error') continue;
+      items.push({ kind: 'compile-fails', controls: [], actions: [], diagnostic: d, message: d.message });
+    }
+    if (recompiled.ok) {
+      const newIds = new Map(added.map((a) => [to.action(a.action)!.id, a]));
+      for (const placement of recompiled.placements) {
+        const control = placement.control.id;
+        const covered = to.emptySet();
+        for (const st of placement.statements) {
+          // A Deny of every action under a condition (a tag protection) covers new actions by design.
+          if (st.draft.effect !== 'Deny' || st.actions?.set.size === to.size) continue;
+          if (st.actions) covered.addAll(st.actions.set);
+          if (st.notActions) covered.addAll(to.allActions().minus(st.notActions.set));
+        }
+        const already = deniedNow.get(control) ?? new Set<string>();
+        const afterCompile: AddedAction[] = [];
+        for (const [id, a] of newIds) if (covered.has(id) && !already.has(a.action)) afterCompile.push(a);
+        if (afterCompile.length) items.push({ kind: 'covered-after-compile', controls: [control], actions: impactActions(afterCompile), message: `control ${control} will cover ${count(afterCompile)} once compiled again` });
+        const governed = governedServices(covered, to);
+        const uncovered = added.filter((a) => governed.has(a.service) && !covered.has(to.action(a.action)!.id) && !already.has(a.action));
+        if (uncovered.length) items.push({ kind: 'uncovered', controls: [control], actions: impactActions(uncovered), message: `control ${control} governs ${[...new Set(uncovered.map((a) => a.service))].join(', ')} but does not cover ${count(uncovered)}` });
+      }
+    }
+  }
+  return items;
+}
+
+/** Services in which a control covers some actions but not all: where a new action may slip through. */
+function governedServices(covered: ActionSet, ref: ReferenceIndex): Set<string> {
+  const out = new Set<string>();
+  for (const svc of ref.services) {
+    const all = ref.serviceActions(svc);
+    if (all.intersects(covered) && !all.isSubsetOf(covered)) out.add(svc.prefix);
+  }
+  return out;
+}
+
+function record(map: Map<string, Set<string>>, controls: string[], actions: AddedAction[]): void {
+  for (const c of controls) {
+    let set = map.get(c);
+    if (!set) map.set(c, (set = new Set()));
+    for (const a of actions) set.add(a.action);
+  }
+}
+
+export function impactActions(actions: readonly { action: string; accessLevel: AccessLevel }[]): ImpactAction[] {
+  return actions
+    .map((a) => ({ action: a.action, accessLevel: a.accessLevel, sensitive: SENSITIVE.includes(a.accessLevel) }))
+    .sort((a, b) => LEVEL_ORDER.indexOf(a.accessLevel) - LEVEL_ORDER.indexOf(b.accessLevel) || (a.action < b.action ? -1 : 1));
+}
+
+function count(actions: readonly AddedAction[]): string {
+  const sensitive = actions.filter((a) => SENSITIVE.includes(a.accessLevel)).length;
+  return `${actions.length} new action${actions.length === 1 ? '' : 's'}${sensitive ? ` (${sensitive} Write, Permissions management or Tagging)` : ''}`;
+}
+
+interface RawStatement {
+  Sid?: string;
+  Effect: string;
+  Action?: string | string[];
+  NotAction?: string | string[];
+}
+
+function list(v: string | string[] | undefined): string[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}

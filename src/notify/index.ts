@@ -1,0 +1,3 @@
+export * from './compare.js';
+export * from './impact.js';
+export * from './notify.js';

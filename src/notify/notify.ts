@@ -1,0 +1,78 @@
+/** The notification: reference changes between two snapshots and the guardrails they touch. */
+import type { CompileResult } from '../compile/index.js';
+import type { LoadedSnapshot } from '../reference/index.js';
+import { compareReferences, type ReferenceChanges } from './compare.js';
+import { analyzeImpact, impactActions, type CompiledOut, type ImpactAction, type ImpactItem } from './impact.js';
+
+export interface SnapshotRef {
+  snapshotId: string;
+  syncedAt: string;
+  source: string;
+  services: number;
+  actions: number;
+}
+
+export interface NotifySummary {
+  servicesAdded: number;
+  servicesRemoved: number;
+  actionsAdded: number;
+  actionsRemoved: number;
+  accessLevelChanges: number;
+  actionConditionKeyChanges: number;
+  actionResourceTypeChanges: number;
+  serviceConditionKeyChanges: number;
+  serviceResourceTypeChanges: number;
+  /** New actions at the Write, Permissions management or Tagging level. */
+  sensitiveActionsAdded: number;
+  impacts: number;
+  /** Controls a change touches, sorted. */
+  touchedControls: string[];
+}
+
+export interface NotifyResult {
+  from: SnapshotRef;
+  to: SnapshotRef;
+  /** Whether out/ was there to analyse, and whether the intent was compiled against the newer snapshot. */
+  analysed: { out: boolean; intent: boolean };
+  summary: NotifySummary;
+  /** New sensitive actions, Permissions management first, whatever guardrail they touch. */
+  sensitiveAdditions: ImpactAction[];
+  changes: ReferenceChanges;
+  impact: ImpactItem[];
+  /** True when a change touches a guardrail: a scheduled job opens an issue. */
+  touched: boolean;
+}
+
+export function notify(from: LoadedSnapshot, to: LoadedSnapshot, out: CompiledOut | undefined, recompiled: CompileResult | undefined): NotifyResult {
+  const changes = compareReferences(from.index, to.index);
+  const impact = analyzeImpact(changes, to.index, out, recompiled);
+  const sensitiveAdditions = impactActions(changes.actionsAdded).filter((a) => a.sensitive);
+  const touchedControls = [...new Set(impact.flatMap((i) => i.controls))].sort();
+  return {
+    from: refOf(from),
+    to: refOf(to),
+    analysed: { out: out !== undefined, intent: recompiled !== undefined },
+    summary: {
+      servicesAdded: changes.servicesAdded.length,
+      servicesRemoved: changes.servicesRemoved.length,
+      actionsAdded: changes.actionsAdded.length,
+      actionsRemoved: changes.actionsRemoved.length,
+      accessLevelChanges: changes.accessLevelChanges.length,
+      actionConditionKeyChanges: changes.actionConditionKeyChanges.length,
+      actionResourceTypeChanges: changes.actionResourceTypeChanges.length,
+      serviceConditionKeyChanges: changes.serviceConditionKeyChanges.length,
+      serviceResourceTypeChanges: changes.serviceResourceTypeChanges.length,
+      sensitiveActionsAdded: sensitiveAdditions.length,
+      impacts: impact.length,
+      touchedControls,
+    },
+    sensitiveAdditions,
+    changes,
+    impact,
+    touched: impact.length > 0,
+  };
+}
+
+function refOf(s: LoadedSnapshot): SnapshotRef {
+  return { snapshotId: s.manifest.snapshotId, syncedAt: s.manifest.syncedAt, source: s.manifest.source, services: s.manifest.totals.services, actions: s.manifest.totals.actions };
+}

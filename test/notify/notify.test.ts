@@ -1,0 +1,205 @@
+/**
+ * Notifications on the two real snapshots (2025-08-30 and 2026-08-22): the changes checked against the
+ * raw files read independently, and the impact on the example organization compiled against the
+ * older one, as the scheduled job (sync, then notify) sees it.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compareReferences, type NotifyResult, type ReferenceChanges } from '../../src/notify/index.js';
+import { DirectorySource, loadFromDirectory, syncReference } from '../../src/reference/index.js';
+import { runCli } from '../support/cli.js';
+import { PROJECT_ROOT, SNAPSHOT_2025, SNAPSHOT_2026 } from '../support/paths.js';
+import { reference2025, reference2026 } from '../support/reference.js';
+import { tempDir } from '../support/temp.js';
+
+interface RawAction {
+  Name: string;
+  Annotations?: { Properties?: { IsList?: boolean; IsWrite?: boolean; IsPermissionManagement?: boolean; IsTaggingOnly?: boolean } };
+  ActionConditionKeys?: string[];
+}
+
+/** Every action of a snapshot, lower-cased name -> raw action, read without the code under test. */
+function rawActions(snapshot: string): { services: Set<string>; actions: Map<string, RawAction> } {
+  const base = path.join(snapshot, 'v1');
+  const list = JSON.parse(fs.readFileSync(path.join(base, 'service-list.json'), 'utf8')) as { service: string }[];
+  const actions = new Map<string, RawAction>();
+  for (const { service } of list) {
+    const file = JSON.parse(fs.readFileSync(path.join(base, service, `${service}.json`), 'utf8')) as { Actions?: RawAction[] };
+    for (const a of file.Actions ?? []) actions.set(`${service}:${a.Name}`.toLowerCase(), a);
+  }
+  return { services: new Set(list.map((l) => l.service)), actions };
+}
+
+/** REFERENCE.md section 3, written again here. */
+function level(a: RawAction): string {
+  const p = a.Annotations?.Properties;
+  if (!p) return 'Unknown';
+  if (p.IsWrite) return p.IsPermissionManagement ? 'Permissions management' : p.IsTaggingOnly ? 'Tagging' : 'Write';
+  if (p.IsList) return 'List';
+  return p.IsPermissionManagement ? 'Permissions management' : p.IsTaggingOnly ? 'Tagging' : 'Read';
+}
+
+describe('comparing the two real snapshots', () => {
+  let changes: ReferenceChanges;
+  let raw25: ReturnType<typeof rawActions>;
+  let raw26: ReturnType<typeof rawActions>;
+  beforeAll(async () => {
+    changes = compareReferences((await reference2025()).index, (await reference2026()).index);
+    raw25 = rawActions(SNAPSHOT_2025);
+    raw26 = rawActions(SNAPSHOT_2026);
+  });
+
+  it('counts services and actions added and removed, and access-level changes, as the raw files say', () => {
+    const servicesAdded = [...raw26.services].filter((s) => !raw25.services.has(s));
+    const servicesRemoved = [...raw25.services].filter((s) => !raw26.services.has(s));
+    const added = [...raw26.actions.keys()].filter((k) => !raw25.actions.has(k));
+    const removed = [...raw25.actions.keys()].filter((k) => !raw26.actions.has(k));
+    const levels = [...raw26.actions].filter(([k, a]) => raw25.actions.has(k) && level(raw25.actions.get(k)!) !== level(a));
+    expect(changes.servicesAdded.map((s) => s.service).sort()).toEqual(servicesAdded.sort());
+    expect(changes.servicesRemoved).toEqual(servicesRemoved);
+    expect(changes.actionsAdded).toHaveLength(added.length);
+    expect(changes.actionsRemoved.map((a) => a.action.toLowerCase()).sort()).toEqual(removed.sort());
+    expect(changes.accessLevelChanges).toHaveLength(levels.length);
+    expect([changes.servicesAdded.length, changes.servicesRemoved.length, changes.actionsAdded.length, changes.actionsRemoved.length, changes.accessLevelChanges.length]).toEqual([30, 0, 2753, 15, 36]);
+  });
+
+  it('reports concrete changes in canonical case', () => {
+    expect(changes.actionsAdded).toContainEqual(expect.objectContaining({ action: 'kms:GetKeyLastUsage', accessLevel: 'Read' }));
+    expect(changes.actionsAdded).toContainEqual(expect.objectContaining({ action: 'sts:GetDelegatedAccessToken', accessLevel: 'Write' }));
+    expect(changes.actionsRemoved).toContainEqual({ action: 'trustedadvisor:CreateEngagement', service: 'trustedadvisor', accessLevel: 'Write' });
+    const [key, a] = [...raw26.actions].find(([k, x]) => raw25.actions.has(k) && level(raw25.actions.get(k)!) !== level(x))!;
+    const service = key.split(':')[0]!;
+    expect(changes.accessLevelChanges).toContainEqual({ action: `${service}:${a.Name}`, from: level(raw25.actions.get(key)!), to: level(a) });
+    const keyChange = [...raw26.actions].find(([k, x]) => {
+      const old = raw25.actions.get(k);
+      if (!old) return false;
+      const was = new Set((old.ActionConditionKeys ?? []).map((c) => c.toLowerCase()));
+      return (x.ActionConditionKeys ?? []).some((c) => !was.has(c.toLowerCase()));
+    })!;
+    const found = changes.actionConditionKeyChanges.find((c) => c.name.toLowerCase() === keyChange[0])!;
+    const was = new Set((raw25.actions.get(keyChange[0])!.ActionConditionKeys ?? []).map((c) => c.toLowerCase()));
+    expect(found.added).toEqual((keyChange[1].ActionConditionKeys ?? []).filter((c) => !was.has(c.toLowerCase())).sort());
+  });
+
+  it('compares names case-insensitively: a condition key written in another case is no change', async () => {
+    const root = await tempDir();
+    const copy = (snapshot: string, into: string, edit?: (text: string) => string) => {
+      const base = path.join(into, 'v1');
+      fs.mkdirSync(path.join(base, 'sqs'), { recursive: true });
+      fs.writeFileSync(path.join(base, 'service-list.json'), JSON.stringify([{ service: 'sqs', url: 'https://servicereference.us-east-1.amazonaws.com/v1/sqs/sqs.json' }]));
+      const text = fs.readFileSync(path.join(snapshot, 'v1', 'sqs', 'sqs.json'), 'utf8');
+      fs.writeFileSync(path.join(base, 'sqs', 'sqs.json'), edit ? edit(text) : text);
+    };
+    copy(SNAPSHOT_2026, path.join(root, 'a'));
+    copy(SNAPSHOT_2026, path.join(root, 'b'), (t) => t.replaceAll('"aws:ResourceTag/${TagKey}"', '"aws:resourcetag/${TagKey}"').replaceAll('"SendMessage"', '"sendMessage"'));
+    expect(fs.readFileSync(path.join(root, 'b', 'v1', 'sqs', 'sqs.json'), 'utf8')).toContain('aws:resourcetag/${TagKey}');
+    const c = compareReferences((await loadFromDirectory(path.join(root, 'a'))).index, (await loadFromDirectory(path.join(root, 'b'))).index);
+    expect([c.actionsAdded, c.actionsRemoved, c.actionConditionKeyChanges, c.serviceConditionKeyChanges]).toEqual([[], [], [], []]);
+  });
+});
+
+describe('guardrails notify', () => {
+  let repo: string;
+  let cache: string;
+  beforeAll(async () => {
+    repo = path.join(await tempDir(), 'repo');
+    cache = path.join(repo, 'service-reference-cache');
+    fs.cpSync(path.join(PROJECT_ROOT, 'guardrails'), path.join(repo, 'guardrails'), { recursive: true });
+    // Last month: the cache held 2025-08-30 and out/ was compiled against it.
+    await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2025) });
+    const compiled = await runCli(['compile'], { cwd: repo });
+    if (compiled.code !== 0) throw new Error(compiled.stderr);
+    // Today's scheduled job: sync, then notify.
+    await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2026) });
+  });
+
+  it('compares the two newest snapshots of the cache and says which guardrails the changes touch (exit 1)', async () => {
+    const r = await runCli(['notify', '--json'], { cwd: repo });
+    expect(r.code, r.stderr).toBe(1);
+    const result = JSON.parse(r.stdout) as NotifyResult;
+    expect(result.summary).toMatchObject({ servicesAdded: 30, servicesRemoved: 0, actionsAdded: 2753, actionsRemoved: 15, accessLevelChanges: 36 });
+    expect(result.touched).toBe(true);
+    const items = (kind: string, control: string) => result.impact.filter((i) => i.kind === kind && i.controls.includes(control));
+    // The perimeter's logs:* now also denies the new CloudWatch Logs actions (the guardrail grew)...
+    const logs = items('deny-grew', 'only-org-principals').find((i) => i.pattern === 'logs:*')!;
+    expect(logs.actions.map((a) => a.action)).toContain('logs:CreateLookupTable');
+    expect(logs.actions.every((a) => a.action.startsWith('logs:'))).toBe(true);
+    // ...the Region deny's exemption iam:* now also exempts new IAM actions (it shrank)...
+    const iam = items('exemption-grew', 'allowed-regions').find((i) => i.pattern === 'iam:*')!;
+    expect(iam.actions.map((a) => a.action)).toContain('iam:CreateDelegationRequest');
+    // ...and no-long-term-credentials governs IAM but covers none of the new IAM actions.
+    const uncovered = items('uncovered', 'no-long-term-credentials')[0]!;
+    expect(uncovered.actions.map((a) => a.action)).toEqual(iam.actions.map((a) => a.action));
+    // Sensitive first: Permissions management and Write before Read.
+    const levels = uncovered.actions.map((a) => a.accessLevel);
+    expect(levels.indexOf('Read')).toBeGreaterThan(levels.lastIndexOf('Write'));
+    expect(result.summary.touchedControls).toContain('only-org-principals');
+  });
+
+  it('says so now when the next compile would fail on a removed action still named in the intent', async () => {
+    fs.writeFileSync(path.join(repo, 'guardrails', 'support.yaml'), 'version: 1\ncontrols:\n  no-engagements:\n    kind: deny-actions\n    wildcards: exact\n    actions: [trustedadvisor:CreateEngagement]\n    attach: [Sandbox]\n');
+    try {
+      await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2025) });
+      expect((await runCli(['compile'], { cwd: repo })).code).toBe(0);
+      await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2026) });
+      const r = await runCli(['notify', '--json'], { cwd: repo });
+      const result = JSON.parse(r.stdout) as NotifyResult;
+      const fails = result.impact.filter((i) => i.kind === 'compile-fails');
+      expect(fails).toHaveLength(1);
+      expect(fails[0]!.diagnostic).toMatchObject({ code: 'unknown-action', location: { file: path.join(repo, 'guardrails', 'support.yaml'), line: 6, col: 15 } });
+      expect(result.impact.find((i) => i.kind === 'removed-in-policy')).toMatchObject({ controls: ['no-engagements'], pattern: 'trustedadvisor:CreateEngagement' });
+      const text = await runCli(['notify', '--format', 'markdown'], { cwd: repo });
+      expect(text.stdout).toContain('- **the next compile will fail**: control no-engagements: actions: "trustedadvisor:CreateEngagement"');
+      expect(text.stdout).toContain(`(\`${path.join(repo, 'guardrails', 'support.yaml')}:6:15\`)`);
+    } finally {
+      fs.rmSync(path.join(repo, 'guardrails', 'support.yaml'));
+      await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2025) });
+      await runCli(['compile'], { cwd: repo });
+      await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2026) });
+    }
+  });
+
+  it('renders markdown for an issue, text, Slack JSON, and a template of the user', async () => {
+    const md = await runCli(['notify', '--format', 'markdown'], { cwd: repo });
+    expect(md.stdout).toMatch(/^## AWS service reference: 2753 actions added, 15 removed, 36 access-level changes; guardrails touched: /);
+    expect(md.stdout).toContain('### Guardrails touched');
+    expect(md.stdout).toContain('<details><summary>All changes</summary>');
+    const slack = JSON.parse((await runCli(['notify', '--format', 'slack'], { cwd: repo })).stdout) as { text: string; blocks: { type: string }[] };
+    expect(slack.text).toContain('2753 actions added');
+    expect(slack.blocks[0]!.type).toBe('header');
+    expect(slack.blocks.length).toBeGreaterThan(3);
+    const text = await runCli(['notify'], { cwd: repo });
+    expect(text.stdout).toContain('guardrails touched:\n  allowed-regions\n');
+    fs.writeFileSync(path.join(repo, 'mine.hbs'), '{{summary.actionsAdded}} new; {{#each view.byControl}}{{control}} {{/each}}');
+    const mine = await runCli(['notify', '--template', 'mine.hbs'], { cwd: repo });
+    expect(mine.stdout).toMatch(/^2753 new; allowed-regions approved-bedrock-models /);
+    fs.writeFileSync(path.join(repo, 'broken.hbs'), '{{#each summary}}');
+    const broken = await runCli(['notify', '--template', 'broken.hbs'], { cwd: repo });
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toMatch(/^error template: broken\.hbs: /);
+    const bad = await runCli(['notify', '--format', 'html'], { cwd: repo });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--format must be one of markdown, text, slack, json');
+  });
+
+  it('on its first run states that there is nothing to compare with, instead of announcing every action', async () => {
+    const dir = await tempDir();
+    await syncReference({ cacheDir: path.join(dir, 'service-reference-cache'), source: new DirectorySource(SNAPSHOT_2026) });
+    const r = await runCli(['notify'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^first run: the cache holds snapshot \w+ \(466 services, 21983 actions, synced .*\) and no earlier snapshot to compare it with\. It is the baseline/);
+    const json = JSON.parse((await runCli(['notify', '--json'], { cwd: dir })).stdout) as { firstRun: boolean; baseline: { services: number } };
+    expect(json).toMatchObject({ firstRun: true, baseline: { services: 466 } });
+  });
+
+  it('exits 0 when no guardrail is touched, and compares any two directories laid out like the endpoint', async () => {
+    const dir = await tempDir();
+    const r = await runCli(['notify', '--from', SNAPSHOT_2025, '--to', SNAPSHOT_2026, '--json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout) as NotifyResult;
+    expect(result.analysed).toEqual({ out: false, intent: false });
+    expect(result.summary.actionsAdded).toBe(2753);
+    expect(result.touched).toBe(false);
+  });
+});
