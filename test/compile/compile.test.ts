@@ -126,7 +126,7 @@ describe('guardrails compile on the example organization', () => {
     const before = await treeHash(out);
     const broken = path.join(await tempDir(), 'broken.yaml');
     const text = fs.readFileSync(path.join(PROJECT_ROOT, 'guardrails', 'baseline.yaml'), 'utf8').replace('iam:CreateUser', 'iam:CreateUsr');
-    const files = fs.readdirSync(path.join(PROJECT_ROOT, 'guardrails')).filter((f) => f !== 'baseline.yaml').map((f) => path.join(PROJECT_ROOT, 'guardrails', f));
+    const files = fs.readdirSync(path.join(PROJECT_ROOT, 'guardrails')).filter((f) => f.endsWith('.yaml') && f !== 'baseline.yaml').map((f) => path.join(PROJECT_ROOT, 'guardrails', f));
     fs.writeFileSync(broken, text);
     const r = await compileExample(out, [...files, broken]);
     expect(r.code).toBe(2);
