@@ -10,7 +10,7 @@ import type { IdentityPerimeterControl } from '../intent/index.js';
 import type { Condition } from '../policy/index.js';
 import { combine, concatPatterns, intentPatterns, isEmptyPatterns, orgPathValues, partitionPatterns, sidFor } from './common.js';
 import type { ActionPatterns, ControlBuilder, StatementDraft } from './draft.js';
-import { orgMemberCondition, partnerAccessStatement, protectSessionTagStatement, protectTagStatement, tagKeyCondition } from './partner-exception.js';
+import { mergeUnconstrainedCompanions, orgMemberCondition, partnerAccessStatement, tagKeyCondition, tagProtectionStatements } from './partner-exception.js';
 
 export const MAIN_ROLE = 'perimeter';
 
@@ -73,10 +73,19 @@ export const identityPerimeter: ControlBuilder<IdentityPerimeterControl> = (c, c
         partnerAccessStatement({ control: c, ctx, exception: p, index: i, scope: inside, orgId, orgPaths, trustedAccounts: trusted, allowServicePrincipals, mainRole: MAIN_ROLE }),
       );
     }
-    partnerDrafts.push(protectTagStatement(c, ctx, p, i, MAIN_ROLE), protectSessionTagStatement(c, ctx, p, i, MAIN_ROLE));
+    partnerDrafts.push(...tagProtectionStatements(c, ctx, { tag: p.tag, protection: p, holder: p, scope: partnerSet, word: 'exception', index: i, mainRole: MAIN_ROLE }));
   });
+  // A resource tag exception takes tagged resources out of the whole perimeter: its tag is protected
+  // like a partner's, over the whole scope.
+  const rte = c.resourceTagException;
+  if (rte) {
+    partnerDrafts.push(
+      ...tagProtectionStatements(c, ctx, { tag: { key: rte.key, value: rte.value }, protection: rte, holder: rte, scope: ctx.reference.expandList(scope.patterns).actions, word: 'resource-exception', index: 0, mainRole: MAIN_ROLE }),
+    );
+  }
   if (!isEmptyPatterns(remaining)) drafts.unshift(perimeter(MAIN_ROLE, remaining, [], `deny ${who}${allowServicePrincipals ? ' (AWS service principals excepted)' : ''}`));
-  drafts.push(...partnerDrafts);
+  const tags = [...(c.partnerExceptions ?? []).map((p) => p.tag.key), ...(rte ? [rte.key] : [])];
+  drafts.push(...mergeUnconstrainedCompanions(partnerDrafts, tags));
 
   if (c.confusedDeputy) {
     const trustedSources = typeof c.confusedDeputy === 'object' ? (c.confusedDeputy.trustedSourceAccounts ?? []) : [];

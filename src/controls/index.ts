@@ -13,6 +13,7 @@ import { tlsMinimum } from './tls-minimum.js';
 export * from './draft.js';
 export { modelUsageActions } from './bedrock-model-allowlist.js';
 export { mergeConditions } from './common.js';
+export { tagScopeServices, taggingActions } from './partner-exception.js';
 
 const BUILDERS: { [K in Control['kind']]: ControlBuilder<Extract<Control, { kind: K }>> } = {
   'identity-perimeter': identityPerimeter,

@@ -1,12 +1,12 @@
 /**
  * A trusted-partner tag exception on its own, for organizations whose perimeter is written elsewhere
  * (imported or custom) and already carves the tag out: tagged resources are then restricted to the
- * organization and the partner accounts, and the tag is protected by the two companions.
+ * organization and the partner accounts, and the tag is protected by the companions.
  */
 import type { PartnerTagExceptionControl } from '../intent/index.js';
 import { concatPatterns, intentPatterns, orgPathValues } from './common.js';
 import type { ControlBuilder } from './draft.js';
-import { partnerAccessStatement, protectSessionTagStatement, protectTagStatement } from './partner-exception.js';
+import { partnerAccessStatement, tagProtectionStatements } from './partner-exception.js';
 
 export const partnerTagException: ControlBuilder<PartnerTagExceptionControl> = (c, ctx) => {
   const sources = ctx.intent.sources;
@@ -15,9 +15,7 @@ export const partnerTagException: ControlBuilder<PartnerTagExceptionControl> = (
     c.actions ? intentPatterns(ctx, c, 'actions') : undefined,
   );
   const mainRole = 'partner-access';
-  return [
-    partnerAccessStatement({ control: c, ctx, exception: c, index: 0, scope, orgId: ctx.intent.organization.id, orgPaths: orgPathValues(ctx, []), trustedAccounts: [], allowServicePrincipals: true, mainRole }),
-    protectTagStatement(c, ctx, c, 0, mainRole),
-    protectSessionTagStatement(c, ctx, c, 0, mainRole),
-  ].map((d, i) => (i === 0 ? { ...d, companionOf: undefined } : d));
+  const main = partnerAccessStatement({ control: c, ctx, exception: c, index: 0, scope, orgId: ctx.intent.organization.id, orgPaths: orgPathValues(ctx, []), trustedAccounts: [], allowServicePrincipals: true, mainRole });
+  delete main.companionOf;
+  return [main, ...tagProtectionStatements(c, ctx, { tag: c.tag, protection: c, holder: c, scope: ctx.reference.expandList(scope.patterns).actions, word: 'exception', index: 0, mainRole })];
 };

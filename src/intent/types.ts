@@ -44,13 +44,25 @@ interface ControlBase {
   type?: PolicyType;
 }
 
-export interface PartnerException {
+/**
+ * How an exception tag is protected beyond requests that carry its key in aws:TagKeys: the tagging
+ * actions that cannot be constrained by tag key are denied to all but the admin roles, unless the
+ * exception opts out (true: every such action; a list: the actions named).
+ */
+export interface TagProtection {
+  adminRoles?: string[];
+  allowUnconstrainedTagging?: boolean | string[];
+}
+
+export interface PartnerException extends TagProtection {
   tag: Tag;
   accounts: string[];
-  adminRoles?: string[];
   services?: string[];
   actions?: string[];
 }
+
+/** Resources carrying this tag are outside the perimeter; the tag is protected like a partner tag. */
+export interface ResourceTagException extends Tag, TagProtection {}
 
 export interface IdentityPerimeterControl extends ControlBase {
   kind: 'identity-perimeter';
@@ -62,7 +74,7 @@ export interface IdentityPerimeterControl extends ControlBase {
   allowServicePrincipals?: boolean;
   confusedDeputy?: boolean | { trustedSourceAccounts?: string[] };
   resourceAccountExceptions?: string[];
-  resourceTagException?: Tag;
+  resourceTagException?: ResourceTagException;
   partnerExceptions?: PartnerException[];
 }
 

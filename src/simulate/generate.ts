@@ -7,9 +7,9 @@
 import type { ControlPlacement } from '../compile/index.js';
 import type { RequestSpec } from '../evaluate/index.js';
 import { arnMatcher } from '../evaluate/index.js';
-import type { BedrockModelAllowlistControl, Control, DenyActionsControl, IdentityPerimeterControl, RegionDenyControl, TlsMinimumControl } from '../intent/index.js';
+import type { BedrockModelAllowlistControl, Control, DenyActionsControl, IdentityPerimeterControl, PartnerException, PartnerTagExceptionControl, RegionDenyControl, Tag, TagProtection, TlsMinimumControl } from '../intent/index.js';
 import { tlsVersion } from '../intent/index.js';
-import { modelUsageActions } from '../controls/index.js';
+import { modelUsageActions, tagScopeServices, taggingActions } from '../controls/index.js';
 import type { OrgNode } from '../model/org-tree.js';
 import type { ActionSet, ReferenceIndex } from '../reference/index.js';
 import { DEFAULT_REGION, orgIdentity, resourceOrg, withDefaults } from './from-tests.js';
@@ -31,6 +31,9 @@ export function generateScenarios(world: World, placements: readonly ControlPlac
     switch (p.control.kind) {
       case 'identity-perimeter':
         g.identityPerimeter(p.control, p);
+        break;
+      case 'partner-tag-exception':
+        g.partnerTagException(p.control, p);
         break;
       case 'tls-minimum':
         g.tlsMinimum(p.control);
@@ -61,6 +64,11 @@ function resolve(world: World, refs: readonly string[] | undefined): OrgNode[] {
     const x = world.tree.resolve(r);
     return x.ok ? [x.node] : [];
   });
+}
+
+/** The actions an identity perimeter covers, as patterns. */
+function perimeterScope(c: IdentityPerimeterControl): string[] {
+  return [...(c.services ?? []).map((s) => `${s}:*`), ...(c.actions ?? [])];
 }
 
 /** Sample actions per service of a set: its first Read actions (the data decides), else its first actions. */
@@ -160,6 +168,7 @@ class Generator {
       }
       for (const ex of c.resourceAccountExceptions ?? []) this.letThrough(`an outsider may ${action} on a resource of excepted account ${ex}`, { principal: this.outsider(), action, resource: this.resource(action, this.account, { account: ex }), context: { 'aws:ResourceAccount': ex } });
     }
+    if (c.resourceTagException) this.tagProtection(c.resourceTagException, c.resourceTagException, this.ref.expandList(perimeterScope(c)).actions, p);
     (c.partnerExceptions ?? []).forEach((pe, i) => {
       const set = this.statementSet(p, `partner-access${i ? `-${i + 1}` : ''}`);
       if (!set) return;
@@ -172,21 +181,83 @@ class Generator {
         }
         this.deny(`an outsider is denied ${action} on a resource tagged ${pe.tag.key}=${pe.tag.value}`, { principal: this.outsider(), action, resource: this.resource(action, this.account, { tags }) });
       }
-      const admin = (pe.adminRoles ?? [])[0];
-      this.deny(`a principal of the organization cannot set the exception tag ${pe.tag.key}`, {
-        principal: this.principal(this.account, 'developer'),
-        action: 's3:PutBucketTagging',
-        resource: this.resource('s3:PutBucketTagging'),
-        context: { 'aws:TagKeys': [pe.tag.key], [`aws:RequestTag/${pe.tag.key}`]: pe.tag.value },
-      });
-      if (admin && !/[*?]/.test(admin.split(':')[5] ?? '')) {
-        this.letThrough(`${admin} may set the exception tag`, { principal: this.principal(this.account, admin.split('/').pop()!), action: 's3:PutBucketTagging', resource: this.resource('s3:PutBucketTagging'), context: { 'aws:TagKeys': [pe.tag.key] } });
-      } else if (admin) {
-        const role = admin.split('/').pop()!;
-        this.letThrough(`the admin role ${role} may set the exception tag`, { principal: this.principal(this.account, role), action: 's3:PutBucketTagging', resource: this.resource('s3:PutBucketTagging'), context: { 'aws:TagKeys': [pe.tag.key] } });
-      }
-      this.deny(`an outsider cannot pass the exception tag ${pe.tag.key} as a session tag`, { principal: this.outsider(), action: 'sts:TagSession', resource: this.resource('sts:TagSession'), context: { 'aws:TagKeys': [pe.tag.key] } });
+      this.tagProtection(pe.tag, pe, this.partnerScope(c, pe), p);
     });
+  }
+
+  private partnerScope(c: IdentityPerimeterControl, pe: PartnerException): ActionSet {
+    const declared = [...(pe.services ?? []).map((s) => `${s}:*`), ...(pe.actions ?? [])];
+    return this.ref.expandList(declared.length ? declared : perimeterScope(c)).actions;
+  }
+
+  partnerTagException(c: PartnerTagExceptionControl, p: ControlPlacement): void {
+    const set = this.statementSet(p, 'partner-access');
+    const tags = { [c.tag.key]: c.tag.value };
+    for (const action of set ? sampleActions(this.ref, set) : []) {
+      for (const partner of c.accounts) {
+        const principal = this.principal(partner, 'partner', { orgId: OUTSIDE_ORG });
+        this.letThrough(`partner ${partner} may ${action} on a resource tagged ${c.tag.key}=${c.tag.value}`, { principal, action, resource: this.resource(action, this.account, { tags }) });
+      }
+      this.deny(`an outsider is denied ${action} on a resource tagged ${c.tag.key}=${c.tag.value}`, { principal: this.outsider(), action, resource: this.resource(action, this.account, { tags }) });
+    }
+    this.tagProtection(c.tag, c, this.ref.expandList([...(c.services ?? []).map((s) => `${s}:*`), ...(c.actions ?? [])]).actions, p);
+  }
+
+  /**
+   * The companions of an exception tag: requests carrying its key (in any casing) and tagging actions
+   * that cannot be constrained by tag key are denied to all but the admin roles, in the accounts the
+   * SCP reaches and, through the RCP, from accounts it does not reach. The requests are built as AWS
+   * builds them: aws:TagKeys only for actions that support it.
+   */
+  private tagProtection(tag: Tag, protection: TagProtection, scope: ActionSet, p: ControlPlacement): void {
+    const ref = this.ref;
+    const services = tagScopeServices(ref, scope);
+    const { constrained, unconstrained } = taggingActions(ref, services);
+    const pick = (set: ActionSet, prefer: RegExp): string | undefined => {
+      const names = set
+        .toArray()
+        .map((id) => ref.actions[id]!)
+        .filter((a) => ref.supportsRcp(a.service) && a.service !== 'sts')
+        .map((a) => a.qualified);
+      return names.find((n) => prefer.test(n)) ?? names[0];
+    };
+    const opt = protection.allowUnconstrainedTagging;
+    const optedOut = opt === true ? unconstrained.clone() : Array.isArray(opt) ? ref.expandList(opt).actions.intersect(unconstrained) : ref.emptySet();
+    const tagAction = pick(constrained, /:TagResource$/);
+    const bare = pick(unconstrained.minus(optedOut), /:Put\w*Tagging$/);
+    const open = pick(optedOut, /:Put\w*Tagging$/);
+    const withKey = (key: string) => ({ 'aws:TagKeys': [key], [`aws:RequestTag/${key}`]: tag.value });
+    const developer = this.principal(this.account, 'developer');
+    const adminRole = (protection.adminRoles ?? []).map((a) => /:role\/(?:.*\/)?([^/*?]+)$/.exec(a)?.[1]).find((r) => r !== undefined);
+    // A principal of the organization that the SCP companion does not reach: an excluded account, or
+    // one outside the control's targets. Only the RCP companion protects the tag from it.
+    const unreached = this.world.accountsUnder([this.world.tree.root]).find((a) => !this.world.accountsUnder(p.targets).includes(a));
+    // Resources the RCP companions cannot protect: those of the management account (RCPs do not apply
+    // to them) and those of services RCPs do not support (IAM roles, for sts:AssumeRole).
+    const management = this.world.managementAccount;
+    const scpOnlyCandidates = constrained
+      .toArray()
+      .map((id) => ref.actions[id]!)
+      .filter((a) => !ref.supportsRcp(a.service) && a.accessLevel === 'Tagging');
+    const scpOnly = scpOnlyCandidates.find((a) => /^Tag(Role|Resource)$/.test(a.name)) ?? scpOnlyCandidates[0];
+    if (scpOnly) this.deny(`a principal of the organization cannot set ${tag.key} with ${scpOnly.qualified}, which RCPs do not cover (SCP)`, { principal: developer, action: scpOnly.qualified, resource: this.resource(scpOnly.qualified), context: withKey(tag.key) });
+    if (tagAction) {
+      this.deny(`a principal of the organization cannot set the exception tag ${tag.key} (${tagAction})`, { principal: developer, action: tagAction, resource: this.resource(tagAction), context: withKey(tag.key) });
+      const upper = tag.key.toUpperCase();
+      if (upper !== tag.key) this.deny(`nor the tag key ${tag.key} in another casing (${upper})`, { principal: developer, action: tagAction, resource: this.resource(tagAction), context: withKey(upper) });
+      this.letThrough(`a principal of the organization may set other tags with ${tagAction} (not ${tag.key})`, { principal: developer, action: tagAction, resource: this.resource(tagAction), context: { 'aws:TagKeys': ['cost-center'], 'aws:RequestTag/cost-center': 'cc-1' } });
+      if (adminRole) this.letThrough(`the admin role ${adminRole} may set the exception tag ${tag.key}`, { principal: this.principal(this.account, adminRole), action: tagAction, resource: this.resource(tagAction), context: withKey(tag.key) });
+      if (unreached) this.deny(`a principal of account ${unreached}, which the SCP companion does not reach, cannot set ${tag.key} on a resource of ${this.account} (RCP)`, { principal: this.principal(unreached, 'developer'), action: tagAction, resource: this.resource(tagAction), context: withKey(tag.key) });
+      this.deny(`a principal of the organization cannot set ${tag.key} on a resource of the management account, which RCPs do not cover (SCP)`, { principal: developer, action: tagAction, resource: this.resource(tagAction, management), context: withKey(tag.key) });
+    }
+    if (bare) {
+      this.deny(`a principal of the organization cannot call ${bare}, whose request does not name tag keys (it could set ${tag.key})`, { principal: developer, action: bare, resource: this.resource(bare) });
+      if (adminRole) this.letThrough(`the admin role ${adminRole} may call ${bare} (tag ${tag.key})`, { principal: this.principal(this.account, adminRole), action: bare, resource: this.resource(bare) });
+      if (unreached) this.deny(`a principal of account ${unreached}, which the SCP companion does not reach, cannot call ${bare} on a resource of ${this.account} (RCP, tag ${tag.key})`, { principal: this.principal(unreached, 'developer'), action: bare, resource: this.resource(bare) });
+      this.deny(`a principal of the organization cannot call ${bare} on a resource of the management account, which RCPs do not cover (SCP, tag ${tag.key})`, { principal: developer, action: bare, resource: this.resource(bare, management) });
+    }
+    if (open) this.letThrough(`${open} stays open (allowUnconstrainedTagging of ${tag.key})`, { principal: developer, action: open, resource: this.resource(open) });
+    this.deny(`an outsider cannot pass the exception tag ${tag.key} as a session tag`, { principal: this.outsider(), action: 'sts:TagSession', resource: this.resource('sts:TagSession'), context: { 'aws:TagKeys': [tag.key] } });
   }
 
   outsiderOnExcludedAccount(p: ControlPlacement): void {

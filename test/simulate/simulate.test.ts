@@ -1,7 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { compile } from '../../src/compile/index.js';
+import { loadIntent } from '../../src/intent/index.js';
 import { DirectorySource, syncReference } from '../../src/reference/index.js';
+import { simulate, type ScenarioResult } from '../../src/simulate/index.js';
+import { reference2026 } from '../support/reference.js';
 import { runCli } from '../support/cli.js';
 import { PROJECT_ROOT, SNAPSHOT_2026 } from '../support/paths.js';
 import { tempDir } from '../support/temp.js';
@@ -65,5 +69,41 @@ describe('guardrails simulate on the example organization', () => {
     const xml = fs.readFileSync(junit, 'utf8');
     expect(xml).toMatch(/<testsuites tests="\d+" failures="[1-9]\d*">/);
     expect(xml).toContain('<failure message=');
+  });
+});
+
+describe('generated scenarios prove the protections they name', () => {
+  /** Compiles the example organization in-process, then drops the statements of the given roles. */
+  async function simulateWithout(drop: RegExp) {
+    const files = fs.readdirSync(path.join(PROJECT_ROOT, 'guardrails')).map((f) => path.join(PROJECT_ROOT, 'guardrails', f));
+    const { intent } = await loadIntent(files);
+    const ref = await reference2026();
+    const compiled = compile({ intent: intent!, reference: ref.index, referenceManifest: ref.manifest, root: PROJECT_ROOT });
+    expect(compiled.ok).toBe(true);
+    const kept = compiled.policies.map((p) => ({ ...p, statements: p.statements.filter((s) => !s.origins.some((o) => drop.test(o.draft.role))) }));
+    const removed = compiled.policies.reduce((n, p) => n + p.statements.length, 0) - kept.reduce((n, p) => n + p.statements.length, 0);
+    return { removed, results: simulate(intent!, { ...compiled, policies: kept }, ref.index).results };
+  }
+  const failing = (results: ScenarioResult[]) => results.filter((r) => !r.pass).map((r) => r.scenario.name);
+
+  it('the example passes with every statement', async () => {
+    const { results } = await simulateWithout(/^$/);
+    expect(failing(results)).toEqual([]);
+    const names = results.map((r) => r.scenario.name);
+    expect(names).toContain('only-org-principals: a principal of the organization cannot call s3:PutBucketTagging, whose request does not name tag keys (it could set partner-access-exception)');
+    expect(names.some((n) => /which the SCP companion does not reach, cannot set dp:exclude:identity/.test(n))).toBe(true);
+  });
+
+  it.each([
+    ['the unconstrained-tagging SCP companions', /-tag-unconstrained(-\d+)?$/, /cannot call s3:PutBucketTagging on a resource of the management account/],
+    ['the unconstrained-tagging RCP companions', /-tag-unconstrained-rcp(-\d+)?$/, /does not reach, cannot call s3:PutBucketTagging/],
+    ['the tag-key RCP companions', /-tag-rcp(-\d+)?$/, /does not reach, cannot set (partner-access-exception|dp:exclude:identity)/],
+    ['the tag-key SCP companions', /^protect-[a-z-]*exception-tag(-\d+)?$/, /cannot set (partner-access-exception|dp:exclude:identity) (on a resource of the management account|with iam:Tag\w+, which RCPs do not cover)/],
+  ])('without %s, the scenarios that name them fail', async (_, drop, expected) => {
+    const { removed, results } = await simulateWithout(drop);
+    expect(removed).toBeGreaterThan(0);
+    const failed = failing(results);
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.every((n) => expected.test(n) || /another casing/.test(n)), failed.join('\n')).toBe(true);
   });
 });

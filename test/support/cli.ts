@@ -19,3 +19,11 @@ export async function runCli(args: string[], options: { cwd?: string; env?: Node
   });
   return { code, stdout, stderr };
 }
+
+/** `severity code` of every diagnostic printed to stderr, sorted and without repeats. */
+export function diagnosticCodes(stderr: string): string[] {
+  return [...new Set([...stderr.matchAll(/^\S+:\d+:\d+: (error|warning) ([a-z-]+):/gm)].map((m) => `${m[1]} ${m[2]}`))].sort();
+}
+
+/** The example organization's deliberate warnings: the tagging actions its exceptions leave open. */
+export const EXAMPLE_WARNINGS = ['warning unprotected-exception-tag'];

@@ -21,21 +21,18 @@ export function checkControl(ctx: CheckContext, c: Control): void {
         if (!isObject(p)) return;
         checkServices(ctx, p.services, `${what}: partnerExceptions[${i}].services`, { rcp: true });
         checkActionPatterns(ctx, p, 'actions', `${what}: partnerExceptions[${i}].actions`, { rcp: true });
-        if (p.adminRoles === undefined) {
-          ctx.warn(
-            'unprotected-exception-tag',
-            `${what}: partner exception tag "${isObject(p.tag) ? String(p.tag.key) : '?'}" has no adminRoles, so the companion SCP denies setting it to every principal`,
-            ctx.at(c.partnerExceptions, i),
-            'name the role that may set the tag (adminRoles) so that exceptions can be granted at all',
-          );
-        }
+        checkTagProtection(ctx, p, `${what}: partner exception tag "${isObject(p.tag) ? String(p.tag.key) : '?'}"`, ctx.at(c.partnerExceptions, i));
       });
+      if (isObject(c.resourceTagException)) {
+        checkTagProtection(ctx, c.resourceTagException, `${what}: resource tag exception "${String(c.resourceTagException.key)}"`, ctx.atKey(c as object, 'resourceTagException'));
+      }
       break;
     }
     case 'partner-tag-exception':
       checkServices(ctx, c.services, `${what}: services`, { rcp: true });
       checkActionPatterns(ctx, c, 'actions', `${what}: actions`, { rcp: true });
       if (c.services === undefined && c.actions === undefined) ctx.error('missing-property', `${what} needs "services" or "actions": which resources may partners reach?`, ctx.at(c));
+      checkTagProtection(ctx, c as unknown as Record<string, unknown>, `${what}: tag "${isObject(c.tag) ? String(c.tag.key) : '?'}"`, ctx.at(c));
       break;
     case 'tls-minimum':
       if (c.minVersion !== undefined && tlsVersion(c.minVersion) === undefined) {
@@ -74,6 +71,19 @@ export function checkControl(ctx: CheckContext, c: Control): void {
       if (c.type === undefined) ctx.error('missing-property', `${what} needs "type" (scp or rcp): the imported file is one or the other`, ctx.atKey(c as object, 'kind'));
       break;
   }
+}
+
+/** The admin roles of an exception tag, and the actions it leaves unprotected. */
+function checkTagProtection(ctx: CheckContext, holder: Record<string, unknown>, what: string, at: ReturnType<CheckContext['at']>): void {
+  if (holder.adminRoles === undefined) {
+    ctx.warn(
+      'unprotected-exception-tag',
+      `${what} has no adminRoles, so the companion policies deny setting it, and every tagging action that cannot be constrained by tag key, to every principal`,
+      at,
+      'name the role that may set the tag (adminRoles) so that exceptions can be granted at all',
+    );
+  }
+  if (Array.isArray(holder.allowUnconstrainedTagging)) checkActionPatterns(ctx, holder, 'allowUnconstrainedTagging', `${what}: allowUnconstrainedTagging`);
 }
 
 export const TLS_VERSIONS = ['1.0', '1.1', '1.2', '1.3'] as const;
