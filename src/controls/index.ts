@@ -11,7 +11,7 @@ import { regionDeny } from './region-deny.js';
 import { tlsMinimum } from './tls-minimum.js';
 
 export * from './draft.js';
-export { modelUsageActions } from './bedrock-model-allowlist.js';
+export { mantleModelKey, modelUsageActions } from './bedrock-model-allowlist.js';
 export { mergeConditions } from './common.js';
 export { tagScopeServices, taggingActions } from './partner-exception.js';
 

@@ -93,6 +93,10 @@ export interface BedrockModelAllowlistControl extends ControlBase {
   kind: 'bedrock-model-allowlist';
   models: string[];
   inferenceProfiles?: string[];
+  /** ARN patterns of custom, imported or provisioned models (and profiles, routers) a team approves. */
+  approvedModelArns?: string[];
+  /** Approved bedrock-mantle:Model values (Mantle's model ids); default: models. */
+  mantleModels?: string[];
   marketplace?: { allowProductIds?: string[]; denyProductIds?: string[] };
   exceptPrincipals?: string[];
 }

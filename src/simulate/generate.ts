@@ -9,7 +9,7 @@ import type { RequestSpec } from '../evaluate/index.js';
 import { arnMatcher } from '../evaluate/index.js';
 import type { BedrockModelAllowlistControl, Control, DenyActionsControl, IdentityPerimeterControl, PartnerException, PartnerTagExceptionControl, RegionDenyControl, Tag, TagProtection, TlsMinimumControl } from '../intent/index.js';
 import { tlsVersion } from '../intent/index.js';
-import { modelUsageActions, tagScopeServices, taggingActions } from '../controls/index.js';
+import { mantleModelKey, modelUsageActions, tagScopeServices, taggingActions } from '../controls/index.js';
 import type { OrgNode } from '../model/org-tree.js';
 import type { ActionSet, ReferenceIndex } from '../reference/index.js';
 import { DEFAULT_REGION, orgIdentity, resourceOrg, withDefaults } from './from-tests.js';
@@ -69,6 +69,15 @@ function resolve(world: World, refs: readonly string[] | undefined): OrgNode[] {
 /** The actions an identity perimeter covers, as patterns. */
 function perimeterScope(c: IdentityPerimeterControl): string[] {
   return [...(c.services ?? []).map((s) => `${s}:*`), ...(c.actions ?? [])];
+}
+
+/** A concrete ARN an ARN pattern matches: wildcards in Region and account filled in, the rest sampled. */
+function concreteArn(pattern: string, account: string): string | undefined {
+  const parts = pattern.split(':');
+  if (parts.length < 6) return undefined;
+  if (parts[3] === '*') parts[3] = DEFAULT_REGION;
+  if (parts[4] === '*') parts[4] = account;
+  return parts.join(':').replace(/\*/g, 'sample').replace(/\?/g, 'a');
 }
 
 /** Sample actions per service of a set: its first Read actions (the data decides), else its first actions. */
@@ -290,24 +299,71 @@ class Generator {
   }
 
   bedrock(c: BedrockModelAllowlistControl): void {
-    const invoke = modelUsageActions(this.ref).actions.find((a) => a === 'bedrock:InvokeModel');
+    const usage = modelUsageActions(this.ref);
+    const invoke = usage.actions.find((a) => a === 'bedrock:InvokeModel');
     if (!invoke) return;
     const approved = c.models[0]!;
     const unapproved = 'deepseek.r1-v1:0' === approved ? 'meta.llama3-8b-instruct-v1:0' : 'deepseek.r1-v1:0';
+    const acct = this.account;
     const model = (id: string, region = DEFAULT_REGION) => `arn:aws:bedrock:${region}::foundation-model/${id}`;
-    const who = this.principal(this.account, 'data-scientist');
-    this.deny(`invoking the unapproved model ${unapproved} is denied`, { principal: who, action: invoke, resource: { arn: model(unapproved), account: this.account } });
-    this.letThrough(`invoking the approved model ${approved} is let through`, { principal: who, action: invoke, resource: { arn: model(approved), account: this.account } });
-    const profile = `arn:aws:bedrock:${DEFAULT_REGION}:${this.account}:inference-profile/us.${approved}`;
-    this.letThrough(`the approved model through the cross-Region profile us.${approved} is let through`, { principal: who, action: invoke, resource: { arn: profile, account: this.account }, context: { 'bedrock:InferenceProfileArn': profile } });
-    this.letThrough(`the approved model in another Region, reached through the cross-Region profile, is let through`, { principal: who, action: invoke, resource: { arn: model(approved, 'us-west-2'), account: this.account }, region: 'us-west-2', context: { 'bedrock:InferenceProfileArn': profile } });
-    this.deny(`the unapproved model through a cross-Region profile is denied`, { principal: who, action: invoke, resource: { arn: `arn:aws:bedrock:${DEFAULT_REGION}:${this.account}:inference-profile/us.${unapproved}`, account: this.account } });
+    const bedrockArn = (rest: string) => `arn:aws:bedrock:${DEFAULT_REGION}:${acct}:${rest}`;
+    const who = this.principal(acct, 'data-scientist');
+    const on = (arn: string) => ({ arn, account: acct });
+    this.deny(`invoking the unapproved model ${unapproved} is denied`, { principal: who, action: invoke, resource: on(model(unapproved)) });
+    this.letThrough(`invoking the approved model ${approved} is let through`, { principal: who, action: invoke, resource: on(model(approved)) });
+    const profile = bedrockArn(`inference-profile/us.${approved}`);
+    this.letThrough(`the approved model through the cross-Region profile us.${approved} is let through`, { principal: who, action: invoke, resource: on(profile), context: { 'bedrock:InferenceProfileArn': profile } });
+    this.letThrough(`the approved model in another Region, reached through the cross-Region profile, is let through`, { principal: who, action: invoke, resource: on(model(approved, 'us-west-2')), region: 'us-west-2', context: { 'bedrock:InferenceProfileArn': profile } });
+    this.deny(`the unapproved model through a cross-Region profile is denied`, { principal: who, action: invoke, resource: on(bedrockArn(`inference-profile/us.${unapproved}`)) });
+    // Models that are not foundation models: denied unless approved (approvedModelArns).
+    const others: [string, string][] = [
+      ['imported-model', 'imported-model/deepseek-r1-distill'],
+      ['custom-model', 'custom-model/sample-fine-tune'],
+      ['provisioned-model', 'provisioned-model/sample-throughput'],
+      ['application-inference-profile', 'application-inference-profile/sample-app'],
+    ];
+    const approvedArns = c.approvedModelArns ?? [];
+    for (const [type, rest] of others) {
+      if (!usage.modelResourceTypes.includes(type)) continue;
+      const arn = bedrockArn(rest);
+      if (approvedArns.some((a) => arnMatcher(a)(arn))) this.letThrough(`invoking the approved ${type} ${rest} is let through (approvedModelArns)`, { principal: who, action: invoke, resource: on(arn) });
+      else this.deny(`invoking the ${type} ${rest}, which is not approved, is denied`, { principal: who, action: invoke, resource: on(arn) });
+    }
+    for (const pattern of approvedArns) {
+      const arn = concreteArn(pattern, acct);
+      if (arn) this.letThrough(`invoking the approved ${arn} is let through (approvedModelArns)`, { principal: who, action: invoke, resource: on(arn) });
+    }
+    // Resources those actions touch that are not models keep working: batch jobs, projects.
+    const batch = usage.actions.find((a) => a === 'bedrock:CreateModelInvocationJob');
+    if (batch && usage.nonModelResourceTypes.some((t) => t.name === 'model-invocation-job')) {
+      this.letThrough(`a batch inference job (its job ARN) is let through`, { principal: who, action: batch, resource: on(bedrockArn('model-invocation-job/sample-job')) });
+      this.deny(`a batch inference job on the unapproved model ${unapproved} is denied`, { principal: who, action: batch, resource: on(model(unapproved)) });
+    }
+    if (usage.nonModelResourceTypes.some((t) => t.name === 'project')) this.letThrough(`inference in a Bedrock project (its project ARN) is let through`, { principal: who, action: invoke, resource: on(bedrockArn('project/sample-project')) });
+    for (const intro of ['bedrock:CreateModelImportJob', 'bedrock:CreateCustomModel']) {
+      if (usage.actions.includes(intro)) this.deny(`bringing in a model with ${intro} is denied`, { principal: who, action: intro, resource: { arn: '*', account: acct } });
+    }
+    if (usage.actions.includes('bedrock:PutFoundationModelEntitlement')) {
+      this.deny(`enabling the unapproved model ${unapproved} (PutFoundationModelEntitlement) is denied`, { principal: who, action: 'bedrock:PutFoundationModelEntitlement', resource: on(model(unapproved)) });
+    }
     const except = (c.exceptPrincipals ?? []).find((e) => /:role\/[^*?]+$/.test(e));
-    if (except) this.letThrough(`the excepted principal may invoke an unapproved model`, { principal: this.principal(this.account, except.split('/').pop()!), action: invoke, resource: { arn: model(unapproved), account: this.account } });
+    if (except) this.letThrough(`the excepted principal may invoke an unapproved model`, { principal: this.principal(acct, except.split('/').pop()!), action: invoke, resource: on(model(unapproved)) });
+    const mantleKey = mantleModelKey(this.ref);
+    const mantleInference = this.ref.action('bedrock-mantle:CreateInference');
+    if (mantleKey && mantleInference) {
+      const mantleModels = c.mantleModels ?? c.models;
+      const project = `arn:aws:bedrock-mantle:${DEFAULT_REGION}:${acct}:project/sample`;
+      const ok = mantleModels.find((m) => !/[*?]/.test(m));
+      if (ok) this.letThrough(`Mantle inference with the approved model ${ok} is let through`, { principal: who, action: mantleInference.qualified, resource: on(project), context: { [mantleKey]: ok } });
+      this.deny(`Mantle inference with the unapproved model openai.gpt-oss-120b is denied`, { principal: who, action: mantleInference.qualified, resource: on(project), context: { [mantleKey]: 'openai.gpt-oss-120b' } });
+      const read = this.ref.action('bedrock-mantle:GetProject');
+      if (read) this.letThrough(`a Mantle request that names no model (${read.qualified}) is let through`, { principal: who, action: read.qualified, resource: on(project) });
+    }
     if (c.marketplace?.allowProductIds?.length) {
       const allowed = c.marketplace.allowProductIds[0]!;
       this.letThrough(`subscribing to approved product ${allowed} is let through`, { principal: who, action: 'aws-marketplace:Subscribe', resource: { arn: '*' }, context: { 'aws-marketplace:ProductId': [allowed] } });
       this.deny(`subscribing to another product is denied`, { principal: who, action: 'aws-marketplace:Subscribe', resource: { arn: '*' }, context: { 'aws-marketplace:ProductId': ['prod-notapproved01'] } });
+      this.deny(`a subscription that names no product is denied (allowlist)`, { principal: who, action: 'aws-marketplace:Subscribe', resource: { arn: '*' } });
     }
     for (const denied of c.marketplace?.denyProductIds ?? []) this.deny(`subscribing to product ${denied} is denied`, { principal: who, action: 'aws-marketplace:Subscribe', resource: { arn: '*' }, context: { 'aws-marketplace:ProductId': [denied] } });
   }

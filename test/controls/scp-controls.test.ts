@@ -3,8 +3,9 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ReferenceIndex } from '../../src/reference/index.js';
 import { compileControls, conditionShape, errorsOf, list, type RawStatement } from '../support/compile.js';
-import { AWS_EXAMPLES } from '../support/paths.js';
-import { rawService, reference2026 } from '../support/reference.js';
+import { mantleModelKey } from '../../src/controls/index.js';
+import { AWS_EXAMPLES, PROJECT_ROOT } from '../support/paths.js';
+import { rawService, reference2025, reference2026 } from '../support/reference.js';
 
 const example = (file: string) => JSON.parse(fs.readFileSync(path.join(AWS_EXAMPLES, file), 'utf8')) as { Statement: RawStatement[] };
 let index: ReferenceIndex;
@@ -37,7 +38,13 @@ describe('tls-minimum', () => {
 });
 
 describe('bedrock-model-allowlist', () => {
-  it('denies every bedrock action that uses a model, found in the data, on all but the approved models and their cross-Region profiles', async () => {
+  const bedrockTypes = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'src', 'controls', 'bedrock-model-resources.json'), 'utf8')) as {
+    modelResourceTypes: Record<string, string>;
+    nonModelResourceTypes: Record<string, string>;
+    modelIntroductionActions: Record<string, string>;
+  };
+
+  it('denies every bedrock action that uses a model, found in the data, on every resource but the approved models, their cross-Region profiles and non-model resources', async () => {
     const c = await compileControls(`  models:
     kind: bedrock-model-allowlist
     models: [anthropic.claude-3-5-sonnet-20240620-v1:0]
@@ -45,32 +52,81 @@ describe('bedrock-model-allowlist', () => {
 `);
     expect(errorsOf(c)).toEqual([]);
     const [st] = c.policies.get('guardrails-scp-models')!.Statement;
-    // Oracle from the raw service file: actions on foundation models or inference profiles that do more than describe.
-    const expected = rawService('bedrock')
-      .Actions.filter((a) => (a.Resources ?? []).some((r) => r.Name === 'foundation-model' || r.Name === 'inference-profile'))
-      .map((a) => `bedrock:${a.Name}`)
-      .filter((n) => !/:(Get|List|Describe)/.test(n))
-      .sort();
+    // Oracle from the raw service file: actions on foundation models or inference profiles that do more
+    // than describe, and the model-introduction actions of the data file (AWS's example denies
+    // PutFoundationModelEntitlement with the invocations).
+    const raw = rawService('bedrock');
+    const users = raw.Actions.filter((a) => (a.Resources ?? []).some((r) => r.Name === 'foundation-model' || r.Name === 'inference-profile')).filter((a) => !/^(Get|List|Describe)/.test(a.Name));
+    const expected = [...users.map((a) => `bedrock:${a.Name}`), ...Object.keys(bedrockTypes.modelIntroductionActions)].sort();
     expect(list(st!.Action)).toEqual(expected);
-    for (const a of ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream', 'bedrock:CreateModelInvocationJob']) expect(list(st!.Action)).toContain(a);
+    const aws = example('scpex_bedrock_deny_except_approved_models.json').Statement[0]!;
+    for (const a of [...list(aws.Action), 'bedrock:CreateModelInvocationJob', 'bedrock:CreateModelImportJob']) expect(list(st!.Action)).toContain(a);
     const notResource = list(st!.NotResource);
-    expect(notResource).toContain('arn:aws:bedrock:*::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0');
-    expect(notResource).toContain('arn:aws:bedrock:*:*:inference-profile/*.anthropic.claude-3-5-sonnet-20240620-v1:0');
-    // Like AWS's example, approval is by NotResource on the model ARN; unlike it, jobs and custom models stay reachable.
-    expect(Object.keys(example('scpex_bedrock_deny_except_approved_models.json').Statement[0]!)).toContain('NotResource');
-    expect(notResource).toContain('arn:aws:bedrock:*:*:model-invocation-job/*');
-    expect(notResource.some((r) => r.includes('foundation-model/*'))).toBe(false);
+    expect(notResource.slice(0, 2)).toEqual(['arn:aws:bedrock:*::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0', 'arn:aws:bedrock:*:*:inference-profile/*.anthropic.claude-3-5-sonnet-20240620-v1:0']);
+    // Like AWS's example, approval is by NotResource on the model ARN.
+    expect(Object.keys(aws)).toContain('NotResource');
+    // Exempt: exactly the resource types those actions touch that the data file says are not models.
+    const touched = new Set(users.flatMap((a) => (a.Resources ?? []).map((r) => r.Name)));
+    const nonModel = [...touched].filter((t) => t in bedrockTypes.nonModelResourceTypes).sort();
+    expect(nonModel).toEqual(['async-invoke', 'model-invocation-job', 'project', 'system-tool']);
+    expect(notResource.slice(2).map((arn) => /:([a-z-]+)\/\*$/.exec(arn)?.[1]).sort()).toEqual(nonModel);
+    // Every other type they touch is a model: imported, custom, provisioned models, routers... stay denied.
+    for (const t of [...touched].filter((x) => !(x in bedrockTypes.nonModelResourceTypes))) {
+      expect(bedrockTypes.modelResourceTypes).toHaveProperty(t);
+      expect(notResource.some((r) => r.includes(`:${t}/`))).toBe(t === 'foundation-model' || t === 'inference-profile');
+    }
+    expect(notResource.some((r) => /imported-model|custom-model|provisioned-model|marketplace/.test(r))).toBe(false);
+    expect(c.result.diagnostics.filter((d) => d.code === 'unclassified-bedrock-resource')).toEqual([]);
+  });
+
+  it('approves custom, imported or provisioned models only by approvedModelArns, and warns on a wildcard over foundation models', async () => {
+    const c = await compileControls(`  models:
+    kind: bedrock-model-allowlist
+    models: [amazon.titan-text-express-v1]
+    approvedModelArns: ["arn:aws:bedrock:*:222222222222:imported-model/*", "arn:aws:bedrock:*::foundation-model/meta.*"]
+    attach: [Root]
+`);
+    expect(errorsOf(c)).toEqual([]);
+    const notResource = list(c.policies.get('guardrails-scp-models')!.Statement[0]!.NotResource);
+    expect(notResource).toContain('arn:aws:bedrock:*:222222222222:imported-model/*');
+    const w = c.result.diagnostics.find((d) => d.code === 'broad-model-approval')!;
+    expect(w.severity).toBe('warning');
+    expect(w.message).toContain('foundation-model/meta.*');
+  });
+
+  it('denies Bedrock powered by Mantle on unapproved models, and not requests that name no model', async () => {
+    const c = await compileControls(`  models: { kind: bedrock-model-allowlist, models: [amazon.titan-text-express-v1], mantleModels: ["openai.gpt-oss-*"], exceptPrincipals: ["arn:aws:iam::*:role/Admin"], attach: [Root] }\n`);
+    expect(errorsOf(c)).toEqual([]);
+    const aws = example('scpex_bedrock_deny_except_approved_models.json').Statement[1]!;
+    const st = c.policies.get('guardrails-scp-models')!.Statement.find((s) => s.Sid === 'ModelsMantle')!;
+    expect(st).toMatchObject({ Effect: 'Deny', Action: aws.Action, Resource: '*' });
+    expect(rawService('bedrock-mantle').ConditionKeys!.map((k) => k.Name)).toContain('bedrock-mantle:Model');
+    // AWS's example denies one model with StringLike; an allowlist denies what is not like the approved
+    // ids, and only when the request names a model (a negated operator is true when the key is absent).
+    expect(Object.keys(aws.Condition!)).toEqual(['StringLike']);
+    expect(st.Condition).toEqual({
+      ArnNotLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/Admin' },
+      Null: { 'bedrock-mantle:Model': 'false' },
+      StringNotLike: { 'bedrock-mantle:Model': 'openai.gpt-oss-*' },
+    });
+    // The 2025 snapshot predates Mantle: no key, no statement.
+    expect(mantleModelKey((await reference2025()).index)).toBeUndefined();
+    expect(mantleModelKey(index)).toBe('bedrock-mantle:Model');
   });
 
   it('restricts Marketplace subscriptions by aws-marketplace:ProductId, allowlist or denylist', async () => {
     const allow = await compileControls(`  models: { kind: bedrock-model-allowlist, models: [amazon.titan-text-express-v1], marketplace: { allowProductIds: [prod-abc] }, attach: [Root] }\n`);
     const deny = await compileControls(`  models: { kind: bedrock-model-allowlist, models: [amazon.titan-text-express-v1], marketplace: { denyProductIds: [prod-m5ilt4siql27k] }, attach: [Root] }\n`);
     const aws = example('bedrockdocs_deny_marketplace_subscribe_productid.json').Statement[0]!;
-    const a = allow.policies.get('guardrails-scp-models')!.Statement[1]!;
-    const d = deny.policies.get('guardrails-scp-models')!.Statement[1]!;
+    const allowed = allow.policies.get('guardrails-scp-models')!.Statement;
+    const a = allowed.find((s) => s.Sid === 'ModelsMarketplaceSubscribe')!;
+    const d = deny.policies.get('guardrails-scp-models')!.Statement.find((s) => s.Sid === 'ModelsMarketplaceSubscribe')!;
     expect(a).toMatchObject({ Action: 'aws-marketplace:Subscribe', Condition: { 'ForAnyValue:StringNotEquals': { 'aws-marketplace:ProductId': 'prod-abc' } } });
+    // ForAnyValue is false when the key is absent: the allowlist also denies a subscription naming no product.
+    expect(allowed.find((s) => s.Sid === 'ModelsMarketplaceSubscribeUnnamed')).toMatchObject({ Action: 'aws-marketplace:Subscribe', Condition: { Null: { 'aws-marketplace:ProductId': 'true' } } });
     expect(conditionShape(d.Condition)).toEqual(conditionShape(aws.Condition));
     expect(d.Condition).toEqual({ 'ForAnyValue:StringEquals': { 'aws-marketplace:ProductId': 'prod-m5ilt4siql27k' } });
+    expect(deny.policies.get('guardrails-scp-models')!.Statement.find((s) => s.Sid === 'ModelsMarketplaceSubscribeUnnamed')).toBeUndefined();
   });
 });
 

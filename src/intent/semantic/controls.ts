@@ -42,6 +42,13 @@ export function checkControl(ctx: CheckContext, c: Control): void {
       break;
     case 'bedrock-model-allowlist':
       if (ctx.reference && !ctx.reference.service('bedrock')) ctx.error('unknown-service', `${what}: the service reference has no bedrock service`, ctx.at(c));
+      (Array.isArray(c.approvedModelArns) ? c.approvedModelArns : []).forEach((arn, i) => {
+        // A wildcard over foundation models approves models nobody reviewed; `models` names them.
+        const m = /:(foundation-model|inference-profile)\/(.*)$/.exec(String(arn));
+        if (m && /[*?]/.test(m[2]!)) {
+          ctx.warn('broad-model-approval', `${what}: approvedModelArns "${arn}" approves every ${m[1]} it matches, approved or not`, ctx.at(c.approvedModelArns, i), 'name approved foundation models in "models" (their cross-Region profiles follow)');
+        }
+      });
       break;
     case 'deny-actions':
       checkActionPatterns(ctx, c, 'actions', `${what}: actions`, { rcp });
