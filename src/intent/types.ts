@@ -113,6 +113,8 @@ export interface DenyActionsControl extends ControlBase {
 export interface RegionDenyControl extends ControlBase {
   kind: 'region-deny';
   allowedRegions: string[];
+  /** Prefixes of the cross-Region inference profiles Bedrock inference may use outside allowedRegions. */
+  inferenceProfileGeographies?: string[];
   exemptActions?: string[];
   additionalExemptActions?: string[];
   exceptPrincipals?: string[];

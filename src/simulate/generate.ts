@@ -414,10 +414,17 @@ class Generator {
     }
     const globalAction = this.ref.action('iam:CreateRole');
     if (globalAction && exempt?.has(globalAction.id)) this.letThrough(`the global service IAM works from ${outside}`, { principal: who, action: 'iam:CreateRole', resource: { arn: `arn:aws:iam::${this.account}:role/new`, account: this.account }, region: outside });
-    if (p.statements.some((s) => s.draft.role === 'bedrock-cross-region-inference')) {
-      const profile = `arn:aws:bedrock:${inside}:${this.account}:inference-profile/us.amazon.titan-text-express-v1`;
+    const cris = p.statements.find((s) => s.draft.role === 'bedrock-cross-region-inference');
+    if (cris) {
       const model = `arn:aws:bedrock:${outside}::foundation-model/amazon.titan-text-express-v1`;
-      this.letThrough(`Bedrock inference routed to ${outside} through a cross-Region profile is let through`, { principal: who, action: 'bedrock:InvokeModel', resource: { arn: model, account: this.account }, region: outside, context: { 'bedrock:InferenceProfileArn': profile } });
+      const profileOf = (prefix: string) => `arn:aws:bedrock:${inside}:${this.account}:inference-profile/${prefix}.amazon.titan-text-express-v1`;
+      const through = (prefix: string): RequestSpec => ({ principal: who, action: 'bedrock:InvokeModel', resource: { arn: model, account: this.account }, region: outside, context: { 'bedrock:InferenceProfileArn': profileOf(prefix) } });
+      // The geographies the statement lets through, read from what it compiled to.
+      const allowed = (cris.draft.condition?.ArnNotLike?.['bedrock:InferenceProfileArn'] ?? []).map((a) => /inference-profile\/([a-z0-9-]+)\.\*$/.exec(a)?.[1]).filter((g): g is string => g !== undefined);
+      for (const g of allowed.slice(0, 2)) this.letThrough(`Bedrock inference routed to ${outside} through a ${g}. cross-Region profile is let through`, through(g));
+      if (!allowed.includes('global')) this.deny(`Bedrock inference routed to ${outside} through a global. profile (any Region) is denied`, through('global'));
+      const other = ['apac', 'eu', 'us'].find((g) => !allowed.includes(g));
+      if (other) this.deny(`Bedrock inference routed to ${outside} through a ${other}. profile (a geography not allowed) is denied`, through(other));
       this.deny(`Bedrock inference in ${outside} without an inference profile is denied`, { principal: who, action: 'bedrock:InvokeModel', resource: { arn: model, account: this.account }, region: outside });
     }
   }

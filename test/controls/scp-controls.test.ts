@@ -190,6 +190,27 @@ describe('region-deny', () => {
     expect(list(cris!.Action).sort()).toEqual(list(awsCris!.Action).sort());
     // AWS's second statement does not exempt the privileged role; ours does, as the first statement does.
     expect(conditionShape(cris!.Condition)).toEqual([...conditionShape(awsCris!.Condition), 'ArnNotLike aws:principalarn'].sort());
+    // AWS's example lets inference out only through profiles of a geographic prefix: here the EU's.
+    expect(list(awsCris!.Condition!.ArnNotLike!['bedrock:InferenceProfileArn'])).toEqual(['arn:aws:bedrock:*:*:inference-profile/{example-inference-profile-geographic-prefix}']);
+    expect(cris!.Condition!.ArnNotLike!['bedrock:InferenceProfileArn']).toBe('arn:aws:bedrock:*:*:inference-profile/eu.*');
+  });
+
+  it('defaults the inference profile geographies from the allowed Regions, and warns about global profiles and unknown ones', async () => {
+    const profilesOf = (c: Awaited<ReturnType<typeof compileControls>>) => list(c.policies.get('guardrails-scp-regions')!.Statement[1]!.Condition!.ArnNotLike!['bedrock:InferenceProfileArn']);
+    const mixed = await compileControls(`  regions: { kind: region-deny, allowedRegions: [us-east-1, us-gov-west-1, eu-west-3, ap-northeast-1, us-west-2], attach: [Root] }\n`);
+    expect(errorsOf(mixed)).toEqual([]);
+    expect(profilesOf(mixed)).toEqual(['us', 'us-gov', 'eu', 'apac'].map((g) => `arn:aws:bedrock:*:*:inference-profile/${g}.*`));
+    expect(mixed.result.diagnostics.filter((d) => d.severity === 'warning')).toEqual([]);
+
+    const chosen = await compileControls(`  regions: { kind: region-deny, allowedRegions: [ap-northeast-1], inferenceProfileGeographies: [jp, global, mars], attach: [Root] }\n`);
+    expect(errorsOf(chosen)).toEqual([]);
+    expect(profilesOf(chosen)).toEqual(['jp', 'global', 'mars'].map((g) => `arn:aws:bedrock:*:*:inference-profile/${g}.*`));
+    expect(chosen.result.diagnostics.map((d) => d.code).sort()).toEqual(['global-inference-profiles', 'unknown-inference-geography']);
+
+    const nowhere = await compileControls(`  regions: { kind: region-deny, allowedRegions: [sa-east-1], attach: [Root] }\n`);
+    expect(nowhere.result.diagnostics.map((d) => d.code)).toEqual(['no-inference-geography']);
+    const cris = nowhere.policies.get('guardrails-scp-regions')!.Statement[1]!;
+    expect(cris.Condition).toEqual({ StringNotEquals: { 'aws:RequestedRegion': 'sa-east-1' } });
   });
 
   it('takes extra exemptions, or a whole list of its own', async () => {

@@ -98,6 +98,7 @@ describe('generated scenarios prove the protections they name', () => {
     ['the unconstrained-tagging SCP companions', /-tag-unconstrained(-\d+)?$/, /cannot call s3:PutBucketTagging on a resource of the management account/],
     ['the unconstrained-tagging RCP companions', /-tag-unconstrained-rcp(-\d+)?$/, /does not reach, cannot call s3:PutBucketTagging/],
     ['the tag-key RCP companions', /-tag-rcp(-\d+)?$/, /does not reach, cannot set (partner-access-exception|dp:exclude:identity)/],
+    ['the Bedrock cross-Region inference statement', /^bedrock-cross-region-inference$/, /Bedrock inference (routed to \S+ through a (global|apac)\. profile .*|in \S+ without an inference profile) is denied$/],
     ['the Mantle model statement', /^mantle-model-allowlist$/, /Mantle inference with the unapproved model/],
     ['the Marketplace statement for subscriptions that name no product', /^marketplace-subscribe-unnamed$/, /a subscription that names no product is denied/],
     ['the tag-key SCP companions', /^protect-[a-z-]*exception-tag(-\d+)?$/, /cannot set (partner-access-exception|dp:exclude:identity) (on a resource of the management account|with iam:Tag\w+, which RCPs do not cover)/],
