@@ -4,7 +4,7 @@
  * `*` and `?` wildcards) and that no exclusion cuts into is kept as written; selectors, exclusions and
  * everything they touch are written out as the exact actions they mean today.
  */
-import { error, warning, type Diagnostic } from '../diagnostics/index.js';
+import { error, warning, type Diagnostic, type SourceLocation } from '../diagnostics/index.js';
 import type { ActionPatterns, StatementDraft } from '../controls/index.js';
 import { hasWildcard, type ActionSet, type ReferenceIndex } from '../reference/index.js';
 
@@ -23,23 +23,58 @@ export interface ExpandedStatement {
   notActions?: ExpandedActions;
 }
 
+/**
+ * Services RCPs do not support, met while expanding one control's RCP statements: each is reported
+ * once per control, where it is first written, however many statements and patterns name it.
+ */
+interface Unsupported {
+  /** Skipped with a warning (skipUnsupportedServices, or generated from data), or an error. */
+  skipped: boolean;
+  location: SourceLocation | undefined;
+  element: string;
+}
+
 export function expandDrafts(drafts: readonly StatementDraft[], reference: ReferenceIndex, diagnostics: Diagnostic[]): ExpandedStatement[] {
   const out: ExpandedStatement[] = [];
+  const unsupported = new Map<string, Map<string, Unsupported>>();
   for (const draft of drafts) {
     const e: ExpandedStatement = { draft };
-    if (draft.actions) e.actions = expandPatterns(draft, draft.actions, 'Action', reference, diagnostics);
-    if (draft.notActions) e.notActions = expandPatterns(draft, draft.notActions, 'NotAction', reference, diagnostics);
+    const perControl = unsupported.get(draft.control.id) ?? new Map<string, Unsupported>();
+    unsupported.set(draft.control.id, perControl);
+    let skippedAll = false;
+    if (draft.actions) {
+      const x = expandPatterns(draft, draft.actions, 'Action', reference, diagnostics, perControl);
+      e.actions = x.expanded;
+      skippedAll = x.onlySkipped;
+    }
+    if (draft.notActions) e.notActions = expandPatterns(draft, draft.notActions, 'NotAction', reference, diagnostics, perControl).expanded;
     const main = e.actions ?? e.notActions;
     if (main && main.text.length === 0) {
+      // A statement about nothing but skipped services goes with them (the warning says so).
+      if (skippedAll) continue;
       diagnostics.push(error('empty-statement', `control ${draft.control.id}: statement ${draft.sid} covers no action after expansion`, draft.location, 'a statement whose every action is excluded or unsupported would be dropped; fix the patterns'));
       continue;
     }
     out.push(e);
   }
+  for (const [control, services] of unsupported) {
+    for (const [service, u] of [...services].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const what = `control ${control}: ${u.element}`;
+      if (u.skipped) diagnostics.push(warning('rcp-unsupported-service', `${what}: skipped service "${service}", which RCPs do not support`, u.location));
+      else diagnostics.push(error('rcp-unsupported-service', `${what}: RCPs do not support service "${service}"`, u.location, 'remove it, or set skipUnsupportedServices: true to skip it with a warning'));
+    }
+  }
   return out;
 }
 
-function expandPatterns(draft: StatementDraft, list: ActionPatterns, element: string, ref: ReferenceIndex, diagnostics: Diagnostic[]): ExpandedActions {
+function expandPatterns(
+  draft: StatementDraft,
+  list: ActionPatterns,
+  element: string,
+  ref: ReferenceIndex,
+  diagnostics: Diagnostic[],
+  unsupported: Map<string, Unsupported>,
+): { expanded: ExpandedActions; onlySkipped: boolean } {
   const expansion = ref.expandList(list.patterns);
   const what = `control ${draft.control.id}: ${element}`;
   for (const p of expansion.problems) {
@@ -49,25 +84,27 @@ function expandPatterns(draft: StatementDraft, list: ActionPatterns, element: st
   }
   const set = expansion.actions.clone();
   let dropped: ActionSet | undefined;
+  let onlySkipped = false;
   if (draft.type === 'rcp' && element === 'Action') {
-    const unsupported = ref.emptySet();
-    const services = new Set<string>();
-    for (const id of set) {
-      const a = ref.actions[id]!;
-      if (!ref.supportsRcp(a.service)) {
-        unsupported.add(id);
-        services.add(a.service);
+    const skip = draft.skipUnsupportedServices === true || list.generated === true;
+    const removed = ref.emptySet();
+    for (const pp of expansion.perPattern) {
+      if (pp.kind !== 'include') continue;
+      for (const id of pp.matched) {
+        const a = ref.actions[id]!;
+        if (ref.supportsRcp(a.service)) continue;
+        removed.add(id);
+        const at = list.locations[pp.index];
+        // An error (a statement that may not skip) outranks a warning; otherwise the first place wins.
+        const known = unsupported.get(a.service);
+        if (!known || (known.skipped && !skip) || (known.skipped === skip && writtenBefore(at, known.location))) unsupported.set(a.service, { skipped: skip, location: at, element });
       }
     }
-    if (services.size) {
-      const names = [...services].sort().join(', ');
-      if (draft.skipUnsupportedServices || list.generated) {
-        diagnostics.push(warning('rcp-unsupported-service', `${what}: skipped ${names}, which RCPs do not support`, draft.location));
-        set.removeAll(unsupported);
-        dropped = unsupported;
-      } else {
-        diagnostics.push(error('rcp-unsupported-service', `${what}: RCPs do not support ${names}`, draft.location, 'remove them, or set skipUnsupportedServices: true to skip them with a warning'));
-      }
+    if (!removed.isEmpty() && skip) {
+      const had = set.size;
+      set.removeAll(removed);
+      onlySkipped = had > 0 && set.isEmpty();
+      dropped = removed;
     }
   }
   const cut = dropped ? expansion.excluded.union(dropped) : expansion.excluded;
@@ -88,7 +125,14 @@ function expandPatterns(draft: StatementDraft, list: ActionPatterns, element: st
       text.set(q.toLowerCase(), q);
     }
   });
-  return { set, text: [...text.values()].sort(byLower), wildcards: [...wildcards].sort(byLower) };
+  return { expanded: { set, text: [...text.values()].sort(byLower), wildcards: [...wildcards].sort(byLower) }, onlySkipped };
+}
+
+/** Whether `a` is written before `b` (same file); a known location beats an unknown one. */
+function writtenBefore(a: SourceLocation | undefined, b: SourceLocation | undefined): boolean {
+  if (!a) return false;
+  if (!b) return true;
+  return a.file === b.file && (a.line < b.line || (a.line === b.line && a.col < b.col));
 }
 
 /** Lower-case service prefix, canonical casing for exact action names, wildcards kept as written. */

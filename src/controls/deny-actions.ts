@@ -19,6 +19,7 @@ export const denyActions: ControlBuilder<DenyActionsControl> = (c, ctx) => {
       condition,
       location: ctx.intent.sources.locate(c as object),
       summary: c.description ?? `deny ${c.actions.join(', ')}${c.exceptPrincipals?.length ? ` except for ${c.exceptPrincipals.join(', ')}` : ''}`,
+      ...(c.skipUnsupportedServices === true ? { skipUnsupportedServices: true } : {}),
     },
   ];
 };

@@ -85,7 +85,9 @@ export const identityPerimeter: ControlBuilder<IdentityPerimeterControl> = (c, c
   }
   if (!isEmptyPatterns(remaining)) drafts.unshift(perimeter(MAIN_ROLE, remaining, [], `deny ${who}${allowServicePrincipals ? ' (AWS service principals excepted)' : ''}`));
   const tags = [...(c.partnerExceptions ?? []).map((p) => p.tag.key), ...(rte ? [rte.key] : [])];
-  drafts.push(...mergeUnconstrainedCompanions(partnerDrafts, tags));
+  // The partner scope is part of the perimeter's: services the perimeter skips are skipped there too.
+  const skip = c.skipUnsupportedServices === true;
+  drafts.push(...mergeUnconstrainedCompanions(partnerDrafts, tags).map((d) => (skip ? { ...d, skipUnsupportedServices: true } : d)));
 
   if (c.confusedDeputy) {
     const trustedSources = typeof c.confusedDeputy === 'object' ? (c.confusedDeputy.trustedSourceAccounts ?? []) : [];

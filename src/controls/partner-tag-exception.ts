@@ -17,5 +17,6 @@ export const partnerTagException: ControlBuilder<PartnerTagExceptionControl> = (
   const mainRole = 'partner-access';
   const main = partnerAccessStatement({ control: c, ctx, exception: c, index: 0, scope, orgId: ctx.intent.organization.id, orgPaths: orgPathValues(ctx, []), trustedAccounts: [], allowServicePrincipals: true, mainRole });
   delete main.companionOf;
-  return [main, ...tagProtectionStatements(c, ctx, { tag: c.tag, protection: c, holder: c, scope: ctx.reference.expandList(scope.patterns).actions, word: 'exception', index: 0, mainRole })];
+  const drafts = [main, ...tagProtectionStatements(c, ctx, { tag: c.tag, protection: c, holder: c, scope: ctx.reference.expandList(scope.patterns).actions, word: 'exception', index: 0, mainRole })];
+  return c.skipUnsupportedServices === true ? drafts.map((d) => ({ ...d, skipUnsupportedServices: true })) : drafts;
 };

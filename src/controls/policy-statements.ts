@@ -9,11 +9,13 @@ import { sidFor } from './common.js';
 import type { ActionPatterns, ControlContext, StatementDraft } from './draft.js';
 
 export function draftsFromDocument(ctx: ControlContext, control: Control, doc: PolicyDocument, sources: SourceIndex, type: PolicyType, origin: string, extendedActions: boolean): StatementDraft[] {
-  const problems = checkGrammar(doc, type, { supportsRcp: (s) => ctx.reference.supportsRcp(s), extendedActions });
+  const skip = type === 'rcp' && control.skipUnsupportedServices === true;
+  // With skipUnsupportedServices, a service RCPs do not support is dropped (with one warning per
+  // service) when the statement is expanded, not rejected here.
+  const problems = checkGrammar(doc, type, { supportsRcp: (s) => skip || ctx.reference.supportsRcp(s), extendedActions });
   for (const p of problems) {
     const st = p.statement === undefined ? undefined : doc.statements[p.statement];
-    const where = st?.origin ? (p.element ? sources.locate(st.origin, p.element) : sources.locate(st.origin)) : sources.locate(doc.origin);
-    ctx.diagnostics.push(error(p.code, `control ${control.id} (${origin}): ${p.message}`, where, p.hint));
+    ctx.diagnostics.push(error(p.code, `control ${control.id} (${origin}): ${p.message}`, locateProblem(sources, doc, st, p.element, p.index), p.hint));
   }
   if (problems.length) return [];
   const usedSids = new Set<string>();
@@ -37,8 +39,17 @@ export function draftsFromDocument(ctx: ControlContext, control: Control, doc: P
     if (s.resource) draft.resources = [...s.resource];
     if (s.notResource) draft.notResources = [...s.notResource];
     if (s.condition) draft.condition = s.condition;
+    if (skip) draft.skipUnsupportedServices = true;
     return draft;
   });
+}
+
+/** The element's value at `index` when the element is a list, else the element, else the statement. */
+function locateProblem(sources: SourceIndex, doc: PolicyDocument, st: Statement | undefined, element: string | undefined, index: number | undefined) {
+  if (!st?.origin) return sources.locate(doc.origin);
+  if (!element) return sources.locate(st.origin);
+  const raw = (st.origin as Record<string, unknown>)[element];
+  return index !== undefined && Array.isArray(raw) ? sources.locate(raw, index) : sources.locate(st.origin, element);
 }
 
 function located(s: Statement, key: string, values: string[], sources: SourceIndex): ActionPatterns {

@@ -17,6 +17,7 @@ export const tlsMinimum: ControlBuilder<TlsMinimumControl> = (c, ctx) => {
   const services = c.services ?? DEFAULT_TLS_SERVICES;
   const where = c.services ? (i: number) => sources.locate(c.services as object, i) : () => sources.locate(c as object);
   const principal = type === 'rcp' ? { principal: '*' as const } : {};
+  const skip = c.skipUnsupportedServices === true ? { skipUnsupportedServices: true } : {};
   const drafts: StatementDraft[] = [
     {
       control: c,
@@ -30,6 +31,7 @@ export const tlsMinimum: ControlBuilder<TlsMinimumControl> = (c, ctx) => {
       condition: { BoolIfExists: { 'aws:SecureTransport': ['false'] } },
       location: sources.locate(c as object),
       summary: `requests without TLS to ${services.join(', ')} are denied`,
+      ...skip,
     },
   ];
   const version = tlsVersion(c.minVersion);

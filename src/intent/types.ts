@@ -42,6 +42,11 @@ interface ControlBase {
   enabled?: boolean;
   wildcards?: WildcardMode;
   type?: PolicyType;
+  /**
+   * RCP statements skip services that RCPs do not support, with a warning, instead of failing
+   * (the schema allows it on the kinds that can emit an RCP).
+   */
+  skipUnsupportedServices?: boolean;
 }
 
 /**
@@ -68,7 +73,6 @@ export interface IdentityPerimeterControl extends ControlBase {
   kind: 'identity-perimeter';
   services?: string[];
   actions?: string[];
-  skipUnsupportedServices?: boolean;
   orgPaths?: string[];
   trustedAccounts?: string[];
   allowServicePrincipals?: boolean;

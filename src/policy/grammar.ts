@@ -11,6 +11,8 @@ export interface GrammarProblem {
   statement: number | undefined;
   /** The statement element at fault, for locating it. */
   element?: string;
+  /** The position of the offending value when the element is a list. */
+  index?: number;
   code: string;
   message: string;
   hint?: string;
@@ -36,9 +38,10 @@ export function checkGrammar(doc: PolicyDocument, type: PolicyType, options: Gra
   const name = type.toUpperCase();
   if (doc.statements.length === 0) problems.push({ statement: undefined, code: 'empty-policy', message: `the ${name} has no statement` });
   doc.statements.forEach((s, i) => {
-    const add = (code: string, message: string, element?: string, hint?: string) => {
+    const add = (code: string, message: string, element?: string, hint?: string, index?: number) => {
       const p: GrammarProblem = { statement: i, code, message: `${label(s, i)}: ${message}` };
       if (element) p.element = element;
+      if (index !== undefined) p.index = index;
       if (hint) p.hint = hint;
       problems.push(p);
     };
@@ -60,7 +63,9 @@ export function checkGrammar(doc: PolicyDocument, type: PolicyType, options: Gra
       ['NotAction', s.notAction],
     ] as const) {
       if (options.extendedActions) continue;
-      for (const a of values ?? []) if (a !== '*' && !ACTION.test(a)) add('malformed-action', `"${a}" is not an action (service:ActionName)`, element);
+      (values ?? []).forEach((a, j) => {
+        if (a !== '*' && !ACTION.test(a)) add('malformed-action', `"${a}" is not an action (service:ActionName)`, element, undefined, j);
+      });
     }
     for (const [op, keys] of Object.entries(s.condition ?? {})) {
       const parsed = parseOperator(op);
@@ -77,16 +82,16 @@ export function checkGrammar(doc: PolicyDocument, type: PolicyType, options: Gra
     else if (s.principal !== '*') add('rcp-principal', 'an RCP statement\'s "Principal" must be "*"', 'Principal', 'narrow it with conditions such as aws:PrincipalAccount');
     if (s.notPrincipal) add('rcp-not-principal', 'RCPs do not support "NotPrincipal"', 'NotPrincipal');
     if (s.notAction) add('rcp-not-action', 'RCPs do not support "NotAction"', 'NotAction', 'list the actions with "Action"');
-    for (const a of s.action ?? []) {
+    (s.action ?? []).forEach((a, j) => {
       if (a === '*') {
-        add('rcp-action-wildcard', 'an RCP may not use "Action": "*"', 'Action', 'name RCP-supported services, e.g. "s3:*"');
-        continue;
+        add('rcp-action-wildcard', 'an RCP may not use "Action": "*"', 'Action', 'name RCP-supported services, e.g. "s3:*"', j);
+        return;
       }
       const service = ACTION.exec(a)?.[1];
-      if (!service) continue;
-      if (/[*?]/.test(service)) add('rcp-unsupported-service', `"${a}": an RCP must name its services explicitly`, 'Action');
-      else if (!options.supportsRcp(service.toLowerCase())) add('rcp-unsupported-service', `"${a}": RCPs do not support service "${service}"`, 'Action', 'RCPs apply only to the services in src/reference/rcp-supported-services.json');
-    }
+      if (!service) return;
+      if (/[*?]/.test(service)) add('rcp-unsupported-service', `"${a}": an RCP must name its services explicitly`, 'Action', undefined, j);
+      else if (!options.supportsRcp(service.toLowerCase())) add('rcp-unsupported-service', `"${a}": RCPs do not support service "${service}"`, 'Action', 'RCPs apply only to the services in src/reference/rcp-supported-services.json; set skipUnsupportedServices: true on the control to skip them with a warning', j);
+    });
   });
   if (options.maxChars !== undefined && options.text !== undefined && options.text.length > options.maxChars) {
     problems.push({

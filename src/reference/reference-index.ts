@@ -63,7 +63,7 @@ export interface Expansion {
   included: ActionSet;
   excluded: ActionSet;
   /** What each pattern matched, in list order (exclusions included), for provenance and drift reports. */
-  perPattern: { text: string; kind: 'include' | 'exclude'; matched: ActionSet }[];
+  perPattern: { text: string; kind: 'include' | 'exclude'; matched: ActionSet; /** Position in the list. */ index: number }[];
   problems: ExpansionProblem[];
 }
 
@@ -214,7 +214,7 @@ export class ReferenceIndex {
       }
       const matched = this.emptySet();
       const count = this.matchInto(parsed, matched);
-      perPattern.push({ text, kind: parsed.kind, matched });
+      perPattern.push({ text, kind: parsed.kind, matched, index });
       if (parsed.kind === 'exclude') {
         (excluded ??= this.emptySet()).addAll(matched);
         exclusions.push({ index, pattern: parsed, matched });

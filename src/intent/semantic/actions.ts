@@ -65,10 +65,12 @@ export function checkServices(ctx: CheckContext, list: unknown, what: string, op
 }
 
 function reportUnsupported(ctx: CheckContext, services: string[], prefix: string, at: SourceLocation | undefined, options: ActionCheckOptions): void {
+  // Skipped services are reported by compile, once per control and service, wherever the statements
+  // that name them come from (the intent, an imported file, a template, generated from data).
+  if (options.skipUnsupported) return;
   const names = services.map((s) => `"${s}"`).join(', ');
   const message = `${prefix} ${services.length === 1 ? 'service' : 'services'} ${names}, which RCPs do not support`;
-  if (options.skipUnsupported) ctx.warn('rcp-unsupported-service', `${message}; skipped (skipUnsupportedServices)`, at);
-  else ctx.error('rcp-unsupported-service', message, at, 'RCPs apply only to the services in src/reference/rcp-supported-services.json; set skipUnsupportedServices: true to skip the others with a warning');
+  ctx.error('rcp-unsupported-service', message, at, 'RCPs apply only to the services in src/reference/rcp-supported-services.json; set skipUnsupportedServices: true to skip the others with a warning');
 }
 
 /** Operators must be IAM's (case-sensitive); keys unknown to the reference get a warning. */
@@ -94,12 +96,12 @@ export function checkConditionBlock(ctx: CheckContext, block: unknown, what: str
 }
 
 /** Actions and conditions of raw IAM statements (custom controls). */
-export function checkStatements(ctx: CheckContext, statements: unknown, what: string, rcp: boolean): void {
+export function checkStatements(ctx: CheckContext, statements: unknown, what: string, rcp: boolean, skipUnsupported = false): void {
   if (!Array.isArray(statements)) return;
   statements.forEach((st, i) => {
     if (!isObject(st)) return;
     const label = `${what} statement ${typeof st.Sid === 'string' ? st.Sid : i + 1}`;
-    checkActionPatterns(ctx, st, 'Action', `${label} Action`, { rcp });
+    checkActionPatterns(ctx, st, 'Action', `${label} Action`, { rcp, skipUnsupported });
     checkActionPatterns(ctx, st, 'NotAction', `${label} NotAction`);
     checkConditionBlock(ctx, st.Condition, label);
   });

@@ -8,19 +8,22 @@ import { isObject, type CheckContext } from './context.js';
 export function checkControl(ctx: CheckContext, c: Control): void {
   const what = `control ${c.id}`;
   const rcp = (c.type ?? defaultType(c)) === 'rcp';
+  const skipUnsupported = c.skipUnsupportedServices === true;
+  if (skipUnsupported && !rcp && c.kind !== 'partner-tag-exception') {
+    ctx.warn('unused-option', `${what}: skipUnsupportedServices applies to RCPs only; this control is an ${String(c.type ?? defaultType(c)).toUpperCase()}`, ctx.atKey(c as object, 'skipUnsupportedServices'));
+  }
   switch (c.kind) {
     case 'identity-perimeter': {
       if (c.services === undefined && c.actions === undefined) {
         ctx.error('missing-property', `${what} needs "services" or "actions": the perimeter must cover something`, ctx.at(c));
       }
-      const skipUnsupported = c.skipUnsupportedServices === true;
       checkServices(ctx, c.services, `${what}: services`, { rcp: true, skipUnsupported });
       checkActionPatterns(ctx, c, 'actions', `${what}: actions`, { rcp: true, skipUnsupported });
       checkOrgPaths(ctx, c.orgPaths, what);
       (Array.isArray(c.partnerExceptions) ? c.partnerExceptions : []).forEach((p, i) => {
         if (!isObject(p)) return;
-        checkServices(ctx, p.services, `${what}: partnerExceptions[${i}].services`, { rcp: true });
-        checkActionPatterns(ctx, p, 'actions', `${what}: partnerExceptions[${i}].actions`, { rcp: true });
+        checkServices(ctx, p.services, `${what}: partnerExceptions[${i}].services`, { rcp: true, skipUnsupported });
+        checkActionPatterns(ctx, p, 'actions', `${what}: partnerExceptions[${i}].actions`, { rcp: true, skipUnsupported });
         checkTagProtection(ctx, p, `${what}: partner exception tag "${isObject(p.tag) ? String(p.tag.key) : '?'}"`, ctx.at(c.partnerExceptions, i));
       });
       if (isObject(c.resourceTagException)) {
@@ -29,8 +32,8 @@ export function checkControl(ctx: CheckContext, c: Control): void {
       break;
     }
     case 'partner-tag-exception':
-      checkServices(ctx, c.services, `${what}: services`, { rcp: true });
-      checkActionPatterns(ctx, c, 'actions', `${what}: actions`, { rcp: true });
+      checkServices(ctx, c.services, `${what}: services`, { rcp: true, skipUnsupported });
+      checkActionPatterns(ctx, c, 'actions', `${what}: actions`, { rcp: true, skipUnsupported });
       if (c.services === undefined && c.actions === undefined) ctx.error('missing-property', `${what} needs "services" or "actions": which resources may partners reach?`, ctx.at(c));
       checkTagProtection(ctx, c as unknown as Record<string, unknown>, `${what}: tag "${isObject(c.tag) ? String(c.tag.key) : '?'}"`, ctx.at(c));
       break;
@@ -38,7 +41,7 @@ export function checkControl(ctx: CheckContext, c: Control): void {
       if (c.minVersion !== undefined && tlsVersion(c.minVersion) === undefined) {
         ctx.error('bad-value', `${what}: minVersion ${JSON.stringify(c.minVersion)} is not a TLS version`, ctx.at(c, 'minVersion'), `use one of ${TLS_VERSIONS.join(', ')}`);
       }
-      checkServices(ctx, c.services, `${what}: services`, { rcp });
+      checkServices(ctx, c.services, `${what}: services`, { rcp, skipUnsupported });
       break;
     case 'bedrock-model-allowlist':
       if (ctx.reference && !ctx.reference.service('bedrock')) ctx.error('unknown-service', `${what}: the service reference has no bedrock service`, ctx.at(c));
@@ -51,7 +54,7 @@ export function checkControl(ctx: CheckContext, c: Control): void {
       });
       break;
     case 'deny-actions':
-      checkActionPatterns(ctx, c, 'actions', `${what}: actions`, { rcp });
+      checkActionPatterns(ctx, c, 'actions', `${what}: actions`, { rcp, skipUnsupported });
       if (c.resources !== undefined && c.notResources !== undefined) {
         ctx.error('conflicting-properties', `${what} has both "resources" and "notResources"; a statement takes one of them`, ctx.atKey(c as object, 'notResources'));
       }
@@ -68,7 +71,7 @@ export function checkControl(ctx: CheckContext, c: Control): void {
         ctx.error('custom-needs-one', `${what} needs exactly one of "statements" and "template"`, ctx.at(c));
       }
       if (c.type === undefined) ctx.error('missing-property', `${what} needs "type" (scp or rcp): a custom control does not imply one`, ctx.atKey(c as object, 'kind'));
-      checkStatements(ctx, c.statements, what, rcp);
+      checkStatements(ctx, c.statements, what, rcp, skipUnsupported);
       if (typeof c.template === 'string') checkRelativeFile(ctx, c, 'template', what);
       if (c.parameters !== undefined && !hasTemplate) ctx.warn('unused-parameters', `${what}: "parameters" is only used with "template"`, ctx.atKey(c as object, 'parameters'));
       break;
