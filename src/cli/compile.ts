@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { hasErrors } from '../diagnostics/index.js';
+import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/index.js';
 import * as fs from 'node:fs/promises';
 import { compile, OUT_MANIFEST_FORMAT, writeOut, type OutManifest } from '../compile/index.js';
 import { displayPath, formatCount, summarizeCounts } from './format.js';
@@ -25,9 +25,14 @@ async function readPreviousManifest(outDir: string): Promise<OutManifest | undef
 
 export async function runCompile(files: string[], flags: CompileFlags, io: CliIO): Promise<number> {
   const ws = await openWorkspace(files, flags.cache, io);
+  // With --json, stdout always holds one JSON document, failed or not (like validate --json).
+  const failJson = (diagnostics: Diagnostic[]) => {
+    if (flags.json) io.stdout.write(JSON.stringify({ ok: false, files: ws.files, diagnostics: sortDiagnostics(diagnostics, ws.files) }, null, 2) + '\n');
+  };
   if (!ws.intent || !ws.reference || hasErrors(ws.diagnostics)) {
     const sorted = printDiagnostics(ws.diagnostics, ws, io);
     io.stderr.write(`compile failed: ${summarizeCounts(sorted)}; nothing written\n`);
+    failJson(ws.diagnostics);
     return EXIT_BAD_INPUT;
   }
   const outDir = path.resolve(io.cwd, flags.out);
@@ -37,11 +42,12 @@ export async function runCompile(files: string[], flags: CompileFlags, io: CliIO
   const sorted = printDiagnostics(flags.json ? all.filter((d) => d.severity === 'error') : all, ws, io);
   if (!result.ok || !result.manifest) {
     io.stderr.write(`compile failed: ${summarizeCounts(sorted)}; ${displayPath(path.resolve(io.cwd, flags.out), io.cwd)}/ left as it was\n`);
+    failJson(all);
     return EXIT_BAD_INPUT;
   }
   await writeOut(outDir, result.policies, result.manifest);
   if (flags.json) {
-    io.stdout.write(JSON.stringify({ out: displayPath(outDir, io.cwd), manifest: result.manifest, diagnostics: all }, null, 2) + '\n');
+    io.stdout.write(JSON.stringify({ ok: true, out: displayPath(outDir, io.cwd), manifest: result.manifest, diagnostics: sortDiagnostics(all, ws.files) }, null, 2) + '\n');
     return EXIT_OK;
   }
   const rows = result.policies.map((p) => [

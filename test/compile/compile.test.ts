@@ -116,7 +116,29 @@ describe('guardrails compile on the example organization', () => {
   it('prints the manifest with --json', async () => {
     const r = await runCli(['compile', '--cache', cache, '--out', path.join(await tempDir(), 'out'), '--json']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).manifest.policies.length).toBeGreaterThan(5);
+    const out = JSON.parse(r.stdout);
+    expect(out.ok).toBe(true);
+    expect(out.manifest.policies.length).toBeGreaterThan(5);
+  });
+
+  it('prints {ok: false, diagnostics} with --json when the compile fails, at any stage', async () => {
+    const dir = await tempDir();
+    const header = 'version: 1\norganization: { id: o-abcdefghij, managementAccount: "111111111111", tree: { Root: { Dev: { accounts: ["222222222222"] } } } }\ncontrols:\n';
+    // Invalid intent (validation), and a statement AWS would reject (compile).
+    fs.writeFileSync(path.join(dir, 'invalid.yaml'), `${header}  c: { kind: deny-actions, actions: [s3:GetObjekt], attach: [Dev] }\n`);
+    fs.writeFileSync(path.join(dir, 'rejected.yaml'), `${header}  c: { kind: custom, type: rcp, statements: [{ Effect: Allow, Principal: "*", Action: "s3:GetObject", Resource: "*" }], attach: [Dev] }\n`);
+    for (const [file, code] of [
+      ['invalid.yaml', 'unknown-action'],
+      ['rejected.yaml', 'rcp-allow'],
+    ] as const) {
+      const r = await runCli(['compile', '--cache', cache, '--json', file], { cwd: dir });
+      expect(r.code).toBe(2);
+      const out = JSON.parse(r.stdout);
+      expect(out.ok).toBe(false);
+      expect(out.diagnostics.map((d: { code: string }) => d.code)).toContain(code);
+      expect(out.diagnostics.find((d: { code: string }) => d.code === code)).toMatchObject({ severity: 'error', location: { file: path.join(dir, file) } });
+      expect(fs.existsSync(path.join(dir, 'out'))).toBe(false);
+    }
   });
 
   it('a failed compile leaves the previous out/ byte for byte as it was', async () => {
