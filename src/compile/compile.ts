@@ -9,7 +9,7 @@ import { error, hasErrors, type Diagnostic, type SourceLocation } from '../diagn
 import { buildControl, type ControlContext, type StatementDraft } from '../controls/index.js';
 import { checkIntent, type Control, type Intent } from '../intent/index.js';
 import { OrgTree, type OrgNode } from '../model/org-tree.js';
-import { checkGrammar, renderPolicy, resolveQuotas, type PolicyType, type Quotas } from '../policy/index.js';
+import { checkGrammar, renderPolicy, resolveQuotas, type PolicyType, type Quotas, type Statement } from '../policy/index.js';
 import type { ReferenceIndex, SnapshotManifest } from '../reference/index.js';
 import { expandDrafts, type ExpandedStatement } from './expand.js';
 import { buildManifest, type OutManifest } from './manifest.js';
@@ -55,12 +55,12 @@ export function compile(input: CompileInput): CompileResult {
   const diagnostics: Diagnostic[] = [...checkIntent(intent, reference)];
   const quotas = resolveQuotas(intent.quotas) ?? resolveQuotas(undefined)!;
   const fail = (): CompileResult => ({ ok: false, policies: [], placements: [], quotas, manifest: undefined, diagnostics: dedupe(diagnostics) });
-  if (hasErrors(diagnostics)) return fail();
+  // Problems are reported together where practical: an invalid intent does not stop the controls
+  // from being built, expanded and checked against their policy grammar, each control on its own, so
+  // that one run names every problem of every control; only packing needs all of them right.
+  const invalidIntent = hasErrors(diagnostics);
   const tree = intent.tree;
-  if (!tree) {
-    diagnostics.push(error('no-tree', 'compile needs the organization tree to place policies: declare organization.tree in the intent'));
-    return fail();
-  }
+  if (!tree) diagnostics.push(error('no-tree', 'compile needs the organization tree to place policies: declare organization.tree in the intent'));
 
   const ctx: ControlContext = {
     intent,
@@ -78,13 +78,22 @@ export function compile(input: CompileInput): CompileResult {
   const placements: ControlPlacement[] = [];
   for (const control of intent.controls) {
     if (control.enabled === false) continue;
-    const drafts: StatementDraft[] = buildControl(control, ctx);
+    let drafts: StatementDraft[];
+    try {
+      drafts = buildControl(control, ctx);
+    } catch (e) {
+      // A control whose parameters are already reported as invalid may not build; the others still do.
+      if (!invalidIntent) diagnostics.push(error('internal-error', `control ${control.id} could not be built: ${(e as Error).message}`, locateControl(intent, control.id), 'please report this with the intent'));
+      continue;
+    }
     const statements = expandDrafts(drafts, reference, diagnostics);
+    checkControlGrammar(statements, diagnostics);
+    if (!tree) continue;
     const resolve = (refs: string[] | undefined) => (refs ?? []).map((r) => tree.resolve(r)).flatMap((r) => (r.ok ? [r.node] : []));
     const targets = attachmentPoints({ attach: resolve(control.attach), exclude: resolve(control.exclude), managementAccount: intent.organization.managementAccount });
     placements.push({ control, statements, targets });
   }
-  if (hasErrors(diagnostics)) return fail();
+  if (hasErrors(diagnostics) || !tree) return fail();
 
   const packed = packPolicies(
     { intent, tree, placements, reference, quotas, previous: input.previous, foreignAt: (node, type) => foreignPoliciesAt(intent, tree, node, type) },
@@ -112,6 +121,28 @@ export function compile(input: CompileInput): CompileResult {
   if (hasErrors(diagnostics)) return { ...fail(), policies, placements };
   const manifest = buildManifest({ intent, reference: input.referenceManifest, quotas, policies, placements, root: input.root, tree });
   return { ok: true, policies, placements, quotas, manifest, diagnostics: dedupe(diagnostics) };
+}
+
+/**
+ * Each control's statements, one by one, against the grammar of their policy type (an RCP that
+ * allows, names a principal or uses NotAction...), before they are packed with other controls'.
+ * The whole policies are checked again after packing (size, and as sent).
+ */
+function checkControlGrammar(statements: readonly ExpandedStatement[], diagnostics: Diagnostic[]): void {
+  for (const e of statements) {
+    const d = e.draft;
+    const st: Statement = { sid: d.sid, effect: d.effect };
+    if (d.principal) st.principal = d.principal;
+    if (e.actions) st.action = e.actions.text;
+    if (e.notActions) st.notAction = e.notActions.text;
+    if (d.resources) st.resource = d.resources;
+    if (d.notResources) st.notResource = d.notResources;
+    if (d.condition && Object.keys(d.condition).length) st.condition = d.condition;
+    // Services RCPs do not support were reported (or skipped) by expansion, once per service.
+    for (const problem of checkGrammar({ version: '2012-10-17', statements: [st] }, d.type, { supportsRcp: () => true })) {
+      diagnostics.push(error(problem.code, `control ${d.control.id} (${d.type.toUpperCase()}): ${problem.message}`, d.location, problem.hint));
+    }
+  }
 }
 
 /** Foreign policies attached directly to a node: the intent's list, or AWS's defaults. */

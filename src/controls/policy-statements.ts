@@ -15,7 +15,7 @@ export function draftsFromDocument(ctx: ControlContext, control: Control, doc: P
   const problems = checkGrammar(doc, type, { supportsRcp: (s) => skip || ctx.reference.supportsRcp(s), extendedActions });
   for (const p of problems) {
     const st = p.statement === undefined ? undefined : doc.statements[p.statement];
-    ctx.diagnostics.push(error(p.code, `control ${control.id} (${origin}): ${p.message}`, locateProblem(sources, doc, st, p.element, p.index), p.hint));
+    ctx.diagnostics.push(error(p.code, `control ${control.id} (${origin}): ${p.message}`, locateProblem(sources, doc, st, p.element, p.index, p.operator), p.hint));
   }
   if (problems.length) return [];
   const usedSids = new Set<string>();
@@ -44,11 +44,12 @@ export function draftsFromDocument(ctx: ControlContext, control: Control, doc: P
   });
 }
 
-/** The element's value at `index` when the element is a list, else the element, else the statement. */
-function locateProblem(sources: SourceIndex, doc: PolicyDocument, st: Statement | undefined, element: string | undefined, index: number | undefined) {
+/** The operator's key in a Condition, the element's value at `index` when it is a list, else the element, else the statement. */
+function locateProblem(sources: SourceIndex, doc: PolicyDocument, st: Statement | undefined, element: string | undefined, index: number | undefined, operator: string | undefined) {
   if (!st?.origin) return sources.locate(doc.origin);
   if (!element) return sources.locate(st.origin);
   const raw = (st.origin as Record<string, unknown>)[element];
+  if (operator !== undefined && raw && typeof raw === 'object') return sources.locateKey(raw, operator);
   return index !== undefined && Array.isArray(raw) ? sources.locate(raw, index) : sources.locate(st.origin, element);
 }
 

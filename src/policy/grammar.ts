@@ -13,6 +13,8 @@ export interface GrammarProblem {
   element?: string;
   /** The position of the offending value when the element is a list. */
   index?: number;
+  /** The offending condition operator, when the element is Condition. */
+  operator?: string;
   code: string;
   message: string;
   hint?: string;
@@ -69,7 +71,10 @@ export function checkGrammar(doc: PolicyDocument, type: PolicyType, options: Gra
     }
     for (const [op, keys] of Object.entries(s.condition ?? {})) {
       const parsed = parseOperator(op);
-      if (!parsed.ok) add('unknown-operator', parsed.message, 'Condition', parsed.suggestion ? `did you mean '${parsed.suggestion}'?` : undefined);
+      if (!parsed.ok) {
+        add('unknown-operator', parsed.message, 'Condition', parsed.suggestion ? `did you mean '${parsed.suggestion}'?` : undefined);
+        problems[problems.length - 1]!.operator = op;
+      }
       for (const [key, values] of Object.entries(keys)) if (values.length === 0) add('empty-condition', `condition ${op} ${key} has no value`, 'Condition');
     }
     if (type === 'scp') {

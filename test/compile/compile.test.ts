@@ -121,6 +121,57 @@ describe('guardrails compile on the example organization', () => {
     expect(out.manifest.policies.length).toBeGreaterThan(5);
   });
 
+  it('reports the problems of every control in one run: validation, grammar, missing files and template errors together', async () => {
+    const dir = await tempDir();
+    fs.writeFileSync(
+      path.join(dir, 'a.yaml'),
+      `version: 1
+organization: { id: o-abcdefghij, managementAccount: "111111111111", tree: { Root: { Dev: { accounts: ["222222222222"] } } } }
+controls:
+  bad:
+    kind: custom
+    type: rcp
+    statements:
+      - Sid: one
+        Effect: Allow
+        Principal: { AWS: "123456789012" }
+        NotAction: s3:GetObject
+        Resource: "*"
+      - Effect: Deny
+        Principal: "*"
+        Action: [s3:GetObjekt, sns:Publish]
+        Resource: "*"
+        Condition: { StringEqual: { "aws:PrincipalOrgID": o-x } }
+      - Effect: Deny
+        Principal: "*"
+        Action: "*"
+    attach: [Dev]
+  other: { kind: deny-actions, actions: [iam:CreateUsr], attach: [Dev] }
+  legacy: { kind: import, type: scp, file: missing.json, attach: [Dev] }
+  tpl: { kind: custom, type: scp, template: t.hbs, attach: [Dev] }
+`,
+    );
+    fs.writeFileSync(path.join(dir, 't.hbs'), '[{"Effect":"Deny","Action":"s3:GetObject","Resource":"*",}]');
+    const r = await runCli(['compile', '--cache', cache, 'a.yaml'], { cwd: dir });
+    expect(r.code).toBe(2);
+    const found = [...r.stderr.matchAll(/^(.+?):(\d+):\d+: error ([a-z-]+):/gm)].map((m) => `${m[1]}:${m[2]} ${m[3]}`);
+    // Each problem once, where it is written: the grammar errors used to wait for the others to be fixed.
+    expect(found).toEqual([
+      'a.yaml:9 rcp-allow',
+      'a.yaml:10 rcp-principal',
+      'a.yaml:11 rcp-not-action',
+      'a.yaml:15 unknown-action',
+      'a.yaml:15 rcp-unsupported-service',
+      'a.yaml:17 unknown-operator',
+      'a.yaml:18 missing-resource',
+      'a.yaml:20 rcp-action-wildcard',
+      'a.yaml:22 unknown-action',
+      'a.yaml:23 missing-file',
+      't.hbs (rendered):1 json-syntax',
+    ]);
+    expect(r.stderr).toContain('compile failed: 11 errors');
+  });
+
   it('prints {ok: false, diagnostics} with --json when the compile fails, at any stage', async () => {
     const dir = await tempDir();
     const header = 'version: 1\norganization: { id: o-abcdefghij, managementAccount: "111111111111", tree: { Root: { Dev: { accounts: ["222222222222"] } } } }\ncontrols:\n';
