@@ -21,6 +21,27 @@ describe('custom', () => {
     expect(c.policies.get('guardrails-scp-raw')!.Statement[0]).toEqual({ Sid: 'NoRootUser', Effect: 'Deny', Action: '*', Resource: '*', Condition: { ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:root' } } });
   });
 
+  it('escapes {{x}} for a JSON string: a parameter cannot close its string and add a condition', async () => {
+    const template = `[{"Effect":"Deny","Principal":"*","Action":"s3:DeleteBucket","Resource":"*",
+ "Condition":{"StringNotEquals":{"aws:PrincipalTag/team":"{{parameters.team}}"}}}]`;
+    const injection = 'red", "aws:PrincipalAccount": "1';
+    // YAML flow mappings take JSON: the parameters are written as JSON.
+    const params = (p: object) => JSON.stringify(p);
+    const c = await compileControls(`  tpl: { kind: custom, type: rcp, template: t.hbs, parameters: ${params({ team: injection })}, attach: [Prod] }\n`, { 't.hbs': template });
+    expect(errorsOf(c)).toEqual([]);
+    const condition = c.policies.get('guardrails-rcp-tpl')!.Statement[0]!.Condition!;
+    // One key, whose value is the parameter as written: no aws:PrincipalAccount slipped in.
+    expect(condition).toEqual({ StringNotEquals: { 'aws:PrincipalTag/team': injection } });
+
+    // Backslashes and control characters too; {{json x}} still writes values (and lists) as JSON.
+    const v = 'a\\b"c\td';
+    const both = await compileControls(`  tpl: { kind: custom, type: scp, template: t.hbs, parameters: ${params({ v, list: ['x"y', 'z'] })}, attach: [Prod] }\n`, {
+      't.hbs': '[{"Effect":"Deny","Action":"s3:DeleteBucket","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/a":"{{parameters.v}}","aws:PrincipalTag/b":{{json parameters.list}} }}}]',
+    });
+    expect(errorsOf(both)).toEqual([]);
+    expect(both.policies.get('guardrails-scp-tpl')!.Statement[0]!.Condition).toEqual({ StringEquals: { 'aws:PrincipalTag/a': v, 'aws:PrincipalTag/b': ['x"y', 'z'] } });
+  });
+
   it('renders a handlebars template with parameters and the organization', async () => {
     const template = `[{"Sid":"OnlyTeams","Effect":"Deny","Principal":"*","Action":"s3:DeleteBucket","Resource":"*",
  "Condition":{"StringNotEquals":{"aws:PrincipalTag/team":{{json parameters.teams}},"aws:PrincipalOrgID":"{{organization.id}}"}}}]`;
