@@ -61,7 +61,7 @@ export async function runCompile(files: string[], flags: CompileFlags, io: CliIO
   io.stdout.write(table(['policy', 'type', 'characters', 'used', 'statements', 'targets'], rows));
   const snap = result.manifest.reference;
   io.stdout.write(
-    `\n${result.policies.length} policies from ${ws.intent.controls.length} controls written to ${displayPath(outDir, io.cwd)}/ (reference ${snap.snapshotId}, quotas ${result.quotas.profile}); ${summarizeCounts(all)}\n`,
+    `\n${result.policies.length} policies from ${ws.intent.controls.length} controls written to ${displayPath(outDir, io.cwd)}/ (reference ${snap.snapshotId} of ${snap.syncedOn}, quotas ${result.quotas.profile}); ${summarizeCounts(all)}\n`,
   );
   return EXIT_OK;
 }

@@ -66,7 +66,8 @@ export interface SlotUse {
 
 export interface OutManifest {
   format: typeof OUT_MANIFEST_FORMAT;
-  reference: { snapshotId: string; services: number; actions: number };
+  /** The pinned reference: its content hash, and the day it was synced (UTC; no time, see buildManifest). */
+  reference: { snapshotId: string; syncedOn: string; services: number; actions: number };
   quotas: Quotas;
   organization: { id: string; managementAccount: string };
   intent: string[];
@@ -105,8 +106,10 @@ export function buildManifest(args: {
   }
   return {
     format: OUT_MANIFEST_FORMAT,
-    // The snapshot id pins the reference; where and when it was synced would only add noise to diffs.
-    reference: { snapshotId: reference.snapshotId, services: reference.totals.services, actions: reference.totals.actions },
+    // The snapshot id pins the reference; the day it was synced says how old it is. Only the day: the
+    // cache is committed, so the day changes only with the cache itself (a re-sync), never from one
+    // machine or compile to the next; where it came from would only add noise to diffs.
+    reference: { snapshotId: reference.snapshotId, syncedOn: reference.syncedAt.slice(0, 10), services: reference.totals.services, actions: reference.totals.actions },
     quotas,
     organization: { id: intent.organization.id, managementAccount: intent.organization.managementAccount },
     intent: intent.files.map(rel),

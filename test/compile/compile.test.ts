@@ -111,6 +111,11 @@ describe('guardrails compile on the example organization', () => {
     }
     expect([...controls].sort()).toEqual(['allowed-regions', 'approved-bedrock-models', 'no-long-term-credentials', 'only-org-principals', 'protect-security-services', 'stay-in-organization', 'tls-minimum']);
     expect(manifest.reference.snapshotId).toMatch(/^[0-9a-f]{16}$/);
+    // The day the snapshot was synced, from the cache's manifest: a date, no time of day (no diff noise).
+    const cacheManifest = JSON.parse(fs.readFileSync(path.join(cache, 'manifest.json'), 'utf8'));
+    expect(manifest.reference.syncedOn).toBe(cacheManifest.syncedAt.slice(0, 10));
+    expect(manifest.reference.syncedOn).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(r.stdout).toContain(`reference ${manifest.reference.snapshotId} of ${manifest.reference.syncedOn}`);
   });
 
   it('prints the manifest with --json', async () => {
