@@ -1,8 +1,13 @@
 /**
  * The grammar of IAM condition operators: a base operator, an optional `IfExists` suffix and an optional
- * `ForAllValues:` / `ForAnyValue:` set prefix. Operator names are matched exactly: IAM rejects
- * `stringEquals` ("Invalid Condition type"), so a near miss is an error with a suggestion, never a
- * silent no-op (an unrecognized operator in a Deny would otherwise deny nothing).
+ * `ForAllValues:` / `ForAnyValue:` set prefix. An unknown operator is an error with a suggestion, never
+ * a silent no-op (an unrecognized operator in a Deny would deny nothing).
+ *
+ * Casing: AWS evaluates operator names case-insensitively (REFERENCE.md section 2; AWS's own
+ * rcpex_sts_protect_iamra_session_tags.json says `ForAnyValue:Stringlike`), yet guardrails accepts only
+ * IAM's spelling and says which one to write. It emits canonical policies that reviewers diff and that
+ * IAM Access Analyzer's validation does not flag, and the mechanical fix is cheaper than two spellings
+ * of one operator through minimization, merging and evaluation.
  */
 import { closestNames } from '../diagnostics/suggest.js';
 
@@ -84,7 +89,12 @@ export function parseOperator(text: string): OperatorParse {
 function unknown(text: string): OperatorParse {
   const exact = ALL_NAMES.find((n) => n.toLowerCase() === text.toLowerCase());
   const near = exact ? [exact] : closestNames(text, ALL_NAMES, 1);
-  const result: OperatorParse = { ok: false, message: `"${text}" is not an IAM condition operator${exact ? ' (operator names are case-sensitive)' : ''}` };
+  const result: OperatorParse = {
+    ok: false,
+    message: exact
+      ? `"${text}" is not IAM's spelling of the operator ${exact}: AWS evaluates operator names case-insensitively, but IAM Access Analyzer reports other spellings, and guardrails writes operators only as IAM spells them`
+      : `"${text}" is not an IAM condition operator`,
+  };
   if (near[0]) result.suggestion = near[0];
   return result;
 }

@@ -97,7 +97,7 @@ describe('import', () => {
     const negative = path.join(AWS_EXAMPLES, 'negative');
     it.each([
       ['scpex_deny_service_specific_credential_by_type_has_comment.json', 'scp', ['json-syntax'], /comments are not allowed in JSON/],
-      ['rcpex_sts_protect_iamra_session_tags_Stringlike_case.json', 'rcp', ['unknown-operator'], /"ForAnyValue:Stringlike" is not an IAM condition operator/],
+      ['rcpex_sts_protect_iamra_session_tags_Stringlike_case.json', 'rcp', ['unknown-operator'], /"ForAnyValue:Stringlike" is not IAM's spelling of the operator ForAnyValue:StringLike/],
       ['dp_identity_perimeter_rcp_a2a4f71_with_cognito_sync.json', 'rcp', ['rcp-unsupported-service', 'rcp-unsupported-service'], /RCPs do not support service "cognito-sync"/],
       ['rcpex_shared_issuers_oversize_with_allow.json', 'rcp', ['missing-resource', 'rcp-allow'], /RCPs may only deny/],
     ] as const)('%s', async (file, type, codes, message) => {

@@ -140,7 +140,7 @@ describe('fail closed and explanations', () => {
     const broken = chain([full, { effect: 'Deny', action: ['s3:*'], resource: ['*'], condition: { 'ForAnyValue:Stringlike': { 'aws:TagKeys': ['x'] } } }]);
     const d = decide({ action: 's3:GetObject' }, { scp: broken });
     expect(d.decision).toBe('error');
-    expect(d.reason).toMatch(/cannot evaluate SCP p0 statement 2 at level 0: "ForAnyValue:Stringlike" is not an IAM condition operator/);
+    expect(d.reason).toMatch(/cannot evaluate SCP p0 statement 2 at level 0: "ForAnyValue:Stringlike" is not IAM's spelling of the operator ForAnyValue:StringLike/);
   });
 
   it('a deny that matches still decides next to a broken statement', () => {

@@ -83,6 +83,9 @@ describe('grammar per policy type', () => {
     const problems = grammar('negative/rcpex_sts_protect_iamra_session_tags_Stringlike_case.json', 'rcp');
     expect(problems.map((p) => p.code)).toEqual(['unknown-operator']);
     expect(problems[0]!.hint).toBe("did you mean 'ForAnyValue:StringLike'?");
+    // The message does not claim IAM's evaluation is case-sensitive (REFERENCE.md section 2: it is not).
+    expect(problems[0]!.message).not.toMatch(/case-sensitive/);
+    expect(problems[0]!.message).toContain('AWS evaluates operator names case-insensitively');
   });
 
   it('accepts the well-formed AWS examples as their type', () => {

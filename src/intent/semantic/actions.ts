@@ -73,7 +73,7 @@ function reportUnsupported(ctx: CheckContext, services: string[], prefix: string
   ctx.error('rcp-unsupported-service', message, at, 'RCPs apply only to the services in src/reference/rcp-supported-services.json; set skipUnsupportedServices: true to skip the others with a warning');
 }
 
-/** Operators must be IAM's (case-sensitive); keys unknown to the reference get a warning. */
+/** Operators must be IAM's, spelled as IAM spells them; keys unknown to the reference get a warning. */
 export function checkConditionBlock(ctx: CheckContext, block: unknown, what: string): void {
   if (!isObject(block)) return;
   for (const [op, keys] of Object.entries(block)) {

@@ -4,7 +4,7 @@ import { holds } from './helpers.js';
 describe('fail closed: what cannot be evaluated faithfully is an error', () => {
   it.each([
     ['a misspelled operator', { StringEqual: { k: 'v' } }, /"StringEqual" is not an IAM condition operator/],
-    ['an operator in the wrong case', { 'ForAnyValue:Stringlike': { k: 'v' } }, /case-sensitive/],
+    ['an operator in another casing', { 'ForAnyValue:Stringlike': { k: 'v' } }, /not IAM's spelling of the operator ForAnyValue:StringLike: AWS evaluates operator names case-insensitively/],
     ['Null with IfExists', { NullIfExists: { k: 'true' } }, /not an IAM condition operator/],
     ['a number that is not one', { NumericLessThan: { k: 'abc' } }, /"abc" is not a number/],
     ['a date that is not one', { DateLessThan: { k: 'yesterday' } }, /is not a date/],
