@@ -118,6 +118,30 @@ controls:
     expect(diagnostics[0]!.hint).toContain('iam:ListUsers');
   });
 
+  it('a key unknown to the reference is an error only where it denies every request: a Deny, an operator true when the key is absent', async () => {
+    const check = async (effect: string, op: string, key: string) => {
+      const { diagnostics } = await validateText(
+        `version: 1
+organization: { id: o-abcdefghij, managementAccount: "111111111111", tree: { Root: {} } }
+controls:
+  c: { kind: custom, type: scp, statements: [{ Effect: ${effect}, Action: "s3:GetObject", Resource: "*", Condition: { "${op}": { "${key}": x } } }], attach: [Root] }
+`,
+        await tempDir(),
+      );
+      return diagnostics.map((d) => `${d.severity} ${d.code}`);
+    };
+    expect(await check('Deny', 'StringNotEquals', 'aws:PrincipleOrgID')).toEqual(['error unknown-condition-key']);
+    expect(await check('Deny', 'ForAllValues:StringEquals', 'aws:TagKey')).toEqual(['error unknown-condition-key']);
+    expect(await check('Deny', 'StringNotEquals', 's3:TlsVersio')).toEqual(['error unknown-condition-key']);
+    // IfExists says absence is expected; ForAnyValue and positive operators are false when it is absent.
+    expect(await check('Deny', 'StringNotEqualsIfExists', 'aws:PrincipleOrgID')).toEqual(['warning unknown-condition-key']);
+    expect(await check('Deny', 'ForAnyValue:StringNotEquals', 'aws:TagKey')).toEqual(['warning unknown-condition-key']);
+    expect(await check('Deny', 'StringEquals', 'aws:PrincipleOrgID')).toEqual(['warning unknown-condition-key']);
+    expect(await check('Allow', 'StringNotEquals', 'aws:PrincipleOrgID')).toEqual(['warning unknown-condition-key']);
+    // An identity provider's key is not in the reference and does not claim to be AWS's.
+    expect(await check('Deny', 'StringNotEquals', 'accounts.google.com:sub')).toEqual(['warning unknown-condition-key']);
+  });
+
   it('leaves RCP-unsupported services the control skips to compile, which warns once per service', async () => {
     const { diagnostics } = await validateText(
       `version: 1

@@ -73,8 +73,16 @@ function reportUnsupported(ctx: CheckContext, services: string[], prefix: string
   ctx.error('rcp-unsupported-service', message, at, 'RCPs apply only to the services in src/reference/rcp-supported-services.json; set skipUnsupportedServices: true to skip the others with a warning');
 }
 
-/** Operators must be IAM's, spelled as IAM spells them; keys unknown to the reference get a warning. */
-export function checkConditionBlock(ctx: CheckContext, block: unknown, what: string): void {
+/**
+ * Operators must be IAM's, spelled as IAM spells them; keys unknown to the reference get a warning.
+ * In a Deny, an unknown key under an operator that is true when the key is absent (a negated operator,
+ * or ForAllValues:, without IfExists) is an error: a misspelled `StringNotEquals aws:PrincipleOrgID`
+ * is never present, so the statement would deny every request. Only keys that claim to be AWS's
+ * (prefix aws: or a service of the reference) are held to that: identity providers' keys
+ * (accounts.google.com:sub) are not in the reference. IfExists says the author expects the key to be
+ * absent at times; it stays a warning.
+ */
+export function checkConditionBlock(ctx: CheckContext, block: unknown, what: string, effect: 'Allow' | 'Deny' = 'Deny'): void {
   if (!isObject(block)) return;
   for (const [op, keys] of Object.entries(block)) {
     const parsed = parseOperator(op);
@@ -83,14 +91,23 @@ export function checkConditionBlock(ctx: CheckContext, block: unknown, what: str
       continue;
     }
     if (!isObject(keys) || !ctx.reference) continue;
+    const o = parsed.operator;
+    const trueWhenAbsent = !o.ifExists && ((o.negated && o.set !== 'ForAnyValue') || o.set === 'ForAllValues');
     for (const key of Object.keys(keys)) {
       if (ctx.reference.conditionKey(key)) continue;
-      ctx.warn(
-        'unknown-condition-key',
-        `${what}: condition key "${key}" is not in the service reference`,
-        ctx.atKey(keys, key),
-        didYouMean(ctx.reference.suggestConditionKeys(key)) ?? 'keys of identity providers (e.g. accounts.google.com:sub) are not listed there; check the spelling',
-      );
+      const prefix = key.slice(0, Math.max(0, key.indexOf(':'))).toLowerCase();
+      const claimsAws = prefix === 'aws' || ctx.reference.service(prefix) !== undefined;
+      const suggestion = didYouMean(ctx.reference.suggestConditionKeys(key));
+      if (effect === 'Deny' && trueWhenAbsent && claimsAws) {
+        ctx.error(
+          'unknown-condition-key',
+          `${what}: condition key "${key}" is not in the service reference, and ${op} is true when the key is absent: this Deny would deny every request`,
+          ctx.atKey(keys, key),
+          suggestion ?? 'check the spelling; if the key really is new, write the IfExists form of the operator only if absence should deny',
+        );
+        continue;
+      }
+      ctx.warn('unknown-condition-key', `${what}: condition key "${key}" is not in the service reference`, ctx.atKey(keys, key), suggestion ?? 'keys of identity providers (e.g. accounts.google.com:sub) are not listed there; check the spelling');
     }
   }
 }
@@ -103,6 +120,6 @@ export function checkStatements(ctx: CheckContext, statements: unknown, what: st
     const label = `${what} statement ${typeof st.Sid === 'string' ? st.Sid : i + 1}`;
     checkActionPatterns(ctx, st, 'Action', `${label} Action`, { rcp, skipUnsupported });
     checkActionPatterns(ctx, st, 'NotAction', `${label} NotAction`);
-    checkConditionBlock(ctx, st.Condition, label);
+    checkConditionBlock(ctx, st.Condition, label, st.Effect === 'Allow' ? 'Allow' : 'Deny');
   });
 }
