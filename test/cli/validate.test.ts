@@ -15,7 +15,7 @@ beforeAll(async () => {
 describe('guardrails validate', () => {
   it('accepts the example organization (default files guardrails/*.yaml) and exits 0', async () => {
     const r = await runCli(['validate', '--cache', cache]);
-    // The example's only warnings are deliberate: the object-tagging actions its exceptions leave open.
+    // The example's only warnings are deliberate (see EXAMPLE_WARNINGS).
     expect(diagnosticCodes(r.stderr)).toEqual(EXAMPLE_WARNINGS);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^valid: 5 intent files, 7 controls, 11 tests: 0 errors, \d+ warnings/);

@@ -11,9 +11,9 @@ import { tempDir } from '../support/temp.js';
 const EXAMPLE = fs.readdirSync(path.join(PROJECT_ROOT, 'guardrails')).filter((f) => f.endsWith('.yaml')).sort().map((f) => path.join(PROJECT_ROOT, 'guardrails', f));
 
 describe('the example organization in guardrails/', () => {
-  it('validates without errors or warnings', async () => {
+  it('validates without errors; its one warning is the exclusion of PublicData', async () => {
     const { intent, diagnostics } = await validateFiles(EXAMPLE);
-    expect(diagnostics).toEqual([]);
+    expect(diagnostics.map((d) => `${d.severity} ${d.code}`)).toEqual(['warning exclusion-pushes-down']);
     expect(intent!.files).toHaveLength(EXAMPLE.length);
   });
 
@@ -140,6 +140,28 @@ controls:
     expect(await check('Allow', 'StringNotEquals', 'aws:PrincipleOrgID')).toEqual(['warning unknown-condition-key']);
     // An identity provider's key is not in the reference and does not claim to be AWS's.
     expect(await check('Deny', 'StringNotEquals', 'accounts.google.com:sub')).toEqual(['warning unknown-condition-key']);
+  });
+
+  it('warns that excluding a child pushes the policies down: OUs created later under the parents are not covered', async () => {
+    const { diagnostics } = await validateText(
+      `version: 1
+organization:
+  id: o-abcdefghij
+  managementAccount: "111111111111"
+  tree:
+    Root:
+      Workloads:
+        Prod: { accounts: ["222222222222"] }
+        Dev: { accounts: ["333333333333"] }
+      Sandbox: { accounts: ["444444444444"] }
+controls:
+  c: { kind: deny-actions, actions: [iam:CreateUser], attach: [Root], exclude: [Workloads/Dev] }
+`,
+      await tempDir(),
+    );
+    expect(diagnostics.map((d) => `${d.severity} ${d.code} ${d.location?.line}`)).toEqual(['warning exclusion-pushes-down 12']);
+    expect(diagnostics[0]!.message).toContain('under Workloads or root Root');
+    expect(diagnostics[0]!.message).toContain('created later');
   });
 
   it('leaves RCP-unsupported services the control skips to compile, which warns once per service', async () => {

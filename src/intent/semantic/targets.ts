@@ -23,7 +23,11 @@ export function checkControlTargets(ctx: CheckContext, control: Control): Contro
     }
   }
   for (const { node, index } of exclude) {
-    if (attach.some((a) => a.node !== node && OrgTree.contains(a.node, node))) continue;
+    const above = attach.filter((a) => a.node !== node && OrgTree.contains(a.node, node));
+    if (above.length) {
+      warnPushedDown(ctx, control, node, above.map((a) => a.node), index);
+      continue;
+    }
     const cancelled = attach.filter((a) => OrgTree.contains(node, a.node));
     if (cancelled.length === attach.length && attach.length > 0) continue; // reported below as covers-nothing
     ctx.warn(
@@ -40,6 +44,26 @@ export function checkControlTargets(ctx: CheckContext, control: Control): Contro
     ctx.error('covers-nothing', `control ${control.id}: every attach target is excluded, so the control applies nowhere`, ctx.atKey(control as object, 'exclude'));
   }
   return { control, attach: attachNodes, exclude: excludeNodes };
+}
+
+/**
+ * Organization policies inherit down the tree, so excluding a node attaches the control to its
+ * siblings (and its parents' siblings, up to the attach target) instead of the parents themselves.
+ * An OU or account created later directly under one of those parents is then not covered.
+ */
+function warnPushedDown(ctx: CheckContext, control: Control, excluded: OrgNode, attachedAbove: OrgNode[], index: number): void {
+  const parents: OrgNode[] = [];
+  for (let n = excluded.parent; n; n = n.parent) {
+    parents.push(n);
+    if (attachedAbove.includes(n)) break;
+  }
+  const names = parents.map((p) => (p.kind === 'root' ? `root ${p.name}` : p.path.split('/').slice(1).join('/'))).join(' or ');
+  ctx.warn(
+    'exclusion-pushes-down',
+    `control ${control.id}: excluding ${OrgTree.describe(excluded)} attaches the control's policies to the OUs and accounts beside it under ${names}, not to ${parents.length === 1 ? 'that parent' : 'those parents'}: an OU or account created later directly under ${names} is not covered until it is in organization.tree and the policies are compiled and rolled out again`,
+    ctx.at(control.exclude, index),
+    'add new OUs and accounts to organization.tree as they are created, or attach the control to the OUs it must cover and exclude nothing',
+  );
 }
 
 export function checkForeignPolicyTargets(ctx: CheckContext): void {
