@@ -30,9 +30,11 @@ describe('guardrails diff', () => {
     const r = await cli(['diff', '--org', 'guardrails/org-snapshot.json']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^\d+ to create, \d+ to update, \d+ to delete; \d+ attachments to add, \d+ to remove \(deployed: AWS Organizations, read 2026-11-20T09:00:00.000Z\)\n\nwhat changes:\n/);
-    expect(r.stdout).toContain('1 action becomes denied: Write 1; in iam 1\n      iam:CreateServiceSpecificCredential');
+    // The snapshot was deployed from an older intent (TLS 1.1, no CreateServiceSpecificCredential, no Bedrock
+    // control) by an older compiler: the diff shows those three changes among what the compiler now adds.
+    expect(r.stdout).toMatch(/SCP, a role in the account: OU Root\/Workloads \(4 accounts\)\n    \d+ actions? becomes? denied: [^\n]*\n      [^\n]*iam:CreateServiceSpecificCredential/);
     expect(r.stdout).toContain('no longer denied when: Deny when NumericLessThan s3:TlsVersion ["1.1"]');
-    expect(r.stdout).toContain('now also denied when: Deny when NumericLessThan s3:TlsVersion ["1.2"]');
+    expect(r.stdout).toMatch(/now also denied when: [^\n]*Deny when NumericLessThan s3:TlsVersion \["1\.2"\]/);
     expect(r.stdout).toContain('create    SCP guardrails-scp-approved-bedrock-models');
     expect(r.stdout).toContain('-          "s3:TlsVersion": "1.1"\n+          "s3:TlsVersion": "1.2"');
   });
@@ -44,8 +46,12 @@ describe('guardrails diff', () => {
     expect(tls.change).toBe('update');
     // The deployed FullAWSAccess is indented; canonical comparison never reports it, nor unchanged policies.
     expect(json.structural.policies.every((p) => p.name.startsWith('guardrails-'))).toBe(true);
-    const rcp = json.semantic.find((g) => g.type === 'rcp')!;
-    expect(rcp.changes).toEqual([expect.objectContaining({ kind: 'conditions-changed', before: ['Deny when NumericLessThan s3:TlsVersion ["1.1"]'], after: ['Deny when NumericLessThan s3:TlsVersion ["1.2"]'] })]);
+    const tlsChanges = json.semantic.filter((g) => g.type === 'rcp').flatMap((g) => g.changes).filter((c) => c.kind === 'conditions-changed' && c.before?.includes('Deny when NumericLessThan s3:TlsVersion ["1.1"]'));
+    expect(tlsChanges.length).toBeGreaterThan(0);
+    for (const c of tlsChanges) {
+      expect(c.after).toContain('Deny when NumericLessThan s3:TlsVersion ["1.2"]');
+      expect(c.services.every((s) => s.service === 's3')).toBe(true);
+    }
     const md = (await cli(['diff', '--org', 'guardrails/org-snapshot.json', '--markdown'])).stdout;
     expect(md).toMatch(/^## guardrails diff: o-exmpl12345\n/);
     expect(md).toContain('| `guardrails-rcp-tls-minimum` | RCP | update |');
