@@ -75,7 +75,7 @@ describe('guardrails simulate on the example organization', () => {
 describe('generated scenarios prove the protections they name', () => {
   /** Compiles the example organization in-process, then drops the statements of the given roles. */
   async function simulateWithout(drop: RegExp) {
-    const files = fs.readdirSync(path.join(PROJECT_ROOT, 'guardrails')).map((f) => path.join(PROJECT_ROOT, 'guardrails', f));
+    const files = fs.readdirSync(path.join(PROJECT_ROOT, 'guardrails')).filter((f) => f.endsWith('.yaml')).map((f) => path.join(PROJECT_ROOT, 'guardrails', f));
     const { intent } = await loadIntent(files);
     const ref = await reference2026();
     const compiled = compile({ intent: intent!, reference: ref.index, referenceManifest: ref.manifest, root: PROJECT_ROOT });
