@@ -25,7 +25,17 @@ export interface Moto {
 }
 
 export async function startMoto(): Promise<Moto> {
-  const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    return await startWith('moto_server', []);
+  } catch (e) {
+    // The image's Python has moto either way; the console script may just not be on PATH.
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    return startWith('python3', ['-m', 'moto.server']);
+  }
+}
+
+async function startWith(command: string, prefix: string[]): Promise<Moto> {
+  const child: ChildProcess = spawn(command, [...prefix, '-H', '127.0.0.1', '-p', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const endpoint = await new Promise<string>((resolve, reject) => {
     let seen = '';
     const timer = setTimeout(() => reject(new Error(`moto_server did not start: ${seen}`)), 30_000);
