@@ -42,6 +42,39 @@ function meaning(statements: Record<string, unknown>[]): Map<string, ActionSet> 
   return out;
 }
 
+/** Minimizes a policy given as JSON text (plain IAM). */
+function minimizeText(json: unknown, options: { maxChars?: number; keepSids?: boolean; mode?: 'exact' | 'compact' } = {}) {
+  const sources = new SourceIndex();
+  const text = JSON.stringify(json);
+  const parsed = parseJsonWithPositions('/virtual/policy.json', text, sources);
+  const doc = readPolicyDocument(parsed.value, sources).document!;
+  return minimizePolicy(doc, sources, ref, { type: 'scp', maxChars: options.maxChars ?? 10240, keepSids: options.keepSids ?? false, mode: options.mode ?? 'compact' });
+}
+
+describe('merging', () => {
+  it('never merges across a condition block whose keys differ only in case (AWS evaluates both)', () => {
+    const both = { 'aws:PrincipalTag/Team': ['A'], 'aws:principaltag/team': ['B'] };
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Deny', Action: 's3:GetObject', Resource: '*', Condition: { StringNotEquals: both } },
+        { Effect: 'Deny', Action: 's3:PutObject', Resource: '*', Condition: { StringNotEquals: { 'aws:PrincipalTag/Team': 'B' } } },
+      ],
+    };
+    const result = minimizeText(policy);
+    expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const out = result.policies.flatMap((p) => (JSON.parse(p.text) as { Statement: Record<string, unknown>[] }).Statement);
+    expect(out).toHaveLength(2);
+    // PutObject is still denied to Team=B... under its own single-key condition, not under the two-key block.
+    const means = (s: Record<string, unknown>, name: string) => ref.expandList([s.Action as string | string[]].flat()).actions.has(ref.action(name)!.id);
+    const put = out.find((s) => means(s, 's3:PutObject'))!;
+    expect(put.Condition).toEqual({ StringNotEquals: { 'aws:PrincipalTag/Team': 'B' } });
+    const get = out.find((s) => means(s, 's3:GetObject'))!;
+    expect(means(get, 's3:PutObject')).toBe(false);
+    expect(get.Condition).toEqual({ StringNotEquals: { 'aws:PrincipalTag/Team': 'A', 'aws:principaltag/team': 'B' } });
+  });
+});
+
 describe('minimize on the SCP pre-processor example (22 Deny statements, 10,727 characters)', () => {
   const file = path.join(PREPROCESSOR_EXAMPLES, 'example.json');
 

@@ -107,17 +107,27 @@ function listCost(list: string[]): number {
   return list.reduce((n, t) => n + t.length + 3, 0);
 }
 
-/** Canonical form of everything but the actions: equal keys mean the statements may merge. */
+/**
+ * Canonical form of everything but the actions: equal keys mean the statements may merge. It is exact:
+ * condition keys keep their spelling, because AWS evaluates two keys of one block that differ only in
+ * case as two conditions; folding case would let such a block collide with another statement's.
+ * Only the order of list elements (which never matters) is normalized.
+ */
+export function circumstanceKey(s: Pick<IntendedStatement<unknown>, 'effect' | 'principal' | 'resources' | 'notResources' | 'condition'>): string {
+  const sorted = (list: readonly string[]) => [...list].sort();
+  const cond = Object.keys(s.condition ?? {})
+    .sort()
+    .map((op) => {
+      const block = s.condition![op]!;
+      return [op, Object.keys(block).sort().map((k) => [k, sorted(block[k]!)])];
+    })
+    .filter(([, keys]) => (keys as unknown[]).length > 0);
+  const principal = s.principal === '*' || s.principal === undefined ? s.principal ?? null : Object.keys(s.principal).sort().map((k) => [k, sorted((s.principal as Record<string, string[]>)[k]!)]);
+  return JSON.stringify([s.effect, principal, s.resources ? sorted(s.resources) : null, s.notResources ? sorted(s.notResources) : null, cond]);
+}
+
 function mergeKey<T>(s: IntendedStatement<T>): string {
-  const cond: Record<string, Record<string, string[]>> = {};
-  for (const op of Object.keys(s.condition ?? {}).sort()) {
-    const block: Record<string, string[]> = {};
-    const keys = s.condition![op]!;
-    for (const k of Object.keys(keys).sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1))) block[k.toLowerCase()] = [...keys[k]!].sort();
-    cond[op] = block;
-  }
-  const principal = s.principal === '*' || s.principal === undefined ? s.principal : Object.fromEntries(Object.entries(s.principal).map(([k, v]) => [k, [...v].sort()]));
-  return JSON.stringify([s.effect, principal, s.resources ? [...s.resources].sort() : null, s.notResources ? [...s.notResources].sort() : null, cond]);
+  return circumstanceKey(s);
 }
 
 /**
