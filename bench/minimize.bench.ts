@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SourceIndex } from '../src/diagnostics/index.js';
-import { compile, minimizePolicy, minimizeStatements, proveEquivalence } from '../src/compile/index.js';
+import { compile, minimizePolicy, minimizeStatements, proofInputs, proofOutputs, proveEquivalence } from '../src/compile/index.js';
 import { findIntentFiles, loadIntent } from '../src/intent/index.js';
 import { parseJsonWithPositions, quotaProfile, readPolicyDocument } from '../src/policy/index.js';
 import { loadFromDirectory } from '../src/reference/index.js';
@@ -47,12 +47,15 @@ export async function benchMinimize(): Promise<Figure[]> {
   const { intent } = await loadIntent(files);
   const result = compile({ intent: intent!, reference: ref, referenceManifest: manifest, root: PROJECT_ROOT });
   const statements = result.policies.flatMap((p) => p.statements);
-  const proofOrg = await median(7, () => proveEquivalence(statements, ref));
+  const inputs = proofInputs(result.placements, PROJECT_ROOT);
+  const outputs = proofOutputs(result.policies);
+  const proofOrg = await median(7, () => proveEquivalence(inputs, outputs, ref));
   figures.push({ name: 'proof: example organization', value: proofOrg, unit: 'ms', note: `${statements.length} statements, each expanded against all ${ref.size.toLocaleString('en-US')} actions` });
   const everything = ref.allActions();
   for (let id = 0; id < ref.size; id += 7) everything.delete(id);
   const [big] = minimizeStatements([{ effect: 'Deny', element: 'Action', actions: everything, given: [], mode: 'exact', resources: ['*'], origin: 0 }], ref, { merge: false, keepSids: false, policyType: 'rcp' });
-  const proofBig = await median(5, () => proveEquivalence([big!], ref));
+  const bigInput = { effect: 'Deny' as const, element: 'Action' as const, actions: everything, resources: ['*'], scopes: [''], label: 'input' };
+  const proofBig = await median(5, () => proveEquivalence([bigInput], [{ scopes: [''], statement: big!.statement, label: 'output' }], ref));
   figures.push({ name: 'proof: one statement of 18,842 actions', value: proofBig, unit: 'ms', note: 'every action of the universe but one in seven, as literals' });
   return figures;
 }

@@ -13,7 +13,7 @@ import { checkGrammar, renderPolicy, resolveQuotas, type PolicyType, type Quotas
 import type { ReferenceIndex, SnapshotManifest } from '../reference/index.js';
 import { expandDrafts, type ExpandedStatement } from './expand.js';
 import { buildManifest, type OutManifest } from './manifest.js';
-import { proveEquivalence } from './minimize/minimize-statements.js';
+import { describeProofFailure, proveEquivalence, type ProofInput, type ProofOutput } from './minimize/prove.js';
 import { packPolicies, type PackedPolicy } from './pack.js';
 import { attachmentPoints } from './targets.js';
 
@@ -111,12 +111,15 @@ export function compile(input: CompileInput): CompileResult {
     }
     policies.push({ ...p, file: `${p.name}.json`, text, chars: text.length, maxChars });
   }
-  // The proof runs on every compile: each emitted statement, expanded against the whole action
-  // universe, must mean exactly the actions its controls intended.
-  for (const f of proveEquivalence(packed.flatMap((p) => p.statements), reference)) {
-    diagnostics.push(
-      error('proof-failed', `internal error: a minimized statement does not mean what its controls intended: missing ${f.missing.slice(0, 5).join(', ') || 'none'}; extra ${f.extra.slice(0, 5).join(', ') || 'none'}`, undefined, 'please report this with the intent; compile with wildcards: exact to work around it'),
-    );
+  // The proof runs on every compile: per target, the statements the controls mean (after expansion)
+  // and the statements emitted must mean the same actions under the same circumstances.
+  for (const f of proveEquivalence(proofInputs(placements, input.root), proofOutputs(packed), reference)) {
+    const scope = (s: string) => {
+      const [type, target] = [s.slice(0, s.indexOf(' ')), s.slice(s.indexOf(' ') + 1)];
+      const node = tree.nodes.find((n) => n.path === target);
+      return `${node ? OrgTree.describe(node) : target} (${type.toUpperCase()})`;
+    };
+    diagnostics.push(error('proof-failed', `internal error: ${describeProofFailure(f, scope)}`, f.inputs[0]?.location, 'please report this with the intent; compile with wildcards: exact to work around it'));
   }
   if (hasErrors(diagnostics)) return { ...fail(), policies, placements };
   const manifest = buildManifest({ intent, reference: input.referenceManifest, quotas, policies, placements, root: input.root, tree });
@@ -143,6 +146,40 @@ function checkControlGrammar(statements: readonly ExpandedStatement[], diagnosti
       diagnostics.push(error(problem.code, `control ${d.control.id} (${d.type.toUpperCase()}): ${problem.message}`, d.location, problem.hint));
     }
   }
+}
+
+/** What the controls mean, per policy type and target: the proof's input. */
+export function proofInputs(placements: readonly ControlPlacement[], root: string): ProofInput[] {
+  return placements.flatMap((p) =>
+    p.statements.map((e) => {
+      const d = e.draft;
+      const where = d.location ? ` (${path.relative(root, d.location.file).split(path.sep).join('/')}:${d.location.line}:${d.location.col})` : '';
+      const input: ProofInput = {
+        scopes: p.targets.map((t) => `${d.type} ${t.path}`),
+        effect: d.effect,
+        element: e.actions ? 'Action' : 'NotAction',
+        actions: (e.actions ?? e.notActions)!.set,
+        label: `control ${d.control.id} statement ${d.sid}${where}`,
+        location: d.location,
+      };
+      if (d.principal) input.principal = d.principal;
+      if (d.resources) input.resources = d.resources;
+      if (d.notResources) input.notResources = d.notResources;
+      if (d.condition) input.condition = d.condition;
+      return input;
+    }),
+  );
+}
+
+/** What the packed policies say, per policy type and target: the proof's output. */
+export function proofOutputs(packed: readonly PackedPolicy[]): ProofOutput[] {
+  return packed.flatMap((p) =>
+    p.statements.map((s, j) => ({
+      scopes: p.targets.map((t) => `${p.type} ${t.path}`),
+      statement: s.statement,
+      label: `policy ${p.name} statement ${j + 1}${s.statement.sid ? ` (Sid ${s.statement.sid})` : ''}`,
+    })),
+  );
 }
 
 /** Foreign policies attached directly to a node: the intent's list, or AWS's defaults. */

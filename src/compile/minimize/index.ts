@@ -2,3 +2,4 @@ export * from './bin-pack.js';
 export * from './compact-actions.js';
 export * from './minimize-policy.js';
 export * from './minimize-statements.js';
+export * from './prove.js';

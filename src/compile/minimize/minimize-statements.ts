@@ -30,8 +30,8 @@ export interface MinimizedStatement<T> {
   statement: Statement;
   element: 'Action' | 'NotAction';
   /**
-   * What the element must match. When a statement is split, every part shares the same set and the
-   * proof compares the union of the parts with it.
+   * What the element matches within the reference (shared by the parts of a split statement). For the
+   * manifest only: the proof (prove.ts) recomputes everything from the input statements.
    */
   intended: ActionSet;
   /** Wildcards the compaction wrote that the intent did not: they may capture actions AWS adds later. */
@@ -111,10 +111,10 @@ function listCost(list: string[]): number {
  * Canonical form of everything but the actions: equal keys mean the statements may merge. It is exact:
  * condition keys keep their spelling, because AWS evaluates two keys of one block that differ only in
  * case as two conditions; folding case would let such a block collide with another statement's.
- * Only the order of list elements (which never matters) is normalized.
+ * Only the order and repetition of list elements (which never matter) are normalized.
  */
 export function circumstanceKey(s: Pick<IntendedStatement<unknown>, 'effect' | 'principal' | 'resources' | 'notResources' | 'condition'>): string {
-  const sorted = (list: readonly string[]) => [...list].sort();
+  const sorted = (list: readonly string[]) => [...new Set(list)].sort();
   const cond = Object.keys(s.condition ?? {})
     .sort()
     .map((op) => {
@@ -161,37 +161,6 @@ export function splitStatement<T>(m: MinimizedStatement<T>, maxStatementChars: n
     if (statement.sid) statement.sid = `${statement.sid}${i + 1}`;
     return { ...m, statement, introduced: m.introduced.filter((x) => action.includes(x)), size: statementSize(statement) };
   });
-}
-
-export interface ProofFailure {
-  statements: Statement[];
-  missing: string[];
-  extra: string[];
-}
-
-/**
- * The equivalence proof: every emitted statement is expanded against the whole action universe, the
- * parts of a split statement together, and compared with the action set it must mean. Any difference
- * is a failure, with the actions involved.
- */
-export function proveEquivalence<T>(statements: readonly MinimizedStatement<T>[], ref: ReferenceIndex): ProofFailure[] {
-  const wholes = new Map<ActionSet, MinimizedStatement<T>[]>();
-  for (const m of statements) wholes.set(m.intended, [...(wholes.get(m.intended) ?? []), m]);
-  const failures: ProofFailure[] = [];
-  for (const [intended, parts] of wholes) {
-    const actual = ref.emptySet();
-    let invalid = false;
-    for (const m of parts) {
-      const emitted = m.element === 'Action' ? m.statement.action! : m.statement.notAction!;
-      const expansion = ref.expandList(emitted);
-      if (expansion.problems.some((p) => p.severity === 'error')) invalid = true;
-      actual.addAll(expansion.actions);
-    }
-    if (!invalid && actual.equals(intended)) continue;
-    const names = (s: ActionSet) => s.toArray().map((id) => ref.actions[id]!.qualified);
-    failures.push({ statements: parts.map((p) => p.statement), missing: names(intended.minus(actual)), extra: names(actual.minus(intended)) });
-  }
-  return failures;
 }
 
 /** Characters of a policy holding these statements. */
