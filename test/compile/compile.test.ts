@@ -80,6 +80,15 @@ describe('output', () => {
   });
 });
 
+describe('wildcards: exact', () => {
+  it('keeps a cross-service wildcard of the intent as written: one small statement, not every Describe action', async () => {
+    const c = await compileControls(`  no-describe: { kind: deny-actions, actions: ["*:Describe*", "s3:GetObject"], attach: [Prod] }\n`);
+    expect(errorsOf(c)).toEqual([]);
+    expect(c.result.policies).toHaveLength(1);
+    expect(c.policies.get('guardrails-scp-no-describe')!.Statement[0]!.Action).toEqual(['*:Describe*', 's3:GetObject']);
+  });
+});
+
 describe('guardrails compile on the example organization', () => {
   let cache: string;
   beforeAll(async () => {

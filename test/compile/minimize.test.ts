@@ -220,6 +220,21 @@ describe('compaction', () => {
     );
   });
 
+  it('keeps a cross-service wildcard the intent wrote (`*:Describe*`) instead of writing out every action', () => {
+    const given = ['*:Describe*', 's3:GetObject'];
+    const wanted = ref.expandList(given).actions;
+    expect(wanted.size).toBeGreaterThan(1000);
+    expect(compactActions(ref, wanted, { mode: 'exact', given })).toEqual(['*:Describe*', 's3:GetObject']);
+    const compact = compactActions(ref, wanted, { mode: 'compact', given });
+    expect(compact[0]).toBe('*:Describe*');
+    expect(ref.expandList(compact).actions.equals(wanted)).toBe(true);
+  });
+
+  it('drops a cross-service wildcard that does not match exactly the wanted actions', () => {
+    const wanted = ref.expandList(['ec2:Describe*']).actions;
+    expect(compactActions(ref, wanted, { mode: 'exact', given: ['*:Describe*', 'ec2:Describe*'] })).toEqual(['ec2:Describe*']);
+  });
+
   it('uses NotAction for an SCP Deny of nearly everything, exact within the reference', () => {
     const wanted = ref.allActions();
     const keep = ['iam:GetUser', 's3:ListAllMyBuckets'].map((n) => ref.action(n)!.id);

@@ -23,6 +23,11 @@ export interface CompactionOptions {
   mode: WildcardMode;
   /** Patterns the intent wrote (or the control generated from data); reused when exact. */
   given?: readonly string[];
+  /**
+   * Write `svc:*` for a service whose every action is wanted even in exact mode: for the complement
+   * list of a NotAction, where it is what the reference holds today.
+   */
+  wholeServices?: boolean;
 }
 
 interface Candidate {
@@ -39,36 +44,70 @@ function patternCost(text: string): number {
 
 export function compactActions(ref: ReferenceIndex, wanted: ActionSet, options: CompactionOptions): string[] {
   if (wanted.isEmpty()) return [];
-  if (wanted.size === ref.size && options.mode === 'compact') return ['*'];
-  const out: string[] = [];
+  const given = options.given ?? [];
+  if (wanted.size === ref.size && (options.mode === 'compact' || given.includes('*'))) return ['*'];
   const givenByService = new Map<string, string[]>();
-  for (const g of options.given ?? []) {
+  // Given patterns with a wildcard in the service part (`*:Describe*`) match actions of many services:
+  // kept whole as candidates, they also keep matching what AWS adds later, as the intent wrote.
+  const crossService: { text: string; matched: ActionSet }[] = [];
+  for (const g of given) {
     const colon = g.indexOf(':');
     if (colon < 0) continue;
     const svc = g.slice(0, colon).toLowerCase();
+    if (hasWildcard(svc)) {
+      const matched = ref.expandList([g]).actions;
+      if (!matched.isEmpty() && matched.isSubsetOf(wanted)) crossService.push({ text: svc + g.slice(colon), matched });
+      continue;
+    }
     givenByService.set(svc, [...(givenByService.get(svc) ?? []), g]);
   }
-  if (options.given?.includes('*') && wanted.size === ref.size) return ['*'];
-  for (const svc of ref.services) {
-    let any = false;
-    for (let id = svc.firstId; id < svc.endId; id++) {
-      if (wanted.has(id)) {
-        any = true;
-        break;
-      }
+  const services = ref.services.filter((svc) => {
+    for (let id = svc.firstId; id < svc.endId; id++) if (wanted.has(id)) return true;
+    return false;
+  });
+  const perService = (svc: ServiceInfo, covered: ActionSet | undefined) => compactService(ref, svc, wanted, covered, options, givenByService.get(svc.prefix.toLowerCase()) ?? []);
+  const solve = (cross: typeof crossService) => {
+    const covered = cross.length ? ref.emptySet() : undefined;
+    for (const c of cross) covered!.addAll(c.matched);
+    return [...cross.map((c) => c.text), ...services.flatMap((svc) => perService(svc, covered))];
+  };
+  // Every cross-service pattern the intent wrote starts in; each is dropped only when the services it
+  // touches cover its actions in fewer characters without it.
+  let chosen = crossService;
+  let out = solve(chosen);
+  for (const c of crossService) {
+    const without = chosen.filter((x) => x !== c);
+    const trial = solve(without);
+    if (listCost(trial) < listCost(out)) {
+      chosen = without;
+      out = trial;
     }
-    if (!any) continue;
-    out.push(...compactService(ref, svc, wanted, options.mode, givenByService.get(svc.prefix.toLowerCase()) ?? []));
+  }
+  // The list as the intent wrote it is exact too when it means exactly the wanted actions: never emit
+  // more characters than that.
+  if (given.length) {
+    const written = [...new Map(given.map((g) => [g.toLowerCase(), g])).values()];
+    if (listCost(written) < listCost(out) && written.every((g) => !g.includes('{')) && ref.expandList(written).actions.equals(wanted)) return written;
   }
   return out;
 }
 
-function compactService(ref: ReferenceIndex, svc: ServiceInfo, wanted: ActionSet, mode: WildcardMode, given: string[]): string[] {
+export function listCost(list: readonly string[]): number {
+  return list.reduce((n, t) => n + patternCost(t), 0);
+}
+
+/**
+ * One service's share of the cover. `covered` holds actions that cross-service patterns already match:
+ * they need no pattern of their own, but this service's patterns may match them too.
+ */
+function compactService(ref: ReferenceIndex, svc: ServiceInfo, wanted: ActionSet, covered: ActionSet | undefined, options: CompactionOptions, given: string[]): string[] {
+  const mode = options.mode;
   const n = svc.endId - svc.firstId;
   const names: string[] = [];
   const lower: string[] = [];
   const want: boolean[] = [];
   const wantedLocal: number[] = [];
+  let required = 0;
   for (let i = 0; i < n; i++) {
     const a = ref.actions[svc.firstId + i]!;
     names.push(a.name);
@@ -76,14 +115,18 @@ function compactService(ref: ReferenceIndex, svc: ServiceInfo, wanted: ActionSet
     const w = wanted.has(a.id);
     want.push(w);
     if (w) wantedLocal.push(i);
+    if (w && !covered?.has(a.id)) required++;
   }
+  if (required === 0) return [];
   const prefix = svc.prefix;
-  if (wantedLocal.length === n && (mode === 'compact' || given.some((g) => g.toLowerCase() === `${prefix.toLowerCase()}:*`))) return [`${prefix}:*`];
+  if (wantedLocal.length === n && (mode === 'compact' || options.wholeServices || given.some((g) => g.toLowerCase() === `${prefix.toLowerCase()}:*`))) return [`${prefix}:*`];
+  const isRequired = (i: number) => !covered?.has(svc.firstId + i);
 
   const candidates: Candidate[] = [];
   const seen = new Set<string>();
-  const add = (text: string, cover: number[]) => {
+  const add = (text: string, matches: number[]) => {
     const key = text.toLowerCase();
+    const cover = matches.filter(isRequired);
     if (seen.has(key) || cover.length === 0) return;
     seen.add(key);
     candidates.push({ text, cover, cost: patternCost(text) });
@@ -103,7 +146,7 @@ function compactService(ref: ReferenceIndex, svc: ServiceInfo, wanted: ActionSet
   }
   (add as Add).seen = (text: string) => seen.has(text.toLowerCase());
   if (mode === 'compact') generateWildcards(prefix, names, lower, want, wantedLocal, add);
-  return solveCover(candidates, wantedLocal);
+  return solveCover(candidates, wantedLocal.filter(isRequired));
 }
 
 type Add = ((text: string, cover: number[]) => void) & { seen?: (text: string) => boolean };
