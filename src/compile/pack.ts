@@ -62,7 +62,7 @@ export function packPolicies(input: PackInput, diagnostics: Diagnostic[]): Packe
     const capacity = input.quotas[type].maxChars;
     const bins: Bin[] = [];
     for (const group of targetGroups(input.placements, type)) {
-      const statements = minimizeGroup(group.placements, type, input, diagnostics);
+      const statements = minimizeGroup(group.placements, group.targets, type, input, diagnostics);
       if (!statements) continue;
       for (const items of placeInBins(statements, capacity, previousBins(input.previous, type, group.targets))) bins.push({ items, targets: group.targets });
     }
@@ -111,7 +111,7 @@ function intendedOf(e: ExpandedStatement, input: PackInput): IntendedStatement<E
 }
 
 /** The group's statements, minimized and split to fit; undefined when one cannot fit at all. */
-function minimizeGroup(placements: ControlPlacement[], type: PolicyType, input: PackInput, diagnostics: Diagnostic[]): PackedStatement[] | undefined {
+function minimizeGroup(placements: ControlPlacement[], targets: readonly OrgNode[], type: PolicyType, input: PackInput, diagnostics: Diagnostic[]): PackedStatement[] | undefined {
   const capacity = input.quotas[type].maxChars;
   const intended = placements.flatMap((p) => p.statements.filter((s) => s.draft.type === type).map((s) => intendedOf(s, input)));
   const run = (merge: boolean): PackedStatement[] | undefined => {
@@ -126,7 +126,7 @@ function minimizeGroup(placements: ControlPlacement[], type: PolicyType, input: 
         diagnostics.push(
           error(
             'statement-too-large',
-            `a ${type.toUpperCase()} statement of control${controls.length > 1 ? 's' : ''} ${controls.join(', ')} is ${m.size.toLocaleString('en-US')} characters, ${(m.size - capacity + POLICY_OVERHEAD).toLocaleString('en-US')} over what one policy holds, and a ${m.element} list cannot be split`,
+            `an ${type.toUpperCase()} statement of control${controls.length > 1 ? 's' : ''} ${controls.join(', ')} for ${targets.map((t) => OrgTree.describe(t)).join(', ')} is ${m.size.toLocaleString('en-US')} characters, ${(m.size - capacity + POLICY_OVERHEAD).toLocaleString('en-US')} over what one ${type.toUpperCase()} holds (${capacity.toLocaleString('en-US')}), and a ${m.element} list cannot be split`,
             m.origins[0]!.draft.location,
           ),
         );

@@ -5,7 +5,7 @@ import { checkGrammar, parseJsonWithPositions, readPolicyDocument } from '../../
 import { SourceIndex } from '../../src/diagnostics/index.js';
 import { DirectorySource, syncReference } from '../../src/reference/index.js';
 import { diagnosticCodes, EXAMPLE_WARNINGS, runCli } from '../support/cli.js';
-import { compileControls, errorsOf } from '../support/compile.js';
+import { compileControls, errorsOf, ORG_HEADER } from '../support/compile.js';
 import { PROJECT_ROOT, SNAPSHOT_2026 } from '../support/paths.js';
 import { RCP_SUPPORTED } from '../support/rcp.js';
 import { tempDir } from '../support/temp.js';
@@ -51,6 +51,16 @@ describe('targets', () => {
     const errors = errorsOf(c);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/^too-many-policies: OU Root\/Prod needs 6 RCPs \(5 of guardrails and RCPFullAWSAccess\) but can hold 5 \(aws-2026-05\): 1 over; controls involved: p0, p1, p2, p3, p4$/);
+  });
+});
+
+describe('failure messages', () => {
+  it('statement-too-large names the control, the type with its article and every target', async () => {
+    const header = ORG_HEADER.replace('defaults:', 'quotas: { profile: aws-2026-05, scp: { maxChars: 400 } }\ndefaults:');
+    const c = await compileControls(`  regions: { kind: region-deny, allowedRegions: [us-east-1], attach: [Prod, Dev] }\n`, {}, header);
+    const errors = errorsOf(c);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^statement-too-large: an SCP statement of control regions for OU Root\/Prod, OU Root\/Dev is [\d,]+ characters, [\d,]+ over what one SCP holds \(400\), and a NotAction list cannot be split$/);
   });
 });
 
