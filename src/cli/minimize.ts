@@ -70,10 +70,13 @@ export async function runMinimize(file: string, flags: MinimizeFlags, io: CliIO)
     io.stdout.write(`[${result.policies.map((p) => p.text).join(',')}]\n`);
   }
   const introduced = result.policies.flatMap((p) => p.statements.flatMap((s) => s.introduced));
+  const notAction = result.policies.flatMap((p) => p.statements.filter((s) => s.introducedNotAction));
   io.stderr.write(
     `minimized ${file} as ${type.toUpperCase()} (${quotas.profile}: ${formatCount(quotas[type].maxChars)} characters, ${quotas[type].maxPerTarget} per target): ` +
       `${result.statementsIn} statements -> ${result.statementsOut}, ${formatCount(charsIn)} characters -> ${formatCount(charsOut)} in ${result.policies.length} ${result.policies.length === 1 ? 'policy' : 'policies'} ` +
-      `(${result.policies.map((p) => formatCount(p.chars)).join(' + ')}); ${introduced.length} wildcards introduced; proven equivalent in ${Math.round(performance.now() - started)} ms\n`,
+      `(${result.policies.map((p) => formatCount(p.chars)).join(' + ')}); ${introduced.length} wildcards introduced` +
+      (notAction.length ? `; ${notAction.length} Action ${notAction.length === 1 ? 'list' : 'lists'} rewritten as NotAction (${notAction.length === 1 ? 'it denies' : 'they deny'} every action AWS adds later)` : '') +
+      `; proven equivalent in ${Math.round(performance.now() - started)} ms\n`,
   );
   if (result.policies.length > quotas[type].maxPerTarget) {
     io.stderr.write(`warning: ${result.policies.length} policies exceed the ${quotas[type].maxPerTarget} that one target can hold\n`);

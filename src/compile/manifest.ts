@@ -38,6 +38,11 @@ export interface ManifestStatement {
   wildcards: string[];
   /** The wildcards among them that compaction wrote and the intent did not. */
   introduced: string[];
+  /**
+   * The intent listed actions; the minimizer wrote NotAction of their complement (shorter, exact
+   * today). Such a Deny also denies every action AWS adds later.
+   */
+  introducedNotAction: boolean;
 }
 
 export interface ManifestPolicy {
@@ -141,6 +146,7 @@ export function buildManifest(args: {
           actions: s.intended.size,
           wildcards: emitted.filter((t) => t.includes('*') || t.includes('?')),
           introduced: s.introduced,
+          introducedNotAction: s.introducedNotAction,
         };
       }),
     })),

@@ -42,6 +42,19 @@ describe('guardrails minimize', () => {
     expect(r.stderr).toContain('minimize failed: nothing written');
   });
 
+  it('reports an Action list rewritten as NotAction (drift: it denies what AWS adds later), and never does it with --exact', async () => {
+    const dir = await tempDir();
+    fs.writeFileSync(path.join(dir, 'p.json'), '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":["*","iam:{Exclude:GetUser}"],"Resource":"*"}]}');
+    const r = await runCli(['minimize', 'p.json', '--type', 'scp', '--cache', cache], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)[0].Statement[0].NotAction).toBe('iam:GetUser');
+    expect(r.stderr).toContain('; 1 Action list rewritten as NotAction (it denies every action AWS adds later);');
+    const exact = await runCli(['minimize', 'p.json', '--type', 'scp', '--exact', '--cache', cache], { cwd: dir });
+    expect(exact.code).toBe(0);
+    expect(JSON.parse(exact.stdout)[0].Statement[0].NotAction).toBeUndefined();
+    expect(exact.stderr).not.toContain('NotAction');
+  });
+
   it('rejects what the policy type does not allow, and a bad --type', async () => {
     const dir = await tempDir();
     fs.writeFileSync(path.join(dir, 'p.json'), '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"sns:Publish","Resource":"*"}]}');

@@ -80,6 +80,13 @@ describe('output', () => {
     expect(c.result.manifest!.targets.find((t) => t.target === 'Root/Prod')!.scp).toEqual({ policies: ['guardrails-scp-guard'], foreign: ['FullAWSAccess'], used: 2, max: 10, free: 8 });
   });
 
+  it('records an Action list rewritten as NotAction in the manifest', async () => {
+    const compact = await compileControls(`  almost-all: { kind: deny-actions, actions: ["*", "iam:{Exclude:GetUser}"], attach: [Prod], wildcards: compact }\n`);
+    expect(errorsOf(compact)).toEqual([]);
+    expect(compact.result.manifest!.policies[0]!.statements[0]).toMatchObject({ element: 'NotAction', introducedNotAction: true });
+    expect(compact.policies.get('guardrails-scp-almost-all')!.Statement[0]!.NotAction).toBe('iam:GetUser');
+  });
+
   it('changing one control leaves the other policies byte for byte the same', async () => {
     const other = `  keep: { kind: deny-actions, actions: [s3:DeleteBucket], attach: [Prod] }\n`;
     const a = await compileControls(other + `  change: { kind: deny-actions, actions: [iam:CreateUser], attach: [Dev] }\n`);

@@ -241,7 +241,11 @@ describe('compaction', () => {
     for (const id of keep) wanted.delete(id);
     const [m] = minimizeStatements([{ effect: 'Deny', element: 'Action', actions: wanted, given: [], mode: 'compact', resources: ['*'], origin: 0 }], ref, { merge: true, keepSids: false, policyType: 'scp' });
     expect(m!.element).toBe('NotAction');
+    expect(m!.introducedNotAction).toBe(true);
     expect(m!.statement.notAction).toEqual(['iam:GetUser', 's3:ListAllMyBuckets']);
+    // Exact mode never trades the listed actions for a NotAction (it would deny what AWS adds later).
+    const [exact] = minimizeStatements([{ effect: 'Deny', element: 'Action', actions: wanted, given: [], mode: 'exact', resources: ['*'], origin: 0 }], ref, { merge: true, keepSids: false, policyType: 'scp' });
+    expect([exact!.element, exact!.introducedNotAction]).toEqual(['Action', false]);
     expect(prove([{ effect: 'Deny', element: 'Action', actions: wanted, given: [], mode: 'compact', resources: ['*'], origin: 0 }], [m!.statement])).toEqual([]);
   });
 });

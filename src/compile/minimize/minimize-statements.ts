@@ -36,6 +36,11 @@ export interface MinimizedStatement<T> {
   intended: ActionSet;
   /** Wildcards the compaction wrote that the intent did not: they may capture actions AWS adds later. */
   introduced: string[];
+  /**
+   * The intent listed actions and the minimizer wrote NotAction of their complement instead: exact
+   * today, but a NotAction Deny also denies every action AWS adds later (compact mode only).
+   */
+  introducedNotAction: boolean;
   origins: T[];
   /** Characters of the rendered statement. */
   size: number;
@@ -77,7 +82,8 @@ function minimizeGroup<T>(group: IntendedStatement<T>[], ref: ReferenceIndex, op
   let target = intended;
   if (options.policyType === 'scp' && first.effect === 'Deny' && element === 'Action' && mode === 'compact' && intended.size > ref.size / 2) {
     // Deny everything but a few: NotAction of the complement is exact within the reference and may be
-    // far shorter. Its drift only ever denies more (new actions are not exempt).
+    // far shorter. Its drift only ever denies more (new actions are not exempt), but it is drift, so
+    // only in compact mode, and recorded (introducedNotAction).
     const complement = ref.allActions().minus(intended);
     const alternative = compactActions(ref, complement, { mode: 'exact', given: [] });
     if (alternative.length > 0 && listCost(alternative) < listCost(text)) {
@@ -96,7 +102,7 @@ function minimizeGroup<T>(group: IntendedStatement<T>[], ref: ReferenceIndex, op
   if (first.condition && Object.keys(first.condition).length) statement.condition = first.condition;
   const givenLower = new Set(given.map((g) => g.toLowerCase()));
   const introduced = text.filter((t) => hasWildcard(t) && !givenLower.has(t.toLowerCase()));
-  return { statement, element, intended: target, introduced, origins: group.map((s) => s.origin), size: statementSize(statement) };
+  return { statement, element, intended: target, introduced, introducedNotAction: element !== first.element, origins: group.map((s) => s.origin), size: statementSize(statement) };
 }
 
 export function statementSize(s: Statement): number {
