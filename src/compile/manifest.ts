@@ -54,6 +54,10 @@ export interface ManifestPolicy {
   statements: ManifestStatement[];
   controls: string[];
   targets: TargetRef[];
+  /** Whether the policy's target group kept Sids or merged statements: compile keeps the choice. */
+  sids?: 'keep' | 'drop';
+  /** Set when consolidation made the policy for one target that ran out of slots. */
+  consolidatedFor?: string;
 }
 
 export interface ManifestTarget extends TargetRef {
@@ -131,6 +135,8 @@ export function buildManifest(args: {
       file: p.file,
       chars: p.chars,
       maxChars: p.maxChars,
+      sids: p.sids,
+      ...(p.consolidatedFor ? { consolidatedFor: p.consolidatedFor.path } : {}),
       controls: p.controls,
       targets: p.targets.map(targetRef),
       statements: p.statements.map((s) => {

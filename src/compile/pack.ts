@@ -29,9 +29,13 @@ export type PackedStatement = MinimizedStatement<ExpandedStatement>;
 export interface PackedPolicy {
   name: string;
   type: PolicyType;
+  /** Whether its target group kept the Sids (no merging) or dropped them (statements merged). */
+  sids: 'keep' | 'drop';
   statements: PackedStatement[];
   controls: string[];
   targets: OrgNode[];
+  /** Set for a policy that consolidation made for one target that ran out of slots. */
+  consolidatedFor?: OrgNode;
 }
 
 export interface PackInput {
@@ -52,6 +56,7 @@ const MAX_POLICY_NAME = 128;
 interface Bin {
   items: PackedStatement[];
   targets: OrgNode[];
+  sids: 'keep' | 'drop';
   /** Set when the bin was made for one target by consolidation. */
   consolidatedFor?: OrgNode;
 }
@@ -62,9 +67,9 @@ export function packPolicies(input: PackInput, diagnostics: Diagnostic[]): Packe
     const capacity = input.quotas[type].maxChars;
     const bins: Bin[] = [];
     for (const group of targetGroups(input.placements, type)) {
-      const statements = minimizeGroup(group.placements, group.targets, type, input, diagnostics);
-      if (!statements) continue;
-      for (const items of placeInBins(statements, capacity, previousBins(input.previous, type, group.targets))) bins.push({ items, targets: group.targets });
+      const minimized = minimizeGroup(group.placements, group.targets, type, input, diagnostics);
+      if (!minimized) continue;
+      for (const items of placeInBins(minimized.statements, capacity, previousBins(input.previous, type, group.targets))) bins.push({ items, targets: group.targets, sids: minimized.sids });
     }
     consolidateSlots(bins, type, input, diagnostics);
     policies.push(...nameBins(bins, type));
@@ -111,7 +116,7 @@ function intendedOf(e: ExpandedStatement, input: PackInput): IntendedStatement<E
 }
 
 /** The group's statements, minimized and split to fit; undefined when one cannot fit at all. */
-function minimizeGroup(placements: ControlPlacement[], targets: readonly OrgNode[], type: PolicyType, input: PackInput, diagnostics: Diagnostic[]): PackedStatement[] | undefined {
+function minimizeGroup(placements: ControlPlacement[], targets: readonly OrgNode[], type: PolicyType, input: PackInput, diagnostics: Diagnostic[]): { statements: PackedStatement[]; sids: 'keep' | 'drop' } | undefined {
   const capacity = input.quotas[type].maxChars;
   const intended = placements.flatMap((p) => p.statements.filter((s) => s.draft.type === type).map((s) => intendedOf(s, input)));
   const run = (merge: boolean): PackedStatement[] | undefined => {
@@ -137,14 +142,37 @@ function minimizeGroup(placements: ControlPlacement[], targets: readonly OrgNode
     return out;
   };
   const mode = input.intent.defaults.sids;
-  if (mode === 'keep') return run(false);
-  if (mode === 'drop') return run(true);
+  if (mode === 'keep') return withSids(run(false), 'keep');
+  if (mode === 'drop') return withSids(run(true), 'drop');
   const keep = run(false);
   const drop = run(true);
-  if (!keep) return drop;
-  if (!drop) return keep;
+  if (!keep) return withSids(drop, 'drop');
+  if (!drop) return withSids(keep, 'keep');
   const count = (s: PackedStatement[]) => binPack(s.map((x) => x.size), capacity, POLICY_OVERHEAD).length;
-  return count(drop) < count(keep) ? drop : keep;
+  // Sticky: the group keeps the choice it made last time unless that choice no longer fits in the
+  // policies it had while the other would save one. Flipping renames and reshuffles every policy of
+  // the group, including those of controls that did not change.
+  const previous = previousGroup(input.previous, type, targets);
+  if (previous) {
+    const [same, other] = previous.sids === 'keep' ? [keep, drop] : [drop, keep];
+    if (count(same) <= Math.max(previous.policies, count(other))) return withSids(same, previous.sids);
+  }
+  return count(drop) < count(keep) ? withSids(drop, 'drop') : withSids(keep, 'keep');
+}
+
+function withSids(statements: PackedStatement[] | undefined, sids: 'keep' | 'drop'): { statements: PackedStatement[]; sids: 'keep' | 'drop' } | undefined {
+  return statements ? { statements, sids } : undefined;
+}
+
+/** How many policies the group had in the previous manifest, and whether it kept Sids. */
+function previousGroup(previous: OutManifest | undefined, type: PolicyType, targets: readonly OrgNode[]): { policies: number; sids: 'keep' | 'drop' } | undefined {
+  if (!previous) return undefined;
+  const sig = signature(targets);
+  const policies = previous.policies.filter((p) => p.type === type && !p.consolidatedFor && p.targets.map((t) => t.target).sort().join('|') === sig);
+  if (policies.length === 0) return undefined;
+  // Manifests written before `sids` was recorded: merged statements carry several sources and no Sid.
+  const dropped = policies.some((p) => (p.sids ?? (p.statements.some((st) => st.sid === null) ? 'drop' : 'keep')) === 'drop');
+  return { policies: policies.length, sids: dropped ? 'drop' : 'keep' };
 }
 
 export function controlsOf(statements: readonly PackedStatement[]): string[] {
@@ -194,7 +222,7 @@ function consolidateSlots(bins: Bin[], type: PolicyType, input: PackInput, diagn
       const candidates = attached().sort((a, b) => binSize(a) - binSize(b));
       const [a, b] = candidates;
       if (!a || !b || binSize(a) + binSize(b) - POLICY_OVERHEAD + 1 > maxChars) break;
-      const merged: Bin = { items: [...a.items, ...b.items], targets: [node], consolidatedFor: node };
+      const merged: Bin = { items: [...a.items, ...b.items], targets: [node], consolidatedFor: node, sids: a.sids === 'drop' || b.sids === 'drop' ? 'drop' : 'keep' };
       for (const x of [a, b]) {
         x.targets = x.targets.filter((t) => t !== node);
         if (x.targets.length === 0) bins.splice(bins.indexOf(x), 1);
@@ -228,6 +256,8 @@ function nameBins(bins: Bin[], type: PolicyType): PackedPolicy[] {
     }
     const n = (used.get(base) ?? 0) + 1;
     used.set(base, n);
-    return { name: n === 1 ? base : `${base}-${n}`, type, statements: b.items, controls, targets: b.targets };
+    const policy: PackedPolicy = { name: n === 1 ? base : `${base}-${n}`, type, sids: b.sids, statements: b.items, controls, targets: b.targets };
+    if (b.consolidatedFor) policy.consolidatedFor = b.consolidatedFor;
+    return policy;
   });
 }

@@ -42,3 +42,32 @@ describe('stable packing', () => {
     expect(two.result.policies.map((p) => [p.name, p.text])).toEqual(one.result.policies.map((p) => [p.name, p.text]));
   });
 });
+
+describe('stable Sids under sids: auto', () => {
+  // Four controls with the same targets and circumstances: dropping Sids merges them into one statement.
+  const AUTO = ORG_HEADER.replace('defaults:', 'quotas: { profile: aws-2026-05, scp: { maxChars: 420 } }\ndefaults:\n  sids: auto');
+  const deny = (id: string, actions: string[]) => `  ${id}: { kind: deny-actions, actions: [${actions.join(', ')}], attach: [Prod, Dev] }\n`;
+  const c = ['ec2:CreateVpnConnection', 'ec2:DeleteVpnConnection', 'ec2:ModifyVpnConnection', 'ec2:CreateVpnGateway', 'ec2:DeleteVpnGateway'];
+  const org = (cActions: string[]) =>
+    deny('a', ['ec2:CreateVpcEndpoint', 'ec2:DeleteVpcEndpoints', 'ec2:ModifyVpcEndpoint']) +
+    deny('b', ['ec2:CreateTransitGateway', 'ec2:DeleteTransitGateway', 'ec2:ModifyTransitGateway']) +
+    deny('c', cActions) +
+    deny('d', ['ec2:CreateNatGateway', 'ec2:DeleteNatGateway', 'ec2:CreateInternetGateway']);
+  const shape = (r: Awaited<ReturnType<typeof compileControls>>) => r.result.policies.map((p) => [p.name, p.sids]);
+
+  it('changing one control does not flip its group from keeping Sids to dropping them, nor rename the others', async () => {
+    // Both ways take two policies: Sids are kept.
+    const first = await compileControls(org(c), {}, AUTO);
+    expect(errorsOf(first)).toEqual([]);
+    expect(shape(first)).toEqual([['guardrails-scp-a+d', 'keep'], ['guardrails-scp-b+c', 'keep']]);
+    expect(first.result.manifest!.policies.map((p) => p.sids)).toEqual(['keep', 'keep']);
+    // c shrinks: from scratch, dropping Sids would now save a policy, renaming a+d's...
+    const fresh = await compileControls(org(c.slice(0, 1)), {}, AUTO);
+    expect(shape(fresh)).toEqual([['guardrails-scp-a+b+c+d', 'drop']]);
+    // ...but keeping them still fits the group's two policies, so it stays as it was.
+    const second = await compileControls(org(c.slice(0, 1)), {}, AUTO, first.result.manifest);
+    expect(errorsOf(second)).toEqual([]);
+    expect(shape(second)).toEqual([['guardrails-scp-a+d', 'keep'], ['guardrails-scp-b+c', 'keep']]);
+    expect(second.result.policies[0]!.text).toBe(first.result.policies[0]!.text);
+  });
+});
