@@ -9,8 +9,9 @@
  *    out/manifest.json is known, packing is sticky: a statement stays in the policy that held its
  *    control if it still fits, and anything that moves goes to a new policy, so a change to one
  *    control never renames or reshuffles a policy that does not hold it.
- * 3. A target with more policies attached than its free slots gets its policies consolidated into one
- *    policy of its own where they fit; otherwise compile fails, saying by how many slots.
+ * 3. A target with more policies attached than its free slots gets the statements of its smallest
+ *    policies repacked into policies of its own where they fit; otherwise compile fails, saying by
+ *    how many slots.
  */
 import { createHash } from 'node:crypto';
 import { error, type Diagnostic } from '../diagnostics/index.js';
@@ -208,39 +209,44 @@ function placeInBins(statements: PackedStatement[], capacity: number, previous: 
 
 /**
  * Slots: every target's directly attached policies, ours and foreign, within the per-target quota.
- * Policies over a target's quota are consolidated, smallest first, into a policy for that target
- * alone (they keep their other targets), as long as the result fits the size quota.
+ * When a target has too many, the statements of its smallest policies are repacked (first-fit
+ * decreasing over statements, not whole policies: two policies that cannot merge may still share
+ * their statements out into fewer) into policies for that target alone; those policies keep their
+ * other targets. The fewest policies are touched: the two smallest first, then three, and so on.
  */
 function consolidateSlots(bins: Bin[], type: PolicyType, input: PackInput, diagnostics: Diagnostic[]): void {
   const { maxChars, maxPerTarget } = input.quotas[type];
   const binSize = (b: Bin) => POLICY_OVERHEAD + b.items.reduce((n, s) => n + s.size, 0) + Math.max(0, b.items.length - 1);
   for (const node of input.tree.nodes) {
     const foreign = input.foreignAt(node, type);
-    const attached = () => bins.filter((b) => b.targets.includes(node));
-    if (attached().length === 0) continue;
-    while (attached().length + foreign.length > maxPerTarget) {
-      const candidates = attached().sort((a, b) => binSize(a) - binSize(b));
-      const [a, b] = candidates;
-      if (!a || !b || binSize(a) + binSize(b) - POLICY_OVERHEAD + 1 > maxChars) break;
-      const merged: Bin = { items: [...a.items, ...b.items], targets: [node], consolidatedFor: node, sids: a.sids === 'drop' || b.sids === 'drop' ? 'drop' : 'keep' };
-      for (const x of [a, b]) {
+    const attached = bins.filter((b) => b.targets.includes(node));
+    const free = maxPerTarget - foreign.length;
+    if (attached.length === 0 || attached.length <= free) continue;
+    const smallestFirst = [...attached].sort((a, b) => binSize(a) - binSize(b));
+    let done = false;
+    for (let j = 2; j <= smallestFirst.length && !done; j++) {
+      const chosen = smallestFirst.slice(0, j);
+      const items = chosen.flatMap((b) => b.items);
+      const repacked = binPack(items.map((s) => s.size), maxChars, POLICY_OVERHEAD).map((bin) => bin.map((i) => items[i]!));
+      if (attached.length - j + repacked.length > free) continue;
+      for (const x of chosen) {
         x.targets = x.targets.filter((t) => t !== node);
         if (x.targets.length === 0) bins.splice(bins.indexOf(x), 1);
       }
-      bins.push(merged);
+      const sids = chosen.some((b) => b.sids === 'drop') ? 'drop' : 'keep';
+      for (const items of repacked) bins.push({ items, targets: [node], consolidatedFor: node, sids });
+      done = true;
     }
-    const over = attached().length + foreign.length - maxPerTarget;
-    if (over > 0) {
-      const ours = attached();
-      diagnostics.push(
-        error(
-          'too-many-policies',
-          `${OrgTree.describe(node)} needs ${ours.length + foreign.length} ${type.toUpperCase()}s (${ours.length} of guardrails${foreign.length ? ` and ${foreign.join(', ')}` : ''}) but can hold ${maxPerTarget} (${input.quotas.profile}): ${over} over; controls involved: ${controlsOf(ours.flatMap((b) => b.items)).join(', ')}`,
-          ours[0]!.items[0]!.origins[0]!.draft.location,
-          'attach controls higher in the tree so that fewer policies are attached here, give them the same targets so that they share policies, or free slots taken by foreign policies',
-        ),
-      );
-    }
+    if (done) continue;
+    const over = attached.length - free;
+    diagnostics.push(
+      error(
+        'too-many-policies',
+        `${OrgTree.describe(node)} needs ${attached.length + foreign.length} ${type.toUpperCase()}s (${attached.length} of guardrails${foreign.length ? ` and ${foreign.join(', ')}` : ''}) but can hold ${maxPerTarget} (${input.quotas.profile}): ${over} over; controls involved: ${controlsOf(attached.flatMap((b) => b.items)).join(', ')}`,
+        attached[0]!.items[0]!.origins[0]!.draft.location,
+        'attach controls higher in the tree so that fewer policies are attached here, give them the same targets so that they share policies, or free slots taken by foreign policies',
+      ),
+    );
   }
 }
 

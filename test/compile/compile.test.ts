@@ -42,6 +42,31 @@ describe('targets', () => {
     }
   });
 
+  it('repacks statements, not whole policies, when no two policies fit together', async () => {
+    // Five policies on Prod, each of two statements of about 170 characters in a 600-character RCP: no
+    // two policies fit in one, but the statements of three repack into two policies (3 + 3).
+    const header = ORG_HEADER.replace('defaults:', 'quotas: { profile: aws-2026-05, rcp: { maxChars: 600 } }\ndefaults:');
+    const bucket = (id: string) => `arn:aws:s3:::${id}-${'b'.repeat(66)}`;
+    const controls = targetSets
+      .flatMap((t, i) => ['a', 'b'].map((x) => `  p${i}${x}: { kind: deny-actions, type: rcp, actions: [s3:DeleteObject], resources: ["${bucket(`p${i}${x}`)}"], attach: ${t} }\n`))
+      .join('');
+    const c = await compileControls(controls, {}, header);
+    expect(errorsOf(c)).toEqual([]);
+    const sizes = c.result.policies.flatMap((p) => p.statements.map((s) => s.size));
+    expect(Math.min(...sizes)).toBeGreaterThan(160);
+    const prod = c.result.manifest!.targets.find((t) => t.target === 'Root/Prod')!.rcp;
+    expect(prod.used).toBe(5);
+    expect(prod.policies.filter((p) => p.includes('-at-ou-ab12-prod0001'))).toHaveLength(2);
+    for (const p of c.result.policies) expect(p.chars).toBeLessThanOrEqual(600);
+    // Every control still reaches every one of its targets.
+    for (const [i, t] of targetSets.entries()) {
+      for (const x of ['a', 'b']) {
+        const reached = new Set(c.result.policies.filter((p) => p.controls.includes(`p${i}${x}`)).flatMap((p) => p.targets.map((n) => n.name)));
+        for (const name of t.slice(1, -1).split(', ').map((y) => y.replace(/"/g, ''))) expect(reached, `p${i}${x} ${name}`).toContain(name);
+      }
+    }
+  });
+
   it('fails naming the target, the type, the controls and the slots over when consolidation cannot fit', async () => {
     // Each policy is more than half the RCP size quota, so no two fit together.
     const controls = targetSets.map((t, i) => `  p${i}: { kind: deny-actions, type: rcp, actions: ["s3:{Write}", "s3:{Read}"], attach: ${t} }\n`).join('');
