@@ -123,6 +123,19 @@ describe('output', () => {
 });
 
 describe('wildcards: exact', () => {
+  it('a control\'s own wildcards setting overrides the organization default, both ways', async () => {
+    const control = (mode: string) => `  deletes: { kind: deny-actions, actions: ["ec2:{Write}{*Delete*}"], attach: [Prod], wildcards: ${mode} }\n`;
+    const introduced = (c: Awaited<ReturnType<typeof compileControls>>) => c.result.manifest!.policies.flatMap((p) => p.statements.flatMap((s) => s.introduced));
+    // ORG_HEADER's default is exact.
+    const compact = await compileControls(control('compact'));
+    expect(errorsOf(compact)).toEqual([]);
+    expect(introduced(compact).length).toBeGreaterThan(0);
+    const exact = await compileControls(control('exact'), {}, ORG_HEADER.replace('wildcards: exact', 'wildcards: compact'));
+    expect(errorsOf(exact)).toEqual([]);
+    expect(introduced(exact)).toEqual([]);
+    expect(exact.result.policies[0]!.chars).toBeGreaterThan(compact.result.policies[0]!.chars);
+  });
+
   it('keeps a cross-service wildcard of the intent as written: one small statement, not every Describe action', async () => {
     const c = await compileControls(`  no-describe: { kind: deny-actions, actions: ["*:Describe*", "s3:GetObject"], attach: [Prod] }\n`);
     expect(errorsOf(c)).toEqual([]);

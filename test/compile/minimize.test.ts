@@ -220,6 +220,15 @@ describe('compaction', () => {
     );
   });
 
+  it('writes a whole exempt service as svc:* in the NotAction complement, and records it as introduced', () => {
+    const wanted = ref.allActions().minus(ref.serviceActions(ref.service('s3')!));
+    wanted.delete(ref.action('iam:GetUser')!.id);
+    const [m] = minimizeStatements([{ effect: 'Deny', element: 'Action', actions: wanted, given: [], mode: 'compact', resources: ['*'], origin: 0 }], ref, { merge: true, keepSids: false, policyType: 'scp' });
+    expect(m!.statement.notAction).toEqual(['iam:GetUser', 's3:*']);
+    expect(m!.introduced).toEqual(['s3:*']);
+    expect(prove([{ effect: 'Deny', element: 'Action', actions: wanted, given: [], mode: 'compact', resources: ['*'], origin: 0 }], [m!.statement])).toEqual([]);
+  });
+
   it('keeps a cross-service wildcard the intent wrote (`*:Describe*`) instead of writing out every action', () => {
     const given = ['*:Describe*', 's3:GetObject'];
     const wanted = ref.expandList(given).actions;

@@ -7,7 +7,7 @@
  */
 import { renderPolicy, statementJson, type Condition, type Principal, type Statement } from '../../policy/index.js';
 import { hasWildcard, type ActionSet, type ReferenceIndex } from '../../reference/index.js';
-import { compactActions, type WildcardMode } from './compact-actions.js';
+import { compactActions, listCost, type WildcardMode } from './compact-actions.js';
 
 export interface IntendedStatement<T> {
   effect: 'Allow' | 'Deny';
@@ -85,7 +85,8 @@ function minimizeGroup<T>(group: IntendedStatement<T>[], ref: ReferenceIndex, op
     // far shorter. Its drift only ever denies more (new actions are not exempt), but it is drift, so
     // only in compact mode, and recorded (introducedNotAction).
     const complement = ref.allActions().minus(intended);
-    const alternative = compactActions(ref, complement, { mode: 'exact', given: [] });
+    // `svc:*` for a service that is exempt as a whole: exact today, and far shorter than its actions.
+    const alternative = compactActions(ref, complement, { mode: 'exact', given: [], wholeServices: true });
     if (alternative.length > 0 && listCost(alternative) < listCost(text)) {
       element = 'NotAction';
       text = alternative;
@@ -107,10 +108,6 @@ function minimizeGroup<T>(group: IntendedStatement<T>[], ref: ReferenceIndex, op
 
 export function statementSize(s: Statement): number {
   return JSON.stringify(statementJson(s)).length;
-}
-
-function listCost(list: string[]): number {
-  return list.reduce((n, t) => n + t.length + 3, 0);
 }
 
 /**
