@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SourceIndex } from '../../src/diagnostics/index.js';
 import { compactActions, describeProofFailure, minimizePolicy, minimizeStatements, proveEquivalence, splitStatement, type IntendedStatement } from '../../src/compile/index.js';
-import { parseJsonWithPositions, readPolicyDocument, type PolicyDocument, type Statement } from '../../src/policy/index.js';
+import { parseJsonWithPositions, readPolicyDocument, type Condition, type PolicyDocument, type Statement } from '../../src/policy/index.js';
 import { ActionSet, type ReferenceIndex } from '../../src/reference/index.js';
 import { PREPROCESSOR_EXAMPLES } from '../support/paths.js';
 import { reference2026 } from '../support/reference.js';
@@ -242,6 +242,57 @@ describe('compaction', () => {
   it('drops a cross-service wildcard that does not match exactly the wanted actions', () => {
     const wanted = ref.expandList(['ec2:Describe*']).actions;
     expect(compactActions(ref, wanted, { mode: 'exact', given: ['*:Describe*', 'ec2:Describe*'] })).toEqual(['ec2:Describe*']);
+  });
+
+  it('property: random statements (given patterns, conditions, resources, NotAction) minimize to statements the proof accepts', () => {
+    const services = ref.services.filter((x) => x.endId - x.firstId >= 3 && x.endId - x.firstId <= 400);
+    const givenPool = ['s3:Get*', 'ec2:Describe*', 'iam:*User*', 'kms:*', 'lambda:?etFunction', 'sns:Publish', '*:GetResourcePolicy', 'dynamodb:*Item'];
+    const conditions: (Condition | undefined)[] = [undefined, { StringNotEquals: { 'aws:PrincipalTag/Team': ['A'] } }, { StringNotEquals: { 'aws:principaltag/team': ['A'] } }, { StringNotEquals: { 'aws:PrincipalTag/Team': ['A'], 'aws:principaltag/team': ['B'] } }, { Bool: { 'aws:SecureTransport': ['false'] } }];
+    const resources = [['*'], ['arn:aws:s3:::b/*'], ['arn:aws:s3:::b/*', 'arn:aws:s3:::c']];
+    const statement = fc.record({
+      svc: fc.nat({ max: services.length - 1 }),
+      seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+      given: fc.subarray(givenPool, { maxLength: 2 }),
+      condition: fc.nat({ max: conditions.length - 1 }),
+      resource: fc.nat({ max: resources.length - 1 }),
+      kind: fc.constantFrom('Action', 'Action', 'Action', 'NotAction', 'nearly-all'),
+      mode: fc.constantFrom<'exact' | 'compact'>('exact', 'compact', 'compact'),
+    });
+    fc.assert(
+      fc.property(fc.array(statement, { minLength: 1, maxLength: 4 }), fc.boolean(), fc.constantFrom(600, 10240), (drafts, merge, maxChars) => {
+        const inputs: IntendedStatement<number>[] = drafts.map((d, k) => {
+          const svc = services[d.svc]!;
+          const actions = ref.expandList(d.given).actions;
+          let x = d.seed;
+          for (let id = svc.firstId; id < svc.endId; id++) {
+            x = (Math.imul(x, 1103515245) + 12345) & 0x7fffffff;
+            if (x % 3 === 0) actions.add(id);
+          }
+          if (actions.isEmpty()) actions.add(svc.firstId);
+          const nearlyAll = d.kind === 'nearly-all';
+          const condition = conditions[d.condition];
+          return {
+            effect: 'Deny',
+            element: d.kind === 'NotAction' ? 'NotAction' : 'Action',
+            actions: nearlyAll ? ref.allActions().minus(actions) : actions,
+            given: nearlyAll ? [] : d.given,
+            mode: d.mode,
+            resources: resources[d.resource]!,
+            ...(condition ? { condition } : {}),
+            origin: k,
+          };
+        });
+        const minimized = minimizeStatements(inputs, ref, { merge, keepSids: !merge, policyType: 'scp' });
+        const parts = minimized.flatMap((m) => splitStatement(m, maxChars) ?? [m]);
+        expect(prove(inputs, parts.map((p) => p.statement))).toEqual([]);
+        for (const m of minimized) {
+          const modes = m.origins.map((o) => inputs[o]!.mode);
+          if (modes.includes('exact')) expect([m.introduced, m.introducedNotAction]).toEqual([[], false]);
+          if (m.introducedNotAction) expect(m.origins.map((o) => inputs[o]!.element)).not.toContain('NotAction');
+        }
+      }),
+      { numRuns: 40, seed: 20260822 },
+    );
   });
 
   it('uses NotAction for an SCP Deny of nearly everything, exact within the reference', () => {
