@@ -117,9 +117,10 @@ describe('the equivalence proof (independent of the minimizer)', () => {
 describe('minimize on the SCP pre-processor example (22 Deny statements, 10,727 characters)', () => {
   const file = path.join(PREPROCESSOR_EXAMPLES, 'example.json');
 
+  // The pre-processor reaches 7,425 only by losing 4 of the 22 guardrails; both profiles stay below it.
   it.each([
-    ['aws-legacy', 5120, 8000],
-    ['aws-2026-05', 10240, 8000],
+    ['aws-legacy', 5120, 7424],
+    ['aws-2026-05', 10240, 7424],
   ])('%s: every one of the 22 guardrails survives, checked by expansion, in at most %d-character policies', (_, maxChars, budget) => {
     const { doc, sources, text } = readPolicy(file);
     const result = minimizePolicy(doc, sources, ref, { type: 'scp', maxChars, keepSids: false, mode: 'compact' });
