@@ -160,7 +160,7 @@ function compactService(ref: ReferenceIndex, svc: ServiceInfo, wanted: ActionSet
 const TIE_SCALE = 1024;
 const MAX_OFF_WORD = 3;
 /** Branch-and-bound work per service problem (set visits): caps the time of a hard problem. */
-const WORK_BUDGET = 2_000_000;
+const WORK_BUDGET = 20_000_000;
 /** Results kept per service (compile minimizes each group twice: Sids kept and dropped). */
 const CACHE_ENTRIES = 256;
 

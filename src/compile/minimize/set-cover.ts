@@ -1,3 +1,7 @@
+/** Subgradient steps at the root of a component (a bound near the LP's) and at every other node. */
+const ROOT_ITERATIONS = 1000;
+const NODE_ITERATIONS = 12;
+
 /**
  * Exact weighted set cover for one service's compaction (a few hundred elements, a few thousand
  * candidate patterns at most):
@@ -188,34 +192,49 @@ function solveComponent(elements: number[], setIds: number[], sets: readonly Cov
     work += S;
     return bound;
   };
-  const lagrangian = (u: Float64Array, iterations: number, target: number): number => {
+  const lagrangian = (u: Float64Array, run: { iterations: number; step: number; patience: number; target: number; onStep?: () => void }): number => {
     for (let e = 0; e < n; e++) {
       if (!uncovered[e]) continue;
       if (!byElement[e]!.some((s) => !banned[s])) return Infinity;
     }
     let bestBound = -Infinity;
     let bestU = u.slice();
-    let step = 1;
+    let step = run.step;
     let stale = 0;
-    for (let it = 0; it < iterations; it++) {
+    for (let it = 0; it < run.iterations; it++) {
       const bound = evaluate(u);
+      run.onStep?.();
       if (bound > bestBound + 1e-9) {
         bestBound = bound;
         bestU = u.slice();
         stale = 0;
-      } else if (++stale >= 4) {
+      } else if (++stale >= run.patience) {
         step /= 2;
         stale = 0;
       }
-      if (bestBound >= target - 1e-6 || step < 1e-4) break;
+      if (bestBound >= run.target - 1e-6 || step < 1e-4) break;
       let norm = 0;
       for (let e = 0; e < n; e++) if (uncovered[e]) norm += g[e]! * g[e]!;
       if (norm === 0) break;
-      const t = (step * Math.max(target - bound, 1)) / norm;
+      const t = (step * Math.max(run.target - bound, 1)) / norm;
       for (let e = 0; e < n; e++) if (uncovered[e]) u[e] = Math.max(0, u[e]! + t * g[e]!);
     }
     u.set(bestU);
     return bestBound;
+  };
+  /**
+   * Lagrangian heuristic (root only): the sets of negative reduced cost, completed greedily and
+   * stripped of redundant ones, often beat plain greedy and tighten the incumbent early.
+   */
+  const fromReducedCosts = () => {
+    const pick: number[] = [];
+    for (let s = 0; s < S; s++) if (!banned[s] && reduced[s]! < 0) pick.push(s);
+    const completed = complete(n, members, weight, pick, banned);
+    const w = completed.reduce((sum, s) => sum + weight[s]!, 0);
+    if (w < bestWeight) {
+      bestWeight = w;
+      best = completed;
+    }
   };
   const take = (s: number) => {
     for (const e of members[s]!) {
@@ -237,7 +256,8 @@ function solveComponent(elements: number[], setIds: number[], sets: readonly Cov
   // Root: a strong bound, and sets whose reduced cost alone exceeds the gap can never be in a better cover.
   const rootU = new Float64Array(n);
   for (let e = 0; e < n; e++) rootU[e] = Math.min(...byElement[e]!.map((s) => weight[s]! / members[s]!.length));
-  const rootBound = lagrangian(rootU, 300, bestWeight);
+  let calls = 0;
+  const rootBound = lagrangian(rootU, { iterations: ROOT_ITERATIONS, step: 2, patience: 20, target: bestWeight, onStep: () => ++calls % 5 === 0 && fromReducedCosts() });
   if (Math.ceil(rootBound - 1e-6) >= bestWeight) return { chosen: best.map((s) => setIds[s]!), optimal: true };
   // Reduced costs at the multipliers of the best bound.
   const atRoot = evaluate(rootU);
@@ -255,7 +275,7 @@ function solveComponent(elements: number[], setIds: number[], sets: readonly Cov
       }
       return;
     }
-    const bound = cost + lagrangian(u, 12, bestWeight - cost);
+    const bound = cost + lagrangian(u, { iterations: NODE_ITERATIONS, step: 1, patience: 4, target: bestWeight - cost });
     if (Math.ceil(bound - 1e-6) >= bestWeight) return;
     // Branch on the uncovered element with the fewest sets left; try them by reduced cost.
     let branchOn = -1;
@@ -277,7 +297,11 @@ function solveComponent(elements: number[], setIds: number[], sets: readonly Cov
       search(cost + weight[s]!, u.slice());
       untake(s);
       path.pop();
-      if (work > budget) break;
+      if (work > budget) {
+        // Siblings left unexplored: the incumbent stands, unproven.
+        exhausted = false;
+        break;
+      }
       banned[s] = 1;
       bannedHere.push(s);
     }
@@ -288,13 +312,25 @@ function solveComponent(elements: number[], setIds: number[], sets: readonly Cov
 }
 
 function greedy(n: number, members: number[][], weight: number[]): number[] {
+  return complete(n, members, weight, [], undefined);
+}
+
+/** Completes a partial choice greedily (weight per newly covered element), then drops redundant sets. */
+function complete(n: number, members: number[][], weight: number[], start: readonly number[], banned: Uint8Array | undefined): number[] {
   const covered = new Uint8Array(n);
   let left = n;
-  const out: number[] = [];
+  const out = [...start];
+  for (const s of start) {
+    for (const e of members[s]!) {
+      if (!covered[e]) left--;
+      covered[e] = 1;
+    }
+  }
   while (left > 0) {
     let best = -1;
     let bestRatio = Infinity;
     members.forEach((list, s) => {
+      if (banned?.[s]) return;
       let f = 0;
       for (const e of list) if (!covered[e]) f++;
       if (f === 0) return;
@@ -304,6 +340,7 @@ function greedy(n: number, members: number[][], weight: number[]): number[] {
         best = s;
       }
     });
+    if (best < 0) return greedy(n, members, weight);
     out.push(best);
     for (const e of members[best]!) {
       if (!covered[e]) left--;
@@ -314,7 +351,7 @@ function greedy(n: number, members: number[][], weight: number[]): number[] {
   const count = new Int32Array(n);
   for (const s of out) for (const e of members[s]!) count[e]!++;
   return out
-    .sort((a, b) => weight[b]! - weight[a]!)
+    .sort((a, b) => weight[b]! - weight[a]! || a - b)
     .filter((s) => {
       if (members[s]!.every((e) => count[e]! > 1)) {
         for (const e of members[s]!) count[e]!--;
