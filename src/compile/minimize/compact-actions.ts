@@ -119,7 +119,7 @@ function compactService(ref: ReferenceIndex, svc: ServiceInfo, wanted: ActionSet
   const known = cache.results.get(cacheKey);
   if (known) return known;
 
-  const names = cache.index.names;
+  const names = cache.names;
   const position = new Map(required.map((i, k) => [i, k]));
   const sets: { text: string; elements: number[]; weight: number }[] = [];
   const seen = new Set<string>();
@@ -147,7 +147,7 @@ function compactService(ref: ReferenceIndex, svc: ServiceInfo, wanted: ActionSet
     if (exact) add(body, cover, 0);
   }
   if (mode === 'compact') {
-    for (const c of generatePatternCandidates(cache.index, { required, want })) add(c.text, c.cover, c.offWord);
+    for (const c of generatePatternCandidates((cache.index ??= new NameIndex(cache.names)), { required, want })) add(c.text, c.cover, c.offWord);
   }
   const { chosen } = solveSetCover(required.length, sets, WORK_BUDGET);
   const result = chosen.map((k) => sets[k]!.text).sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1));
@@ -165,11 +165,18 @@ const WORK_BUDGET = 20_000_000;
 const CACHE_ENTRIES = 256;
 
 interface ServiceCache {
-  index: NameIndex;
+  names: string[];
+  /** Built on the first compact-mode compaction of the service. */
+  index?: NameIndex;
   results: Map<string, string[]>;
 }
 
 const caches = new WeakMap<ReferenceIndex, Map<string, ServiceCache>>();
+
+/** Forgets cached compactions (and name indexes) of a reference: benchmarks measure the work itself. */
+export function clearCompactionCache(ref: ReferenceIndex): void {
+  caches.delete(ref);
+}
 
 function cacheFor(ref: ReferenceIndex, svc: ServiceInfo): ServiceCache {
   let byService = caches.get(ref);
@@ -178,7 +185,7 @@ function cacheFor(ref: ReferenceIndex, svc: ServiceInfo): ServiceCache {
   if (!c) {
     const names: string[] = [];
     for (let id = svc.firstId; id < svc.endId; id++) names.push(ref.actions[id]!.name);
-    byService.set(svc.prefix, (c = { index: new NameIndex(names), results: new Map() }));
+    byService.set(svc.prefix, (c = { names, results: new Map() }));
   }
   return c;
 }

@@ -13,8 +13,12 @@
  * common, and checks real matches (order, anchoring) only for the names that survive.
  */
 
-/** Longest infix indexed (and used). */
-const MAX_INFIX = 12;
+/**
+ * Longest infix indexed (and used). The substring index is most of a service's set-up cost; on the
+ * pre-processor's example 8 finds the same covers as 12 in half the time (longer infixes are rarely
+ * cheaper than a prefix, a suffix or two shorter infixes).
+ */
+const MAX_INFIX = 8;
 /** Longest prefix or suffix indexed (and used). */
 const MAX_AFFIX = 32;
 /**
