@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SourceIndex } from '../../src/diagnostics/index.js';
-import { compactActions, describeProofFailure, minimizePolicy, minimizeStatements, proveEquivalence, splitStatement, type IntendedStatement } from '../../src/compile/index.js';
+import { compactActions, describeProofFailure, listCost, minimizePolicy, minimizeStatements, proveEquivalence, splitStatement, type IntendedStatement } from '../../src/compile/index.js';
 import { parseJsonWithPositions, readPolicyDocument, type Condition, type PolicyDocument, type Statement } from '../../src/policy/index.js';
 import { ActionSet, type ReferenceIndex } from '../../src/reference/index.js';
 import { PREPROCESSOR_EXAMPLES } from '../support/paths.js';
@@ -228,6 +228,20 @@ describe('compaction', () => {
     expect(m!.statement.notAction).toEqual(['iam:GetUser', 's3:*']);
     expect(m!.introduced).toEqual(['s3:*']);
     expect(prove([{ effect: 'Deny', element: 'Action', actions: wanted, given: [], mode: 'compact', resources: ['*'], origin: 0 }], [m!.statement])).toEqual([]);
+  });
+
+  it('property: in exact mode, an exact written list is never lengthened', () => {
+    const pool = ['s3:Get*', 's3:GetObject', 'ec2:Describe*', 'ec2:DescribeVpcs', 'iam:*User*', 'iam:CreateUser', 'kms:*', '*:GetResourcePolicy', 'lambda:?etFunction', 'sns:Publish', 'dynamodb:*Item'];
+    fc.assert(
+      fc.property(fc.subarray(pool, { minLength: 1 }), (given) => {
+        const wanted = ref.expandList(given).actions;
+        const out = compactActions(ref, wanted, { mode: 'exact', given });
+        expect(ref.expandList(out).actions.equals(wanted)).toBe(true);
+        expect(listCost(out)).toBeLessThanOrEqual(listCost(given));
+        expect(out.filter((p) => p.includes('*') || p.includes('?')).every((p) => given.some((g) => g.toLowerCase() === p.toLowerCase()))).toBe(true);
+      }),
+      { numRuns: 40, seed: 5 },
+    );
   });
 
   it('keeps a cross-service wildcard the intent wrote (`*:Describe*`) instead of writing out every action', () => {
