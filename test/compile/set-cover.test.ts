@@ -71,7 +71,7 @@ describe('pattern candidates', () => {
         const want = names.map(() => ((x = (Math.imul(x, 1103515245) + 12345) & 0x7fffffff), x % 3 !== 0));
         const required = want.flatMap((w, i) => (w ? [i] : []));
         if (required.length === 0) return;
-        for (const c of generatePatternCandidates(new NameIndex(names), { required, want })) {
+        for (const c of generatePatternCandidates(new NameIndex(names), { required, want }).candidates) {
           const re = globToRegExp(c.text);
           const matched = names.flatMap((n, i) => (re.test(n) ? [i] : []));
           expect(matched.every((i) => want[i]), c.text).toBe(true);
@@ -84,7 +84,7 @@ describe('pattern candidates', () => {
 
   it('finds mid-name substrings that are not CamelCase words, and counts off-word cuts', () => {
     const names = ['CreateVpnConnection', 'DeleteVpnConnection', 'CreateVpcEndpoint', 'DescribeVpnConnections'];
-    const candidates = generatePatternCandidates(new NameIndex(names), { required: [0, 1], want: [true, true, false, false] });
+    const { candidates } = generatePatternCandidates(new NameIndex(names), { required: [0, 1], want: [true, true, false, false] });
     const byText = new Map(candidates.map((c) => [c.text, c]));
     expect(byText.get('*n')).toEqual({ text: '*n', cover: [0, 1], offWord: 1 });
     expect(byText.get('*teVpn*')).toEqual({ text: '*teVpn*', cover: [0, 1], offWord: 1 });

@@ -64,7 +64,9 @@ export function compactActions(ref: ReferenceIndex, wanted: ActionSet, options: 
     for (let id = svc.firstId; id < svc.endId; id++) if (wanted.has(id)) return true;
     return false;
   });
-  const perService = (svc: ServiceInfo, covered: ActionSet | undefined) => compactService(ref, svc, wanted, covered, options, givenByService.get(svc.prefix.toLowerCase()) ?? []);
+  // One budget for the whole list: a list touching hundreds of services stays within seconds.
+  const budget = { tests: GENERATION_BUDGET };
+  const perService = (svc: ServiceInfo, covered: ActionSet | undefined) => compactService(ref, svc, wanted, covered, options, givenByService.get(svc.prefix.toLowerCase()) ?? [], budget);
   const solve = (cross: typeof crossService) => {
     const covered = cross.length ? ref.emptySet() : undefined;
     for (const c of cross) covered!.addAll(c.matched);
@@ -99,7 +101,7 @@ export function listCost(list: readonly string[]): number {
  * One service's share of the cover. `covered` holds actions that cross-service patterns already match:
  * they need no pattern of their own, but this service's patterns may match them too.
  */
-function compactService(ref: ReferenceIndex, svc: ServiceInfo, wanted: ActionSet, covered: ActionSet | undefined, options: CompactionOptions, given: string[]): string[] {
+function compactService(ref: ReferenceIndex, svc: ServiceInfo, wanted: ActionSet, covered: ActionSet | undefined, options: CompactionOptions, given: string[], budget: { tests: number }): string[] {
   const mode = options.mode;
   const n = svc.endId - svc.firstId;
   const want: boolean[] = [];
@@ -146,19 +148,32 @@ function compactService(ref: ReferenceIndex, svc: ServiceInfo, wanted: ActionSet
     }
     if (exact) add(body, cover, 0);
   }
+  let complete = true;
   if (mode === 'compact') {
-    for (const c of generatePatternCandidates((cache.index ??= new NameIndex(cache.names)), { required, want })) add(c.text, c.cover, c.offWord);
+    const generated = generatePatternCandidates((cache.index ??= new NameIndex(cache.names)), { required, want, budget });
+    for (const c of generated.candidates) add(c.text, c.cover, c.offWord);
+    complete = generated.complete;
   }
   const { chosen } = solveSetCover(required.length, sets, WORK_BUDGET);
   const result = chosen.map((k) => sets[k]!.text).sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1));
-  if (cache.results.size > CACHE_ENTRIES) cache.results.clear();
-  cache.results.set(cacheKey, result);
+  // Only a result of the full candidate set is cached: one cut short by the budget depends on what the
+  // statement's other services used, and must not stand in for the full one elsewhere.
+  if (complete) {
+    if (cache.results.size > CACHE_ENTRIES) cache.results.clear();
+    cache.results.set(cacheKey, result);
+  }
   return result;
 }
 
 /** Weights are characters times this plus the off-word cuts (capped below it): characters always win. */
 const TIE_SCALE = 1024;
 const MAX_OFF_WORD = 3;
+/**
+ * Pattern tests for the two- and three-segment shapes per action list (about a second's work). The
+ * pre-processor's example uses 3 million over all its statements; a list of nearly every action of
+ * every service would use far more, and gets single-segment shapes once this runs out.
+ */
+const GENERATION_BUDGET = 4_000_000;
 /** Branch-and-bound work per service problem (set visits): caps the time of a hard problem. */
 const WORK_BUDGET = 20_000_000;
 /** Results kept per service (compile minimizes each group twice: Sids kept and dropped). */

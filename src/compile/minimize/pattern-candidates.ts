@@ -126,14 +126,27 @@ export interface GenerateOptions {
   /** The names still to cover: patterns are derived from them. */
   required: readonly number[];
   want: readonly boolean[];
+  /**
+   * Tests left for the shapes of two or three segments, shared by the caller across services; when it
+   * runs out, the remaining names get single-segment shapes only (still exact, maybe longer).
+   */
+  budget?: { tests: number };
 }
 
-export function generatePatternCandidates(index: NameIndex, options: GenerateOptions): PatternCandidate[] {
+export interface Generated {
+  candidates: PatternCandidate[];
+  /** False when the budget ran out: the candidates are fewer than the shapes allow. */
+  complete: boolean;
+}
+
+export function generatePatternCandidates(index: NameIndex, options: GenerateOptions): Generated {
   const { lower, names } = index;
   const n = lower.length;
   const { want } = options;
   const out: PatternCandidate[] = [];
   const emitted = new Set<string>();
+  const budget = options.budget ?? { tests: Infinity };
+  let complete = true;
   const unwanted = new Uint32Array(index.words);
   for (let i = 0; i < n; i++) if (!want[i]) unwanted[i >>> 5]! |= 1 << (i & 31);
   const words = index.words;
@@ -141,6 +154,7 @@ export function generatePatternCandidates(index: NameIndex, options: GenerateOpt
   const NONE: Holders = { key: '', list: EMPTY, mask: undefined };
   const ALL = new Uint32Array(words).fill(0xffffffff);
 
+  let calls = 0;
   for (const w of options.required) {
     const l = lower[w]!;
     const L = l.length;
@@ -165,6 +179,7 @@ export function generatePatternCandidates(index: NameIndex, options: GenerateOpt
      * as impure.
      */
     const pure = (p: number, mids: readonly number[], q: number): boolean => {
+      calls++;
       const hp = p ? pre[p] : NONE;
       const hq = q ? suf[q] : NONE;
       const ha = mids.length > 0 ? infix(mids[0]!, mids[1]!) : NONE;
@@ -282,6 +297,11 @@ export function generatePatternCandidates(index: NameIndex, options: GenerateOpt
         }
       }
     }
+    if (budget.tests <= 0) {
+      complete = false;
+      continue;
+    }
+    const before = calls;
     // P*I*, *I*S, P*I*S: one infix after an impure prefix and/or before an impure suffix.
     const maxPc = Math.min(maxP, MAX_SEGMENT_IN_COMBINATIONS);
     const maxSc = Math.min(maxS, MAX_SEGMENT_IN_COMBINATIONS);
@@ -315,6 +335,7 @@ export function generatePatternCandidates(index: NameIndex, options: GenerateOpt
         }
       }
     }
+    budget.tests -= calls - before;
   }
 
   // One `?`: wanted names of equal length that differ in one letter, for the characters of one.
@@ -344,7 +365,7 @@ export function generatePatternCandidates(index: NameIndex, options: GenerateOpt
     const name = names[members[0]!]!;
     out.push({ text: `${name.slice(0, at)}?${name.slice(at + 1)}`, cover, offWord: 2 });
   }
-  return out;
+  return { candidates: out, complete };
 }
 
 /** A cut before position `at` of a CamelCase name falls between words (or at either end). */
