@@ -1,7 +1,3 @@
-/** Subgradient steps at the root of a component (a bound near the LP's) and at every other node. */
-const ROOT_ITERATIONS = 1000;
-const NODE_ITERATIONS = 12;
-
 /**
  * Exact weighted set cover for one service's compaction (a few hundred elements, a few thousand
  * candidate patterns at most):
@@ -11,13 +7,19 @@ const NODE_ITERATIONS = 12;
  *    element whose candidates all cover another element makes that other one implied.
  * 2. What is left splits into independent components (no candidate spans two).
  * 3. Each component: depth-first branch and bound, branching on the element with the fewest
- *    candidates (branch k excludes the candidates of branches 1..k-1), pruned by a lower bound that
- *    charges every uncovered element its cheapest share (cost / new elements covered). The incumbent
- *    starts from greedy; a node budget caps the work, and when it runs out the best cover found so far
- *    stands (then the result is near-exact rather than proven optimal).
+ *    candidates (branch k excludes the candidates of branches 1..k-1, tried by reduced cost), pruned by
+ *    a Lagrangian lower bound (subgradient steps; long at the root, where it comes close to the LP
+ *    bound and fixes out every candidate whose reduced cost alone exceeds the gap, a few at each node
+ *    from the parent's multipliers). The incumbent starts from greedy and from the Lagrangian
+ *    heuristic at the root. A work budget caps the search: when it runs out the best cover found so
+ *    far stands, and the result says it is not proven optimal.
  *
  * Weights are integers; callers fold tie-breaks into them (characters first, then preferences).
  */
+
+/** Subgradient steps at the root of a component (a bound near the LP's) and at every other node. */
+const ROOT_ITERATIONS = 1000;
+const NODE_ITERATIONS = 12;
 
 export interface CoverSet {
   /** Elements 0..m-1 the set covers. */
