@@ -1,7 +1,6 @@
 import * as path from 'node:path';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/index.js';
-import * as fs from 'node:fs/promises';
-import { compile, OUT_MANIFEST_FORMAT, writeOut, type OutManifest } from '../compile/index.js';
+import { compile, readOutManifest, writeOut } from '../compile/index.js';
 import { displayPath, formatCount, summarizeCounts } from './format.js';
 import { EXIT_BAD_INPUT, EXIT_OK, type CliIO } from './io.js';
 import { openWorkspace, printDiagnostics } from './workspace.js';
@@ -11,16 +10,6 @@ export interface CompileFlags {
   out: string;
   json?: boolean;
   repack?: boolean;
-}
-
-/** The manifest of the previous compile, for sticky packing; absent or unreadable means a fresh packing. */
-async function readPreviousManifest(outDir: string): Promise<OutManifest | undefined> {
-  try {
-    const m = JSON.parse(await fs.readFile(path.join(outDir, 'manifest.json'), 'utf8')) as OutManifest;
-    return m.format === OUT_MANIFEST_FORMAT && Array.isArray(m.policies) ? m : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export async function runCompile(files: string[], flags: CompileFlags, io: CliIO): Promise<number> {
@@ -36,7 +25,7 @@ export async function runCompile(files: string[], flags: CompileFlags, io: CliIO
     return EXIT_BAD_INPUT;
   }
   const outDir = path.resolve(io.cwd, flags.out);
-  const previous = flags.repack ? undefined : await readPreviousManifest(outDir);
+  const previous = flags.repack ? undefined : await readOutManifest(outDir);
   const result = compile({ intent: ws.intent, reference: ws.reference.index, referenceManifest: ws.reference.manifest, root: io.cwd, previous });
   const all = [...ws.diagnostics, ...result.diagnostics];
   const sorted = printDiagnostics(flags.json ? all.filter((d) => d.severity === 'error') : all, ws, io);

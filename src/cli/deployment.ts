@@ -5,7 +5,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { error, hasErrors, type Diagnostic } from '../diagnostics/index.js';
-import { compile, OUT_MANIFEST_FORMAT, type CompileResult, type OutManifest } from '../compile/index.js';
+import { compile, readOutManifest, type CompileResult, type OutManifest } from '../compile/index.js';
 import type { Intent } from '../intent/index.js';
 import { OrgAccessError, organizationsClientFromEnv, readOrganization, readStateFile, type OrgState } from '../org/index.js';
 import { buildDeployment, type Deployment } from '../plan/index.js';
@@ -40,7 +40,7 @@ export async function loadDeployment(files: string[], flags: DeploymentFlags, io
   };
   if (!ws.intent || !ws.reference || hasErrors(ws.diagnostics)) return fail(ws.diagnostics);
   const outDir = path.resolve(io.cwd, flags.out);
-  const previous = await readManifest(outDir);
+  const previous = await readOutManifest(outDir);
   const compiled = compile({ intent: ws.intent, reference: ws.reference.index, referenceManifest: ws.reference.manifest, root: io.cwd, ...(previous ? { previous } : {}) });
   const diagnostics = [...ws.diagnostics, ...compiled.diagnostics];
   if (!compiled.ok) return fail(diagnostics);
@@ -66,15 +66,6 @@ export async function loadDeployment(files: string[], flags: DeploymentFlags, io
   diagnostics.push(...built.diagnostics);
   if (!built.deployment) return fail(diagnostics);
   return { ws, intent: ws.intent, compiled, deployment: built.deployment, diagnostics };
-}
-
-async function readManifest(outDir: string): Promise<OutManifest | undefined> {
-  try {
-    const m = JSON.parse(await fs.readFile(path.join(outDir, 'manifest.json'), 'utf8')) as OutManifest;
-    return m.format === OUT_MANIFEST_FORMAT && Array.isArray(m.policies) ? m : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** out/ must hold exactly what the intent compiles to now: a diff of anything else would mislead. */

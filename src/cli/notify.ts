@@ -1,6 +1,6 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { compile, OUT_MANIFEST_FORMAT, type CompileResult, type OutManifest } from '../compile/index.js';
+import { compile, readOutManifest, readOutPolicies, type CompileResult, type OutManifest } from '../compile/index.js';
 import { findIntentFiles, loadIntent } from '../intent/index.js';
 import { notify, type CompiledOut } from '../notify/index.js';
 import { CacheError, CacheStore, loadSnapshot, type LoadedSnapshot } from '../reference/index.js';
@@ -85,19 +85,8 @@ function resolveSpec(spec: string, cwd: string): string {
 }
 
 async function readOut(outDir: string): Promise<CompiledOut | undefined> {
-  let manifest: OutManifest;
-  try {
-    manifest = JSON.parse(await fs.readFile(path.join(outDir, 'manifest.json'), 'utf8')) as OutManifest;
-  } catch {
-    return undefined;
-  }
-  if (manifest.format !== OUT_MANIFEST_FORMAT) return undefined;
-  const texts = new Map<string, string>();
-  for (const p of manifest.policies) {
-    const text = await fs.readFile(path.join(outDir, p.file), 'utf8').catch(() => undefined);
-    if (text !== undefined) texts.set(p.name, text);
-  }
-  return { manifest, texts };
+  const manifest = await readOutManifest(outDir);
+  return manifest ? { manifest, texts: await readOutPolicies(outDir, manifest) } : undefined;
 }
 
 /** The intent compiled against the newer snapshot, when the repository has one: what the next compile does. */

@@ -5,3 +5,4 @@ export * from './pack.js';
 export * from './targets.js';
 export * from './write-out.js';
 export * from './minimize/index.js';
+export * from './read-out.js';
