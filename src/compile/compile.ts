@@ -9,7 +9,7 @@ import { error, hasErrors, type Diagnostic, type SourceLocation } from '../diagn
 import { buildControl, type ControlContext, type StatementDraft } from '../controls/index.js';
 import { checkIntent, type Control, type Intent } from '../intent/index.js';
 import { OrgTree, type OrgNode } from '../model/org-tree.js';
-import { checkGrammar, renderPolicy, resolveQuotas, type PolicyType, type Quotas, type Statement } from '../policy/index.js';
+import { checkGrammar, grammarErrors, renderPolicy, resolveQuotas, type PolicyType, type Quotas, type Statement } from '../policy/index.js';
 import type { ReferenceIndex, SnapshotManifest } from '../reference/index.js';
 import { expandDrafts, type ExpandedStatement } from './expand.js';
 import { buildManifest, type OutManifest } from './manifest.js';
@@ -105,7 +105,8 @@ export function compile(input: CompileInput): CompileResult {
     const statements = p.statements.map((s) => s.statement);
     const text = renderPolicy(statements);
     const maxChars = quotas[p.type].maxChars;
-    for (const problem of checkGrammar({ version: '2012-10-17', statements }, p.type, { maxChars, text, supportsRcp: (s) => reference.supportsRcp(s) })) {
+    // Lint warnings were reported where the statements were written (validate, custom and imported policies).
+    for (const problem of grammarErrors(checkGrammar({ version: '2012-10-17', statements }, p.type, { maxChars, text, supportsRcp: (s) => reference.supportsRcp(s) }))) {
       const st = problem.statement === undefined ? undefined : p.statements[problem.statement];
       diagnostics.push(error(problem.code, `policy ${p.name} (${p.type.toUpperCase()}, control${p.controls.length > 1 ? 's' : ''} ${p.controls.join(', ')}): ${problem.message}`, st?.origins[0]!.draft.location ?? locateControl(intent, p.controls[0]!), problem.hint));
     }
@@ -141,8 +142,9 @@ function checkControlGrammar(statements: readonly ExpandedStatement[], diagnosti
     if (d.resources) st.resource = d.resources;
     if (d.notResources) st.notResource = d.notResources;
     if (d.condition && Object.keys(d.condition).length) st.condition = d.condition;
-    // Services RCPs do not support were reported (or skipped) by expansion, once per service.
-    for (const problem of checkGrammar({ version: '2012-10-17', statements: [st] }, d.type, { supportsRcp: () => true })) {
+    // Services RCPs do not support were reported (or skipped) by expansion, once per service; lint
+    // warnings were reported where the statements were written.
+    for (const problem of grammarErrors(checkGrammar({ version: '2012-10-17', statements: [st] }, d.type, { supportsRcp: () => true }))) {
       diagnostics.push(error(problem.code, `control ${d.control.id} (${d.type.toUpperCase()}): ${problem.message}`, d.location, problem.hint));
     }
   }

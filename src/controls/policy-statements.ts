@@ -2,9 +2,9 @@
  * Statements written as IAM JSON (custom controls, imported files) become drafts. The policy type's
  * grammar is checked here, where each problem can still be located in the text it came from.
  */
-import { error, type SourceIndex } from '../diagnostics/index.js';
+import { error, warning, type SourceIndex } from '../diagnostics/index.js';
 import type { Control } from '../intent/index.js';
-import { checkGrammar, type PolicyDocument, type PolicyType, type Statement } from '../policy/index.js';
+import { checkGrammar, grammarErrors, type PolicyDocument, type PolicyType, type Statement } from '../policy/index.js';
 import { sidFor } from './common.js';
 import type { ActionPatterns, ControlContext, StatementDraft } from './draft.js';
 
@@ -15,9 +15,9 @@ export function draftsFromDocument(ctx: ControlContext, control: Control, doc: P
   const problems = checkGrammar(doc, type, { supportsRcp: (s) => skip || ctx.reference.supportsRcp(s), extendedActions });
   for (const p of problems) {
     const st = p.statement === undefined ? undefined : doc.statements[p.statement];
-    ctx.diagnostics.push(error(p.code, `control ${control.id} (${origin}): ${p.message}`, locateProblem(sources, doc, st, p.element, p.index, p.operator), p.hint));
+    ctx.diagnostics.push((p.severity === 'warning' ? warning : error)(p.code, `control ${control.id} (${origin}): ${p.message}`, locateProblem(sources, doc, st, p.element, p.index, p.operator), p.hint));
   }
-  if (problems.length) return [];
+  if (grammarErrors(problems).length) return [];
   const usedSids = new Set<string>();
   return doc.statements.map((s, i) => {
     const role = s.sid ?? `statement-${i + 1}`;

@@ -3,7 +3,7 @@
  * extended in September 2025: SCPs take the full IAM language except Principal and NotPrincipal).
  * Checked on every emitted policy and every imported one.
  */
-import { parseOperator } from './condition-operators.js';
+import { parseIamOperator } from './condition-operators.js';
 import type { PolicyDocument, PolicyType, Statement } from './model.js';
 
 export interface GrammarProblem {
@@ -18,6 +18,8 @@ export interface GrammarProblem {
   code: string;
   message: string;
   hint?: string;
+  /** Lint findings are warnings: the policy means something, but perhaps not what it seems to. */
+  severity?: 'warning';
 }
 
 export interface GrammarOptions {
@@ -35,16 +37,22 @@ export interface GrammarOptions {
 const SID = /^[A-Za-z0-9]*$/;
 const ACTION = /^([A-Za-z0-9*?_.-]+):([A-Za-z0-9*?_.-]+)$/;
 
+/** The problems that make a policy unusable (lint warnings excluded). */
+export function grammarErrors(problems: readonly GrammarProblem[]): GrammarProblem[] {
+  return problems.filter((p) => p.severity !== 'warning');
+}
+
 export function checkGrammar(doc: PolicyDocument, type: PolicyType, options: GrammarOptions): GrammarProblem[] {
   const problems: GrammarProblem[] = [];
   const name = type.toUpperCase();
   if (doc.statements.length === 0) problems.push({ statement: undefined, code: 'empty-policy', message: `the ${name} has no statement` });
   doc.statements.forEach((s, i) => {
-    const add = (code: string, message: string, element?: string, hint?: string, index?: number) => {
+    const add = (code: string, message: string, element?: string, hint?: string, index?: number, severity?: 'warning') => {
       const p: GrammarProblem = { statement: i, code, message: `${label(s, i)}: ${message}` };
       if (element) p.element = element;
       if (index !== undefined) p.index = index;
       if (hint) p.hint = hint;
+      if (severity) p.severity = severity;
       problems.push(p);
     };
     if (s.sid !== undefined && !SID.test(s.sid)) add('bad-sid', `Sid "${s.sid}" may contain only letters and digits`, 'Sid');
@@ -70,7 +78,8 @@ export function checkGrammar(doc: PolicyDocument, type: PolicyType, options: Gra
       });
     }
     for (const [op, keys] of Object.entries(s.condition ?? {})) {
-      const parsed = parseOperator(op);
+      // IAM's spelling only (parseIamOperator): AWS would evaluate another casing, guardrails asks for IAM's.
+      const parsed = parseIamOperator(op);
       if (!parsed.ok) {
         add('unknown-operator', parsed.message, 'Condition', parsed.suggestion ? `did you mean '${parsed.suggestion}'?` : undefined);
         problems[problems.length - 1]!.operator = op;

@@ -137,10 +137,10 @@ describe('identity and resource policies', () => {
 
 describe('fail closed and explanations', () => {
   it('a statement that cannot be evaluated makes the decision an error, never an allow', () => {
-    const broken = chain([full, { effect: 'Deny', action: ['s3:*'], resource: ['*'], condition: { 'ForAnyValue:Stringlike': { 'aws:TagKeys': ['x'] } } }]);
+    const broken = chain([full, { effect: 'Deny', action: ['s3:*'], resource: ['*'], condition: { 'ForAnyValue:StringLikes': { 'aws:TagKeys': ['x'] } } }]);
     const d = decide({ action: 's3:GetObject' }, { scp: broken });
     expect(d.decision).toBe('error');
-    expect(d.reason).toMatch(/cannot evaluate SCP p0 statement 2 at level 0: "ForAnyValue:Stringlike" is not IAM's spelling of the operator ForAnyValue:StringLike/);
+    expect(d.reason).toMatch(/cannot evaluate SCP p0 statement 2 at level 0: "ForAnyValue:StringLikes" is not an IAM condition operator/);
   });
 
   it('a deny that matches still decides next to a broken statement', () => {

@@ -92,6 +92,31 @@ controls:
     expect(diagnostics[0]).toMatchObject({ severity: 'warning', code: 'management-account-target', location: { line: 10, col: 65 } });
   });
 
+  it('rejects a condition operator in another casing (AWS would evaluate it; guardrails asks for IAM\'s spelling), at the operator', async () => {
+    const { diagnostics } = await validateText(
+      `version: 1
+organization:
+  id: o-abcdefghij
+  managementAccount: "111111111111"
+  tree:
+    Root:
+      accounts: ["111111111111"]
+      Dev: { accounts: ["222222222222"] }
+controls:
+  c:
+    kind: deny-actions
+    actions: [iam:CreateUser]
+    conditions:
+      ForAnyValue:Stringlike: { "aws:TagKeys": ["team*"] }
+    attach: [Dev]
+`,
+      await tempDir(),
+    );
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]).toMatchObject({ severity: 'error', code: 'unknown-operator', location: { line: 14, col: 7 }, hint: "did you mean 'ForAnyValue:StringLike'?" });
+    expect(diagnostics[0]!.message).toContain("is not IAM's spelling of the operator ForAnyValue:StringLike: AWS evaluates operator names case-insensitively");
+  });
+
   it('warns about an exclusion outside every attached subtree and about an exclusion that never matches', async () => {
     const { diagnostics } = await validateText(
       `version: 1

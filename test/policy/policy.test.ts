@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SourceIndex } from '../../src/diagnostics/index.js';
-import { checkGrammar, parseJsonWithPositions, readPolicyDocument, renderDocument, type PolicyType } from '../../src/policy/index.js';
+import { checkGrammar, parseIamOperator, parseJsonWithPositions, parseOperator, readPolicyDocument, renderDocument, type PolicyType } from '../../src/policy/index.js';
 import { RCP_SUPPORTED } from '../support/rcp.js';
 import { AWS_EXAMPLES } from '../support/paths.js';
 
@@ -81,11 +81,26 @@ describe('grammar per policy type', () => {
 
   it('rejects ForAnyValue:Stringlike and suggests the operator meant', () => {
     const problems = grammar('negative/rcpex_sts_protect_iamra_session_tags_Stringlike_case.json', 'rcp');
-    expect(problems.map((p) => p.code)).toEqual(['unknown-operator']);
+    expect(problems.map((p) => [p.code, p.severity])).toEqual([['unknown-operator', undefined]]);
     expect(problems[0]!.hint).toBe("did you mean 'ForAnyValue:StringLike'?");
     // The message does not claim IAM's evaluation is case-sensitive (REFERENCE.md section 2: it is not).
     expect(problems[0]!.message).not.toMatch(/case-sensitive/);
     expect(problems[0]!.message).toContain('AWS evaluates operator names case-insensitively');
+  });
+
+  it('rejects an operator that is none in any casing, and suggests the operator meant', () => {
+    const problems = checkGrammar({ version: '2012-10-17', statements: [{ effect: 'Deny', action: ['s3:*'], resource: ['*'], condition: { 'ForAnyValue:StringLikes': { 'aws:TagKeys': ['x'] } } }] }, 'scp', { supportsRcp });
+    expect(problems.map((p) => [p.code, p.severity])).toEqual([['unknown-operator', undefined]]);
+    expect(problems[0]!.hint).toBe("did you mean 'ForAnyValue:StringLike'?");
+    expect(problems[0]!.message).toMatch(/"ForAnyValue:StringLikes" is not an IAM condition operator/);
+  });
+
+  it('parses any casing for evaluation (as AWS does) but accepts only IAM\'s spelling in the grammar', () => {
+    const engine = parseOperator('forAnyValue:stringlikeIFEXISTS');
+    expect(engine.ok && engine.operator).toMatchObject({ canonicalText: 'ForAnyValue:StringLikeIfExists', canonical: false, set: 'ForAnyValue', base: 'StringLike', ifExists: true });
+    const iam = parseIamOperator('forAnyValue:stringlikeIFEXISTS');
+    expect(iam).toMatchObject({ ok: false, suggestion: 'ForAnyValue:StringLikeIfExists' });
+    expect(parseIamOperator('ForAnyValue:StringLikeIfExists').ok).toBe(true);
   });
 
   it('accepts the well-formed AWS examples as their type', () => {

@@ -5,7 +5,7 @@
  * unresolvable name is an error, and the proof checks every emitted statement.
  */
 import { error, warning, type Diagnostic, type SourceIndex } from '../../diagnostics/index.js';
-import { checkGrammar, renderPolicy, type PolicyDocument, type PolicyType, type Statement } from '../../policy/index.js';
+import { checkGrammar, grammarErrors, renderPolicy, type PolicyDocument, type PolicyType, type Statement } from '../../policy/index.js';
 import type { ReferenceIndex } from '../../reference/index.js';
 import { binPack, POLICY_OVERHEAD } from './bin-pack.js';
 import { minimizeStatements, splitStatement, type IntendedStatement, type MinimizedStatement } from './minimize-statements.js';
@@ -40,7 +40,7 @@ export function minimizePolicy(doc: PolicyDocument, sources: SourceIndex, ref: R
   const fail = (): MinimizePolicyResult => ({ ok: false, policies: [], statementsIn: doc.statements.length, statementsOut: 0, diagnostics });
   for (const p of checkGrammar(doc, options.type, { supportsRcp: (s) => ref.supportsRcp(s), extendedActions: true })) {
     const st = p.statement === undefined ? undefined : doc.statements[p.statement];
-    diagnostics.push(error(p.code, p.message, st?.origin ? sources.locate(st.origin, p.element) : undefined, p.hint));
+    diagnostics.push((p.severity === 'warning' ? warning : error)(p.code, p.message, st?.origin ? sources.locate(st.origin, p.element) : undefined, p.hint));
   }
   const intended: IntendedStatement<number>[] = [];
   const proofInputs: ProofInput[] = [];
@@ -93,7 +93,8 @@ export function minimizePolicy(doc: PolicyDocument, sources: SourceIndex, ref: R
   }
   if (diagnostics.some((d) => d.severity === 'error')) return fail();
   for (const p of policies) {
-    for (const g of checkGrammar({ version: '2012-10-17', statements: p.statements.map((m) => m.statement) }, options.type, { supportsRcp: (s) => ref.supportsRcp(s), maxChars: options.maxChars, text: p.text })) {
+    // Lint warnings were reported on the input already.
+    for (const g of grammarErrors(checkGrammar({ version: '2012-10-17', statements: p.statements.map((m) => m.statement) }, options.type, { supportsRcp: (s) => ref.supportsRcp(s), maxChars: options.maxChars, text: p.text }))) {
       diagnostics.push(error(g.code, `output policy: ${g.message}`, undefined, g.hint));
     }
   }

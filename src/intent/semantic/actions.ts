@@ -1,6 +1,6 @@
 /** Action patterns, service lists and condition blocks wherever the intent writes them. */
 import { closestNames, didYouMean, type SourceLocation } from '../../diagnostics/index.js';
-import { parseOperator } from '../../policy/condition-operators.js';
+import { parseIamOperator } from '../../policy/condition-operators.js';
 import { isObject, type CheckContext } from './context.js';
 
 export interface ActionCheckOptions {
@@ -74,7 +74,8 @@ function reportUnsupported(ctx: CheckContext, services: string[], prefix: string
 }
 
 /**
- * Operators must be IAM's, spelled as IAM spells them; keys unknown to the reference get a warning.
+ * Operators must be IAM's, spelled as IAM spells them (parseIamOperator: AWS evaluates any casing,
+ * guardrails asks for IAM's spelling); keys unknown to the reference get a warning.
  * In a Deny, an unknown key under an operator that is true when the key is absent (a negated operator,
  * or ForAllValues:, without IfExists) is an error: a misspelled `StringNotEquals aws:PrincipleOrgID`
  * is never present, so the statement would deny every request. Only keys that claim to be AWS's
@@ -85,7 +86,7 @@ function reportUnsupported(ctx: CheckContext, services: string[], prefix: string
 export function checkConditionBlock(ctx: CheckContext, block: unknown, what: string, effect: 'Allow' | 'Deny' = 'Deny'): void {
   if (!isObject(block)) return;
   for (const [op, keys] of Object.entries(block)) {
-    const parsed = parseOperator(op);
+    const parsed = parseIamOperator(op);
     if (!parsed.ok) {
       ctx.error('unknown-operator', `${what}: ${parsed.message}`, ctx.atKey(block, op), parsed.suggestion ? `did you mean '${parsed.suggestion}'?` : undefined);
       continue;
