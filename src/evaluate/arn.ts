@@ -20,15 +20,17 @@ export function splitArn(arn: string): string[] | undefined {
   return parts[0] === 'arn' ? parts : undefined;
 }
 
-/** A matcher for an ARN pattern; `*` alone matches any resource. A value that is not an ARN never matches. */
-export function arnMatcher(pattern: string, wildcards = true): Matcher {
+/**
+ * A matcher for an ARN condition value, compared component by component; `*` alone matches any
+ * value. Undefined when the value is not an ARN of six components (`notarn`, `arn:aws:s3:*`): AWS
+ * compares the six components separately, so such a value has no defined comparison (the oracle,
+ * @cloud-copilot/iam-simulate, answers "Invalid ARN" and matches nothing, negated or not). A request
+ * value that is not an ARN matches no pattern.
+ */
+export function arnPatternMatcher(pattern: string, wildcards = true): Matcher | undefined {
   if (pattern === '*') return () => true;
   const parts = splitArn(pattern);
-  if (!parts) {
-    // Not an ARN pattern (some services use other resource names): compare as a whole.
-    const whole = wildcards ? globMatcher(pattern, false) : (v: string) => v === pattern;
-    return whole;
-  }
+  if (!parts) return undefined;
   const segments = parts.map((p) => (wildcards ? globMatcher(p, false) : (v: string) => v === p));
   return (value) => {
     const v = splitArn(value);

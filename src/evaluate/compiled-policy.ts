@@ -87,19 +87,50 @@ function resourceMatcher(patterns: readonly string[]): (r: EvalRequest) => boole
 }
 
 /**
- * Principal in resource policies and RCPs: "*"; AWS principals by account id, account root ARN or
- * exact principal ARN (IAM does not allow wildcards there); service principals by name.
+ * Principal in resource policies and RCPs ("AWS JSON policy elements: Principal",
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html):
+ * "*"; AWS principals by account id or account root ARN (every principal of the account), by exact
+ * principal ARN (a role ARN also covers its sessions), or by role session ARN
+ * (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION: that session only); service principals by name;
+ * Federated identity providers and CanonicalUser ids by the request's principal of that kind. IAM
+ * allows no wildcards there except "*". A principal type the engine does not know cannot be
+ * evaluated: the statement is an error (fail closed), never silently non-matching.
  */
+const SESSION_ARN = /^arn:[^:]+:sts::\d{12}:assumed-role\/[^/]+\/.+$/;
+
 function principalMatcher(p: Principal): (r: EvalRequest) => boolean {
   if (p === '*') return () => true;
   const checks: ((r: EvalRequest) => boolean)[] = [];
-  for (const x of p.AWS ?? []) {
-    if (x === '*') checks.push(() => true);
-    else if (/^\d{12}$/.test(x)) checks.push((r) => r.principalAccount === x);
-    else if (/^arn:[^:]+:iam::\d{12}:root$/.test(x)) checks.push((r) => r.principalAccount === x.split(':')[4]);
-    else checks.push((r) => r.principalArn === x);
+  for (const [type, values] of Object.entries(p)) {
+    switch (type) {
+      case 'AWS':
+        for (const x of values) {
+          if (x === '*') checks.push(() => true);
+          else if (/^\d{12}$/.test(x)) checks.push((r) => r.principalKind === 'aws' && r.principalAccount === x);
+          else if (/^arn:[^:]+:iam::\d{12}:root$/.test(x)) checks.push((r) => r.principalKind === 'aws' && r.principalAccount === x.split(':')[4]);
+          else if (SESSION_ARN.test(x)) checks.push((r) => r.principalKind === 'aws' && r.principalId === x);
+          else if (x.startsWith('arn:')) checks.push((r) => r.principalKind === 'aws' && r.principalArn === x);
+          else throw new EvaluationError(`Principal AWS "${x}" is neither an account id nor a principal ARN`);
+        }
+        break;
+      case 'Service': {
+        const services = new Set(values.map((x) => x.toLowerCase()));
+        checks.push((r) => r.isAwsService && services.has((r.principalService ?? '').toLowerCase()));
+        break;
+      }
+      case 'Federated': {
+        const providers = new Set(values);
+        checks.push((r) => r.principalKind === 'federated' && providers.has(r.principalId));
+        break;
+      }
+      case 'CanonicalUser': {
+        const users = new Set(values.map((x) => x.toLowerCase()));
+        checks.push((r) => r.principalKind === 'canonical-user' && users.has(r.principalId.toLowerCase()));
+        break;
+      }
+      default:
+        throw new EvaluationError(`"${type}" is not a principal type (AWS, Service, Federated, CanonicalUser)`);
+    }
   }
-  const services = new Set((p.Service ?? []).map((x) => x.toLowerCase()));
-  if (services.size) checks.push((r) => r.isAwsService && services.has((r.principalService ?? '').toLowerCase()));
   return (r) => checks.some((c) => c(r));
 }

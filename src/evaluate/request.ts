@@ -7,9 +7,22 @@
 import type { ReferenceIndex } from '../reference/index.js';
 import { RequestContext } from './context.js';
 
+/**
+ * What kind of principal makes the request, as the Principal element names them: an IAM or STS
+ * principal (`AWS`), an AWS service (`Service`), a web identity or SAML provider (`Federated`), or an
+ * S3 canonical user (`CanonicalUser`).
+ */
+export type PrincipalKind = 'aws' | 'service' | 'federated' | 'canonical-user';
+
 export interface PrincipalSpec {
-  /** An IAM or STS principal ARN, or an AWS service principal such as s3.amazonaws.com. */
+  /**
+   * An IAM or STS principal ARN (a role session as arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION), an
+   * AWS service principal such as s3.amazonaws.com, an identity provider (accounts.google.com, or a
+   * saml-provider / oidc-provider ARN) or a canonical user id.
+   */
   id: string;
+  /** Inferred from `id` when not given (see principalKindOf). */
+  kind?: PrincipalKind;
   account?: string;
   orgId?: string;
   orgPaths?: string[];
@@ -38,6 +51,9 @@ export interface RequestSpec {
 
 export interface EvalRequest {
   action: string;
+  /** The principal as the request names it (a role session keeps its session ARN here). */
+  principalId: string;
+  principalKind: PrincipalKind;
   /** The action's id in the reference, when it knows the action. */
   actionId: number | undefined;
   service: string;
@@ -53,6 +69,16 @@ export interface EvalRequest {
 }
 
 const SERVICE_PRINCIPAL = /^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$/;
+const CANONICAL_USER = /^[0-9a-f]{64}$/i;
+const PROVIDER_ARN = /^arn:[^:]+:iam::\d{12}:(saml|oidc)-provider\/.+$/;
+
+/** The kind of a principal id: service principal, canonical user, identity provider, else IAM/STS. */
+export function principalKindOf(id: string): PrincipalKind {
+  if (SERVICE_PRINCIPAL.test(id)) return 'service';
+  if (CANONICAL_USER.test(id)) return 'canonical-user';
+  if (PROVIDER_ARN.test(id) || !id.startsWith('arn:')) return 'federated';
+  return 'aws';
+}
 
 /** The account of an IAM/STS ARN, or of a resource ARN that carries one. */
 export function accountOf(arn: string): string | undefined {
@@ -68,8 +94,9 @@ export function principalArnOf(id: string): string {
 
 export function buildRequest(spec: RequestSpec, reference?: ReferenceIndex): EvalRequest {
   const p = spec.principal;
-  const isService = p.isAwsService ?? SERVICE_PRINCIPAL.test(p.id);
-  const arn = isService ? undefined : principalArnOf(p.id);
+  const kind: PrincipalKind = p.kind ?? (p.isAwsService ? 'service' : p.isAwsService === false && principalKindOf(p.id) === 'service' ? 'aws' : principalKindOf(p.id));
+  const isService = kind === 'service';
+  const arn = kind === 'aws' ? principalArnOf(p.id) : undefined;
   const account = p.account ?? (arn ? accountOf(arn) : undefined);
   const slr = p.serviceLinkedRole ?? (arn !== undefined && /:role\/aws-service-role\//.test(arn));
   const ctx = new RequestContext();
@@ -80,7 +107,7 @@ export function buildRequest(spec: RequestSpec, reference?: ReferenceIndex): Eva
   for (const [k, v] of Object.entries(p.tags ?? {})) ctx.set(`aws:PrincipalTag/${k}`, v);
   ctx.set('aws:PrincipalIsAWSService', isService);
   if (isService) ctx.set('aws:PrincipalServiceName', p.id);
-  if (!isService) ctx.set('aws:PrincipalType', arn?.includes(':assumed-role/') ? 'AssumedRole' : arn?.endsWith(':root') ? 'Account' : arn?.includes(':user/') ? 'User' : 'AssumedRole');
+  if (kind === 'aws') ctx.set('aws:PrincipalType', p.id.includes(':assumed-role/') ? 'AssumedRole' : arn?.endsWith(':root') ? 'Account' : arn?.includes(':user/') ? 'User' : arn?.includes(':federated-user/') ? 'FederatedUser' : 'AssumedRole');
   const r = spec.resource;
   const resourceAccount = r.account ?? (r.arn === '*' ? undefined : accountOf(r.arn));
   if (resourceAccount) ctx.set('aws:ResourceAccount', resourceAccount);
@@ -93,6 +120,8 @@ export function buildRequest(spec: RequestSpec, reference?: ReferenceIndex): Eva
   const action = canonical?.qualified ?? spec.action;
   return {
     action,
+    principalId: p.id,
+    principalKind: kind,
     actionId: canonical?.id,
     service: action.slice(0, action.indexOf(':')).toLowerCase(),
     resource: r.arn,

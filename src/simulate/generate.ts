@@ -6,7 +6,7 @@
  */
 import type { ControlPlacement } from '../compile/index.js';
 import type { RequestSpec } from '../evaluate/index.js';
-import { arnMatcher } from '../evaluate/index.js';
+import { resourceArnMatcher } from '../evaluate/index.js';
 import type { BedrockModelAllowlistControl, Control, DenyActionsControl, IdentityPerimeterControl, PartnerException, PartnerTagExceptionControl, RegionDenyControl, Tag, TagProtection, TlsMinimumControl } from '../intent/index.js';
 import { tlsVersion } from '../intent/index.js';
 import { mantleModelKey, modelUsageActions, tagScopeServices, taggingActions } from '../controls/index.js';
@@ -326,7 +326,7 @@ class Generator {
     for (const [type, rest] of others) {
       if (!usage.modelResourceTypes.includes(type)) continue;
       const arn = bedrockArn(rest);
-      if (approvedArns.some((a) => arnMatcher(a)(arn))) this.letThrough(`invoking the approved ${type} ${rest} is let through (approvedModelArns)`, { principal: who, action: invoke, resource: on(arn) });
+      if (approvedArns.some((a) => resourceArnMatcher(a)(arn))) this.letThrough(`invoking the approved ${type} ${rest} is let through (approvedModelArns)`, { principal: who, action: invoke, resource: on(arn) });
       else this.deny(`invoking the ${type} ${rest}, which is not approved, is denied`, { principal: who, action: invoke, resource: on(arn) });
     }
     for (const pattern of approvedArns) {
@@ -396,7 +396,7 @@ class Generator {
       return { arn, account: this.account, ...resourceOrg(this.world, this.account) };
     }
     const r = this.resource(action);
-    if (c.notResources?.some((n) => arnMatcher(n)(r.arn))) return undefined;
+    if (c.notResources?.some((n) => resourceArnMatcher(n)(r.arn))) return undefined;
     return r;
   }
 

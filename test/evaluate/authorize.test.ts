@@ -127,6 +127,32 @@ describe('identity and resource policies', () => {
     expect(decide({ action: 's3:GetObject', principal: { id: 'arn:aws:iam::999999999999:role/x' } }, { identity: [none], resourcePolicy: bucket }).decision).toBe('implicit-deny');
   });
 
+  // IAM User Guide, "AWS JSON policy elements: Principal": role sessions, federated users (identity
+  // providers) and canonical users can be named; a role ARN covers its sessions.
+  it('matches Principal entries for role sessions, identity providers and canonical users', () => {
+    const session = `arn:aws:sts::${MEMBER}:assumed-role/app/alice`;
+    const denyBy = (principal: Record<string, string[]>) => compilePolicy('bucket', [{ effect: 'Deny', principal, action: ['s3:GetObject'], resource: ['*'] }], ref);
+    const decideAs = (id: string, principal: Record<string, string[]>) => decide({ action: 's3:GetObject', principal: { id } }, { resourcePolicy: denyBy(principal) }).decision;
+    expect(decideAs(session, { AWS: [session] })).toBe('explicit-deny');
+    expect(decideAs(`arn:aws:sts::${MEMBER}:assumed-role/app/bob`, { AWS: [session] })).toBe('allow');
+    expect(decideAs(session, { AWS: [`arn:aws:iam::${MEMBER}:role/app`] })).toBe('explicit-deny');
+    expect(decideAs(session, { AWS: [MEMBER] })).toBe('explicit-deny');
+    expect(decideAs('accounts.google.com', { Federated: ['accounts.google.com'] })).toBe('explicit-deny');
+    expect(decideAs(`arn:aws:iam::${MEMBER}:saml-provider/corp`, { Federated: [`arn:aws:iam::${MEMBER}:saml-provider/corp`] })).toBe('explicit-deny');
+    expect(decideAs('graph.facebook.com', { Federated: ['accounts.google.com'] })).toBe('allow');
+    expect(decideAs(`arn:aws:iam::${MEMBER}:role/app`, { Federated: ['accounts.google.com'] })).toBe('allow');
+    const canonical = '79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be';
+    expect(decideAs(canonical, { CanonicalUser: [canonical] })).toBe('explicit-deny');
+    expect(decideAs(`arn:aws:iam::${MEMBER}:role/app`, { CanonicalUser: [canonical] })).toBe('allow');
+  });
+
+  it('a Principal type the engine does not know makes the statement an error, never a silent non-match', () => {
+    const odd = compilePolicy('bucket', [{ effect: 'Deny', principal: { Aws: [MEMBER] }, action: ['s3:GetObject'], resource: ['*'] }], ref);
+    const d = decide({ action: 's3:GetObject' }, { resourcePolicy: odd });
+    expect(d.decision).toBe('error');
+    expect(d.reason).toMatch(/"Aws" is not a principal type/);
+  });
+
   it('Resource, NotResource and policy variables', () => {
     const home = compilePolicy('home', [{ effect: 'Deny', action: ['s3:*'], notResource: ['arn:aws:s3:::home/${aws:PrincipalTag/user}/*'] }], ref);
     const tagged = { id: `arn:aws:iam::${MEMBER}:role/app`, tags: { user: 'alice' } };
@@ -141,6 +167,17 @@ describe('fail closed and explanations', () => {
     const d = decide({ action: 's3:GetObject' }, { scp: broken });
     expect(d.decision).toBe('error');
     expect(d.reason).toMatch(/cannot evaluate SCP p0 statement 2 at level 0: "ForAnyValue:StringLikes" is not an IAM condition operator/);
+  });
+
+  it.each([
+    ['a CIDR range with two prefixes', { IpAddress: { 'aws:SourceIp': ['10.0.0.0/8/9'] } }, {}],
+    ['an ARN value of fewer than six components', { ArnLike: { 'aws:SourceArn': ['arn:aws:s3:*'] } }, {}],
+    ['a date JavaScript would roll over', { DateLessThan: { 'aws:CurrentTime': ['2024-02-30'] } }, {}],
+    ['a request value that is not a number', { NumericLessThan: { 's3:TlsVersion': ['1.2'] } }, { 's3:TlsVersion': 'TLSv1.1' }],
+    ['a request value that is not an IP address', { NotIpAddress: { 'aws:SourceIp': ['10.0.0.0/8'] } }, { 'aws:SourceIp': 'localhost' }],
+  ] as const)('a Deny with %s is an error, not an allow', (_, condition, context) => {
+    const d = decide({ action: 's3:GetObject', context: context as Record<string, string> }, { scp: chain([full, { effect: 'Deny', action: ['s3:*'], resource: ['*'], condition: condition as unknown as Record<string, Record<string, string[]>> }]) });
+    expect(d.decision).toBe('error');
   });
 
   it('a deny that matches still decides next to a broken statement', () => {

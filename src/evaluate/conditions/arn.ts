@@ -1,9 +1,18 @@
-/** ArnEquals, ArnNotEquals, ArnLike, ArnNotLike: per colon-delimited component, wildcards allowed in both. */
-import { arnMatcher } from '../arn.js';
+/**
+ * ArnEquals, ArnNotEquals, ArnLike, ArnNotLike: per colon-delimited component, wildcards allowed in
+ * both. A policy value that is not an ARN of six components cannot be evaluated (fail closed): see
+ * arnPatternMatcher.
+ */
+import { arnPatternMatcher } from '../arn.js';
+import { EvaluationError } from '../errors.js';
 import type { Matcher } from '../glob.js';
 import type { OperatorFamily } from './family.js';
 
 export const arnFamily: OperatorFamily<Matcher> = {
-  parse: (value) => arnMatcher(value),
+  parse(value) {
+    const m = arnPatternMatcher(value);
+    if (!m) throw new EvaluationError(`"${value}" is not an ARN (arn:partition:service:region:account:resource, six components compared one by one)`);
+    return m;
+  },
   matches: (_base, v, p) => p(v),
 };

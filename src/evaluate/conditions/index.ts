@@ -30,6 +30,11 @@ import { stringFamily } from './string.js';
  * Set operators (".../reference_policies_condition-single-vs-multi-valued-context-keys.html"):
  * ForAllValues holds when every request value matches, and when the key is missing or empty;
  * ForAnyValue holds when one request value matches, never when the key is missing or empty.
+ * "The ForAllValues qualifier returns true if there are no context keys in the request or if the
+ * context key value resolves to a null dataset, such as an empty string" (".../
+ * reference_policies_elements_condition_operators.html", multivalued ARN operators): a value that is
+ * only empty strings is such a null dataset, for ForAllValues true, for ForAnyValue (like an empty
+ * key) false. The oracle compares the empty string instead; the differential test lists this.
  *
  * A single-valued operator on a multivalued key is not defined by the documentation ("multivalued
  * context keys require a condition set operator"); it is read as "any request value matches".
@@ -77,6 +82,12 @@ export function compileCondition(condition: Condition | undefined): ConditionEva
   };
 }
 
+/** No value, or only empty strings: AWS's "null dataset, such as an empty string". */
+function isNullDataset(values: readonly string[]): boolean {
+  for (const v of values) if (v !== '') return false;
+  return true;
+}
+
 function compileNull(key: string, values: string[]): ConditionEvaluator {
   const expected = values.map((v) => boolFamily.parse(v));
   // Null: "true" holds when the key is absent (or, for a multivalued key, empty); "false" when present.
@@ -110,12 +121,12 @@ function compileKey(op: ParsedOperator, key: string, rawValues: string[]): Condi
   return (ctx) => {
     const entry = ctx.get(key);
     if (op.set === 'ForAllValues') {
-      if (!entry || entry.values.length === 0) return true;
+      if (!entry || isNullDataset(entry.values)) return true;
       for (const v of entry.values) if (!holdsFor(v, ctx)) return false;
       return true;
     }
     if (op.set === 'ForAnyValue') {
-      if (!entry || entry.values.length === 0) return op.ifExists && !entry;
+      if (!entry || isNullDataset(entry.values)) return op.ifExists && !entry;
       for (const v of entry.values) if (holdsFor(v, ctx)) return true;
       return false;
     }

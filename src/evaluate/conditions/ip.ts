@@ -1,4 +1,8 @@
-/** IpAddress, NotIpAddress: IPv4 and IPv6 addresses and CIDR ranges. */
+/**
+ * IpAddress, NotIpAddress: IPv4 and IPv6 addresses and CIDR ranges. A policy value that is not an
+ * address or a range (`10.0.0.0/8/9`, `10.0.0.0/33`) cannot be evaluated; neither can a request value
+ * that is not an address: both are errors, never a match or a non-match (fail closed).
+ */
 import { isIP } from 'node:net';
 import { EvaluationError } from '../errors.js';
 import type { OperatorFamily } from './family.js';
@@ -25,13 +29,17 @@ function toBigInt(address: string, version: 4 | 6): bigint {
   return groups.reduce((n, g) => (n << 16n) | BigInt(parseInt(g, 16)), 0n);
 }
 
+/** An address (a full-length range) or `address/prefix`, exactly one slash and a decimal prefix in range. */
 export function parseRange(value: string): Range | undefined {
-  const [address, prefixText] = value.trim().split('/');
+  const parts = value.trim().split('/');
+  if (parts.length > 2) return undefined;
+  const [address, prefixText] = parts;
   const version = isIP(address ?? '');
   if (version !== 4 && version !== 6) return undefined;
   const width = version === 4 ? 32 : 128;
+  if (prefixText !== undefined && !/^\d{1,3}$/.test(prefixText)) return undefined;
   const prefix = prefixText === undefined ? width : Number(prefixText);
-  if (!Number.isInteger(prefix) || prefix < 0 || prefix > width || (prefixText !== undefined && !/^\d+$/.test(prefixText))) return undefined;
+  if (prefix > width) return undefined;
   return { version, bits: toBigInt(address!, version), prefix };
 }
 
@@ -50,6 +58,7 @@ export const ipFamily: OperatorFamily<Range> = {
   },
   matches(_base, v, p) {
     const ip = parseRange(v);
-    return ip !== undefined && inRange(ip, p);
+    if (!ip || ip.prefix !== (ip.version === 4 ? 32 : 128)) throw new EvaluationError(`the request value "${v}" is not an IP address`);
+    return inRange(ip, p);
   },
 };

@@ -1,4 +1,8 @@
-/** NumericEquals, NumericNotEquals, NumericLessThan(Equals), NumericGreaterThan(Equals). */
+/**
+ * NumericEquals, NumericNotEquals, NumericLessThan(Equals), NumericGreaterThan(Equals). A value that
+ * is not a number, in the policy or in the request, cannot be compared: an error, never a match or a
+ * non-match (a negated operator would otherwise turn garbage into a match).
+ */
 import { EvaluationError } from '../errors.js';
 import type { OperatorFamily } from './family.js';
 
@@ -10,7 +14,7 @@ export const numericFamily: OperatorFamily<number> = {
     return Number(value);
   },
   matches(base, v, p) {
-    if (!NUMBER.test(v.trim())) return false; // a request value that is not a number matches nothing
+    if (!NUMBER.test(v.trim())) throw new EvaluationError(`the request value "${v}" is not a number`);
     const n = Number(v);
     switch (base) {
       case 'NumericLessThan':

@@ -13,6 +13,12 @@ const cases: Case[] = [
   { name: 'ForAllValues: one request value is not', condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': ['team', 'env'] } }, context: { 'aws:TagKeys': ['env', 'owner'] }, expected: false },
   { name: 'ForAllValues: a missing key is true', condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': ['team'] } }, context: {}, expected: true },
   { name: 'ForAllValues: an empty key is true', condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': ['team'] } }, context: { 'aws:TagKeys': [] }, expected: true },
+  // IAM User Guide, condition operators: "The ForAllValues qualifier returns true if there are no context
+  // keys in the request or if the context key value resolves to a null dataset, such as an empty string."
+  { name: 'ForAllValues: a null dataset (an empty string) is true', condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': ['team'] } }, context: { 'aws:TagKeys': [''] }, expected: true },
+  { name: 'ForAllValues: an empty string on a single-valued key is a null dataset too', condition: { 'ForAllValues:StringLike': { 's3:prefix': ['home/*'] } }, context: { 's3:prefix': '' }, expected: true },
+  { name: 'ForAllValues: an empty string next to a real value is compared', condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': ['team'] } }, context: { 'aws:TagKeys': ['', 'team'] }, expected: false },
+  { name: 'ForAnyValue: a null dataset is false, like an empty key', condition: { 'ForAnyValue:StringNotEquals': { 'aws:TagKeys': ['team'] } }, context: { 'aws:TagKeys': [''] }, expected: false },
   { name: 'ForAllValues:StringNotLike: no request value matches any pattern (org paths outside ours)', condition: { 'ForAllValues:StringNotLike': { 'aws:PrincipalOrgPaths': ['o-abcdefghij/r-ab12/ou-ab12-11111111/*'] } }, context: { 'aws:PrincipalOrgPaths': ['o-zzzzzzzzzz/r-zz12/'] }, expected: true },
   { name: 'ForAllValues:StringNotLike: a path inside ours', condition: { 'ForAllValues:StringNotLike': { 'aws:PrincipalOrgPaths': ['o-abcdefghij/r-ab12/ou-ab12-11111111/*'] } }, context: { 'aws:PrincipalOrgPaths': ['o-abcdefghij/r-ab12/ou-ab12-11111111/ou-ab12-22222222/'] }, expected: false },
   { name: 'ForAnyValue:StringNotEquals: one request value outside the allowed products', condition: { 'ForAnyValue:StringNotEquals': { 'aws-marketplace:ProductId': ['prod-a'] } }, context: { 'aws-marketplace:ProductId': ['prod-a', 'prod-b'] }, expected: true },
