@@ -12,7 +12,7 @@ export function draftsFromDocument(ctx: ControlContext, control: Control, doc: P
   const skip = type === 'rcp' && control.skipUnsupportedServices === true;
   // With skipUnsupportedServices, a service RCPs do not support is dropped (with one warning per
   // service) when the statement is expanded, not rejected here.
-  const problems = checkGrammar(doc, type, { supportsRcp: (s) => skip || ctx.reference.supportsRcp(s), extendedActions });
+  const problems = checkGrammar(doc, type, { supportsRcp: (s) => skip || ctx.reference.supportsRcp(s), extendedActions, conditionKeyTypes: (k) => ctx.reference.conditionKey(k)?.types });
   for (const p of problems) {
     const st = p.statement === undefined ? undefined : doc.statements[p.statement];
     ctx.diagnostics.push((p.severity === 'warning' ? warning : error)(p.code, `control ${control.id} (${origin}): ${p.message}`, locateProblem(sources, doc, st, p.element, p.index, p.operator), p.hint));

@@ -92,6 +92,23 @@ export function principalArnOf(id: string): string {
   return m ? `arn:${m[1]}:iam::${m[2]}:role/${m[3]}` : id;
 }
 
+type ContextValue = string | number | boolean | readonly (string | number | boolean)[];
+
+/**
+ * A context value in the shape the reference gives its key: a list for a key typed ArrayOf*, one
+ * value for a single-valued key written as a one-element list (as AWS's request context holds them,
+ * and as the oracle normalizes them). Keys the reference does not know keep the shape written.
+ */
+function shapeByType(key: string, value: ContextValue, reference: ReferenceIndex): ContextValue {
+  const types = reference.conditionKey(key)?.types;
+  if (!types || types.length === 0) return value;
+  const multi = types.every((t) => t.startsWith('ArrayOf'));
+  const single = types.every((t) => !t.startsWith('ArrayOf'));
+  if (multi && !Array.isArray(value)) return [value as string | number | boolean];
+  if (single && Array.isArray(value) && value.length === 1) return value[0]!;
+  return value;
+}
+
 export function buildRequest(spec: RequestSpec, reference?: ReferenceIndex): EvalRequest {
   const p = spec.principal;
   const kind: PrincipalKind = p.kind ?? (p.isAwsService ? 'service' : p.isAwsService === false && principalKindOf(p.id) === 'service' ? 'aws' : principalKindOf(p.id));
@@ -115,7 +132,7 @@ export function buildRequest(spec: RequestSpec, reference?: ReferenceIndex): Eva
   if (r.orgPaths) ctx.set('aws:ResourceOrgPaths', r.orgPaths);
   for (const [k, v] of Object.entries(r.tags ?? {})) ctx.set(`aws:ResourceTag/${k}`, v);
   if (spec.region) ctx.set('aws:RequestedRegion', spec.region);
-  for (const [k, v] of Object.entries(spec.context ?? {})) ctx.set(k, v);
+  for (const [k, v] of Object.entries(spec.context ?? {})) ctx.set(k, reference ? shapeByType(k, v, reference) : v);
   const canonical = reference?.action(spec.action);
   const action = canonical?.qualified ?? spec.action;
   return {

@@ -3,7 +3,7 @@
  * extended in September 2025: SCPs take the full IAM language except Principal and NotPrincipal).
  * Checked on every emitted policy and every imported one.
  */
-import { parseIamOperator } from './condition-operators.js';
+import { parseIamOperator, type ParsedOperator } from './condition-operators.js';
 import type { PolicyDocument, PolicyType, Statement } from './model.js';
 
 export interface GrammarProblem {
@@ -32,6 +32,8 @@ export interface GrammarOptions {
    * are checked when expanded, and never reach AWS as written.
    */
   extendedActions?: boolean;
+  /** The types the reference gives a condition key (e.g. ["ArrayOfString"]), for lint warnings. */
+  conditionKeyTypes?: (key: string) => readonly string[] | undefined;
 }
 
 const SID = /^[A-Za-z0-9]*$/;
@@ -84,7 +86,14 @@ export function checkGrammar(doc: PolicyDocument, type: PolicyType, options: Gra
         add('unknown-operator', parsed.message, 'Condition', parsed.suggestion ? `did you mean '${parsed.suggestion}'?` : undefined);
         problems[problems.length - 1]!.operator = op;
       }
-      for (const [key, values] of Object.entries(keys)) if (values.length === 0) add('empty-condition', `condition ${op} ${key} has no value`, 'Condition');
+      for (const [key, values] of Object.entries(keys)) {
+        if (values.length === 0) add('empty-condition', `condition ${op} ${key} has no value`, 'Condition');
+        const w = parsed.ok ? multivaluedWithoutSetOperator(parsed.operator, key, options.conditionKeyTypes?.(key)) : undefined;
+        if (w) {
+          add(MULTIVALUED_CODE, w.message, 'Condition', w.hint, undefined, 'warning');
+          problems[problems.length - 1]!.operator = op;
+        }
+      }
     }
     if (type === 'scp') {
       if (s.principal) add('scp-principal', 'SCPs do not support "Principal" (they apply to the principals of the accounts they are attached to)', 'Principal');
@@ -115,6 +124,21 @@ export function checkGrammar(doc: PolicyDocument, type: PolicyType, options: Gra
     });
   }
   return problems;
+}
+
+export const MULTIVALUED_CODE = 'multivalued-key-without-set-operator';
+
+/**
+ * A plain operator on a key the reference types ArrayOf*: AWS says such keys "require a condition set
+ * operator", and the engine (like the oracle) lets no list value match it, negated operators included,
+ * which is rarely what the author meant.
+ */
+export function multivaluedWithoutSetOperator(op: ParsedOperator, key: string, types: readonly string[] | undefined): { message: string; hint: string } | undefined {
+  if (op.set || op.family === 'Null' || !types?.length || !types.every((t) => t.startsWith('ArrayOf'))) return undefined;
+  return {
+    message: `condition ${op.text} on "${key}", a multivalued key (${types.join(', ')}), without ForAnyValue/ForAllValues: a request with a list of values never matches it${op.negated ? ', so this negated operator is not true for them either' : ''}`,
+    hint: `write 'ForAnyValue:${op.canonicalText}' or 'ForAllValues:${op.canonicalText}' (IAM User Guide, single-valued vs. multivalued context keys)`,
+  };
 }
 
 function label(s: Statement, i: number): string {

@@ -196,6 +196,21 @@ describe('fail closed and explanations', () => {
   });
 });
 
+describe('request context shapes', () => {
+  it('a key the reference types ArrayOf* is a list even when written as one value, so a plain operator does not match it', () => {
+    const scp = chain([full, { effect: 'Deny', action: ['s3:*'], resource: ['*'], condition: { StringNotEquals: { 'aws:TagKeys': ['team'] } } }]);
+    expect(decide({ action: 's3:PutBucketTagging', context: { 'aws:TagKeys': 'owner' } }, { scp }).decision).toBe('allow');
+    expect(decide({ action: 's3:PutBucketTagging', context: { 'aws:TagKeys': ['owner', 'team'] } }, { scp }).decision).toBe('allow');
+    const setScp = chain([full, { effect: 'Deny', action: ['s3:*'], resource: ['*'], condition: { 'ForAnyValue:StringNotEquals': { 'aws:TagKeys': ['team'] } } }]);
+    expect(decide({ action: 's3:PutBucketTagging', context: { 'aws:TagKeys': 'owner' } }, { scp: setScp }).decision).toBe('explicit-deny');
+  });
+
+  it('a single-valued key written as a one-element list is one value', () => {
+    const scp = chain([full, { effect: 'Deny', action: ['s3:*'], resource: ['*'], condition: { StringEquals: { 'aws:SourceAccount': ['999999999999'] } } }]);
+    expect(decide({ action: 's3:GetObject', context: { 'aws:SourceAccount': ['999999999999'] } }, { scp }).decision).toBe('explicit-deny');
+  });
+});
+
 describe('the Resource element', () => {
   // IAM User Guide, Resource element: a wildcard at the end of a segment can match beyond the colon.
   it('matches the whole ARN as one glob, case-sensitively', () => {

@@ -117,6 +117,29 @@ controls:
     expect(diagnostics[0]!.message).toContain("is not IAM's spelling of the operator ForAnyValue:StringLike: AWS evaluates operator names case-insensitively");
   });
 
+  it('warns about a plain operator on a multivalued key, where the condition is written', async () => {
+    const { diagnostics } = await validateText(
+      `version: 1
+organization:
+  id: o-abcdefghij
+  managementAccount: "111111111111"
+  tree:
+    Root:
+      accounts: ["111111111111"]
+      Dev: { accounts: ["222222222222"] }
+controls:
+  c:
+    kind: deny-actions
+    actions: [iam:TagRole]
+    conditions:
+      StringNotEquals: { "aws:TagKeys": ["team"] }
+    attach: [Dev]
+`,
+      await tempDir(),
+    );
+    expect(diagnostics.map((d) => [d.severity, d.code, d.location?.line, d.location?.col])).toEqual([['warning', 'multivalued-key-without-set-operator', 14, 26]]);
+  });
+
   it('warns about an exclusion outside every attached subtree and about an exclusion that never matches', async () => {
     const { diagnostics } = await validateText(
       `version: 1

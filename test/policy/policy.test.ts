@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SourceIndex } from '../../src/diagnostics/index.js';
-import { checkGrammar, parseIamOperator, parseJsonWithPositions, parseOperator, readPolicyDocument, renderDocument, type PolicyType } from '../../src/policy/index.js';
+import { checkGrammar, parseIamOperator, parseJsonWithPositions, parseOperator, readPolicyDocument, renderDocument, type PolicyDocument, type PolicyType } from '../../src/policy/index.js';
 import { RCP_SUPPORTED } from '../support/rcp.js';
 import { AWS_EXAMPLES } from '../support/paths.js';
 
@@ -86,6 +86,20 @@ describe('grammar per policy type', () => {
     // The message does not claim IAM's evaluation is case-sensitive (REFERENCE.md section 2: it is not).
     expect(problems[0]!.message).not.toMatch(/case-sensitive/);
     expect(problems[0]!.message).toContain('AWS evaluates operator names case-insensitively');
+  });
+
+  it('warns about a plain operator on a key the reference types ArrayOf*, and not about set operators or single-valued keys', () => {
+    const types = (k: string) => (k.toLowerCase() === 'aws:tagkeys' ? ['ArrayOfString'] : k.toLowerCase() === 'aws:sourceaccount' ? ['String'] : undefined);
+    const doc: PolicyDocument = {
+      version: '2012-10-17',
+      statements: [
+        { effect: 'Deny' as const, action: ['s3:*'], resource: ['*'], condition: { StringNotEquals: { 'aws:TagKeys': ['a'] } } },
+        { effect: 'Deny' as const, action: ['s3:*'], resource: ['*'], condition: { 'ForAnyValue:StringNotEquals': { 'aws:TagKeys': ['a'] }, StringEquals: { 'aws:SourceAccount': ['1'] }, Null: { 'aws:TagKeys': ['false'] } } },
+      ],
+    };
+    const problems = checkGrammar(doc, 'scp', { supportsRcp, conditionKeyTypes: types });
+    expect(problems.map((p) => [p.statement, p.code, p.severity])).toEqual([[0, 'multivalued-key-without-set-operator', 'warning']]);
+    expect(problems[0]!.hint).toMatch(/ForAnyValue:StringNotEquals/);
   });
 
   it('rejects an operator that is none in any casing, and suggests the operator meant', () => {

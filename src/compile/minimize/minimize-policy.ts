@@ -38,7 +38,7 @@ const SCOPE = '';
 export function minimizePolicy(doc: PolicyDocument, sources: SourceIndex, ref: ReferenceIndex, options: MinimizePolicyOptions): MinimizePolicyResult {
   const diagnostics: Diagnostic[] = [];
   const fail = (): MinimizePolicyResult => ({ ok: false, policies: [], statementsIn: doc.statements.length, statementsOut: 0, diagnostics });
-  for (const p of checkGrammar(doc, options.type, { supportsRcp: (s) => ref.supportsRcp(s), extendedActions: true })) {
+  for (const p of checkGrammar(doc, options.type, { supportsRcp: (s) => ref.supportsRcp(s), extendedActions: true, conditionKeyTypes: (k) => ref.conditionKey(k)?.types })) {
     const st = p.statement === undefined ? undefined : doc.statements[p.statement];
     diagnostics.push((p.severity === 'warning' ? warning : error)(p.code, p.message, st?.origin ? sources.locate(st.origin, p.element) : undefined, p.hint));
   }

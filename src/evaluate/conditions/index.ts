@@ -36,12 +36,19 @@ import { stringFamily } from './string.js';
  * only empty strings is such a null dataset, for ForAllValues true, for ForAnyValue (like an empty
  * key) false. The oracle compares the empty string instead; the differential test lists this.
  *
- * A single-valued operator on a multivalued key is not defined by the documentation ("multivalued
- * context keys require a condition set operator"); it is read as "any request value matches".
+ * A single-valued operator (no ForAllValues/ForAnyValue) on a multivalued request value is not
+ * defined by the documentation, which only says "Multivalued context keys require a condition set
+ * operator" (".../reference_policies_condition-single-vs-multi-valued-context-keys.html"). We follow
+ * the differential test's oracle, @cloud-copilot/iam-simulate 0.1.173 (condition.js,
+ * singleValueMatch: `failedBecauseArray`): such a condition does not match, whatever the number of
+ * values, negated operators and IfExists included, so `StringNotEquals aws:TagKeys a` with
+ * ["a","b"] denies nothing in a Deny. Compile and validate warn about it
+ * (multivalued-key-without-set-operator). A request value is multivalued when it is given as a list;
+ * buildRequest makes a key the reference types ArrayOf* a list.
  */
 export const SEMANTICS = {
   missingKeyMatchesNegated: true,
-  singleOperatorOnMultivaluedKey: 'any' as 'any' | 'all',
+  singleOperatorOnMultivaluedKey: 'none' as 'none' | 'any' | 'all',
 };
 
 const FAMILIES: Record<string, OperatorFamily<unknown>> = {
@@ -131,8 +138,12 @@ function compileKey(op: ParsedOperator, key: string, rawValues: string[]): Condi
       return false;
     }
     if (!entry) return op.ifExists || (op.negated && SEMANTICS.missingKeyMatchesNegated);
-    if (entry.values.length === 0) return op.ifExists || (op.negated && SEMANTICS.missingKeyMatchesNegated);
-    if (entry.values.length === 1) return holdsFor(entry.values[0]!, ctx);
-    return SEMANTICS.singleOperatorOnMultivaluedKey === 'any' ? entry.values.some((v) => holdsFor(v, ctx)) : entry.values.every((v) => holdsFor(v, ctx));
+    if (entry.multivalued) {
+      const mode = SEMANTICS.singleOperatorOnMultivaluedKey;
+      if (mode === 'none') return false;
+      if (entry.values.length === 0) return op.ifExists || (op.negated && SEMANTICS.missingKeyMatchesNegated);
+      return mode === 'any' ? entry.values.some((v) => holdsFor(v, ctx)) : entry.values.every((v) => holdsFor(v, ctx));
+    }
+    return holdsFor(entry.values[0]!, ctx);
   };
 }

@@ -1,6 +1,7 @@
 /** Action patterns, service lists and condition blocks wherever the intent writes them. */
 import { closestNames, didYouMean, type SourceLocation } from '../../diagnostics/index.js';
 import { parseIamOperator } from '../../policy/condition-operators.js';
+import { MULTIVALUED_CODE, multivaluedWithoutSetOperator } from '../../policy/grammar.js';
 import { isObject, type CheckContext } from './context.js';
 
 export interface ActionCheckOptions {
@@ -81,9 +82,10 @@ function reportUnsupported(ctx: CheckContext, services: string[], prefix: string
  * is never present, so the statement would deny every request. Only keys that claim to be AWS's
  * (prefix aws: or a service of the reference) are held to that: identity providers' keys
  * (accounts.google.com:sub) are not in the reference. IfExists says the author expects the key to be
- * absent at times; it stays a warning.
+ * absent at times; it stays a warning. Lint warnings (multivalued-key-without-set-operator) are
+ * reported unless `lint` is false, where the policy grammar reports them.
  */
-export function checkConditionBlock(ctx: CheckContext, block: unknown, what: string, effect: 'Allow' | 'Deny' = 'Deny'): void {
+export function checkConditionBlock(ctx: CheckContext, block: unknown, what: string, effect: 'Allow' | 'Deny' = 'Deny', lint = true): void {
   if (!isObject(block)) return;
   for (const [op, keys] of Object.entries(block)) {
     const parsed = parseIamOperator(op);
@@ -95,7 +97,10 @@ export function checkConditionBlock(ctx: CheckContext, block: unknown, what: str
     const o = parsed.operator;
     const trueWhenAbsent = !o.ifExists && ((o.negated && o.set !== 'ForAnyValue') || o.set === 'ForAllValues');
     for (const key of Object.keys(keys)) {
-      if (ctx.reference.conditionKey(key)) continue;
+      const known = ctx.reference.conditionKey(key);
+      const multi = lint && known ? multivaluedWithoutSetOperator(parsed.operator, key, known.types) : undefined;
+      if (multi) ctx.warn(MULTIVALUED_CODE, `${what}: ${multi.message}`, ctx.atKey(keys, key), multi.hint);
+      if (known) continue;
       const prefix = key.slice(0, Math.max(0, key.indexOf(':'))).toLowerCase();
       const claimsAws = prefix === 'aws' || ctx.reference.service(prefix) !== undefined;
       const suggestion = didYouMean(ctx.reference.suggestConditionKeys(key));
@@ -121,6 +126,6 @@ export function checkStatements(ctx: CheckContext, statements: unknown, what: st
     const label = `${what} statement ${typeof st.Sid === 'string' ? st.Sid : i + 1}`;
     checkActionPatterns(ctx, st, 'Action', `${label} Action`, { rcp, skipUnsupported });
     checkActionPatterns(ctx, st, 'NotAction', `${label} NotAction`);
-    checkConditionBlock(ctx, st.Condition, label, st.Effect === 'Allow' ? 'Allow' : 'Deny');
+    checkConditionBlock(ctx, st.Condition, label, st.Effect === 'Allow' ? 'Allow' : 'Deny', false);
   });
 }

@@ -24,7 +24,15 @@ const cases: Case[] = [
   { name: 'ForAnyValue:StringNotEquals: one request value outside the allowed products', condition: { 'ForAnyValue:StringNotEquals': { 'aws-marketplace:ProductId': ['prod-a'] } }, context: { 'aws-marketplace:ProductId': ['prod-a', 'prod-b'] }, expected: true },
   { name: 'ForAnyValue:StringLike with wildcards', condition: { 'ForAnyValue:StringLike': { 'aws:TagKeys': ['dp:*'] } }, context: { 'aws:TagKeys': ['dp:exclude'] }, expected: true },
   { name: 'ForAnyValue:StringEqualsIgnoreCase (tag keys in any casing)', condition: { 'ForAnyValue:StringEqualsIgnoreCase': { 'aws:TagKeys': ['partner-access-exception'] } }, context: { 'aws:TagKeys': ['Partner-Access-Exception'] }, expected: true },
-  { name: 'a single-valued operator on a multivalued key: any value (undocumented; see SEMANTICS)', condition: { StringEquals: { 'aws:TagKeys': 'team' } }, context: { 'aws:TagKeys': ['owner', 'team'] }, expected: true },
+  // No set operator on a list of values: AWS only says multivalued keys "require a condition set
+  // operator"; the oracle (@cloud-copilot/iam-simulate) matches none of these, and neither do we (SEMANTICS).
+  { name: 'plain StringEquals on two values: no match', condition: { StringEquals: { 'aws:TagKeys': 'team' } }, context: { 'aws:TagKeys': ['owner', 'team'] }, expected: false },
+  { name: 'plain StringNotEquals on two values: no match either', condition: { StringNotEquals: { 'aws:TagKeys': 'a' } }, context: { 'aws:TagKeys': ['a', 'b'] }, expected: false },
+  { name: 'plain StringNotEquals on one value in a list: no match', condition: { StringNotEquals: { 'aws:TagKeys': 'a' } }, context: { 'aws:TagKeys': ['b'] }, expected: false },
+  { name: 'plain StringEquals on one value in a list: no match', condition: { StringEquals: { 'aws:TagKeys': 'a' } }, context: { 'aws:TagKeys': ['a'] }, expected: false },
+  { name: 'plain StringNotEqualsIfExists on an empty list: no match', condition: { StringNotEqualsIfExists: { 'aws:TagKeys': 'a' } }, context: { 'aws:TagKeys': [] }, expected: false },
+  { name: 'plain ArnNotLike on a list of ARNs: no match', condition: { ArnNotLike: { 'aws:CalledVia': 'arn:aws:iam::*:role/x' } }, context: { 'aws:CalledVia': ['arn:aws:iam::111111111111:role/y'] }, expected: false },
+  { name: 'plain StringEquals on a single value still compares', condition: { StringEquals: { 'aws:TagKeys': 'a' } }, context: { 'aws:TagKeys': 'a' }, expected: true },
 ];
 
 describe('set operators on multivalued keys', () => {
