@@ -11,6 +11,7 @@ import { checkIntent, type Control, type Intent } from '../intent/index.js';
 import { OrgTree, type OrgNode } from '../model/org-tree.js';
 import { checkGrammar, grammarErrors, renderPolicy, resolveQuotas, type PolicyType, type Quotas, type Statement } from '../policy/index.js';
 import type { ReferenceIndex, SnapshotManifest } from '../reference/index.js';
+import { compilePolicy } from '../evaluate/index.js';
 import { expandDrafts, type ExpandedStatement } from './expand.js';
 import { buildManifest, type OutManifest } from './manifest.js';
 import { describeProofFailure, proveEquivalence, type ProofInput, type ProofOutput } from './minimize/prove.js';
@@ -87,7 +88,7 @@ export function compile(input: CompileInput): CompileResult {
       continue;
     }
     const statements = expandDrafts(drafts, reference, diagnostics);
-    checkControlGrammar(statements, diagnostics);
+    checkControlGrammar(statements, reference, diagnostics);
     if (!tree) continue;
     const resolve = (refs: string[] | undefined) => (refs ?? []).map((r) => tree.resolve(r)).flatMap((r) => (r.ok ? [r.node] : []));
     const targets = attachmentPoints({ attach: resolve(control.attach), exclude: resolve(control.exclude), managementAccount: intent.organization.managementAccount });
@@ -106,10 +107,18 @@ export function compile(input: CompileInput): CompileResult {
     const text = renderPolicy(statements);
     const maxChars = quotas[p.type].maxChars;
     // Lint warnings were reported where the statements were written (validate, custom and imported policies).
+    const grammarFlagged = new Set<number>();
     for (const problem of grammarErrors(checkGrammar({ version: '2012-10-17', statements }, p.type, { maxChars, text, supportsRcp: (s) => reference.supportsRcp(s) }))) {
+      if (problem.statement !== undefined) grammarFlagged.add(problem.statement);
       const st = problem.statement === undefined ? undefined : p.statements[problem.statement];
       diagnostics.push(error(problem.code, `policy ${p.name} (${p.type.toUpperCase()}, control${p.controls.length > 1 ? 's' : ''} ${p.controls.join(', ')}): ${problem.message}`, st?.origins[0]!.draft.location ?? locateControl(intent, p.controls[0]!), problem.hint));
     }
+    // Fail closed at compile time (see checkControlGrammar), again on the statements as packed and sent.
+    compilePolicy(p.name, statements, reference).statements.forEach((es, i) => {
+      if (!es.error || grammarFlagged.has(i)) return;
+      const st = p.statements[i]!;
+      diagnostics.push(error(es.errorCode ?? 'cannot-evaluate', `policy ${p.name} (${p.type.toUpperCase()}, control ${st.origins.map((o) => o.draft.control.id).join(', ')}): statement ${st.statement.sid ?? i + 1}: ${es.error}`, st.origins[0]!.draft.location ?? locateControl(intent, p.controls[0]!)));
+    });
     policies.push({ ...p, file: `${p.name}.json`, text, chars: text.length, maxChars });
   }
   // The proof runs on every compile: per target, the statements the controls mean (after expansion)
@@ -130,9 +139,13 @@ export function compile(input: CompileInput): CompileResult {
 /**
  * Each control's statements, one by one, against the grammar of their policy type (an RCP that
  * allows, names a principal or uses NotAction...), before they are packed with other controls'.
- * The whole policies are checked again after packing (size, and as sent).
+ * Fail closed at compile time, too: a statement the evaluation engine cannot evaluate faithfully (an
+ * operator that does not fit its key's type, a key type it does not know, a malformed value) is an
+ * error where the statement was written, not a surprise in simulate; checked here, per control, so
+ * that one run names it beside every other control's problems. The whole policies are checked again
+ * after packing (size, and as sent).
  */
-function checkControlGrammar(statements: readonly ExpandedStatement[], diagnostics: Diagnostic[]): void {
+function checkControlGrammar(statements: readonly ExpandedStatement[], reference: ReferenceIndex, diagnostics: Diagnostic[]): void {
   for (const e of statements) {
     const d = e.draft;
     const st: Statement = { sid: d.sid, effect: d.effect };
@@ -144,9 +157,13 @@ function checkControlGrammar(statements: readonly ExpandedStatement[], diagnosti
     if (d.condition && Object.keys(d.condition).length) st.condition = d.condition;
     // Services RCPs do not support were reported (or skipped) by expansion, once per service; lint
     // warnings were reported where the statements were written.
-    for (const problem of grammarErrors(checkGrammar({ version: '2012-10-17', statements: [st] }, d.type, { supportsRcp: () => true }))) {
+    const problems = grammarErrors(checkGrammar({ version: '2012-10-17', statements: [st] }, d.type, { supportsRcp: () => true }));
+    for (const problem of problems) {
       diagnostics.push(error(problem.code, `control ${d.control.id} (${d.type.toUpperCase()}): ${problem.message}`, d.location, problem.hint));
     }
+    if (problems.length) continue;
+    const [es] = compilePolicy(d.control.id, [st], reference).statements;
+    if (es?.error) diagnostics.push(error(es.errorCode ?? 'cannot-evaluate', `control ${d.control.id} (${d.type.toUpperCase()}): statement ${d.sid}: ${es.error}`, d.location));
   }
 }
 

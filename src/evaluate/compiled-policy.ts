@@ -19,6 +19,8 @@ export interface CompiledStatement {
   effect: 'Allow' | 'Deny';
   /** Why the statement cannot be evaluated, when it cannot. */
   error: string | undefined;
+  /** The error's stable code (condition-type-mismatch, unknown-key-type, cannot-evaluate). */
+  errorCode?: string;
   matches(request: EvalRequest): boolean;
   condition: ConditionEvaluator;
   /** What the caller attached (e.g. the controls the statement carries). */
@@ -43,11 +45,11 @@ function compileStatement(s: Statement, index: number, reference: ReferenceIndex
     const resource = resourceMatcher(s.resource ?? s.notResource ?? ['*']);
     const resourceMatches = s.notResource ? (r: EvalRequest) => !resource(r) : resource;
     const principal = s.principal ? principalMatcher(s.principal) : s.notPrincipal ? negate(principalMatcher(s.notPrincipal)) : () => true;
-    const condition = compileCondition(s.condition);
+    const condition = compileCondition(s.condition, reference ? (k) => reference.conditionKey(k)?.types : undefined);
     return { ...base, error: undefined, condition, matches: (r) => actionMatches(r) && resourceMatches(r) && principal(r) };
   } catch (e) {
     if (!(e instanceof EvaluationError)) throw e;
-    return { ...base, error: e.message, condition: () => false, matches: () => true };
+    return { ...base, error: e.message, errorCode: e.code, condition: () => false, matches: () => true };
   }
 }
 

@@ -3,8 +3,11 @@
  * value, an unknown key type) is an error, and an error is never an allow.
  */
 export class EvaluationError extends Error {
-  constructor(message: string) {
+  /** A stable code for diagnostics: condition-type-mismatch, unknown-key-type, or cannot-evaluate. */
+  readonly code: string;
+  constructor(message: string, code = 'cannot-evaluate') {
     super(message);
     this.name = 'EvaluationError';
+    this.code = code;
   }
 }

@@ -91,8 +91,9 @@ export class ReferenceIndex {
     this.actionByLower = new Map(actions.map((a) => [a.qualified.toLowerCase(), a.id]));
     for (const a of actions) if (a.accessLevel === 'Unknown') this.unknownLevelIds.set(a.service, [...(this.unknownLevelIds.get(a.service) ?? []), a.id]);
     this.globalKeys = new Map();
-    for (const k of globalKeyData.keys) {
-      this.globalKeys.set(k.name.toLowerCase(), { name: k.name, types: [k.multivalued ? `ArrayOf${k.type}` : k.type], definedBy: 'global' });
+    for (const k of globalKeyData.keys as { name: string; type: string; alsoTypes?: string[]; multivalued: boolean }[]) {
+      const types = [k.type, ...(k.alsoTypes ?? [])].map((t) => (k.multivalued ? `ArrayOf${t}` : t));
+      this.globalKeys.set(k.name.toLowerCase(), { name: k.name, types, definedBy: 'global' });
     }
   }
 

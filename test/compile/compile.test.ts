@@ -332,3 +332,60 @@ describe('foreign policies', () => {
     expect(slots.policies[0]).toMatch(/-at-ou-ab12-prod0001$/);
   });
 });
+
+describe('statements the evaluation engine cannot evaluate fail the compile where they were written', () => {
+  it('an operator that does not fit its key type (Numeric on a String key) is an error at the control', async () => {
+    const c = await compileControls(`  c:
+    kind: deny-actions
+    actions: [s3:DeleteBucket]
+    conditions:
+      NumericLessThan: { "aws:RequestedRegion": ["1"] }
+    attach: [Dev]
+`);
+    expect(c.result.ok).toBe(false);
+    const d = c.result.diagnostics.filter((x) => x.severity === 'error');
+    expect(d.map((x) => [x.code, x.location?.line, x.location?.col])).toEqual([['condition-type-mismatch', 22, 3]]);
+    expect(d[0]!.message).toMatch(/control c \(SCP\): statement .*: condition NumericLessThan cannot compare "aws:RequestedRegion", a String key/);
+  });
+
+  it('is reported per control, in the same run as other controls\' problems (an operator in another casing among them)', async () => {
+    const c = await compileControls(`  a:
+    kind: deny-actions
+    actions: [s3:DeleteBucket]
+    conditions:
+      NumericLessThan: { "aws:RequestedRegion": ["1"] }
+    attach: [Dev]
+  b:
+    kind: deny-actions
+    actions: [s3:PutObject]
+    conditions:
+      ForAnyValue:Stringlike: { "aws:TagKeys": ["team*"] }
+    attach: [Dev]
+`);
+    expect(c.result.ok).toBe(false);
+    const d = c.result.diagnostics.filter((x) => x.severity === 'error');
+    // validate names the operator, the control's grammar check its statement.
+    expect([...new Set(d.map((x) => x.code))].sort()).toEqual(['condition-type-mismatch', 'unknown-operator']);
+    expect(d.find((x) => x.code === 'unknown-operator')!.message).toMatch(/"ForAnyValue:Stringlike" is not IAM's spelling of the operator ForAnyValue:StringLike/);
+  });
+
+  it('a malformed value in a custom statement is an error at that statement', async () => {
+    const c = await compileControls(`  c:
+    kind: custom
+    type: scp
+    statements:
+      - Effect: Deny
+        Action: s3:GetObject
+        Resource: "*"
+      - Effect: Deny
+        Action: s3:PutObject
+        Resource: "*"
+        Condition: { NotIpAddress: { "aws:SourceIp": "10.0.0.0/8/9" } }
+    attach: [Dev]
+`);
+    expect(c.result.ok).toBe(false);
+    const d = c.result.diagnostics.filter((x) => x.severity === 'error');
+    expect(d.map((x) => [x.code, x.location?.line])).toEqual([['cannot-evaluate', 29]]);
+    expect(d[0]!.message).toMatch(/"10.0.0.0\/8\/9" is not an IP address or CIDR range/);
+  });
+});

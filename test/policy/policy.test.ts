@@ -93,8 +93,8 @@ describe('grammar per policy type', () => {
     const doc: PolicyDocument = {
       version: '2012-10-17',
       statements: [
-        { effect: 'Deny' as const, action: ['s3:*'], resource: ['*'], condition: { StringNotEquals: { 'aws:TagKeys': ['a'] } } },
-        { effect: 'Deny' as const, action: ['s3:*'], resource: ['*'], condition: { 'ForAnyValue:StringNotEquals': { 'aws:TagKeys': ['a'] }, StringEquals: { 'aws:SourceAccount': ['1'] }, Null: { 'aws:TagKeys': ['false'] } } },
+        { effect: 'Deny', action: ['s3:*'], resource: ['*'], condition: { StringNotEquals: { 'aws:TagKeys': ['a'] } } },
+        { effect: 'Deny', action: ['s3:*'], resource: ['*'], condition: { 'ForAnyValue:StringNotEquals': { 'aws:TagKeys': ['a'] }, StringEquals: { 'aws:SourceAccount': ['1'] }, Null: { 'aws:TagKeys': ['false'] } } },
       ],
     };
     const problems = checkGrammar(doc, 'scp', { supportsRcp, conditionKeyTypes: types });

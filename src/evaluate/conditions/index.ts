@@ -14,6 +14,7 @@ import { boolFamily } from './bool.js';
 import { dateFamily } from './date.js';
 import type { OperatorFamily } from './family.js';
 import { ipFamily } from './ip.js';
+import { checkKeyType } from './key-types.js';
 import { numericFamily } from './numeric.js';
 import { stringFamily } from './string.js';
 
@@ -69,8 +70,15 @@ interface CompiledKey {
   values: ({ parsed: unknown } | { raw: string })[];
 }
 
-/** Compiles a Condition element; throws EvaluationError for anything it cannot evaluate faithfully. */
-export function compileCondition(condition: Condition | undefined): ConditionEvaluator {
+/** The types of a condition key, from the reference; undefined for a key it does not know. */
+export type KeyTypes = (key: string) => readonly string[] | undefined;
+
+/**
+ * Compiles a Condition element; throws EvaluationError for anything it cannot evaluate faithfully.
+ * With `keyTypes` (from the reference), an operator family that does not fit the key's type, or a key
+ * type the engine does not know, is such a thing (key-types.ts).
+ */
+export function compileCondition(condition: Condition | undefined, keyTypes?: KeyTypes): ConditionEvaluator {
   const parts: ConditionEvaluator[] = [];
   for (const [opText, keys] of Object.entries(condition ?? {})) {
     const parsed = parseOperator(opText);
@@ -78,6 +86,8 @@ export function compileCondition(condition: Condition | undefined): ConditionEva
     const op = parsed.operator;
     for (const [key, values] of Object.entries(keys)) {
       if (values.length === 0) throw new EvaluationError(`condition ${opText} ${key} has no value`);
+      const types = keyTypes?.(key);
+      if (types) checkKeyType(opText, op.family, key, types);
       parts.push(op.family === 'Null' ? compileNull(key, values) : compileKey(op, key, values));
     }
   }
