@@ -7,8 +7,14 @@
  *    already decided.
  * 3. Every level of each applicable chain must allow the request (at least one Allow statement); a
  *    level that allows nothing denies implicitly.
- * 4. Identity (or resource) policies must allow; when the question leaves them out they are assumed
- *    to, which is the guardrail question: could anything allow this?
+ * 4. Identity and resource policies. In one account, either may allow ("Policy evaluation logic":
+ *    the union of identity-based and resource-based policies). Across accounts, when the principal's
+ *    account is not the resource's, both must: "the identity-based policy and the resource-based
+ *    policy must both allow" ("Cross-account policy evaluation logic",
+ *    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html).
+ *    A question that leaves them out (undefined) assumes they allow, which is the guardrail question:
+ *    could anything allow this? `resourcePolicy: null` says the resource has none, so a cross-account
+ *    request is denied implicitly; left out, the resource side is assumed to grant it.
  *
  * Who organization policies do not affect (REFERENCE.md, AWS Organizations user guide): SCPs spare the
  * management account, service-linked roles and AWS service principals; RCPs spare the management
@@ -34,9 +40,13 @@ export interface AuthorizationInput {
   scp?: OrgChain;
   /** The resource owner's RCP chain; undefined when the resource is not in the organization. */
   rcp?: OrgChain;
-  /** Identity policies; undefined assumes they allow. */
+  /** Identity policies; undefined leaves them out of the question: they are assumed to allow. */
   identity?: CompiledPolicy[];
-  resourcePolicy?: CompiledPolicy;
+  /**
+   * The resource-based policy; undefined leaves it out of the question (a cross-account request is
+   * assumed to be granted by it), null says the resource has none.
+   */
+  resourcePolicy?: CompiledPolicy | null;
   supportsRcp: (servicePrefix: string) => boolean;
   /** Find every Deny that matches, not only the first (for explanations and "denied by X" checks). */
   allDenies?: boolean;
@@ -55,6 +65,11 @@ export interface Decider {
 export interface Decision {
   decision: DecisionKind;
   decidedBy?: Decider;
+  /**
+   * For an allow, the statement that allowed at each level that was asked: every SCP and RCP level,
+   * the identity policies and the resource policy when given (an assumed grant has no entry).
+   */
+  allowedBy?: Decider[];
   /** Every Deny statement that matched, when asked for (allDenies); the first is decidedBy. */
   denies: Decider[];
   reason: string;
@@ -148,25 +163,50 @@ export function authorize(input: AuthorizationInput): Decision {
   // 2. Fail closed.
   if (errors.length) return { decision: 'error', decidedBy: errors[0]!.at, denies, reason: `cannot evaluate ${describe(errors[0]!.at)}: ${errors[0]!.message}`, errors, ...base };
   // 3. Every level of every chain must allow.
+  const allowedBy: Decider[] = [];
   for (const scope of scopes) {
     if (scope.kind !== 'scp' && scope.kind !== 'rcp') continue;
-    if (!allows(scope, applies)) {
-      const by: Decider = { kind: scope.kind, level: scope.level!, policy: scope.policies.map((p) => p.name).join(', ') || '(none attached)' };
-      return { decision: 'implicit-deny', decidedBy: by, denies, reason: `no ${scope.kind.toUpperCase()} attached at ${scope.level} allows it`, errors, ...base };
+    const by = firstAllow(scope, applies, decider);
+    if (!by) {
+      const at: Decider = { kind: scope.kind, level: scope.level!, policy: scope.policies.map((p) => p.name).join(', ') || '(none attached)' };
+      return { decision: 'implicit-deny', decidedBy: at, denies, reason: `no ${scope.kind.toUpperCase()} attached at ${scope.level} allows it`, errors, ...base };
     }
+    allowedBy.push(by);
   }
-  // 4. Identity or resource policy must allow (assumed when not given).
-  const grants = scopes.filter((s) => s.kind === 'identity' || s.kind === 'resource');
-  if (input.identity && !grants.some((scope) => allows(scope, applies))) {
-    return { decision: 'implicit-deny', decidedBy: { kind: 'identity', policy: input.identity.map((p) => p.name).join(', ') }, denies, reason: 'no identity or resource policy allows it', errors, ...base };
+  // 4. Identity and resource policies: either within one account, both across accounts.
+  const identityScope = scopes.find((x) => x.kind === 'identity');
+  const resourceScope = scopes.find((x) => x.kind === 'resource');
+  const byIdentity = identityScope ? firstAllow(identityScope, applies, decider) : undefined;
+  const byResource = resourceScope ? firstAllow(resourceScope, applies, decider) : undefined;
+  const crossAccount = r.principalAccount !== undefined && r.resourceAccount !== undefined && r.principalAccount !== r.resourceAccount;
+  const implicit = (kind: PolicyKind, policy: string, reason: string): Decision => ({ decision: 'implicit-deny', decidedBy: { kind, policy }, denies, reason, errors, ...base });
+  if (crossAccount) {
+    const across = `a cross-account request (principal in ${r.principalAccount}, resource in ${r.resourceAccount}) needs both the identity and the resource policy to allow it`;
+    if (input.identity && !byIdentity) return implicit('identity', input.identity.map((p) => p.name).join(', ') || '(none)', `no identity policy allows it; ${across}`);
+    if (input.resourcePolicy === null) return implicit('resource', '(none)', `the resource has no resource-based policy; ${across}`);
+    if (input.resourcePolicy && !byResource) return implicit('resource', input.resourcePolicy.name, `the resource policy does not allow it; ${across}`);
+  } else if (input.identity && !byIdentity && !byResource) {
+    return implicit('identity', input.identity.map((p) => p.name).join(', ') || '(none)', 'no identity or resource policy allows it');
   }
   if (errors.length) return { decision: 'error', decidedBy: errors[0]!.at, denies, reason: `cannot evaluate ${describe(errors[0]!.at)}: ${errors[0]!.message}`, errors, ...base };
-  return { decision: 'allow', denies, reason: 'no policy denies it and every level allows it', errors, ...base };
+  if (byIdentity) allowedBy.push(byIdentity);
+  if (byResource) allowedBy.push(byResource);
+  return {
+    decision: 'allow',
+    allowedBy,
+    denies,
+    get reason() {
+      return allowedBy.length ? `allowed by ${allowedBy.map(describe).join('; ')}` : 'no policy denies it and every level allows it';
+    },
+    errors,
+    ...base,
+  };
 }
 
-function allows(scope: Scope, applies: (scope: Scope, p: CompiledPolicy, s: CompiledStatement) => boolean | undefined): boolean {
-  for (const p of scope.policies) for (const s of p.statements) if (s.effect === 'Allow' && applies(scope, p, s) === true) return true;
-  return false;
+/** The first Allow statement of the scope that applies, as a Decider. */
+function firstAllow(scope: Scope, applies: (scope: Scope, p: CompiledPolicy, s: CompiledStatement) => boolean | undefined, decider: (scope: Scope, p: CompiledPolicy, s?: CompiledStatement) => Decider): Decider | undefined {
+  for (const p of scope.policies) for (const s of p.statements) if (s.effect === 'Allow' && applies(scope, p, s) === true) return decider(scope, p, s);
+  return undefined;
 }
 
 export function describe(d: Decider): string {

@@ -18,6 +18,7 @@ const MEMBER = '222222222222';
 const full: Statement = { effect: 'Allow', action: ['*'], resource: ['*'] };
 const rcpFull: Statement = { effect: 'Allow', principal: '*', action: ['*'], resource: ['*'] };
 const denyS3: Statement = { effect: 'Deny', action: ['s3:*'], resource: ['*'] };
+const denyS3Put: Statement = { effect: 'Deny', action: ['s3:PutObject'], resource: ['*'] };
 const rcpDenyS3: Statement = { effect: 'Deny', principal: '*', action: ['s3:*'], resource: ['*'] };
 const rcpDenyKms: Statement = { effect: 'Deny', principal: '*', action: ['kms:*'], resource: ['*'] };
 
@@ -49,6 +50,20 @@ describe('SCP chains', () => {
     const d = decide({ action: 's3:GetObject' }, { scp: chain([full], [{ effect: 'Allow', action: ['ec2:*'], resource: ['*'] }], [full]) });
     expect(d.decision).toBe('implicit-deny');
     expect(d.decidedBy).toMatchObject({ kind: 'scp', level: 'level 1' });
+  });
+
+  it('an allow says, per level, which statement allowed', () => {
+    const allowS3 = { effect: 'Allow' as const, sid: 'S3Only', action: ['s3:*'], resource: ['*'] };
+    const d = decide({ action: 's3:GetObject' }, { scp: chain([full], [denyS3Put, allowS3], [full]), rcp: chain([rcpFull], [rcpFull]) });
+    expect(d.decision).toBe('allow');
+    expect(d.allowedBy!.map((a) => [a.kind, a.level, a.policy, a.statement, a.sid])).toEqual([
+      ['scp', 'level 0', 'p0', 0, undefined],
+      ['scp', 'level 1', 'p1', 1, 'S3Only'],
+      ['scp', 'level 2', 'p2', 0, undefined],
+      ['rcp', 'level 0', 'p0', 0, undefined],
+      ['rcp', 'level 1', 'p1', 0, undefined],
+    ]);
+    expect(d.reason).toBe('allowed by SCP p0 statement 1 at level 0; SCP p1 statement S3Only at level 1; SCP p2 statement 1 at level 2; RCP p0 statement 1 at level 0; RCP p1 statement 1 at level 1');
   });
 
   it('SCPs do not affect the management account', () => {
@@ -151,6 +166,45 @@ describe('identity and resource policies', () => {
     const d = decide({ action: 's3:GetObject' }, { resourcePolicy: odd });
     expect(d.decision).toBe('error');
     expect(d.reason).toMatch(/"Aws" is not a principal type/);
+  });
+
+  // "Cross-account policy evaluation logic": across accounts the identity-based policy and the
+  // resource-based policy must both allow; within one account either may.
+  // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
+  describe('across accounts both must allow; within one account either may', () => {
+    const OTHER = '999999999999';
+    const outsider = { id: `arn:aws:iam::${OTHER}:role/x` };
+    const allowS3 = compilePolicy('id', [{ effect: 'Allow', action: ['s3:GetObject'], resource: ['*'] }], ref);
+    const none = compilePolicy('id', [], ref);
+    const bucketFor = (who: string) => compilePolicy('bucket', [{ effect: 'Allow', principal: { AWS: [who] }, action: ['s3:GetObject'], resource: ['arn:aws:s3:::bucket/*'] }], ref);
+
+    it('identity allows, the resource policy names someone else: implicit deny', () => {
+      const d = decide({ action: 's3:GetObject', principal: outsider }, { identity: [allowS3], resourcePolicy: bucketFor('123456789012') });
+      expect(d.decision).toBe('implicit-deny');
+      expect(d.decidedBy).toMatchObject({ kind: 'resource', policy: 'bucket' });
+      expect(d.reason).toMatch(/the resource policy does not allow it; a cross-account request \(principal in 999999999999, resource in 222222222222\) needs both/);
+    });
+
+    it('the identity allows nothing, the resource policy allows: implicit deny across accounts, allow within one', () => {
+      const across = decide({ action: 's3:GetObject', principal: outsider }, { identity: [none], resourcePolicy: bucketFor(OTHER) });
+      expect(across.decision).toBe('implicit-deny');
+      expect(across.decidedBy).toMatchObject({ kind: 'identity' });
+      expect(decide({ action: 's3:GetObject' }, { identity: [none], resourcePolicy: bucketFor(MEMBER) }).decision).toBe('allow');
+    });
+
+    it('both allow across accounts: allow, and the allow names both statements', () => {
+      const d = decide({ action: 's3:GetObject', principal: outsider }, { identity: [allowS3], resourcePolicy: bucketFor(OTHER) });
+      expect(d.decision).toBe('allow');
+      expect(d.allowedBy!.map((a) => [a.kind, a.policy, a.statement])).toEqual([['identity', 'id', 0], ['resource', 'bucket', 0]]);
+    });
+
+    it('no resource policy given: a question that leaves it out assumes it grants; one that says there is none denies', () => {
+      expect(decide({ action: 's3:GetObject', principal: outsider }, { identity: [allowS3] }).decision).toBe('allow');
+      const none = decide({ action: 's3:GetObject', principal: outsider }, { identity: [allowS3], resourcePolicy: null });
+      expect(none.decision).toBe('implicit-deny');
+      expect(none.reason).toMatch(/the resource has no resource-based policy/);
+      expect(decide({ action: 's3:GetObject' }, { identity: [allowS3], resourcePolicy: null }).decision).toBe('allow');
+    });
   });
 
   it('Resource, NotResource and policy variables', () => {
