@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { hasErrors } from '../diagnostics/index.js';
 import { compile } from '../compile/index.js';
-import { describeExpectation, junitXml, resultsJson, simulate, summary, type ScenarioResult } from '../simulate/index.js';
+import { describeExpectation, junitXml, resultsJson, shortActual, simulate, summary, type ScenarioResult } from '../simulate/index.js';
 import { summarizeCounts } from './format.js';
 import { EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, UsageError, type CliIO } from './io.js';
 import { table } from './compile.js';
@@ -50,7 +50,7 @@ export async function runSimulate(files: string[], flags: SimulateFlags, io: Cli
     return s.failed ? EXIT_FINDINGS : EXIT_OK;
   }
   const shown = flags.all ? results : results.filter((r) => r.scenario.origin === 'test' || !r.pass);
-  const rows = shown.map((r) => [r.pass ? 'pass' : 'FAIL', r.scenario.name, describeExpectation(r.scenario.expect), r.pass ? short(r.actual) : (r.failure ?? r.actual), r.engine]);
+  const rows = shown.map((r) => [r.pass ? 'pass' : 'FAIL', r.scenario.name, describeExpectation(r.scenario.expect), r.pass ? shortActual(r) : (r.failure ?? r.actual), r.engine]);
   io.stdout.write(table(['result', 'scenario', 'expected', 'actual (deciding statement)', 'engine'], rows));
   const hidden = results.length - shown.length;
   io.stdout.write(
@@ -58,8 +58,4 @@ export async function runSimulate(files: string[], flags: SimulateFlags, io: Cli
       `${s.failed ? `; ${s.failed} FAILED` : ''}\n`,
   );
   return s.failed ? EXIT_FINDINGS : EXIT_OK;
-}
-
-function short(actual: string): string {
-  return actual.length > 110 ? `${actual.slice(0, 107)}...` : actual;
 }

@@ -168,6 +168,8 @@ export interface TestRequest {
   resource?: string;
   resourceAccount?: string;
   resourceTags?: Record<string, string>;
+  /** An AWS managed KMS key (alias/aws/...): RCPs do not apply to it. */
+  awsManagedKmsKey?: boolean;
   region?: string;
   context?: Record<string, string | number | boolean | (string | number | boolean)[]>;
 }

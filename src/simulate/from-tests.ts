@@ -47,6 +47,7 @@ export function requestFromTest(t: TestCase, world: World): RequestSpec {
         arn: resource,
         ...(resourceAccount ? { account: resourceAccount } : {}),
         ...(r.resourceTags ? { tags: r.resourceTags } : {}),
+        ...(r.awsManagedKmsKey !== undefined ? { awsManagedKmsKey: r.awsManagedKmsKey } : {}),
         ...resourceOrg(world, resourceAccount),
       },
       region: r.region ?? regionOf(resource) ?? DEFAULT_REGION,

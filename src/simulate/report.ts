@@ -21,9 +21,47 @@ export function resultsJson(results: readonly ScenarioResult[]): unknown {
       engine: r.engine,
       decision: r.decision.decision,
       decidedBy: r.decision.decidedBy ?? null,
+      allowedBy: r.decision.allowedBy ?? null,
+      reason: r.decision.reason,
       request: r.scenario.request,
     })),
   };
+}
+
+/** `s` cut in the middle to `max` characters. */
+function middle(s: string, max: number): string {
+  if (s.length <= max) return s;
+  const keep = Math.max(max - 3, 2);
+  return `${s.slice(0, Math.ceil(keep / 2))}...${s.slice(s.length - Math.floor(keep / 2))}`;
+}
+
+/**
+ * The result's actual decision in at most `max` characters for the table. A deny keeps its shape,
+ * "deny by CONTROLS (KIND POLICY statement SID at LEVEL)", and the level whole: the policy name, the
+ * statement id and the controls are cut in the middle, longest first.
+ */
+export function shortActual(r: ScenarioResult, max = 110): string {
+  if (r.actual.length <= max) return r.actual;
+  const d = r.decision.decidedBy;
+  const open = r.actual.indexOf(' (');
+  if (!d || open < 0 || (r.decision.decision !== 'explicit-deny' && r.decision.decision !== 'implicit-deny')) return middle(r.actual, max);
+  const head = r.actual.slice(0, open);
+  const verb = head.startsWith('deny by ') ? 'deny by ' : '';
+  const parts = {
+    controls: head.slice(verb.length),
+    policy: d.policy,
+    sid: d.statement !== undefined ? String(d.sid ?? d.statement + 1) : '',
+  };
+  const render = () => `${verb}${parts.controls} (${d.kind.toUpperCase()} ${parts.policy}${parts.sid ? ` statement ${parts.sid}` : ''}${d.level !== undefined ? ` at ${d.level}` : ''})`;
+  for (const floor of [{ controls: 16, policy: 12, sid: 8 }, { controls: 5, policy: 5, sid: 5 }]) {
+    while (render().length > max) {
+      const key = (Object.keys(parts) as (keyof typeof parts)[]).filter((k) => parts[k].length > floor[k]).sort((a, b) => parts[b].length - floor[b] - (parts[a].length - floor[a]))[0];
+      if (!key) break;
+      parts[key] = middle(parts[key], Math.max(floor[key], parts[key].length - (render().length - max)));
+    }
+  }
+  const text = render();
+  return text.length <= max ? text : middle(text, max);
 }
 
 function xml(s: string): string {

@@ -42,6 +42,38 @@ describe('guardrails simulate on the example organization', () => {
     expect(Number(m[4])).toBeGreaterThan(50);
   });
 
+  it('a test can mark its resource as an AWS managed KMS key, which RCPs do not govern', async () => {
+    const test = (name: string, managed: boolean) => `
+  - name: ${name}
+    request:
+      principal: arn:aws:iam::999999999999:role/intruder
+      principalOrgId: o-zzzzzzzzzz
+      action: kms:Decrypt
+      resource: arn:aws:kms:us-east-1:333333333301:key/1234abcd-12ab-34cd-56ef-1234567890ab
+${managed ? '      awsManagedKmsKey: true\n' : ''}    expect: ${managed ? 'allow' : 'deny'}
+`;
+    const dir = await exampleCopy('tests.yaml', (t) => t.trimEnd() + '\n' + test('an outsider uses an AWS managed key', true) + test('an outsider uses a customer managed key', false));
+    const r = await runCli(['simulate', '--cache', cache, '--json'], { cwd: dir });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    const managed = out.results.find((x: { name: string }) => x.name === 'an outsider uses an AWS managed key');
+    expect(managed).toMatchObject({ pass: true, decision: 'allow' });
+    expect(managed.request.resource.awsManagedKmsKey).toBe(true);
+    expect(out.results.find((x: { name: string }) => x.name === 'an outsider uses a customer managed key')).toMatchObject({ pass: true, decision: 'explicit-deny' });
+  });
+
+  it('an allow lists the allowing statement of every level in the JSON', async () => {
+    const r = await runCli(['simulate', '--cache', cache, '--json'], { cwd: await exampleCopy() });
+    const out = JSON.parse(r.stdout);
+    const allowed = out.results.find((x: { name: string }) => x.name === 'org principal reads an org bucket over TLS 1.3');
+    expect(allowed.decision).toBe('allow');
+    const levels = allowed.allowedBy.map((a: { kind: string; level: string; policy: string }) => `${a.kind} ${a.level} ${a.policy}`);
+    expect(levels).toContain('scp Root FullAWSAccess');
+    expect(levels).toContain('rcp Root RCPFullAWSAccess');
+    expect(levels.filter((l: string) => l.startsWith('scp ')).length).toBeGreaterThanOrEqual(3);
+    expect(allowed.reason).toMatch(/^allowed by SCP FullAWSAccess statement 1 at Root; /);
+  });
+
   it('prints every result as JSON, with the deciding statement', async () => {
     const r = await runCli(['simulate', '--cache', cache, '--json'], { cwd: await exampleCopy() });
     expect(r.code).toBe(0);
