@@ -1,8 +1,13 @@
 /**
  * Scenarios generated from each control: what it must deny and what it must let through, on a
  * representative account of its scope and sample actions found in the service reference.
- * A generated "let through" scenario only claims that this control does not deny; whether another
- * guardrail does is that guardrail's business.
+ *
+ * Every request names a Region (aws:RequestedRegion), one the intent's region-deny controls allow for
+ * the account when there are any. Where the mission says a request is allowed (an organization
+ * principal and an AWS service principal inside the perimeter, a partner on a tagged resource, S3 over
+ * the minimum TLS version, an approved Bedrock model directly and through a cross-Region inference
+ * profile, a control's excepted principal), the scenario expects a real end-to-end allow through
+ * every SCP and RCP level. Other "let through" scenarios only claim that this control does not deny.
  */
 import type { ControlPlacement } from '../compile/index.js';
 import type { RequestSpec } from '../evaluate/index.js';
@@ -27,7 +32,7 @@ export function generateScenarios(world: World, placements: readonly ControlPlac
     const accounts = world.accountsUnder(p.targets, resolve(world, p.control.exclude));
     const account = accounts[0];
     if (!account) continue;
-    const g = new Generator(world, p.control, account, out);
+    const g = new Generator(world, p.control, account, out, allowedRegion(world, placements, account));
     switch (p.control.kind) {
       case 'identity-perimeter':
         g.identityPerimeter(p.control, p);
@@ -53,10 +58,26 @@ export function generateScenarios(world: World, placements: readonly ControlPlac
     const excluded = resolve(world, p.control.exclude);
     if (excluded.length && p.control.kind === 'identity-perimeter') {
       const outsideScope = world.accountsUnder(excluded)[0];
-      if (outsideScope) new Generator(world, p.control, outsideScope, out).outsiderOnExcludedAccount(p);
+      if (outsideScope) new Generator(world, p.control, outsideScope, out, allowedRegion(world, placements, outsideScope)).outsiderOnExcludedAccount(p);
     }
   }
   return out;
+}
+
+/**
+ * A Region every region-deny control over the account allows (us-east-1 when it is one of them, or
+ * when no such control applies), so that scenarios about other controls are not denied by those.
+ */
+export function allowedRegion(world: World, placements: readonly ControlPlacement[], account: string): string {
+  let allowed: string[] | undefined;
+  for (const p of placements) {
+    if (p.control.kind !== 'region-deny' || p.targets.length === 0) continue;
+    if (!world.accountsUnder(p.targets, resolve(world, p.control.exclude)).includes(account)) continue;
+    const regions = (p.control as RegionDenyControl).allowedRegions;
+    allowed = allowed ? allowed.filter((r) => regions.includes(r)) : [...regions];
+  }
+  if (!allowed) return DEFAULT_REGION;
+  return allowed.includes(DEFAULT_REGION) ? DEFAULT_REGION : (allowed[0] ?? DEFAULT_REGION);
 }
 
 function resolve(world: World, refs: readonly string[] | undefined): OrgNode[] {
@@ -72,10 +93,10 @@ function perimeterScope(c: IdentityPerimeterControl): string[] {
 }
 
 /** A concrete ARN an ARN pattern matches: wildcards in Region and account filled in, the rest sampled. */
-function concreteArn(pattern: string, account: string): string | undefined {
+function concreteArn(pattern: string, account: string, region = DEFAULT_REGION): string | undefined {
   const parts = pattern.split(':');
   if (parts.length < 6) return undefined;
-  if (parts[3] === '*') parts[3] = DEFAULT_REGION;
+  if (parts[3] === '*') parts[3] = region;
   if (parts[4] === '*') parts[4] = account;
   return parts.join(':').replace(/\*/g, 'sample').replace(/\?/g, 'a');
 }
@@ -110,6 +131,8 @@ class Generator {
     private readonly control: Control,
     private readonly account: string,
     private readonly out: Scenario[],
+    /** A Region the region-deny controls over the account allow. */
+    private readonly region: string,
   ) {}
 
   private get ref(): ReferenceIndex {
@@ -117,7 +140,13 @@ class Generator {
   }
 
   private add(name: string, request: RequestSpec, expect: Scenario['expect']): void {
-    this.out.push({ name: `${this.control.id}: ${name}`, origin: 'generated', control: this.control.id, request: withDefaults(request, this.world), expect });
+    const withRegion = request.region ? request : { ...request, region: this.region };
+    this.out.push({ name: `${this.control.id}: ${name}`, origin: 'generated', control: this.control.id, request: withDefaults(withRegion, this.world), expect });
+  }
+
+  /** The whole question must say allow: no guardrail at any level denies it. */
+  private allow(name: string, request: RequestSpec): void {
+    this.add(name, request, { kind: 'allow' });
   }
 
   private deny(name: string, request: RequestSpec): void {
@@ -139,7 +168,7 @@ class Generator {
 
   private resource(action: string, account = this.account, extra: Partial<RequestSpec['resource']> = {}): RequestSpec['resource'] {
     const service = action.slice(0, action.indexOf(':'));
-    return { arn: sampleResource(service, account), account, ...resourceOrg(this.world, account), ...extra };
+    return { arn: sampleResource(service, account, this.region), account, ...resourceOrg(this.world, account), ...extra };
   }
 
   private statementSet(p: ControlPlacement, role: string): ActionSet | undefined {
@@ -152,14 +181,14 @@ class Generator {
     for (const s of p.statements) if (s.draft.role.startsWith('perimeter') && s.actions) scope.addAll(s.actions.set);
     for (const action of sampleActions(this.ref, scope)) {
       this.deny(`a principal outside the organization is denied ${action}`, { principal: this.outsider(), action, resource: this.resource(action) });
-      this.letThrough(`a principal of the organization may ${action}`, { principal: this.principal(this.account), action, resource: this.resource(action) });
+      this.allow(`a principal of the organization may ${action}`, { principal: this.principal(this.account), action, resource: this.resource(action) });
       if (c.allowServicePrincipals !== false) {
         const service = `${action.slice(0, action.indexOf(':'))}.amazonaws.com`;
-        this.letThrough(`the AWS service principal ${service} may ${action} on behalf of the organization`, {
+        this.allow(`the AWS service principal ${service} may ${action} on behalf of the organization`, {
           principal: { id: service },
           action,
           resource: this.resource(action),
-          context: { 'aws:SourceOrgID': this.world.orgId, 'aws:SourceAccount': this.account, 'aws:SourceArn': `arn:aws:${action.slice(0, action.indexOf(':'))}:${DEFAULT_REGION}:${this.account}:source` },
+          context: { 'aws:SourceOrgID': this.world.orgId, 'aws:SourceAccount': this.account, 'aws:SourceArn': `arn:aws:${action.slice(0, action.indexOf(':'))}:${this.region}:${this.account}:source` },
         });
         if (c.confusedDeputy) {
           this.deny(`the AWS service principal ${service} is denied ${action} on behalf of another organization (confused deputy)`, {
@@ -185,7 +214,7 @@ class Generator {
       for (const action of sampleActions(this.ref, set)) {
         for (const partner of pe.accounts) {
           const principal = this.principal(partner, 'partner', { orgId: OUTSIDE_ORG });
-          this.letThrough(`partner ${partner} may ${action} on a resource tagged ${pe.tag.key}=${pe.tag.value}`, { principal, action, resource: this.resource(action, this.account, { tags }) });
+          this.allow(`partner ${partner} may ${action} on a resource tagged ${pe.tag.key}=${pe.tag.value}`, { principal, action, resource: this.resource(action, this.account, { tags }) });
           this.deny(`partner ${partner} is denied ${action} on an untagged resource`, { principal, action, resource: this.resource(action) });
         }
         this.deny(`an outsider is denied ${action} on a resource tagged ${pe.tag.key}=${pe.tag.value}`, { principal: this.outsider(), action, resource: this.resource(action, this.account, { tags }) });
@@ -294,7 +323,7 @@ class Generator {
       const below = (Number(min) - 0.1).toFixed(1);
       const who = this.principal(this.account);
       this.deny(`S3 over TLS ${below} (below ${min}) is denied`, { principal: who, action: 's3:GetObject', resource: this.resource('s3:GetObject'), context: { 's3:TlsVersion': below } });
-      this.letThrough(`S3 over TLS ${min} is let through`, { principal: who, action: 's3:GetObject', resource: this.resource('s3:GetObject'), context: { 's3:TlsVersion': min } });
+      this.allow(`S3 over TLS ${min} is allowed`, { principal: who, action: 's3:GetObject', resource: this.resource('s3:GetObject'), context: { 's3:TlsVersion': min } });
     }
   }
 
@@ -305,15 +334,16 @@ class Generator {
     const approved = c.models[0]!;
     const unapproved = 'deepseek.r1-v1:0' === approved ? 'meta.llama3-8b-instruct-v1:0' : 'deepseek.r1-v1:0';
     const acct = this.account;
-    const model = (id: string, region = DEFAULT_REGION) => `arn:aws:bedrock:${region}::foundation-model/${id}`;
-    const bedrockArn = (rest: string) => `arn:aws:bedrock:${DEFAULT_REGION}:${acct}:${rest}`;
+    const model = (id: string, region = this.region) => `arn:aws:bedrock:${region}::foundation-model/${id}`;
+    const bedrockArn = (rest: string) => `arn:aws:bedrock:${this.region}:${acct}:${rest}`;
     const who = this.principal(acct, 'data-scientist');
     const on = (arn: string) => ({ arn, account: acct });
     this.deny(`invoking the unapproved model ${unapproved} is denied`, { principal: who, action: invoke, resource: on(model(unapproved)) });
-    this.letThrough(`invoking the approved model ${approved} is let through`, { principal: who, action: invoke, resource: on(model(approved)) });
+    this.allow(`invoking the approved model ${approved} is allowed`, { principal: who, action: invoke, resource: on(model(approved)) });
     const profile = bedrockArn(`inference-profile/us.${approved}`);
-    this.letThrough(`the approved model through the cross-Region profile us.${approved} is let through`, { principal: who, action: invoke, resource: on(profile), context: { 'bedrock:InferenceProfileArn': profile } });
-    this.letThrough(`the approved model in another Region, reached through the cross-Region profile, is let through`, { principal: who, action: invoke, resource: on(model(approved, 'us-west-2')), region: 'us-west-2', context: { 'bedrock:InferenceProfileArn': profile } });
+    this.allow(`the approved model through the cross-Region profile us.${approved} is allowed`, { principal: who, action: invoke, resource: on(profile), context: { 'bedrock:InferenceProfileArn': profile } });
+    const elsewhere = ['us-west-2', 'us-east-2', 'eu-west-1'].find((r) => r !== this.region)!;
+    this.allow(`the approved model in ${elsewhere}, reached through the cross-Region profile, is allowed`, { principal: who, action: invoke, resource: on(model(approved, elsewhere)), region: elsewhere, context: { 'bedrock:InferenceProfileArn': profile } });
     this.deny(`the unapproved model through a cross-Region profile is denied`, { principal: who, action: invoke, resource: on(bedrockArn(`inference-profile/us.${unapproved}`)) });
     // Models that are not foundation models: denied unless approved (approvedModelArns).
     const others: [string, string][] = [
@@ -330,7 +360,7 @@ class Generator {
       else this.deny(`invoking the ${type} ${rest}, which is not approved, is denied`, { principal: who, action: invoke, resource: on(arn) });
     }
     for (const pattern of approvedArns) {
-      const arn = concreteArn(pattern, acct);
+      const arn = concreteArn(pattern, acct, this.region);
       if (arn) this.letThrough(`invoking the approved ${arn} is let through (approvedModelArns)`, { principal: who, action: invoke, resource: on(arn) });
     }
     // Resources those actions touch that are not models keep working: batch jobs, projects.
@@ -347,12 +377,12 @@ class Generator {
       this.deny(`enabling the unapproved model ${unapproved} (PutFoundationModelEntitlement) is denied`, { principal: who, action: 'bedrock:PutFoundationModelEntitlement', resource: on(model(unapproved)) });
     }
     const except = (c.exceptPrincipals ?? []).find((e) => /:role\/[^*?]+$/.test(e));
-    if (except) this.letThrough(`the excepted principal may invoke an unapproved model`, { principal: this.principal(acct, except.split('/').pop()!), action: invoke, resource: on(model(unapproved)) });
+    if (except) this.allow(`the excepted principal may invoke an unapproved model`, { principal: this.principal(acct, except.split('/').pop()!), action: invoke, resource: on(model(unapproved)) });
     const mantleKey = mantleModelKey(this.ref);
     const mantleInference = this.ref.action('bedrock-mantle:CreateInference');
     if (mantleKey && mantleInference) {
       const mantleModels = c.mantleModels ?? c.models;
-      const project = `arn:aws:bedrock-mantle:${DEFAULT_REGION}:${acct}:project/sample`;
+      const project = `arn:aws:bedrock-mantle:${this.region}:${acct}:project/sample`;
       const ok = mantleModels.find((m) => !/[*?]/.test(m));
       if (ok) this.letThrough(`Mantle inference with the approved model ${ok} is let through`, { principal: who, action: mantleInference.qualified, resource: on(project), context: { [mantleKey]: ok } });
       this.deny(`Mantle inference with the unapproved model openai.gpt-oss-120b is denied`, { principal: who, action: mantleInference.qualified, resource: on(project), context: { [mantleKey]: 'openai.gpt-oss-120b' } });
@@ -381,7 +411,7 @@ class Generator {
       const principal = type === 'rcp' ? this.outsider() : this.principal(this.account, 'developer');
       this.deny(`${action} is denied`, { principal, action, resource });
       const except = (c.exceptPrincipals ?? []).find((e) => /:role\/[^*?]+$/.test(e));
-      if (except) this.letThrough(`${except.split('/').pop()} may ${action}`, { principal: this.principal(this.account, except.split('/').pop()!), action, resource });
+      if (except) this.allow(`the excepted principal ${except.split('/').pop()} may ${action}`, { principal: this.principal(this.account, except.split('/').pop()!), action, resource });
     }
   }
 
@@ -408,9 +438,9 @@ class Generator {
     const regional = this.ref.action('ec2:RunInstances');
     if (regional && !exempt?.has(regional.id)) {
       this.deny(`ec2:RunInstances in ${outside} is denied`, { principal: who, action: 'ec2:RunInstances', resource: { arn: `arn:aws:ec2:${outside}:${this.account}:instance/*`, account: this.account }, region: outside });
-      this.letThrough(`ec2:RunInstances in ${inside} is let through`, { principal: who, action: 'ec2:RunInstances', resource: { arn: `arn:aws:ec2:${inside}:${this.account}:instance/*`, account: this.account }, region: inside });
+      this.allow(`ec2:RunInstances in ${inside} is allowed`, { principal: who, action: 'ec2:RunInstances', resource: { arn: `arn:aws:ec2:${inside}:${this.account}:instance/*`, account: this.account }, region: inside });
       const except = (c.exceptPrincipals ?? []).find((e) => /:role\/[^*?]+$/.test(e));
-      if (except) this.letThrough(`${except.split('/').pop()} may work in ${outside}`, { principal: this.principal(this.account, except.split('/').pop()!), action: 'ec2:RunInstances', resource: { arn: `arn:aws:ec2:${outside}:${this.account}:instance/*`, account: this.account }, region: outside });
+      if (except) this.allow(`the excepted principal ${except.split('/').pop()} may work in ${outside}`, { principal: this.principal(this.account, except.split('/').pop()!), action: 'ec2:RunInstances', resource: { arn: `arn:aws:ec2:${outside}:${this.account}:instance/*`, account: this.account }, region: outside });
     }
     const globalAction = this.ref.action('iam:CreateRole');
     if (globalAction && exempt?.has(globalAction.id)) this.letThrough(`the global service IAM works from ${outside}`, { principal: who, action: 'iam:CreateRole', resource: { arn: `arn:aws:iam::${this.account}:role/new`, account: this.account }, region: outside });

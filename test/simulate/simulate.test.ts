@@ -2,9 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../src/compile/index.js';
-import { loadIntent } from '../../src/intent/index.js';
+import { findIntentFiles, loadIntent } from '../../src/intent/index.js';
 import { DirectorySource, syncReference } from '../../src/reference/index.js';
-import { simulate, type ScenarioResult } from '../../src/simulate/index.js';
+import { evaluateScenario, judge, simulate, type ScenarioResult } from '../../src/simulate/index.js';
 import { reference2026 } from '../support/reference.js';
 import { runCli } from '../support/cli.js';
 import { PROJECT_ROOT, SNAPSHOT_2026 } from '../support/paths.js';
@@ -140,5 +140,49 @@ describe('generated scenarios prove the protections they name', () => {
     const failed = failing(results);
     expect(failed.length).toBeGreaterThan(0);
     expect(failed.every((n) => expected.test(n) || /another casing/.test(n)), failed.join('\n')).toBe(true);
+  });
+});
+
+describe('generated scenarios', () => {
+  async function exampleSimulation() {
+    const ref = await reference2026();
+    const { intent } = await loadIntent(await findIntentFiles(PROJECT_ROOT));
+    const compiled = compile({ intent: intent!, reference: ref.index, referenceManifest: ref.manifest, root: PROJECT_ROOT });
+    return simulate(intent!, compiled, ref.index);
+  }
+
+  it('name a Region, and where the mission says allowed they expect a real end-to-end allow', async () => {
+    const sim = await exampleSimulation();
+    const generated = sim.results.filter((r) => r.scenario.origin === 'generated');
+    for (const r of generated) expect(r.scenario.request.region, r.scenario.name).toMatch(/^[a-z]{2}-[a-z]+-\d$/);
+    const allowed = (pattern: RegExp) => generated.filter((r) => pattern.test(r.scenario.name));
+    for (const pattern of [
+      /^only-org-principals: a principal of the organization may [\w-]+:\w+$/,
+      /^only-org-principals: the AWS service principal .* may .* on behalf of the organization/,
+      /^only-org-principals: partner \d+ may .* on a resource tagged/,
+      /^tls-minimum: S3 over TLS 1\.2 is allowed/,
+      /^approved-bedrock-models: invoking the approved model .* is allowed/,
+      /^approved-bedrock-models: the approved model through the cross-Region profile/,
+      /^approved-bedrock-models: the approved model in .*, reached through the cross-Region profile/,
+      /^approved-bedrock-models: the excepted principal may invoke an unapproved model/,
+    ]) {
+      const found = allowed(pattern);
+      expect(found.length, String(pattern)).toBeGreaterThan(0);
+      for (const r of found) {
+        expect(r.scenario.expect, r.scenario.name).toEqual({ kind: 'allow' });
+        expect(r.decision.decision, `${r.scenario.name}: ${r.decision.reason}`).toBe('allow');
+        expect(r.pass).toBe(true);
+      }
+    }
+  });
+
+  it('an allow expectation fails when another guardrail denies: the same request without its Region is denied by the region guardrail', async () => {
+    const sim = await exampleSimulation();
+    const approved = sim.results.find((r) => /^approved-bedrock-models: invoking the approved model/.test(r.scenario.name))!;
+    const { region: _region, ...withoutRegion } = approved.scenario.request;
+    const scenario = { ...approved.scenario, request: withoutRegion };
+    const r = judge(scenario, evaluateScenario(sim.world, scenario), 'local');
+    expect(r.pass).toBe(false);
+    expect(r.failure).toMatch(/expected allow, got deny by allowed-regions/);
   });
 });
