@@ -7,12 +7,19 @@
  * Calls are batched: scenarios with the same SCP chain and context share one call, which evaluates
  * all their actions against all their resources; each scenario reads its pair from the results.
  * Pages are followed, and throttling is retried with exponential backoff.
+ *
+ * AWS's answer decides a scenario it was asked about, and its MatchedStatements say which statements
+ * decided: we choose the order of the inputs (level by level, policy by policy), so a SourcePolicyId
+ * ending in <level>.<position> and a StartPosition inside that policy's text map back to our policy
+ * and statement, and so to the controls it carries. When AWS and the local engine disagree, the
+ * scenario fails with both decisions: a disagreement is a finding, never hidden.
  */
 import { IAMClient, SimulateCustomPolicyCommand, type ContextEntry, type ContextKeyTypeEnum, type EvaluationResult } from '@aws-sdk/client-iam';
-import { buildRequest, type Decision, type DecisionKind } from '../evaluate/index.js';
-import { renderPolicy } from '../policy/index.js';
+import { SourceIndex } from '../diagnostics/index.js';
+import { buildRequest, type CompiledPolicy, type Decider, type Decision, type DecisionKind, type OrgChain } from '../evaluate/index.js';
+import { parseJsonWithPositions, renderPolicy } from '../policy/index.js';
 import type { ReferenceIndex } from '../reference/index.js';
-import { controlsOf, judge, type ScenarioResult } from './run.js';
+import { judge, type ScenarioResult } from './run.js';
 import type { Scenario } from './scenario.js';
 import type { World } from './world.js';
 
@@ -53,12 +60,14 @@ export async function runWithAws(world: World, scenarios: readonly Scenario[], l
   const client = options.client ?? iamClientFromEnv(options.env);
   const results = [...local];
   const groups = new Map<string, { indexes: number[]; input: GroupInput }>();
+  const asked = new Map<number, ScenarioInput>();
   scenarios.forEach((scenario, i) => {
     const d = local[i]!.decision;
     // RCPs, when they apply, are only known to the local engine; so are requests SCPs do not govern.
     if (d.rcp === true || d.scp !== true) return;
     const input = groupInput(world, scenario);
     if (!input) return;
+    asked.set(i, input);
     const key = JSON.stringify([input.levels, input.context]);
     const g = groups.get(key) ?? { indexes: [] as number[], input: { levels: input.levels, context: input.context, pairs: new Map<number, { action: string; resource: string }>() } };
     g.indexes.push(i);
@@ -72,9 +81,17 @@ export async function runWithAws(world: World, scenarios: readonly Scenario[], l
     const evaluations = await simulateAll(client, input, actions, resources, options);
     for (const i of indexes) {
       const { action, resource } = input.pairs.get(i)!;
-      const r = evaluations.find((e) => e.EvalActionName?.toLowerCase() === action.toLowerCase() && (resource === '*' || e.EvalResourceName === resource));
+      // For "*" the result whose EvalResourceName is "*", never another resource's result for the action.
+      const r = evaluations.find((e) => e.EvalActionName?.toLowerCase() === action.toLowerCase() && e.EvalResourceName === resource);
       if (!r) throw new AwsEngineError(`the IAM policy simulator returned no result for ${action} on ${resource}`);
-      results[i] = judge(scenarios[i]!, fromAws(r, local[i]!.decision), 'aws');
+      const localDecision = local[i]!.decision;
+      const decision = fromAws(r, asked.get(i)!, localDecision);
+      const judged = judge(scenarios[i]!, decision, 'aws');
+      if (decision.decision !== localDecision.decision) {
+        judged.pass = false;
+        judged.failure = `the engines disagree: the IAM policy simulator says ${decision.decision} (${decision.reason}), the local engine says ${localDecision.decision} (${localDecision.reason})`;
+      }
+      results[i] = judged;
     }
   }
   return results;
@@ -87,18 +104,23 @@ interface GroupInput {
   pairs: Map<number, { action: string; resource: string }>;
 }
 
-function groupInput(world: World, scenario: Scenario): { levels: string[][]; context: ContextEntry[]; action: string; resource: string } | undefined {
+interface ScenarioInput {
+  levels: string[][];
+  /** The compiled policy behind each input text, level by level, in the order sent. */
+  sent: CompiledPolicy[][];
+  chain: OrgChain;
+  context: ContextEntry[];
+  action: string;
+  resource: string;
+}
+
+function groupInput(world: World, scenario: Scenario): ScenarioInput | undefined {
   const request = buildRequest(scenario.request, world.reference);
   const chain = world.chain(request.principalAccount, 'scp');
   if (!chain || chain.levels.length > MAX_LEVELS) return undefined;
-  const levels = chain.levels.map((l) =>
-    l.policies.flatMap((p) => {
-      const packed = world.result.policies.find((x) => x.name === p.name);
-      if (packed) return [packed.text];
-      return p.name === 'FullAWSAccess' ? [ALLOW_ALL] : [];
-    }),
-  );
-  return { levels, resource: request.resource, context: contextEntries(request.context, world.reference), action: request.action };
+  const sent = chain.levels.map((l) => l.policies.filter((p) => p.name === 'FullAWSAccess' || world.result.policies.some((x) => x.name === p.name)));
+  const levels = sent.map((policies) => policies.map((p) => world.result.policies.find((x) => x.name === p.name)?.text ?? ALLOW_ALL));
+  return { levels, sent, chain, resource: request.resource, context: contextEntries(request.context, world.reference), action: request.action };
 }
 
 /** Typed context entries: the type comes from the reference's condition key definition. */
@@ -149,19 +171,59 @@ async function withRetries<T>(call: () => Promise<T>, options: AwsEngineOptions)
   }
 }
 
-/** AWS's answer as a decision; the local decision supplies which statements (and controls) denied. */
-function fromAws(r: EvaluationResult, local: Decision): Decision {
+/** Where each statement of a policy text starts (1-based line and column), in order. */
+function statementStarts(text: string): { line: number; col: number }[] {
+  const sources = new SourceIndex();
+  const doc = parseJsonWithPositions('policy', text, sources).value as { Statement?: unknown } | undefined;
+  const list = doc?.Statement;
+  if (!Array.isArray(list)) return doc?.Statement ? [sources.locate(doc as object, 'Statement') ?? { line: 1, col: 1 }] : [];
+  return list.map((_, i) => sources.locate(list, i) ?? { line: 1, col: 1 });
+}
+
+/**
+ * A matched statement as one of ours: SourcePolicyId `...<level>.<position>` (1-based, the order we
+ * sent), StartPosition inside that policy's text. Undefined when AWS names something we did not send.
+ */
+function attribute(m: { SourcePolicyId?: string | undefined; StartPosition?: { Line?: number | undefined; Column?: number | undefined } | undefined }, input: ScenarioInput): { decider: Decider; effect: 'Allow' | 'Deny' | undefined } | undefined {
+  const id = /(\d+)\D+(\d+)\s*$/.exec(m.SourcePolicyId ?? '');
+  if (!id) return undefined;
+  const [level, position] = [Number(id[1]) - 1, Number(id[2]) - 1];
+  const policy = input.sent[level]?.[position];
+  const text = input.levels[level]?.[position];
+  if (!policy || text === undefined) return undefined;
+  const decider: Decider = { kind: 'scp', level: input.chain.levels[level]!.label, policy: policy.name };
+  if (policy.tag !== undefined) decider.policyTag = policy.tag;
+  const at = m.StartPosition;
+  if (!at?.Line || !at.Column) return { decider, effect: undefined };
+  const starts = statementStarts(text);
+  let index = -1;
+  starts.forEach((s, i) => {
+    if (s.line < at.Line! || (s.line === at.Line && s.col <= at.Column!)) index = i;
+  });
+  const statement = policy.statements[index];
+  if (!statement) return { decider, effect: undefined };
+  decider.statement = statement.index;
+  if (statement.sid) decider.sid = statement.sid;
+  if (statement.tag !== undefined) decider.tag = statement.tag;
+  return { decider, effect: statement.effect };
+}
+
+/** AWS's answer as a decision, attributed from its MatchedStatements. */
+function fromAws(r: EvaluationResult, input: ScenarioInput, local: Decision): Decision {
   const kinds: Record<string, DecisionKind> = { allowed: 'allow', explicitDeny: 'explicit-deny', implicitDeny: 'implicit-deny' };
   const decision = kinds[r.EvalDecision ?? ''] ?? 'error';
-  const denies = decision === 'explicit-deny' ? local.denies.filter((d) => controlsOf(d).length > 0 && d.kind === 'scp') : [];
+  const matched = (r.MatchedStatements ?? []).map((m) => attribute(m, input)).filter((x): x is NonNullable<typeof x> => x !== undefined);
+  const denies = decision === 'explicit-deny' ? matched.filter((m) => m.effect !== 'Allow').map((m) => m.decider) : [];
+  const shown = (r.MatchedStatements ?? []).map((m) => `${m.SourcePolicyId ?? '?'}${m.StartPosition ? `@${m.StartPosition.Line}:${m.StartPosition.Column}` : ''}`);
   const result: Decision = {
     decision,
     denies,
-    reason: `IAM policy simulator: ${r.EvalDecision}${r.MatchedStatements?.length ? ` (${r.MatchedStatements.map((m) => `${m.SourcePolicyId ?? '?'}${m.StartPosition ? `@${m.StartPosition.Column}` : ''}`).join(', ')})` : ''}`,
-    errors: [],
+    reason: `IAM policy simulator: ${r.EvalDecision ?? 'no decision'}${shown.length ? ` (${shown.join(', ')})` : ''}`,
+    errors: decision === 'error' ? [{ at: { kind: 'scp', policy: 'IAM policy simulator' }, message: `unknown EvalDecision ${r.EvalDecision}` }] : [],
     scp: true,
     rcp: local.rcp,
   };
   if (denies[0]) result.decidedBy = denies[0];
+  if (decision === 'allow') result.allowedBy = matched.filter((m) => m.effect === 'Allow').map((m) => m.decider);
   return result;
 }

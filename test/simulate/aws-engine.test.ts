@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { compile } from '../../src/compile/index.js';
 import { findIntentFiles, loadIntent } from '../../src/intent/index.js';
-import { simulate } from '../../src/simulate/index.js';
+import { evaluateScenario, judge, simulate } from '../../src/simulate/index.js';
 import { runWithAws } from '../../src/simulate/aws-engine.js';
 import { DirectorySource, syncReference } from '../../src/reference/index.js';
 import { runCli } from '../support/cli.js';
@@ -79,6 +79,74 @@ describe('the IAM policy simulator backend', () => {
     server.throttleNext(100);
     await expect(runWithAws(sim.world, sim.scenarios, sim.results, { env: {}, client: client(), attempts: 3, baseDelayMs: 5 })).rejects.toThrow(/Throttling.*after 3 attempts/);
     server.throttleNext(0);
+  });
+
+  it("takes the deciding statement from AWS's MatchedStatements, mapped back to our policy, level and statement", async () => {
+    const sim = await exampleSimulation();
+    const results = await runWithAws(sim.world, sim.scenarios, sim.results, { env: {}, client: client(), baseDelayMs: 5 });
+    const r = results.find((x) => x.scenario.name === 'developers cannot create access keys')!;
+    expect(r.engine).toBe('aws');
+    expect(r.pass).toBe(true);
+    expect(r.decision.decidedBy).toMatchObject({ kind: 'scp', level: 'Root/Workloads', sid: 'NoLongTermCredentials', tag: { controls: ['no-long-term-credentials'] } });
+    expect(r.decision.decidedBy!.policy).toMatch(/^guardrails-scp-.*no-long-term-credentials/);
+    expect(r.decision.reason).toMatch(/^IAM policy simulator: explicitDeny \(OrganizationPolicy\.\d+\.\d+@1:\d+\)$/);
+  });
+
+  it("AWS's answer decides: an explicit deny for everything fails every scenario AWS was asked about that is not an explicit deny locally, showing both decisions", async () => {
+    const sim = await exampleSimulation();
+    server.answer('explicitDeny');
+    try {
+      const results = await runWithAws(sim.world, sim.scenarios, sim.results, { env: {}, client: client(), baseDelayMs: 5 });
+      const aws = results.filter((r) => r.engine === 'aws');
+      const disagreeing = aws.filter((r) => sim.results[results.indexOf(r)]!.decision.decision !== 'explicit-deny');
+      expect(disagreeing.length).toBeGreaterThan(10);
+      for (const r of disagreeing) {
+        expect(r.pass, r.scenario.name).toBe(false);
+        expect(r.decision.decision).toBe('explicit-deny');
+        expect(r.failure).toMatch(/^the engines disagree: the IAM policy simulator says explicit-deny \(IAM policy simulator: explicitDeny\), the local engine says allow/);
+      }
+      // Where both deny, AWS names no statement here: a scenario that expects a control to deny cannot pass on the local engine's word.
+      for (const r of aws.filter((x) => x.scenario.expect.kind === 'deny' && 'by' in x.scenario.expect && x.scenario.expect.by)) {
+        expect(r.pass, r.scenario.name).toBe(false);
+        expect(r.decision.decidedBy).toBeUndefined();
+      }
+      expect(aws.filter((r) => !r.pass).length).toBeGreaterThan(aws.length / 2);
+    } finally {
+      server.answer(undefined);
+    }
+  });
+
+  it('an allow from AWS where the local engine denies fails the scenario', async () => {
+    const sim = await exampleSimulation();
+    server.answer((action) => (action.toLowerCase() === 'iam:createaccesskey' ? 'allowed' : undefined));
+    try {
+      const results = await runWithAws(sim.world, sim.scenarios, sim.results, { env: {}, client: client(), baseDelayMs: 5 });
+      const failed = results.filter((r) => !r.pass);
+      expect(failed.map((r) => r.scenario.name).sort()).toEqual(['developers cannot create access keys', 'no-long-term-credentials: iam:CreateAccessKey is denied']);
+      for (const r of failed) expect(r.failure).toMatch(/the IAM policy simulator says allow .* the local engine says explicit-deny/);
+    } finally {
+      server.answer(undefined);
+    }
+  });
+
+  it('for resource "*" it reads the result whose EvalResourceName is "*"', async () => {
+    const sim = await exampleSimulation();
+    const i = sim.scenarios.findIndex((x) => x.name === 'developers cannot create access keys');
+    const onArn = sim.scenarios[i]!;
+    const onStar = { ...onArn, name: 'on every resource', request: { ...onArn.request, resource: { ...onArn.request.resource, arn: '*' } } };
+    const scenarios = [onArn, onStar];
+    const local = scenarios.map((x) => judge(x, evaluateScenario(sim.world, x), 'local'));
+    server.calls.length = 0;
+    server.answer((_action, resource) => (resource === '*' ? 'explicitDeny' : 'allowed'));
+    try {
+      const results = await runWithAws(sim.world, scenarios, local, { env: {}, client: client(), baseDelayMs: 5 });
+      expect(server.calls).toHaveLength(1);
+      expect(server.calls[0]!.resources).toEqual([onArn.request.resource.arn, '*']);
+      expect(results[1]!.decision.decision).toBe('explicit-deny');
+      expect(results[0]!.decision.decision).toBe('allow');
+    } finally {
+      server.answer(undefined);
+    }
   });
 
   it('guardrails simulate --engine aws reports which engine decided, and needs credentials', async () => {

@@ -1,7 +1,10 @@
 /**
  * A local stand-in for IAM's SimulateCustomPolicy, speaking the real wire protocol (awsQuery: a
  * form-encoded POST, an XML reply). It evaluates with the project's engine, which makes its answers
- * realistic; what the tests check is the protocol: batching, paging, throttling, error replies.
+ * realistic, and names the deciding statement as AWS does (MatchedStatements: SourcePolicyId and the
+ * statement's start and end positions in the policy text). A test can make it answer any decision
+ * (`answer`), to prove that the AWS backend trusts AWS's answer and reports disagreements. What the
+ * tests check otherwise is the protocol: batching, paging, throttling, error replies.
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +23,8 @@ export interface SimulateCall {
   marker: string | undefined;
 }
 
+export type EvalDecision = 'allowed' | 'explicitDeny' | 'implicitDeny';
+
 export interface IamQueryServer {
   url: string;
   calls: SimulateCall[];
@@ -29,6 +34,11 @@ export interface IamQueryServer {
   pageSize(n: number | undefined): void;
   /** Answer every request with this error code (HTTP 400) until cleared. */
   failWith(code: string | undefined, message?: string): void;
+  /**
+   * Answer with this decision (no matched statements) instead of the engine's: for every pair, or for
+   * the pairs the function picks (undefined: the engine decides). `answer(undefined)` restores.
+   */
+  answer(decision: EvalDecision | ((action: string, resource: string) => EvalDecision | undefined) | undefined): void;
   close(): Promise<void>;
 }
 
@@ -37,6 +47,7 @@ export async function startIamQueryServer(reference: ReferenceIndex): Promise<Ia
   let throttle = 0;
   let failure: { code: string; message: string } | undefined;
   let pageCap: number | undefined;
+  let override: ((action: string, resource: string) => EvalDecision | undefined) | undefined;
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
@@ -54,7 +65,7 @@ export async function startIamQueryServer(reference: ReferenceIndex): Promise<Ia
       if (form.get('Action') !== 'SimulateCustomPolicy' || form.get('Version') !== '2010-05-08') return reply(400, errorXml('InvalidAction', `unsupported ${form.get('Action')}`));
       const call = parse(form);
       calls.push(call);
-      const results = evaluate(call, reference);
+      const results = evaluate(call, reference, override);
       const start = call.marker ? Number(call.marker) : 0;
       const size = Math.min(call.maxItems ?? Infinity, pageCap ?? Infinity);
       const page = results.slice(start, Number.isFinite(size) ? start + size : undefined);
@@ -74,6 +85,7 @@ export async function startIamQueryServer(reference: ReferenceIndex): Promise<Ia
     throttleNext: (n) => (throttle = n),
     pageSize: (n) => (pageCap = n),
     failWith: (code, message = 'injected') => (failure = code ? { code, message } : undefined),
+    answer: (decision) => (override = typeof decision === 'string' ? () => decision : decision),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
@@ -108,10 +120,12 @@ function parse(form: URLSearchParams): SimulateCall {
   };
 }
 
-function evaluate(call: SimulateCall, reference: ReferenceIndex): string[] {
+function evaluate(call: SimulateCall, reference: ReferenceIndex, override: ((action: string, resource: string) => EvalDecision | undefined) | undefined): string[] {
+  const texts = new Map<string, string>();
   const compile = (text: string, name: string) => {
     const sources = new SourceIndex();
     const doc = readPolicyDocument(parseJsonWithPositions(name, text, sources).value, sources).document!;
+    texts.set(name, text);
     return compilePolicy(name, doc.statements, reference);
   };
   const chain = { levels: call.levels.map((texts, i) => ({ label: `level ${i + 1}`, policies: texts.map((t, j) => compile(t, `OrganizationPolicy.${i + 1}.${j + 1}`)) })) };
@@ -124,15 +138,27 @@ function evaluate(call: SimulateCall, reference: ReferenceIndex): string[] {
       const principal = ctx.get('aws:PrincipalArn')?.values[0] ?? 'arn:aws:iam::123456789012:role/caller';
       const request = buildRequest({ principal: { id: principal }, action, resource: { arn: resource } }, reference);
       for (const key of ctx.keys()) request.context.set(key, ctx.get(key)!.multivalued ? ctx.get(key)!.values : ctx.get(key)!.values[0]!);
+      const forced = override?.(action, resource);
       const d = authorize({ request, scp: chain, identity, supportsRcp: () => false });
-      const decision = d.decision === 'allow' ? 'allowed' : d.decision === 'explicit-deny' ? 'explicitDeny' : 'implicitDeny';
-      const matched = d.decidedBy?.statement !== undefined ? `<MatchedStatements><member><SourcePolicyId>${d.decidedBy.policy}</SourcePolicyId><SourcePolicyType>organization</SourcePolicyType></member></MatchedStatements>` : '<MatchedStatements/>';
+      const decision = forced ?? (d.decision === 'allow' ? 'allowed' : d.decision === 'explicit-deny' ? 'explicitDeny' : 'implicitDeny');
+      const by = forced ? undefined : d.decidedBy;
+      const matched = by?.statement !== undefined ? `<MatchedStatements><member><SourcePolicyId>${by.policy}</SourcePolicyId><SourcePolicyType>organization</SourcePolicyType>${positions(texts.get(by.policy)!, by.statement)}</member></MatchedStatements>` : '<MatchedStatements/>';
       out.push(
-        `<member><EvalActionName>${esc(action)}</EvalActionName><EvalResourceName>${esc(resource)}</EvalResourceName><EvalDecision>${decision}</EvalDecision>${matched}<MissingContextValues/><OrganizationsDecisionDetail><AllowedByOrganizations>${d.decision !== 'explicit-deny' && d.decidedBy?.kind !== 'scp'}</AllowedByOrganizations></OrganizationsDecisionDetail></member>`,
+        `<member><EvalActionName>${esc(action)}</EvalActionName><EvalResourceName>${esc(resource)}</EvalResourceName><EvalDecision>${decision}</EvalDecision>${matched}<MissingContextValues/><OrganizationsDecisionDetail><AllowedByOrganizations>${decision === 'allowed'}</AllowedByOrganizations></OrganizationsDecisionDetail></member>`,
       );
     }
   }
   return out;
+}
+
+/** StartPosition and EndPosition of the statement at `index` (1-based line and column), as AWS reports them. */
+function positions(text: string, index: number): string {
+  const sources = new SourceIndex();
+  const doc = parseJsonWithPositions('p', text, sources).value as { Statement: unknown[] };
+  const start = sources.locate(doc.Statement, index)!;
+  const next = sources.locate(doc.Statement, index + 1);
+  const end = next ? { line: next.line, col: next.col - 2 } : { line: start.line, col: text.length - 2 };
+  return `<StartPosition><Line>${start.line}</Line><Column>${start.col}</Column></StartPosition><EndPosition><Line>${end.line}</Line><Column>${end.col}</Column></EndPosition>`;
 }
 
 function errorXml(code: string, message: string): string {
