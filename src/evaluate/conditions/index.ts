@@ -107,10 +107,13 @@ function isNullDataset(values: readonly string[]): boolean {
 
 function compileNull(key: string, values: string[]): ConditionEvaluator {
   const expected = values.map((v) => boolFamily.parse(v));
-  // Null: "true" holds when the key is absent (or, for a multivalued key, empty); "false" when present.
+  // Null: "true" holds when the key is absent or null, "false" when "the key exists and its value is
+  // not null"; a key with an empty value (no values, or only empty strings: a null dataset) is null,
+  // which is what the documented guard "Null false" against context keys with empty values relies on
+  // (IAM User Guide, multivalued context key examples and condition operators, Null).
   return (ctx) => {
     const entry = ctx.get(key);
-    const absent = !entry || (entry.multivalued && entry.values.length === 0);
+    const absent = !entry || isNullDataset(entry.values);
     return expected.some((e) => e === absent);
   };
 }

@@ -21,6 +21,11 @@ const cases: Case[] = [
   { name: 'Null true: the key is present', condition: { Null: { 'aws:TokenIssueTime': 'true' } }, context: { 'aws:TokenIssueTime': '2026-01-01T00:00:00Z' }, expected: false },
   { name: 'Null false: the key is present', condition: { Null: { 'aws:SourceAccount': 'false' } }, context: { 'aws:SourceAccount': '111111111111' }, expected: true },
   { name: 'Null true: an empty multivalued key counts as absent', condition: { Null: { 'aws:TagKeys': 'true' } }, context: { 'aws:TagKeys': [] }, expected: true },
+  // "You can prevent missing context keys or context keys with empty values from evaluating to true by
+  // including a Null condition operator in your policy with a value of false" (IAM User Guide).
+  { name: 'Null false: a key with only an empty string is null', condition: { Null: { 'aws:TagKeys': 'false' } }, context: { 'aws:TagKeys': [''] }, expected: false },
+  { name: 'Null false: an empty single value is null', condition: { Null: { 'aws:SourceVpc': 'false' } }, context: { 'aws:SourceVpc': '' }, expected: false },
+  { name: 'Null false: an empty multivalued key is null', condition: { Null: { 'aws:TagKeys': 'false' } }, context: { 'aws:TagKeys': [] }, expected: false },
 ];
 
 describe('IP address, ARN, binary and Null operators', () => {
