@@ -107,7 +107,12 @@ export function randomRequest(ref: ReferenceIndex, pop: Population, r: Random): 
   }
   if (service === 'bedrock') maybe(0.5, 'bedrock:InferenceProfileArn', `arn:aws:bedrock:${region}:${resourceAccount}:inference-profile/us.amazon.titan-text-express-v1`);
   if (service === 'aws-marketplace') maybe(0.8, 'aws-marketplace:ProductId', [r.pick(['prod-m5ilt4siql27k', 'prod-other0001'])]);
-  maybe(0.2, 'aws:TagKeys', r.chance(0.5) ? [r.pick(pop.tags).key] : ['owner', 'Partner-Access-Exception']);
+  // aws:TagKeys in every shape a multivalued key takes: one value, several, none, and the null
+  // dataset [""] (IAM User Guide, condition operators: ForAllValues is true for it).
+  maybe(0.3, 'aws:TagKeys', r.pick([[r.pick(pop.tags).key], ['owner', 'Partner-Access-Exception'], [r.pick(pop.tags).key, 'owner'], [], ['']]));
+  // Values for the Date and IpAddress operators (ISO 8601 only: the oracle reads epoch seconds as milliseconds).
+  maybe(0.6, 'aws:CurrentTime', r.pick(['2025-12-31T23:59:59Z', '2026-01-01T00:00:00Z', '2026-06-15T12:30:00Z', '2027-03-01T08:00:00Z']));
+  maybe(0.6, 'aws:SourceIp', r.pick(['10.1.2.3', '203.0.113.9', '198.51.100.7', '192.0.2.44', '2001:db8::1', '2001:db9::5']));
   const tag = r.chance(0.3) ? r.pick(pop.tags) : undefined;
   const spec: RequestSpec = {
     principal: {
