@@ -95,7 +95,7 @@ export function rcpExemption(input: AuthorizationInput): string | undefined {
   if (r.serviceLinkedRole) return 'RCPs do not apply to calls by service-linked roles';
   if (!input.supportsRcp(r.service)) return `RCPs do not apply to ${r.service}, which does not support them`;
   if (r.awsManagedKmsKey) return 'RCPs do not apply to AWS managed KMS keys';
-  if (r.action.toLowerCase() === 'kms:retiregrant') return 'RCPs do not apply to kms:RetireGrant';
+  if (r.action.length === 15 && r.action.toLowerCase() === 'kms:retiregrant') return 'RCPs do not apply to kms:RetireGrant';
   return undefined;
 }
 
@@ -105,13 +105,24 @@ interface Scope {
   policies: CompiledPolicy[];
 }
 
+/** The scopes of a chain, made once per chain object (chains are shared by the requests of an account). */
+const chainScopes = new WeakMap<OrgChain, Scope[]>();
+function scopesOf(chain: OrgChain, kind: 'scp' | 'rcp'): Scope[] {
+  let scopes = chainScopes.get(chain);
+  if (!scopes) {
+    scopes = chain.levels.map((l) => ({ kind, level: l.label, policies: l.policies }));
+    chainScopes.set(chain, scopes);
+  }
+  return scopes;
+}
+
 export function authorize(input: AuthorizationInput): Decision {
   const r = input.request;
   const scpWhyNot = scpExemption(input);
   const rcpWhyNot = rcpExemption(input);
   const scopes: Scope[] = [];
-  if (!scpWhyNot) for (const l of input.scp!.levels) scopes.push({ kind: 'scp', level: l.label, policies: l.policies });
-  if (!rcpWhyNot) for (const l of input.rcp!.levels) scopes.push({ kind: 'rcp', level: l.label, policies: l.policies });
+  if (!scpWhyNot) for (const x of scopesOf(input.scp!, 'scp')) scopes.push(x);
+  if (!rcpWhyNot) for (const x of scopesOf(input.rcp!, 'rcp')) scopes.push(x);
   if (input.identity) scopes.push({ kind: 'identity', policies: input.identity });
   if (input.resourcePolicy) scopes.push({ kind: 'resource', policies: [input.resourcePolicy] });
   const base = { scp: scpWhyNot ?? (true as const), rcp: rcpWhyNot ?? (true as const) };
@@ -162,50 +173,66 @@ export function authorize(input: AuthorizationInput): Decision {
   }
   // 2. Fail closed.
   if (errors.length) return { decision: 'error', decidedBy: errors[0]!.at, denies, reason: `cannot evaluate ${describe(errors[0]!.at)}: ${errors[0]!.message}`, errors, ...base };
-  // 3. Every level of every chain must allow.
-  const allowedBy: Decider[] = [];
+  // 3. Every level of every chain must allow. What allowed is kept as (scope, policy, statement) and
+  // turned into Deciders only when asked (allowedBy): most callers only want the decision.
+  const allowed: Allowing[] = [];
   for (const scope of scopes) {
     if (scope.kind !== 'scp' && scope.kind !== 'rcp') continue;
-    const by = firstAllow(scope, applies, decider);
+    const by = firstAllow(scope, applies);
     if (!by) {
       const at: Decider = { kind: scope.kind, level: scope.level!, policy: scope.policies.map((p) => p.name).join(', ') || '(none attached)' };
       return { decision: 'implicit-deny', decidedBy: at, denies, reason: `no ${scope.kind.toUpperCase()} attached at ${scope.level} allows it`, errors, ...base };
     }
-    allowedBy.push(by);
+    allowed.push(by);
   }
   // 4. Identity and resource policies: either within one account, both across accounts.
-  const identityScope = scopes.find((x) => x.kind === 'identity');
-  const resourceScope = scopes.find((x) => x.kind === 'resource');
-  const byIdentity = identityScope ? firstAllow(identityScope, applies, decider) : undefined;
-  const byResource = resourceScope ? firstAllow(resourceScope, applies, decider) : undefined;
+  let identityScope: Scope | undefined;
+  let resourceScope: Scope | undefined;
+  for (const x of scopes) {
+    if (x.kind === 'identity') identityScope = x;
+    else if (x.kind === 'resource') resourceScope = x;
+  }
+  const byIdentity = identityScope ? firstAllow(identityScope, applies) : undefined;
+  const byResource = resourceScope ? firstAllow(resourceScope, applies) : undefined;
   const crossAccount = r.principalAccount !== undefined && r.resourceAccount !== undefined && r.principalAccount !== r.resourceAccount;
   const implicit = (kind: PolicyKind, policy: string, reason: string): Decision => ({ decision: 'implicit-deny', decidedBy: { kind, policy }, denies, reason, errors, ...base });
   if (crossAccount) {
-    const across = `a cross-account request (principal in ${r.principalAccount}, resource in ${r.resourceAccount}) needs both the identity and the resource policy to allow it`;
-    if (input.identity && !byIdentity) return implicit('identity', input.identity.map((p) => p.name).join(', ') || '(none)', `no identity policy allows it; ${across}`);
-    if (input.resourcePolicy === null) return implicit('resource', '(none)', `the resource has no resource-based policy; ${across}`);
-    if (input.resourcePolicy && !byResource) return implicit('resource', input.resourcePolicy.name, `the resource policy does not allow it; ${across}`);
+    const across = () => `a cross-account request (principal in ${r.principalAccount}, resource in ${r.resourceAccount}) needs both the identity and the resource policy to allow it`;
+    if (input.identity && !byIdentity) return implicit('identity', input.identity.map((p) => p.name).join(', ') || '(none)', `no identity policy allows it; ${across()}`);
+    if (input.resourcePolicy === null) return implicit('resource', '(none)', `the resource has no resource-based policy; ${across()}`);
+    if (input.resourcePolicy && !byResource) return implicit('resource', input.resourcePolicy.name, `the resource policy does not allow it; ${across()}`);
   } else if (input.identity && !byIdentity && !byResource) {
     return implicit('identity', input.identity.map((p) => p.name).join(', ') || '(none)', 'no identity or resource policy allows it');
   }
   if (errors.length) return { decision: 'error', decidedBy: errors[0]!.at, denies, reason: `cannot evaluate ${describe(errors[0]!.at)}: ${errors[0]!.message}`, errors, ...base };
-  if (byIdentity) allowedBy.push(byIdentity);
-  if (byResource) allowedBy.push(byResource);
+  if (byIdentity) allowed.push(byIdentity);
+  if (byResource) allowed.push(byResource);
+  let allowedBy: Decider[] | undefined;
+  const allowedDeciders = () => (allowedBy ??= allowed.map((a) => decider(a.scope, a.policy, a.statement)));
   return {
     decision: 'allow',
-    allowedBy,
+    get allowedBy() {
+      return allowedDeciders();
+    },
     denies,
     get reason() {
-      return allowedBy.length ? `allowed by ${allowedBy.map(describe).join('; ')}` : 'no policy denies it and every level allows it';
+      const by = allowedDeciders();
+      return by.length ? `allowed by ${by.map(describe).join('; ')}` : 'no policy denies it and every level allows it';
     },
     errors,
     ...base,
   };
 }
 
-/** The first Allow statement of the scope that applies, as a Decider. */
-function firstAllow(scope: Scope, applies: (scope: Scope, p: CompiledPolicy, s: CompiledStatement) => boolean | undefined, decider: (scope: Scope, p: CompiledPolicy, s?: CompiledStatement) => Decider): Decider | undefined {
-  for (const p of scope.policies) for (const s of p.statements) if (s.effect === 'Allow' && applies(scope, p, s) === true) return decider(scope, p, s);
+interface Allowing {
+  scope: Scope;
+  policy: CompiledPolicy;
+  statement: CompiledStatement;
+}
+
+/** The first Allow statement of the scope that applies. */
+function firstAllow(scope: Scope, applies: (scope: Scope, p: CompiledPolicy, s: CompiledStatement) => boolean | undefined): Allowing | undefined {
+  for (const policy of scope.policies) for (const statement of policy.statements) if (statement.effect === 'Allow' && applies(scope, policy, statement) === true) return { scope, policy, statement };
   return undefined;
 }
 

@@ -8,26 +8,38 @@ export interface ContextEntry {
   multivalued: boolean;
 }
 
+/** Keys in lower case, remembered: the same few keys come back in every request. */
+const lowerKeys = new Map<string, string>();
+function lower(key: string): string {
+  let l = lowerKeys.get(key);
+  if (l === undefined) {
+    l = key.toLowerCase();
+    if (lowerKeys.size < 100_000) lowerKeys.set(key, l);
+  }
+  return l;
+}
+
+const text = (v: string | number | boolean): string => (typeof v === 'string' ? v : String(v));
+
 export class RequestContext {
   private readonly entries = new Map<string, ContextEntry>();
 
   set(key: string, value: string | number | boolean | readonly (string | number | boolean)[]): this {
-    const multivalued = Array.isArray(value);
-    const values = (multivalued ? value : [value]).map((v) => (typeof v === 'string' ? v : String(v)));
-    this.entries.set(key.toLowerCase(), { values, multivalued });
+    if (Array.isArray(value)) this.entries.set(lower(key), { values: (value as readonly (string | number | boolean)[]).map(text), multivalued: true });
+    else this.entries.set(lower(key), { values: [text(value as string | number | boolean)], multivalued: false });
     return this;
   }
 
   get(key: string): ContextEntry | undefined {
-    return this.entries.get(key.toLowerCase());
+    return this.entries.get(lower(key));
   }
 
   has(key: string): boolean {
-    return this.entries.has(key.toLowerCase());
+    return this.entries.has(lower(key));
   }
 
   delete(key: string): void {
-    this.entries.delete(key.toLowerCase());
+    this.entries.delete(lower(key));
   }
 
   keys(): string[] {

@@ -74,20 +74,31 @@ const PROVIDER_ARN = /^arn:[^:]+:iam::\d{12}:(saml|oidc)-provider\/.+$/;
 
 /** The kind of a principal id: service principal, canonical user, identity provider, else IAM/STS. */
 export function principalKindOf(id: string): PrincipalKind {
+  if (id.startsWith('arn:')) return id.includes('-provider/') && PROVIDER_ARN.test(id) ? 'federated' : 'aws';
   if (SERVICE_PRINCIPAL.test(id)) return 'service';
-  if (CANONICAL_USER.test(id)) return 'canonical-user';
-  if (PROVIDER_ARN.test(id) || !id.startsWith('arn:')) return 'federated';
-  return 'aws';
+  if (id.length === 64 && CANONICAL_USER.test(id)) return 'canonical-user';
+  return 'federated';
 }
 
-/** The account of an IAM/STS ARN, or of a resource ARN that carries one. */
+/** The account of an IAM/STS ARN, or of a resource ARN that carries one (its fifth component). */
 export function accountOf(arn: string): string | undefined {
-  const parts = arn.split(':');
-  return parts.length >= 6 && /^\d{12}$/.test(parts[4]!) ? parts[4] : undefined;
+  let at = -1;
+  for (let i = 0; i < 4; i++) {
+    at = arn.indexOf(':', at + 1);
+    if (at < 0) return undefined;
+  }
+  const end = arn.indexOf(':', at + 1);
+  if (end !== at + 13) return undefined;
+  for (let i = at + 1; i < end; i++) {
+    const c = arn.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+  }
+  return arn.slice(at + 1, end);
 }
 
 /** For an assumed-role session, the role ARN that aws:PrincipalArn reports. */
 export function principalArnOf(id: string): string {
+  if (!id.includes(':assumed-role/')) return id;
   const m = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(id);
   return m ? `arn:${m[1]}:iam::${m[2]}:role/${m[3]}` : id;
 }
@@ -115,13 +126,13 @@ export function buildRequest(spec: RequestSpec, reference?: ReferenceIndex): Eva
   const isService = kind === 'service';
   const arn = kind === 'aws' ? principalArnOf(p.id) : undefined;
   const account = p.account ?? (arn ? accountOf(arn) : undefined);
-  const slr = p.serviceLinkedRole ?? (arn !== undefined && /:role\/aws-service-role\//.test(arn));
+  const slr = p.serviceLinkedRole ?? (arn !== undefined && arn.includes(':role/aws-service-role/'));
   const ctx = new RequestContext();
   if (arn) ctx.set('aws:PrincipalArn', arn);
   if (account) ctx.set('aws:PrincipalAccount', account);
   if (p.orgId) ctx.set('aws:PrincipalOrgID', p.orgId);
   if (p.orgPaths) ctx.set('aws:PrincipalOrgPaths', p.orgPaths);
-  for (const [k, v] of Object.entries(p.tags ?? {})) ctx.set(`aws:PrincipalTag/${k}`, v);
+  if (p.tags) for (const k in p.tags) ctx.set(`aws:PrincipalTag/${k}`, p.tags[k]!);
   ctx.set('aws:PrincipalIsAWSService', isService);
   if (isService) ctx.set('aws:PrincipalServiceName', p.id);
   if (kind === 'aws') ctx.set('aws:PrincipalType', p.id.includes(':assumed-role/') ? 'AssumedRole' : arn?.endsWith(':root') ? 'Account' : arn?.includes(':user/') ? 'User' : arn?.includes(':federated-user/') ? 'FederatedUser' : 'AssumedRole');
@@ -130,9 +141,10 @@ export function buildRequest(spec: RequestSpec, reference?: ReferenceIndex): Eva
   if (resourceAccount) ctx.set('aws:ResourceAccount', resourceAccount);
   if (r.orgId) ctx.set('aws:ResourceOrgID', r.orgId);
   if (r.orgPaths) ctx.set('aws:ResourceOrgPaths', r.orgPaths);
-  for (const [k, v] of Object.entries(r.tags ?? {})) ctx.set(`aws:ResourceTag/${k}`, v);
+  if (r.tags) for (const k in r.tags) ctx.set(`aws:ResourceTag/${k}`, r.tags[k]!);
   if (spec.region) ctx.set('aws:RequestedRegion', spec.region);
-  for (const [k, v] of Object.entries(spec.context ?? {})) ctx.set(k, reference ? shapeByType(k, v, reference) : v);
+  const context = spec.context;
+  if (context) for (const k in context) ctx.set(k, reference ? shapeByType(k, context[k]!, reference) : context[k]!);
   const canonical = reference?.action(spec.action);
   const action = canonical?.qualified ?? spec.action;
   return {
@@ -140,7 +152,7 @@ export function buildRequest(spec: RequestSpec, reference?: ReferenceIndex): Eva
     principalId: p.id,
     principalKind: kind,
     actionId: canonical?.id,
-    service: action.slice(0, action.indexOf(':')).toLowerCase(),
+    service: canonical?.service ?? action.slice(0, action.indexOf(':')).toLowerCase(),
     resource: r.arn,
     principalArn: arn,
     principalAccount: account,

@@ -75,6 +75,8 @@ export class ReferenceIndex {
   readonly services: readonly ServiceInfo[];
   private readonly serviceByLower: Map<string, ServiceInfo>;
   private readonly actionByLower: Map<string, number>;
+  /** As written in the reference: most lookups name actions that way and skip lower-casing. */
+  private readonly actionByName: Map<string, number>;
   private readonly globalKeys: Map<string, ConditionKeyInfo>;
   /** Per service prefix, the actions without an access level (a few dozen in all). */
   private readonly unknownLevelIds = new Map<string, number[]>();
@@ -89,6 +91,7 @@ export class ReferenceIndex {
     this.services = services;
     this.serviceByLower = new Map(services.map((s) => [s.prefix.toLowerCase(), s]));
     this.actionByLower = new Map(actions.map((a) => [a.qualified.toLowerCase(), a.id]));
+    this.actionByName = new Map(actions.map((a) => [a.qualified, a.id]));
     for (const a of actions) if (a.accessLevel === 'Unknown') this.unknownLevelIds.set(a.service, [...(this.unknownLevelIds.get(a.service) ?? []), a.id]);
     this.globalKeys = new Map();
     for (const k of globalKeyData.keys as { name: string; type: string; alsoTypes?: string[]; multivalued: boolean }[]) {
@@ -147,12 +150,12 @@ export class ReferenceIndex {
 
   /** The action named `service:Name` in any casing. */
   action(qualified: string): ActionInfo | undefined {
-    const id = this.actionByLower.get(qualified.toLowerCase());
+    const id = this.actionByName.get(qualified) ?? this.actionByLower.get(qualified.toLowerCase());
     return id === undefined ? undefined : this.actions[id];
   }
 
   supportsRcp(prefix: string): boolean {
-    return RCP_SERVICES.has(prefix.toLowerCase());
+    return RCP_SERVICES.has(prefix) || RCP_SERVICES.has(prefix.toLowerCase());
   }
 
   /** Every action a parsed pattern matches, ignoring its kind. */
@@ -289,6 +292,16 @@ export class ReferenceIndex {
    * Service keys are looked up in the service named by the key's prefix.
    */
   conditionKey(name: string): ConditionKeyInfo | undefined {
+    const known = this.keyCache.get(name);
+    if (known !== undefined) return known ?? undefined;
+    const found = this.findConditionKey(name);
+    if (this.keyCache.size < 10_000) this.keyCache.set(name, found ?? null);
+    return found;
+  }
+
+  private readonly keyCache = new Map<string, ConditionKeyInfo | null>();
+
+  private findConditionKey(name: string): ConditionKeyInfo | undefined {
     const lower = name.toLowerCase();
     const colon = lower.indexOf(':');
     const prefix = colon > 0 ? lower.slice(0, colon) : '';

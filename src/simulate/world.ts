@@ -19,7 +19,7 @@ export interface StatementTag {
 export class World {
   private readonly compiled = new Map<string, CompiledPolicy>();
   private readonly virtualAccounts = new Map<string, OrgNode>();
-  private readonly chains = new Map<string, OrgChain | undefined>();
+  private readonly chains: Record<PolicyType, Map<string, OrgChain | undefined>> = { scp: new Map(), rcp: new Map() };
   private readonly fullAccess: Record<PolicyType, CompiledPolicy>;
 
   constructor(
@@ -87,13 +87,24 @@ export class World {
     return [`${this.orgId}/${ids.join('/')}/`];
   }
 
-  /** The chain of an account (root -> OUs -> account), built once per account and type. */
+  /**
+   * The chain of an account (root -> OUs -> account), built once per account and type and shared by
+   * every caller: do not change it (mutableChain gives a copy to change).
+   */
   chain(account: string | undefined, type: PolicyType): OrgChain | undefined {
     if (!account) return undefined;
-    const key = `${type}:${account}`;
-    if (!this.chains.has(key)) this.chains.set(key, this.buildChain(account, type));
-    const chain = this.chains.get(key);
-    // Callers may add a level's policies (tests do); each gets its own copy of the level lists.
+    const chains = this.chains[type];
+    let chain = chains.get(account);
+    if (chain === undefined && !chains.has(account)) {
+      chain = this.buildChain(account, type);
+      chains.set(account, chain);
+    }
+    return chain;
+  }
+
+  /** A copy of the chain whose level lists the caller may change (tests add policies to a level). */
+  mutableChain(account: string | undefined, type: PolicyType): OrgChain | undefined {
+    const chain = this.chain(account, type);
     return chain ? { levels: chain.levels.map((l) => ({ label: l.label, policies: [...l.policies] })) } : undefined;
   }
 

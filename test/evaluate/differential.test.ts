@@ -211,7 +211,7 @@ async function runDifferential(limit: number, seed: number): Promise<Differentia
     // A service principal acts for aws:SourceAccount: both engines get that account's SCP chain, which
     // only the oracle applies (KNOWN_DIFFERENCES, AWS service principals).
     const scpAccount = request.isAwsService ? request.context.get('aws:SourceAccount')?.values[0] : request.principalAccount;
-    const scp = world.chain(scpAccount, 'scp');
+    const scp = world.mutableChain(scpAccount, 'scp');
     const rcp = world.chain(request.resourceAccount, 'rcp');
     if (scp && extra) scp.levels[scp.levels.length - 1]!.policies.push(extra.policy);
     const ours = authorize({ request, managementAccount: world.managementAccount, scp, rcp, identity: [identity], resourcePolicy, supportsRcp: (s) => ref.supportsRcp(s) });
