@@ -57,6 +57,11 @@ export class OrgTree {
     return this.byId.get(id);
   }
 
+  /** The node an Organizations target id names: a root or OU id, or an account id. */
+  node(targetId: string): OrgNode | undefined {
+    return this.byId.get(targetId) ?? this.byAccountId.get(targetId);
+  }
+
   get accounts(): OrgNode[] {
     return this.nodes.filter((n) => n.kind === 'account');
   }

@@ -18,7 +18,7 @@
  */
 import type { CompileResult, OutManifest } from '../compile/index.js';
 import type { Diagnostic } from '../diagnostics/index.js';
-import { globToRegExp } from '../reference/index.js';
+import { ACCESS_LEVEL_SEVERITY, globToRegExp } from '../reference/index.js';
 import type { AccessLevel, ActionSet, ReferenceIndex } from '../reference/index.js';
 import type { AddedAction, ReferenceChanges } from './compare.js';
 
@@ -54,7 +54,6 @@ export interface CompiledOut {
 }
 
 const SENSITIVE: readonly AccessLevel[] = ['Permissions management', 'Write', 'Tagging'];
-const LEVEL_ORDER: readonly AccessLevel[] = ['Permissions management', 'Write', 'Tagging', 'Read', 'List', 'Unknown'];
 
 export function analyzeImpact(changes: ReferenceChanges, to: ReferenceIndex, out: CompiledOut | undefined, recompiled: CompileResult | undefined): ImpactItem[] {
   const items: ImpactItem[] = [];
@@ -163,7 +162,7 @@ function record(map: Map<string, Set<string>>, controls: string[], actions: Adde
 export function impactActions(actions: readonly { action: string; accessLevel: AccessLevel }[]): ImpactAction[] {
   return actions
     .map((a) => ({ action: a.action, accessLevel: a.accessLevel, sensitive: SENSITIVE.includes(a.accessLevel) }))
-    .sort((a, b) => LEVEL_ORDER.indexOf(a.accessLevel) - LEVEL_ORDER.indexOf(b.accessLevel) || (a.action < b.action ? -1 : 1));
+    .sort((a, b) => ACCESS_LEVEL_SEVERITY.indexOf(a.accessLevel) - ACCESS_LEVEL_SEVERITY.indexOf(b.accessLevel) || (a.action < b.action ? -1 : 1));
 }
 
 function count(actions: readonly AddedAction[]): string {

@@ -42,5 +42,9 @@ export function stagingName(name: string): string {
 
 export function controlsOf(p: Pick<DeployedPolicy, 'tags'>): string[] | undefined {
   const v = p.tags[CONTROLS_TAG];
-  return v === undefined ? undefined : v.split(/[,\s]+/).filter(Boolean);
+  return v === undefined ? undefined : parseControlsTag(v);
+}
+
+export function parseControlsTag(value: string): string[] {
+  return value.split(/[,\s]+/).filter(Boolean);
 }

@@ -71,6 +71,7 @@ export async function readOrganization(client: OrganizationsApi, options: ReadOp
   const roots = (await call<ListRootsResponse>('ListRoots', new ListRootsCommand({}))).Roots ?? [];
   if (roots.length !== 1 || !roots[0]!.Id) throw new OrgAccessError(`expected one root, found ${roots.length}`);
   const root: OrgStateOu = { id: roots[0]!.Id!, name: roots[0]!.Name ?? 'Root', ous: [], accounts: [] };
+  const enabled = (roots[0]!.PolicyTypes ?? []).filter((t) => t.Status === 'ENABLED').flatMap((t) => (t.Type === AWS_POLICY_TYPE.scp ? ['scp' as const] : t.Type === AWS_POLICY_TYPE.rcp ? ['rcp' as const] : []));
 
   // The tree, level by level; each level's parents are read concurrently.
   let level: OrgStateOu[] = [root];
@@ -152,6 +153,7 @@ export async function readOrganization(client: OrganizationsApi, options: ReadOp
     source: options.source ?? 'AWS Organizations',
     readAt: (options.now?.() ?? new Date()).toISOString(),
     organization: { id: org.Id, managementAccount: org.MasterAccountId },
+    ...(enabled.length ? { enabledPolicyTypes: enabled } : {}),
     root,
     policies,
   };

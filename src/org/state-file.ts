@@ -78,6 +78,9 @@ function checkStateShape(value: unknown, sources: SourceIndex, file: string): Di
     if (!Array.isArray(ou.ous)) bad(ou, 'ous', `${where}.ous must be a list`);
     else ou.ous.forEach((c, i) => checkOu(c, `${where}.ous[${i}]`, ou.ous as object, i));
   };
+  if (value.enabledPolicyTypes !== undefined && (!Array.isArray(value.enabledPolicyTypes) || value.enabledPolicyTypes.some((t) => t !== 'scp' && t !== 'rcp'))) {
+    bad(value, 'enabledPolicyTypes', 'enabledPolicyTypes must be a list of "scp" and "rcp"');
+  }
   checkOu(value.root, 'root', value, 'root');
   if (!Array.isArray(value.policies)) bad(value, 'policies', 'policies must be a list');
   else

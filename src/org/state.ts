@@ -40,8 +40,23 @@ export interface OrgState {
   source: string;
   readAt: string;
   organization: { id: string; managementAccount: string };
+  /**
+   * Policy types enabled at the root, as ListRoots reports them; absent when it reports none (moto,
+   * older snapshot files): enabledPolicyTypes() then infers them.
+   */
+  enabledPolicyTypes?: PolicyType[];
   root: OrgStateOu;
   policies: DeployedPolicy[];
+}
+
+/**
+ * The policy types in force. Enabling a type attaches its AWS-managed full-access policy to the root,
+ * and a type cannot be disabled while policies of it are attached, so a root holding a policy of a
+ * type says the type is enabled when ListRoots does not.
+ */
+export function enabledPolicyTypes(state: OrgState): Set<PolicyType> {
+  if (state.enabledPolicyTypes?.length) return new Set(state.enabledPolicyTypes);
+  return new Set(state.policies.filter((p) => p.targets.includes(state.root.id)).map((p) => p.type));
 }
 
 /** The deployed tree as the model the rest of the pipeline works on. */

@@ -4,9 +4,9 @@
  * planned operation through it, and the invariants are checked on each state it passes through.
  */
 import type { OrgNode, OrgTree } from '../model/org-tree.js';
-import { CONTROLS_TAG, controlsOf, isOwned, lineageOf, type DeployedPolicy, type OrgOperation } from '../org/index.js';
+import { CONTROLS_TAG, controlsOf, isOwned, parseControlsTag, lineageOf, type DeployedPolicy, type OrgOperation } from '../org/index.js';
 import type { PolicyType } from '../policy/index.js';
-import { canonicalContent } from './deployment.js';
+import { canonicalPolicyText } from '../policy/index.js';
 
 export interface ModelPolicy {
   /** Stable within one model (a rename keeps it). */
@@ -102,14 +102,14 @@ export class AttachmentModel {
     switch (o.op) {
       case 'create': {
         if (this.find(o.type, o.policy)) throw new PlanStepError(`cannot create ${o.policy}: a ${o.type.toUpperCase()} of that name exists`);
-        this.addPolicy({ name: o.policy, type: o.type, content: o.content, owned: true, controls: o.tags[CONTROLS_TAG]?.split(/[,\s]+/).filter(Boolean) });
+        this.addPolicy({ name: o.policy, type: o.type, content: o.content, owned: true, controls: o.tags[CONTROLS_TAG] === undefined ? undefined : parseControlsTag(o.tags[CONTROLS_TAG]) });
         return;
       }
       case 'update': {
         const p = this.mustFind(o);
         if (o.content !== undefined) {
           p.content = o.content;
-          p.canonical = canonicalContent(o.content);
+          p.canonical = canonicalPolicyText(o.content);
           p.hasAllow = hasAllowStatement(p.canonical);
         }
         if (o.rename) {
@@ -134,7 +134,7 @@ export class AttachmentModel {
       case 'tag': {
         const p = this.mustFind(o);
         const controls = o.tags[CONTROLS_TAG];
-        if (controls !== undefined) p.controls = controls.split(/[,\s]+/).filter(Boolean);
+        if (controls !== undefined) p.controls = parseControlsTag(controls);
         return;
       }
       case 'delete': {
@@ -154,7 +154,7 @@ export class AttachmentModel {
   }
 
   private addPolicy(spec: { name: string; type: PolicyType; content: string; owned: boolean; controls: string[] | undefined }): ModelPolicy {
-    const canonical = canonicalContent(spec.content);
+    const canonical = canonicalPolicyText(spec.content);
     const p: ModelPolicy = { uid: this.nextUid++, name: spec.name, type: spec.type, content: spec.content, canonical, owned: spec.owned, controls: spec.controls, hasAllow: hasAllowStatement(canonical), targets: new Set() };
     this.policies.set(p.uid, p);
     return p;

@@ -8,7 +8,7 @@ import { error, warning, type Diagnostic } from '../diagnostics/index.js';
 import type { CompiledPolicy } from '../compile/index.js';
 import { OrgTree, type OrgNode } from '../model/org-tree.js';
 import { CONTROLS_TAG, isOwned, treeOfState, type DeployedPolicy, type OrgState } from '../org/index.js';
-import { readPolicyDocument, renderDocument, type PolicyType, type Quotas } from '../policy/index.js';
+import type { PolicyType, Quotas } from '../policy/index.js';
 
 export interface DesiredPolicy {
   name: string;
@@ -81,29 +81,4 @@ export function findDeployedNode(tree: OrgTree, node: OrgNode): OrgNode | undefi
   const rel = node.path.split('/').slice(1).join('/');
   const r = tree.resolve(`${tree.root.name}/${rel}`);
   return r.ok && r.node.kind === node.kind ? r.node : undefined;
-}
-
-/**
- * The canonical text of a policy: equal meaning-preserving JSON gives equal text, so key order and
- * whitespace (AWS returns what it was sent; moto re-indents) never show up as a change.
- */
-export function canonicalContent(content: string): string {
-  let value: unknown;
-  try {
-    value = JSON.parse(content);
-  } catch {
-    return content;
-  }
-  const { document } = readPolicyDocument(value, undefined, { ignoreKeys: [] });
-  return document ? renderDocument(document) : JSON.stringify(value);
-}
-
-/** Canonical JSON, indented, for a line diff a reviewer can read. */
-export function readableContent(content: string): string {
-  const canonical = canonicalContent(content);
-  try {
-    return JSON.stringify(JSON.parse(canonical), null, 2);
-  } catch {
-    return content;
-  }
 }

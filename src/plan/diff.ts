@@ -8,7 +8,8 @@ import { OrgTree, type OrgNode } from '../model/org-tree.js';
 import { CONTROLS_TAG, type TargetRef } from '../org/index.js';
 import type { PolicyType } from '../policy/index.js';
 import { AttachmentModel, type ModelPolicy } from './attachment-model.js';
-import { readableContent, type Deployment } from './deployment.js';
+import { readablePolicyText } from '../policy/index.js';
+import type { Deployment } from './deployment.js';
 
 export type PolicyChangeKind = 'create' | 'update' | 'delete' | 'unchanged';
 
@@ -62,7 +63,7 @@ export function endStates(d: Deployment): { before: AttachmentModel; after: Atta
 export function structuralDiff(d: Deployment): StructuralDiff {
   const { before, after } = endStates(d);
   const ref = (id: string): TargetRef => {
-    const node = d.tree.byAwsId(id) ?? d.tree.account(id);
+    const node = d.tree.node(id);
     return { id, label: node ? OrgTree.describe(node) : id };
   };
   const policies: PolicyDiff[] = [];
@@ -111,7 +112,7 @@ export function structuralDiff(d: Deployment): StructuralDiff {
 }
 
 function textDiff(name: string, old: ModelPolicy | undefined, now: ModelPolicy | undefined): string {
-  const a = old ? readableContent(old.content) + '\n' : '';
-  const b = now ? readableContent(now.content) + '\n' : '';
+  const a = old ? readablePolicyText(old.content) + '\n' : '';
+  const b = now ? readablePolicyText(now.content) + '\n' : '';
   return createTwoFilesPatch(old ? `deployed/${name}.json` : '/dev/null', now ? `out/${name}.json` : '/dev/null', a, b, undefined, undefined, { context: 3 });
 }

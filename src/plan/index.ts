@@ -7,4 +7,4 @@ export * from './leaves.js';
 export * from './planner.js';
 export * from './semantic-diff.js';
 export * from './waves.js';
-export * from './report.js';
+export * from './diff-report.js';

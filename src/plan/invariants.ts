@@ -56,7 +56,7 @@ export class InvariantChecker {
   affected(model: AttachmentModel, op: OrgOperation): OrgNode[] {
     const tree = model.tree;
     if (op.op === 'attach' || op.op === 'detach') {
-      const node = tree.byAwsId(op.target.id) ?? tree.account(op.target.id);
+      const node = tree.node(op.target.id);
       return node ? this.ctx.leaves.accountsUnder(node) : [];
     }
     if (op.op === 'update' || op.op === 'tag') {
@@ -64,7 +64,7 @@ export class InvariantChecker {
       if (!p) return [];
       const out = new Set<OrgNode>();
       for (const t of p.targets) {
-        const node = tree.byAwsId(t) ?? tree.account(t);
+        const node = tree.node(t);
         if (node) for (const a of this.ctx.leaves.accountsUnder(node)) out.add(a);
       }
       return [...out];

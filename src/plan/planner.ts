@@ -18,7 +18,8 @@ import { CONTROLS_TAG, describeOperation, lineageOf, stagingName, STAGING_SUFFIX
 import type { PolicyType } from '../policy/index.js';
 import { leastSeconds } from './api-time.js';
 import { AttachmentModel, PlanStepError, type ModelPolicy } from './attachment-model.js';
-import { canonicalContent, type Deployment, type DesiredPolicy } from './deployment.js';
+import { canonicalPolicyText } from '../policy/index.js';
+import type { Deployment, DesiredPolicy } from './deployment.js';
 import { InvariantChecker, type Violation } from './invariants.js';
 import { Leaves, type Leaf } from './leaves.js';
 
@@ -166,7 +167,7 @@ function collectLineages(d: Deployment, model: AttachmentModel, leaves: Leaves):
   for (const p of d.desired) {
     const l = get(p.type, p.name);
     l.desired = p;
-    l.desiredCanonical = canonicalContent(p.content);
+    l.desiredCanonical = canonicalPolicyText(p.content);
     l.newLeaves = leaves.union(p.targets);
   }
   for (const l of byKey.values()) {
@@ -246,7 +247,7 @@ function transition(model: AttachmentModel, config: readonly ConfigEntry[], tree
   const deletes: OrgOperation[] = [];
   const renames: OrgOperation[] = [];
   const ref = (id: string): TargetRef => {
-    const node = tree.byAwsId(id) ?? tree.account(id);
+    const node = tree.node(id);
     return { id, label: node ? OrgTree.describe(node) : id };
   };
   const kept = new Set<string>();
@@ -257,7 +258,7 @@ function transition(model: AttachmentModel, config: readonly ConfigEntry[], tree
     const current = new Set(p?.targets ?? []);
     if (!p) creates.push({ op: 'create', policy: e.name, type: e.type, content: e.content, description: describePolicy(e), tags });
     else {
-      if (p.canonical !== canonicalContent(e.content)) updates.push({ op: 'update', policy: e.name, type: e.type, content: e.content });
+      if (p.canonical !== canonicalPolicyText(e.content)) updates.push({ op: 'update', policy: e.name, type: e.type, content: e.content });
       if (e.controls && (p.controls ?? []).join(' ') !== e.controls.join(' ')) updates.push({ op: 'tag', policy: e.name, type: e.type, tags });
     }
     const wanted = new Set(e.targets.map((t) => t.id!));
@@ -323,7 +324,7 @@ function compareWithDesired(model: AttachmentModel, d: Deployment): string[] {
       out.push(`${want.name} does not exist`);
       continue;
     }
-    if (p.canonical !== canonicalContent(want.content)) out.push(`${want.name} does not hold the compiled content`);
+    if (p.canonical !== canonicalPolicyText(want.content)) out.push(`${want.name} does not hold the compiled content`);
     if (!sameSet(p.targets, new Set(want.targets.map((t) => t.id!)))) out.push(`${want.name} is not attached exactly where compile places it`);
   }
   for (const p of model.all()) if (p.owned && !desiredKeys.has(`${p.type}:${p.name}`)) out.push(`${p.name} still exists`);
@@ -336,7 +337,7 @@ function describePolicy(e: { name: string; type: PolicyType; controls: string[] 
 }
 
 function nodesOf(p: ModelPolicy, tree: OrgTree): OrgNode[] {
-  return [...p.targets].map((t) => tree.byAwsId(t) ?? tree.account(t)).filter((n): n is OrgNode => n !== undefined);
+  return [...p.targets].map((t) => tree.node(t)).filter((n): n is OrgNode => n !== undefined);
 }
 
 function sortIds(ids: Iterable<string>): string[] {

@@ -2,7 +2,7 @@
  * The exact string sent to AWS: minified JSON in a fixed element order, so that key order and
  * whitespace never show up as a change (Terraform's endless diff), and its size is what AWS counts.
  */
-import { POLICY_VERSION, type Condition, type PolicyDocument, type Principal, type Statement } from './model.js';
+import { POLICY_VERSION, readPolicyDocument, type Condition, type PolicyDocument, type Principal, type Statement } from './model.js';
 
 /** One-element lists are written as a plain string: same meaning, fewer characters. */
 function list(values: readonly string[]): string | string[] {
@@ -55,4 +55,30 @@ export function renderDocument(doc: PolicyDocument): string {
 /** Characters as AWS counts them: the length of exactly the string sent. */
 export function policySize(text: string): number {
   return text.length;
+}
+
+/**
+ * The canonical text of a policy given as any JSON: equal meaning-preserving JSON gives equal text,
+ * so key order and whitespace (AWS returns what it was sent; moto re-indents) never look like a change.
+ * Text that is not a policy document is returned as it is.
+ */
+export function canonicalPolicyText(content: string): string {
+  let value: unknown;
+  try {
+    value = JSON.parse(content);
+  } catch {
+    return content;
+  }
+  const { document } = readPolicyDocument(value, undefined);
+  return document ? renderDocument(document) : JSON.stringify(value);
+}
+
+/** Canonical JSON, indented, for a line diff a reviewer can read. */
+export function readablePolicyText(content: string): string {
+  const canonical = canonicalPolicyText(content);
+  try {
+    return JSON.stringify(JSON.parse(canonical), null, 2);
+  } catch {
+    return content;
+  }
 }

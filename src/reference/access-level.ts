@@ -10,6 +10,9 @@ export const ACCESS_LEVELS = ['Read', 'List', 'Write', 'Tagging', 'Permissions m
 export type KnownAccessLevel = (typeof ACCESS_LEVELS)[number];
 export type AccessLevel = KnownAccessLevel | 'Unknown';
 
+/** Most sensitive first: the order reviewers and notifications list actions in. */
+export const ACCESS_LEVEL_SEVERITY: readonly AccessLevel[] = ['Permissions management', 'Write', 'Tagging', 'Read', 'List', 'Unknown'];
+
 export function accessLevelOf(action: RawAction): AccessLevel {
   const p = action.Annotations?.Properties;
   if (!p) return 'Unknown';

@@ -1,7 +1,7 @@
 /** One line for a set of actions: counts per access level, then the services with the most actions. */
 import { CHANGE_TITLES, type SemanticChange } from '../plan/index.js';
+import { ACCESS_LEVEL_SEVERITY, type AccessLevel } from '../reference/index.js';
 
-const LEVEL_ORDER = ['Permissions management', 'Write', 'Tagging', 'Read', 'List', 'Unknown'];
 
 export function summarizeActions(ch: SemanticChange, maxServices = 8): string {
   const levels = new Map<string, number>();
@@ -10,7 +10,7 @@ export function summarizeActions(ch: SemanticChange, maxServices = 8): string {
     levels.set(s.accessLevel, (levels.get(s.accessLevel) ?? 0) + s.count);
     services.set(s.service, (services.get(s.service) ?? 0) + s.count);
   }
-  const byLevel = [...levels].sort((a, b) => LEVEL_ORDER.indexOf(a[0]) - LEVEL_ORDER.indexOf(b[0])).map(([l, n]) => `${l} ${count(n)}`);
+  const byLevel = [...levels].sort((a, b) => ACCESS_LEVEL_SEVERITY.indexOf(a[0] as AccessLevel) - ACCESS_LEVEL_SEVERITY.indexOf(b[0] as AccessLevel)).map(([l, n]) => `${l} ${count(n)}`);
   const top = [...services].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   const shown = top.slice(0, maxServices).map(([s, n]) => `${s} ${count(n)}`);
   const rest = top.length - shown.length;
@@ -19,7 +19,7 @@ export function summarizeActions(ch: SemanticChange, maxServices = 8): string {
 
 /** Names to show, Permissions management and Write first: the changes a reviewer should not miss. */
 export function sampleActions(ch: SemanticChange, max: number): string[] {
-  const sorted = [...ch.services].sort((a, b) => LEVEL_ORDER.indexOf(a.accessLevel) - LEVEL_ORDER.indexOf(b.accessLevel) || (a.service < b.service ? -1 : 1));
+  const sorted = [...ch.services].sort((a, b) => ACCESS_LEVEL_SEVERITY.indexOf(a.accessLevel) - ACCESS_LEVEL_SEVERITY.indexOf(b.accessLevel) || (a.service < b.service ? -1 : 1));
   return sorted.flatMap((s) => s.actions).slice(0, max);
 }
 

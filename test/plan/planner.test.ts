@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { OrgNode } from '../../src/model/org-tree.js';
-import { AttachmentModel, canonicalContent, planRollout, type Deployment, type Plan, type WaveSpec } from '../../src/plan/index.js';
+import { AttachmentModel, planRollout, type Deployment, type Plan, type WaveSpec } from '../../src/plan/index.js';
+import { canonicalPolicyText } from '../../src/policy/index.js';
 import { resolveQuotas } from '../../src/policy/index.js';
 import { denyPolicy, deploymentOf, fullAccessEverywhere, MANAGEMENT, owned, stateOf, type OuSpec } from '../support/org-state.js';
 
@@ -62,8 +63,8 @@ describe('the wave planner', () => {
     expect(plan.waves[0]!.notes.join()).toContain('OU Root/Workloads/Dev');
 
     const [afterCanary, afterDev, afterAll] = execute(d, plan);
-    const old = [canonicalContent(OLD)];
-    const now = [canonicalContent(NEW)];
+    const old = [canonicalPolicyText(OLD)];
+    const now = [canonicalPolicyText(NEW)];
     for (const a of ALL) expect(afterCanary!.get(a), a).toEqual(a === '200000000003' ? now : old);
     for (const a of ALL) expect(afterDev!.get(a), a).toEqual(a.startsWith('2000000000') && a >= '200000000003' ? now : old);
     for (const a of ALL) expect(afterAll!.get(a), a).toEqual(now);
@@ -85,9 +86,9 @@ describe('the wave planner', () => {
     const plan = planRollout(d, waves(d, ['prod', ['Prod']], ['all', ['Root']]));
     expect(plan.ok, JSON.stringify(plan.diagnostics)).toBe(true);
     const [afterProd, afterAll] = execute(d, plan);
-    expect(afterProd!.get('200000000001')).toEqual([canonicalContent(NEW)]);
-    expect(afterProd!.get('200000000003')).toEqual([canonicalContent(OLD)]);
-    expect(afterAll!.get('200000000003')).toEqual([canonicalContent(NEW)]);
+    expect(afterProd!.get('200000000001')).toEqual([canonicalPolicyText(NEW)]);
+    expect(afterProd!.get('200000000003')).toEqual([canonicalPolicyText(OLD)]);
+    expect(afterAll!.get('200000000003')).toEqual([canonicalPolicyText(NEW)]);
     expect(plan.waves[1]!.steps.at(-1)!.text).toBe('delete SCP guardrails-scp-gone');
   });
 

@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findIntentFiles, loadIntent } from '../../src/intent/index.js';
 import { OrgTree, type OrgNode } from '../../src/model/org-tree.js';
 import { applyOperations, isOwned, readOrganization, treeOfState, type OrgState } from '../../src/org/index.js';
-import { canonicalContent, type DiffReport } from '../../src/plan/index.js';
+import type { DiffReport } from '../../src/plan/index.js';
+import { canonicalPolicyText } from '../../src/policy/index.js';
 import { DirectorySource, syncReference } from '../../src/reference/index.js';
 import { runCli } from '../support/cli.js';
 import { buildOrganization, copyIntentWithIds, startMoto, type IdMap, type Moto } from '../support/moto.js';
@@ -40,7 +41,7 @@ function effectiveContents(state: OrgState): Map<string, string[]> {
     if (account.id === state.organization.managementAccount) continue;
     const path: string[] = [];
     for (let n: OrgNode | undefined = account; n; n = n.parent) path.push(n.id!);
-    const contents = state.policies.filter((p) => isOwned(p) && p.targets.some((t) => path.includes(t))).map((p) => `${p.type} ${canonicalContent(p.content)}`);
+    const contents = state.policies.filter((p) => isOwned(p) && p.targets.some((t) => path.includes(t))).map((p) => `${p.type} ${canonicalPolicyText(p.content)}`);
     out.set(account.id!, [...new Set(contents)].sort());
   }
   return out;
