@@ -9,9 +9,16 @@
  *
  * The result is computed with action-set algebra (one bitset per statement), so a whole chain over
  * 22,000 actions costs a few hundred set operations, not 22,000 evaluations.
+ *
+ * Some condition keys are in the request only for some actions: the Service Authorization Reference
+ * lists, per action, the condition keys it supports (its "Condition keys" column, and the keys of the
+ * resource types it acts on; https://docs.aws.amazon.com/service-authorization/latest/reference/reference.html,
+ * read here from the service reference files' ActionConditionKeys and Resources). A key an action never
+ * carries is absent from its requests, which is known, not unknown: a statement is split by which of
+ * its action-scoped keys each action carries, and each part is evaluated with the others absent.
  */
 import type { Condition, Statement } from '../policy/index.js';
-import type { ActionSet, ReferenceIndex } from '../reference/index.js';
+import type { ActionInfo, ActionSet, ReferenceIndex } from '../reference/index.js';
 import { compileCondition } from './conditions/index.js';
 import type { RequestContext } from './context.js';
 import { EvaluationError } from './errors.js';
@@ -43,19 +50,128 @@ export interface PartialStatement {
 export interface PreparedStatement {
   statement: Statement;
   actions: ActionSet;
+  /**
+   * `actions` split by which of the statement's action-scoped condition keys they carry; each part
+   * names (lower case) the keys absent from every request for its actions. One part when the
+   * statement has no such key.
+   */
+  parts: { actions: ActionSet; absent: ReadonlySet<string> }[];
 }
 
 export function prepareStatement(s: Statement, reference: ReferenceIndex, universe: ActionSet): PreparedStatement {
   const patterns = s.action ?? s.notAction ?? [];
   const matched = patterns.includes('*') ? reference.allActions() : reference.expandList(patterns.filter((p) => /^[^:]+:[^:]+$/.test(p))).actions;
   const actions = s.notAction ? universe.minus(matched) : matched.intersect(universe);
-  return { statement: s, actions };
+  const presence = keyPresence(reference);
+  let parts: PreparedStatement['parts'] = [{ actions, absent: new Set() }];
+  const keys = new Set<string>();
+  for (const op of Object.keys(s.condition ?? {})) for (const key of Object.keys(s.condition![op]!)) keys.add(key.toLowerCase());
+  for (const key of [...keys].sort()) {
+    const carriers = presence.carriers(key);
+    if (!carriers) continue;
+    const next: typeof parts = [];
+    for (const part of parts) {
+      const carrying = part.actions.intersect(carriers);
+      const lacking = part.actions.minus(carriers);
+      if (!carrying.isEmpty()) next.push({ actions: carrying, absent: part.absent });
+      if (!lacking.isEmpty()) next.push({ actions: lacking, absent: new Set([...part.absent, key]) });
+    }
+    parts = next;
+  }
+  return { statement: s, actions, parts };
+}
+
+/**
+ * Keys the reference omits on an action although AWS documents them there. The Amazon Bedrock user
+ * guide ("Grant permissions to ... subscribe to ... models": aws-marketplace:ProductId on
+ * aws-marketplace:Subscribe) conditions Subscribe on the product id, which the reference lists only on
+ * the agreement actions.
+ */
+const DOCUMENTED_ELSEWHERE: Record<string, readonly string[]> = {
+  'aws-marketplace:subscribe': ['aws-marketplace:productid'],
+};
+
+/**
+ * Which actions carry a condition key, for the keys only some actions carry: aws:TagKeys and
+ * aws:RequestTag/... (global keys AWS sets only on requests that pass tags), and service keys (any
+ * prefix other than aws). Other global keys (aws:RequestedRegion, aws:SecureTransport, aws:ResourceTag/...)
+ * are not listed per action consistently enough to conclude anything from their absence, and stay
+ * unknown. A service key its own service attributes to none of its actions nor resource types
+ * (ec2:SourceInstanceARN, lambda:SourceFunctionArn: keys of the credentials, present on any request)
+ * stays unknown too, as does a key of no service (an identity provider's, a misspelling).
+ */
+export class KeyPresence {
+  private readonly cache = new Map<string, ActionSet | null>();
+  private keysOf: string[][] | undefined;
+
+  constructor(private readonly reference: ReferenceIndex) {}
+
+  /** The actions whose requests may carry `key`; undefined when the key is not action-scoped. */
+  carriers(key: string): ActionSet | undefined {
+    const lower = key.toLowerCase();
+    let found = this.cache.get(lower);
+    if (found === undefined) {
+      found = this.compute(lower);
+      this.cache.set(lower, found);
+    }
+    return found ?? undefined;
+  }
+
+  private compute(key: string): ActionSet | null {
+    const colon = key.indexOf(':');
+    const prefix = colon > 0 ? key.slice(0, colon) : '';
+    const service = prefix === 'aws' ? undefined : this.reference.service(prefix);
+    if (!service && key !== 'aws:tagkeys' && !key.startsWith('aws:requesttag/')) return null;
+    const keysOf = (this.keysOf ??= this.reference.actions.map((a) => this.listedKeys(a)));
+    const set = this.reference.emptySet();
+    for (let id = 0; id < keysOf.length; id++) if (keysOf[id]!.some((listed) => keyMatches(listed, key))) set.add(id);
+    // A service key its own service lists nowhere is one of the credentials' (ec2:SourceInstanceARN is on
+    // every request signed with an instance's credentials, though the reference lists it on a few ssm actions).
+    if (service && set.intersect(this.reference.serviceActions(service)).isEmpty()) return null;
+    return set.isEmpty() ? null : set;
+  }
+
+  /** The keys the reference lists for an action and the resource types it acts on, lower case. */
+  private listedKeys(a: ActionInfo): string[] {
+    const service = this.reference.service(a.service)!;
+    const keys = [...a.conditionKeys];
+    for (const r of a.resourceTypes) keys.push(...(service.resourceTypes.get(r.toLowerCase())?.conditionKeys ?? []));
+    keys.push(...(DOCUMENTED_ELSEWHERE[a.qualified.toLowerCase()] ?? []));
+    return [...new Set(keys.map((k) => k.toLowerCase()))];
+  }
+}
+
+/** A listed key matches itself, and a templated one (aws:RequestTag/${TagKey}, s3:ExistingObjectTag/<key>) any key it names. */
+function keyMatches(listed: string, key: string): boolean {
+  if (listed === key) return true;
+  const at = listed.search(/\$\{|</);
+  return at > 0 && key.length > at && key.startsWith(listed.slice(0, at));
+}
+
+const presences = new WeakMap<ReferenceIndex, KeyPresence>();
+export function keyPresence(reference: ReferenceIndex): KeyPresence {
+  let p = presences.get(reference);
+  if (!p) presences.set(reference, (p = new KeyPresence(reference)));
+  return p;
 }
 
 const VARIABLE_KEYS = /\$\{\s*([^},'\s]+)/g;
 
-export function partialStatement(p: PreparedStatement, request: PartialRequest): PartialStatement {
-  const s = p.statement;
+/** A statement for one persona: one result per part of its actions (see PreparedStatement.parts). */
+export function partialStatement(p: PreparedStatement, request: PartialRequest): PartialStatement[] {
+  return p.parts.map((part) => {
+    if (!part.absent.size) return partialPart(p.statement, part.actions, request);
+    let context = request.context;
+    for (const k of part.absent) {
+      if (!context.has(k)) continue;
+      if (context === request.context) context = context.clone();
+      context.delete(k);
+    }
+    return partialPart(p.statement, part.actions, { context, known: new Set([...request.known, ...part.absent]) });
+  });
+}
+
+function partialPart(s: Statement, actions: ActionSet, request: PartialRequest): PartialStatement {
   const resources = (s.resource ?? []).includes('*') && !s.notResource ? 'all' : 'some';
   // A Principal other than "*" (resource policies) depends on who asks: treated as unknown.
   const principalKnown = !s.notPrincipal && (s.principal === undefined || s.principal === '*');
@@ -83,7 +199,7 @@ export function partialStatement(p: PreparedStatement, request: PartialRequest):
       }
     }
   }
-  const out: PartialStatement = { effect: s.effect, actions: p.actions, condition, residual: condition === 'no' ? {} : residual, resources };
+  const out: PartialStatement = { effect: s.effect, actions, condition, residual: condition === 'no' ? {} : residual, resources };
   if (resources === 'some') out.resourceElement = s.notResource ? { not: true, values: [...s.notResource].sort() } : { not: false, values: [...(s.resource ?? [])].sort() };
   if (error) out.error = error;
   return out;

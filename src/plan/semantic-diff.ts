@@ -103,7 +103,7 @@ export function semanticDiff(d: Deployment, reference: ReferenceIndex, spec: Per
     const path: OrgNode[] = [];
     for (let n: OrgNode | undefined = account; n; n = n.parent) path.unshift(n);
     for (const node of path) {
-      const statements = model.attachedAt(node.id!, persona.type).flatMap((p) => prepare(p, persona.type)).map((s) => partialStatement(s, request));
+      const statements = model.attachedAt(node.id!, persona.type).flatMap((p) => prepare(p, persona.type)).flatMap((s) => partialStatement(s, request));
       levels.push({ label: node.path, statements });
       // Two chains whose statements evaluate alike classify alike: the key is what classification reads.
       keyParts.push(statements.map((s) => `${s.effect}${s.condition}${s.resources}|${JSON.stringify(s.residual)}|${JSON.stringify(s.resourceElement ?? null)}|${s.error ?? ''}#${actionKey(s.actions)}`).join(','));

@@ -52,6 +52,14 @@ describe('guardrails diff', () => {
       expect(c.after).toContain('Deny when NumericLessThan s3:TlsVersion ["1.2"]');
       expect(c.services.every((s) => s.service === 's3')).toBe(true);
     }
+    // Keys an action never carries are absent, not unknown: the tag-protection companions (Deny * under
+    // aws:TagKeys) change only the actions that can carry tag keys, never every action of the reference.
+    const all = json.semantic.flatMap((g) => g.changes);
+    expect(Math.max(...all.map((c) => c.count))).toBeLessThan(5000);
+    const listed = (name: string) => all.filter((c) => c.services.some((s) => s.actions.includes(name)));
+    expect(listed('bedrock-mantle:ArchiveProject')).toEqual([]);
+    expect(listed('bedrock-mantle:CreateInference').length).toBeGreaterThan(0);
+    expect(listed('iam:CreateServiceSpecificCredential').map((c) => c.kind)).toContain('newly-denied');
     const md = (await cli(['diff', '--org', 'guardrails/org-snapshot.json', '--markdown'])).stdout;
     expect(md).toMatch(/^## guardrails diff: o-exmpl12345\n/);
     expect(md).toContain('| `guardrails-rcp-tls-minimum` | RCP | update |');

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { classifyActions, partialStatement, prepareStatement, RequestContext, type PartialRequest } from '../../src/evaluate/index.js';
 import type { Statement } from '../../src/policy/index.js';
 import type { ReferenceIndex } from '../../src/reference/index.js';
-import { reference2026 } from '../support/reference.js';
+import { rawService, reference2026 } from '../support/reference.js';
 
 let ref: ReferenceIndex;
 beforeAll(async () => {
@@ -16,7 +16,20 @@ function orgRole(): PartialRequest {
   return { context, known: new Set(['aws:principalaccount', 'aws:principalorgid', 'aws:principalarn', 'aws:principalisawsservice']) };
 }
 
-const partial = (s: Statement) => partialStatement(prepareStatement(s, ref, ref.allActions()), orgRole());
+/** A statement whose keys every action carries, or none is action-scoped: one result for all its actions. */
+const partial = (s: Statement) => {
+  const parts = partialStatement(prepareStatement(s, ref, ref.allActions()), orgRole());
+  expect(parts).toHaveLength(1);
+  return parts[0]!;
+};
+
+/** The result for the part of the statement's actions that holds `action`. */
+const partialOn = (s: Statement, action: string) => {
+  const id = ref.action(action)!.id;
+  const found = partialStatement(prepareStatement(s, ref, ref.allActions()), orgRole()).filter((p) => p.actions.has(id));
+  expect(found).toHaveLength(1);
+  return found[0]!;
+};
 
 describe('partial evaluation of a statement', () => {
   it.each<[string, Statement['condition'], string, object]>([
@@ -28,6 +41,7 @@ describe('partial evaluation of a statement', () => {
     ['known and unknown keys: the unknown one is left', { StringNotEquals: { 'aws:RequestedRegion': ['us-east-1'] }, ArnNotLike: { 'aws:PrincipalArn': ['arn:aws:iam::*:role/BreakGlass'] } }, 'maybe', { StringNotEquals: { 'aws:RequestedRegion': ['us-east-1'] } }],
     ['a variable whose key is unknown', { StringEquals: { 'aws:PrincipalAccount': ['${aws:ResourceAccount}'] } }, 'maybe', { StringEquals: { 'aws:PrincipalAccount': ['${aws:ResourceAccount}'] } }],
     ['a variable whose key is known', { StringEquals: { 'aws:PrincipalArn': ['arn:aws:iam::${aws:PrincipalAccount}:role/app'] } }, 'yes', {}],
+    ['a service key the action carries', { NumericLessThan: { 's3:TlsVersion': ['1.2'] } }, 'maybe', { NumericLessThan: { 's3:TlsVersion': ['1.2'] } }],
   ])('%s', (_, condition, expected, residual) => {
     const p = partial({ effect: 'Deny', action: ['s3:GetObject'], resource: ['*'], ...(condition ? { condition } : {}) });
     expect(p.condition).toBe(expected);
@@ -47,12 +61,77 @@ describe('partial evaluation of a statement', () => {
   });
 });
 
+describe('condition keys only some actions carry (the reference lists them per action)', () => {
+  // [what, action, condition, outcome for that action]. Absent: a negated operator, IfExists and Null true
+  // are true, a positive operator and ForAnyValue false. Carried: unknown, so maybe.
+  it.each<[string, string, NonNullable<Statement['condition']>, string]>([
+    ['aws:TagKeys on an action that passes no tags', 's3:GetObject', { 'ForAnyValue:StringEqualsIgnoreCase': { 'aws:TagKeys': ['dp:exclude'] } }, 'no'],
+    ['aws:TagKeys on an action that passes tags', 'iam:CreateRole', { 'ForAnyValue:StringEqualsIgnoreCase': { 'aws:TagKeys': ['dp:exclude'] } }, 'maybe'],
+    ['aws:TagKeys listed only on the resource type', 'ec2:AttachApplianceToNatGateway', { 'ForAnyValue:StringEquals': { 'aws:TagKeys': ['x'] } }, 'maybe'],
+    ['ForAllValues on an absent aws:TagKeys', 's3:GetObject', { 'ForAllValues:StringEquals': { 'aws:TagKeys': ['x'] } }, 'yes'],
+    ['aws:RequestTag/${TagKey} matches aws:RequestTag/owner', 'iam:CreateRole', { StringNotEquals: { 'aws:RequestTag/owner': ['me'] } }, 'maybe'],
+    ['aws:RequestTag/owner absent, negated operator', 's3:GetObject', { StringNotEquals: { 'aws:RequestTag/owner': ['me'] } }, 'yes'],
+    ['Null false on a service key the action never carries', 'bedrock-mantle:ArchiveProject', { Null: { 'bedrock-mantle:Model': ['false'] } }, 'no'],
+    ['Null false on a service key the action carries', 'bedrock-mantle:CreateInference', { Null: { 'bedrock-mantle:Model': ['false'] } }, 'maybe'],
+    ['Null true on an absent service key', 'aws-marketplace:ViewSubscriptions', { Null: { 'aws-marketplace:ProductId': ['true'] } }, 'yes'],
+    ['a key AWS documents where the reference does not (ProductId on Subscribe)', 'aws-marketplace:Subscribe', { Null: { 'aws-marketplace:ProductId': ['true'] } }, 'maybe'],
+    ['a positive operator on an absent service key', 's3:ListAllMyBuckets', { StringEquals: { 's3:x-amz-acl': ['private'] } }, 'no'],
+    ['a negated operator on an absent service key', 's3:ListAllMyBuckets', { StringNotEquals: { 's3:x-amz-acl': ['private'] } }, 'yes'],
+    ['IfExists on an absent service key', 's3:ListAllMyBuckets', { StringEqualsIfExists: { 's3:x-amz-acl': ['private'] } }, 'yes'],
+    ['s3:TlsVersion on the few S3 actions that lack it', 's3:InitiateReplication', { NumericLessThan: { 's3:TlsVersion': ['1.2'] } }, 'no'],
+    ['s3:TlsVersion on an S3 action that has it', 's3:GetObject', { NumericLessThan: { 's3:TlsVersion': ['1.2'] } }, 'maybe'],
+    ['a templated <key> service key', 's3:GetObject', { StringEquals: { 's3:ExistingObjectTag/team': ['a'] } }, 'maybe'],
+    ['a templated <key> service key, absent', 's3:ListAllMyBuckets', { StringEquals: { 's3:ExistingObjectTag/team': ['a'] } }, 'no'],
+    ['a key of the resource type (iam:ResourceTag on role)', 'iam:CreateRole', { StringEquals: { 'iam:ResourceTag/team': ['a'] } }, 'maybe'],
+    ['a key of the resource type, on an action without it', 'iam:ListRoles', { StringEquals: { 'iam:ResourceTag/team': ['a'] } }, 'no'],
+    ['a service key of another service, in any casing', 'sqs:SendMessage', { StringEquals: { 'S3:TLSVERSION': ['1.2'] } }, 'no'],
+    ['a global key stays unknown', 's3:GetObject', { StringEquals: { 'aws:RequestedRegion': ['us-east-1'] } }, 'maybe'],
+    ['a service key the reference gives no action stays unknown', 's3:GetObject', { Null: { 'ec2:SourceInstanceARN': ['false'] } }, 'maybe'],
+    ["an identity provider's key stays unknown", 's3:GetObject', { StringEquals: { 'accounts.google.com:sub': ['x'] } }, 'maybe'],
+  ])('%s: %s', (_, action, condition, expected) => {
+    const p = partialOn({ effect: 'Deny', action: ['*'], resource: ['*'], condition }, action);
+    expect(p.condition).toBe(expected);
+    expect(Object.keys(p.residual).length > 0).toBe(expected === 'maybe');
+  });
+
+  it('splits a statement by every action-scoped key, and the parts cover its actions exactly once', () => {
+    const s: Statement = { effect: 'Deny', action: ['s3:*', 'iam:*', 'bedrock-mantle:*'], resource: ['*'], condition: { 'ForAnyValue:StringEquals': { 'aws:TagKeys': ['x'] }, NumericLessThan: { 's3:TlsVersion': ['1.2'] } } };
+    const prepared = prepareStatement(s, ref, ref.allActions());
+    const parts = partialStatement(prepared, orgRole());
+    const union = ref.emptySet();
+    for (const p of parts) {
+      expect(union.intersect(p.actions).isEmpty()).toBe(true);
+      union.addAll(p.actions);
+    }
+    expect(union.equals(prepared.actions)).toBe(true);
+    // Only actions that carry both keys may be denied: every other part is decided "no".
+    const maybe = parts.filter((p) => p.condition !== 'no');
+    expect(maybe).toHaveLength(1);
+    const both = [...maybe[0]!.actions].map((id) => ref.actions[id]!.qualified);
+    expect(both).toContain('s3:CreateBucket');
+    expect(both.every((a) => a.startsWith('s3:'))).toBe(true);
+  });
+
+  it('carriers of aws:TagKeys are exactly what the raw reference files list (action keys and resource type keys)', () => {
+    for (const service of ['iam', 'bedrock-mantle', 'logs']) {
+      const raw = rawService(service);
+      const resourceKeys = new Map((raw.Resources ?? []).map((r) => [r.Name, r.ConditionKeys ?? []]));
+      const expected = raw.Actions.filter((a) => [...(a.ActionConditionKeys ?? []), ...(a.Resources ?? []).flatMap((r) => resourceKeys.get(r.Name) ?? [])].includes('aws:TagKeys')).map((a) => `${service}:${a.Name}`).sort();
+      const s: Statement = { effect: 'Deny', action: [`${service}:*`], resource: ['*'], condition: { 'ForAnyValue:StringEquals': { 'aws:TagKeys': ['x'] } } };
+      const maybe = partialStatement(prepareStatement(s, ref, ref.allActions()), orgRole()).filter((p) => p.condition === 'maybe');
+      const got = maybe.flatMap((p) => [...p.actions].map((id) => ref.actions[id]!.qualified)).sort();
+      expect(got.length).toBeGreaterThan(0);
+      expect(got).toEqual(expected);
+    }
+  });
+});
+
 describe('classifying the action universe along a chain', () => {
   const allowAll: Statement = { effect: 'Allow', action: ['*'], resource: ['*'] };
   it('a Deny that always applies denies; one with unknowns denies under conditions; a level that allows nothing denies the rest', () => {
     const universe = ref.allActions();
     const s3 = ref.serviceActions(ref.service('s3')!);
-    const level = (label: string, ...statements: Statement[]) => ({ label, statements: statements.map((s) => partialStatement(prepareStatement(s, ref, universe), orgRole())) });
+    const level = (label: string, ...statements: Statement[]) => ({ label, statements: statements.flatMap((s) => partialStatement(prepareStatement(s, ref, universe), orgRole())) });
     const c = classifyActions(
       [
         level('root', allowAll, { effect: 'Deny', action: ['iam:CreateUser'], resource: ['*'] }, { effect: 'Deny', action: ['ec2:*'], resource: ['*'], condition: { StringNotEquals: { 'aws:RequestedRegion': ['us-east-1'] } } }),

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { semanticDiff, structuralDiff } from '../../src/plan/index.js';
 import type { ReferenceIndex } from '../../src/reference/index.js';
 import { deploymentOf, fullAccessEverywhere, owned, stateOf, type OuSpec } from '../support/org-state.js';
-import { reference2026 } from '../support/reference.js';
+import { rawService, reference2026 } from '../support/reference.js';
 
 let ref: ReferenceIndex;
 beforeAll(async () => {
@@ -13,6 +13,13 @@ beforeAll(async () => {
 const TREE: Record<string, OuSpec> = { Prod: { accounts: ['200000000001'] }, Dev: { accounts: ['200000000002'] } };
 const RCP_FULL = { id: 'p-RCPFullAWSAccess', name: 'RCPFullAWSAccess', type: 'rcp' as const, description: '', awsManaged: true, tags: {}, content: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' }] }), targets: ['r-test', 'ou-prod', 'ou-dev', '200000000001', '200000000002', '111111111111'] };
 const tls = (version: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: '*', Condition: { NumericLessThan: { 's3:TlsVersion': version } } }] });
+
+/** The S3 actions the raw reference gives s3:TlsVersion (on the action or its resource types): the others never carry it. */
+function s3ActionsWithTlsVersion(): number {
+  const raw = rawService('s3');
+  const resourceKeys = new Map((raw.Resources ?? []).map((r) => [r.Name, r.ConditionKeys ?? []]));
+  return raw.Actions.filter((a) => [...(a.ActionConditionKeys ?? []), ...(a.Resources ?? []).flatMap((r) => resourceKeys.get(r.Name) ?? [])].includes('s3:TlsVersion')).length;
+}
 
 describe('semantic diff', () => {
   it('reports a changed condition value as the same actions denied under other conditions, for every persona', () => {
@@ -25,7 +32,7 @@ describe('semantic diff', () => {
     expect(g.personas).toHaveLength(2);
     expect(g.targets).toEqual(['root Root']);
     expect(g.changes).toEqual([
-      expect.objectContaining({ kind: 'conditions-changed', count: ref.serviceActions(ref.service('s3')!).size, before: ['Deny when NumericLessThan s3:TlsVersion ["1.2"]'], after: ['Deny when NumericLessThan s3:TlsVersion ["1.3"]'] }),
+      expect.objectContaining({ kind: 'conditions-changed', count: s3ActionsWithTlsVersion(), before: ['Deny when NumericLessThan s3:TlsVersion ["1.2"]'], after: ['Deny when NumericLessThan s3:TlsVersion ["1.3"]'] }),
     ]);
   });
 
@@ -48,4 +55,28 @@ describe('semantic diff', () => {
     expect(groups[0]!.accounts.sort()).toEqual(['200000000001', '200000000002']);
     expect(groups[0]!.changes).toEqual([expect.objectContaining({ kind: 'newly-denied', count: 1, services: [expect.objectContaining({ service: 'iam', accessLevel: 'Write', actions: ['iam:CreateUser'] })] })]);
   });
+
+  it('a Deny of every action under a tag-key condition changes only the actions that can carry tag keys', () => {
+    const companion = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: '*', Resource: '*', Condition: { 'ForAnyValue:StringEqualsIgnoreCase': { 'aws:TagKeys': ['dp:exclude'] } } }] });
+    const d = deploymentOf(stateOf(TREE, [fullAccessEverywhere(TREE)]), [{ name: 'guardrails-scp-tags', content: companion, targets: ['r-test'] }]);
+    const [g] = semanticDiff(d, ref, { partnerAccounts: [] });
+    expect(g!.changes).toHaveLength(1);
+    const c = g!.changes[0]!;
+    expect(c).toMatchObject({ kind: 'newly-conditional', after: ['Deny when ForAnyValue:StringEqualsIgnoreCase aws:TagKeys ["dp:exclude"]'] });
+    const names = c.services.flatMap((s) => s.actions);
+    expect(names).not.toContain('s3:GetObject');
+    expect(c.count).toBeLessThan(ref.size / 4);
+    expect(c.services.find((s) => s.service === 'iam' && s.accessLevel === 'Write')!.actions).toContain('iam:CreateRole');
+  });
+
+  it('a service key: only the actions that carry it are denied under conditions', () => {
+    const mantle = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'bedrock-mantle:*', Resource: '*', Condition: { Null: { 'bedrock-mantle:Model': 'false' }, StringNotLike: { 'bedrock-mantle:Model': ['amazon.titan-text-express-v1'] } } }] });
+    const d = deploymentOf(stateOf(TREE, [fullAccessEverywhere(TREE)]), [{ name: 'guardrails-scp-mantle', content: mantle, targets: ['r-test'] }]);
+    const [g] = semanticDiff(d, ref, { partnerAccounts: [] });
+    const names = g!.changes.flatMap((c) => c.services.flatMap((s) => s.actions));
+    expect(names).toContain('bedrock-mantle:CreateInference');
+    expect(names).not.toContain('bedrock-mantle:ArchiveProject');
+    expect(g!.changes.map((c) => c.kind)).toEqual(['newly-conditional']);
+  });
+
 });
