@@ -66,6 +66,13 @@ export interface PersonaSpec {
 
 const MAX_LISTED = 100;
 const OUTSIDE_ACCOUNT = '999999999999';
+/**
+ * The role every persona asks as. Controls except principals by ARN pattern (role/BreakGlass,
+ * role/SecurityAdmin, role/guardrails-*, role/AWSReservedSSO_*, role/*Admin*), and a persona a Deny
+ * excepts would hide that Deny from the diff: the name is one no control would except, and names
+ * neither this tool, nor AWS, nor an administrator.
+ */
+const PERSONA_ROLE = 'ordinary-role';
 
 interface Persona {
   type: PolicyType;
@@ -165,7 +172,7 @@ function buildPersonas(orgId: string, pathsOf: (account: OrgNode) => string[], s
       request: (a) => {
         const context = new RequestContext();
         const known = new Set<string>();
-        principal(context, known, `arn:aws:iam::${a.id}:role/guardrails-semantic-diff`, a.id!, orgId, pathsOf(a));
+        principal(context, known, `arn:aws:iam::${a.id}:role/${PERSONA_ROLE}`, a.id!, orgId, pathsOf(a));
         return { context, known };
       },
     },
@@ -175,7 +182,7 @@ function buildPersonas(orgId: string, pathsOf: (account: OrgNode) => string[], s
       request: (a) => {
         const context = new RequestContext();
         const known = new Set<string>();
-        principal(context, known, `arn:aws:iam::${a.id}:role/guardrails-semantic-diff`, a.id!, orgId, pathsOf(a));
+        principal(context, known, `arn:aws:iam::${a.id}:role/${PERSONA_ROLE}`, a.id!, orgId, pathsOf(a));
         resource(context, known, a);
         return { context, known };
       },
@@ -186,7 +193,7 @@ function buildPersonas(orgId: string, pathsOf: (account: OrgNode) => string[], s
       request: (a) => {
         const context = new RequestContext();
         const known = new Set<string>();
-        principal(context, known, `arn:aws:iam::${OUTSIDE_ACCOUNT}:role/outsider`, OUTSIDE_ACCOUNT, undefined, undefined);
+        principal(context, known, `arn:aws:iam::${OUTSIDE_ACCOUNT}:role/${PERSONA_ROLE}`, OUTSIDE_ACCOUNT, undefined, undefined);
         resource(context, known, a);
         return { context, known };
       },
@@ -199,7 +206,7 @@ function buildPersonas(orgId: string, pathsOf: (account: OrgNode) => string[], s
       request: (a) => {
         const context = new RequestContext();
         const known = new Set<string>();
-        principal(context, known, `arn:aws:iam::${partner}:role/partner`, partner, undefined, undefined);
+        principal(context, known, `arn:aws:iam::${partner}:role/${PERSONA_ROLE}`, partner, undefined, undefined);
         resource(context, known, a);
         return { context, known };
       },

@@ -79,4 +79,10 @@ describe('semantic diff', () => {
     expect(g!.changes.map((c) => c.kind)).toEqual(['newly-conditional']);
   });
 
+  it('asks as a role no control excepts: a Deny that excepts role/guardrails-* still shows', () => {
+    const deny = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'ec2:RunInstances', Resource: '*', Condition: { ArnNotLike: { 'aws:PrincipalArn': ['arn:aws:iam::*:role/guardrails-*', 'arn:aws:iam::*:role/BreakGlass', 'arn:aws:iam::*:role/*Admin*'] } } }] });
+    const d = deploymentOf(stateOf(TREE, [fullAccessEverywhere(TREE)]), [{ name: 'guardrails-scp-x', content: deny, targets: ['r-test'] }]);
+    const groups = semanticDiff(d, ref, { partnerAccounts: [] });
+    expect(groups.map((g) => g.changes.map((c) => `${c.kind} ${c.services.flatMap((s) => s.actions)}`))).toEqual([['newly-denied ec2:RunInstances']]);
+  });
 });
