@@ -14,8 +14,8 @@ export async function runDiff(files: string[], flags: DiffFlags, io: CliIO): Pro
   if (flags.markdown && flags.json) throw new UsageError('give either --markdown or --json');
   const loaded = await loadDeployment(files, flags, io, 'diff');
   if (typeof loaded === 'number') return loaded;
-  printDiagnostics(loaded.diagnostics, loaded.ws, io);
   const report = buildDiffReport(loaded.deployment, loaded.ws.reference!.index, { partnerAccounts: partnerAccountsOf(loaded.intent) });
+  printDiagnostics([...loaded.diagnostics, ...report.warnings], loaded.ws, io);
   if (flags.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n');
   else if (flags.markdown) io.stdout.write(renderDiffMarkdown(report));
   else io.stdout.write(renderDiffText(report));

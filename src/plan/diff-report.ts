@@ -1,9 +1,10 @@
 /** Everything `guardrails diff` reports, as one value the renderers (src/report) turn into text. */
+import type { Diagnostic } from '../diagnostics/index.js';
 import type { Quotas } from '../policy/index.js';
 import type { ReferenceIndex } from '../reference/index.js';
 import type { Deployment } from './deployment.js';
 import { structuralDiff, type StructuralDiff } from './diff.js';
-import { semanticDiff, type PersonaSpec, type SemanticGroup } from './semantic-diff.js';
+import { policyTypeWarnings, semanticDiff, type PersonaSpec, type SemanticGroup } from './semantic-diff.js';
 
 export interface DiffReport {
   organization: string;
@@ -14,6 +15,8 @@ export interface DiffReport {
   changed: boolean;
   structural: StructuralDiff;
   semantic: SemanticGroup[];
+  /** What the reviewer must know before the change can be applied (a policy type not enabled). */
+  warnings: Diagnostic[];
 }
 
 export function buildDiffReport(d: Deployment, reference: ReferenceIndex, personas: PersonaSpec): DiffReport {
@@ -28,5 +31,6 @@ export function buildDiffReport(d: Deployment, reference: ReferenceIndex, person
     changed: c.create + c.update + c.delete + c.attach + c.detach > 0,
     structural,
     semantic,
+    warnings: policyTypeWarnings(d),
   };
 }

@@ -7,9 +7,11 @@
  * or denied under other conditions. Accounts with the same outcome are reported together, grouped by
  * service and access level. This is what a reviewer reads first.
  */
+import { warning, type Diagnostic } from '../diagnostics/index.js';
 import { buildRequest, classifyActions, partialStatement, prepareStatement, RequestContext, type ActionClassification, type PartialLevel, type PartialRequest, type PreparedStatement } from '../evaluate/index.js';
 import { OrgTree, type OrgNode } from '../model/org-tree.js';
-import { readPolicyDocument, type PolicyType } from '../policy/index.js';
+import { AWS_POLICY_TYPE, enabledPolicyTypes } from '../org/index.js';
+import { readPolicyDocument, type PolicyType, type Statement } from '../policy/index.js';
 import type { AccessLevel, ActionSet, ReferenceIndex } from '../reference/index.js';
 import type { AttachmentModel, ModelPolicy } from './attachment-model.js';
 import type { Deployment } from './deployment.js';
@@ -102,15 +104,31 @@ export function semanticDiff(d: Deployment, reference: ReferenceIndex, spec: Per
     }
     return list;
   };
+  // A policy type the organization has not enabled does not apply: before, its chain decides nothing;
+  // after, it is what enabling it does (the AWS-managed full-access policy on the root and every OU and
+  // account) with the compiled policies attached.
+  const enabled = enabledPolicyTypes(d.state);
+  const fullAccess: Record<PolicyType, PreparedStatement[]> = {
+    scp: [prepareStatement(FULL_ACCESS.scp, reference, universes.scp)],
+    rcp: [prepareStatement(FULL_ACCESS.rcp, reference, universes.rcp)],
+  };
   const classified = new Map<string, ActionClassification>();
   const classify = (model: AttachmentModel, account: OrgNode, persona: Persona): ActionClassification => {
+    const applies = enabled.has(persona.type);
+    if (!applies && model === before) {
+      const key = `${persona.type}\nnot enabled`;
+      let c = classified.get(key);
+      if (!c) classified.set(key, (c = classifyActions([], universes[persona.type])));
+      return c;
+    }
     const request = persona.request(account);
     const levels: PartialLevel[] = [];
     const keyParts: string[] = [];
     const path: OrgNode[] = [];
     for (let n: OrgNode | undefined = account; n; n = n.parent) path.unshift(n);
     for (const node of path) {
-      const statements = model.attachedAt(node.id!, persona.type).flatMap((p) => prepare(p, persona.type)).flatMap((s) => partialStatement(s, request));
+      const attached = model.attachedAt(node.id!, persona.type).flatMap((p) => prepare(p, persona.type));
+      const statements = (applies ? attached : [...fullAccess[persona.type], ...attached]).flatMap((s) => partialStatement(s, request));
       levels.push({ label: node.path, statements });
       // Two chains whose statements evaluate alike classify alike: the key is what classification reads.
       keyParts.push(statements.map((s) => `${s.effect}${s.condition}${s.resources}|${JSON.stringify(s.residual)}|${JSON.stringify(s.resourceElement ?? null)}|${s.error ?? ''}#${actionKey(s.actions)}`).join(','));
@@ -149,6 +167,37 @@ export function semanticDiff(d: Deployment, reference: ReferenceIndex, spec: Per
     else groups.set(key, { type: g.persona.type, personas: [g.persona.label], accounts: g.accounts, targets: nameAccounts(d.tree, leaves, new Set(g.accounts)), changes: g.changes });
   }
   return [...groups.values()];
+}
+
+/** What enabling a policy type attaches everywhere: FullAWSAccess, RCPFullAWSAccess. */
+const FULL_ACCESS: Record<PolicyType, Statement> = {
+  scp: { effect: 'Allow', action: ['*'], resource: ['*'] },
+  rcp: { effect: 'Allow', principal: '*', action: ['*'], resource: ['*'] },
+};
+
+const TYPE_NAMES: Record<PolicyType, { plural: string; fullAccess: string }> = {
+  scp: { plural: 'SCPs', fullAccess: 'FullAWSAccess' },
+  rcp: { plural: 'RCPs', fullAccess: 'RCPFullAWSAccess' },
+};
+
+/** The compiled policy types the organization has not enabled: nothing of them applies until it is. */
+export function policyTypeWarnings(d: Deployment): Diagnostic[] {
+  const enabled = enabledPolicyTypes(d.state);
+  const out: Diagnostic[] = [];
+  for (const type of ['scp', 'rcp'] as const) {
+    const compiled = d.desired.filter((p) => p.type === type).length;
+    if (!compiled || enabled.has(type)) continue;
+    const { plural, fullAccess } = TYPE_NAMES[type];
+    out.push(
+      warning(
+        'policy-type-not-enabled',
+        `${plural} are not enabled in organization ${d.state.organization.id} (${d.state.source}): the ${compiled} compiled ${compiled === 1 ? `${plural.slice(0, -1)} applies` : `${plural} apply`} only once the policy type is enabled on root ${d.state.root.id}, which attaches ${fullAccess} to the root and every OU and account; the diff shows what enabling it and attaching them does`,
+        undefined,
+        `enable the policy type first: aws organizations enable-policy-type --root-id ${d.state.root.id} --policy-type ${AWS_POLICY_TYPE[type]}`,
+      ),
+    );
+  }
+  return out;
 }
 
 function buildPersonas(orgId: string, pathsOf: (account: OrgNode) => string[], spec: PersonaSpec): Persona[] {

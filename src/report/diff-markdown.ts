@@ -12,6 +12,7 @@ export function renderDiffMarkdown(r: DiffReport): string {
   const c = r.structural.counts;
   out.push(`## guardrails diff: ${r.organization}`);
   out.push('');
+  for (const w of r.warnings) out.push(`> **Warning:** ${w.message}.${w.hint ? ` ${w.hint.replace(/: (aws .*)$/, ': `$1`')}.` : ''}`, '');
   if (!r.changed) {
     out.push(`No change: the deployed policies (${r.deployed.source}, read ${r.deployed.readAt}) are what the intent compiles to.`);
     return out.join('\n') + '\n';

@@ -5,7 +5,8 @@ import { changeTitle, conditionLines, count, sampleActions, summarizeActions } f
 export function renderDiffText(r: DiffReport): string {
   const out: string[] = [];
   const c = r.structural.counts;
-  if (!r.changed) return `no change: the deployed policies (${r.deployed.source}) are what the intent compiles to\n`;
+  for (const w of r.warnings) out.push(`warning: ${w.message}`, ...(w.hint ? [`  hint: ${w.hint}`] : []), '');
+  if (!r.changed) return `${out.join('\n')}${out.length ? '\n' : ''}no change: the deployed policies (${r.deployed.source}) are what the intent compiles to\n`;
   out.push(`${c.create} to create, ${c.update} to update, ${c.delete} to delete; ${c.attach} attachments to add, ${c.detach} to remove (deployed: ${r.deployed.source}, read ${r.deployed.readAt})`);
   out.push('');
   out.push('what changes:');

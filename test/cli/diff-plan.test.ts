@@ -42,6 +42,7 @@ describe('guardrails diff', () => {
   it('--json is the whole report; --markdown a pull-request comment', async () => {
     const json = JSON.parse((await cli(['diff', '--org', 'guardrails/org-snapshot.json', '--json'])).stdout) as DiffReport;
     expect(json.changed).toBe(true);
+    expect(json.warnings).toEqual([]);
     const tls = json.structural.policies.find((p) => p.name === 'guardrails-rcp-tls-minimum')!;
     expect(tls.change).toBe('update');
     // The deployed FullAWSAccess is indented; canonical comparison never reports it, nor unchanged policies.
@@ -64,6 +65,26 @@ describe('guardrails diff', () => {
     expect(md).toMatch(/^## guardrails diff: o-exmpl12345\n/);
     expect(md).toContain('| `guardrails-rcp-tls-minimum` | RCP | update |');
     expect(md).toContain('<details><summary><code>guardrails-rcp-tls-minimum</code> (update)</summary>');
+  });
+
+  it('says RCPs must be enabled first when the organization has not, and diffs what enabling them does', async () => {
+    const snapshot = JSON.parse(fs.readFileSync(path.join(dir, 'guardrails', 'org-snapshot.json'), 'utf8')) as { policies: { type: string }[] };
+    snapshot.policies = snapshot.policies.filter((p) => p.type !== 'rcp');
+    fs.writeFileSync(path.join(dir, 'no-rcps.json'), JSON.stringify(snapshot, null, 2));
+    const r = await cli(['diff', '--org', 'no-rcps.json', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('warning policy-type-not-enabled: RCPs are not enabled in organization o-exmpl12345');
+    expect(r.stderr).toContain('hint: enable the policy type first: aws organizations enable-policy-type --root-id r-ex12 --policy-type RESOURCE_CONTROL_POLICY');
+    const json = JSON.parse(r.stdout) as DiffReport;
+    expect(json.warnings.map((w) => w.code)).toEqual(['policy-type-not-enabled']);
+    // Before, RCPs decide nothing; after, the TLS minimum denies S3 under conditions where it was allowed.
+    const tls = json.semantic.filter((g) => g.type === 'rcp').flatMap((g) => g.changes).filter((c) => c.after?.includes('Deny when NumericLessThan s3:TlsVersion ["1.2"]'));
+    expect(tls.length).toBeGreaterThan(0);
+    expect(tls.every((c) => c.kind === 'newly-conditional' && !c.before)).toBe(true);
+    const md = (await cli(['diff', '--org', 'no-rcps.json', '--markdown'])).stdout;
+    expect(md).toMatch(/^## guardrails diff: o-exmpl12345\n\n> \*\*Warning:\*\* RCPs are not enabled/);
+    const text = (await cli(['diff', '--org', 'no-rcps.json'])).stdout;
+    expect(text).toMatch(/^warning: RCPs are not enabled in organization o-exmpl12345/);
   });
 
   it('refuses to diff out/ that does not match the intent, or no out/ at all', async () => {

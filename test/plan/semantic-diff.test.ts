@@ -1,6 +1,6 @@
 /** The semantic diff on small organizations: what it reports, and what it must not. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { semanticDiff, structuralDiff } from '../../src/plan/index.js';
+import { policyTypeWarnings, semanticDiff, structuralDiff } from '../../src/plan/index.js';
 import type { ReferenceIndex } from '../../src/reference/index.js';
 import { deploymentOf, fullAccessEverywhere, owned, stateOf, type OuSpec } from '../support/org-state.js';
 import { rawService, reference2026 } from '../support/reference.js';
@@ -84,5 +84,25 @@ describe('semantic diff', () => {
     const d = deploymentOf(stateOf(TREE, [fullAccessEverywhere(TREE)]), [{ name: 'guardrails-scp-x', content: deny, targets: ['r-test'] }]);
     const groups = semanticDiff(d, ref, { partnerAccounts: [] });
     expect(groups.map((g) => g.changes.map((c) => `${c.kind} ${c.services.flatMap((s) => s.actions)}`))).toEqual([['newly-denied ec2:RunInstances']]);
+  });
+
+  it('RCPs not enabled: before, they decide nothing; after, enabling them attaches RCPFullAWSAccess everywhere with the compiled RCPs', () => {
+    const state = stateOf(TREE, [fullAccessEverywhere(TREE)]);
+    const d = deploymentOf(state, [{ name: 'guardrails-rcp-tls', type: 'rcp', content: tls('1.2'), targets: ['r-test'] }]);
+    const groups = semanticDiff(d, ref, { partnerAccounts: [] });
+    expect(groups.map((g) => [g.type, g.targets])).toEqual([['rcp', ['root Root']]]);
+    expect(groups[0]!.changes).toEqual([expect.objectContaining({ kind: 'newly-conditional', count: s3ActionsWithTlsVersion(), after: ['Deny when NumericLessThan s3:TlsVersion ["1.2"]'] })]);
+    expect(policyTypeWarnings(d)).toEqual([
+      expect.objectContaining({ severity: 'warning', code: 'policy-type-not-enabled', message: expect.stringMatching(/^RCPs are not enabled in organization o-test000000 \(test\): the 1 compiled RCP applies only once/), hint: 'enable the policy type first: aws organizations enable-policy-type --root-id r-test --policy-type RESOURCE_CONTROL_POLICY' }),
+    ]);
+    // Enabled (ListRoots says so), the same organization without RCPFullAWSAccess denies everything before and after.
+    expect(policyTypeWarnings(deploymentOf({ ...state, enabledPolicyTypes: ['scp', 'rcp'] }, [{ name: 'guardrails-rcp-tls', type: 'rcp', content: tls('1.2'), targets: ['r-test'] }]))).toEqual([]);
+  });
+
+  it('SCPs not enabled: the same, with FullAWSAccess', () => {
+    const d = deploymentOf(stateOf(TREE, []), [{ name: 'guardrails-scp-x', content: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'iam:CreateUser', Resource: '*' }] }), targets: ['ou-prod'] }]);
+    const groups = semanticDiff(d, ref, { partnerAccounts: [] });
+    expect(groups.map((g) => [g.type, g.targets, g.changes.map((c) => `${c.kind} ${c.count}`)])).toEqual([['scp', ['OU Root/Prod'], ['newly-denied 1']]]);
+    expect(policyTypeWarnings(d).map((w) => w.message)).toEqual([expect.stringMatching(/^SCPs are not enabled .* attaches FullAWSAccess to the root and every OU and account/)]);
   });
 });
