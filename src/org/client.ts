@@ -3,6 +3,12 @@
  * CLI (AWS_ENDPOINT_URL_ORGANIZATIONS or AWS_ENDPOINT_URL point it at moto or a proxy). Retries use the
  * SDK's adaptive mode, which slows down on throttling instead of hammering Organizations' per-account
  * rate limits (REFERENCE.md section 1).
+ *
+ * Credentials: keys in `env` are used as given, and `env`'s AWS_PROFILE names the profile; otherwise
+ * the SDK's default provider chain decides (it reads the process environment and ~/.aws: SSO, a
+ * profile's role or process, a web identity token, the container's credentials endpoint, the EC2
+ * instance profile). Nothing is checked up front: a chain that finds nothing fails at the first call,
+ * and the reader turns that into one clear OrgAccessError (credentialsError below).
  */
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 
@@ -21,17 +27,27 @@ export class OrgAccessError extends Error {
 export function organizationsClientFromEnv(env: NodeJS.ProcessEnv, options: { maxAttempts?: number } = {}): OrganizationsClient {
   const endpoint = env.AWS_ENDPOINT_URL_ORGANIZATIONS ?? env.AWS_ENDPOINT_URL;
   const hasKeys = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY;
-  if (!hasKeys && !env.AWS_PROFILE && !env.AWS_WEB_IDENTITY_TOKEN_FILE && !env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) {
-    throw new OrgAccessError('reading AWS Organizations needs credentials of the management account or a delegated administrator (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or a role); none were found');
-  }
   return new OrganizationsClient({
     // Organizations is a global service served from us-east-1.
     region: 'us-east-1',
     retryMode: 'adaptive',
     maxAttempts: options.maxAttempts ?? 10,
     ...(endpoint ? { endpoint } : {}),
-    ...(hasKeys ? { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY!, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) } } : {}),
+    ...(hasKeys
+      ? { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY!, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) } }
+      : env.AWS_PROFILE
+        ? { profile: env.AWS_PROFILE }
+        : {}),
   });
+}
+
+/** The SDK found no credentials (its provider chain is exhausted, or a profile cannot give any): one clear line. */
+export function credentialsError(e: unknown): OrgAccessError | undefined {
+  const err = e as { name?: string; message?: string };
+  if (err?.name !== 'CredentialsProviderError' && err?.name !== 'TokenProviderError' && !/Could not load credentials/i.test(err?.message ?? '')) return undefined;
+  return new OrgAccessError(
+    `reading AWS Organizations needs credentials of the management account or a delegated administrator (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or a profile in ~/.aws, SSO, a web identity token, a container or instance role); none could be loaded: ${err.message ?? String(e)}`,
+  );
 }
 
 /** Runs `work` over `items` with at most `limit` in flight; the first failure stops new work and is thrown. */

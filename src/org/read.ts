@@ -24,7 +24,7 @@ import {
   type PolicyType as AwsPolicyType,
 } from '@aws-sdk/client-organizations';
 import type { PolicyType } from '../policy/index.js';
-import { mapLimit, OrgAccessError, type OrganizationsApi } from './client.js';
+import { credentialsError, mapLimit, OrgAccessError, type OrganizationsApi } from './client.js';
 import { mayBeOwned } from './ownership.js';
 import { normalizeState, ORG_STATE_FORMAT, type DeployedPolicy, type OrgState, type OrgStateOu } from './state.js';
 
@@ -163,6 +163,8 @@ export async function readOrganization(client: OrganizationsApi, options: ReadOp
 /** AWS errors become one clear line naming the operation; the SDK has already retried throttling. */
 function accessError(operation: string, e: unknown): Error {
   if (e instanceof OrgAccessError) return e;
+  const noCredentials = credentialsError(e);
+  if (noCredentials) return noCredentials;
   const err = e as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const name = err.name ?? 'Error';
   let hint = '';

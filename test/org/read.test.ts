@@ -3,6 +3,8 @@
  * tree with accounts and policies built first); the snapshot file it is exported to.
  */
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import {
   AttachPolicyCommand,
@@ -15,7 +17,7 @@ import {
   MoveAccountCommand,
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readOrganization, readStateFile, treeOfState, type OrgState } from '../../src/org/index.js';
 import { runCli } from '../support/cli.js';
 import { startMoto, type Moto } from '../support/moto.js';
@@ -114,10 +116,61 @@ describe('reading AWS Organizations (moto)', () => {
     expect(strip(second.stdout)).toBe(strip(fs.readFileSync(path.join(dir, 'org.json'), 'utf8')));
   });
 
-  it('needs credentials, and says so', async () => {
-    const r = await runCli(['org', 'export'], { env: { CI: 'true' } });
+});
+
+/**
+ * Credentials come from the SDK's default provider chain, which reads the process environment: these
+ * tests set it (and never let the chain reach the instance metadata service, which would wait on a
+ * network that has none).
+ */
+describe('credentials (the SDK default provider chain)', () => {
+  let home: string;
+  beforeEach(async () => {
+    home = await tempDir();
+    for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_ROLE_ARN', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_AUTHORIZATION_TOKEN']) vi.stubEnv(k, undefined);
+    vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
+    vi.stubEnv('HOME', home);
+    vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', path.join(home, 'no-credentials'));
+    vi.stubEnv('AWS_CONFIG_FILE', path.join(home, 'no-config'));
+  });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+  const exportWith = (env: NodeJS.ProcessEnv) => runCli(['org', 'export'], { cwd: home, env: { CI: 'true', AWS_ENDPOINT_URL_ORGANIZATIONS: moto.endpoint, ...env } });
+
+  it('needs credentials, and says so at the first call, without waiting', async () => {
+    const started = Date.now();
+    const r = await exportWith({});
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('error org-access: reading AWS Organizations needs credentials');
+    expect(r.stderr).toMatch(/^error org-access: reading AWS Organizations needs credentials of the management account or a delegated administrator \(.*\); none could be loaded: .+\n$/);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('takes the default profile of the shared credentials file', async () => {
+    const file = path.join(home, 'credentials');
+    fs.writeFileSync(file, '[default]\naws_access_key_id = testing\naws_secret_access_key = testing\n');
+    vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', file);
+    const r = await exportWith({});
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).root.id).toBe(built.root);
+  });
+
+  it("takes a container's credentials endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI)", async () => {
+    const requests: string[] = [];
+    const server = http.createServer((req, res) => {
+      requests.push(req.url ?? '');
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ AccessKeyId: 'testing', SecretAccessKey: 'testing', Token: 'token', Expiration: new Date(Date.now() + 3_600_000).toISOString() }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      vi.stubEnv('AWS_CONTAINER_CREDENTIALS_FULL_URI', `http://127.0.0.1:${(server.address() as AddressInfo).port}/credentials`);
+      const r = await exportWith({});
+      expect(r.code, r.stderr).toBe(0);
+      expect(requests).toContain('/credentials');
+    } finally {
+      server.close();
+    }
   });
 });
 
