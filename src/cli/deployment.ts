@@ -18,6 +18,8 @@ export interface DeploymentFlags {
   out: string;
   org?: string;
   live?: boolean;
+  /** With --live: API calls in flight at once. */
+  concurrency?: number;
 }
 
 export interface LoadedDeployment {
@@ -32,6 +34,7 @@ export interface LoadedDeployment {
 export async function loadDeployment(files: string[], flags: DeploymentFlags, io: CliIO, command: string): Promise<LoadedDeployment | number> {
   if (flags.org && flags.live) throw new UsageError('give either --org FILE or --live, not both');
   if (!flags.org && !flags.live) throw new UsageError(`${command} needs the deployed state: --org FILE (written by guardrails org export) or --live (reads AWS Organizations)`);
+  if (flags.concurrency !== undefined && !flags.live) throw new UsageError('--concurrency applies to reading AWS Organizations: give it with --live');
   const ws = await openWorkspace(files, flags.cache, io);
   const fail = (diagnostics: Diagnostic[]) => {
     const sorted = printDiagnostics(diagnostics, ws, io);
@@ -55,7 +58,7 @@ export async function loadDeployment(files: string[], flags: DeploymentFlags, io
     state = read.state;
   } else {
     try {
-      state = (await readOrganization(organizationsClientFromEnv(io.env), { source: 'AWS Organizations (live)' })).state;
+      state = (await readOrganization(organizationsClientFromEnv(io.env), { source: 'AWS Organizations (live)', ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}) })).state;
     } catch (e) {
       if (!(e instanceof OrgAccessError)) throw e;
       io.stderr.write(`error org-access: ${e.message}\n`);

@@ -50,6 +50,28 @@ export function credentialsError(e: unknown): OrgAccessError | undefined {
   );
 }
 
+/**
+ * A semaphore: at most `limit` of the functions given to it run at once, the others wait their turn in
+ * order. The reader passes every API call through one, so --concurrency bounds the calls in flight,
+ * however many reads run side by side.
+ */
+export function limiter(limit: number): <T>(work: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(work: () => Promise<T>): Promise<T> => {
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running++;
+    try {
+      return await work();
+    } finally {
+      // The slot passes to the next in line, or frees up.
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
+}
+
 /** Runs `work` over `items` with at most `limit` in flight; the first failure stops new work and is thrown. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);

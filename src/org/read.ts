@@ -24,14 +24,17 @@ import {
   type PolicyType as AwsPolicyType,
 } from '@aws-sdk/client-organizations';
 import type { PolicyType } from '../policy/index.js';
-import { credentialsError, mapLimit, OrgAccessError, type OrganizationsApi } from './client.js';
+import { credentialsError, limiter, mapLimit, OrgAccessError, type OrganizationsApi } from './client.js';
 import { mayBeOwned } from './ownership.js';
 import { normalizeState, ORG_STATE_FORMAT, type DeployedPolicy, type OrgState, type OrgStateOu } from './state.js';
+
+/** The most these list operations return a page (MaxResults 1-20 for each of them). */
+const PAGE = 20;
 
 export const AWS_POLICY_TYPE: Record<PolicyType, AwsPolicyType> = { scp: 'SERVICE_CONTROL_POLICY', rcp: 'RESOURCE_CONTROL_POLICY' };
 
 export interface ReadOptions {
-  /** Calls in flight at once (default 4: Organizations allows about 5 list calls a second). */
+  /** API calls in flight at once, all operations together (default 4: Organizations allows about 5 list calls a second). */
   concurrency?: number;
   /** Where the state comes from, recorded in it. */
   source?: string;
@@ -47,10 +50,13 @@ export interface ReadResult {
 export async function readOrganization(client: OrganizationsApi, options: ReadOptions = {}): Promise<ReadResult> {
   const calls: Record<string, number> = {};
   const concurrency = Math.max(1, options.concurrency ?? 4);
+  // Every call goes through one limiter: a policy read runs up to three calls side by side, and the
+  // tree walk two per parent, so bounding the reads alone would let several times `concurrency` fly.
+  const limit = limiter(concurrency);
   const call = async <O>(name: string, command: unknown): Promise<O> => {
     calls[name] = (calls[name] ?? 0) + 1;
     try {
-      return (await client.send(command)) as O;
+      return (await limit(() => client.send(command))) as O;
     } catch (e) {
       throw accessError(name, e);
     }
@@ -80,13 +86,13 @@ export async function readOrganization(client: OrganizationsApi, options: ReadOp
       const [ous, accounts] = await Promise.all([
         pages<ListOrganizationalUnitsForParentResponse, { Id?: string; Name?: string }>(
           'ListOrganizationalUnitsForParent',
-          (NextToken) => new ListOrganizationalUnitsForParentCommand({ ParentId: parent.id, NextToken }),
+          (NextToken) => new ListOrganizationalUnitsForParentCommand({ ParentId: parent.id, NextToken, MaxResults: PAGE }),
           (o) => o.OrganizationalUnits,
           (o) => o.NextToken,
         ),
         pages<ListAccountsForParentResponse, { Id?: string; Name?: string }>(
           'ListAccountsForParent',
-          (NextToken) => new ListAccountsForParentCommand({ ParentId: parent.id, NextToken }),
+          (NextToken) => new ListAccountsForParentCommand({ ParentId: parent.id, NextToken, MaxResults: PAGE }),
           (o) => o.Accounts,
           (o) => o.NextToken,
         ),
@@ -104,7 +110,7 @@ export async function readOrganization(client: OrganizationsApi, options: ReadOp
     try {
       summaries = await pages<ListPoliciesResponse, { Id?: string; Name?: string; Description?: string; AwsManaged?: boolean }>(
         'ListPolicies',
-        (NextToken) => new ListPoliciesCommand({ Filter: AWS_POLICY_TYPE[type], NextToken }),
+        (NextToken) => new ListPoliciesCommand({ Filter: AWS_POLICY_TYPE[type], NextToken, MaxResults: PAGE }),
         (o) => o.Policies,
         (o) => o.NextToken,
       );
@@ -121,7 +127,7 @@ export async function readOrganization(client: OrganizationsApi, options: ReadOp
         call<DescribePolicyResponse>('DescribePolicy', new DescribePolicyCommand({ PolicyId: id })),
         pages<ListTargetsForPolicyResponse, { TargetId?: string }>(
           'ListTargetsForPolicy',
-          (NextToken) => new ListTargetsForPolicyCommand({ PolicyId: id, NextToken }),
+          (NextToken) => new ListTargetsForPolicyCommand({ PolicyId: id, NextToken, MaxResults: PAGE }),
           (o) => o.Targets,
           (o) => o.NextToken,
         ),

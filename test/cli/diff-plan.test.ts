@@ -106,6 +106,11 @@ describe('guardrails diff', () => {
     const usage = await cli(['diff']);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('error usage: diff needs the deployed state: --org FILE (written by guardrails org export) or --live');
+    for (const command of ['diff', 'plan']) {
+      const misplaced = await cli([command, '--org', 'guardrails/org-snapshot.json', '--concurrency', '2']);
+      expect(misplaced.code).toBe(2);
+      expect(misplaced.stderr).toContain('error usage: --concurrency applies to reading AWS Organizations: give it with --live');
+    }
     const other = path.join(dir, 'other.json');
     fs.writeFileSync(other, fs.readFileSync(path.join(dir, 'guardrails', 'org-snapshot.json'), 'utf8').replace('"id": "o-exmpl12345"', '"id": "o-other00000"'));
     const r = await cli(['diff', '--org', 'other.json']);
