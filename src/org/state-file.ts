@@ -64,35 +64,77 @@ function checkStateShape(value: unknown, sources: SourceIndex, file: string): Di
     str(org, 'id', 'organization');
     str(org, 'managementAccount', 'organization');
   }
+  // Every root, OU and account id, where it first appears: ids are unique in an organization.
+  const nodes = new Map<string, string>();
+  // Whether every id of the tree was read: targets are checked against it only then.
+  let treeWhole = true;
+  const unique = (node: Record<string, unknown>, where: string, what: string) => {
+    if (typeof node.id !== 'string' || node.id === '') {
+      treeWhole = false;
+      return;
+    }
+    const first = nodes.get(node.id);
+    if (first !== undefined) bad(node, 'id', `${where}.id: ${what} ${node.id} appears twice in the tree (first at ${first})`);
+    else nodes.set(node.id, where);
+  };
   const checkOu = (ou: unknown, where: string, holder: object, key: string | number) => {
-    if (!isObj(ou)) return bad(holder, key, `${where} must be an object with id, name, ous and accounts`);
+    if (!isObj(ou)) {
+      treeWhole = false;
+      return bad(holder, key, `${where} must be an object with id, name, ous and accounts`);
+    }
     str(ou, 'id', where);
     str(ou, 'name', where);
-    if (!Array.isArray(ou.accounts)) bad(ou, 'accounts', `${where}.accounts must be a list`);
-    else
+    unique(ou, where, where === 'root' ? 'root' : 'OU');
+    if (!Array.isArray(ou.accounts)) {
+      treeWhole = false;
+      bad(ou, 'accounts', `${where}.accounts must be a list`);
+    } else
       ou.accounts.forEach((a, i) => {
-        if (!isObj(a)) return bad(ou.accounts as object, i, `${where}.accounts[${i}] must be an object with id and name`);
+        if (!isObj(a)) {
+          treeWhole = false;
+          return bad(ou.accounts as object, i, `${where}.accounts[${i}] must be an object with id and name`);
+        }
         str(a, 'id', `${where}.accounts[${i}]`);
         str(a, 'name', `${where}.accounts[${i}]`);
+        unique(a, `${where}.accounts[${i}]`, 'account');
       });
-    if (!Array.isArray(ou.ous)) bad(ou, 'ous', `${where}.ous must be a list`);
-    else ou.ous.forEach((c, i) => checkOu(c, `${where}.ous[${i}]`, ou.ous as object, i));
+    if (!Array.isArray(ou.ous)) {
+      treeWhole = false;
+      bad(ou, 'ous', `${where}.ous must be a list`);
+    } else ou.ous.forEach((c, i) => checkOu(c, `${where}.ous[${i}]`, ou.ous as object, i));
   };
-  if (value.enabledPolicyTypes !== undefined && (!Array.isArray(value.enabledPolicyTypes) || value.enabledPolicyTypes.some((t) => t !== 'scp' && t !== 'rcp'))) {
-    bad(value, 'enabledPolicyTypes', 'enabledPolicyTypes must be a list of "scp" and "rcp"');
+  const types = value.enabledPolicyTypes;
+  if (types !== undefined) {
+    if (!Array.isArray(types)) bad(value, 'enabledPolicyTypes', 'enabledPolicyTypes must be a list of "scp" and "rcp"');
+    else types.forEach((t, i) => t !== 'scp' && t !== 'rcp' && bad(types, i, `enabledPolicyTypes[${i}] must be "scp" or "rcp"`));
   }
   checkOu(value.root, 'root', value, 'root');
+  const policyIds = new Map<string, string>();
   if (!Array.isArray(value.policies)) bad(value, 'policies', 'policies must be a list');
   else
     value.policies.forEach((p, i) => {
       const where = `policies[${i}]`;
       if (!isObj(p)) return bad(value.policies as object, i, `${where} must be an object`);
       for (const k of ['id', 'name', 'content']) str(p, k, where);
+      if (typeof p.id === 'string' && p.id !== '') {
+        const first = policyIds.get(p.id);
+        if (first !== undefined) bad(p, 'id', `${where}.id: policy ${p.id} appears twice (first at ${first})`);
+        else policyIds.set(p.id, where);
+      }
       if (p.type !== 'scp' && p.type !== 'rcp') bad(p, 'type', `${where}.type must be "scp" or "rcp"`);
       if (typeof p.awsManaged !== 'boolean') bad(p, 'awsManaged', `${where}.awsManaged must be true or false`);
       if (typeof p.description !== 'string') bad(p, 'description', `${where}.description must be a string`);
-      if (!isObj(p.tags) || Object.values(p.tags).some((t) => typeof t !== 'string')) bad(p, 'tags', `${where}.tags must map tag keys to strings`);
-      if (!Array.isArray(p.targets) || p.targets.some((t) => typeof t !== 'string')) bad(p, 'targets', `${where}.targets must be a list of target ids`);
+      const tags = p.tags;
+      if (!isObj(tags)) bad(p, 'tags', `${where}.tags must map tag keys to strings`);
+      else for (const [k, v] of Object.entries(tags)) if (typeof v !== 'string') bad(tags, k, `${where}.tags.${k} must be a string`);
+      const targets = p.targets;
+      if (!Array.isArray(targets)) bad(p, 'targets', `${where}.targets must be a list of target ids`);
+      else
+        targets.forEach((t, j) => {
+          if (typeof t !== 'string') bad(targets, j, `${where}.targets[${j}] must be a target id (a string)`);
+          // Only against a tree that was read whole: a broken tree would make every target look unknown.
+          else if (treeWhole && !nodes.has(t)) bad(targets, j, `${where}.targets[${j}]: ${t} is not the root, an OU or an account of the tree`);
+        });
     });
   return out;
 }

@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-organizations';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readOrganization, readStateFile, treeOfState, type OrgState } from '../../src/org/index.js';
+import { formatDiagnostic } from '../../src/cli/format.js';
 import { runCli } from '../support/cli.js';
 import { startMoto, type Moto } from '../support/moto.js';
 import { tempDir } from '../support/temp.js';
@@ -187,5 +188,44 @@ describe('the org snapshot file', () => {
       ['org-snapshot-shape', 'root.ous[0].accounts[0].id must be a non-empty string', 19],
       ['org-snapshot-shape', 'root.ous[0].accounts[0].name must be a non-empty string', 18],
     ]);
+    // The location names the file whose text was read, so the line itself is shown.
+    const printed = formatDiagnostic(shape.diagnostics[0]!, { get: (f) => shape.sources.text(f) }, dir);
+    expect(printed).toBe(`shape.json:19:19: error org-snapshot-shape: root.ous[0].accounts[0].id must be a non-empty string\n  19 |             "id": 5\n     |                   ^\n  hint: export the state again with guardrails org export\n`);
+  });
+
+  /** A valid snapshot's text with `edit` applied, read back: [message, the text of the line it points at]. */
+  async function problems(edit: (state: OrgState) => void): Promise<[string, string][]> {
+    const state: OrgState = {
+      format: 1,
+      source: 's',
+      readAt: 't',
+      organization: { id: 'o-1', managementAccount: '111111111111' },
+      root: { id: 'r-1', name: 'Root', ous: [{ id: 'ou-1', name: 'A', ous: [], accounts: [{ id: '222222222222', name: 'a' }] }, { id: 'ou-2', name: 'B', ous: [], accounts: [] }], accounts: [{ id: '111111111111', name: 'm' }] },
+      policies: [{ id: 'p-1', name: 'FullAWSAccess', type: 'scp', description: '', awsManaged: true, tags: {}, content: '{}', targets: ['r-1', 'ou-1', 'ou-2', '111111111111', '222222222222'] }],
+    };
+    edit(state);
+    const dir = await tempDir();
+    const file = path.join(dir, 'org.json');
+    fs.writeFileSync(file, JSON.stringify(state, null, 2));
+    const read = await readStateFile(file);
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    return read.diagnostics.map((d) => {
+      expect(d).toMatchObject({ severity: 'error', code: 'org-snapshot-shape', location: { file } });
+      return [d.message, lines[d.location!.line - 1]!.trim()];
+    });
+  }
+
+  it.each<[string, (s: OrgState) => void, [string, string][]]>([
+    ['a valid snapshot', () => {}, []],
+    ['an OU id twice', (s) => ((s.root.ous[1]!.id = 'ou-1'), (s.policies[0]!.targets = s.policies[0]!.targets.filter((t) => t !== 'ou-2'))), [['root.ous[1].id: OU ou-1 appears twice in the tree (first at root.ous[0])', '"id": "ou-1",']]],
+    ['an account id twice', (s) => s.root.ous[1]!.accounts.push({ id: '222222222222', name: 'again' }), [['root.ous[1].accounts[0].id: account 222222222222 appears twice in the tree (first at root.ous[0].accounts[0])', '"id": "222222222222",']]],
+    ['an OU with the id of an account', (s) => ((s.root.ous[1]!.id = '111111111111'), (s.policies[0]!.targets = s.policies[0]!.targets.filter((t) => t !== 'ou-2'))), [['root.ous[1].id: OU 111111111111 appears twice in the tree (first at root.accounts[0])', '"id": "111111111111",']]],
+    ['a policy target not in the tree', (s) => s.policies[0]!.targets.push('ou-gone'), [['policies[0].targets[5]: ou-gone is not the root, an OU or an account of the tree', '"ou-gone"']]],
+    ['a policy id twice', (s) => s.policies.push({ ...s.policies[0]!, name: 'Other', targets: [] }), [['policies[1].id: policy p-1 appears twice (first at policies[0])', '"id": "p-1",']]],
+    ['a bad element of a list points at the element', (s) => ((s.policies[0]!.targets as unknown[])[2] = 7), [['policies[0].targets[2] must be a target id (a string)', '7,']]],
+    ['a bad tag value points at the value', (s) => (s.policies[0]!.tags = { owner: 1 as unknown as string }), [['policies[0].tags.owner must be a string', '"owner": 1']]],
+    ['a bad policy type in the list', (s) => (s.enabledPolicyTypes = ['scp', 'tag' as 'scp']), [['enabledPolicyTypes[1] must be "scp" or "rcp"', '"tag"']]],
+  ])('%s', async (_, edit, expected) => {
+    expect(await problems(edit)).toEqual(expected);
   });
 });
