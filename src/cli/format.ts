@@ -35,7 +35,4 @@ export function summarizeCounts(diagnostics: readonly Diagnostic[]): string {
   return `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
 }
 
-/** 21983 -> "21,983" (toLocaleString would load ICU data: tens of milliseconds at start-up). */
-export function formatCount(n: number): string {
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
+export { formatCount } from '../report/format.js';

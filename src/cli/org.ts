@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { OrgAccessError, organizationsClientFromEnv, readOrganization, renderStateFile, writeStateFile } from '../org/index.js';
-import { displayPath } from './format.js';
+import { displayPath, formatCount } from './format.js';
 import { EXIT_BAD_INPUT, EXIT_OK, type CliIO } from './io.js';
 
 export interface OrgExportFlags {
@@ -21,7 +21,7 @@ export async function runOrgExport(flags: OrgExportFlags, io: CliIO): Promise<nu
   const { state, calls } = result;
   const total = Object.values(calls).reduce((a, b) => a + b, 0);
   const accounts = countAccounts(state.root);
-  const summary = `organization ${state.organization.id}: ${accounts.ous} OUs, ${accounts.accounts} accounts, ${state.policies.filter((p) => p.type === 'scp').length} SCPs, ${state.policies.filter((p) => p.type === 'rcp').length} RCPs; ${total} API calls`;
+  const summary = `organization ${state.organization.id}: ${formatCount(accounts.ous)} OUs, ${formatCount(accounts.accounts)} accounts, ${formatCount(state.policies.filter((p) => p.type === 'scp').length)} SCPs, ${formatCount(state.policies.filter((p) => p.type === 'rcp').length)} RCPs; ${formatCount(total)} API calls`;
   if (flags.out) {
     const file = path.resolve(io.cwd, flags.out);
     await writeStateFile(file, state);

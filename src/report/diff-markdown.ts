@@ -3,7 +3,8 @@
  * against the quotas and the per-target changes, then each policy's line diff, collapsed.
  */
 import type { DiffReport, SemanticChange, SemanticGroup } from '../plan/index.js';
-import { changeTitle, conditionLines, count, sampleActions, summarizeActions } from './semantic-summary.js';
+import { formatCount } from './format.js';
+import { changeTitle, conditionLines, sampleActions, summarizeActions } from './semantic-summary.js';
 
 const MAX_ACTIONS_SHOWN = 12;
 
@@ -28,7 +29,7 @@ export function renderDiffMarkdown(r: DiffReport): string {
   out.push('| policy | type | change | characters | controls |');
   out.push('|---|---|---|---|---|');
   for (const p of r.structural.policies) {
-    const chars = p.chars.after === null ? `${fmt(p.chars.before!)} -> deleted` : `${p.chars.before !== null && p.chars.before !== p.chars.after ? `${fmt(p.chars.before)} -> ` : ''}${fmt(p.chars.after)} / ${fmt(p.chars.max)} (${Math.round((p.chars.after / p.chars.max) * 100)}%)`;
+    const chars = p.chars.after === null ? `${formatCount(p.chars.before!)} -> deleted` : `${p.chars.before !== null && p.chars.before !== p.chars.after ? `${formatCount(p.chars.before)} -> ` : ''}${formatCount(p.chars.after)} / ${formatCount(p.chars.max)} (${Math.round((p.chars.after / p.chars.max) * 100)}%)`;
     out.push(`| \`${p.name}\` | ${p.type.toUpperCase()} | ${p.change} | ${chars} | ${p.controls.join(', ')} |`);
   }
   out.push('');
@@ -63,16 +64,12 @@ function semanticGroup(g: SemanticGroup): string[] {
 
 function change(ch: SemanticChange): string[] {
   const out: string[] = [];
-  out.push(`- **${count(ch.count)} action${ch.count === 1 ? '' : 's'} ${changeTitle(ch)}**: ${summarizeActions(ch)}`);
-  out.push(`  - ${sampleActions(ch, MAX_ACTIONS_SHOWN).map((n) => `\`${n}\``).join(', ')}${ch.count > MAX_ACTIONS_SHOWN ? `, and ${count(ch.count - MAX_ACTIONS_SHOWN)} more` : ''}`);
+  out.push(`- **${formatCount(ch.count)} action${ch.count === 1 ? '' : 's'} ${changeTitle(ch)}**: ${summarizeActions(ch)}`);
+  out.push(`  - ${sampleActions(ch, MAX_ACTIONS_SHOWN).map((n) => `\`${n}\``).join(', ')}${ch.count > MAX_ACTIONS_SHOWN ? `, and ${formatCount(ch.count - MAX_ACTIONS_SHOWN)} more` : ''}`);
   for (const [label, signatures] of conditionLines(ch)) out.push(`  - ${label}: ${signatures.map((s) => `\`${s}\``).join('; ')}`);
   return out;
 }
 
 function plural(n: number, word: string, many = `${word}s`): string {
-  return `${n} ${n === 1 ? word : many}`;
-}
-
-function fmt(n: number): string {
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${formatCount(n)} ${n === 1 ? word : many}`;
 }

@@ -1,6 +1,7 @@
 /** The diff for a terminal: the semantic summary, then per-policy changes, then the line diffs. */
 import type { DiffReport } from '../plan/index.js';
-import { changeTitle, conditionLines, count, sampleActions, summarizeActions } from './semantic-summary.js';
+import { formatCount } from './format.js';
+import { changeTitle, conditionLines, sampleActions, summarizeActions } from './semantic-summary.js';
 
 export function renderDiffText(r: DiffReport): string {
   const out: string[] = [];
@@ -12,10 +13,10 @@ export function renderDiffText(r: DiffReport): string {
   out.push('what changes:');
   if (!r.semantic.length) out.push('  no action changes its decision for any account');
   for (const g of r.semantic) {
-    out.push(`  ${g.type.toUpperCase()}, ${g.type === 'rcp' ? 'on resources of the account, asked by ' : ''}${g.personas.join('; ')}: ${g.targets.join(', ')} (${g.accounts.length} account${g.accounts.length === 1 ? '' : 's'})`);
+    out.push(`  ${g.type.toUpperCase()}, ${g.type === 'rcp' ? 'on resources of the account, asked by ' : ''}${g.personas.join('; ')}: ${g.targets.join(', ')} (${formatCount(g.accounts.length)} account${g.accounts.length === 1 ? '' : 's'})`);
     for (const ch of g.changes) {
-      out.push(`    ${count(ch.count)} action${ch.count === 1 ? '' : 's'} ${changeTitle(ch)}: ${summarizeActions(ch)}`);
-      out.push(`      ${sampleActions(ch, 8).join(', ')}${ch.count > 8 ? `, ... (${count(ch.count - 8)} more)` : ''}`);
+      out.push(`    ${formatCount(ch.count)} action${ch.count === 1 ? '' : 's'} ${changeTitle(ch)}: ${summarizeActions(ch)}`);
+      out.push(`      ${sampleActions(ch, 8).join(', ')}${ch.count > 8 ? `, ... (${formatCount(ch.count - 8)} more)` : ''}`);
       for (const [label, signatures] of conditionLines(ch)) out.push(`      ${label}: ${signatures.join('; ')}`);
     }
   }
@@ -24,7 +25,7 @@ export function renderDiffText(r: DiffReport): string {
   for (const p of r.structural.policies) {
     if (p.change === 'unchanged' && !p.attach.length && !p.detach.length) continue;
     const moves = [...p.attach.map((t) => `+${t.label}`), ...p.detach.map((t) => `-${t.label}`)];
-    out.push(`  ${p.change.padEnd(9)} ${p.type.toUpperCase()} ${p.name}${p.chars.after !== null ? ` (${p.chars.after}/${p.chars.max} characters)` : ''}${moves.length ? `  ${moves.join(' ')}` : ''}`);
+    out.push(`  ${p.change.padEnd(9)} ${p.type.toUpperCase()} ${p.name}${p.chars.after !== null ? ` (${formatCount(p.chars.after)}/${formatCount(p.chars.max)} characters)` : ''}${moves.length ? `  ${moves.join(' ')}` : ''}`);
   }
   for (const p of r.structural.policies) if (p.textDiff) out.push('', p.textDiff.trimEnd());
   return out.join('\n') + '\n';

@@ -1,7 +1,7 @@
 /** One line for a set of actions: counts per access level, then the services with the most actions. */
 import { CHANGE_TITLES, type SemanticChange } from '../plan/index.js';
 import { ACCESS_LEVEL_SEVERITY, type AccessLevel } from '../reference/index.js';
-
+import { formatCount } from './format.js';
 
 export function summarizeActions(ch: SemanticChange, maxServices = 8): string {
   const levels = new Map<string, number>();
@@ -10,9 +10,9 @@ export function summarizeActions(ch: SemanticChange, maxServices = 8): string {
     levels.set(s.accessLevel, (levels.get(s.accessLevel) ?? 0) + s.count);
     services.set(s.service, (services.get(s.service) ?? 0) + s.count);
   }
-  const byLevel = [...levels].sort((a, b) => ACCESS_LEVEL_SEVERITY.indexOf(a[0] as AccessLevel) - ACCESS_LEVEL_SEVERITY.indexOf(b[0] as AccessLevel)).map(([l, n]) => `${l} ${count(n)}`);
+  const byLevel = [...levels].sort((a, b) => ACCESS_LEVEL_SEVERITY.indexOf(a[0] as AccessLevel) - ACCESS_LEVEL_SEVERITY.indexOf(b[0] as AccessLevel)).map(([l, n]) => `${l} ${formatCount(n)}`);
   const top = [...services].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-  const shown = top.slice(0, maxServices).map(([s, n]) => `${s} ${count(n)}`);
+  const shown = top.slice(0, maxServices).map(([s, n]) => `${s} ${formatCount(n)}`);
   const rest = top.length - shown.length;
   return `${byLevel.join(', ')}; ${top.length === 1 ? 'in' : `in ${top.length} services:`} ${shown.join(', ')}${rest > 0 ? `, and ${rest} more` : ''}`;
 }
@@ -21,10 +21,6 @@ export function summarizeActions(ch: SemanticChange, maxServices = 8): string {
 export function sampleActions(ch: SemanticChange, max: number): string[] {
   const sorted = [...ch.services].sort((a, b) => ACCESS_LEVEL_SEVERITY.indexOf(a.accessLevel) - ACCESS_LEVEL_SEVERITY.indexOf(b.accessLevel) || (a.service < b.service ? -1 : 1));
   return sorted.flatMap((s) => s.actions).slice(0, max);
-}
-
-export function count(n: number): string {
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 /** "become denied" or, for one action, "becomes denied". */
