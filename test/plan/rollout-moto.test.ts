@@ -141,19 +141,26 @@ describe('deployed state, diff and plan against moto', () => {
     expect([...denied.keys()].sort()).toEqual(['iam:UpdateAccessKey', 'ram:CreateResourceShare']);
     expect(denied.get('iam:UpdateAccessKey')).toEqual(accountsOf('Workloads', 'GenAI', 'Sandbox'));
     expect(denied.get('ram:CreateResourceShare')).toEqual(accountsOf('Workloads'));
-    // Leaving the organization is allowed again: outright where nothing else may deny it, and except
-    // when the request carries the partner-exception tag where that companion applies.
+    // Leaving the organization is allowed again, outright: the tag-protection companions (Deny * when the
+    // request carries a protected tag key) cannot deny it, as organizations:LeaveOrganization carries no tags.
     const loosened = new Map([...changed('newly-allowed', 'scp'), ...changed('now-conditional', 'scp')].map(([a]) => [a, [...(changed('newly-allowed', 'scp').get(a) ?? []), ...(changed('now-conditional', 'scp').get(a) ?? [])].sort()]));
     expect([...loosened.keys()]).toEqual(['organizations:LeaveOrganization']);
     expect(loosened.get('organizations:LeaveOrganization')).toEqual(accountsOf('Root'));
-    expect(changed('newly-allowed', 'scp').get('organizations:LeaveOrganization')).toEqual(accountsOf('PublicData'));
+    expect(changed('newly-allowed', 'scp').get('organizations:LeaveOrganization')).toEqual(accountsOf('Root'));
+    expect(changed('now-conditional', 'scp').size).toBe(0);
     // RCPs: ecr is open again to principals outside the organization, in the perimeter's accounts.
     const rcpAllowed = diff.semantic.filter((g) => g.type === 'rcp').flatMap((g) => g.changes.filter((c) => c.kind === 'newly-allowed').flatMap((c) => c.services.map((s) => s.service)));
     expect(new Set(rcpAllowed)).toEqual(new Set(['ecr']));
     const outsider = diff.semantic.find((g) => g.type === 'rcp' && g.personas.some((x) => x.includes('outside the organization')));
     expect([...outsider!.accounts].sort()).toEqual(accountsOf('Security', 'Workloads', 'GenAI', 'Sandbox'));
-    expect(outsider!.changes).toHaveLength(1);
-    expect(outsider!.changes[0]!.before!.join()).toContain('dp:exclude:identity');
+    // Two groups of ecr actions: those that can carry tag keys were also denied by the tag-protection
+    // companion of the perimeter (aws:TagKeys); the others only by the perimeter itself.
+    expect(outsider!.changes.map((c) => c.kind)).toEqual(['newly-allowed', 'newly-allowed']);
+    const tagging = outsider!.changes.find((c) => c.services.some((x) => x.actions.includes('ecr:TagResource')))!;
+    const rest = outsider!.changes.find((c) => c !== tagging)!;
+    expect(tagging.before!.join()).toContain('aws:TagKeys ["dp:exclude:identity"]');
+    expect(rest.before).toEqual(['Deny when StringNotEqualsIfExists aws:ResourceTag/dp:exclude:identity ["true"]']);
+    expect(rest.services.flatMap((x) => x.actions)).toContain('ecr:BatchGetImage');
     // Nothing else changes its decision.
     for (const g of diff.semantic) {
       for (const c of g.changes) {
