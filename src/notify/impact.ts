@@ -10,8 +10,10 @@
  *  allow-grew             a new action falls under an Allow wildcard of an SCP (more is permitted)
  *  covered-after-compile  the control covers the new action once compiled again (its actions come
  *                         from the data, or a pattern of the intent matches it), but out/ does not yet
- *  uncovered              a new action in a service the control governs, that it does not cover even
- *                         after a compile (e.g. a new S3 action outside an explicit list)
+ *  uncovered              a new action in a service the control governs, at an access level the
+ *                         control denies some actions of in that service, that it does not cover
+ *                         even after a compile (e.g. a new Bedrock inference action outside the model
+ *                         allowlist; a new Write action beside an explicit list of Write actions)
  *  removed-in-policy      out/ names an action that no longer exists
  *  compile-fails          the intent does not compile against the newer snapshot (a removed action it
  *                         still names): the next compile would fail, said now
@@ -42,6 +44,8 @@ export interface ImpactItem {
   /** The pattern was written by compaction, not by the intent: it drifts as AWS adds actions. */
   introducedByCompaction?: boolean;
   actions: ImpactAction[];
+  /** For uncovered: per service, the access levels the control denies some actions of (and the new actions have). */
+  accessLevels?: Record<string, AccessLevel[]>;
   /** For compile-fails: the diagnostic, with its intent location. */
   diagnostic?: Diagnostic;
   message: string;
@@ -132,23 +136,41 @@ export function analyzeImpact(changes: ReferenceChanges, to: ReferenceIndex, out
         const afterCompile: AddedAction[] = [];
         for (const [id, a] of newIds) if (covered.has(id) && !already.has(a.action)) afterCompile.push(a);
         if (afterCompile.length) items.push({ kind: 'covered-after-compile', controls: [control], actions: impactActions(afterCompile), message: `control ${control} will cover ${count(afterCompile)} once compiled again` });
-        const governed = governedServices(covered, to);
-        const uncovered = added.filter((a) => governed.has(a.service) && !covered.has(to.action(a.action)!.id) && !already.has(a.action));
-        if (uncovered.length) items.push({ kind: 'uncovered', controls: [control], actions: impactActions(uncovered), message: `control ${control} governs ${[...new Set(uncovered.map((a) => a.service))].join(', ')} but does not cover ${count(uncovered)}` });
+        // A new action the control does not cover is worth a look only where the control draws a line
+        // at that access level: a new Write action beside the Write actions it denies, not every new
+        // List action of a service it touches with one Write action.
+        const levels = deniedLevels(covered, to);
+        const uncovered = added.filter((a) => levels.get(a.service)?.has(a.accessLevel) === true && !covered.has(to.action(a.action)!.id) && !already.has(a.action));
+        if (uncovered.length) {
+          const accessLevels: Record<string, AccessLevel[]> = {};
+          for (const a of uncovered) accessLevels[a.service] = sortLevels([...(accessLevels[a.service] ?? []), a.accessLevel]);
+          const where = Object.entries(accessLevels).map(([svc, l]) => `${l.join(', ')} in ${svc}`).join('; ');
+          items.push({ kind: 'uncovered', controls: [control], accessLevels, actions: impactActions(uncovered), message: `control ${control} does not cover ${count(uncovered)} at access levels it denies other actions of: ${where}` });
+        }
       }
     }
   }
   return items;
 }
 
-/** Services in which a control covers some actions but not all: where a new action may slip through. */
-function governedServices(covered: ActionSet, ref: ReferenceIndex): Set<string> {
-  const out = new Set<string>();
+/**
+ * Per service a control governs (covers some actions of, but not all), the access levels of the
+ * actions it covers there: where a new action at one of those levels may slip through.
+ */
+function deniedLevels(covered: ActionSet, ref: ReferenceIndex): Map<string, Set<AccessLevel>> {
+  const out = new Map<string, Set<AccessLevel>>();
   for (const svc of ref.services) {
     const all = ref.serviceActions(svc);
-    if (all.intersects(covered) && !all.isSubsetOf(covered)) out.add(svc.prefix);
+    if (!all.intersects(covered) || all.isSubsetOf(covered)) continue;
+    const levels = new Set<AccessLevel>();
+    for (let id = svc.firstId; id < svc.endId; id++) if (covered.has(id)) levels.add(ref.actions[id]!.accessLevel);
+    out.set(svc.prefix, levels);
   }
   return out;
+}
+
+function sortLevels(levels: AccessLevel[]): AccessLevel[] {
+  return [...new Set(levels)].sort((a, b) => ACCESS_LEVEL_SEVERITY.indexOf(a) - ACCESS_LEVEL_SEVERITY.indexOf(b));
 }
 
 function record(map: Map<string, Set<string>>, controls: string[], actions: AddedAction[]): void {

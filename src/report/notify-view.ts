@@ -10,7 +10,7 @@ export const IMPACT_TITLES: Record<ImpactKind, string> = {
   'exemption-grew': 'an exemption now covers new actions (the guardrail shrank)',
   'allow-grew': 'an Allow now permits new actions',
   'covered-after-compile': 'covered once compiled again (run guardrails compile)',
-  uncovered: 'new actions in a service the control governs, not covered',
+  uncovered: 'new actions at access levels the control denies in their service, not covered',
   'removed-in-policy': 'a compiled policy names a removed action',
   'compile-fails': 'the next compile will fail',
 };

@@ -128,13 +128,40 @@ describe('guardrails notify', () => {
     // ...the Region deny's exemption iam:* now also exempts new IAM actions (it shrank)...
     const iam = items('exemption-grew', 'allowed-regions').find((i) => i.pattern === 'iam:*')!;
     expect(iam.actions.map((a) => a.action)).toContain('iam:CreateDelegationRequest');
-    // ...and no-long-term-credentials governs IAM but covers none of the new IAM actions.
+    // ...and no-long-term-credentials denies some IAM Write and List actions but covers none of the
+    // new IAM actions at those levels (the new Read ones are none of its business).
     const uncovered = items('uncovered', 'no-long-term-credentials')[0]!;
-    expect(uncovered.actions.map((a) => a.action)).toEqual(iam.actions.map((a) => a.action));
-    // Sensitive first: Permissions management and Write before Read.
+    expect(uncovered.actions.map((a) => a.action)).toEqual(iam.actions.filter((a) => a.accessLevel === 'Write' || a.accessLevel === 'List').map((a) => a.action));
+    expect(uncovered.accessLevels).toEqual({ iam: ['Write', 'List'] });
+    // Sensitive first: Permissions management and Write before List.
     const levels = uncovered.actions.map((a) => a.accessLevel);
-    expect(levels.indexOf('Read')).toBeGreaterThan(levels.lastIndexOf('Write'));
+    expect(levels.indexOf('List')).toBeGreaterThan(levels.lastIndexOf('Write'));
     expect(result.summary.touchedControls).toContain('only-org-principals');
+  });
+
+  it('reports as uncovered only new actions at an access level the control denies in their service', async () => {
+    const result = JSON.parse((await runCli(['notify', '--json'], { cwd: repo })).stdout) as NotifyResult;
+    const uncovered = (control: string) => result.impact.find((i) => i.kind === 'uncovered' && i.controls.includes(control))!;
+    // stay-in-organization denies organizations:LeaveOrganization (Write): of the 8 new organizations
+    // actions, the Write ones are worth a look; the new List and Read ones are not.
+    const org = uncovered('stay-in-organization');
+    const newOrg = result.changes.actionsAdded.filter((a) => a.service === 'organizations');
+    expect(newOrg.length).toBe(8);
+    expect(new Set(newOrg.map((a) => a.accessLevel))).toEqual(new Set(['Write', 'List', 'Read']));
+    expect(org.actions.map((a) => a.action).sort()).toEqual(newOrg.filter((a) => a.accessLevel === 'Write').map((a) => a.action).sort());
+    expect(org.accessLevels).toEqual({ organizations: ['Write'] });
+    expect(org.message).toContain('at access levels it denies other actions of: Write in organizations');
+    // approved-bedrock-models denies aws-marketplace:Subscribe (Write): no new List or Read action of
+    // aws-marketplace is flagged for it...
+    const bedrock = uncovered('approved-bedrock-models');
+    const marketplace = bedrock.actions.filter((a) => a.action.startsWith('aws-marketplace:'));
+    expect(marketplace.length).toBeGreaterThan(0);
+    expect(marketplace.every((a) => a.accessLevel === 'Write')).toBe(true);
+    const newMarketplace = result.changes.actionsAdded.filter((a) => a.service === 'aws-marketplace');
+    expect([newMarketplace.length, newMarketplace.filter((a) => a.accessLevel === 'Write').length]).toEqual([42, marketplace.length]);
+    // ...while a new Bedrock inference action outside the allowlist is still reported.
+    expect(bedrock.actions.map((a) => a.action)).toEqual(expect.arrayContaining(['bedrock:InvokeTool', 'bedrock:InvokeDataAutomation']));
+    expect(bedrock.accessLevels).toEqual({ 'aws-marketplace': ['Write'], bedrock: ['Write', 'Read'] });
   });
 
   it('says so now when the next compile would fail on a removed action still named in the intent', async () => {
