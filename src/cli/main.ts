@@ -123,7 +123,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   program
     .command('notify')
     .description('what AWS changed between two service-reference snapshots, and which guardrails it touches (exit 1 when one is)')
-    .option('--from <snapshot-or-dir>', 'older snapshot: an id (or prefix) in the cache, or a directory laid out like the endpoint (default: the one before --to)')
+    .option('--from <snapshot-or-dir>', 'older snapshot: an id (or prefix) in the cache, or a directory laid out like the endpoint (default: the one out/ was compiled against, else the one before --to)')
     .option('--to <snapshot-or-dir>', 'newer snapshot (default: the current one in the cache)', undefined)
     .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
     .option('--out <dir>', 'the compiled policies whose impact is analysed', 'out')

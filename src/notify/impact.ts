@@ -59,10 +59,20 @@ export interface CompiledOut {
 
 const SENSITIVE: readonly AccessLevel[] = ['Permissions management', 'Write', 'Tagging'];
 
-export function analyzeImpact(changes: ReferenceChanges, to: ReferenceIndex, out: CompiledOut | undefined, recompiled: CompileResult | undefined): ImpactItem[] {
+/**
+ * `outBaseline` is the snapshot out/ was compiled against, when it is not `changes.from` and can be
+ * loaded: a wildcard of out/ then "now also captures" only the new actions out/'s own snapshot did not
+ * have (its compile saw the others, and compaction wrote its wildcards knowing them), and a name of
+ * out/ is "removed" when that snapshot had it and the newer one does not. Without it, both are read
+ * relative to the older snapshot of the comparison.
+ */
+export function analyzeImpact(changes: ReferenceChanges, to: ReferenceIndex, out: CompiledOut | undefined, recompiled: CompileResult | undefined, outBaseline?: ReferenceIndex): ImpactItem[] {
   const items: ImpactItem[] = [];
   const added = changes.actionsAdded;
-  const removed = new Set(changes.actionsRemoved.map((a) => a.action.toLowerCase()));
+  /** New to out/: what the compile that wrote it could not know. */
+  const addedForOut = outBaseline ? added.filter((a) => !outBaseline.action(a.action)) : added;
+  const removedSet = new Set(changes.actionsRemoved.map((a) => a.action.toLowerCase()));
+  const removedForOut = (name: string) => (outBaseline ? outBaseline.action(name) !== undefined && to.action(name) === undefined : removedSet.has(name.toLowerCase()));
   /** New actions the deployed policies already deny, per control (they need no compile). */
   const deniedNow = new Map<string, Set<string>>();
 
@@ -80,7 +90,7 @@ export function analyzeImpact(changes: ReferenceChanges, to: ReferenceIndex, out
         const notActions = list(s.NotAction);
         const introduced = new Set((meta?.introduced ?? []).map((x) => x.toLowerCase()));
         for (const name of [...actions, ...notActions]) {
-          if (!name.includes('*') && !name.includes('?') && removed.has(name.toLowerCase())) {
+          if (!name.includes('*') && !name.includes('?') && removedForOut(name)) {
             items.push({ kind: 'removed-in-policy', ...where, pattern: name, actions: [], message: `${at} names ${name}, which AWS removed` });
           }
         }
@@ -89,7 +99,7 @@ export function analyzeImpact(changes: ReferenceChanges, to: ReferenceIndex, out
           // A bare "*" applies to every action by design: an action AWS adds changes nothing about it.
           for (const pattern of patterns.filter((x) => x !== '*' && (x.includes('*') || x.includes('?')))) {
             const re = globToRegExp(pattern);
-            const hit = added.filter((a) => re.test(a.action));
+            const hit = addedForOut.filter((a) => re.test(a.action));
             if (hit.length) byPattern.set(pattern, hit);
           }
           return byPattern;
@@ -104,7 +114,7 @@ export function analyzeImpact(changes: ReferenceChanges, to: ReferenceIndex, out
           const exemptNames = new Set([...exempt.values()].flat().map((a) => a.action));
           for (const [pattern, hit] of exempt) items.push({ kind: 'exemption-grew', ...where, pattern, actions: impactActions(hit), message: `the exemption ${pattern} in ${at} now also exempts ${count(hit)}` });
           const literal = new Set(notActions.map((x) => x.toLowerCase()));
-          const denied = added.filter((a) => !exemptNames.has(a.action) && !literal.has(a.action.toLowerCase()));
+          const denied = addedForOut.filter((a) => !exemptNames.has(a.action) && !literal.has(a.action.toLowerCase()));
           if (denied.length) {
             record(deniedNow, controls, denied);
             items.push({ kind: 'deny-grew', ...where, pattern: '(not exempted by NotAction)', actions: impactActions(denied), message: `${at} denies everything its NotAction does not exempt: now also ${count(denied)}` });
@@ -122,7 +132,6 @@ export function analyzeImpact(changes: ReferenceChanges, to: ReferenceIndex, out
       items.push({ kind: 'compile-fails', controls: [], actions: [], diagnostic: d, message: d.message });
     }
     if (recompiled.ok) {
-      const newIds = new Map(added.map((a) => [to.action(a.action)!.id, a]));
       for (const placement of recompiled.placements) {
         const control = placement.control.id;
         const covered = to.emptySet();
@@ -134,7 +143,7 @@ export function analyzeImpact(changes: ReferenceChanges, to: ReferenceIndex, out
         }
         const already = deniedNow.get(control) ?? new Set<string>();
         const afterCompile: AddedAction[] = [];
-        for (const [id, a] of newIds) if (covered.has(id) && !already.has(a.action)) afterCompile.push(a);
+        for (const a of addedForOut) if (covered.has(to.action(a.action)!.id) && !already.has(a.action)) afterCompile.push(a);
         if (afterCompile.length) items.push({ kind: 'covered-after-compile', controls: [control], actions: impactActions(afterCompile), message: `control ${control} will cover ${count(afterCompile)} once compiled again` });
         // A new action the control does not cover is worth a look only where the control draws a line
         // at that access level: a new Write action beside the Write actions it denies, not every new

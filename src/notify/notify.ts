@@ -32,8 +32,14 @@ export interface NotifySummary {
 export interface NotifyResult {
   from: SnapshotRef;
   to: SnapshotRef;
-  /** Whether out/ was there to analyse, and whether the intent was compiled against the newer snapshot. */
-  analysed: { out: boolean; intent: boolean };
+  /**
+   * Whether out/ was there to analyse, and whether the intent was compiled against the newer snapshot;
+   * with out/, the snapshot it was compiled against and the one its impact is measured from (the same
+   * when the cache holds it; else the older snapshot of the comparison, and `notes` says so).
+   */
+  analysed: { out: boolean; intent: boolean; outSnapshot?: string; outBaseline?: string };
+  /** What the reader should know about how the comparison was made (which --from, and why). */
+  notes: string[];
   summary: NotifySummary;
   /** New sensitive actions, Permissions management first, whatever guardrail they touch. */
   sensitiveAdditions: ImpactAction[];
@@ -43,15 +49,24 @@ export interface NotifyResult {
   touched: boolean;
 }
 
-export function notify(from: LoadedSnapshot, to: LoadedSnapshot, out: CompiledOut | undefined, recompiled: CompileResult | undefined): NotifyResult {
+export interface NotifyOptions {
+  /** The snapshot out/ was compiled against, when it is neither `from` nor unavailable (see analyzeImpact). */
+  outBaseline?: LoadedSnapshot;
+  notes?: string[];
+}
+
+export function notify(from: LoadedSnapshot, to: LoadedSnapshot, out: CompiledOut | undefined, recompiled: CompileResult | undefined, options: NotifyOptions = {}): NotifyResult {
   const changes = compareReferences(from.index, to.index);
-  const impact = analyzeImpact(changes, to.index, out, recompiled);
+  const outSnapshot = out?.manifest.reference.snapshotId;
+  const baseline = options.outBaseline && options.outBaseline.index.snapshotId !== from.index.snapshotId ? options.outBaseline : undefined;
+  const impact = analyzeImpact(changes, to.index, out, recompiled, baseline?.index);
   const sensitiveAdditions = impactActions(changes.actionsAdded).filter((a) => a.sensitive);
   const touchedControls = [...new Set(impact.flatMap((i) => i.controls))].sort();
   return {
     from: refOf(from),
     to: refOf(to),
-    analysed: { out: out !== undefined, intent: recompiled !== undefined },
+    analysed: { out: out !== undefined, intent: recompiled !== undefined, ...(outSnapshot ? { outSnapshot, outBaseline: (baseline ?? from).manifest.snapshotId } : {}) },
+    notes: options.notes ?? [],
     summary: {
       servicesAdded: changes.servicesAdded.length,
       servicesRemoved: changes.servicesRemoved.length,
@@ -73,6 +88,6 @@ export function notify(from: LoadedSnapshot, to: LoadedSnapshot, out: CompiledOu
   };
 }
 
-function refOf(s: LoadedSnapshot): SnapshotRef {
+export function refOf(s: LoadedSnapshot): SnapshotRef {
   return { snapshotId: s.manifest.snapshotId, syncedAt: s.manifest.syncedAt, source: s.manifest.source, services: s.manifest.totals.services, actions: s.manifest.totals.actions };
 }

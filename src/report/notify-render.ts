@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import Handlebars from 'handlebars';
-import type { NotifyResult } from '../notify/index.js';
+import type { NotifyOutcome, NotifyResult } from '../notify/index.js';
 import { notifyView } from './notify-view.js';
 
 export type NotifyFormat = 'markdown' | 'text' | 'slack' | 'json';
@@ -61,4 +61,14 @@ export function renderNotify(result: NotifyResult, format: NotifyFormat, userTem
     return JSON.stringify(JSON.parse(text), null, 2) + '\n';
   }
   return text.endsWith('\n') ? text : text + '\n';
+}
+
+/** What notify says when there is nothing to compare (first run) or nothing new for out/. */
+export function renderNotifyStatement(outcome: Extract<NotifyOutcome, { kind: 'first-run' | 'up-to-date' }>, format: NotifyFormat): string {
+  if (format === 'json') {
+    const body = outcome.kind === 'first-run' ? { firstRun: true, message: outcome.message, baseline: outcome.baseline } : { upToDate: true, message: outcome.message, snapshot: outcome.snapshot };
+    return JSON.stringify(body, null, 2) + '\n';
+  }
+  if (format === 'slack') return JSON.stringify({ text: outcome.message }, null, 2) + '\n';
+  return `${outcome.message}\n`;
 }

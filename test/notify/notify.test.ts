@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compareReferences, type NotifyResult, type ReferenceChanges } from '../../src/notify/index.js';
+import { compareReferences, runNotification, type NotifyResult, type ReferenceChanges } from '../../src/notify/index.js';
 import { DirectorySource, loadFromDirectory, syncReference } from '../../src/reference/index.js';
 import { runCli } from '../support/cli.js';
 import { PROJECT_ROOT, SNAPSHOT_2025, SNAPSHOT_2026 } from '../support/paths.js';
@@ -114,7 +114,7 @@ describe('guardrails notify', () => {
     await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2026) });
   });
 
-  it('compares the two newest snapshots of the cache and says which guardrails the changes touch (exit 1)', async () => {
+  it('compares the snapshot out/ was compiled against with the newest, and says which guardrails the changes touch (exit 1)', async () => {
     const r = await runCli(['notify', '--json'], { cwd: repo });
     expect(r.code, r.stderr).toBe(1);
     const result = JSON.parse(r.stdout) as NotifyResult;
@@ -228,5 +228,113 @@ describe('guardrails notify', () => {
     expect(result.analysed).toEqual({ out: false, intent: false });
     expect(result.summary.actionsAdded).toBe(2753);
     expect(result.touched).toBe(false);
+  });
+});
+
+describe('which snapshots notify compares', () => {
+  let repo: string;
+  let cache: string;
+  let id25: string;
+  let id26: string;
+  beforeAll(async () => {
+    repo = path.join(await tempDir(), 'repo');
+    cache = path.join(repo, 'service-reference-cache');
+    fs.cpSync(path.join(PROJECT_ROOT, 'guardrails'), path.join(repo, 'guardrails'), { recursive: true });
+    id25 = (await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2025) })).manifest.snapshotId;
+    // out-2025/ as deployed a year ago, out/ compiled today against 2026.
+    const deployed = await runCli(['compile', '--out', 'out-2025'], { cwd: repo });
+    if (deployed.code !== 0) throw new Error(deployed.stderr);
+    id26 = (await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2026) })).manifest.snapshotId;
+    const compiled = await runCli(['compile'], { cwd: repo });
+    if (compiled.code !== 0) throw new Error(compiled.stderr);
+  });
+
+  it('has nothing new to say when out/ was compiled against the newest snapshot, also after a sync that changed nothing (exit 0)', async () => {
+    const r = await runCli(['notify'], { cwd: repo });
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^nothing new for these guardrails: out/ was compiled against snapshot ${id26} \\(466 services, 21983 actions`));
+    await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2026) });
+    const again = await runCli(['notify', '--json'], { cwd: repo });
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ upToDate: true, snapshot: { snapshotId: id26 } });
+    // A directory for --to is compared like a snapshot id: the same contents, the same snapshot.
+    expect((await runCli(['notify', '--to', SNAPSHOT_2026], { cwd: repo })).code).toBe(0);
+  });
+
+  it('compares with the snapshot out/ was compiled against, not with the one before the newest', async () => {
+    const r = await runCli(['notify', '--out', 'out-2025', '--json'], { cwd: repo });
+    expect(r.code, r.stderr).toBe(1);
+    const result = JSON.parse(r.stdout) as NotifyResult;
+    expect([result.from.snapshotId, result.to.snapshotId]).toEqual([id25, id26]);
+    expect(result.notes).toEqual([`compared with ${id25}, the snapshot out/ was compiled against`]);
+    // A third snapshot arrives before anyone compiles again: still everything out-2025/ has not seen.
+    const dir = await tempDir();
+    fs.cpSync(SNAPSHOT_2026, path.join(dir, 'next'), { recursive: true });
+    const bedrock = path.join(dir, 'next', 'v1', 'bedrock', 'bedrock.json');
+    const file = JSON.parse(fs.readFileSync(bedrock, 'utf8')) as { Actions: unknown[] };
+    file.Actions.push({ Name: 'InvokeModelCanary', Annotations: { Properties: { IsList: false, IsPermissionManagement: false, IsTaggingOnly: false, IsWrite: false } } });
+    fs.writeFileSync(bedrock, JSON.stringify(file));
+    const later = path.join(dir, 'cache');
+    fs.cpSync(cache, later, { recursive: true });
+    await syncReference({ cacheDir: later, source: new DirectorySource(path.join(dir, 'next')) });
+    const next = JSON.parse((await runCli(['notify', '--out', 'out-2025', '--cache', later, '--json'], { cwd: repo })).stdout) as NotifyResult;
+    expect(next.from.snapshotId).toBe(id25);
+    expect(next.summary.actionsAdded).toBe(2754);
+    expect(next.changes.actionsAdded).toContainEqual(expect.objectContaining({ action: 'bedrock:InvokeModelCanary' }));
+  });
+
+  it('measures the impact on out/ from its own snapshot when --from is older: no compaction wildcard reported as drift', async () => {
+    const r = await runCli(['notify', '--from', id25, '--json'], { cwd: repo });
+    const result = JSON.parse(r.stdout) as NotifyResult;
+    expect(result.summary.actionsAdded).toBe(2753);
+    expect(result.analysed).toMatchObject({ out: true, outSnapshot: id26, outBaseline: id26 });
+    // out/ was compiled knowing every 2026 action: its wildcards (bedrock:Cou* for bedrock:CountTokens,
+    // written by compaction on purpose) capture nothing it did not mean to.
+    expect(fs.readFileSync(path.join(repo, 'out', 'guardrails-scp-approved-bedrock-models.json'), 'utf8')).toContain('"bedrock:Cou*"');
+    expect(result.impact.filter((i) => ['deny-grew', 'exemption-grew', 'allow-grew', 'covered-after-compile', 'removed-in-policy'].includes(i.kind))).toEqual([]);
+    expect(result.notes.join('\n')).toContain(`the impact on out/ is measured from ${id26}, the snapshot out/ was compiled against`);
+    // The same --from with out-2025/: the 2025 compile's wildcards did grow.
+    const old = JSON.parse((await runCli(['notify', '--from', id25, '--out', 'out-2025', '--json'], { cwd: repo })).stdout) as NotifyResult;
+    expect(old.impact.some((i) => i.kind === 'deny-grew' && i.pattern === 'logs:*')).toBe(true);
+  });
+
+  it('says when out/ was compiled against a snapshot the cache does not hold, and analyses relative to --from', async () => {
+    const other = path.join(repo, 'out-elsewhere');
+    fs.cpSync(path.join(repo, 'out-2025'), other, { recursive: true });
+    const manifest = JSON.parse(fs.readFileSync(path.join(other, 'manifest.json'), 'utf8')) as { reference: { snapshotId: string } };
+    manifest.reference.snapshotId = '0123456789abcdef';
+    fs.writeFileSync(path.join(other, 'manifest.json'), JSON.stringify(manifest));
+    const r = await runCli(['notify', '--out', 'out-elsewhere', '--json'], { cwd: repo });
+    expect(r.code, r.stderr).toBe(1);
+    const result = JSON.parse(r.stdout) as NotifyResult;
+    expect(result.from.snapshotId).toBe(id25);
+    expect(result.analysed).toMatchObject({ outSnapshot: '0123456789abcdef', outBaseline: id25 });
+    expect(result.notes).toContain(`out/ was compiled against 0123456789abcdef, which the cache does not hold: the impact on out/ is analysed relative to ${id25} instead`);
+    const md = await runCli(['notify', '--out', 'out-elsewhere', '--format', 'markdown'], { cwd: repo });
+    expect(md.stdout).toContain('which the cache does not hold: the impact on out/ is analysed relative to');
+  });
+
+  it('--to alone (an id or a directory) compares with the default --from; an unknown one is bad input (exit 2)', async () => {
+    for (const to of [id26.slice(0, 8), SNAPSHOT_2026]) {
+      const r = await runCli(['notify', '--to', to, '--out', 'out-2025', '--json'], { cwd: repo });
+      expect(r.code, `${to}: ${r.stderr}`).toBe(1);
+      expect((JSON.parse(r.stdout) as NotifyResult).from.snapshotId).toBe(id25);
+    }
+    const unknown = await runCli(['notify', '--to', 'feedface'], { cwd: repo });
+    expect([unknown.code, unknown.stdout]).toEqual([2, '']);
+    expect(unknown.stderr).toBe(`error no-snapshot: --to feedface: no snapshot "feedface" in ${cache}; known: ${id25}, ${id26}\n`);
+    const missing = await runCli(['notify', '--to', './nowhere'], { cwd: repo });
+    expect([missing.code, missing.stderr]).toEqual([2, `error no-snapshot: --to ./nowhere: no such directory: ${path.join(repo, 'nowhere')}\n`]);
+    const notReference = await runCli(['notify', '--to', 'guardrails'], { cwd: repo });
+    expect(notReference.code).toBe(2);
+    expect(notReference.stderr).toContain('does not look like a service reference');
+    const badFrom = await runCli(['notify', '--from', 'feedface'], { cwd: repo });
+    expect([badFrom.code, badFrom.stderr]).toEqual([2, `error no-snapshot: --from feedface: no snapshot "feedface" in ${cache}; known: ${id25}, ${id26}\n`]);
+  });
+
+  it('resolves its inputs in the notify module, as values', async () => {
+    const outcome = await runNotification({ to: 'feedface', cacheDir: cache, outDir: path.join(repo, 'out'), cwd: repo });
+    expect(outcome).toMatchObject({ kind: 'error', code: 'no-snapshot' });
+    expect(await runNotification({ cacheDir: cache, outDir: path.join(repo, 'out'), cwd: repo })).toMatchObject({ kind: 'up-to-date', snapshot: { snapshotId: id26 } });
   });
 });
