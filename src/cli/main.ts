@@ -130,6 +130,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .option('--format <format>', 'markdown, text, slack or json', 'text')
     .option('--template <file>', 'a handlebars template of your own (it receives the JSON result plus view groupings)')
     .option('--json', 'the full structured result (same as --format json)')
+    .option('--max-length <n>', 'most characters of markdown or text output; lists are shortened to fit (default: 60000 for markdown, none for text; 0: no limit)')
     .action(async (flags) => {
       exitCode = await (await import('./notify.js')).runNotify(flags, io);
     });

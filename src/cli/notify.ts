@@ -1,7 +1,6 @@
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { runNotification } from '../notify/index.js';
-import { NOTIFY_FORMATS, renderNotify, renderNotifyStatement, TemplateError, type NotifyFormat } from '../report/index.js';
+import { MARKDOWN_MAX_LENGTH, NOTIFY_FORMATS, readUserTemplate, renderNotify, renderNotifyStatement, type NotifyFormat, type UserTemplate } from '../report/index.js';
 import { EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, UsageError, type CliIO } from './io.js';
 
 export interface NotifyFlags {
@@ -9,9 +8,10 @@ export interface NotifyFlags {
   to?: string;
   cache: string;
   out: string;
-  format: string;
+  format?: string;
   template?: string;
   json?: boolean;
+  maxLength?: string;
 }
 
 /**
@@ -20,17 +20,18 @@ export interface NotifyFlags {
  * touched, so that a scheduled job can open an issue; 0 when nothing is; 2 on bad input.
  */
 export async function runNotify(flags: NotifyFlags, io: CliIO): Promise<number> {
-  const format = (flags.json ? 'json' : flags.format) as NotifyFormat;
+  const format = (flags.json ? 'json' : (flags.format ?? 'text')) as NotifyFormat;
   if (!NOTIFY_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${NOTIFY_FORMATS.join(', ')}, not "${flags.format}"`);
-  let template: { file: string; text: string } | undefined;
+  const maxLength = parseMaxLength(flags.maxLength, format, flags.template !== undefined);
+
+  let template: UserTemplate | undefined;
   if (flags.template) {
-    const file = path.resolve(io.cwd, flags.template);
-    try {
-      template = { file: flags.template, text: await fs.readFile(file, 'utf8') };
-    } catch (e) {
-      io.stderr.write(`error unreadable-file: cannot read the template ${flags.template} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})\n`);
+    const read = await readUserTemplate(flags.template, io.cwd);
+    if (!read.ok) {
+      io.stderr.write(`error unreadable-file: ${read.message}\n`);
       return EXIT_BAD_INPUT;
     }
+    template = read.template;
   }
 
   const outcome = await runNotification({ from: flags.from, to: flags.to, cacheDir: path.resolve(io.cwd, flags.cache), outDir: path.resolve(io.cwd, flags.out), cwd: io.cwd });
@@ -42,14 +43,23 @@ export async function runNotify(flags: NotifyFlags, io: CliIO): Promise<number> 
     case 'up-to-date':
       io.stdout.write(renderNotifyStatement(outcome, format));
       return EXIT_OK;
-    case 'result':
-      try {
-        io.stdout.write(renderNotify(outcome.result, format, template));
-      } catch (e) {
-        if (!(e instanceof TemplateError)) throw e;
-        io.stderr.write(`error template: ${e.message}\n`);
+    case 'result': {
+      const rendered = renderNotify(outcome.result, format, { ...(template ? { template } : {}), ...(maxLength ? { maxLength } : {}) });
+      if (!rendered.ok) {
+        io.stderr.write(`error template: ${rendered.message}\n`);
         return EXIT_BAD_INPUT;
       }
+      io.stdout.write(rendered.text);
       return outcome.result.touched ? EXIT_FINDINGS : EXIT_OK;
+    }
   }
+}
+
+/** --max-length N: markdown and text (and a template of the user's); 0 is no limit. Markdown's default fits a GitHub issue. */
+function parseMaxLength(flag: string | undefined, format: NotifyFormat, userTemplate: boolean): number | undefined {
+  if (flag === undefined) return format === 'markdown' && !userTemplate ? MARKDOWN_MAX_LENGTH : undefined;
+  if (!/^\d+$/.test(flag)) throw new UsageError(`--max-length takes a number of characters (0 for no limit), not "${flag}"`);
+  if ((format === 'json' || format === 'slack') && !userTemplate) throw new UsageError(`--max-length applies to markdown and text; --format ${format} has its own limits`);
+  const n = Number(flag);
+  return n === 0 ? undefined : n;
 }

@@ -2,23 +2,38 @@
  * Rendering the notification through handlebars templates: the project's own (markdown for an issue or
  * pull request, text, Slack-style JSON, in ./templates) or one the user gives. JSON output is the
  * structured result itself.
+ *
+ * Where the text goes has limits: a GitHub issue body holds 65,536 characters, a Slack section 3,000
+ * and a message 50 blocks. With a maximum length the lists are rendered shorter and shorter (fewer
+ * actions per service, fewer per finding, fewer entries) until the text fits, and a last line says
+ * where the full lists are (--json). The shipped Slack template's output is held to Slack's limits.
+ * A user template's output is shortened only to a length the user asks for.
  */
 import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
 import Handlebars from 'handlebars';
 import type { NotifyOutcome, NotifyResult } from '../notify/index.js';
-import { notifyView } from './notify-view.js';
+import { DEFAULT_VIEW_LIMITS, notifyView, type ViewLimits } from './notify-view.js';
 
 export type NotifyFormat = 'markdown' | 'text' | 'slack' | 'json';
 export const NOTIFY_FORMATS: readonly NotifyFormat[] = ['markdown', 'text', 'slack', 'json'];
 
+/** What fits a GitHub issue or pull-request body (65,536 characters) with room to spare. */
+export const MARKDOWN_MAX_LENGTH = 60_000;
+
+/** Slack's limits on a message: https://api.slack.com/reference/block-kit/blocks */
+export const SLACK_LIMITS = { blocks: 50, text: 3000, header: 150 } as const;
+
 const FILES: Record<Exclude<NotifyFormat, 'json'>, string> = { markdown: 'notify.md.hbs', text: 'notify.txt.hbs', slack: 'notify.slack.hbs' };
 
-export class TemplateError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TemplateError';
-  }
+export interface UserTemplate {
+  /** As the user named it, for messages. */
+  file: string;
+  text: string;
 }
+
+export type Rendered = { ok: true; text: string } | { ok: false; message: string };
 
 const hb = Handlebars.create();
 hb.registerHelper('json', (v: unknown) => new Handlebars.SafeString(JSON.stringify(v ?? null)));
@@ -34,33 +49,135 @@ hb.registerHelper('moreText', (n: unknown) => (Number(n) > 0 ? `, and ${n} more`
 hb.registerHelper('bullets', (items: { title: string; message: string; pattern?: string }[]) => (items ?? []).map((i) => `• ${i.title}: ${i.message}${i.pattern ? ` (\`${i.pattern}\`)` : ''}`).join('\n'));
 
 /** The shipped template of a format: beside this module in src/, or found from dist/ in the package. */
-export function shippedTemplate(format: Exclude<NotifyFormat, 'json'>): string {
+export function shippedTemplate(format: Exclude<NotifyFormat, 'json'>): Rendered {
   const candidates = [new URL(`./templates/${FILES[format]}`, import.meta.url), new URL(`../../../src/report/templates/${FILES[format]}`, import.meta.url)];
   for (const url of candidates) {
     try {
-      return fs.readFileSync(url, 'utf8');
+      return { ok: true, text: fs.readFileSync(url, 'utf8') };
     } catch {
       // try the next place
     }
   }
-  throw new TemplateError(`the ${format} template ${FILES[format]} is missing from the installation`);
+  return { ok: false, message: `the ${format} template ${FILES[format]} is missing from the installation` };
 }
 
-export function renderNotify(result: NotifyResult, format: NotifyFormat, userTemplate?: { file: string; text: string }): string {
-  if (format === 'json' && !userTemplate) return JSON.stringify(result, null, 2) + '\n';
-  const source = userTemplate?.text ?? shippedTemplate(format as Exclude<NotifyFormat, 'json'>);
-  let text: string;
+/** A template of the user's, read as a value: the text, or why it cannot be read. */
+export async function readUserTemplate(file: string, cwd: string): Promise<{ ok: true; template: UserTemplate } | { ok: false; message: string }> {
   try {
-    text = hb.compile(source, { noEscape: true, strict: false })(notifyView(result));
+    return { ok: true, template: { file, text: await fsp.readFile(path.resolve(cwd, file), 'utf8') } };
   } catch (e) {
-    throw new TemplateError(`${userTemplate ? userTemplate.file : FILES[format as Exclude<NotifyFormat, 'json'>]}: ${(e as Error).message}`);
+    return { ok: false, message: `cannot read the template ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
   }
-  text = text.replace(/\n{3,}/g, '\n\n');
-  if (format === 'slack' && !userTemplate) {
+}
+
+/** Ever shorter lists, tried in turn until the text fits. */
+const SHORTER: readonly ViewLimits[] = [
+  { perItem: 10, sensitive: 25, perService: 25, perList: 200 },
+  { perItem: 5, sensitive: 25, perService: 10, perList: 100 },
+  { perItem: 5, sensitive: 10, perService: 5, perList: 50 },
+  { perItem: 3, sensitive: 10, perService: 0, perList: 25 },
+  { perItem: 3, sensitive: 5, perService: 0, perList: 10 },
+  { perItem: 0, sensitive: 0, perService: 0, perList: 0 },
+];
+
+export interface RenderOptions {
+  template?: UserTemplate;
+  /** The most characters the output may have (markdown and text); undefined: no limit. */
+  maxLength?: number;
+}
+
+export function renderNotify(result: NotifyResult, format: NotifyFormat, options: RenderOptions = {}): Rendered {
+  const { template, maxLength } = options;
+  if (format === 'json' && !template) return { ok: true, text: JSON.stringify(result, null, 2) + '\n' };
+  const source = template ? { ok: true as const, text: template.text } : shippedTemplate(format as Exclude<NotifyFormat, 'json'>);
+  if (!source.ok) return source;
+  const name = template ? template.file : FILES[format as Exclude<NotifyFormat, 'json'>];
+  let compiled: ReturnType<typeof hb.compile>;
+  try {
+    compiled = hb.compile(source.text, { noEscape: true, strict: false });
+  } catch (e) {
+    return { ok: false, message: `${name}: ${(e as Error).message}` };
+  }
+  const render = (limits: ViewLimits, shortened?: string): Rendered => {
+    let text: string;
+    try {
+      text = compiled(notifyView(result, limits, shortened));
+    } catch (e) {
+      return { ok: false, message: `${name}: ${(e as Error).message}` };
+    }
+    text = text.replace(/\n{3,}/g, '\n\n');
+    if (format === 'slack' && !template) return slackWithinLimits(text);
+    return { ok: true, text: text.endsWith('\n') ? text : text + '\n' };
+  };
+
+  const full = render(DEFAULT_VIEW_LIMITS);
+  if (!full.ok || maxLength === undefined || full.text.length <= maxLength) return full;
+  const note = `Lists shortened to fit ${maxLength.toLocaleString('en-US')} characters: guardrails notify --json (same --from and --to) gives every change in full.`;
+  let last: Rendered = full;
+  for (const limits of SHORTER) {
+    last = render(limits, note);
+    if (!last.ok || last.text.length <= maxLength) return last;
+  }
+  return { ok: true, text: cutToLength(last.text, maxLength, note) };
+}
+
+/** The last resort: whole lines up to the length, then the note (as much of it as fits). */
+function cutToLength(text: string, max: number, note: string): string {
+  const tail = `\n${note}\n`;
+  let head = text.slice(0, Math.max(0, max - tail.length));
+  head = head.slice(0, head.lastIndexOf('\n') + 1);
+  return (head + tail.trimStart()).slice(0, max);
+}
+
+interface SlackText {
+  type: string;
+  text: string;
+}
+interface SlackBlock {
+  type: string;
+  text?: SlackText;
+  elements?: (SlackText | { type: string })[];
+  fields?: SlackText[];
+}
+
+/** The shipped Slack template's message, held to Slack's limits: texts truncated by whole lines, 50 blocks at most. */
+function slackWithinLimits(text: string): Rendered {
+  let message: { text?: string; blocks?: SlackBlock[] };
+  try {
+    message = JSON.parse(text) as typeof message;
+  } catch (e) {
     // The shipped Slack template must produce JSON; a broken one is a bug, not a message to send.
-    return JSON.stringify(JSON.parse(text), null, 2) + '\n';
+    throw new Error(`the shipped Slack template produced invalid JSON: ${(e as Error).message}`);
   }
-  return text.endsWith('\n') ? text : text + '\n';
+  const blocks = message.blocks ?? [];
+  for (const b of blocks) {
+    if (b.text) b.text.text = fitText(b.text.text, b.type === 'header' ? SLACK_LIMITS.header : SLACK_LIMITS.text);
+    for (const e of [...(b.elements ?? []), ...(b.fields ?? [])]) if ('text' in e && typeof e.text === 'string') e.text = fitText(e.text, SLACK_LIMITS.text);
+  }
+  if (blocks.length > SLACK_LIMITS.blocks) {
+    const dropped = blocks.length - (SLACK_LIMITS.blocks - 1);
+    message.blocks = [...blocks.slice(0, SLACK_LIMITS.blocks - 1), { type: 'section', text: { type: 'mrkdwn', text: `...and ${dropped} more sections: \`guardrails notify --json\` has the full result` } }];
+  }
+  return { ok: true, text: JSON.stringify(message, null, 2) + '\n' };
+}
+
+/** At most `max` characters: whole lines while they fit, then a line saying how many were left out. */
+function fitText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const lines = text.split('\n');
+  const kept: string[] = [];
+  let length = 0;
+  const tail = (n: number) => `...and ${n} more line${n === 1 ? '' : 's'} (guardrails notify --json has them all)`;
+  for (const line of lines) {
+    const next = length + (kept.length ? 1 : 0) + line.length;
+    if (next + 1 + tail(lines.length - kept.length - 1).length > max) break;
+    kept.push(line);
+    length = next;
+  }
+  const end = tail(lines.length - kept.length);
+  // A single line too long for the limit is cut within the line.
+  if (!kept.length) return `${text.slice(0, max - end.length - 2)}… ${end}`.slice(0, max);
+  return `${kept.join('\n')}\n${end}`;
 }
 
 /** What notify says when there is nothing to compare (first run) or nothing new for out/. */

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compareReferences, runNotification, type NotifyResult, type ReferenceChanges } from '../../src/notify/index.js';
 import { DirectorySource, loadFromDirectory, syncReference } from '../../src/reference/index.js';
+import { renderNotify } from '../../src/report/index.js';
 import { runCli } from '../support/cli.js';
 import { PROJECT_ROOT, SNAPSHOT_2025, SNAPSHOT_2026 } from '../support/paths.js';
 import { reference2025, reference2026 } from '../support/reference.js';
@@ -208,6 +209,61 @@ describe('guardrails notify', () => {
     const bad = await runCli(['notify', '--format', 'html'], { cwd: repo });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--format must be one of markdown, text, slack, json');
+  });
+
+  it('keeps markdown within a GitHub issue body and text within --max-length on the real data, and says where the full lists are', async () => {
+    const note = /\n_Lists shortened to fit 60,000 characters: guardrails notify --json \(same --from and --to\) gives every change in full\._\n$/;
+    const full = await runCli(['notify', '--format', 'markdown', '--max-length', '0'], { cwd: repo });
+    expect(full.stdout.length).toBeGreaterThan(200_000);
+    expect(full.stdout).not.toContain('Lists shortened');
+    const md = await runCli(['notify', '--format', 'markdown'], { cwd: repo });
+    expect(md.code).toBe(1);
+    expect(md.stdout.length).toBeLessThanOrEqual(60_000);
+    expect(md.stdout).toMatch(note);
+    // Shortened lists, not lost sections: every control and every part is still there.
+    for (const part of ['### Guardrails touched', '**only-org-principals**', '**stay-in-organization**', '<details><summary>All changes</summary>', '**Actions added, by service:**', '</details>']) expect(md.stdout).toContain(part);
+    expect(md.stdout).toMatch(/^- `securityagent` \(111\): \S.*, and \d+ more$/m);
+    for (const max of [20_000, 5_000, 500]) {
+      const r = await runCli(['notify', '--format', 'markdown', '--max-length', String(max)], { cwd: repo });
+      expect(r.stdout.length, String(max)).toBeLessThanOrEqual(max);
+      expect(r.stdout).toContain(`Lists shortened to fit ${max.toLocaleString('en-US')} characters`);
+    }
+    const text = await runCli(['notify'], { cwd: repo });
+    expect(text.stdout).toBe((await runCli(['notify', '--max-length', '0'], { cwd: repo })).stdout);
+    const short = await runCli(['notify', '--max-length', '3000'], { cwd: repo });
+    expect(short.stdout.length).toBeLessThanOrEqual(3000);
+    expect(short.stdout.length).toBeLessThan(text.stdout.length);
+    expect(short.stdout).toMatch(/^AWS service reference: 2753 actions added/);
+    for (const [args, message] of [
+      [['--max-length', 'lots'], '--max-length takes a number of characters (0 for no limit), not "lots"'],
+      [['--max-length', '100', '--format', 'slack'], '--max-length applies to markdown and text; --format slack has its own limits'],
+    ] as const) {
+      const bad = await runCli(['notify', ...args], { cwd: repo });
+      expect([bad.code, bad.stderr]).toEqual([2, `error usage: ${message}\n`]);
+    }
+  });
+
+  it('holds the Slack message to Slack limits: 3,000 characters a text, 150 a header, 50 blocks', async () => {
+    interface Block {
+      type: string;
+      text?: { text: string };
+      elements?: { text: string }[];
+    }
+    const texts = (blocks: Block[]) => blocks.flatMap((b) => [...(b.text ? [b.text.text] : []), ...(b.elements ?? []).map((e) => e.text)]);
+    const slack = JSON.parse((await runCli(['notify', '--format', 'slack'], { cwd: repo })).stdout) as { blocks: Block[] };
+    expect(slack.blocks.length).toBeLessThanOrEqual(50);
+    expect(slack.blocks[0]!.text!.text.length).toBeLessThanOrEqual(150);
+    expect(Math.max(...texts(slack.blocks).map((t) => t.length))).toBeLessThanOrEqual(3000);
+    const perimeter = texts(slack.blocks).find((t) => t.startsWith('*only-org-principals*'))!;
+    expect(perimeter).toMatch(/\n\.\.\.and \d+ more lines \(guardrails notify --json has them all\)$/);
+    // The real data touches seven controls; sixty would need more than 50 blocks.
+    const result = JSON.parse((await runCli(['notify', '--json'], { cwd: repo })).stdout) as NotifyResult;
+    const many: NotifyResult = { ...result, impact: Array.from({ length: 60 }, (_, n) => ({ ...result.impact[0]!, controls: [`control-${String(n).padStart(2, '0')}`] })) };
+    const rendered = renderNotify(many, 'slack');
+    if (!rendered.ok) throw new Error(rendered.message);
+    const blocks = (JSON.parse(rendered.text) as { blocks: Block[] }).blocks;
+    expect(blocks).toHaveLength(50);
+    expect(blocks[49]!.text!.text).toBe('...and 14 more sections: `guardrails notify --json` has the full result');
   });
 
   it('on its first run states that there is nothing to compare with, instead of announcing every action', async () => {
