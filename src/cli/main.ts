@@ -127,7 +127,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .option('--to <snapshot-or-dir>', 'newer snapshot (default: the current one in the cache)', undefined)
     .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
     .option('--out <dir>', 'the compiled policies whose impact is analysed', 'out')
-    .option('--format <format>', 'markdown, text, slack or json', 'text')
+    .option('--format <format>', 'markdown, text, slack or json (default: text)')
     .option('--template <file>', 'a handlebars template of your own (it receives the JSON result plus view groupings)')
     .option('--json', 'the full structured result (same as --format json)')
     .option('--max-length <n>', 'most characters of markdown or text output; lists are shortened to fit (default: 60000 for markdown, none for text; 0: no limit)')

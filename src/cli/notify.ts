@@ -20,6 +20,7 @@ export interface NotifyFlags {
  * touched, so that a scheduled job can open an issue; 0 when nothing is; 2 on bad input.
  */
 export async function runNotify(flags: NotifyFlags, io: CliIO): Promise<number> {
+  if (flags.json && flags.format !== undefined && flags.format !== 'json') throw new UsageError(`--json is --format json: it cannot go with --format ${flags.format}`);
   const format = (flags.json ? 'json' : (flags.format ?? 'text')) as NotifyFormat;
   if (!NOTIFY_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${NOTIFY_FORMATS.join(', ')}, not "${flags.format}"`);
   const maxLength = parseMaxLength(flags.maxLength, format, flags.template !== undefined);

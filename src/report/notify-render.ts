@@ -7,7 +7,7 @@
  * and a message 50 blocks. With a maximum length the lists are rendered shorter and shorter (fewer
  * actions per service, fewer per finding, fewer entries) until the text fits, and a last line says
  * where the full lists are (--json). The shipped Slack template's output is held to Slack's limits.
- * A user template's output is shortened only to a length the user asks for.
+ * A user template's output is the user's: rendered exactly, shortened only to a length they ask for.
  */
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
@@ -105,8 +105,10 @@ export function renderNotify(result: NotifyResult, format: NotifyFormat, options
     } catch (e) {
       return { ok: false, message: `${name}: ${(e as Error).message}` };
     }
+    if (template) return { ok: true, text };
+    // Only the shipped templates' output is tidied: their conditional sections leave blank lines.
     text = text.replace(/\n{3,}/g, '\n\n');
-    if (format === 'slack' && !template) return slackWithinLimits(text);
+    if (format === 'slack') return slackWithinLimits(text);
     return { ok: true, text: text.endsWith('\n') ? text : text + '\n' };
   };
 

@@ -3,6 +3,7 @@
  * raw files read independently, and the impact on the example organization compiled against the
  * older one, as the scheduled job (sync, then notify) sees it.
  */
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -266,6 +267,20 @@ describe('guardrails notify', () => {
     expect(blocks[49]!.text!.text).toBe('...and 14 more sections: `guardrails notify --json` has the full result');
   });
 
+  it('renders a template of the user exactly: blank lines kept, no newline added', async () => {
+    fs.writeFileSync(path.join(repo, 'spaced.hbs'), '{{summary.actionsAdded}} added\n\n\n\n{{summary.actionsRemoved}} removed');
+    const r = await runCli(['notify', '--template', 'spaced.hbs'], { cwd: repo });
+    expect([r.code, r.stdout]).toEqual([1, '2753 added\n\n\n\n15 removed']);
+  });
+
+  it('--json with another --format is a usage error, not a silent choice', async () => {
+    const r = await runCli(['notify', '--json', '--format', 'markdown'], { cwd: repo });
+    expect([r.code, r.stdout, r.stderr]).toEqual([2, '', 'error usage: --json is --format json: it cannot go with --format markdown\n']);
+    const same = await runCli(['notify', '--json', '--format', 'json'], { cwd: repo });
+    expect(same.code).toBe(1);
+    expect((JSON.parse(same.stdout) as NotifyResult).summary.actionsAdded).toBe(2753);
+  });
+
   it('on its first run states that there is nothing to compare with, instead of announcing every action', async () => {
     const dir = await tempDir();
     await syncReference({ cacheDir: path.join(dir, 'service-reference-cache'), source: new DirectorySource(SNAPSHOT_2026) });
@@ -392,5 +407,25 @@ describe('which snapshots notify compares', () => {
     const outcome = await runNotification({ to: 'feedface', cacheDir: cache, outDir: path.join(repo, 'out'), cwd: repo });
     expect(outcome).toMatchObject({ kind: 'error', code: 'no-snapshot' });
     expect(await runNotification({ cacheDir: cache, outDir: path.join(repo, 'out'), cwd: repo })).toMatchObject({ kind: 'up-to-date', snapshot: { snapshotId: id26 } });
+  });
+});
+
+describe('the installed command in a pipeline', () => {
+  // Runs bin/guardrails.js, i.e. dist/ as `npm test` builds it first.
+  it('stops quietly when the reader closes the pipe (guardrails notify | head), with the exit code it computed', async () => {
+    const cwd = await tempDir();
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'guardrails.js'), 'notify', '--from', SNAPSHOT_2025, '--to', SNAPSHOT_2026, '--json'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let received = 0;
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once('data', (d: Buffer) => {
+      received = d.length;
+      child.stdout.destroy();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(received).toBeGreaterThan(0);
+    expect(stderr).toBe('');
+    // Nothing is touched without out/ and intent: 0, as computed, not a crash.
+    expect(code).toBe(0);
   });
 });
