@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-organizations';
 import type { PolicyType } from '../policy/index.js';
 import { OrgAccessError, type OrganizationsApi } from './client.js';
-import { isOwned, OWNER_TAG } from './ownership.js';
+import { isOwned, MAX_POLICY_NAME, MAX_TAG_VALUE, OWNER_TAG } from './ownership.js';
 import { AWS_POLICY_TYPE } from './read.js';
 import type { OrgState } from './state.js';
 
@@ -54,6 +54,20 @@ export function describeOperation(o: OrgOperation): string {
 }
 
 /**
+ * Why AWS would refuse the names and tag values an operation writes, if it would: the planner's
+ * `names` invariant keeps them out of plans, and the executor checks again before any call.
+ */
+export function nameProblem(o: OrgOperation): string | undefined {
+  const name = o.op === 'create' ? o.policy : o.op === 'update' ? o.rename : undefined;
+  if (name !== undefined && name.length > MAX_POLICY_NAME) return `the name ${name} has ${name.length} characters, over AWS's limit of ${MAX_POLICY_NAME}`;
+  const tags = o.op === 'create' || o.op === 'tag' ? o.tags : {};
+  for (const [key, value] of Object.entries(tags)) {
+    if (value.length > MAX_TAG_VALUE) return `the value of tag ${key} has ${value.length} characters, over AWS's limit of ${MAX_TAG_VALUE}`;
+  }
+  return undefined;
+}
+
+/**
  * Applies operations in order against the organization whose state was read as `state`. Stops at the
  * first failure, with the operations done so far, so a caller can record progress and resume.
  */
@@ -73,6 +87,8 @@ export async function applyOperations(client: OrganizationsApi, state: OrgState,
     return id;
   };
   for (const [i, o] of operations.entries()) {
+    const badName = nameProblem(o);
+    if (badName) throw new OrgAccessError(`refusing to ${describeOperation(o)}: ${badName}`);
     try {
       switch (o.op) {
         case 'create': {
