@@ -4,7 +4,7 @@
  * planned operation through it, and the invariants are checked on each state it passes through.
  */
 import type { OrgNode, OrgTree } from '../model/org-tree.js';
-import { CONTROLS_TAG, controlsOf, isOwned, parseControlsTag, lineageOf, type DeployedPolicy, type OrgOperation } from '../org/index.js';
+import { CONTROLS_TAG, controlsOf, isOwned, parseControlsTag, stableNameOf, STAGING_OF_TAG, type DeployedPolicy, type OrgOperation } from '../org/index.js';
 import type { PolicyType } from '../policy/index.js';
 import { canonicalPolicyText } from '../policy/index.js';
 
@@ -17,6 +17,11 @@ export interface ModelPolicy {
   /** Canonical text: what "same content" means. */
   canonical: string;
   readonly owned: boolean;
+  /**
+   * The stable name of what the policy is a version of (its own name for foreign policies): the
+   * staging-of tag, else the name without its staging suffix. A rename keeps it.
+   */
+  lineage: string;
   controls: string[] | undefined;
   /**
    * An SCP with an Allow statement means something different at each level of the tree (every level
@@ -43,7 +48,8 @@ export class AttachmentModel {
   static fromDeployed(tree: OrgTree, deployed: readonly DeployedPolicy[]): AttachmentModel {
     const m = new AttachmentModel(tree);
     for (const p of deployed) {
-      const mp = m.addPolicy({ name: p.name, type: p.type, content: p.content, owned: isOwned(p), controls: controlsOf(p) });
+      const owned = isOwned(p);
+      const mp = m.addPolicy({ name: p.name, type: p.type, content: p.content, owned, lineage: owned ? stableNameOf(p) : p.name, controls: controlsOf(p) });
       for (const t of p.targets) m.link(mp, t);
     }
     return m;
@@ -102,7 +108,7 @@ export class AttachmentModel {
     switch (o.op) {
       case 'create': {
         if (this.find(o.type, o.policy)) throw new PlanStepError(`cannot create ${o.policy}: a ${o.type.toUpperCase()} of that name exists`);
-        this.addPolicy({ name: o.policy, type: o.type, content: o.content, owned: true, controls: o.tags[CONTROLS_TAG] === undefined ? undefined : parseControlsTag(o.tags[CONTROLS_TAG]) });
+        this.addPolicy({ name: o.policy, type: o.type, content: o.content, owned: true, lineage: stableNameOf({ name: o.policy, tags: o.tags }), controls: o.tags[CONTROLS_TAG] === undefined ? undefined : parseControlsTag(o.tags[CONTROLS_TAG]) });
         return;
       }
       case 'update': {
@@ -135,6 +141,7 @@ export class AttachmentModel {
         const p = this.mustFind(o);
         const controls = o.tags[CONTROLS_TAG];
         if (controls !== undefined) p.controls = parseControlsTag(controls);
+        if (o.tags[STAGING_OF_TAG]) p.lineage = o.tags[STAGING_OF_TAG];
         return;
       }
       case 'delete': {
@@ -153,9 +160,9 @@ export class AttachmentModel {
     return p;
   }
 
-  private addPolicy(spec: { name: string; type: PolicyType; content: string; owned: boolean; controls: string[] | undefined }): ModelPolicy {
+  private addPolicy(spec: { name: string; type: PolicyType; content: string; owned: boolean; lineage: string; controls: string[] | undefined }): ModelPolicy {
     const canonical = canonicalPolicyText(spec.content);
-    const p: ModelPolicy = { uid: this.nextUid++, name: spec.name, type: spec.type, content: spec.content, canonical, owned: spec.owned, controls: spec.controls, hasAllow: hasAllowStatement(canonical), targets: new Set() };
+    const p: ModelPolicy = { uid: this.nextUid++, name: spec.name, type: spec.type, content: spec.content, canonical, owned: spec.owned, lineage: spec.lineage, controls: spec.controls, hasAllow: hasAllowStatement(canonical), targets: new Set() };
     this.policies.set(p.uid, p);
     return p;
   }
@@ -168,8 +175,13 @@ export class AttachmentModel {
   }
 }
 
+/** A lineage key unique across policy types. */
+export function lineageKey(type: PolicyType, stableName: string): string {
+  return `${type}:${stableName}`;
+}
+
 export function lineageOfPolicy(p: ModelPolicy): string {
-  return `${p.type}:${lineageOf(p.name)}`;
+  return lineageKey(p.type, p.lineage);
 }
 
 function hasAllowStatement(canonical: string): boolean {
