@@ -7,7 +7,7 @@
 import { error, warning, type Diagnostic } from '../diagnostics/index.js';
 import type { CompiledPolicy } from '../compile/index.js';
 import { OrgTree, type OrgNode } from '../model/org-tree.js';
-import { CONTROLS_TAG, isOwned, treeOfState, type DeployedPolicy, type OrgState } from '../org/index.js';
+import { CONTROLS_TAG, isOwned, stagingName, treeOfState, type DeployedPolicy, type OrgState } from '../org/index.js';
 import type { PolicyType, Quotas } from '../policy/index.js';
 
 export interface DesiredPolicy {
@@ -59,8 +59,14 @@ export function buildDeployment(input: DeploymentInput): { deployment: Deploymen
     desired.push({ name: p.name, type: p.type, content: p.text, controls: p.controls, targets });
   }
   for (const p of state.policies) {
-    if (!isOwned(p) && desired.some((d) => d.type === p.type && d.name === p.name)) {
+    if (isOwned(p)) continue;
+    if (desired.some((d) => d.type === p.type && d.name === p.name)) {
       diagnostics.push(error('name-taken', `a ${p.type.toUpperCase()} named ${p.name} exists (${p.id}) but is not managed by guardrails, so it will not be changed; guardrails needs that name`, undefined, 'tag it managed-by=guardrails if it is ours, or rename it'));
+    }
+    // A rollout stages the next version of a policy under its staging name; a foreign policy there blocks it.
+    const staged = desired.find((d) => d.type === p.type && stagingName(d.name) === p.name);
+    if (staged) {
+      diagnostics.push(error('name-taken', `a ${p.type.toUpperCase()} named ${p.name} exists (${p.id}) but is not managed by guardrails; guardrails stages the next version of ${staged.name} under that name during a rollout`, undefined, 'if it is a staged copy guardrails created, tag it managed-by=guardrails; else rename or delete it'));
     }
   }
   for (const p of state.policies) {

@@ -5,19 +5,30 @@
  *  no-scp           no root, OU or account is left without an SCP (AWS refuses to detach the last one);
  *  size             no policy is larger than the quota;
  *  policy-count     the organization holds no more policies of a type than its quota;
- *  continuity       an account that has a guardrail before the wave and must have it after never has
- *                   neither the old nor the new version of it in between (checked per policy lineage
- *                   and, where policies record them, per control);
+ *  names            no policy is created or renamed with a name longer than AWS allows, and no tag
+ *                   value is longer than AWS allows;
+ *  continuity       an account never lacks a guardrail (policy lineage, and control where policies
+ *                   record them) that it has at the start of the wave and must have after it; what it
+ *                   must have comes from the required state (required-state.ts), not from the planner;
  *  wave-isolation   accounts outside the wave see no change at all: the same policy contents reach them
- *                   (SCPs with Allow statements at the same levels), whatever moved in the tree.
+ *                   (SCPs with Allow statements at the same levels), whatever moved in the tree;
+ *
+ * and at the end of each wave:
+ *
+ *  wave-result      every account the rollout has reached holds exactly the contents compile wants, and
+ *                   every other account exactly what it held when the wave began.
+ *
+ * An operation the model cannot apply at all (detaching what is not attached, creating a name that is
+ * taken) is reported as `invalid-step`: it is not an invariant, but the plan cannot be run either.
  */
 import { OrgTree, type OrgNode } from '../model/org-tree.js';
-import { describeOperation, type OrgOperation } from '../org/index.js';
-import type { PolicyType, Quotas } from '../policy/index.js';
-import { lineageOfPolicy, type AttachmentModel } from './attachment-model.js';
-import type { Leaves } from './leaves.js';
+import { describeOperation, nameProblem, type OrgOperation } from '../org/index.js';
+import type { Quotas } from '../policy/index.js';
+import { PlanStepError, type AttachmentModel } from './attachment-model.js';
+import type { Leaf, Leaves } from './leaves.js';
+import { POLICY_TYPES, Views, type Holdings, type RequiredState } from './required-state.js';
 
-export type InvariantCode = 'slots' | 'no-scp' | 'size' | 'policy-count' | 'continuity' | 'wave-isolation';
+export type InvariantCode = 'slots' | 'no-scp' | 'size' | 'policy-count' | 'names' | 'continuity' | 'wave-isolation' | 'wave-result' | 'invalid-step';
 
 export interface Violation {
   code: InvariantCode;
@@ -25,31 +36,42 @@ export interface Violation {
 }
 
 export interface StageContext {
-  /** The model before the wave's first operation and the model the wave is planned to end in. */
+  /** The model before the wave's first operation. */
   start: AttachmentModel;
-  end: AttachmentModel;
-  /** Accounts the wave may change (its own targets' accounts not reached by an earlier wave). */
+  required: RequiredState;
+  /** Leaves the rollout has reached once this wave is done: earlier waves', this one's, and those already as compile wants. */
+  scope: ReadonlySet<Leaf>;
+  /** Accounts the wave may change (its own targets' accounts not reached before). */
   changing: ReadonlySet<string>;
   quotas: Quotas;
   leaves: Leaves;
 }
 
-const TYPES: PolicyType[] = ['scp', 'rcp'];
-
 export class InvariantChecker {
-  private readonly startView = new Map<string, AccountView>();
-  private readonly endView = new Map<string, AccountView>();
-  private readonly contentIds = new Map<string, number>();
-  private readonly intern = (text: string) => {
-    let id = this.contentIds.get(text);
-    if (id === undefined) this.contentIds.set(text, (id = this.contentIds.size));
-    return id;
-  };
+  private readonly startViews: Views;
+  /** Accounts some operation of the wave could change: the others end the wave as they began it. */
+  private readonly touched = new Set<OrgNode>();
 
-  constructor(private readonly ctx: StageContext) {}
+  constructor(private readonly ctx: StageContext) {
+    this.startViews = new Views(ctx.start, ctx.required.ids);
+  }
 
   get quotas(): Quotas {
     return this.ctx.quotas;
+  }
+
+  /** Applies `op` to `m` and returns what it breaks, looking at the accounts it reaches before and after. */
+  apply(m: AttachmentModel, op: OrgOperation): Violation[] {
+    const before = this.affected(m, op);
+    try {
+      m.apply(op);
+    } catch (e) {
+      if (!(e instanceof PlanStepError)) throw e;
+      return [{ code: 'invalid-step', message: `${describeOperation(op)}: ${e.message}` }];
+    }
+    const affected = [...new Set([...before, ...this.affected(m, op)])];
+    for (const a of affected) this.touched.add(a);
+    return this.check(m, op, affected);
   }
 
   /** The accounts an operation can change, found on the model before it is applied. */
@@ -77,6 +99,8 @@ export class InvariantChecker {
     const out: Violation[] = [];
     const what = describeOperation(op);
     const quota = this.ctx.quotas[op.type];
+    const badName = nameProblem(op);
+    if (badName) out.push({ code: 'names', message: `${what}: ${badName}` });
     if (op.op === 'attach') {
       const n = model.attachedAt(op.target.id, op.type).length;
       if (n > quota.maxPerTarget) out.push({ code: 'slots', message: `${what}: ${op.target.label} would hold ${n} ${op.type.toUpperCase()}s directly, over the quota of ${quota.maxPerTarget} (foreign policies included)` });
@@ -90,18 +114,15 @@ export class InvariantChecker {
     if (op.op === 'create' && quota.maxPerOrganization !== undefined && model.count(op.type) > quota.maxPerOrganization) {
       out.push({ code: 'policy-count', message: `${what}: the organization would hold ${model.count(op.type)} ${op.type.toUpperCase()}s, over the quota of ${quota.maxPerOrganization.toLocaleString('en-US')}` });
     }
+    const views = new Views(model, this.ctx.required.ids);
     for (const account of affected) {
-      const now = viewOf(model, account, this.intern);
-      const start = this.view(this.startView, this.ctx.start, account);
-      const end = this.view(this.endView, this.ctx.end, account);
+      const now = views.of(account);
+      const start = this.startViews.of(account);
+      const required = this.ctx.required.of(account, this.ctx.scope.has(account.id!));
       const label = OrgTree.describe(account);
-      for (const type of TYPES) {
-        const lost = [...start[type].lineages].filter((l) => end[type].lineages.has(l) && !now[type].lineages.has(l));
-        const lostControls = [...start[type].controls].filter((c) => end[type].controls.has(c) && !now[type].controls.has(c));
-        if (lost.length || lostControls.length) {
-          const names = [...lostControls.map((c) => `control ${c}`), ...lost.map((l) => `policy ${l.slice(4)}`)];
-          out.push({ code: 'continuity', message: `${what}: ${label} would have neither the old nor the new version of ${names.join(', ')}` });
-        }
+      for (const type of POLICY_TYPES) {
+        const lost = lostGuardrails(start[type], required[type], now[type]);
+        if (lost.length) out.push({ code: 'continuity', message: `${what}: ${label} would have neither the old nor the new version of ${lost.join(', ')}` });
         if (!this.ctx.changing.has(account.id!) && now[type].signature !== start[type].signature) {
           out.push({ code: 'wave-isolation', message: `${what}: ${label} is not in this wave, but the ${type.toUpperCase()}s reaching it would change` });
         }
@@ -110,36 +131,40 @@ export class InvariantChecker {
     return out;
   }
 
-  private view(cache: Map<string, AccountView>, model: AttachmentModel, account: OrgNode): AccountView {
-    let v = cache.get(account.id!);
-    if (!v) cache.set(account.id!, (v = viewOf(model, account, this.intern)));
-    return v;
-  }
-}
-
-interface TypeView {
-  lineages: Set<string>;
-  controls: Set<string>;
-  /** The contents reaching the account; Allow-bearing SCPs with the level they are attached at. */
-  signature: string;
-}
-
-type AccountView = Record<PolicyType, TypeView>;
-
-function viewOf(model: AttachmentModel, account: OrgNode, intern: (text: string) => number): AccountView {
-  const view = {} as AccountView;
-  for (const type of TYPES) {
-    const lineages = new Set<string>();
-    const controls = new Set<string>();
-    const contents = new Set<string>();
-    for (const { policy, depth } of model.effective(account, type)) {
-      if (policy.owned) {
-        lineages.add(lineageOfPolicy(policy));
-        for (const c of policy.controls ?? []) controls.add(c);
+  /**
+   * The state a wave ends in: every account the rollout has reached holds exactly the contents compile
+   * wants (guardrails' policies; foreign ones never change), every other account what it held when the
+   * wave began. `everyAccount` checks all accounts; else only those the wave's operations could change
+   * or that it reaches (an account neither touched nor newly reached ends the wave as the last one left it,
+   * and that wave checked it against the same requirement).
+   */
+  waveResult(model: AttachmentModel, everyAccount: boolean): Violation[] {
+    const out: Violation[] = [];
+    const views = new Views(model, this.ctx.required.ids);
+    for (const account of this.ctx.leaves.accountsUnder(model.tree.root)) {
+      if (!everyAccount && !this.touched.has(account) && !this.ctx.changing.has(account.id!)) continue;
+      const inScope = this.ctx.scope.has(account.id!);
+      const want = inScope ? this.ctx.required.desired(account) : this.startViews.of(account);
+      const now = views.of(account);
+      for (const type of POLICY_TYPES) {
+        const missing = [...want[type].owned].filter(([id]) => !now[type].owned.has(id)).map(([, name]) => name);
+        const extra = [...now[type].owned].filter(([id]) => !want[type].owned.has(id)).map(([, name]) => name);
+        if (!missing.length && !extra.length) continue;
+        const problems = [...(missing.length ? [`lacks the content of ${missing.sort().join(', ')}`] : []), ...(extra.length ? [`holds the content of ${extra.sort().join(', ')} too`] : [])];
+        out.push({
+          code: 'wave-result',
+          message: `${OrgTree.describe(account)} ${inScope ? 'has been reached by the rollout, but its' : 'is not reached yet, but its'} ${type.toUpperCase()}s are not ${inScope ? 'what compile wants' : 'what it held when the wave began'}: it ${problems.join(' and ')}`,
+        });
       }
-      contents.add(policy.hasAllow ? `${depth}@${intern(policy.canonical)}` : String(intern(policy.canonical)));
     }
-    view[type] = { lineages, controls, signature: [...contents].sort().join('\n') };
+    return out;
   }
-  return view;
+}
+
+/** Guardrails the account holds at the start and must hold after the wave, but does not hold now. */
+function lostGuardrails(start: Holdings, required: Holdings, now: Holdings): string[] {
+  // A policy that does not record its controls may carry any of them: controls are then known by lineage only.
+  const controls = now.untracked ? [] : [...start.controls].filter((c) => required.controls.has(c) && !now.controls.has(c));
+  const lineages = [...start.lineages].filter((l) => required.lineages.has(l) && !now.lineages.has(l));
+  return [...controls.map((c) => `control ${c}`), ...lineages.map((l) => `policy ${l.slice(l.indexOf(':') + 1)}`)];
 }

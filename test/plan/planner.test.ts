@@ -5,10 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { OrgNode } from '../../src/model/org-tree.js';
+import { STAGING_OF_TAG, stagingName } from '../../src/org/index.js';
 import { AttachmentModel, planRollout, type Deployment, type Plan, type WaveSpec } from '../../src/plan/index.js';
 import { canonicalPolicyText } from '../../src/policy/index.js';
 import { resolveQuotas } from '../../src/policy/index.js';
-import { denyPolicy, deploymentOf, fullAccessEverywhere, MANAGEMENT, owned, stateOf, type OuSpec } from '../support/org-state.js';
+import { denyPolicy, deploymentOf, FULL_ACCESS, fullAccessEverywhere, MANAGEMENT, owned, stateOf, type OuSpec } from '../support/org-state.js';
+import { expectRolledOut } from '../support/rollout.js';
 
 const TREE: Record<string, OuSpec> = {
   Workloads: { ous: { Prod: { accounts: ['200000000001', '200000000002'] }, Dev: { accounts: ['200000000003', '200000000004'] } } },
@@ -139,5 +141,85 @@ describe('the wave planner', () => {
     const plan = planRollout(d, waves(d, ['all', ['Root']]));
     expect(plan.ok).toBe(false);
     expect(plan.diagnostics.find((x) => x.code === 'invariant-no-scp')!.message).toContain('OU Root/Workloads/Dev would be left with no SCP attached');
+  });
+});
+
+describe('the waves of a plan', () => {
+  it('warns about a wave of the management account alone: organization policies do not affect it', () => {
+    const d = deploymentOf(stateOf(TREE, [fullAccessEverywhere(TREE), owned('guardrails-scp-s3', OLD, ['r-test'])]), [{ name: 'guardrails-scp-s3', content: NEW, targets: ['r-test'] }]);
+    const plan = planRollout(d, waves(d, ['mgmt', [MANAGEMENT]], ['all', ['Root']]));
+    expect(plan.ok).toBe(true);
+    expect(plan.diagnostics.map((x) => [x.severity, x.code, x.message])).toEqual([['warning', 'wave-reaches-nothing', 'wave mgmt targets only the management account 111111111111: organization policies do not affect it, so the wave changes nothing']]);
+    expect(plan.waves[0]!.steps).toEqual([]);
+  });
+
+  it('names the OUs, not "0 accounts", when the declared waves miss only the future accounts of an OU', () => {
+    const d = deploymentOf(stateOf(TREE, [fullAccessEverywhere(TREE), owned('guardrails-scp-s3', OLD, ['r-test'])]), [{ name: 'guardrails-scp-s3', content: NEW, targets: ['r-test'] }]);
+    const plan = planRollout(d, waves(d, ['w', ['Workloads']], ['s', ['Security']]));
+    const warning = plan.diagnostics.find((x) => x.code === 'waves-incomplete')!;
+    expect(warning.message).toBe('the declared waves do not reach the accounts that will be created in or moved to root Root, which this change affects (policies attached there reach them); a last wave "rest" (the root) is added');
+    expect(plan.waves.map((w) => [w.name, w.accounts.length])).toEqual([['w', 4], ['s', 1], ['rest', 0]]);
+    expect(plan.ok).toBe(true);
+  });
+});
+
+describe('names and tags AWS accepts', () => {
+  const LONG = `guardrails-scp-${'long-control-name-'.repeat(6)}${'x'.repeat(1)}`.padEnd(124, 'y');
+
+  it('stages a 124-character name under a name of at most 128 that records its stable name in a tag', () => {
+    expect(LONG.length).toBe(124);
+    const staged = stagingName(LONG);
+    expect(staged.length).toBe(128);
+    expect(staged).toMatch(/-[0-9a-f]{8}\.next$/);
+    expect(stagingName(LONG.slice(0, 120))).toBe(`${LONG.slice(0, 120)}.next`);
+    const d = deploymentOf(stateOf(TREE, [fullAccessEverywhere(TREE), owned(LONG, OLD, ['r-test'], 'scp', ['s3'])]), [{ name: LONG, content: NEW, targets: ['r-test'], controls: ['s3'] }]);
+    const plan = planRollout(d, waves(d, ['canary', ['200000000003']], ['all', ['Root']]));
+    expect(plan.ok, JSON.stringify(plan.diagnostics)).toBe(true);
+    const create = plan.waves[0]!.steps[0]!.op;
+    expect(create).toMatchObject({ op: 'create', policy: staged, tags: { 'guardrails:controls': 's3', [STAGING_OF_TAG]: LONG } });
+    expect(plan.waves[1]!.steps.at(-1)!.op).toMatchObject({ op: 'update', policy: staged, rename: LONG });
+    expectRolledOut(d, plan);
+  });
+
+  it('reads the lineage of a staged copy from its tag, so a shortened staging name resumes like any other', () => {
+    const stagedCopy = { ...owned(stagingName(LONG), NEW, ['ou-dev'], 'scp', ['s3']) };
+    stagedCopy.tags[STAGING_OF_TAG] = LONG;
+    const d = deploymentOf(stateOf(TREE, [fullAccessEverywhere(TREE), owned(LONG, OLD, ['ou-prod', 'ou-security'], 'scp', ['s3']), stagedCopy]), [{ name: LONG, content: NEW, targets: ['r-test'], controls: ['s3'] }]);
+    const plan = planRollout(d, waves(d, ['dev', ['Dev']], ['all', ['Root']]));
+    expect(plan.ok, JSON.stringify(plan.diagnostics)).toBe(true);
+    expect(plan.waves[0]!.steps).toEqual([]);
+    expect(plan.waves[1]!.steps.at(-1)!.op).toMatchObject({ op: 'update', policy: stagingName(LONG), rename: LONG });
+    expectRolledOut(d, plan);
+  });
+
+  it('leaves out a controls tag longer than 256 characters, and says so in the notes', () => {
+    const controls = Array.from({ length: 20 }, (_, i) => `a-rather-long-control-${i}`);
+    expect(controls.join(' ').length).toBeGreaterThan(256);
+    const d = deploymentOf(stateOf(TREE, [fullAccessEverywhere(TREE)]), [{ name: 'guardrails-scp-many', content: NEW, targets: ['ou-dev'], controls }]);
+    const plan = planRollout(d, waves(d, ['all', ['Root']]));
+    expect(plan.ok, JSON.stringify(plan.diagnostics)).toBe(true);
+    expect(plan.waves[0]!.steps[0]!.op).toMatchObject({ op: 'create', policy: 'guardrails-scp-many', tags: {} });
+    expect(plan.waves[0]!.notes).toEqual([`guardrails-scp-many carries 20 controls, ${controls.join(' ').length} characters joined, over the 256 a tag value may hold: it is created without the guardrails:controls tag, and the plan checks its continuity by policy lineage only`]);
+  });
+});
+
+describe('policy types', () => {
+  const rcp = { name: 'guardrails-rcp-tls', type: 'rcp' as const, content: NEW, targets: ['r-test'] };
+
+  it('refuses to plan RCPs in an organization that has not enabled them, saying how to enable them', () => {
+    const d = deploymentOf(stateOf(TREE, [fullAccessEverywhere(TREE)]), [{ name: 'guardrails-scp-s3', content: NEW, targets: ['r-test'] }, rcp]);
+    const plan = planRollout(d, waves(d, ['all', ['Root']]));
+    expect(plan.ok).toBe(false);
+    const disabled = plan.diagnostics.find((x) => x.code === 'policy-type-disabled')!;
+    expect(disabled.message).toBe('the compiled policies include 1 RCP(s) (guardrails-rcp-tls), but the policy type RESOURCE_CONTROL_POLICY is not enabled in organization o-test000000: enable it with `aws organizations enable-policy-type --root-id r-test --policy-type RESOURCE_CONTROL_POLICY`');
+  });
+
+  it('plans them where the organization says the type is enabled, or where RCPFullAWSAccess sits at the root', () => {
+    const enabled = { ...stateOf(TREE, [fullAccessEverywhere(TREE)]), enabledPolicyTypes: ['scp' as const, 'rcp' as const] };
+    const d = deploymentOf(enabled, [rcp]);
+    expect(planRollout(d, waves(d, ['all', ['Root']])).ok).toBe(true);
+    const inferred = stateOf(TREE, [fullAccessEverywhere(TREE), { ...fullAccessEverywhere(TREE), id: 'p-RCPFullAWSAccess', name: 'RCPFullAWSAccess', type: 'rcp', content: FULL_ACCESS }]);
+    const d2 = deploymentOf(inferred, [rcp]);
+    expect(planRollout(d2, waves(d2, ['all', ['Root']])).ok).toBe(true);
   });
 });

@@ -1,0 +1,156 @@
+/**
+ * What each account must see, worked out from the deployment alone and never from the planner's own
+ * configuration, so that a planner mistake shows up as a broken invariant instead of being checked
+ * against itself: for an account the rollout has reached, what compile wants (the desired policies
+ * attached to it or above it); for any other account, what is deployed before the first wave.
+ *
+ * Also how an account sees a model: the guardrails it gets (lineages and controls), the contents of
+ * the policies guardrails owns, and a signature of every content reaching it.
+ */
+import type { OrgNode } from '../model/org-tree.js';
+import { canonicalPolicyText, type PolicyType } from '../policy/index.js';
+import { lineageKey, lineageOfPolicy, type AttachmentModel } from './attachment-model.js';
+import type { Deployment, DesiredPolicy } from './deployment.js';
+
+export const POLICY_TYPES: readonly PolicyType[] = ['scp', 'rcp'];
+
+/** What guardrails gives an account, for one policy type. */
+export interface Holdings {
+  /** Lineage keys (type:stable name) of the owned policies reaching it. */
+  lineages: Set<string>;
+  /** Controls recorded by those policies. */
+  controls: Set<string>;
+  /** Some owned policy reaching it does not record its controls: its guardrails are known by lineage only. */
+  untracked: boolean;
+  /** Contents of the owned policies reaching it (content id), each with the name of a policy holding it. */
+  owned: Map<number, string>;
+}
+
+export interface TypeView extends Holdings {
+  /** Every content reaching the account, foreign included; Allow-bearing SCPs with the level they are attached at. */
+  signature: string;
+  /** The same, as a sorted list. */
+  contents: readonly string[];
+}
+
+export type AccountView = Record<PolicyType, TypeView>;
+export type RequiredView = Record<PolicyType, Holdings>;
+
+/** Small numbers for canonical policy texts, so that views compare numbers instead of long strings. */
+export class ContentIds {
+  private readonly ids = new Map<string, number>();
+
+  of(canonical: string): number {
+    let id = this.ids.get(canonical);
+    if (id === undefined) this.ids.set(canonical, (id = this.ids.size));
+    return id;
+  }
+}
+
+export function viewOf(model: AttachmentModel, account: OrgNode, ids: ContentIds): AccountView {
+  return new Views(model, ids).of(account);
+}
+
+/**
+ * Views of accounts in one state of a model. Accounts share the chain of OUs above them, so the part of
+ * a view that comes from an OU is built once and shared (views are read, never changed); an account
+ * adds only what is attached to it directly. Valid while the model does not change.
+ */
+export class Views {
+  private readonly memo = new Map<OrgNode, AccountView>();
+
+  constructor(
+    private readonly model: AttachmentModel,
+    private readonly ids: ContentIds,
+  ) {}
+
+  of(node: OrgNode): AccountView {
+    let view = this.memo.get(node);
+    if (view) return view;
+    const above = node.parent ? this.of(node.parent) : undefined;
+    view = {} as AccountView;
+    for (const type of POLICY_TYPES) view[type] = this.extend(above?.[type], node, type);
+    // Accounts are leaves: only the OU chain is worth keeping.
+    if (node.kind !== 'account') this.memo.set(node, view);
+    return view;
+  }
+
+  private extend(above: TypeView | undefined, node: OrgNode, type: PolicyType): TypeView {
+    const attached = this.model.attachedAt(node.id!, type);
+    if (!attached.length && above) return above;
+    const owned = attached.filter((p) => p.owned);
+    const held: Holdings = owned.length || !above
+      ? { lineages: new Set(above?.lineages), controls: new Set(above?.controls), untracked: above?.untracked ?? false, owned: new Map(above?.owned) }
+      : above;
+    for (const policy of owned) {
+      held.lineages.add(lineageOfPolicy(policy));
+      if (policy.controls) for (const c of policy.controls) held.controls.add(c);
+      else held.untracked = true;
+      const id = this.ids.of(policy.canonical);
+      if (!held.owned.has(id)) held.owned.set(id, policy.name);
+    }
+    const contents = new Set(above?.contents);
+    for (const policy of attached) {
+      const id = this.ids.of(policy.canonical);
+      contents.add(policy.hasAllow ? `${node.depth}@${id}` : String(id));
+    }
+    const sorted = [...contents].sort();
+    return { lineages: held.lineages, controls: held.controls, untracked: held.untracked, owned: held.owned, signature: sorted.join('\n'), contents: sorted };
+  }
+}
+
+export class RequiredState {
+  private readonly desiredAt = new Map<string, DesiredPolicy[]>();
+  private readonly desiredIds = new Map<DesiredPolicy, number>();
+  private readonly desiredCache = new Map<string, RequiredView>();
+  private readonly deployedViews: Views;
+
+  /** `deployed` is the model before the first wave; it must not change while this object is used. */
+  constructor(
+    deployment: Deployment,
+    deployed: AttachmentModel,
+    readonly ids: ContentIds,
+  ) {
+    this.deployedViews = new Views(deployed, ids);
+    for (const p of deployment.desired) {
+      this.desiredIds.set(p, ids.of(canonicalPolicyText(p.content)));
+      for (const t of p.targets) {
+        const list = this.desiredAt.get(t.id!) ?? [];
+        list.push(p);
+        this.desiredAt.set(t.id!, list);
+      }
+    }
+  }
+
+  /** What the account must see once the rollout has reached it (`inScope`), or until then. */
+  of(account: OrgNode, inScope: boolean): RequiredView {
+    return inScope ? this.desired(account) : this.beforeRollout(account);
+  }
+
+  /** The desired policies attached to the account or above it. */
+  desired(account: OrgNode): RequiredView {
+    let view = this.desiredCache.get(account.id!);
+    if (view) return view;
+    view = { scp: emptyHoldings(), rcp: emptyHoldings() };
+    for (let n: OrgNode | undefined = account; n; n = n.parent) {
+      for (const p of this.desiredAt.get(n.id!) ?? []) {
+        const held = view[p.type];
+        held.lineages.add(lineageKey(p.type, p.name));
+        for (const c of p.controls) held.controls.add(c);
+        const id = this.desiredIds.get(p)!;
+        if (!held.owned.has(id)) held.owned.set(id, p.name);
+      }
+    }
+    this.desiredCache.set(account.id!, view);
+    return view;
+  }
+
+  /** What is deployed before the first wave. */
+  beforeRollout(account: OrgNode): RequiredView {
+    return this.deployedViews.of(account);
+  }
+}
+
+function emptyHoldings(): Holdings {
+  return { lineages: new Set(), controls: new Set(), untracked: false, owned: new Map() };
+}

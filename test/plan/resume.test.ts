@@ -1,0 +1,112 @@
+/**
+ * Planning again from the states a rollout leaves when it stops part-way: after some waves, in the
+ * middle of the last one, rolled back, or with a staged copy nobody finished. The planner must take the
+ * rollout on from where it stopped, or refuse with a message that says what the leftover is and what to
+ * do; it must never fail with an internal error.
+ */
+import { describe, expect, it } from 'vitest';
+import { buildDeployment, planRollout } from '../../src/plan/index.js';
+import { resolveQuotas } from '../../src/policy/index.js';
+import { denyPolicy, deploymentOf, fullAccessEverywhere, owned, stateOf } from '../support/org-state.js';
+import { expectRolledOut, wavesOn } from '../support/rollout.js';
+
+const TREE = {
+  Workloads: { ous: { Prod: { accounts: ['200000000001', '200000000002'] }, Dev: { accounts: ['200000000003', '200000000004'] } } },
+  Security: { accounts: ['300000000001'] },
+};
+const OLD = denyPolicy(['s3:DeleteBucket']);
+const NEW = denyPolicy(['s3:DeleteBucket', 's3:PutBucketPolicy']);
+const MID = denyPolicy(['s3:DeleteBucket', 's3:PutBucketAcl']);
+const S3_AT_ROOT = [{ name: 'guardrails-scp-s3', content: NEW, targets: ['r-test'] }];
+const steps = (plan: ReturnType<typeof planRollout>) => plan.waves.map((w) => w.steps.map((s) => s.text));
+
+describe('planning an interrupted rollout again', () => {
+  it('starts after the waves already applied: their accounts keep the staged copy where it is', () => {
+    // canary (account 3) and dev (OU Dev) were applied: the new version staged on Dev, the old one pushed down.
+    const state = stateOf(TREE, [fullAccessEverywhere(TREE), owned('guardrails-scp-s3', OLD, ['ou-prod', 'ou-security']), owned('guardrails-scp-s3.next', NEW, ['ou-dev'], 'scp', ['s3'])]);
+    const d = deploymentOf(state, S3_AT_ROOT);
+    const plan = planRollout(d, wavesOn(d, ['canary', ['200000000003']], ['dev', ['Dev']], ['all', ['Root']]));
+    expect(plan.ok, JSON.stringify(plan.diagnostics)).toBe(true);
+    expect(plan.waves.map((w) => w.accounts)).toEqual([[], [], ['200000000001', '200000000002', '300000000001']]);
+    expect(steps(plan)).toEqual([
+      [],
+      [],
+      [
+        'attach guardrails-scp-s3.next to root Root',
+        'detach guardrails-scp-s3.next from OU Root/Workloads/Dev',
+        'detach guardrails-scp-s3 from OU Root/Workloads/Prod',
+        'detach guardrails-scp-s3 from OU Root/Security',
+        'delete SCP guardrails-scp-s3',
+        'update SCP guardrails-scp-s3.next renaming it guardrails-scp-s3',
+      ],
+    ]);
+    expectRolledOut(d, plan);
+  });
+
+  it('finishes a rollout stopped after the old version was deleted and before the staged copy took its name', () => {
+    const state = stateOf(TREE, [fullAccessEverywhere(TREE), owned('guardrails-scp-s3.next', NEW, ['r-test'], 'scp', ['s3'])]);
+    const d = deploymentOf(state, S3_AT_ROOT);
+    const plan = planRollout(d, wavesOn(d, ['canary', ['200000000003']], ['dev', ['Dev']], ['all', ['Root']]));
+    expect(plan.ok, JSON.stringify(plan.diagnostics)).toBe(true);
+    expect(steps(plan)).toEqual([[], [], ['update SCP guardrails-scp-s3.next renaming it guardrails-scp-s3']]);
+    expectRolledOut(d, plan);
+    // Without declared waves, the planner adds one to finish it.
+    const alone = planRollout(d, []);
+    expect(alone.waves.map((w) => [w.name, w.steps.map((s) => s.op.op)])).toEqual([['all', ['update']]]);
+  });
+
+  it('takes on a rollout stopped in the middle of a wave', () => {
+    // Wave dev was half applied: the staged copy reaches OU Dev, but the old version still reaches account 4 too.
+    const state = stateOf(TREE, [fullAccessEverywhere(TREE), owned('guardrails-scp-s3', OLD, ['200000000004', 'ou-prod', 'ou-security']), owned('guardrails-scp-s3.next', NEW, ['ou-dev'], 'scp', ['s3'])]);
+    const d = deploymentOf(state, S3_AT_ROOT);
+    const plan = planRollout(d, wavesOn(d, ['canary', ['200000000003']], ['dev', ['Dev']], ['all', ['Root']]));
+    expect(plan.ok, JSON.stringify(plan.diagnostics)).toBe(true);
+    expect(plan.waves.map((w) => w.accounts)).toEqual([[], ['200000000004'], ['200000000001', '200000000002', '300000000001']]);
+    expect(steps(plan)[1]).toEqual(['detach guardrails-scp-s3 from account 200000000004 (acct-200000000004)']);
+    expectRolledOut(d, plan);
+  });
+
+  it('rolls back: when compile wants the old version again, the staged copy is phased out wave by wave', () => {
+    const state = stateOf(TREE, [fullAccessEverywhere(TREE), owned('guardrails-scp-s3', OLD, ['200000000004', 'ou-prod', 'ou-security']), owned('guardrails-scp-s3.next', NEW, ['200000000003'], 'scp', ['s3'])]);
+    const d = deploymentOf(state, [{ name: 'guardrails-scp-s3', content: OLD, targets: ['r-test'] }]);
+    const plan = planRollout(d, wavesOn(d, ['canary', ['200000000003']], ['all', ['Root']]));
+    expect(plan.ok, JSON.stringify(plan.diagnostics)).toBe(true);
+    expect(plan.waves.map((w) => w.accounts)).toEqual([['200000000003'], []]);
+    expect(steps(plan)[0]).toEqual(['attach guardrails-scp-s3 to account 200000000003 (acct-200000000003)', 'detach guardrails-scp-s3.next from account 200000000003 (acct-200000000003)', 'delete SCP guardrails-scp-s3.next']);
+    expectRolledOut(d, plan);
+  });
+
+  it('phases out a staged copy of some third version when the stable policy is gone (no new copy is needed)', () => {
+    const state = stateOf(TREE, [fullAccessEverywhere(TREE), owned('guardrails-scp-s3.next', MID, ['ou-dev'], 'scp', ['s3'])]);
+    const d = deploymentOf(state, S3_AT_ROOT);
+    const plan = planRollout(d, wavesOn(d, ['dev', ['Dev']], ['all', ['Root']]));
+    expect(plan.ok, JSON.stringify(plan.diagnostics)).toBe(true);
+    expectRolledOut(d, plan);
+  });
+
+  it('refuses a staged copy of some third version while the stable policy holds another, saying what it is and what to do', () => {
+    const state = stateOf(TREE, [fullAccessEverywhere(TREE), owned('guardrails-scp-s3', OLD, ['ou-prod', 'ou-security']), owned('guardrails-scp-s3.next', MID, ['ou-dev'], 'scp', ['s3'])]);
+    const d = deploymentOf(state, S3_AT_ROOT);
+    const plan = planRollout(d, wavesOn(d, ['canary', ['200000000003']], ['dev', ['Dev']], ['all', ['Root']]));
+    expect(plan.ok).toBe(false);
+    expect(plan.waves).toEqual([]);
+    const stray = plan.diagnostics.find((x) => x.code === 'stray-staged-copy')!;
+    expect(stray.message).toBe('SCP guardrails-scp-s3.next is a staged copy of guardrails-scp-s3 left by an unfinished rollout (it reaches 2 account(s)), and it holds neither what guardrails-scp-s3 holds nor what compile wants: rolling out the compiled version needs a new staged copy while this one still covers its accounts');
+    expect(stray.hint).toMatch(/^finish that rollout .*, or roll it back .*, or detach and delete guardrails-scp-s3\.next if no account needs it$/);
+  });
+
+  it('refuses, without failing, a foreign policy holding the staging name', () => {
+    const foreign = { ...owned('guardrails-scp-s3.next', OLD, []), id: 'p-lookalike', tags: {} };
+    const state = stateOf(TREE, [fullAccessEverywhere(TREE), owned('guardrails-scp-s3', OLD, ['r-test']), foreign]);
+    const built = buildDeployment({ state, policies: [{ name: 'guardrails-scp-s3', type: 'scp', text: NEW, controls: ['s3'], targets: [] } as never], quotas: resolveQuotas('aws-2026-05')!, organizationId: 'o-test000000', managementAccount: '111111111111' });
+    expect(built.deployment).toBeUndefined();
+    expect(built.diagnostics.map((x) => [x.code, x.message])).toEqual([['name-taken', 'a SCP named guardrails-scp-s3.next exists (p-lookalike) but is not managed by guardrails; guardrails stages the next version of guardrails-scp-s3 under that name during a rollout']]);
+    // The planner alone (no buildDeployment before it) refuses too, with a diagnostic and no exception.
+    const d = deploymentOf(state, S3_AT_ROOT);
+    const plan = planRollout(d, wavesOn(d, ['canary', ['200000000003']], ['all', ['Root']]));
+    expect(plan.ok).toBe(false);
+    expect(plan.diagnostics.map((x) => [x.code, x.message])).toEqual([
+      ['plan-invalid-step', 'wave canary: SCP guardrails-scp-s3.next is needed for guardrails-scp-s3, but a policy of that name exists that guardrails does not manage (rename or delete it, or tag it managed-by=guardrails if it is ours)'],
+    ]);
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * Runs a plan on a model of the deployed state, step by step as the executor would, independently of
+ * the planner's own checks: a step the model refuses or one that overfills a target throws; after each
+ * wave, the contents of guardrails' policies reaching each member account are recorded.
+ */
+import { expect } from 'vitest';
+import type { OrgNode } from '../../src/model/org-tree.js';
+import { AttachmentModel, type Deployment, type Plan, type WaveSpec } from '../../src/plan/index.js';
+import { canonicalPolicyText } from '../../src/policy/index.js';
+
+export function wavesOn(d: Deployment, ...specs: [string, string[]][]): WaveSpec[] {
+  return specs.map(([name, refs]) => ({ name, targets: refs.map((r) => nodeOf(d, r)) }));
+}
+
+export function nodeOf(d: Deployment, ref: string): OrgNode {
+  const r = d.tree.resolve(ref);
+  if (!r.ok) throw new Error(`no ${ref}`);
+  return r.node;
+}
+
+/** Per account, the contents (type and canonical text) of guardrails' policies reaching it. */
+export type Contents = Map<string, string[]>;
+
+function contentsOf(d: Deployment, model: AttachmentModel): Contents {
+  const out: Contents = new Map();
+  for (const a of d.tree.accounts) {
+    if (a.id === d.managementAccount) continue;
+    const seen = (['scp', 'rcp'] as const).flatMap((type) => model.effective(a, type).filter((e) => e.policy.owned).map((e) => `${type} ${e.policy.canonical}`));
+    out.set(a.id!, [...new Set(seen)].sort());
+  }
+  return out;
+}
+
+/** What compile wants to reach each account. */
+export function desiredContents(d: Deployment): Contents {
+  const out: Contents = new Map();
+  for (const a of d.tree.accounts) {
+    if (a.id === d.managementAccount) continue;
+    const path = new Set<OrgNode>();
+    for (let n: OrgNode | undefined = a; n; n = n.parent) path.add(n);
+    const seen = d.desired.filter((p) => p.targets.some((t) => path.has(t))).map((p) => `${p.type} ${canonicalPolicyText(p.content)}`);
+    out.set(a.id!, [...new Set(seen)].sort());
+  }
+  return out;
+}
+
+/** The model after every step, and the contents after each wave. */
+export function rollOut(d: Deployment, plan: Plan): { model: AttachmentModel; afterWave: Contents[] } {
+  const model = AttachmentModel.fromDeployed(d.tree, d.deployed);
+  const afterWave = plan.waves.map((w) => {
+    for (const [i, s] of w.steps.entries()) {
+      model.apply(s.op);
+      if (s.op.op === 'attach') {
+        const n = model.attachedAt(s.op.target.id, s.op.type).length;
+        if (n > d.quotas[s.op.type].maxPerTarget) throw new Error(`wave ${w.name}, step ${i + 1} (${s.text}): ${n} policies on ${s.op.target.label}`);
+      }
+    }
+    return contentsOf(d, model);
+  });
+  return { model, afterWave };
+}
+
+/**
+ * Checks that every wave leaves the accounts it (or an earlier wave) reached with what compile wants and
+ * every other account with what was deployed; and that the plan ends exactly where compile wants.
+ */
+export function expectRolledOut(d: Deployment, plan: Plan): AttachmentModel {
+  const { model, afterWave } = rollOut(d, plan);
+  const before = contentsOf(d, AttachmentModel.fromDeployed(d.tree, d.deployed));
+  const wanted = desiredContents(d);
+  const reached = new Set<string>();
+  plan.waves.forEach((w, i) => {
+    for (const a of w.accounts) reached.add(a);
+    for (const [account, contents] of afterWave[i]!) {
+      const expected = reached.has(account) ? wanted.get(account) : before.get(account);
+      expect(contents, `account ${account} after wave ${w.name}`).toEqual(expected);
+    }
+  });
+  for (const p of d.desired) {
+    const q = model.find(p.type, p.name);
+    expect(q?.canonical, p.name).toBe(canonicalPolicyText(p.content));
+    expect([...q!.targets].sort(), p.name).toEqual(p.targets.map((t) => t.id!).sort());
+  }
+  expect(model.all().filter((p) => p.owned).map((p) => p.name).sort()).toEqual(d.desired.map((p) => p.name).sort());
+  return model;
+}
