@@ -116,7 +116,7 @@ export function planRollout(deployment: Deployment, declaredWaves: readonly Wave
         holders.set(l, c.holder);
       }
       const ops = transition(model, config, deployment.tree);
-      result = orderWithinSlots(model, ops, checker);
+      result = orderWithinSlots(model, ops, checker, leaves);
       result.notes.push(...untaggedControls(config, ops));
     } catch (e) {
       if (!(e instanceof PlanStepError)) throw e;
