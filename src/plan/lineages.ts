@@ -68,8 +68,11 @@ export interface ConfigEntry {
   targets: OrgNode[];
 }
 
-/** The fewest attachment points reaching exactly `wanted`; `lineage` is named in the notes about what cannot be reached. */
-export type Cover = (wanted: ReadonlySet<Leaf>, lineage: Lineage) => OrgNode[];
+/**
+ * Attachment points for policy `name` of a lineage reaching exactly `wanted`: where it is attached now
+ * if that already does, else the fewest that do (`lineage` names it in the notes about what cannot be reached).
+ */
+export type Cover = (wanted: ReadonlySet<Leaf>, lineage: Lineage, name: string) => OrgNode[];
 
 export function collectLineages(d: Deployment, model: AttachmentModel, leaves: Leaves): { lineages: Lineage[]; diagnostics: Diagnostic[] } {
   const groups = new Map<string, { type: PolicyType; name: string; policies: ModelPolicy[]; desired?: DesiredPolicy }>();
@@ -182,7 +185,7 @@ export function configForWave(l: Lineage, holder: Holder | undefined, scope: Rea
   for (const v of l.versions) {
     if (v === holder?.version) continue;
     const keep = keepOf(v);
-    if (keep.size) entries.push(entry(v.name, v.content, v.controls, cover(keep, l)));
+    if (keep.size) entries.push(entry(v.name, v.content, v.controls, cover(keep, l, v.name)));
   }
   const desired = l.desired;
   if (!desired) return { entries, holder: undefined };
@@ -198,6 +201,6 @@ export function configForWave(l: Lineage, holder: Holder | undefined, scope: Rea
   // this plan (an interrupted rollout), at the end of the rollout.
   const stableAtStart = l.versions.some((v) => v.name === l.name && v !== holder?.version);
   const rename = name !== l.name && !stableStays && (stableAtStart || final) ? l.name : undefined;
-  entries.push(entry(name, desired.content, desired.controls, final ? desired.targets : cover(wanted, l), rename));
+  entries.push(entry(name, desired.content, desired.controls, final ? desired.targets : cover(wanted, l, name), rename));
   return { entries, holder: { name: rename ?? name, version: holder?.version } };
 }

@@ -96,7 +96,9 @@ export function planRollout(deployment: Deployment, declaredWaves: readonly Wave
     scope = new Set([...before, ...leaves.union(wave.targets)]);
     const changing = new Set([...scope].filter((x) => !before.has(x) && leaves.isAccount(x)));
     const gaps = new Map<OrgNode, Set<string>>();
-    const cover: Cover = (wanted, lineage) => {
+    const cover: Cover = (wanted, lineage, name) => {
+      const now = [...(model.find(lineage.type, name)?.targets ?? [])].map((t) => deployment.tree.node(t)).filter((n): n is OrgNode => n !== undefined);
+      if (now.length && reachesExactly(leaves.union(now), wanted)) return now;
       const c = leaves.cover(wanted);
       for (const n of c.unreachable) {
         let names = gaps.get(n);
@@ -155,6 +157,12 @@ export function planRollout(deployment: Deployment, declaredWaves: readonly Wave
     diagnostics,
     totals: { calls, leastSeconds: planned.reduce((s, w) => s + w.leastSeconds, 0), waves: planned.length },
   };
+}
+
+function reachesExactly(reached: ReadonlySet<Leaf>, wanted: ReadonlySet<Leaf>): boolean {
+  if (reached.size !== wanted.size) return false;
+  for (const x of wanted) if (!reached.has(x)) return false;
+  return true;
 }
 
 function where(v: PlanViolation): string {

@@ -144,6 +144,21 @@ describe('the wave planner', () => {
   });
 });
 
+describe('unchanged policies', () => {
+  it('stay where they are in every wave, even attached both to an OU and to an account in it', () => {
+    const KEEP = denyPolicy(['ec2:DeleteVpc']);
+    const state = stateOf(TREE, [fullAccessEverywhere(TREE), owned('guardrails-scp-keep', KEEP, ['ou-workloads', '200000000003']), owned('guardrails-scp-s3', OLD, ['r-test'])]);
+    const d = deploymentOf(state, [
+      { name: 'guardrails-scp-keep', content: KEEP, targets: ['ou-workloads', '200000000003'] },
+      { name: 'guardrails-scp-s3', content: NEW, targets: ['r-test'] },
+    ]);
+    const plan = planRollout(d, waves(d, ['canary', ['200000000003']], ['all', ['Root']]));
+    expect(plan.ok, JSON.stringify(plan.diagnostics)).toBe(true);
+    expect(plan.waves.flatMap((w) => w.steps.filter((s) => s.op.policy === 'guardrails-scp-keep'))).toEqual([]);
+    expectRolledOut(d, plan);
+  });
+});
+
 describe('the waves of a plan', () => {
   it('warns about a wave of the management account alone: organization policies do not affect it', () => {
     const d = deploymentOf(stateOf(TREE, [fullAccessEverywhere(TREE), owned('guardrails-scp-s3', OLD, ['r-test'])]), [{ name: 'guardrails-scp-s3', content: NEW, targets: ['r-test'] }]);
