@@ -3,7 +3,9 @@
  * real client; version 1 of its policies deployed by executing the plan wave by wave; the intent then
  * changed (one control tightened, one loosened, one added, one removed), and the diff and the plan must
  * describe exactly those changes, and applying the plan wave by wave must change exactly each wave's
- * accounts.
+ * accounts. The rollout of version 2 is stopped twice (after two waves, and in the last wave before the
+ * staged copies take their names) and planned again from an export each time: it must go on from where
+ * it stopped.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -45,6 +47,16 @@ function effectiveContents(state: OrgState): Map<string, string[]> {
     out.set(account.id!, [...new Set(contents)].sort());
   }
   return out;
+}
+
+/** Exports the organization's state and plans against it. */
+async function planFromExport(): Promise<PlanJson> {
+  fs.writeFileSync(path.join(dir, 'org.json'), (await cli(['org', 'export'])).stdout);
+  const run = await cli(['plan', '--org', 'org.json', '--json']);
+  expect(run.code, run.stderr).toBe(0);
+  const plan = JSON.parse(run.stdout) as PlanJson;
+  expect(plan.ok).toBe(true);
+  return plan;
 }
 
 async function applyWaveByWave(plan: PlanJson, check: (wave: number, state: OrgState) => void): Promise<void> {
@@ -187,18 +199,41 @@ describe('deployed state, diff and plan against moto', () => {
 
     const planText = await cli(['plan', '--org', 'org.json']);
     if (process.env.SHOW_PLAN) console.log(planText.stdout, planText.stderr);
-    const planRun = await cli(['plan', '--org', 'org.json', '--json']);
-    expect(planRun.code, planRun.stderr).toBe(0);
-    const plan = JSON.parse(planRun.stdout) as PlanJson;
-    const states: Map<string, string[]>[] = [];
-    await applyWaveByWave(plan, (_, state) => void states.push(effectiveContents(state)));
-    const v2 = states.at(-1)!;
+    const plan = await planFromExport();
+    expect(plan.waves.map((w) => w.name)).toEqual(['canary', 'nonprod', 'genai', 'everything']);
+    // What each account holds after each step of the rollout, with the accounts reached so far.
+    const states: { label: string; reached: Set<string>; contents: Map<string, string[]> }[] = [];
     const reached = new Set<string>();
-    for (const [i, wave] of plan.waves.entries()) {
-      for (const a of wave.accounts) reached.add(a);
-      for (const [account, contents] of states[i]!) {
-        if (reached.has(account)) expect(contents, `account ${account} must have version 2 after wave ${wave.name}`).toEqual(v2.get(account));
-        else expect(contents, `account ${account} must still have version 1 after wave ${wave.name}`).toEqual(v1.get(account));
+    const apply = async (label: string, ops: PlanJson['waves'][number]['steps'], accounts: string[]) => {
+      await applyOperations(moto.client(), await read(), ops.map((s) => s.op));
+      for (const a of accounts) reached.add(a);
+      states.push({ label, reached: new Set(reached), contents: effectiveContents(await read()) });
+    };
+
+    // The rollout stops after canary and nonprod; the state is exported and the rollout planned again.
+    for (const wave of plan.waves.slice(0, 2)) await apply(wave.name, wave.steps, wave.accounts);
+    const resumed = await planFromExport();
+    expect(resumed.waves.map((w) => w.name)).toEqual(plan.waves.map((w) => w.name));
+    expect(resumed.waves.slice(0, 2).map((w) => [w.name, w.calls, w.accounts])).toEqual([['canary', 0, []], ['nonprod', 0, []]]);
+    expect(resumed.waves.slice(2).map((w) => w.accounts)).toEqual(plan.waves.slice(2).map((w) => w.accounts));
+
+    // It goes on with genai, and stops again in the last wave: the old versions deleted, the staged copies not yet renamed.
+    await apply('genai', resumed.waves[2]!.steps, resumed.waves[2]!.accounts);
+    const last = resumed.waves[3]!;
+    const firstRename = last.steps.findIndex((s) => s.op.op === 'update' && s.op.rename !== undefined);
+    expect(firstRename).toBeGreaterThan(0);
+    await apply('everything, up to its renames', last.steps.slice(0, firstRename), last.accounts);
+    const renames = await planFromExport();
+    expect(renames.waves.slice(0, 3).map((w) => w.calls)).toEqual([0, 0, 0]);
+    expect(renames.waves[3]!.steps).toEqual(last.steps.slice(firstRename));
+    expect(renames.waves[3]!.steps.every((s) => s.op.op === 'update' && s.op.rename && s.op.policy.endsWith('.next'))).toBe(true);
+    await apply('the renames', renames.waves[3]!.steps, []);
+
+    const v2 = states.at(-1)!.contents;
+    for (const { label, reached: atThatPoint, contents } of states) {
+      for (const [account, held] of contents) {
+        if (atThatPoint.has(account)) expect(held, `account ${account} must have version 2 after ${label}`).toEqual(v2.get(account));
+        else expect(held, `account ${account} must still have version 1 after ${label}`).toEqual(v1.get(account));
       }
     }
     fs.writeFileSync(path.join(dir, 'org.json'), (await cli(['org', 'export'])).stdout);
