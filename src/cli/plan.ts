@@ -15,8 +15,9 @@ export async function runPlan(files: string[], flags: PlanFlags, io: CliIO): Pro
   const loaded = await loadDeployment(files, flags, io, 'plan');
   if (typeof loaded === 'number') return loaded;
   const { waves, diagnostics } = wavesOf(loaded.intent, loaded.deployment.tree);
-  if (flags.wave && !loaded.intent.waves.some((w) => w.name === flags.wave) && !['rest', 'all'].includes(flags.wave)) {
-    throw new UsageError(`no wave named "${flags.wave}"; the intent declares ${loaded.intent.waves.map((w) => w.name).join(', ') || 'none'}`);
+  const declared = loaded.intent.waves.map((w) => w.name);
+  if (flags.wave && !declared.includes(flags.wave) && !['rest', 'all'].includes(flags.wave)) {
+    throw new UsageError(`no wave named "${flags.wave}"; the intent declares ${declared.join(', ') || 'none'}`);
   }
   const all = [...loaded.diagnostics, ...diagnostics];
   if (diagnostics.some((d) => d.severity === 'error')) {
@@ -25,6 +26,11 @@ export async function runPlan(files: string[], flags: PlanFlags, io: CliIO): Pro
     return EXIT_BAD_INPUT;
   }
   const plan = planRollout(loaded.deployment, waves);
+  // "rest" (or "all", without declared waves) exists only when the planner added it to this plan; a plan
+  // refused before its first wave says why instead.
+  if (flags.wave && !declared.includes(flags.wave) && !plan.waves.some((w) => w.name === flags.wave) && (plan.ok || plan.waves.length)) {
+    throw new UsageError(`no wave named "${flags.wave}" in this plan; the intent declares ${declared.join(', ') || 'none'}, and the planner adds "${declared.length ? 'rest' : 'all'}" only when ${declared.length ? 'they do not reach' : 'there is'} something the change affects`);
+  }
   const sorted = printDiagnostics([...all, ...plan.diagnostics], loaded.ws, io);
   if (flags.json) {
     const shown = flags.wave ? plan.waves.filter((w) => w.name === flags.wave) : plan.waves;

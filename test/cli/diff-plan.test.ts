@@ -133,4 +133,26 @@ describe('guardrails plan', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('no wave named "nope"; the intent declares canary, nonprod, genai, everything');
   });
+
+  it('takes --wave rest only when the planner added that wave', async () => {
+    // The example's waves end at the root: there is no "rest".
+    const none = await cli(['plan', '--org', 'guardrails/org-snapshot.json', '--wave', 'rest']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('error usage: no wave named "rest" in this plan; the intent declares canary, nonprod, genai, everything, and the planner adds "rest" only when they do not reach something the change affects');
+    expect(none.stdout).toBe('');
+    // With a last wave of the OUs left instead of the root, the accounts created later under the root or
+    // under Workloads are not reached: the planner adds "rest", and --wave rest shows it.
+    const short = path.join(await tempDir(), 'repo');
+    fs.cpSync(dir, short, { recursive: true });
+    const org = path.join(short, 'guardrails', 'organization.yaml');
+    const text = fs.readFileSync(org, 'utf8');
+    expect(text).toContain('  - name: everything\n    targets: [Root]\n');
+    fs.writeFileSync(org, text.replace('  - name: everything\n    targets: [Root]\n', '  - name: everything\n    targets: [Security, Prod, PublicData]\n'));
+    const rest = await runCli(['plan', '--org', 'guardrails/org-snapshot.json', '--wave', 'rest', '--json', '--cache', cache], { cwd: short });
+    expect(rest.code, rest.stderr).toBe(0);
+    expect(rest.stderr).toContain('warning waves-incomplete: the declared waves do not reach the accounts that will be created in or moved to OU Root/Workloads, root Root, which this change affects (policies attached there reach them); a last wave "rest" (the root) is added');
+    const json = JSON.parse(rest.stdout) as { waves: { name: string; implicit: boolean; calls: number }[] };
+    expect(json.waves.map((w) => [w.name, w.implicit])).toEqual([['rest', true]]);
+    expect(json.waves[0]!.calls).toBeGreaterThan(0);
+  });
 });
