@@ -197,13 +197,15 @@ describe('names and tags AWS accepts', () => {
   });
 
   it('reads the lineage of a staged copy from its tag, so a shortened staging name resumes like any other', () => {
-    const stagedCopy = { ...owned(stagingName(LONG), NEW, ['ou-dev'], 'scp', ['s3']) };
+    // A shortened name says nothing of the stable one: only the tag does.
+    const shortened = `${LONG.slice(0, 114)}-0badc0de.next`;
+    const stagedCopy = owned(shortened, NEW, ['ou-dev'], 'scp', ['s3']);
     stagedCopy.tags[STAGING_OF_TAG] = LONG;
     const d = deploymentOf(stateOf(TREE, [fullAccessEverywhere(TREE), owned(LONG, OLD, ['ou-prod', 'ou-security'], 'scp', ['s3']), stagedCopy]), [{ name: LONG, content: NEW, targets: ['r-test'], controls: ['s3'] }]);
     const plan = planRollout(d, waves(d, ['dev', ['Dev']], ['all', ['Root']]));
     expect(plan.ok, JSON.stringify(plan.diagnostics)).toBe(true);
     expect(plan.waves[0]!.steps).toEqual([]);
-    expect(plan.waves[1]!.steps.at(-1)!.op).toMatchObject({ op: 'update', policy: stagingName(LONG), rename: LONG });
+    expect(plan.waves[1]!.steps.at(-1)!.op).toMatchObject({ op: 'update', policy: shortened, rename: LONG });
     expectRolledOut(d, plan);
   });
 
