@@ -91,10 +91,16 @@ export function planRollout(deployment: Deployment, declaredWaves: readonly Wave
   let model = deployed;
   // Leaves already as compile wants count as reached before the first wave.
   let scope = new Set([...leaves.all].filter((x) => !pending.has(x)));
+  let reachedByWaves = new Set<Leaf>();
   for (const [k, wave] of waves.entries()) {
     const before = scope;
-    scope = new Set([...before, ...leaves.union(wave.targets)]);
-    const changing = new Set([...scope].filter((x) => !before.has(x) && leaves.isAccount(x)));
+    const targets = leaves.union(wave.targets);
+    scope = new Set([...before, ...targets]);
+    // The wave may change the accounts its targets reach first (isolation holds for all others); of
+    // those, it changes only the ones not already as compile wants.
+    const changing = new Set([...targets].filter((x) => !reachedByWaves.has(x) && leaves.isAccount(x)));
+    reachedByWaves = new Set([...reachedByWaves, ...targets]);
+    const changed = [...changing].filter((x) => !before.has(x));
     const gaps = new Map<OrgNode, Set<string>>();
     const cover: Cover = (wanted, lineage, name) => {
       const now = [...(model.find(lineage.type, name)?.targets ?? [])].map((t) => deployment.tree.node(t)).filter((n): n is OrgNode => n !== undefined);
@@ -133,7 +139,7 @@ export function planRollout(deployment: Deployment, declaredWaves: readonly Wave
       ...(wave.description ? { description: wave.description } : {}),
       implicit: wave.implicit === true,
       targets: wave.targets.map((t) => OrgTree.describe(t)),
-      accounts: [...changing].sort(),
+      accounts: changed.sort(),
       steps: result.order.map((op) => ({ op, text: describeOperation(op) })),
       calls: result.order.length,
       leastSeconds: leastSeconds(result.order),

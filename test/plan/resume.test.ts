@@ -66,6 +66,26 @@ describe('planning an interrupted rollout again', () => {
     expectRolledOut(d, plan);
   });
 
+  it('may rearrange accounts already as compile wants when its targets reach them: they are in the wave', () => {
+    // An allow-list left staged on Dev's accounts one by one: moving it to the OU changes the level at which
+    // it allows, which only a wave reaching those accounts may do.
+    const allowList = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:*', 'ec2:*'], Resource: '*' }] });
+    const state = stateOf(TREE, [fullAccessEverywhere(TREE), owned('guardrails-scp-allow.next', allowList, ['200000000003', '200000000004'], 'scp', ['allow'])]);
+    const d = deploymentOf(state, [{ name: 'guardrails-scp-allow', content: allowList, targets: ['ou-dev'] }]);
+    const plan = planRollout(d, wavesOn(d, ['dev', ['Dev']]));
+    expect(plan.ok, JSON.stringify(plan.diagnostics)).toBe(true);
+    expect(plan.waves.map((w) => w.accounts)).toEqual([[]]);
+    expect(steps(plan)).toEqual([
+      [
+        'attach guardrails-scp-allow.next to OU Root/Workloads/Dev',
+        'detach guardrails-scp-allow.next from account 200000000003 (acct-200000000003)',
+        'detach guardrails-scp-allow.next from account 200000000004 (acct-200000000004)',
+        'update SCP guardrails-scp-allow.next renaming it guardrails-scp-allow',
+      ],
+    ]);
+    expectRolledOut(d, plan);
+  });
+
   it('rolls back: when compile wants the old version again, the staged copy is phased out wave by wave', () => {
     const state = stateOf(TREE, [fullAccessEverywhere(TREE), owned('guardrails-scp-s3', OLD, ['200000000004', 'ou-prod', 'ou-security']), owned('guardrails-scp-s3.next', NEW, ['200000000003'], 'scp', ['s3'])]);
     const d = deploymentOf(state, [{ name: 'guardrails-scp-s3', content: OLD, targets: ['r-test'] }]);
