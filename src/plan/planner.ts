@@ -101,18 +101,7 @@ export function planRollout(deployment: Deployment, declaredWaves: readonly Wave
     const changing = new Set([...targets].filter((x) => !reachedByWaves.has(x) && leaves.isAccount(x)));
     reachedByWaves = new Set([...reachedByWaves, ...targets]);
     const changed = [...changing].filter((x) => !before.has(x));
-    const gaps = new Map<OrgNode, Set<string>>();
-    const cover: Cover = (wanted, lineage, name) => {
-      const now = [...(model.find(lineage.type, name)?.targets ?? [])].map((t) => deployment.tree.node(t)).filter((n): n is OrgNode => n !== undefined);
-      if (now.length && reachesExactly(leaves.union(now), wanted)) return now;
-      const c = leaves.cover(wanted);
-      for (const n of c.unreachable) {
-        let names = gaps.get(n);
-        if (!names) gaps.set(n, (names = new Set()));
-        names.add(lineage.name);
-      }
-      return c.nodes;
-    };
+    const { cover, gapNotes } = coverOn(model, leaves);
     const checker = new InvariantChecker({ start: model, required, scope, changing, quotas: deployment.quotas, leaves });
     let result: OrderedWave = { order: [], problems: [], notes: [], end: model };
     let unplannable = false;
@@ -143,10 +132,7 @@ export function planRollout(deployment: Deployment, declaredWaves: readonly Wave
       steps: result.order.map((op) => ({ op, text: describeOperation(op) })),
       calls: result.order.length,
       leastSeconds: leastSeconds(result.order),
-      notes: [
-        ...[...gaps].map(([node, names]) => `until the last wave, accounts created in or moved to ${OrgTree.describe(node)} would get neither version of ${[...names].sort().join(', ')}: policies cannot be attached to an OU for its future accounts without reaching the accounts already there`),
-        ...result.notes,
-      ],
+      notes: [...gapNotes(), ...result.notes],
     });
     // Later waves start from a state this one never reached: planning them would only repeat the error.
     if (unplannable) break;
@@ -163,6 +149,29 @@ export function planRollout(deployment: Deployment, declaredWaves: readonly Wave
     diagnostics,
     totals: { calls, leastSeconds: planned.reduce((s, w) => s + w.leastSeconds, 0), waves: planned.length },
   };
+}
+
+/**
+ * Attachment points for a wave planned from `model`: a policy keeps its own where they already reach
+ * exactly what is wanted (no churn), else gets the fewest that do. The future accounts of an OU that
+ * cannot be reached without reaching accounts that must not be are noted.
+ */
+function coverOn(model: AttachmentModel, leaves: Leaves): { cover: Cover; gapNotes: () => string[] } {
+  const gaps = new Map<OrgNode, Set<string>>();
+  const cover: Cover = (wanted, lineage, name) => {
+    const now = [...(model.find(lineage.type, name)?.targets ?? [])].map((t) => model.tree.node(t)).filter((n): n is OrgNode => n !== undefined);
+    if (now.length && reachesExactly(leaves.union(now), wanted)) return now;
+    const c = leaves.cover(wanted);
+    for (const n of c.unreachable) {
+      let names = gaps.get(n);
+      if (!names) gaps.set(n, (names = new Set()));
+      names.add(lineage.name);
+    }
+    return c.nodes;
+  };
+  const gapNotes = () =>
+    [...gaps].map(([node, names]) => `until the last wave, accounts created in or moved to ${OrgTree.describe(node)} would get neither version of ${[...names].sort().join(', ')}: policies cannot be attached to an OU for its future accounts without reaching the accounts already there`);
+  return { cover, gapNotes };
 }
 
 function reachesExactly(reached: ReadonlySet<Leaf>, wanted: ReadonlySet<Leaf>): boolean {
