@@ -62,6 +62,15 @@ export class InvariantChecker {
 
   /** Applies `op` to `m` and returns what it breaks, looking at the accounts it reaches before and after. */
   apply(m: AttachmentModel, op: OrgOperation): Violation[] {
+    return this.applyTo(m, op, true);
+  }
+
+  /** What `op` would break if applied to `model` now; the model is left as it is. */
+  wouldBreak(model: AttachmentModel, op: OrgOperation): Violation[] {
+    return this.applyTo(model.clone(), op, false);
+  }
+
+  private applyTo(m: AttachmentModel, op: OrgOperation, record: boolean): Violation[] {
     const before = this.affected(m, op);
     try {
       m.apply(op);
@@ -70,7 +79,7 @@ export class InvariantChecker {
       return [{ code: 'invalid-step', message: `${describeOperation(op)}: ${e.message}` }];
     }
     const affected = [...new Set([...before, ...this.affected(m, op)])];
-    for (const a of affected) this.touched.add(a);
+    if (record) for (const a of affected) this.touched.add(a);
     return this.check(m, op, affected);
   }
 

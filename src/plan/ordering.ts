@@ -46,7 +46,7 @@ export function orderWithinSlots(start: AttachmentModel, ops: readonly OrgOperat
 
   /** Brings forward a detach from the attach's target that breaks nothing, if there is one. */
   const detachFirst = (attach: Attach): boolean => {
-    const detach = take((p) => p.op === 'detach' && p.type === attach.type && p.target.id === attach.target.id && checker.apply(current.clone(), p).length === 0);
+    const detach = take((p) => p.op === 'detach' && p.type === attach.type && p.target.id === attach.target.id && checker.wouldBreak(current, p).length === 0);
     if (detach) run(detach);
     return detach !== undefined;
   };
