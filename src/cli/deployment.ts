@@ -2,10 +2,9 @@
  * What `diff` and `plan` start from: the intent compiled in memory (and checked against out/, so what
  * is reviewed is what gets rolled out), and the deployed state from a snapshot file or read live.
  */
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { error, hasErrors, type Diagnostic } from '../diagnostics/index.js';
-import { compile, readOutManifest, type CompileResult, type OutManifest } from '../compile/index.js';
+import { compile, readOutManifest, readOutPolicies, type CompileResult, type OutManifest } from '../compile/index.js';
 import type { Intent } from '../intent/index.js';
 import { OrgAccessError, organizationsClientFromEnv, readOrganization, readStateFile, type OrgState } from '../org/index.js';
 import { buildDeployment, type Deployment } from '../plan/index.js';
@@ -76,24 +75,10 @@ async function staleOut(outDir: string, compiled: CompileResult, previous: OutMa
   const hint = 'run guardrails compile, and commit out/ with the intent';
   if (!previous) return [error('no-out', `${outDir} holds no compiled policies (no manifest.json)`, undefined, hint)];
   const stale: string[] = [];
-  for (const p of compiled.policies) {
-    const text = await fs.readFile(path.join(outDir, p.file), 'utf8').catch(() => undefined);
-    if (text !== p.text) stale.push(p.file);
-  }
+  const texts = await readOutPolicies(outDir, previous);
+  for (const p of compiled.policies) if (texts.get(p.name) !== p.text) stale.push(p.file);
   const names = new Set(compiled.policies.map((p) => p.name));
   for (const p of previous.policies) if (!names.has(p.name)) stale.push(p.file);
   if (previous.reference.snapshotId !== compiled.manifest?.reference.snapshotId) stale.push('manifest.json (another service-reference snapshot)');
   return stale.length ? [error('stale-out', `out/ does not match the intent: ${stale.join(', ')}`, undefined, hint)] : [];
-}
-
-/** The accounts outside the organization the intent names (partners, trusted accounts): the RCP personas. */
-export function partnerAccountsOf(intent: Intent): string[] {
-  const out = new Set<string>();
-  for (const c of intent.controls) {
-    if (c.kind === 'identity-perimeter') {
-      for (const a of c.trustedAccounts ?? []) out.add(a);
-      for (const p of c.partnerExceptions ?? []) for (const a of p.accounts) out.add(a);
-    } else if (c.kind === 'partner-tag-exception') for (const a of c.accounts) out.add(a);
-  }
-  return [...out];
 }

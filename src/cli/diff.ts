@@ -1,6 +1,6 @@
-import { buildDiffReport } from '../plan/index.js';
+import { buildDiffReport, partnerAccountsOf } from '../plan/index.js';
 import { renderDiffMarkdown, renderDiffText } from '../report/index.js';
-import { loadDeployment, partnerAccountsOf, type DeploymentFlags } from './deployment.js';
+import { loadDeployment, type DeploymentFlags } from './deployment.js';
 import { EXIT_OK, UsageError, type CliIO } from './io.js';
 import { printDiagnostics } from './workspace.js';
 

@@ -90,30 +90,16 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       exitCode = await (await import('./org.js')).runOrgExport(flags, io);
     });
 
-  program
-    .command('diff')
-    .description('compare the compiled policies with the deployed ones: per target, and what every account may newly do or not do')
-    .argument('[files...]', 'intent files (default: guardrails/*.yaml)')
-    .option('--org <file>', 'the deployed state, from guardrails org export')
-    .option('--live', 'read the deployed state from AWS Organizations')
-    .option('--concurrency <n>', 'with --live: API calls in flight at once (default 4)', positiveInt)
-    .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
-    .option('--out <dir>', 'the compiled policies', 'out')
+  withDeployedState(
+    program.command('diff').description('compare the compiled policies with the deployed ones: per target, and what every account may newly do or not do'),
+  )
     .option('--markdown', 'markdown for a pull-request comment')
     .option('--json', 'the whole diff as JSON')
     .action(async (files: string[], flags) => {
       exitCode = await (await import('./diff.js')).runDiff(files, flags, io);
     });
 
-  program
-    .command('plan')
-    .description('the staged rollout, wave by wave: ordered API calls that keep every invariant')
-    .argument('[files...]', 'intent files (default: guardrails/*.yaml)')
-    .option('--org <file>', 'the deployed state, from guardrails org export')
-    .option('--live', 'read the deployed state from AWS Organizations')
-    .option('--concurrency <n>', 'with --live: API calls in flight at once (default 4)', positiveInt)
-    .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
-    .option('--out <dir>', 'the compiled policies', 'out')
+  withDeployedState(program.command('plan').description('the staged rollout, wave by wave: ordered API calls that keep every invariant'))
     .option('--wave <name>', 'show only this wave')
     .option('--json', 'the plan as JSON (what the rollout reads)')
     .action(async (files: string[], flags) => {
@@ -149,6 +135,17 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     throw e;
   }
   return exitCode;
+}
+
+/** diff and plan start from the same inputs: the intent, out/, and the deployed state. */
+function withDeployedState(command: Command): Command {
+  return command
+    .argument('[files...]', 'intent files (default: guardrails/*.yaml)')
+    .option('--org <file>', 'the deployed state, from guardrails org export')
+    .option('--live', 'read the deployed state from AWS Organizations')
+    .option('--concurrency <n>', 'with --live: API calls in flight at once (default 4)', positiveInt)
+    .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
+    .option('--out <dir>', 'the compiled policies', 'out');
 }
 
 function positiveInt(value: string): number {

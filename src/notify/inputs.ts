@@ -10,11 +10,9 @@
  * the wildcards that a compile against the newer snapshot wrote on purpose for drift. Without out/
  * (or when the cache no longer holds its snapshot), the previous snapshot in the cache's history.
  */
-import * as fs from 'node:fs/promises';
-import * as path from 'node:path';
 import { compile, readOutManifest, readOutPolicies, type CompileResult, type OutManifest } from '../compile/index.js';
 import { findIntentFiles, loadIntent } from '../intent/index.js';
-import { CacheError, CacheStore, loadFromCache, loadFromDirectory, ShapeError, type CacheManifest, type LoadedSnapshot } from '../reference/index.js';
+import { CacheError, CacheStore, loadSnapshot, ShapeError, type CacheManifest, type LoadedSnapshot } from '../reference/index.js';
 import type { CompiledOut } from './impact.js';
 import { notify, refOf, type NotifyResult, type SnapshotRef } from './notify.js';
 
@@ -114,19 +112,11 @@ function describe(s: LoadedSnapshot): string {
 
 type Loaded = { ok: true; snapshot: LoadedSnapshot } | { ok: false; message: string };
 
-/** A path-like spec (or an existing directory) is a directory laid out like the endpoint; anything else a snapshot in the cache. */
 async function loadSpec(spec: string, label: string | undefined, req: NotifyRequest): Promise<Loaded> {
-  const what = label ? `${label} ${spec}: ` : '';
-  const dir = path.resolve(req.cwd, spec);
-  const pathLike = spec.includes('/') || spec.includes(path.sep) || spec.startsWith('.') || (await isDirectory(dir));
   try {
-    if (pathLike) {
-      if (!(await isDirectory(dir))) return { ok: false, message: `${what}no such directory: ${dir}` };
-      return { ok: true, snapshot: await loadFromDirectory(dir) };
-    }
-    return { ok: true, snapshot: await loadFromCache(req.cacheDir, spec) };
+    return { ok: true, snapshot: await loadSnapshot(spec, req.cacheDir, req.cwd) };
   } catch (e) {
-    if (e instanceof CacheError || e instanceof ShapeError) return { ok: false, message: `${what}${e.message}` };
+    if (e instanceof CacheError || e instanceof ShapeError) return { ok: false, message: `${label ? `${label} ${spec}: ` : ''}${e.message}` };
     throw e;
   }
 }
@@ -138,13 +128,6 @@ async function readCacheManifest(dir: string): Promise<{ ok: true; manifest: Cac
     if (e instanceof CacheError) return { ok: false, message: e.message };
     throw e;
   }
-}
-
-async function isDirectory(p: string): Promise<boolean> {
-  return fs.stat(p).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
 }
 
 async function readOut(outDir: string): Promise<CompiledOut | undefined> {

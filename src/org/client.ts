@@ -71,23 +71,3 @@ export function limiter(limit: number): <T>(work: () => Promise<T>) => Promise<T
     }
   };
 }
-
-/** Runs `work` over `items` with at most `limit` in flight; the first failure stops new work and is thrown. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  let failed: { error: unknown } | undefined;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const i = next++;
-      try {
-        results[i] = await work(items[i]!);
-      } catch (e) {
-        failed ??= { error: e };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failed) throw failed.error;
-  return results;
-}

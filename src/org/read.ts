@@ -24,7 +24,7 @@ import {
   type PolicyType as AwsPolicyType,
 } from '@aws-sdk/client-organizations';
 import type { PolicyType } from '../policy/index.js';
-import { credentialsError, limiter, mapLimit, OrgAccessError, type OrganizationsApi } from './client.js';
+import { credentialsError, limiter, OrgAccessError, type OrganizationsApi } from './client.js';
 import { mayBeOwned } from './ownership.js';
 import { normalizeState, ORG_STATE_FORMAT, type DeployedPolicy, type OrgState, type OrgStateOu } from './state.js';
 
@@ -79,10 +79,10 @@ export async function readOrganization(client: OrganizationsApi, options: ReadOp
   const root: OrgStateOu = { id: roots[0]!.Id!, name: roots[0]!.Name ?? 'Root', ous: [], accounts: [] };
   const enabled = (roots[0]!.PolicyTypes ?? []).filter((t) => t.Status === 'ENABLED').flatMap((t) => (t.Type === AWS_POLICY_TYPE.scp ? ['scp' as const] : t.Type === AWS_POLICY_TYPE.rcp ? ['rcp' as const] : []));
 
-  // The tree, level by level; each level's parents are read concurrently.
+  // The tree, level by level; each level's parents are read side by side, the limiter bounding the calls.
   let level: OrgStateOu[] = [root];
   while (level.length) {
-    const children = await mapLimit(level, concurrency, async (parent) => {
+    const children = await Promise.all(level.map(async (parent) => {
       const [ous, accounts] = await Promise.all([
         pages<ListOrganizationalUnitsForParentResponse, { Id?: string; Name?: string }>(
           'ListOrganizationalUnitsForParent',
@@ -100,7 +100,7 @@ export async function readOrganization(client: OrganizationsApi, options: ReadOp
       parent.accounts = accounts.map((a) => ({ id: a.Id!, name: a.Name ?? a.Id! }));
       parent.ous = ous.map((o) => ({ id: o.Id!, name: o.Name ?? o.Id!, ous: [], accounts: [] }));
       return parent.ous;
-    });
+    }));
     level = children.flat();
   }
 
@@ -119,7 +119,7 @@ export async function readOrganization(client: OrganizationsApi, options: ReadOp
       if (type === 'rcp' && /PolicyTypeNotEnabled|PolicyTypeNotAvailable/.test(String((e as Error).message))) continue;
       throw e;
     }
-    const read = await mapLimit(summaries, concurrency, async (s): Promise<DeployedPolicy> => {
+    const read = await Promise.all(summaries.map(async (s): Promise<DeployedPolicy> => {
       const id = s.Id!;
       const name = s.Name ?? id;
       const awsManaged = s.AwsManaged === true;
@@ -150,7 +150,7 @@ export async function readOrganization(client: OrganizationsApi, options: ReadOp
         content: described.Policy?.Content ?? '',
         targets: targets.map((t) => t.TargetId!).filter(Boolean),
       };
-    });
+    }));
     policies.push(...read);
   }
 

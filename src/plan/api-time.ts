@@ -15,12 +15,6 @@ const OPERATION: Record<OrgOperation['op'], string> = {
   tag: 'TagResource',
 };
 
-export const RATE_LIMITS_SOURCE = { source: limits.source, recorded: limits.recorded };
-
-export function apiName(op: OrgOperation['op']): string {
-  return OPERATION[op];
-}
-
 export function leastSeconds(ops: readonly OrgOperation[]): number {
   const table = limits.operations as Record<string, { rate: number; burst: number }>;
   const buckets = new Map<string, { tokens: number; at: number }>();

@@ -9,6 +9,7 @@
  */
 import { warning, type Diagnostic } from '../diagnostics/index.js';
 import { buildRequest, classifyActions, partialStatement, prepareStatement, RequestContext, type ActionClassification, type PartialLevel, type PartialRequest, type PreparedStatement } from '../evaluate/index.js';
+import type { Intent } from '../intent/index.js';
 import { OrgTree, type OrgNode } from '../model/org-tree.js';
 import { AWS_POLICY_TYPE, enabledPolicyTypes } from '../org/index.js';
 import { readPolicyDocument, type PolicyType, type Statement } from '../policy/index.js';
@@ -64,6 +65,18 @@ export interface SemanticGroup {
 export interface PersonaSpec {
   /** Accounts outside the organization the intent names: partners and trusted accounts. */
   partnerAccounts: string[];
+}
+
+/** The accounts outside the organization the intent names (partners, trusted accounts): the RCP personas. */
+export function partnerAccountsOf(intent: Intent): string[] {
+  const out = new Set<string>();
+  for (const c of intent.controls) {
+    if (c.kind === 'identity-perimeter') {
+      for (const a of c.trustedAccounts ?? []) out.add(a);
+      for (const p of c.partnerExceptions ?? []) for (const a of p.accounts) out.add(a);
+    } else if (c.kind === 'partner-tag-exception') for (const a of c.accounts) out.add(a);
+  }
+  return [...out];
 }
 
 const MAX_LISTED = 100;

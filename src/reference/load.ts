@@ -97,9 +97,16 @@ export async function loadFromDirectory(dir: string): Promise<LoadedSnapshot> {
   return { index: ReferenceIndex.build(files, manifest.snapshotId), manifest, origin: base };
 }
 
-/** `spec` is a snapshot id (or prefix, or "current") in the cache, or a directory. */
-export async function loadSnapshot(spec: string, cacheDir: string): Promise<LoadedSnapshot> {
-  if (spec.includes('/') || spec.startsWith('.') || (await isDirectory(spec))) return loadFromDirectory(spec);
+/**
+ * `spec` is a snapshot id (or prefix, or "current") in the cache, or a directory laid out like the
+ * endpoint (anything path-like, or an existing directory), resolved against `cwd`.
+ */
+export async function loadSnapshot(spec: string, cacheDir: string, cwd = process.cwd()): Promise<LoadedSnapshot> {
+  const dir = path.resolve(cwd, spec);
+  if (spec.includes('/') || spec.includes(path.sep) || spec.startsWith('.') || (await isDirectory(dir))) {
+    if (!(await isDirectory(dir))) throw new CacheError(`no such directory: ${dir}`);
+    return loadFromDirectory(dir);
+  }
   return loadFromCache(cacheDir, spec);
 }
 
