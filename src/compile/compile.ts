@@ -4,10 +4,10 @@
  * quotas -> out/ and its manifest. Nothing is written unless every check passes.
  */
 import * as path from 'node:path';
-import * as fs from 'node:fs';
 import { error, hasErrors, type Diagnostic, type SourceLocation } from '../diagnostics/index.js';
 import { buildControl, type ControlContext, type StatementDraft } from '../controls/index.js';
 import { checkIntent, type Control, type Intent } from '../intent/index.js';
+import { LIMITS, readTextSync, repositoryOfFile } from '../files/index.js';
 import { OrgTree, type OrgNode } from '../model/org-tree.js';
 import { checkGrammar, grammarErrors, renderPolicy, resolveQuotas, type PolicyType, type Quotas, type Statement } from '../policy/index.js';
 import type { ReferenceIndex, SnapshotManifest } from '../reference/index.js';
@@ -69,11 +69,7 @@ export function compile(input: CompileInput): CompileResult {
     diagnostics,
     readFile: (control, relative) => {
       const full = path.resolve(path.dirname(control.intentFile), relative);
-      try {
-        return { path: full, text: fs.readFileSync(full, 'utf8') };
-      } catch {
-        return undefined;
-      }
+      return readTextSync(full, { root: repositoryOfFile(control.intentFile, input.root), maxBytes: LIMITS.policyFile, what: 'file' });
     },
   };
   const placements: ControlPlacement[] = [];

@@ -45,8 +45,8 @@ export const custom: ControlBuilder<CustomControl> = (c, ctx) => {
   }
   if (!c.template) return [];
   const file = ctx.readFile(c, c.template);
-  if (!file) {
-    ctx.diagnostics.push(error('missing-file', `control ${c.id}: cannot read template ${c.template}`, sources.locate(c as object, 'template')));
+  if (!file.ok) {
+    ctx.diagnostics.push(error(file.code === 'file-not-found' ? 'missing-file' : file.code, `control ${c.id}: template: ${file.message}`, sources.locate(c as object, 'template')));
     return [];
   }
   let rendered: string;

@@ -4,6 +4,7 @@
  * companion of which statement); compile expands, checks, minimizes and places it.
  */
 import type { Diagnostic, SourceLocation } from '../diagnostics/index.js';
+import type { ReadRefusal, TextRead } from '../files/index.js';
 import type { Control, Intent } from '../intent/index.js';
 import type { Condition, PolicyType, Principal } from '../policy/index.js';
 import type { ReferenceIndex } from '../reference/index.js';
@@ -45,8 +46,11 @@ export interface ControlContext {
   intent: Intent;
   reference: ReferenceIndex;
   diagnostics: Diagnostic[];
-  /** Reads a file relative to the intent file that declares the control. */
-  readFile(control: Control, relative: string): { path: string; text: string } | undefined;
+  /**
+   * Reads a file relative to the intent file that declares the control. It must resolve inside the
+   * repository, be a regular file and fit its size limit; a refusal says which and why.
+   */
+  readFile(control: Control, relative: string): TextRead | ReadRefusal;
 }
 
 export type ControlBuilder<C extends Control = Control> = (control: C, ctx: ControlContext) => StatementDraft[];

@@ -14,8 +14,8 @@ const PREPROCESSOR_COMMENT_KEYS = ['Comment', 'Comments'];
 
 export const importPolicy: ControlBuilder<ImportControl> = (c, ctx) => {
   const file = ctx.readFile(c, c.file);
-  if (!file) {
-    ctx.diagnostics.push(error('missing-file', `control ${c.id}: cannot read ${c.file}`, ctx.intent.sources.locate(c as object, 'file')));
+  if (!file.ok) {
+    ctx.diagnostics.push(error(file.code === 'file-not-found' ? 'missing-file' : file.code, `control ${c.id}: import file: ${file.message}`, ctx.intent.sources.locate(c as object, 'file')));
     return [];
   }
   const sources = ctx.intent.sources;

@@ -76,7 +76,10 @@ describe('custom', () => {
 });
 
 describe('import', () => {
-  const importOf = (file: string, type: 'scp' | 'rcp') => compileControls(`  legacy: { kind: import, type: ${type}, file: ${JSON.stringify(file)}, attach: [Prod] }\n`);
+  // The file is copied into the repository beside the intent, as a user commits it: the intent may
+  // only name files inside its repository.
+  const importOf = (file: string, type: 'scp' | 'rcp') =>
+    compileControls(`  legacy: { kind: import, type: ${type}, file: ${JSON.stringify(`policies/${path.basename(file)}`)}, attach: [Prod] }\n`, { [`policies/${path.basename(file)}`]: fs.readFileSync(file, 'utf8') });
 
   it('imports AWS examples as they are', async () => {
     const c = await importOf(path.join(AWS_EXAMPLES, 'dp_identity_perimeter_rcp.json'), 'rcp');
@@ -106,7 +109,7 @@ describe('import', () => {
       expect(errors.map((d) => d.code).sort()).toEqual([...codes].sort());
       expect(errors.map((d) => d.message).join('\n')).toMatch(message);
       for (const d of errors) {
-        expect(d.location?.file).toBe(path.join(negative, file));
+        expect(d.location?.file).toBe(path.join(c.dir, 'policies', file));
         expect(d.location!.line).toBeGreaterThan(1);
       }
       expect(c.result.policies).toEqual([]);

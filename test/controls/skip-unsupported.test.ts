@@ -2,6 +2,7 @@
  * skipUnsupportedServices on every control that can emit an RCP: services RCPs do not support are
  * skipped with one warning per service (wherever and however often they are named), or fail the compile.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileControls, errorsOf, list } from '../support/compile.js';
@@ -74,14 +75,15 @@ describe('skipUnsupportedServices', () => {
   });
 
   it('import: the AWS example that names cognito-sync compiles without it', async () => {
-    const file = path.join(AWS_EXAMPLES, 'negative', 'dp_identity_perimeter_rcp_a2a4f71_with_cognito_sync.json');
-    const strict = await compileControls(`  legacy: { kind: import, type: rcp, file: "${file}", attach: [Prod] }\n`);
+    const example = fs.readFileSync(path.join(AWS_EXAMPLES, 'negative', 'dp_identity_perimeter_rcp_a2a4f71_with_cognito_sync.json'), 'utf8');
+    const files = { 'perimeter.json': example };
+    const strict = await compileControls(`  legacy: { kind: import, type: rcp, file: perimeter.json, attach: [Prod] }\n`, files);
     expect(strict.result.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code)).toContain('rcp-unsupported-service');
-    const lenient = await compileControls(`  legacy: { kind: import, type: rcp, file: "${file}", skipUnsupportedServices: true, attach: [Prod] }\n`);
+    const lenient = await compileControls(`  legacy: { kind: import, type: rcp, file: perimeter.json, skipUnsupportedServices: true, attach: [Prod] }\n`, files);
     expect(errorsOf(lenient)).toEqual([]);
     const skipped = lenient.result.diagnostics.filter((d) => d.code === 'rcp-unsupported-service');
     expect(skipped.map((d) => `${d.severity} ${d.message}`)).toEqual(['warning control legacy: Action: skipped service "cognito-sync", which RCPs do not support']);
-    expect(skipped[0]!.location!.file).toBe(file);
+    expect(skipped[0]!.location!.file).toBe(path.join(lenient.dir, 'perimeter.json'));
     const all = [...lenient.policies.values()].flatMap((p) => p.Statement.flatMap((s) => list(s.Action)));
     expect(all.some((a) => a.startsWith('cognito-sync:'))).toBe(false);
     expect(all).toContain('cognito-identity:*');

@@ -1,0 +1,3 @@
+export * from './limits.js';
+export * from './read.js';
+export * from './repository.js';

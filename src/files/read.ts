@@ -1,0 +1,224 @@
+/**
+ * Reading an input file safely. A pull request controls the repository's files, so any of them may be a
+ * symlink to a secret (`/proc/self/environ`, `~/.ssh/id_rsa`), a device that never ends (`/dev/zero`),
+ * a FIFO that never answers, or simply enormous. A read here:
+ *   - resolves the real path and refuses one outside `root` (when given) before opening anything;
+ *   - opens without blocking (a FIFO opens at once) and refuses anything but a regular file;
+ *   - reads at most `maxBytes` (a file that grows, or a /proc file that reports size 0, is still capped);
+ *   - reports every refusal as a value with a stable code, never an exception.
+ * Texts are UTF-8: an invalid byte is a refusal with its line and column, never replaced silently.
+ */
+import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
+import { formatBytes } from './limits.js';
+import { isInside } from './repository.js';
+
+export type ReadRefusalCode = 'file-not-found' | 'outside-repository' | 'not-a-regular-file' | 'file-too-large' | 'unreadable-file' | 'not-utf8';
+
+export interface ReadRefusal {
+  ok: false;
+  code: ReadRefusalCode;
+  message: string;
+  /** Where the problem is, for `not-utf8` (1-based). */
+  line?: number;
+  col?: number;
+}
+
+export interface BytesRead {
+  ok: true;
+  /** The path as given, resolved. */
+  path: string;
+  /** The real path that was read. */
+  real: string;
+  bytes: Buffer;
+}
+
+export interface TextRead {
+  ok: true;
+  path: string;
+  real: string;
+  text: string;
+}
+
+export interface ReadOptions {
+  /** A real directory path: only files whose real path is inside it are read. */
+  root?: string;
+  maxBytes: number;
+  /** What the file is, for messages ("intent file", "template"). */
+  what: string;
+}
+
+const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW;
+
+export async function readBytes(file: string, options: ReadOptions): Promise<BytesRead | ReadRefusal> {
+  const abs = path.resolve(file);
+  let real: string;
+  try {
+    real = await fsp.realpath(abs);
+  } catch (e) {
+    return refusalFromErrno(e, abs, options);
+  }
+  const outside = checkRoot(abs, real, options);
+  if (outside) return outside;
+  let handle: fsp.FileHandle;
+  try {
+    handle = await fsp.open(real, OPEN_FLAGS);
+  } catch (e) {
+    return refusalFromErrno(e, abs, options);
+  }
+  try {
+    const stat = await handle.stat();
+    const kind = checkKind(abs, stat, options);
+    if (kind) return kind;
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.alloc(Math.min(1 << 20, options.maxBytes + 1 - total));
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      chunks.push(chunk.subarray(0, bytesRead));
+      if (total > options.maxBytes) return tooLarge(abs, undefined, options);
+    }
+    return { ok: true, path: abs, real, bytes: Buffer.concat(chunks, total) };
+  } catch (e) {
+    return refusalFromErrno(e, abs, options);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+export function readBytesSync(file: string, options: ReadOptions): BytesRead | ReadRefusal {
+  const abs = path.resolve(file);
+  let real: string;
+  try {
+    real = fs.realpathSync(abs);
+  } catch (e) {
+    return refusalFromErrno(e, abs, options);
+  }
+  const outside = checkRoot(abs, real, options);
+  if (outside) return outside;
+  let fd: number;
+  try {
+    fd = fs.openSync(real, OPEN_FLAGS);
+  } catch (e) {
+    return refusalFromErrno(e, abs, options);
+  }
+  try {
+    const kind = checkKind(abs, fs.fstatSync(fd), options);
+    if (kind) return kind;
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.alloc(Math.min(1 << 20, options.maxBytes + 1 - total));
+      const n = fs.readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      total += n;
+      chunks.push(chunk.subarray(0, n));
+      if (total > options.maxBytes) return tooLarge(abs, undefined, options);
+    }
+    return { ok: true, path: abs, real, bytes: Buffer.concat(chunks, total) };
+  } catch (e) {
+    return refusalFromErrno(e, abs, options);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export async function readText(file: string, options: ReadOptions): Promise<TextRead | ReadRefusal> {
+  const read = await readBytes(file, options);
+  return read.ok ? textOf(read, options) : read;
+}
+
+export function readTextSync(file: string, options: ReadOptions): TextRead | ReadRefusal {
+  const read = readBytesSync(file, options);
+  return read.ok ? textOf(read, options) : read;
+}
+
+function textOf(read: BytesRead, options: ReadOptions): TextRead | ReadRefusal {
+  const decoded = decodeUtf8(read.bytes);
+  if (decoded.ok) return { ok: true, path: read.path, real: read.real, text: decoded.text };
+  return {
+    ok: false,
+    code: 'not-utf8',
+    message: `${options.what} ${read.path} is not UTF-8 text: byte 0x${decoded.byte.toString(16).padStart(2, '0')} at line ${decoded.line}, column ${decoded.col} is not valid UTF-8`,
+    line: decoded.line,
+    col: decoded.col,
+  };
+}
+
+export type Utf8Decoded = { ok: true; text: string } | { ok: false; byteOffset: number; byte: number; line: number; col: number };
+
+/** UTF-8 strictly: the first invalid byte is reported with its line and column (in characters). */
+export function decodeUtf8(bytes: Uint8Array): Utf8Decoded {
+  try {
+    return { ok: true, text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes) };
+  } catch {
+    const at = firstInvalidUtf8(bytes);
+    const before = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes.subarray(0, at));
+    const lineStart = before.lastIndexOf('\n') + 1;
+    let line = 1;
+    for (let i = 0; i < before.length; i++) if (before.charCodeAt(i) === 10) line++;
+    return { ok: false, byteOffset: at, byte: bytes[at] ?? 0, line, col: [...before.slice(lineStart)].length + 1 };
+  }
+}
+
+/** The offset of the first byte that does not start or continue a well-formed UTF-8 sequence. */
+export function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i]!;
+    let n: number;
+    let min: number;
+    if (c < 0x80) {
+      i++;
+      continue;
+    } else if (c >= 0xc2 && c <= 0xdf) [n, min] = [1, 0x80];
+    else if (c >= 0xe0 && c <= 0xef) [n, min] = [2, 0x800];
+    else if (c >= 0xf0 && c <= 0xf4) [n, min] = [3, 0x10000];
+    else return i;
+    let cp = c & (0xff >> (n + 2));
+    for (let k = 1; k <= n; k++) {
+      const cc = b[i + k];
+      if (cc === undefined || (cc & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += n + 1;
+  }
+  return b.length;
+}
+
+function checkRoot(abs: string, real: string, options: ReadOptions): ReadRefusal | undefined {
+  if (options.root === undefined || isInside(options.root, real)) return undefined;
+  const via = real === abs ? '' : ` (it resolves to ${real})`;
+  return {
+    ok: false,
+    code: 'outside-repository',
+    message: `${options.what} ${abs} is outside the repository ${options.root}${via}; files named by the intent or committed in the repository must resolve inside it`,
+  };
+}
+
+function checkKind(abs: string, stat: fs.Stats, options: ReadOptions): ReadRefusal | undefined {
+  if (!stat.isFile()) {
+    const kind = stat.isDirectory() ? 'a directory' : stat.isFIFO() ? 'a FIFO' : stat.isCharacterDevice() || stat.isBlockDevice() ? 'a device' : stat.isSocket() ? 'a socket' : 'not a regular file';
+    return { ok: false, code: 'not-a-regular-file', message: `${options.what} ${abs} is ${kind}; only regular files are read` };
+  }
+  if (stat.size > options.maxBytes) return tooLarge(abs, stat.size, options);
+  return undefined;
+}
+
+function tooLarge(abs: string, size: number | undefined, options: ReadOptions): ReadRefusal {
+  const is = size === undefined ? 'is larger than' : `is ${formatBytes(size)}, over`;
+  return { ok: false, code: 'file-too-large', message: `${options.what} ${abs} ${is} the ${formatBytes(options.maxBytes)} read for a ${options.what}` };
+}
+
+function refusalFromErrno(e: unknown, abs: string, options: ReadOptions): ReadRefusal {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return { ok: false, code: 'file-not-found', message: `${options.what} ${abs} does not exist` };
+  if (code === 'ELOOP') return { ok: false, code: 'not-a-regular-file', message: `${options.what} ${abs} is a symlink loop` };
+  if (code === 'EISDIR') return { ok: false, code: 'not-a-regular-file', message: `${options.what} ${abs} is a directory; only regular files are read` };
+  const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? (e as Error).message);
+  return { ok: false, code: 'unreadable-file', message: `cannot read ${options.what} ${abs}: ${why}` };
+}
