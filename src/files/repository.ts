@@ -51,3 +51,15 @@ export function realOrResolved(p: string): string {
     return path.join(realOrResolved(parent), path.basename(p));
   }
 }
+
+/**
+ * The root a path must resolve inside, by who wrote it. A path the command line names (or a default)
+ * that lies inside the repository as written points at the pull request's files, so its real path must
+ * stay inside too (a committed symlink cannot lead out); one written outside the repository is the
+ * workflow author's choice and is trusted as named (undefined: no root). Paths written inside input
+ * files are always confined: use the repository itself.
+ */
+export function rootForNamedPath(given: string, cwd: string, repository: string): string | undefined {
+  const abs = path.resolve(cwd, given);
+  return isInside(repository, abs) || isInside(realOrResolved(cwd), abs) ? repository : undefined;
+}
