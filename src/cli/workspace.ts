@@ -4,7 +4,7 @@ import { error, sortDiagnostics, type Diagnostic } from '../diagnostics/index.js
 import { findIntentFiles, loadIntent, type Intent } from '../intent/index.js';
 import { CacheError, loadFromCache, type LoadedSnapshot } from '../reference/index.js';
 import type { SourceIndex } from '../diagnostics/index.js';
-import { formatDiagnostic } from './format.js';
+import { formatDiagnostics } from './format.js';
 import type { CliIO } from './io.js';
 
 export interface Workspace {
@@ -32,8 +32,9 @@ export async function openWorkspace(files: string[], cacheDir: string, io: CliIO
   return { files: paths, read, intent, reference, sources, diagnostics };
 }
 
+/** Prints the diagnostics (each code capped, the rest counted: see formatDiagnostics) and returns them all, sorted. */
 export function printDiagnostics(diagnostics: readonly Diagnostic[], ws: Workspace, io: CliIO): Diagnostic[] {
   const sorted = sortDiagnostics(diagnostics, ws.files);
-  for (const d of sorted) io.stderr.write(formatDiagnostic(d, { get: (f) => ws.sources.text(f) }, io.cwd));
+  if (sorted.length) io.stderr.write(formatDiagnostics(sorted, { get: (f) => ws.sources.text(f) }, io.cwd));
   return sorted;
 }
