@@ -67,6 +67,9 @@ export interface Expansion {
   problems: ExpansionProblem[];
 }
 
+/** See ReferenceIndex.suggestionsLeft. */
+export const SUGGESTIONS_PER_INDEX = 100;
+
 const RCP_SERVICES = new Set(rcpData.services);
 export const RCP_SUPPORT_SOURCE = { source: rcpData.source, asOf: rcpData.asOf };
 
@@ -80,6 +83,13 @@ export class ReferenceIndex {
   private readonly globalKeys: Map<string, ConditionKeyInfo>;
   /** Per service prefix, the actions without an access level (a few dozen in all). */
   private readonly unknownLevelIds = new Map<string, number[]>();
+  /**
+   * Did-you-mean hints this index may still compute. A hint compares an unknown name with every action
+   * (or condition key) of its service: 3,000 unknown actions in one hostile list took 11 s of CPU, and
+   * each stage that expands the list (validate, compile, the evaluator) paid it again. Past the first
+   * ones an unknown name is still reported, without a hint; the CLI prints 20 of a code anyway.
+   */
+  private suggestionsLeft = SUGGESTIONS_PER_INDEX;
 
   private constructor(
     readonly snapshotId: string,
@@ -271,16 +281,17 @@ export class ReferenceIndex {
   }
 
   private noMatch(index: number, p: ActionPattern, severity: 'error' | 'warning', code: string): ExpansionProblem {
+    const suggest = this.maySuggest();
     if (!hasWildcard(p.service) && !this.service(p.service)) {
       return withHint(
         { index, severity: 'error', code: 'unknown-service', message: `"${p.text}": there is no service "${p.service}" in the service reference` },
-        didYouMean(closestNames(p.service, this.services.map((s) => s.prefix))),
+        suggest ? didYouMean(closestNames(p.service, this.services.map((s) => s.prefix))) : undefined,
       );
     }
     const svc = this.service(p.service);
-    const candidates = svc ? this.actions.slice(svc.firstId, svc.endId).map((a) => a.name) : [];
+    const candidates = svc && suggest ? this.actions.slice(svc.firstId, svc.endId).map((a) => a.name) : [];
     const stem = p.name.replace(/[*?]/g, '');
-    const near = stem ? closestNames(stem, candidates).map((n) => `${svc!.prefix}:${n}`) : [];
+    const near = stem && candidates.length ? closestNames(stem, candidates).map((n) => `${svc!.prefix}:${n}`) : [];
     const what = p.levels ? `${p.levels.map((l) => `{${l}}`).join('')} action${hasWildcard(p.name) ? ` matching ${p.name}` : ` ${p.name}`}` : hasWildcard(p.name) ? `action matching ${p.name}` : `action ${p.name}`;
     const where = svc ? `service ${svc.prefix}` : `services matching ${p.service}`;
     const verb = code === 'unknown-exclusion' ? 'excludes nothing: there is no' : 'matches nothing: there is no';
@@ -323,8 +334,14 @@ export class ReferenceIndex {
     return undefined;
   }
 
-  /** Close names for an unknown condition key, for hints. */
+  /** Spends one did-you-mean hint: false once this index has computed SUGGESTIONS_PER_INDEX of them. */
+  private maySuggest(): boolean {
+    return this.suggestionsLeft-- > 0;
+  }
+
+  /** Close names for an unknown condition key, for hints (none once this index has given its share). */
   suggestConditionKeys(name: string): string[] {
+    if (!this.maySuggest()) return [];
     const lower = name.toLowerCase();
     const prefix = lower.slice(0, Math.max(0, lower.indexOf(':')));
     const names = [...this.globalKeys.values()].map((k) => k.name);

@@ -8,7 +8,9 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { excerpt, formatDiagnostic, formatDiagnostics, PRINTED_IN_ALL, PRINTED_PER_CODE, selectForPrinting } from '../../src/cli/format.js';
 import { error, warning, type Diagnostic } from '../../src/diagnostics/index.js';
-import { DirectorySource, syncReference } from '../../src/reference/index.js';
+import { DirectorySource, loadFromDirectory, syncReference } from '../../src/reference/index.js';
+import { SERVICE_SUGGESTIONS } from '../../src/intent/semantic/actions.js';
+import { SUGGESTIONS_PER_INDEX } from '../../src/reference/reference-index.js';
 import { runCli } from '../support/cli.js';
 import { SNAPSHOT_2026 } from '../support/paths.js';
 import { tempDir } from '../support/temp.js';
@@ -132,5 +134,42 @@ describe('guardrails validate on 3,000 unknown actions in one 75 KB line', () =>
       expect(pointedAt(p)).toBe('e');
       expect(shown!.slice(shown!.indexOf('|') + 2)).toContain(name);
     }
+  });
+
+  it('computes did-you-mean hints for the first unknown names only; --json still lists every error', async () => {
+    const r = await runCli(['validate', '--cache', cache, '--json'], { cwd: dir });
+    const json = JSON.parse(r.stdout) as { diagnostics: Diagnostic[] };
+    const unknown = json.diagnostics.filter((d) => d.code === 'unknown-action');
+    expect(unknown).toHaveLength(3000);
+    const hinted = unknown.filter((d) => d.hint);
+    expect(hinted.length).toBe(SUGGESTIONS_PER_INDEX);
+    expect(hinted[0]!.hint).toBe("did you mean 'ec2:DescribeInstances', 'ec2:DescribeInstanceTypes', 'ec2:DescribeInstanceStatus'?");
+    expect(unknown.slice(0, 20).every((d) => d.hint)).toBe(true);
+  });
+});
+
+describe('did-you-mean hints for unknown services', () => {
+  it('are computed for the first SERVICE_SUGGESTIONS of a check, the rest reported without one', async () => {
+    const root = await tempDir();
+    const cache = path.join(root, 'cache');
+    await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2026) });
+    fs.mkdirSync(path.join(root, 'guardrails'));
+    fs.writeFileSync(path.join(root, 'guardrails', 'org.yaml'), ORG);
+    const services = Array.from({ length: SERVICE_SUGGESTIONS + 30 }, (_, i) => `ec2x${i}`);
+    fs.writeFileSync(path.join(root, 'guardrails', 'tls.yaml'), `version: 1\ncontrols:\n  tls:\n    kind: tls-minimum\n    services: [${services.join(', ')}]\n    attach: [Root]\n`);
+    const r = await runCli(['validate', '--cache', cache, '--json'], { cwd: root });
+    const unknown = (JSON.parse(r.stdout) as { diagnostics: Diagnostic[] }).diagnostics.filter((d) => d.code === 'unknown-service');
+    expect(unknown).toHaveLength(services.length);
+    expect(unknown.filter((d) => d.hint)).toHaveLength(SERVICE_SUGGESTIONS);
+    expect(unknown[0]!.hint).toMatch(/^did you mean .ec2./);
+  });
+});
+
+describe('did-you-mean hints for unknown condition keys', () => {
+  it('come from the same share of the index as those for actions', async () => {
+    const { index } = await loadFromDirectory(SNAPSHOT_2026);
+    const hints = Array.from({ length: SUGGESTIONS_PER_INDEX + 5 }, () => index.suggestConditionKeys('aws:PrincipalOrgIdd'));
+    expect(hints.slice(0, SUGGESTIONS_PER_INDEX).every((h) => h.includes('aws:PrincipalOrgID'))).toBe(true);
+    expect(hints.slice(SUGGESTIONS_PER_INDEX)).toEqual([[], [], [], [], []]);
   });
 });

@@ -13,6 +13,21 @@ export interface ActionCheckOptions {
 
 type Locator = (index: number) => SourceLocation | undefined;
 
+/**
+ * Did-you-mean hints for unknown services given in one check of the intent (the reference index bounds
+ * its own hints for actions and condition keys the same way). Each compares the name with every
+ * service; thousands of unknown names in a hostile list would cost seconds. Past the first ones a
+ * name is still reported, without a hint.
+ */
+export const SERVICE_SUGGESTIONS = 50;
+const serviceSuggestionsLeft = new WeakMap<CheckContext, number>();
+
+function maySuggestService(ctx: CheckContext): boolean {
+  const left = serviceSuggestionsLeft.get(ctx) ?? SERVICE_SUGGESTIONS;
+  serviceSuggestionsLeft.set(ctx, left - 1);
+  return left > 0;
+}
+
 /** A YAML list of patterns, or a single pattern written as a string in `holder[key]`. */
 export function patternsAt(ctx: CheckContext, holder: object, key: string): { texts: string[]; locate: Locator } | undefined {
   const v = (holder as Record<string, unknown>)[key];
@@ -58,7 +73,8 @@ export function checkServices(ctx: CheckContext, list: unknown, what: string, op
     if (typeof s !== 'string') return;
     const svc = ref.service(s);
     if (!svc) {
-      ctx.error('unknown-service', `${what}: there is no service "${s}" in the service reference`, ctx.at(list, i), didYouMean(closestNames(s, ref.services.map((x) => x.prefix))));
+      const hint = maySuggestService(ctx) ? didYouMean(closestNames(s, ref.services.map((x) => x.prefix))) : undefined;
+      ctx.error('unknown-service', `${what}: there is no service "${s}" in the service reference`, ctx.at(list, i), hint);
       return;
     }
     if (options.rcp && !svc.supportsRcp) reportUnsupported(ctx, [svc.prefix], `${what}:`, ctx.at(list, i), options);
