@@ -1,22 +1,30 @@
-/** Process entry point: wires the real process to main(); unexpected failures become exit 2 with a message. */
+/**
+ * Process entry point: wires the real process to main() through the output boundary (inertWriter:
+ * nothing reaches the terminal or the CI log with a raw control character); unexpected failures
+ * become exit 2 with a message.
+ */
+import { inertText, quoteUntrusted } from '../diagnostics/index.js';
 import { main } from './main.js';
-import { envFlag } from './io.js';
+import { envFlag, inertWriter, type CliIO } from './io.js';
 
 export async function run(): Promise<number> {
   ignoreClosedPipe(process.stdout);
-  const io = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+  const io: CliIO = { stdout: inertWriter(process.stdout), stderr: inertWriter(process.stderr, { clipLines: true }), env: process.env, cwd: process.cwd() };
   try {
     return await main(process.argv.slice(2), io);
   } catch (e) {
-    process.stderr.write(describeInternalError(e, process.env));
+    io.stderr.write(describeInternalError(e, process.env));
     return 2;
   }
 }
 
+/** Characters of an unexpected error's message shown: it may quote what a server or a file said. */
+const INTERNAL_MESSAGE_MAX = 500;
+
 /** A stack trace means nothing to a user; it is shown only to whoever asks for it with GUARDRAILS_DEBUG. */
 export function describeInternalError(e: unknown, env: NodeJS.ProcessEnv): string {
-  if (envFlag(env.GUARDRAILS_DEBUG)) return `error internal: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`;
-  return `error internal: ${e instanceof Error ? e.message : String(e)}\n  (set GUARDRAILS_DEBUG=1 to see where it happened)\n`;
+  if (envFlag(env.GUARDRAILS_DEBUG)) return `error internal: ${inertText(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`;
+  return `error internal: ${quoteUntrusted(e instanceof Error ? e.message : String(e), INTERNAL_MESSAGE_MAX)}\n  (set GUARDRAILS_DEBUG=1 to see where it happened)\n`;
 }
 
 /**
