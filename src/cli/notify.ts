@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { clip, inertText, quoteUntrusted } from '../diagnostics/index.js';
 import { runNotification } from '../notify/index.js';
 import { MARKDOWN_MAX_LENGTH, NOTIFY_FORMATS, readUserTemplate, renderNotify, renderNotifyStatement, type NotifyFormat, type UserTemplate } from '../report/index.js';
 import { EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, UsageError, type CliIO } from './io.js';
@@ -13,6 +14,9 @@ export interface NotifyFlags {
   json?: boolean;
   maxLength?: string;
 }
+
+/** Characters of an error message shown: messages quote what a mirror's files or a template say. */
+const MESSAGE_MAX = 1000;
 
 /**
  * `guardrails notify`: what AWS changed between two service-reference snapshots (by default the one
@@ -29,7 +33,7 @@ export async function runNotify(flags: NotifyFlags, io: CliIO): Promise<number> 
   if (flags.template) {
     const read = await readUserTemplate(flags.template, io.cwd);
     if (!read.ok) {
-      io.stderr.write(`error unreadable-file: ${read.message}\n`);
+      io.stderr.write(`error unreadable-file: ${quoteUntrusted(read.message, MESSAGE_MAX)}\n`);
       return EXIT_BAD_INPUT;
     }
     template = read.template;
@@ -38,7 +42,7 @@ export async function runNotify(flags: NotifyFlags, io: CliIO): Promise<number> 
   const outcome = await runNotification({ from: flags.from, to: flags.to, cacheDir: path.resolve(io.cwd, flags.cache), outDir: path.resolve(io.cwd, flags.out), cwd: io.cwd });
   switch (outcome.kind) {
     case 'error':
-      io.stderr.write(`error ${outcome.code}: ${outcome.message}\n`);
+      io.stderr.write(`error ${outcome.code}: ${quoteUntrusted(outcome.message, MESSAGE_MAX)}\n`);
       return EXIT_BAD_INPUT;
     case 'first-run':
     case 'up-to-date':
@@ -47,7 +51,8 @@ export async function runNotify(flags: NotifyFlags, io: CliIO): Promise<number> 
     case 'result': {
       const rendered = renderNotify(outcome.result, format, { ...(template ? { template } : {}), ...(maxLength ? { maxLength } : {}) });
       if (!rendered.ok) {
-        io.stderr.write(`error template: ${rendered.message}\n`);
+        // Handlebars says where a template is broken on several lines: they are kept, made inert.
+        io.stderr.write(`error template: ${clip(inertText(rendered.message), MESSAGE_MAX)}\n`);
         return EXIT_BAD_INPUT;
       }
       io.stdout.write(rendered.text);

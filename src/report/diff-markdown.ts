@@ -1,8 +1,13 @@
 /**
  * The diff as a pull-request comment: what the change does first (the semantic diff), then sizes
  * against the quotas and the per-target changes, then each policy's line diff, collapsed.
+ *
+ * Every name, message and date in it comes from the intent, the org snapshot or the service reference,
+ * and is written through markdownText / markdownCode (./escape.ts): the snapshot is as untrusted as the
+ * pull request, and the comment is posted with the workflow's token.
  */
 import type { DiffReport, SemanticChange, SemanticGroup } from '../plan/index.js';
+import { markdownCode as code, markdownFence, markdownText as md } from './escape.js';
 import { formatCount } from './format.js';
 import { changeTitle, conditionLines, sampleActions, summarizeActions } from './semantic-summary.js';
 
@@ -11,14 +16,15 @@ const MAX_ACTIONS_SHOWN = 12;
 export function renderDiffMarkdown(r: DiffReport): string {
   const out: string[] = [];
   const c = r.structural.counts;
-  out.push(`## guardrails diff: ${r.organization}`);
+  out.push(`## guardrails diff: ${md(r.organization)}`);
   out.push('');
-  for (const w of r.warnings) out.push(`> **Warning:** ${w.message}.${w.hint ? ` ${w.hint.replace(/: (aws .*)$/, ': `$1`')}.` : ''}`, '');
+  for (const w of r.warnings) out.push(`> **Warning:** ${md(w.message)}.${w.hint ? ` ${warningHint(w.hint)}.` : ''}`, '');
+  const deployed = `${md(r.deployed.source)}, read ${md(r.deployed.readAt)}`;
   if (!r.changed) {
-    out.push(`No change: the deployed policies (${r.deployed.source}, read ${r.deployed.readAt}) are what the intent compiles to.`);
+    out.push(`No change: the deployed policies (${deployed}) are what the intent compiles to.`);
     return out.join('\n') + '\n';
   }
-  out.push(`${plural(c.create, 'policy', 'policies')} to create, ${c.update} to update, ${c.delete} to delete; ${plural(c.attach, 'attachment')} to add, ${c.detach} to remove. Deployed state: ${r.deployed.source}, read ${r.deployed.readAt}; reference ${r.reference}.`);
+  out.push(`${plural(c.create, 'policy', 'policies')} to create, ${c.update} to update, ${c.delete} to delete; ${plural(c.attach, 'attachment')} to add, ${c.detach} to remove. Deployed state: ${deployed}; reference ${md(r.reference)}.`);
   out.push('');
   out.push('### What changes');
   out.push('');
@@ -30,7 +36,7 @@ export function renderDiffMarkdown(r: DiffReport): string {
   out.push('|---|---|---|---|---|');
   for (const p of r.structural.policies) {
     const chars = p.chars.after === null ? `${formatCount(p.chars.before!)} -> deleted` : `${p.chars.before !== null && p.chars.before !== p.chars.after ? `${formatCount(p.chars.before)} -> ` : ''}${formatCount(p.chars.after)} / ${formatCount(p.chars.max)} (${Math.round((p.chars.after / p.chars.max) * 100)}%)`;
-    out.push(`| \`${p.name}\` | ${p.type.toUpperCase()} | ${p.change} | ${chars} | ${p.controls.join(', ')} |`);
+    out.push(`| ${code(p.name)} | ${md(p.type.toUpperCase())} | ${md(p.change)} | ${chars} | ${p.controls.map(md).join(', ')} |`);
   }
   out.push('');
   if (r.structural.targets.length) {
@@ -39,7 +45,7 @@ export function renderDiffMarkdown(r: DiffReport): string {
     out.push('| target | type | attach | detach | slots |');
     out.push('|---|---|---|---|---|');
     for (const t of r.structural.targets) {
-      out.push(`| ${t.target.label} | ${t.type.toUpperCase()} | ${t.attach.map((n) => `\`${n}\``).join(', ')} | ${t.detach.map((n) => `\`${n}\``).join(', ')} | ${t.slots.before} -> ${t.slots.after} of ${t.slots.max} |`);
+      out.push(`| ${md(t.target.label)} | ${md(t.type.toUpperCase())} | ${t.attach.map(code).join(', ')} | ${t.detach.map(code).join(', ')} | ${t.slots.before} -> ${t.slots.after} of ${t.slots.max} |`);
     }
     out.push('');
   }
@@ -48,15 +54,21 @@ export function renderDiffMarkdown(r: DiffReport): string {
     out.push('### Policy text');
     out.push('');
     for (const p of changed) {
-      out.push(`<details><summary><code>${p.name}</code> (${p.change})</summary>`, '', '```diff', p.textDiff!.trimEnd(), '```', '', '</details>', '');
+      out.push(`<details><summary><code>${md(p.name)}</code> (${md(p.change)})</summary>`, '', ...markdownFence(p.textDiff!.trimEnd(), 'diff'), '', '</details>', '');
     }
   }
   return out.join('\n') + '\n';
 }
 
+/** A warning's hint, its `aws ...` command (to run by hand) in code style. */
+function warningHint(hint: string): string {
+  const command = /: (aws .*)$/.exec(hint);
+  return command ? `${md(hint.slice(0, command.index))}: ${code(command[1]!)}` : md(hint);
+}
+
 function semanticGroup(g: SemanticGroup): string[] {
   const out: string[] = [];
-  out.push(`**${g.type.toUpperCase()}, ${g.type === 'rcp' ? 'on resources of the account, asked by ' : ''}${g.personas.join('; ')}**: ${g.targets.join(', ')} (${plural(g.accounts.length, 'account')})`);
+  out.push(`**${md(g.type.toUpperCase())}, ${g.type === 'rcp' ? 'on resources of the account, asked by ' : ''}${g.personas.map(md).join('; ')}**: ${g.targets.map(md).join(', ')} (${plural(g.accounts.length, 'account')})`);
   out.push('');
   for (const ch of g.changes) out.push(...change(ch));
   return out;
@@ -64,9 +76,9 @@ function semanticGroup(g: SemanticGroup): string[] {
 
 function change(ch: SemanticChange): string[] {
   const out: string[] = [];
-  out.push(`- **${formatCount(ch.count)} action${ch.count === 1 ? '' : 's'} ${changeTitle(ch)}**: ${summarizeActions(ch)}`);
-  out.push(`  - ${sampleActions(ch, MAX_ACTIONS_SHOWN).map((n) => `\`${n}\``).join(', ')}${ch.count > MAX_ACTIONS_SHOWN ? `, and ${formatCount(ch.count - MAX_ACTIONS_SHOWN)} more` : ''}`);
-  for (const [label, signatures] of conditionLines(ch)) out.push(`  - ${label}: ${signatures.map((s) => `\`${s}\``).join('; ')}`);
+  out.push(`- **${formatCount(ch.count)} action${ch.count === 1 ? '' : 's'} ${md(changeTitle(ch))}**: ${md(summarizeActions(ch))}`);
+  out.push(`  - ${sampleActions(ch, MAX_ACTIONS_SHOWN).map(code).join(', ')}${ch.count > MAX_ACTIONS_SHOWN ? `, and ${formatCount(ch.count - MAX_ACTIONS_SHOWN)} more` : ''}`);
+  for (const [label, signatures] of conditionLines(ch)) out.push(`  - ${md(label)}: ${signatures.map(code).join('; ')}`);
   return out;
 }
 

@@ -8,12 +8,14 @@
  * actions per service, fewer per finding, fewer entries) until the text fits, and a last line says
  * where the full lists are (--json). The shipped Slack template's output is held to Slack's limits.
  * A user template's output is the user's: rendered exactly, shortened only to a length they ask for.
+ * Every string a template receives is escaped for the format first (see ESCAPES).
  */
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import Handlebars from 'handlebars';
 import type { NotifyOutcome, NotifyResult } from '../notify/index.js';
+import { codeOfEscaped, escapeStrings, markdownText, slackText, terminalText } from './escape.js';
 import { DEFAULT_VIEW_LIMITS, notifyView, type ViewLimits } from './notify-view.js';
 
 export type NotifyFormat = 'markdown' | 'text' | 'slack' | 'json';
@@ -36,6 +38,8 @@ export interface UserTemplate {
 export type Rendered = { ok: true; text: string } | { ok: false; message: string };
 
 const hb = Handlebars.create();
+// {{log}} writes to the console, around the output boundary of the CLI: a template only renders.
+hb.unregisterHelper('log');
 hb.registerHelper('json', (v: unknown) => new Handlebars.SafeString(JSON.stringify(v ?? null)));
 hb.registerHelper('fmt', (n: unknown) => (typeof n === 'number' ? String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',') : String(n)));
 hb.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).map((a) => (a === undefined || a === null ? '' : String(a))).join(''));
@@ -45,6 +49,8 @@ hb.registerHelper('truncate', (s: unknown, n: unknown) => {
   return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
 });
 hb.registerHelper('actionList', (list: { action: string; accessLevel: string }[]) => (list ?? []).map((a) => `\`${a.action}\` (${a.accessLevel})`).join(', '));
+// Code style for a string the template received (already escaped for markdown: see ESCAPES).
+hb.registerHelper('code', (s: unknown) => codeOfEscaped(String(s ?? '')));
 hb.registerHelper('moreText', (n: unknown) => (Number(n) > 0 ? `, and ${n} more` : ''));
 hb.registerHelper('bullets', (items: { title: string; message: string; pattern?: string }[]) => (items ?? []).map((i) => `• ${i.title}: ${i.message}${i.pattern ? ` (\`${i.pattern}\`)` : ''}`).join('\n'));
 
@@ -70,6 +76,14 @@ export async function readUserTemplate(file: string, cwd: string): Promise<{ ok:
   }
 }
 
+/**
+ * How the strings a template receives are escaped, per format (a template of the user's too): names in
+ * the result come from the service reference, which a mirror controls. Templates are compiled with
+ * noEscape (handlebars' own escaping is HTML's, not markdown's), so this is the only escaping, and no
+ * interpolation, `{{x}}` or `{{{x}}}`, can bypass it.
+ */
+const ESCAPES: Record<NotifyFormat, (s: string) => string> = { markdown: markdownText, slack: slackText, text: terminalText, json: terminalText };
+
 /** Ever shorter lists, tried in turn until the text fits. */
 const SHORTER: readonly ViewLimits[] = [
   { perItem: 10, sensitive: 25, perService: 25, perList: 200 },
@@ -92,6 +106,7 @@ export function renderNotify(result: NotifyResult, format: NotifyFormat, options
   const source = template ? { ok: true as const, text: template.text } : shippedTemplate(format as Exclude<NotifyFormat, 'json'>);
   if (!source.ok) return source;
   const name = template ? template.file : FILES[format as Exclude<NotifyFormat, 'json'>];
+  const escape = ESCAPES[format];
   let compiled: ReturnType<typeof hb.compile>;
   try {
     compiled = hb.compile(source.text, { noEscape: true, strict: false });
@@ -101,7 +116,7 @@ export function renderNotify(result: NotifyResult, format: NotifyFormat, options
   const render = (limits: ViewLimits, shortened?: string): Rendered => {
     let text: string;
     try {
-      text = compiled(notifyView(result, limits, shortened));
+      text = compiled(escapeStrings(notifyView(result, limits, shortened), escape));
     } catch (e) {
       return { ok: false, message: `${name}: ${(e as Error).message}` };
     }
@@ -188,6 +203,5 @@ export function renderNotifyStatement(outcome: Extract<NotifyOutcome, { kind: 'f
     const body = outcome.kind === 'first-run' ? { firstRun: true, message: outcome.message, baseline: outcome.baseline } : { upToDate: true, message: outcome.message, snapshot: outcome.snapshot };
     return JSON.stringify(body, null, 2) + '\n';
   }
-  if (format === 'slack') return JSON.stringify({ text: outcome.message }, null, 2) + '\n';
-  return `${outcome.message}\n`;
+  return format === 'slack' ? JSON.stringify({ text: slackText(outcome.message) }, null, 2) + '\n' : `${ESCAPES[format](outcome.message)}\n`;
 }
