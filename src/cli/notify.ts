@@ -33,7 +33,7 @@ export async function runNotify(flags: NotifyFlags, io: CliIO): Promise<number> 
   if (flags.template) {
     const read = await readUserTemplate(flags.template, io.cwd);
     if (!read.ok) {
-      io.stderr.write(`error unreadable-file: ${quoteUntrusted(read.message, MESSAGE_MAX)}\n`);
+      io.stderr.write(`error ${read.code}: ${quoteUntrusted(read.message, MESSAGE_MAX)}\n`);
       return EXIT_BAD_INPUT;
     }
     template = read.template;

@@ -11,9 +11,9 @@
  * Every string a template receives is escaped for the format first (see ESCAPES).
  */
 import * as fs from 'node:fs';
-import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import Handlebars from 'handlebars';
+import { LIMITS, readText, repositoryOf, rootForNamedPath } from '../files/index.js';
 import type { NotifyOutcome, NotifyResult } from '../notify/index.js';
 import { codeOfEscaped, escapeStrings, markdownText, slackText, terminalText } from './escape.js';
 import { DEFAULT_VIEW_LIMITS, notifyView, type ViewLimits } from './notify-view.js';
@@ -38,8 +38,10 @@ export interface UserTemplate {
 export type Rendered = { ok: true; text: string } | { ok: false; message: string };
 
 const hb = Handlebars.create();
-// {{log}} writes to the console, around the output boundary of the CLI: a template only renders.
-hb.unregisterHelper('log');
+// Handlebars' {{log}} writes to the console, around the output boundary of the CLI: a template only renders.
+hb.registerHelper('log', () => {
+  throw new Error('{{log}} is not available: a template renders the notification and writes nothing else');
+});
 hb.registerHelper('json', (v: unknown) => new Handlebars.SafeString(JSON.stringify(v ?? null)));
 hb.registerHelper('fmt', (n: unknown) => (typeof n === 'number' ? String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',') : String(n)));
 hb.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).map((a) => (a === undefined || a === null ? '' : String(a))).join(''));
@@ -67,13 +69,17 @@ export function shippedTemplate(format: Exclude<NotifyFormat, 'json'>): Rendered
   return { ok: false, message: `the ${format} template ${FILES[format]} is missing from the installation` };
 }
 
-/** A template of the user's, read as a value: the text, or why it cannot be read. */
-export async function readUserTemplate(file: string, cwd: string): Promise<{ ok: true; template: UserTemplate } | { ok: false; message: string }> {
-  try {
-    return { ok: true, template: { file, text: await fsp.readFile(path.resolve(cwd, file), 'utf8') } };
-  } catch (e) {
-    return { ok: false, message: `cannot read the template ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
-  }
+/**
+ * A template of the user's, read as a value: the text, or why it cannot be read. Named on the command
+ * line, it is still a file of the repository when it lies inside it, which a pull request can replace
+ * with a symlink to a secret (its text would be the output): it must then resolve inside the repository,
+ * be a regular file, and be at most LIMITS.template.
+ */
+export async function readUserTemplate(file: string, cwd: string): Promise<{ ok: true; template: UserTemplate } | { ok: false; code: string; message: string }> {
+  const root = rootForNamedPath(file, cwd, repositoryOf(cwd));
+  const read = await readText(path.resolve(cwd, file), { ...(root ? { root } : {}), maxBytes: LIMITS.template, what: 'template' });
+  if (!read.ok) return { ok: false, code: read.code, message: read.message };
+  return { ok: true, template: { file, text: read.text } };
 }
 
 /**
