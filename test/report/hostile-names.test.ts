@@ -13,60 +13,9 @@ import { runCli } from '../support/cli.js';
 import { PROJECT_ROOT, SNAPSHOT_2026 } from '../support/paths.js';
 import { tempDir } from '../support/temp.js';
 import { liveMarkup, renderGithub, tagCount } from './github-markdown.js';
+import { HOSTILE, hostileSnapshot, RAW_CONTROL, writeHostileMirrors } from './hostile-inputs.js';
 
-/** What a name may carry: markup that closes or hides, a mention, a link, terminal escapes, a bidi override. */
-export const HOSTILE = ' </details><!-- @security-team [x](http://evil.example) \u001b]8;;http://evil.example\u0007click\u001b]8;;\u0007 \u001b[2J \u202eevil | `tick` \u009b31m';
-const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 const ZWSP = /\u200b/g;
-
-interface Snapshot {
-  source: string;
-  root: { ous: Ou[] };
-  policies: { id: string; name: string; type: string; description: string; awsManaged: boolean; tags: Record<string, string>; content: string; targets: string[] }[];
-}
-interface Ou {
-  name: string;
-  ous: Ou[];
-  accounts: { name: string }[];
-}
-
-/** The example's deployed snapshot with HOSTILE after every OU and account name, a foreign policy's name and the source, and a managed policy of that name to delete. */
-export function hostileSnapshot(): Snapshot {
-  const s = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'guardrails', 'org-snapshot.json'), 'utf8')) as Snapshot;
-  const visit = (ou: Ou) => {
-    ou.name += HOSTILE;
-    for (const a of ou.accounts) a.name += HOSTILE;
-    ou.ous.forEach(visit);
-  };
-  s.root.ous.forEach(visit);
-  s.source += HOSTILE;
-  for (const p of s.policies) if (!p.awsManaged && !p.name.startsWith('guardrails-')) p.name += HOSTILE;
-  s.policies.push({
-    id: 'p-00000099',
-    name: `guardrails-scp-old${HOSTILE}`,
-    type: 'scp',
-    description: 'Managed by guardrails (do not edit by hand).',
-    awsManaged: false,
-    tags: { 'guardrails:controls': 'old', 'managed-by': 'guardrails' },
-    content: JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: `Old${'`'.repeat(4)}`, Effect: 'Deny', Action: 's3:DeleteBucket', Resource: '*' }] }),
-    targets: ['ou-ex12-sandbox1'],
-  });
-  return s;
-}
-
-/** A service-reference mirror of s3 alone, the newer one with an action named after HOSTILE. */
-export function writeHostileMirrors(dir: string): { older: string; newer: string } {
-  const s3 = JSON.parse(fs.readFileSync(path.join(SNAPSHOT_2026, 'v1', 's3', 's3.json'), 'utf8')) as { Actions: { Name: string }[] };
-  const write = (name: string, file: unknown) => {
-    fs.mkdirSync(path.join(dir, name, 'v1', 's3'), { recursive: true });
-    fs.writeFileSync(path.join(dir, name, 'v1', 's3', 's3.json'), JSON.stringify(file));
-    fs.writeFileSync(path.join(dir, name, 'v1', 'service-list.json'), JSON.stringify([{ service: 's3', url: 'https://servicereference.us-east-1.amazonaws.com/v1/s3/s3.json' }]));
-    return path.join(dir, name);
-  };
-  const older = write('older', s3);
-  const newer = write('newer', { ...s3, Actions: [...s3.Actions, { ...s3.Actions.find((a) => a.Name === 'PutObject')!, Name: `Put${HOSTILE}` }] });
-  return { older, newer };
-}
 
 /** The assertions every markdown output must pass. */
 function expectSafeMarkdown(markdown: string, ownDetails: number): void {

@@ -1,0 +1,118 @@
+/**
+ * What the tool prints, through the real CLI (its output boundary included) as CI runs it on a pull
+ * request: names of a hostile org snapshot and of a hostile mirror reach no terminal, log, comment or
+ * issue raw, JSON keeps their exact values, and a flood of diagnostics prints a bounded report.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { liveMarkup, renderGithub, tagCount } from '../report/github-markdown.js';
+import { HOSTILE, hostileSnapshot, RAW_CONTROL, writeHostileMirrors } from '../report/hostile-inputs.js';
+import { PROJECT_ROOT } from '../support/paths.js';
+import { HAVE_STRACE, makeSandbox, runHostile, type HostileRun } from '../support/hostile.js';
+
+type Sandbox = Awaited<ReturnType<typeof makeSandbox>>;
+
+function guardrailsFiles(): Record<string, string> {
+  const dir = path.join(PROJECT_ROOT, 'guardrails');
+  return Object.fromEntries(fs.readdirSync(dir).map((f) => [`guardrails/${f}`, fs.readFileSync(path.join(dir, f), 'utf8')]));
+}
+
+function summary(r: HostileRun): string {
+  return `exit ${r.code}${r.timedOut ? ' TIMED OUT' : ''} in ${r.ms} ms\n--- stderr ---\n${r.stderr.slice(0, 3000)}\n--- stdout ---\n${r.stdout.slice(0, 1000)}`;
+}
+
+/** What holds for every run: within its time, no canary out, nothing outside touched, nothing raw printed. */
+function expectContained(r: HostileRun, exit: number): void {
+  const s = summary(r);
+  expect(r.timedOut, s).toBe(false);
+  expect(r.leaks, s).toEqual([]);
+  expect(r.outsideAccess, s).toEqual([]);
+  expect(r.code, s).toBe(exit);
+  expect(r.stdout, s).not.toMatch(RAW_CONTROL);
+  expect(r.stderr, s).not.toMatch(RAW_CONTROL);
+}
+
+describe.runIf(HAVE_STRACE)('names of a hostile org snapshot and mirror, through the real CLI', () => {
+  let box: Sandbox;
+  let mirrors: { older: string; newer: string };
+  const run = (args: string[]) => runHostile({ args: [...args, '--cache', '{cache}'] }, box);
+
+  beforeAll(async () => {
+    box = await makeSandbox({ files: { ...guardrailsFiles(), 'hostile.json': JSON.stringify(hostileSnapshot(), null, 2) } });
+    mirrors = writeHostileMirrors(path.join(box.repo, 'mirrors'));
+    const compiled = await run(['compile']);
+    expectContained(compiled, 0);
+  }, 120_000);
+
+  it('diff --markdown: a comment in which nothing acts, with every <details> closed', async () => {
+    const r = await run(['diff', '--org', 'hostile.json', '--markdown']);
+    expectContained(r, 0);
+    const rendered = renderGithub(r.stdout);
+    expect(liveMarkup(rendered)).toEqual([]);
+    const own = r.stdout.match(/^<details><summary>/gm)!.length;
+    expect(tagCount(rendered.html, 'details')).toBe(own);
+    expect(rendered.html.match(/<\/details>/g)).toHaveLength(own);
+    // A policy's line diff quotes the name as it is, inside a fence, where GitHub shows it as text.
+    expect(rendered.html).not.toContain('<!--');
+    expect(r.stdout).toContain('OU Root/GenAI &lt;/details&gt;&lt;!-- @&#8203;security-team &#91;x&#93;(http:&#8203;//evil.example) &#92;x1b&#93;8;;');
+  });
+
+  it('diff and plan on a terminal: every name shown with its escapes', async () => {
+    for (const args of [['diff', '--org', 'hostile.json'], ['plan', '--org', 'hostile.json']]) {
+      const r = await run(args);
+      expectContained(r, 0);
+      expect(r.stdout).toContain('guardrails-scp-old </details><!-- @security-team [x](http://evil.example) \\x1b]8;;http://evil.example\\x07click');
+    }
+  });
+
+  it('diff --json: valid JSON with the names exactly as the snapshot has them, though no control character is printed raw', async () => {
+    const r = await run(['diff', '--org', 'hostile.json', '--json']);
+    expectContained(r, 0);
+    const report = JSON.parse(r.stdout) as { structural: { policies: { name: string }[] }; deployed: { source: string } };
+    expect(report.structural.policies.map((p) => p.name)).toContain(`guardrails-scp-old${HOSTILE}`);
+    expect(report.deployed.source).toBe(`AWS Organizations${HOSTILE}`);
+  });
+
+  it('notify: markdown, Slack, text and JSON of a mirror with a hostile action name', async () => {
+    const notify = (format: string) => run(['notify', '--from', mirrors.older, '--to', mirrors.newer, '--format', format]);
+    const md = await notify('markdown');
+    expectContained(md, 1);
+    const rendered = renderGithub(md.stdout);
+    expect(liveMarkup(rendered)).toEqual([]);
+    expect(tagCount(rendered.html, 'details')).toBe(1);
+    expect(md.stdout).toContain('s3:Put &lt;/details&gt;&lt;!-- @&#8203;security-team');
+
+    const slack = await notify('slack');
+    expectContained(slack, 1);
+    const texts = JSON.stringify(JSON.parse(slack.stdout));
+    expect(texts).toContain('s3:Put &lt;/details&gt;&lt;!-- @\u200bsecurity-team');
+
+    const text = await notify('text');
+    expectContained(text, 1);
+    expect(text.stdout).toContain('s3:Put </details><!-- @security-team [x](http://evil.example) \\x1b]8;;');
+
+    const json = await notify('json');
+    expectContained(json, 1);
+    const result = JSON.parse(json.stdout) as { sensitiveAdditions: { action: string }[] };
+    expect(result.sensitiveAdditions.map((a) => a.action)).toContain(`s3:Put${HOSTILE}`);
+  });
+});
+
+describe.runIf(HAVE_STRACE)('a flood of diagnostics, through the real CLI', () => {
+  it('150,000 unknown actions in one list: a bounded report and exit 2, not an internal error', async () => {
+    const actions = Array.from({ length: 150_000 }, (_, i) => `ec2:D${i.toString(36)}`);
+    const r = await runHostile({
+      files: {
+        'guardrails/org.yaml': 'version: 1\norganization:\n  id: o-abcdefghij\n  managementAccount: "111111111111"\n  tree:\n    Root:\n      accounts: ["111111111111"]\n',
+        'guardrails/big.yaml': `version: 1\ncontrols:\n  big:\n    kind: deny-actions\n    actions: [${actions.join(', ')}]\n    attach: [Root]\n`,
+      },
+      args: ['validate', '--cache', '{cache}'],
+      timeoutMs: 150_000,
+    });
+    expectContained(r, 2);
+    expect(r.stderr).not.toContain('error internal');
+    expect(r.stderrBytes).toBeLessThan(64 * 1024);
+    expect(r.stderr).toContain('... and 149,980 more unknown-action errors (guardrails validate --json lists them all)\n');
+  }, 180_000);
+});
