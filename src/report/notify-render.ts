@@ -141,15 +141,25 @@ export function renderNotify(result: NotifyResult, format: NotifyFormat, options
     last = render(limits, note);
     if (!last.ok || last.text.length <= maxLength) return last;
   }
-  return { ok: true, text: cutToLength(last.text, maxLength, note) };
+  return { ok: true, text: cutToLength(last.text, maxLength, note, format === 'markdown') };
 }
 
-/** The last resort: whole lines up to the length, then the note (as much of it as fits). */
-function cutToLength(text: string, max: number, note: string): string {
+/**
+ * The last resort: whole lines up to the length, then the note (as much of it as fits). In markdown a
+ * `<details>` cut before its end is closed: left open, it folds the note, and whatever GitHub shows
+ * below the text, into it.
+ */
+export function cutToLength(text: string, max: number, note: string, markdown: boolean): string {
+  const close = markdown ? '</details>\n\n' : '';
   const tail = `\n${note}\n`;
-  let head = text.slice(0, Math.max(0, max - tail.length));
+  let head = text.slice(0, Math.max(0, max - tail.length - close.length));
   head = head.slice(0, head.lastIndexOf('\n') + 1);
-  return (head + tail.trimStart()).slice(0, max);
+  const open = markdown && occurrences(head, '<details>') > occurrences(head, '</details>');
+  return (head + (open ? close : '') + tail.trimStart()).slice(0, max);
+}
+
+function occurrences(text: string, tag: string): number {
+  return text.split(tag).length - 1;
 }
 
 interface SlackText {
