@@ -4,6 +4,7 @@
  * when their command runs, so that `guardrails --help` does not pay for the compiler.
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { quoteUntrusted } from '../diagnostics/untrusted.js';
 import { EXIT_BAD_INPUT, UsageError, type CliIO } from './io.js';
 
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
@@ -129,7 +130,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       return EXIT_BAD_INPUT;
     }
     if (e instanceof UsageError) {
-      io.stderr.write(`error usage: ${e.message}\n`);
+      io.stderr.write(`error usage: ${quoteUntrusted(e.message, 1000)}\n`);
       return EXIT_BAD_INPUT;
     }
     throw e;

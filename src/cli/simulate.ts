@@ -1,6 +1,6 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { hasErrors } from '../diagnostics/index.js';
+import { hasErrors, quoteUntrusted } from '../diagnostics/index.js';
 import { compile } from '../compile/index.js';
 import { describeExpectation, junitXml, resultsJson, shortActual, simulate, summary, type ScenarioResult } from '../simulate/index.js';
 import { summarizeCounts } from './format.js';
@@ -39,7 +39,8 @@ export async function runSimulate(files: string[], flags: SimulateFlags, io: Cli
       results = await runWithAws(sim.world, sim.scenarios, results, { env: io.env });
     } catch (e) {
       if (!(e instanceof AwsEngineError)) throw e;
-      io.stderr.write(`error aws-engine: ${e.message}\n`);
+      // The message quotes what the IAM endpoint answered: any text, any length.
+      io.stderr.write(`error aws-engine: ${quoteUntrusted(e.message, 1000)}\n`);
       return EXIT_BAD_INPUT;
     }
   }
