@@ -18,7 +18,7 @@ export async function benchCompile(): Promise<Figure[]> {
     const reference = await loadFromCache(cache);
     const inProcess = await median(7, async () => {
       clearCompactionCache(reference.index);
-      const { intent } = await loadIntent(files);
+      const { intent } = await loadIntent({ cwd: PROJECT_ROOT, files });
       const r = compile({ intent: intent!, reference: reference.index, referenceManifest: reference.manifest, root: PROJECT_ROOT });
       if (!r.ok) throw new Error('example organization does not compile');
     });

@@ -7,7 +7,7 @@
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { compile } from '../src/compile/index.js';
 import { authorize, buildRequest, compilePolicy, type OrgChain } from '../src/evaluate/index.js';
-import { findIntentFiles, loadIntent } from '../src/intent/index.js';
+import { loadIntent } from '../src/intent/index.js';
 import { loadFromDirectory } from '../src/reference/index.js';
 import { World } from '../src/simulate/index.js';
 import { PROJECT_ROOT, SNAPSHOT_2026 } from '../test/support/paths.js';
@@ -19,7 +19,7 @@ const RESOURCE_ALLOW_ALL = { Version: '2012-10-17', Statement: [{ Effect: 'Allow
 
 export async function benchEvaluate(): Promise<Figure[]> {
   const r = await loadFromDirectory(SNAPSHOT_2026);
-  const { intent } = await loadIntent(await findIntentFiles(PROJECT_ROOT));
+  const { intent } = await loadIntent({ cwd: PROJECT_ROOT });
   const compiled = compile({ intent: intent!, reference: r.index, referenceManifest: r.manifest, root: PROJECT_ROOT });
   const world = new World(intent!, intent!.tree!, compiled, r.index);
   const covered = r.index.emptySet();

@@ -40,7 +40,7 @@ export async function benchMinimize(): Promise<Figure[]> {
     let minimized = 0;
     const ms = await median(3, async () => {
       clearCompactionCache(ref);
-      const { intent } = await loadIntent(files);
+      const { intent } = await loadIntent({ cwd: PROJECT_ROOT, files });
       intent!.defaults.wildcards = mode;
       const r = compile({ intent: intent!, reference: ref, referenceManifest: manifest, root: PROJECT_ROOT });
       minimized = r.policies.reduce((n, p) => n + p.chars, 0);
@@ -50,7 +50,7 @@ export async function benchMinimize(): Promise<Figure[]> {
   }
 
   // The proof on the example organization, and on a statement that names every action of the universe.
-  const { intent } = await loadIntent(files);
+  const { intent } = await loadIntent({ cwd: PROJECT_ROOT, files });
   const result = compile({ intent: intent!, reference: ref, referenceManifest: manifest, root: PROJECT_ROOT });
   const statements = result.policies.flatMap((p) => p.statements);
   const inputs = proofInputs(result.placements, PROJECT_ROOT);

@@ -4,7 +4,7 @@
  * markdown of an issue within its limit.
  */
 import { compile } from '../src/compile/index.js';
-import { findIntentFiles, loadIntent } from '../src/intent/index.js';
+import { loadIntent } from '../src/intent/index.js';
 import { analyzeImpact, compareReferences, notify } from '../src/notify/index.js';
 import { loadFromDirectory } from '../src/reference/index.js';
 import { MARKDOWN_MAX_LENGTH, renderNotify } from '../src/report/index.js';
@@ -14,7 +14,7 @@ import { median, type Figure } from './harness.js';
 export async function benchNotify(): Promise<Figure[]> {
   const from = await loadFromDirectory(SNAPSHOT_2025);
   const to = await loadFromDirectory(SNAPSHOT_2026);
-  const { intent } = await loadIntent(await findIntentFiles(PROJECT_ROOT));
+  const { intent } = await loadIntent({ cwd: PROJECT_ROOT });
   const old = compile({ intent: intent!, reference: from.index, referenceManifest: from.manifest, root: PROJECT_ROOT });
   const out = { manifest: old.manifest!, texts: new Map(old.policies.map((p) => [p.name, p.text])) };
   const compareMs = await median(5, () => compareReferences(from.index, to.index));

@@ -1,7 +1,7 @@
 /** What every intent command starts from: the intent files, loaded and checked, and the pinned reference. */
 import * as path from 'node:path';
 import { error, sortDiagnostics, type Diagnostic } from '../diagnostics/index.js';
-import { findIntentFiles, loadIntent, type Intent } from '../intent/index.js';
+import { loadIntent, type Intent } from '../intent/index.js';
 import { CacheError, loadFromCache, type LoadedSnapshot } from '../reference/index.js';
 import type { SourceIndex } from '../diagnostics/index.js';
 import { formatDiagnostics } from './format.js';
@@ -18,8 +18,7 @@ export interface Workspace {
 }
 
 export async function openWorkspace(files: string[], cacheDir: string, io: CliIO): Promise<Workspace> {
-  const paths = files.length ? files.map((f) => path.resolve(io.cwd, f)) : await findIntentFiles(io.cwd);
-  const { intent, diagnostics, sources, read } = await loadIntent(paths);
+  const { intent, diagnostics, sources, files: paths, read } = await loadIntent({ cwd: io.cwd, files });
   let reference: LoadedSnapshot | undefined;
   if (intent) {
     try {

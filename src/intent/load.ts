@@ -5,6 +5,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { error, hasErrors, warning, type Diagnostic, type SourceLocation } from '../diagnostics/index.js';
+import { isInside, LIMITS, readText, repositoryOf, rootForNamedPath } from '../files/index.js';
 import { OrgTree, type OrgNode } from '../model/org-tree.js';
 import { checkSchema } from './schema-check.js';
 import { SourceIndex } from '../diagnostics/source-index.js';
@@ -16,42 +17,84 @@ export interface LoadResult {
   intent: Intent | undefined;
   diagnostics: Diagnostic[];
   sources: SourceIndex;
+  /** The files looked at (named, or found in guardrails/), resolved. */
+  files: string[];
   /** The files that could be read, in load order. */
   read: string[];
 }
 
 export const DEFAULT_INTENT_DIR = 'guardrails';
 
-/** The default intent files: `guardrails/*.yaml` and `*.yml`, sorted so that merges are reproducible. */
-export async function findIntentFiles(cwd: string, dir = DEFAULT_INTENT_DIR): Promise<string[]> {
-  const abs = path.resolve(cwd, dir);
-  let names: string[];
-  try {
-    names = await fs.readdir(abs);
-  } catch {
-    return [];
-  }
-  return names
-    .filter((n) => /\.ya?ml$/i.test(n))
-    .sort()
-    .map((n) => path.join(abs, n));
+/**
+ * Which intent files to load, and from where. The working directory decides the repository, and so
+ * which files may be read: a file found in `guardrails/` or named inside the repository must resolve
+ * inside it (a committed symlink must not lead to a secret of the runner); a file named on the command
+ * line outside the repository is the workflow author's choice and is read as named. Either way only
+ * regular files within LIMITS.intentFile are read.
+ */
+export interface IntentSelection {
+  /** The working directory: relative paths resolve against it, and its repository bounds what is read. */
+  cwd: string;
+  /** Intent files named on the command line; when none, `guardrails/*.yaml` and `*.yml` of `cwd`. */
+  files?: readonly string[];
 }
 
-export async function loadIntent(files: readonly string[]): Promise<LoadResult> {
+/** The default intent files: `guardrails/*.yaml` and `*.yml`, sorted so that merges are reproducible. */
+export async function findIntentFiles(cwd: string, dir = DEFAULT_INTENT_DIR): Promise<string[]> {
+  return (await discoverIntentFiles(cwd, dir)).files;
+}
+
+async function discoverIntentFiles(cwd: string, dir: string): Promise<{ files: string[]; problem?: Diagnostic }> {
+  const abs = path.resolve(cwd, dir);
+  const root = rootForNamedPath(dir, cwd, repositoryOf(cwd));
+  let real: string;
+  try {
+    real = await fs.realpath(abs);
+  } catch {
+    return { files: [] };
+  }
+  // The directory is the pull request's: listing one it leads out to would already read outside.
+  if (root !== undefined && !isInside(root, real)) {
+    return { files: [], problem: error('outside-repository', `the intent directory ${abs} resolves to ${real}, outside the repository ${root}; intent files must be in the repository`) };
+  }
+  let names: string[];
+  try {
+    names = await fs.readdir(real);
+  } catch {
+    return { files: [] };
+  }
+  return {
+    files: names
+      .filter((n) => /\.ya?ml$/i.test(n))
+      .sort()
+      .map((n) => path.join(abs, n)),
+  };
+}
+
+export async function loadIntent(selection: IntentSelection): Promise<LoadResult> {
+  const { cwd } = selection;
+  const repository = repositoryOf(cwd);
   const sources = new SourceIndex();
   const diagnostics: Diagnostic[] = [];
+  let files: string[];
+  if (selection.files?.length) {
+    files = selection.files.map((f) => path.resolve(cwd, f));
+  } else {
+    const found = await discoverIntentFiles(cwd, DEFAULT_INTENT_DIR);
+    if (found.problem) diagnostics.push(found.problem);
+    files = found.files;
+  }
   const parts: { file: string; value: Record<string, unknown> }[] = [];
   const read: string[] = [];
   for (const file of files) {
-    let text: string;
-    try {
-      text = await fs.readFile(file, 'utf8');
-    } catch (e) {
-      diagnostics.push(error('unreadable-file', `cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file, line: 1, col: 1 }));
+    const got = await readText(file, { root: rootForNamedPath(file, cwd, repository), maxBytes: LIMITS.intentFile, what: 'intent file' });
+    if (!got.ok) {
+      // No text is kept for a refused file: nothing of it can be quoted back.
+      diagnostics.push(error(got.code, got.message, { file, line: got.line ?? 1, col: got.col ?? 1 }));
       continue;
     }
     read.push(file);
-    const loaded = loadYaml(file, text, sources);
+    const loaded = loadYaml(file, got.text, sources);
     diagnostics.push(...loaded.diagnostics);
     if (loaded.documents.length === 0 && !hasErrors(loaded.diagnostics)) {
       diagnostics.push(warning('empty-file', 'this intent file is empty', sources.position(file, 0)));
@@ -68,15 +111,15 @@ export async function loadIntent(files: readonly string[]): Promise<LoadResult> 
       else if (schemaProblems.length === 0) diagnostics.push(error('wrong-type', 'an intent file must be a mapping', sources.position(file, doc.start)));
     }
   }
-  if (files.length === 0) diagnostics.push(error('no-intent', 'no intent files given and none found in guardrails/'));
+  if (files.length === 0 && !hasErrors(diagnostics)) diagnostics.push(error('no-intent', 'no intent files given and none found in guardrails/'));
   if (parts.length === 0) {
     // Files that are all empty or comments would otherwise validate: an intent without an organization.
     if (read.length > 0 && !hasErrors(diagnostics)) diagnostics.push(missingOrganization(sources.position(read[0]!, 0)));
-    return { intent: undefined, diagnostics, sources, read };
+    return { intent: undefined, diagnostics, sources, files, read };
   }
   const intent = merge(parts, sources, diagnostics);
   intent.files = read;
-  return { intent, diagnostics, sources, read };
+  return { intent, diagnostics, sources, files, read };
 }
 
 function missingOrganization(at: SourceLocation): Diagnostic {

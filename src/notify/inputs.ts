@@ -11,7 +11,7 @@
  * (or when the cache no longer holds its snapshot), the previous snapshot in the cache's history.
  */
 import { compile, readOutManifest, readOutPolicies, type CompileResult, type OutManifest } from '../compile/index.js';
-import { findIntentFiles, loadIntent } from '../intent/index.js';
+import { loadIntent } from '../intent/index.js';
 import { CacheError, CacheStore, loadSnapshot, ShapeError, type CacheManifest, type LoadedSnapshot } from '../reference/index.js';
 import type { CompiledOut } from './impact.js';
 import { notify, refOf, type NotifyResult, type SnapshotRef } from './notify.js';
@@ -137,9 +137,7 @@ async function readOut(outDir: string): Promise<CompiledOut | undefined> {
 
 /** The intent compiled against the newer snapshot, when the repository has one: what the next compile does. */
 async function recompile(cwd: string, to: LoadedSnapshot, previous: OutManifest | undefined): Promise<CompileResult | undefined> {
-  const files = await findIntentFiles(cwd);
-  if (!files.length) return undefined;
-  const { intent } = await loadIntent(files);
-  if (!intent) return undefined;
+  const { intent, files } = await loadIntent({ cwd });
+  if (!files.length || !intent) return undefined;
   return compile({ intent, reference: to.index, referenceManifest: to.manifest, root: cwd, ...(previous ? { previous } : {}) });
 }

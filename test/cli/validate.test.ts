@@ -84,7 +84,7 @@ describe('guardrails validate', () => {
     const dir = await tempDir();
     const r = await runCli(['validate', '--cache', cache, 'nope.yaml'], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`nope.yaml:1:1: error unreadable-file: cannot read ${path.join(dir, 'nope.yaml')} (ENOENT)\ninvalid: 0 intent files, 0 controls, 0 tests: 1 error, 0 warnings\n`);
+    expect(r.stderr).toBe(`nope.yaml:1:1: error file-not-found: intent file ${path.join(dir, 'nope.yaml')} does not exist\ninvalid: 0 intent files, 0 controls, 0 tests: 1 error, 0 warnings\n`);
   });
 
   it('prints JSON diagnostics with --json', async () => {

@@ -9,7 +9,7 @@ import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../src/compile/index.js';
 import { authorize, buildRequest, compilePolicy, SEMANTICS, type CompiledPolicy, type EvalRequest, type OrgChain, type RequestSpec } from '../../src/evaluate/index.js';
-import { findIntentFiles, loadIntent } from '../../src/intent/index.js';
+import { loadIntent } from '../../src/intent/index.js';
 import type { Statement } from '../../src/policy/index.js';
 import { World } from '../../src/simulate/index.js';
 import { PROJECT_ROOT } from '../support/paths.js';
@@ -130,7 +130,7 @@ let world: World;
 let population: Population;
 beforeAll(async () => {
   const ref = await reference2026();
-  const { intent } = await loadIntent(await findIntentFiles(PROJECT_ROOT));
+  const { intent } = await loadIntent({ cwd: PROJECT_ROOT });
   const result = compile({ intent: intent!, reference: ref.index, referenceManifest: ref.manifest, root: PROJECT_ROOT });
   world = new World(intent!, intent!.tree!, result, ref.index);
   const covered = ref.index.emptySet();

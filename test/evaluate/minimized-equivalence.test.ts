@@ -71,7 +71,7 @@ describe('minimized policies decide like their source', () => {
     const files = await findIntentFiles(PROJECT_ROOT);
     const worlds = await Promise.all(
       (['exact', 'compact'] as const).map(async (mode) => {
-        const { intent } = await loadIntent(files);
+        const { intent } = await loadIntent({ cwd: PROJECT_ROOT, files });
         intent!.defaults.wildcards = mode;
         const compiled = compile({ intent: intent!, reference: r.index, referenceManifest: r.manifest, root: PROJECT_ROOT });
         expect(compiled.ok).toBe(true);

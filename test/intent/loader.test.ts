@@ -66,7 +66,7 @@ describe('YAML loading with positions', () => {
   it('reads several documents of one file as parts of the organization', async () => {
     const file = path.join(dir, 'multi.yaml');
     fs.writeFileSync(file, 'version: 1\norganization: { id: o-abcdefghij, managementAccount: "111111111111" }\n---\nversion: 1\ncontrols:\n  c: { kind: deny-actions, actions: [s3:GetObject], attach: [Root] }\n');
-    const { intent, diagnostics } = await loadIntent([file]);
+    const { intent, diagnostics } = await loadIntent({ cwd: dir, files: [file] });
     expect(diagnostics).toEqual([]);
     expect(intent!.controls.map((c) => c.id)).toEqual(['c']);
   });
@@ -249,8 +249,8 @@ describe('files that hold no intent, or not the intent expected', () => {
 
   it('locates a missing file at the file itself and does not count it as read', async () => {
     const missing = path.join(dir, 'missing.yaml');
-    const result = await loadIntent([missing]);
-    expect(result.diagnostics).toEqual([{ severity: 'error', code: 'unreadable-file', message: `cannot read ${missing} (ENOENT)`, location: { file: missing, line: 1, col: 1 } }]);
+    const result = await loadIntent({ cwd: dir, files: [missing] });
+    expect(result.diagnostics).toEqual([{ severity: 'error', code: 'file-not-found', message: `intent file ${missing} does not exist`, location: { file: missing, line: 1, col: 1 } }]);
     expect(result.read).toEqual([]);
   });
 

@@ -74,7 +74,7 @@ beforeAll(async () => {
   fs.mkdirSync(path.join(dir, 'guardrails'), { recursive: true });
   await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2026) });
   const files = await findIntentFiles(PROJECT_ROOT);
-  const { intent } = await loadIntent(files);
+  const { intent } = await loadIntent({ cwd: PROJECT_ROOT, files });
   ids = await buildOrganization(moto.client(), intent!.tree!, intent!.organization);
   copyIntentWithIds(files, path.join(dir, 'guardrails'), ids);
 }, 120_000);

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { compile } from '../../src/compile/index.js';
-import { findIntentFiles, loadIntent } from '../../src/intent/index.js';
+import { loadIntent } from '../../src/intent/index.js';
 import { evaluateScenario, judge, simulate } from '../../src/simulate/index.js';
 import { runWithAws } from '../../src/simulate/aws-engine.js';
 import { DirectorySource, syncReference } from '../../src/reference/index.js';
@@ -26,7 +26,7 @@ const env = () => ({ CI: 'true', AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCES
 
 async function exampleSimulation() {
   const ref = await reference2026();
-  const { intent } = await loadIntent(await findIntentFiles(PROJECT_ROOT));
+  const { intent } = await loadIntent({ cwd: PROJECT_ROOT });
   const compiled = compile({ intent: intent!, reference: ref.index, referenceManifest: ref.manifest, root: PROJECT_ROOT });
   return simulate(intent!, compiled, ref.index);
 }

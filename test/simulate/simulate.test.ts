@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../src/compile/index.js';
-import { findIntentFiles, loadIntent } from '../../src/intent/index.js';
+import { loadIntent } from '../../src/intent/index.js';
 import { DirectorySource, syncReference } from '../../src/reference/index.js';
 import { evaluateScenario, judge, simulate, type ScenarioResult } from '../../src/simulate/index.js';
 import { reference2026 } from '../support/reference.js';
@@ -108,7 +108,7 @@ describe('generated scenarios prove the protections they name', () => {
   /** Compiles the example organization in-process, then drops the statements of the given roles. */
   async function simulateWithout(drop: RegExp) {
     const files = fs.readdirSync(path.join(PROJECT_ROOT, 'guardrails')).filter((f) => f.endsWith('.yaml')).map((f) => path.join(PROJECT_ROOT, 'guardrails', f));
-    const { intent } = await loadIntent(files);
+    const { intent } = await loadIntent({ cwd: PROJECT_ROOT, files });
     const ref = await reference2026();
     const compiled = compile({ intent: intent!, reference: ref.index, referenceManifest: ref.manifest, root: PROJECT_ROOT });
     expect(compiled.ok).toBe(true);
@@ -146,7 +146,7 @@ describe('generated scenarios prove the protections they name', () => {
 describe('generated scenarios', () => {
   async function exampleSimulation() {
     const ref = await reference2026();
-    const { intent } = await loadIntent(await findIntentFiles(PROJECT_ROOT));
+    const { intent } = await loadIntent({ cwd: PROJECT_ROOT });
     const compiled = compile({ intent: intent!, reference: ref.index, referenceManifest: ref.manifest, root: PROJECT_ROOT });
     return simulate(intent!, compiled, ref.index);
   }

@@ -56,7 +56,7 @@ export async function compileControls(controls: string, extraFiles: Record<strin
     fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
     fs.writeFileSync(path.join(dir, name), text);
   }
-  const { intent, diagnostics } = await loadIntent([file]);
+  const { intent, diagnostics } = await loadIntent({ cwd: dir, files: [file] });
   if (!intent) throw new Error(JSON.stringify(diagnostics));
   const ref = await reference2026();
   const result = compile({ intent, reference: ref.index, referenceManifest: ref.manifest, root: dir, previous });

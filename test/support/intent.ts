@@ -6,7 +6,7 @@ import { reference2026 } from './reference.js';
 
 /** Loads and checks intent files against the 2026-08-22 reference, as `guardrails validate` does. */
 export async function validateFiles(files: string[]): Promise<{ intent: Intent | undefined; diagnostics: Diagnostic[] }> {
-  const { intent, diagnostics } = await loadIntent(files);
+  const { intent, diagnostics } = await loadIntent({ cwd: path.dirname(files[0] ?? '.'), files });
   const all = [...diagnostics];
   if (intent) all.push(...checkIntent(intent, (await reference2026()).index));
   return { intent, diagnostics: sortDiagnostics(all, files) };
