@@ -1,8 +1,15 @@
 /**
  * Reads YAML into plain values while recording where everything is (SourceIndex). Syntax errors,
  * duplicate keys and unsupported constructs become diagnostics with positions, never exceptions.
+ *
+ * An intent file comes from a pull request, so what one file can make the loader do is bounded, each
+ * bound far above any intent written by hand (YAML_LIMITS): the tokens it holds (the parser's memory),
+ * the documents, how deep collections nest (the composer recurses), and how many values aliases may
+ * add (a billion-laughs document of a few hundred bytes would otherwise expand to billions). Every
+ * step is linear in the file: aliases are resolved from one pass over the document and duplicate keys
+ * are found with a set, where the library's own ways are quadratic.
  */
-import { Alias, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, Scalar, type Document, type Node } from 'yaml';
+import { Composer, isAlias, isMap, isPair, isScalar, isSeq, Lexer, Parser, Scalar, type Alias, type CST, type Document, type Node } from 'yaml';
 import { error, warning, type Diagnostic } from '../diagnostics/index.js';
 import type { SourceIndex } from '../diagnostics/source-index.js';
 
@@ -17,24 +24,37 @@ export interface YamlLoadResult {
   diagnostics: Diagnostic[];
 }
 
+export const YAML_LIMITS = {
+  /** Tokens other than spaces, line breaks and comments: about two a value (the example's files: 50 to 400). */
+  tokens: 250_000,
+  documents: 1_000,
+  /** Collections within collections, as written and as aliases expand them (the example: 10). */
+  depth: 64,
+  /** Values that aliases add to a file (a `<<: *defaults` in each of 300 controls: a few thousand). */
+  aliasValues: 100_000,
+} as const;
+
 /**
  * AWS account ids are 12 digits and may start with 0; YAML reads an unquoted one as a number and drops
  * the leading zero. A plain scalar of exactly 12 digits is therefore kept as the string written.
  */
 const ACCOUNT_ID_LIKE = /^\d{12}$/;
 
+/** Lexer marks that are no text of the file (document start, end of a flow error, scalar start). */
+const MARKS = new Set(['\x02', '\x18', '\x1f']);
+
 export function loadYaml(file: string, text: string, sources: SourceIndex): YamlLoadResult {
   sources.addText(file, text);
-  const lineCounter = new LineCounter();
-  const diagnostics: Diagnostic[] = [];
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
-  const list = Array.isArray(docs) ? docs : [];
   const at = (offset: number) => sources.position(file, offset);
+  const parsed = parseBounded(text);
+  if (!parsed.ok) return { documents: [], diagnostics: [error(parsed.code, parsed.message, at(parsed.offset), parsed.hint)] };
+
+  const diagnostics: Diagnostic[] = [];
+  // Keys are checked for uniqueness while converting (with a set): the library compares each key
+  // with every earlier one of its mapping.
+  const list = [...new Composer({ uniqueKeys: false, strict: true }).compose(parsed.tokens)];
   for (const doc of list) {
-    for (const e of doc.errors) {
-      const code = e.code === 'DUPLICATE_KEY' ? 'duplicate-key' : 'yaml-syntax';
-      diagnostics.push(error(code, firstLine(e.message), at(e.pos[0])));
-    }
+    for (const e of doc.errors) diagnostics.push(error('yaml-syntax', firstLine(e.message), at(e.pos[0])));
     for (const w of doc.warnings) diagnostics.push(warning('yaml-warning', firstLine(w.message), at(w.pos[0])));
   }
   if (diagnostics.some((d) => d.severity === 'error')) return { documents: [], diagnostics };
@@ -42,9 +62,57 @@ export function loadYaml(file: string, text: string, sources: SourceIndex): Yaml
   for (const doc of list) {
     const converter = new Converter(file, doc, sources, diagnostics);
     const contents = doc.contents as Node | null;
-    documents.push({ value: converter.convert(contents), start: contents?.range?.[0] ?? 0 });
+    let value: unknown;
+    try {
+      value = converter.convert(contents, 0);
+    } catch (e) {
+      if (!(e instanceof Refusal)) throw e;
+      return { documents: [], diagnostics: [...diagnostics.filter((d) => d.severity !== 'error'), e.diagnostic] };
+    }
+    documents.push({ value, start: contents?.range?.[0] ?? 0 });
   }
+  // A key given twice leaves the mapping ambiguous: nothing of the file is used, as for a syntax error.
+  if (diagnostics.some((d) => d.code === 'duplicate-key')) return { documents: [], diagnostics };
   return { documents, diagnostics };
+}
+
+type Parsed = { ok: true; tokens: CST.Token[] } | { ok: false; code: string; message: string; offset: number; hint?: string };
+
+/**
+ * Lexes and parses the text into CST tokens, stopping at the first bound exceeded: the parser keeps an
+ * explicit stack, so nesting is measured here before the composer (which recurses) sees it.
+ */
+function parseBounded(text: string): Parsed {
+  const parser = new Parser();
+  const tokens: CST.Token[] = [];
+  let significant = 0;
+  let documents = 0;
+  const take = (t: CST.Token): Parsed | undefined => {
+    tokens.push(t);
+    if (t.type === 'document' && ++documents > YAML_LIMITS.documents) {
+      return { ok: false, code: 'yaml-too-large', message: `the file holds more than ${YAML_LIMITS.documents.toLocaleString('en-US')} YAML documents`, offset: t.offset, hint: 'split the intent into several files' };
+    }
+    return undefined;
+  };
+  for (const lexeme of new Lexer().lex(text)) {
+    const start = parser.offset;
+    if (!MARKS.has(lexeme) && !/^[ \t\r\n]*$/.test(lexeme) && lexeme[0] !== '#' && ++significant > YAML_LIMITS.tokens) {
+      return { ok: false, code: 'yaml-too-large', message: `the file holds more than ${YAML_LIMITS.tokens.toLocaleString('en-US')} YAML tokens (keys, values, indicators); an intent written by hand holds a few thousand`, offset: start, hint: 'split the intent into several files' };
+    }
+    for (const t of parser.next(lexeme)) {
+      const refused = take(t);
+      if (refused) return refused;
+    }
+    // The stack holds the document, each open collection and the token being read.
+    if (parser.stack.length > YAML_LIMITS.depth + 2) {
+      return { ok: false, code: 'yaml-too-deep', message: `collections nest more than ${YAML_LIMITS.depth} levels deep here`, offset: start, hint: 'an intent nests a dozen levels at most; look for an unclosed [ or {' };
+    }
+  }
+  for (const t of parser.end()) {
+    const refused = take(t);
+    if (refused) return refused;
+  }
+  return { ok: true, tokens };
 }
 
 function firstLine(message: string): string {
@@ -52,28 +120,57 @@ function firstLine(message: string): string {
   return line.charAt(0).toLowerCase() + line.slice(1);
 }
 
+/** A bound exceeded while converting: the file is refused with this one diagnostic. */
+class Refusal extends Error {
+  constructor(readonly diagnostic: Diagnostic) {
+    super(diagnostic.message);
+  }
+}
+
 class Converter {
   private readonly anchorsInProgress = new Set<Node>();
+  /** Each alias's node: the latest node before it with its anchor, found in one pass. */
+  private readonly targets: Map<Alias, Node | undefined>;
+  /** Values produced by expanding aliases so far. */
+  private aliasValues = 0;
+  /** The outermost alias being expanded, which a refusal names. */
+  private expanding: Alias | undefined;
 
   constructor(
     private readonly file: string,
-    private readonly doc: Document,
+    doc: Document,
     private readonly sources: SourceIndex,
     private readonly diagnostics: Diagnostic[],
-  ) {}
+  ) {
+    this.targets = resolveAliases(doc.contents as Node | null);
+  }
 
-  convert(node: Node | null | undefined): unknown {
+  convert(node: Node | null | undefined, depth: number): unknown {
     if (!node) return null;
-    if (isAlias(node)) return this.alias(node);
+    if (this.expanding && ++this.aliasValues > YAML_LIMITS.aliasValues) {
+      throw new Refusal(
+        error(
+          'yaml-alias-expansion',
+          `aliases expand this file to more than ${YAML_LIMITS.aliasValues.toLocaleString('en-US')} values (expanding *${this.expanding.source} here)`,
+          this.at(this.expanding),
+          'anchors and aliases are for small shared pieces; an alias of an alias of a list multiplies its size',
+        ),
+      );
+    }
+    if (isAlias(node)) return this.alias(node, depth);
     if (isScalar(node)) return this.scalar(node);
+    if (depth >= YAML_LIMITS.depth) {
+      throw new Refusal(error('yaml-too-deep', `collections nest more than ${YAML_LIMITS.depth} levels deep here${this.expanding ? ` (expanding *${this.expanding.source})` : ''}`, this.at(this.expanding ?? node), 'an intent nests a dozen levels at most'));
+    }
     if (isMap(node)) {
       const obj: Record<string, unknown> = {};
       this.sources.register(obj, this.file, span(node));
+      const written = new Set<string>();
       for (const pair of node.items) {
         if (!isPair(pair)) continue;
         const keyNode = pair.key as Node | null;
         if (isScalar(keyNode) && keyNode.value === '<<' && keyNode.type === 'PLAIN') {
-          this.merge(obj, pair.value as Node | null);
+          this.merge(obj, pair.value as Node | null, depth);
           continue;
         }
         if (!isScalar(keyNode) || keyNode.value === null || typeof keyNode.value === 'object') {
@@ -81,8 +178,14 @@ class Converter {
           continue;
         }
         const key = isScalar(keyNode) && keyNode.type === 'PLAIN' ? this.plainText(keyNode) : String(keyNode.value);
+        if (written.has(key)) {
+          // Reported once, where it is written: an alias's copy was reported at its anchor.
+          if (!this.expanding) this.diagnostics.push(error('duplicate-key', `key "${key}" is already in this mapping; map keys must be unique`, this.at(keyNode)));
+          continue;
+        }
+        written.add(key);
         const valueNode = pair.value as Node | null;
-        setOwn(obj, key, this.convert(valueNode));
+        setOwn(obj, key, this.convert(valueNode, depth + 1));
         const slot: { key: { start: number; end: number }; value?: { start: number; end: number } } = { key: span(keyNode) };
         if (valueNode && !(isScalar(valueNode) && valueNode.value === null && valueNode.range![0] === valueNode.range![1])) slot.value = span(valueNode);
         this.sources.registerSlot(obj, key, slot);
@@ -93,7 +196,7 @@ class Converter {
       const arr: unknown[] = [];
       this.sources.register(arr, this.file, span(node));
       node.items.forEach((item, i) => {
-        arr.push(this.convert(item as Node | null));
+        arr.push(this.convert(item as Node | null, depth + 1));
         if (item) this.sources.registerSlot(arr, i, { value: span(item as Node) });
       });
       return arr;
@@ -115,8 +218,8 @@ class Converter {
     return this.sources.text(this.file)!.slice(start, end).trim();
   }
 
-  private alias(node: Alias): unknown {
-    const target = node.resolve(this.doc) as Node | undefined;
+  private alias(node: Alias, depth: number): unknown {
+    const target = this.targets.get(node);
     if (!target) {
       this.diagnostics.push(error('yaml-syntax', `unknown alias *${node.source}`, this.at(node)));
       return null;
@@ -126,18 +229,21 @@ class Converter {
       return null;
     }
     this.anchorsInProgress.add(target);
+    const outermost = this.expanding === undefined;
+    if (outermost) this.expanding = node;
     try {
-      return this.convert(target);
+      return this.convert(target, depth);
     } finally {
       this.anchorsInProgress.delete(target);
+      if (outermost) this.expanding = undefined;
     }
   }
 
   /** YAML merge keys (`<<: *defaults`): keys already present win, as the YAML 1.1 merge spec says. */
-  private merge(obj: Record<string, unknown>, source: Node | null): void {
+  private merge(obj: Record<string, unknown>, source: Node | null, depth: number): void {
     const sources = isSeq(source) ? (source.items as Node[]) : [source];
     for (const s of sources) {
-      const value = this.convert(s);
+      const value = this.convert(s, depth);
       if (!value || typeof value !== 'object' || Array.isArray(value)) {
         this.diagnostics.push(error('yaml-syntax', 'a merge key (<<) needs a mapping or an alias to one', this.at(s)));
         continue;
@@ -154,6 +260,32 @@ class Converter {
   private at(node: Node | null | undefined) {
     return this.sources.position(this.file, node?.range?.[0] ?? 0);
   }
+}
+
+/**
+ * An alias names the latest node before it that carries its anchor (YAML 1.2, 7.1), in document
+ * order: a node before its children, a key before its value. One pass finds every alias's node; the
+ * library's `Alias.resolve` walks the whole document for each alias.
+ */
+function resolveAliases(root: Node | null): Map<Alias, Node | undefined> {
+  const anchors = new Map<string, Node>();
+  const targets = new Map<Alias, Node | undefined>();
+  const visit = (node: unknown) => {
+    if (isPair(node)) {
+      visit(node.key);
+      visit(node.value);
+      return;
+    }
+    if (isAlias(node)) {
+      targets.set(node, anchors.get(node.source));
+      return;
+    }
+    if (!isScalar(node) && !isMap(node) && !isSeq(node)) return;
+    if (node.anchor) anchors.set(node.anchor, node);
+    if (isMap(node) || isSeq(node)) for (const item of node.items) visit(item);
+  };
+  visit(root);
+  return targets;
 }
 
 /**
