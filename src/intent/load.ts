@@ -194,6 +194,9 @@ function merge(parts: { file: string; value: Record<string, unknown> }[], source
   return intent;
 }
 
+/** AWS Organizations nests OUs at most five levels below the root. */
+const MAX_OU_DEPTH = 5;
+
 function buildTree(org: Organization, sources: SourceIndex, diagnostics: Diagnostic[]): OrgTree | undefined {
   const spec = org.tree;
   if (!isObject(spec)) return undefined;
@@ -221,7 +224,11 @@ function buildTree(org: Organization, sources: SourceIndex, diagnostics: Diagnos
     for (const [key, child] of Object.entries(node)) {
       if (key === 'accounts' || key === 'id' || key === 'description') continue;
       const ou = tree.add({ kind: 'ou', name: key, id: isObject(child) && typeof child.id === 'string' ? child.id : undefined, parent });
-      if (ou.depth > 5) diagnostics.push(error('tree-too-deep', `OU ${ou.path} is nested ${ou.depth} levels below the root; AWS allows 5`, sources.locateKey(node, key)));
+      if (ou.depth > MAX_OU_DEPTH) {
+        // One error for the branch: what is nested below is beyond what AWS can hold anyway.
+        diagnostics.push(error('tree-too-deep', `OU ${ou.path} is nested ${ou.depth} levels below the root; AWS allows ${MAX_OU_DEPTH}`, sources.locateKey(node, key)));
+        continue;
+      }
       visit(child, ou);
     }
   };
