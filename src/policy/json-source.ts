@@ -34,8 +34,16 @@ export function parseJsonWithPositions(file: string, text: string, sources: Sour
   }
 }
 
+/**
+ * Arrays and objects within each other (a policy nests six: Statement, a statement, Condition, an
+ * operator, a key, its values). Parsing recurses; an imported file or a rendered template comes from a
+ * pull request, so its depth is bounded with an error at the bracket, not a stack overflow.
+ */
+export const MAX_JSON_DEPTH = 64;
+
 class Parser {
   private i = 0;
+  private depth = 0;
 
   constructor(
     private readonly file: string,
@@ -55,8 +63,15 @@ class Parser {
 
   private parseValue(): unknown {
     const ch = this.text[this.i];
-    if (ch === '{') return this.parseObject();
-    if (ch === '[') return this.parseArray();
+    if (ch === '{' || ch === '[') {
+      if (this.depth >= MAX_JSON_DEPTH) throw new JsonSyntaxError(`arrays and objects nest more than ${MAX_JSON_DEPTH} levels deep here`, this.i, 'json-too-deep');
+      this.depth++;
+      try {
+        return ch === '{' ? this.parseObject() : this.parseArray();
+      } finally {
+        this.depth--;
+      }
+    }
     if (ch === '"') return this.parseString();
     if (ch === '-' || (ch !== undefined && ch >= '0' && ch <= '9')) return this.parseNumber();
     for (const [word, value] of [['true', true], ['false', false], ['null', null]] as const) {
