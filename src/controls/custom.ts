@@ -1,39 +1,17 @@
 /**
  * Custom statements: written inline in the intent, or rendered from a handlebars template with
- * parameters from the intent. A template renders JSON (a list of statements or a whole policy); it
- * sees `parameters` and `organization`. `{{x}}` writes a string escaped for the inside of a JSON
- * string (quotes, backslashes and control characters), so a parameter can never close the string it
- * is written in and add keys of its own; the `json` helper writes any value as JSON. Rendered text is
- * validated like any policy, with positions in the rendered text.
+ * parameters from the intent (custom-template.ts says what a template may do). A template renders
+ * JSON (a list of statements or a whole policy); it sees `parameters` and `organization`. Rendered
+ * text is validated like any policy, with positions in the rendered text.
  */
-import Handlebars from 'handlebars';
 import { error } from '../diagnostics/index.js';
 import type { CustomControl } from '../intent/index.js';
 import { parseJsonWithPositions, readPolicyDocument, POLICY_VERSION } from '../policy/index.js';
+import { renderTemplate } from './custom-template.js';
 import type { ControlBuilder } from './draft.js';
 import { draftsFromDocument } from './policy-statements.js';
 
-const templates = Handlebars.create();
-templates.registerHelper('json', (value: unknown) => new Handlebars.SafeString(JSON.stringify(unescapeDeep(value))));
-
-/**
- * Handlebars escapes for HTML; a JSON template needs JSON. Every string the template can reach is
- * escaped for the inside of a JSON string before rendering (with Handlebars' own escaping off); the
- * `json` helper undoes it and writes the value itself as JSON.
- */
-function escapeDeep(v: unknown): unknown {
-  if (typeof v === 'string') return JSON.stringify(v).slice(1, -1);
-  if (Array.isArray(v)) return v.map(escapeDeep);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, escapeDeep(x)]));
-  return v;
-}
-
-function unescapeDeep(v: unknown): unknown {
-  if (typeof v === 'string') return JSON.parse(`"${v}"`) as string;
-  if (Array.isArray(v)) return v.map(unescapeDeep);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unescapeDeep(x)]));
-  return v;
-}
+const TEMPLATE_HINT = 'a template sees parameters.<name> (from "parameters") and organization.id; {{x}} writes a string escaped for a JSON string, {{json parameters.list}} writes a value as JSON';
 
 export const custom: ControlBuilder<CustomControl> = (c, ctx) => {
   const sources = ctx.intent.sources;
@@ -49,21 +27,15 @@ export const custom: ControlBuilder<CustomControl> = (c, ctx) => {
     ctx.diagnostics.push(error(file.code === 'file-not-found' ? 'missing-file' : file.code, `control ${c.id}: template: ${file.message}`, sources.locate(c as object, 'template')));
     return [];
   }
-  let rendered: string;
-  try {
-    const template = templates.compile(file.text, { noEscape: true, strict: true });
-    rendered = template(escapeDeep({ parameters: c.parameters ?? {}, organization: ctx.intent.organization }));
-  } catch (e) {
+  const rendered = renderTemplate(file.text, { parameters: c.parameters ?? {}, organization: ctx.intent.organization });
+  if (!rendered.ok) {
+    // The template is in the repository (the read above made sure): its line may be quoted.
     sources.addText(file.path, file.text);
-    // Handlebars says `"x" not defined in [object Object] - 1:30` (1-based line, 0-based column).
-    const m = /^"([^"]+)" not defined in .* - (\d+):(\d+)/.exec((e as Error).message);
-    const message = m ? `{{...}} uses "${m[1]}", which is not defined` : (e as Error).message.split('\n')[0];
-    const where = m ? { file: file.path, line: Number(m[2]), col: Number(m[3]) + 1 } : sources.locate(c as object, 'template');
-    ctx.diagnostics.push(error('template-error', `control ${c.id}: template ${c.template}: ${message}`, where, 'a template sees parameters.<name> (from "parameters") and organization.id; {{x}} writes a string escaped for a JSON string, {{json parameters.list}} writes a value as JSON'));
+    ctx.diagnostics.push(error(rendered.code, `control ${c.id}: template ${c.template}: ${rendered.message}`, { file: file.path, ...rendered.at }, rendered.code === 'template-error' ? TEMPLATE_HINT : undefined));
     return [];
   }
   const renderedName = `${file.path} (rendered)`;
-  const parsed = parseJsonWithPositions(renderedName, rendered, sources);
+  const parsed = parseJsonWithPositions(renderedName, rendered.text, sources);
   if (parsed.value === undefined) {
     for (const d of parsed.diagnostics) ctx.diagnostics.push({ ...d, message: `control ${c.id}: the rendered template is not JSON: ${d.message}` });
     return [];
