@@ -21,23 +21,40 @@ function validator(): ValidateFunction {
 
 export const CONTROL_KINDS: readonly string[] = schema.definitions.control.oneOf.map((b) => b.properties.kind.const);
 
+/**
+ * Problems listed per document. A list of 100,000 numbers where strings belong is 100,000 problems,
+ * each printed with its line (gigabytes of CI log for a file of 200 KB); past this many, one more
+ * diagnostic says how many were left out.
+ */
+export const MAX_SCHEMA_PROBLEMS = 100;
+
 export function checkSchema(value: unknown, sources: SourceIndex): Diagnostic[] {
   const validate = validator();
   if (validate(value)) return [];
   const errors = dedupe(validate.errors ?? []);
-  return errors.map((e) => toDiagnostic(e, value, sources)).filter((d): d is Diagnostic => d !== undefined);
+  const listed = errors.slice(0, MAX_SCHEMA_PROBLEMS).map((e) => toDiagnostic(e, value, sources)).filter((d): d is Diagnostic => d !== undefined);
+  if (errors.length <= MAX_SCHEMA_PROBLEMS) return listed;
+  const unlisted = errors.length - MAX_SCHEMA_PROBLEMS;
+  const hidden = `${unlisted.toLocaleString('en-US')} more problem${unlisted === 1 ? '' : 's'} with the schema ${unlisted === 1 ? 'is' : 'are'} not listed`;
+  return [...listed, error('too-many-problems', hidden, sources.locatePointer(value, errors[MAX_SCHEMA_PROBLEMS]!.instancePath), 'fix the ones listed and validate again')];
 }
 
 /**
  * One mistake, one diagnostic: ajv reports a missing `kind` twice (required and discriminator), and a
  * misspelled required property both as unknown and as missing; the unknown one, with its
- * "did you mean", says it all.
+ * "did you mean", says it all. Linear in the errors (a file can make a hundred thousand).
  */
 function dedupe(errors: ErrorObject[]): ErrorObject[] {
-  const missingKind = new Set(errors.filter((e) => e.keyword === 'required' && e.params.missingProperty === 'kind').map((e) => e.instancePath));
-  const misspelled = (e: ErrorObject) =>
-    e.keyword === 'required' &&
-    errors.some((o) => o.keyword === 'additionalProperties' && o.instancePath === e.instancePath && closestNames(o.params.additionalProperty as string, [e.params.missingProperty as string]).length > 0);
+  const missingKind = new Set<string>();
+  const unknownAt = new Map<string, string[]>();
+  for (const e of errors) {
+    if (e.keyword === 'required' && e.params.missingProperty === 'kind') missingKind.add(e.instancePath);
+    if (e.keyword !== 'additionalProperties') continue;
+    const at = unknownAt.get(e.instancePath);
+    if (at) at.push(e.params.additionalProperty as string);
+    else unknownAt.set(e.instancePath, [e.params.additionalProperty as string]);
+  }
+  const misspelled = (e: ErrorObject) => e.keyword === 'required' && (unknownAt.get(e.instancePath) ?? []).some((unknown) => closestNames(unknown, [e.params.missingProperty as string]).length > 0);
   return errors.filter((e) => !(e.keyword === 'discriminator' && e.params.error === 'tag' && missingKind.has(e.instancePath)) && !misspelled(e));
 }
 
