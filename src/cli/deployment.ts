@@ -57,7 +57,8 @@ export async function loadDeployment(files: string[], flags: DeploymentFlags, io
     state = read.state;
   } else {
     try {
-      state = (await readOrganization(organizationsClientFromEnv(io.env), { source: 'AWS Organizations (live)', ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}) })).state;
+      const stop = new AbortController();
+      state = (await readOrganization(organizationsClientFromEnv(io.env, { stop: stop.signal }), { source: 'AWS Organizations (live)', stop, ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}) })).state;
     } catch (e) {
       if (!(e instanceof OrgAccessError)) throw e;
       io.stderr.write(`error org-access: ${e.message}\n`);

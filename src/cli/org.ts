@@ -12,7 +12,8 @@ export interface OrgExportFlags {
 export async function runOrgExport(flags: OrgExportFlags, io: CliIO): Promise<number> {
   let result;
   try {
-    result = await readOrganization(organizationsClientFromEnv(io.env), { concurrency: flags.concurrency, source: 'AWS Organizations' });
+    const stop = new AbortController();
+    result = await readOrganization(organizationsClientFromEnv(io.env, { stop: stop.signal }), { concurrency: flags.concurrency, source: 'AWS Organizations', stop });
   } catch (e) {
     if (!(e instanceof OrgAccessError)) throw e;
     io.stderr.write(`error org-access: ${e.message}\n`);

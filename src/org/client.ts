@@ -1,8 +1,8 @@
 /**
  * The Organizations client: the endpoint and credentials come from the environment, as for the AWS
- * CLI (AWS_ENDPOINT_URL_ORGANIZATIONS or AWS_ENDPOINT_URL point it at moto or a proxy). Retries use the
- * SDK's adaptive mode, which slows down on throttling instead of hammering Organizations' per-account
- * rate limits (REFERENCE.md section 1).
+ * CLI (AWS_ENDPOINT_URL_ORGANIZATIONS or AWS_ENDPOINT_URL point it at moto or a proxy). Retries
+ * (retries.ts) slow the whole read down on throttling instead of hammering Organizations' per-account
+ * rate limits (REFERENCE.md section 1), and end at once when `stop` fires.
  *
  * Credentials: keys in `env` are used as given, and `env`'s AWS_PROFILE names the profile; otherwise
  * the SDK's default provider chain decides (it reads the process environment and ~/.aws: SSO, a
@@ -11,10 +11,12 @@
  * and the reader turns that into one clear OrgAccessError (credentialsError below).
  */
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { stoppableRetries } from './retries.js';
 
 /** What the reader and writer need of a client: tests and benchmarks pass their own. */
 export interface OrganizationsApi {
-  send(command: unknown): Promise<unknown>;
+  /** `abortSignal` stops the call, its retries included (the SDK v3 client's own option). */
+  send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
 }
 
 export class OrgAccessError extends Error {
@@ -24,14 +26,17 @@ export class OrgAccessError extends Error {
   }
 }
 
-export function organizationsClientFromEnv(env: NodeJS.ProcessEnv, options: { maxAttempts?: number } = {}): OrganizationsClient {
+export function organizationsClientFromEnv(env: NodeJS.ProcessEnv, options: { maxAttempts?: number; stop?: AbortSignal } = {}): OrganizationsClient {
   const endpoint = env.AWS_ENDPOINT_URL_ORGANIZATIONS ?? env.AWS_ENDPOINT_URL;
+  // AWS_MAX_ATTEMPTS as the AWS CLI reads it, when it is a positive number.
+  const fromEnv = /^\d+$/.test(env.AWS_MAX_ATTEMPTS ?? '') && Number(env.AWS_MAX_ATTEMPTS) > 0 ? Number(env.AWS_MAX_ATTEMPTS) : undefined;
   const hasKeys = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY;
+  const maxAttempts = options.maxAttempts ?? fromEnv ?? 10;
   return new OrganizationsClient({
     // Organizations is a global service served from us-east-1.
     region: 'us-east-1',
-    retryMode: 'adaptive',
-    maxAttempts: options.maxAttempts ?? 10,
+    maxAttempts,
+    retryStrategy: stoppableRetries(maxAttempts, options.stop),
     ...(endpoint ? { endpoint } : {}),
     ...(hasKeys
       ? { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY!, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) } }
@@ -53,20 +58,26 @@ export function credentialsError(e: unknown): OrgAccessError | undefined {
 /**
  * A semaphore: at most `limit` of the functions given to it run at once, the others wait their turn in
  * order. The reader passes every API call through one, so --concurrency bounds the calls in flight,
- * however many reads run side by side.
+ * however many reads run side by side. Once `signal` is aborted, nothing more starts: whatever waits
+ * is dropped, and whatever comes later is refused, each with the signal's reason.
  */
-export function limiter(limit: number): <T>(work: () => Promise<T>) => Promise<T> {
+export function limiter(limit: number, signal?: AbortSignal): <T>(work: () => Promise<T>) => Promise<T> {
   let running = 0;
-  const waiting: (() => void)[] = [];
+  const waiting: { go: () => void; drop: (reason: unknown) => void }[] = [];
+  signal?.addEventListener('abort', () => {
+    for (const w of waiting.splice(0)) w.drop(signal.reason);
+  });
   return async <T>(work: () => Promise<T>): Promise<T> => {
-    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    if (signal?.aborted) throw signal.reason;
+    if (running >= limit) await new Promise<void>((go, drop) => waiting.push({ go, drop }));
     else running++;
     try {
+      if (signal?.aborted) throw signal.reason;
       return await work();
     } finally {
       // The slot passes to the next in line, or frees up.
       const next = waiting.shift();
-      if (next) next();
+      if (next) next.go();
       else running--;
     }
   };

@@ -23,6 +23,7 @@ import {
   type ListTargetsForPolicyResponse,
   type PolicyType as AwsPolicyType,
 } from '@aws-sdk/client-organizations';
+import { quoteUntrusted } from '../diagnostics/index.js';
 import type { PolicyType } from '../policy/index.js';
 import { credentialsError, limiter, OrgAccessError, type OrganizationsApi } from './client.js';
 import { mayBeOwned } from './ownership.js';
@@ -39,6 +40,11 @@ export interface ReadOptions {
   /** Where the state comes from, recorded in it. */
   source?: string;
   now?: () => Date;
+  /**
+   * Fired with the first error that ends the read; pass the one the client's retries wait on
+   * (organizationsClientFromEnv's `stop`), so that they end with it.
+   */
+  stop?: AbortController;
 }
 
 export interface ReadResult {
@@ -50,22 +56,37 @@ export interface ReadResult {
 export async function readOrganization(client: OrganizationsApi, options: ReadOptions = {}): Promise<ReadResult> {
   const calls: Record<string, number> = {};
   const concurrency = Math.max(1, options.concurrency ?? 4);
+  // The first error that ends the read (it outlasted the SDK's retries) stops every other call: those
+  // in flight are aborted, retries included, and those waiting never start. Otherwise the calls already
+  // queued would go on for minutes, each retrying against the same throttling, after the read failed.
+  const stop = options.stop ?? new AbortController();
   // Every call goes through one limiter: a policy read runs up to three calls side by side, and the
   // tree walk two per parent, so bounding the reads alone would let several times `concurrency` fly.
-  const limit = limiter(concurrency);
-  const call = async <O>(name: string, command: unknown): Promise<O> => {
-    calls[name] = (calls[name] ?? 0) + 1;
+  const limit = limiter(concurrency, stop.signal);
+  /** `tolerated`: errors the caller handles, which end nothing. */
+  const call = async <O>(name: string, command: unknown, tolerated?: (e: unknown) => boolean): Promise<O> => {
     try {
-      return (await limit(() => client.send(command))) as O;
+      return (await limit(async () => {
+        calls[name] = (calls[name] ?? 0) + 1;
+        try {
+          return await client.send(command, { abortSignal: stop.signal });
+        } catch (e) {
+          // Stopped here, before the limiter hands the slot on: the next call in line must not start.
+          if (!stop.signal.aborted && !tolerated?.(e)) stop.abort(accessError(name, e));
+          throw e;
+        }
+      })) as O;
     } catch (e) {
-      throw accessError(name, e);
+      // After the stop, every call fails with the reason of the first: it is the one reported.
+      if (stop.signal.aborted) throw stop.signal.reason;
+      throw e;
     }
   };
-  const pages = async <O, I>(name: string, make: (token: string | undefined) => unknown, items: (o: O) => I[] | undefined, token: (o: O) => string | undefined): Promise<I[]> => {
+  const pages = async <O, I>(name: string, make: (token: string | undefined) => unknown, items: (o: O) => I[] | undefined, token: (o: O) => string | undefined, tolerated?: (e: unknown) => boolean): Promise<I[]> => {
     const out: I[] = [];
     let next: string | undefined;
     do {
-      const o: O = await call<O>(name, make(next));
+      const o: O = await call<O>(name, make(next), tolerated);
       out.push(...(items(o) ?? []));
       next = token(o);
     } while (next);
@@ -113,10 +134,11 @@ export async function readOrganization(client: OrganizationsApi, options: ReadOp
         (NextToken) => new ListPoliciesCommand({ Filter: AWS_POLICY_TYPE[type], NextToken, MaxResults: PAGE }),
         (o) => o.Policies,
         (o) => o.NextToken,
+        type === 'rcp' ? rcpsNotEnabled : undefined,
       );
     } catch (e) {
       // An organization that has not enabled RCPs has none to read.
-      if (type === 'rcp' && /PolicyTypeNotEnabled|PolicyTypeNotAvailable/.test(String((e as Error).message))) continue;
+      if (type === 'rcp' && rcpsNotEnabled(e)) continue;
       throw e;
     }
     const read = await Promise.all(summaries.map(async (s): Promise<DeployedPolicy> => {
@@ -166,6 +188,11 @@ export async function readOrganization(client: OrganizationsApi, options: ReadOp
   return { state: normalizeState(state), calls };
 }
 
+function rcpsNotEnabled(e: unknown): boolean {
+  const err = e as { name?: string; message?: string };
+  return /PolicyTypeNotEnabled|PolicyTypeNotAvailable/.test(`${err?.name ?? ''} ${err?.message ?? ''}`);
+}
+
 /** AWS errors become one clear line naming the operation; the SDK has already retried throttling. */
 function accessError(operation: string, e: unknown): Error {
   if (e instanceof OrgAccessError) return e;
@@ -176,6 +203,7 @@ function accessError(operation: string, e: unknown): Error {
   let hint = '';
   if (name === 'AccessDeniedException') hint = ' (read the organization from the management account or a delegated administrator for Organizations policies)';
   else if (name === 'AWSOrganizationsNotInUseException') hint = ' (this account is not in an organization)';
-  else if (name === 'TooManyRequestsException') hint = ' (throttled even after adaptive retries; try --concurrency 1)';
-  return new OrgAccessError(`${operation} failed: ${name}: ${err.message ?? String(e)}${hint}`);
+  else if (name === 'TooManyRequestsException') hint = ' (throttled even after retries; try --concurrency 1)';
+  // What the server says is quoted, clipped and inert: it goes to the CI log as it is.
+  return new OrgAccessError(`${operation} failed: ${quoteUntrusted(name, 80)}: ${quoteUntrusted(err.message ?? String(e), 300)}${hint}`);
 }

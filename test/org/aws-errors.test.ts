@@ -53,6 +53,6 @@ describe('AWS-side failures (aws-sdk-client-mock)', () => {
   it('reports throttling that outlasted the retries, with what to do', async () => {
     minimalOrg();
     mock.on(ListPoliciesCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' }));
-    await expect(readOrganization(client())).rejects.toThrow('ListPolicies failed: TooManyRequestsException: Rate exceeded (throttled even after adaptive retries; try --concurrency 1)');
+    await expect(readOrganization(client())).rejects.toThrow('ListPolicies failed: TooManyRequestsException: Rate exceeded (throttled even after retries; try --concurrency 1)');
   });
 });

@@ -61,3 +61,47 @@ describe('reading with bounded concurrency', () => {
     expect(order).toEqual([0, 1, 2, 3, 4]);
   });
 });
+
+describe('the first fatal error stops the read', () => {
+  it('a stopped limiter drops what waits and refuses what comes, with the reason it was stopped for', async () => {
+    const stop = new AbortController();
+    const limit = limiter(1, stop.signal);
+    let release!: () => void;
+    const ran: string[] = [];
+    const first = limit(() => new Promise<string>((r) => (release = () => r('first'))));
+    const queued = [limit(async () => ran.push('queued 1')), limit(async () => ran.push('queued 2'))];
+    const reason = new Error('ListRoots failed');
+    stop.abort(reason);
+    for (const q of queued) await expect(q).rejects.toBe(reason);
+    release();
+    await expect(first).resolves.toBe('first');
+    await expect(limit(async () => ran.push('later'))).rejects.toBe(reason);
+    expect(ran).toEqual([]);
+  });
+
+  it('no call starts after the first one that fails, and the calls in flight are aborted', async () => {
+    const state = stateOf(TREE, POLICIES);
+    const api = fakeOrganizations(state);
+    const started: string[] = [];
+    const signals: AbortSignal[] = [];
+    let failedAt: number | undefined;
+    const failing: OrganizationsApi = {
+      async send(command: unknown, options?: { abortSignal?: AbortSignal }) {
+        const name = (command as object).constructor.name.replace(/Command$/, '');
+        started.push(name);
+        if (options?.abortSignal) signals.push(options.abortSignal);
+        await new Promise((r) => setTimeout(r, 2));
+        if (name === 'ListTargetsForPolicy' && failedAt === undefined) {
+          failedAt = started.length;
+          throw Object.assign(new Error('denied'), { name: 'AccessDeniedException' });
+        }
+        return api.send(command);
+      },
+    };
+    await expect(readOrganization(failing, { concurrency: 4 })).rejects.toThrow(/^ListTargetsForPolicy failed: AccessDeniedException: denied/);
+    // Let whatever was in flight settle: nothing new may start meanwhile.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(started.slice(failedAt)).toEqual([]);
+    expect(signals.every((s) => s.aborted)).toBe(true);
+  });
+});
