@@ -3,11 +3,12 @@
  * is reviewed is what gets rolled out), and the deployed state from a snapshot file or read live.
  */
 import * as path from 'node:path';
-import { error, hasErrors, type Diagnostic } from '../diagnostics/index.js';
+import { error, hasErrors, type Diagnostic, type SourceLocation } from '../diagnostics/index.js';
 import { compile, readOutManifest, readOutPolicies, type CompileResult, type OutManifest } from '../compile/index.js';
+import { repositoryOf, rootForNamedPath } from '../files/index.js';
 import type { Intent } from '../intent/index.js';
 import { OrgAccessError, organizationsClientFromEnv, readOrganization, readStateFile, type OrgState } from '../org/index.js';
-import { buildDeployment, type Deployment } from '../plan/index.js';
+import { buildDeployment, checkDeployedPolicies, type Deployment } from '../plan/index.js';
 import { summarizeCounts } from './format.js';
 import { EXIT_BAD_INPUT, UsageError, type CliIO } from './io.js';
 import { openWorkspace, printDiagnostics, type Workspace } from './workspace.js';
@@ -50,11 +51,14 @@ export async function loadDeployment(files: string[], flags: DeploymentFlags, io
   if (hasErrors(diagnostics)) return fail(diagnostics);
 
   let state: OrgState;
+  let contentAt: ReadonlyMap<string, SourceLocation> | undefined;
   if (flags.org) {
     const file = path.resolve(io.cwd, flags.org);
-    const read = await readStateFile(file, ws.sources);
+    const root = rootForNamedPath(flags.org, io.cwd, repositoryOf(io.cwd));
+    const read = await readStateFile(file, ws.sources, root !== undefined ? { root } : {});
     if (!read.state) return fail([...diagnostics, ...read.diagnostics]);
     state = read.state;
+    contentAt = read.contentAt;
   } else {
     try {
       const stop = new AbortController();
@@ -65,6 +69,8 @@ export async function loadDeployment(files: string[], flags: DeploymentFlags, io
       return EXIT_BAD_INPUT;
     }
   }
+  diagnostics.push(...checkDeployedPolicies(state.policies, ws.reference.index, contentAt));
+  if (hasErrors(diagnostics)) return fail(diagnostics);
   const built = buildDeployment({ state, policies: compiled.policies, quotas: compiled.quotas, organizationId: ws.intent.organization.id, managementAccount: ws.intent.organization.managementAccount });
   diagnostics.push(...built.diagnostics);
   if (!built.deployment) return fail(diagnostics);

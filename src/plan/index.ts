@@ -9,3 +9,4 @@ export * from './required-state.js';
 export * from './semantic-diff.js';
 export * from './waves.js';
 export * from './diff-report.js';
+export * from './deployed-policies.js';

@@ -8,13 +8,14 @@
  * service and access level. This is what a reviewer reads first.
  */
 import { warning, type Diagnostic } from '../diagnostics/index.js';
-import { buildRequest, classifyActions, partialStatement, prepareStatement, RequestContext, type ActionClassification, type PartialLevel, type PartialRequest, type PreparedStatement } from '../evaluate/index.js';
+import { buildRequest, classifyActions, partialStatement, prepareStatement, RequestContext, type ActionClassification, type PartialLevel, type PartialRequest, type PartialStatement, type PreparedStatement } from '../evaluate/index.js';
 import type { Intent } from '../intent/index.js';
 import { OrgTree, type OrgNode } from '../model/org-tree.js';
 import { AWS_POLICY_TYPE, enabledPolicyTypes } from '../org/index.js';
-import { readPolicyDocument, type PolicyType, type Statement } from '../policy/index.js';
+import type { PolicyType, Statement } from '../policy/index.js';
 import type { AccessLevel, ActionSet, ReferenceIndex } from '../reference/index.js';
 import type { AttachmentModel, ModelPolicy } from './attachment-model.js';
+import { statementsOf } from './deployed-policies.js';
 import type { Deployment } from './deployment.js';
 import { endStates } from './diff.js';
 import { Leaves } from './leaves.js';
@@ -106,16 +107,22 @@ export function semanticDiff(d: Deployment, reference: ReferenceIndex, spec: Per
   };
   const personas = buildPersonas(orgId, pathsOf, spec);
   const universes: Record<PolicyType, ActionSet> = { scp: reference.allActions(), rcp: rcpUniverse(reference) };
-  const prepared = new Map<string, PreparedStatement[]>();
-  const prepare = (p: ModelPolicy, type: PolicyType): PreparedStatement[] => {
-    const key = `${type}\n${p.canonical}`;
-    let list = prepared.get(key);
-    if (!list) {
-      const { document } = readPolicyDocument(safeParse(p.canonical), undefined);
-      list = (document?.statements ?? []).map((s) => prepareStatement(s, reference, universes[type]));
-      prepared.set(key, list);
+  // A policy the engine cannot read (checkDeployedPolicies stops the CLI before this) fails closed: it
+  // counts as a Deny of every action that may apply, "cannot be evaluated", so no action it might deny
+  // is reported as allowed, while what other policies change still shows.
+  const prepared = new Map<string, { statements: PreparedStatement[]; unreadable?: PartialStatement }>();
+  const prepare = (p: ModelPolicy, type: PolicyType) => {
+    // The content, not the canonical text: canonicalizing drops the statements it cannot read.
+    const key = `${type}\n${p.content}`;
+    let entry = prepared.get(key);
+    if (!entry) {
+      const read = statementsOf(p.content);
+      entry = read.ok
+        ? { statements: read.statements.map((s) => prepareStatement(s, reference, universes[type])) }
+        : { statements: [], unreadable: { effect: 'Deny', actions: universes[type], condition: 'maybe', residual: {}, resources: 'all', error: `${p.name}: ${read.problem}` } };
+      prepared.set(key, entry);
     }
-    return list;
+    return entry;
   };
   // A policy type the organization has not enabled does not apply: before, its chain decides nothing;
   // after, it is what enabling it does (the AWS-managed full-access policy on the root and every OU and
@@ -140,8 +147,11 @@ export function semanticDiff(d: Deployment, reference: ReferenceIndex, spec: Per
     const path: OrgNode[] = [];
     for (let n: OrgNode | undefined = account; n; n = n.parent) path.unshift(n);
     for (const node of path) {
-      const attached = model.attachedAt(node.id!, persona.type).flatMap((p) => prepare(p, persona.type));
-      const statements = (applies ? attached : [...fullAccess[persona.type], ...attached]).flatMap((s) => partialStatement(s, request));
+      const attached = model.attachedAt(node.id!, persona.type).map((p) => prepare(p, persona.type));
+      const statements = [
+        ...(applies ? [] : fullAccess[persona.type]).flatMap((s) => partialStatement(s, request)),
+        ...attached.flatMap((a) => [...a.statements.flatMap((s) => partialStatement(s, request)), ...(a.unreadable ? [a.unreadable] : [])]),
+      ];
       levels.push({ label: node.path, statements });
       // Two chains whose statements evaluate alike classify alike: the key is what classification reads.
       keyParts.push(statements.map((s) => `${s.effect}${s.condition}${s.resources}|${JSON.stringify(s.residual)}|${JSON.stringify(s.resourceElement ?? null)}|${s.error ?? ''}#${actionKey(s.actions)}`).join(','));
@@ -369,12 +379,4 @@ function actionKey(set: ActionSet): string {
   let k = actionKeys.get(set);
   if (k === undefined) actionKeys.set(set, (k = String(nextActionKey++)));
   return k;
-}
-
-function safeParse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
