@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/index.js';
-import { compile, readOutManifest, writeOut } from '../compile/index.js';
+import { compile, locateOut, readOutManifest, writeOut } from '../compile/index.js';
 import { displayPath, formatCount, summarizeCounts } from './format.js';
 import { EXIT_BAD_INPUT, EXIT_OK, type CliIO } from './io.js';
 import { openWorkspace, printDiagnostics } from './workspace.js';
@@ -25,16 +25,29 @@ export async function runCompile(files: string[], flags: CompileFlags, io: CliIO
     return EXIT_BAD_INPUT;
   }
   const outDir = path.resolve(io.cwd, flags.out);
-  const previous = flags.repack ? undefined : await readOutManifest(outDir);
-  const result = compile({ intent: ws.intent, reference: ws.reference.index, referenceManifest: ws.reference.manifest, root: io.cwd, previous });
-  const all = [...ws.diagnostics, ...result.diagnostics];
-  const sorted = printDiagnostics(flags.json ? all.filter((d) => d.severity === 'error') : all, ws, io);
-  if (!result.ok || !result.manifest) {
-    io.stderr.write(`compile failed: ${summarizeCounts(sorted)}; ${displayPath(path.resolve(io.cwd, flags.out), io.cwd)}/ left as it was\n`);
-    failJson(all);
+  const shownOut = `${displayPath(outDir, io.cwd)}/`;
+  const located = locateOut(flags.out, io.cwd);
+  if (!located.ok) {
+    const sorted = printDiagnostics([...ws.diagnostics, ...located.diagnostics], ws, io);
+    io.stderr.write(`compile failed: ${summarizeCounts(sorted)}; nothing written\n`);
+    failJson([...ws.diagnostics, ...located.diagnostics]);
     return EXIT_BAD_INPUT;
   }
-  await writeOut(outDir, result.policies, result.manifest);
+  const outDiagnostics: Diagnostic[] = [];
+  const previous = flags.repack ? undefined : await readOutManifest(located.dir, { cwd: io.cwd, sources: ws.sources, diagnostics: outDiagnostics });
+  const result = compile({ intent: ws.intent, reference: ws.reference.index, referenceManifest: ws.reference.manifest, root: io.cwd, previous });
+  let all = [...ws.diagnostics, ...outDiagnostics, ...result.diagnostics];
+  const fail = (what: string) => {
+    const sorted = printDiagnostics(flags.json ? all.filter((d) => d.severity === 'error') : all, ws, io);
+    io.stderr.write(`compile failed: ${summarizeCounts(sorted)}; ${what}\n`);
+    failJson(all);
+    return EXIT_BAD_INPUT;
+  };
+  if (!result.ok || !result.manifest) return fail(`${shownOut} left as it was`);
+  const written = await writeOut(located.dir, result.policies, result.manifest);
+  all = [...all, ...written.diagnostics];
+  if (!written.ok) return fail(`${shownOut} left as it was`);
+  printDiagnostics(flags.json ? all.filter((d) => d.severity === 'error') : all, ws, io);
   if (flags.json) {
     io.stdout.write(JSON.stringify({ ok: true, out: displayPath(outDir, io.cwd), manifest: result.manifest, diagnostics: sortDiagnostics(all, ws.files) }, null, 2) + '\n');
     return EXIT_OK;

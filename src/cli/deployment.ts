@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import { error, hasErrors, type Diagnostic, type SourceLocation } from '../diagnostics/index.js';
-import { compile, readOutManifest, readOutPolicies, type CompileResult, type OutManifest } from '../compile/index.js';
+import { compile, locateOut, readOutManifest, readOutPolicies, type CompileResult, type OutManifest, type OutReadOptions } from '../compile/index.js';
 import { repositoryOf, rootForNamedPath } from '../files/index.js';
 import type { Intent } from '../intent/index.js';
 import { OrgAccessError, organizationsClientFromEnv, readOrganization, readStateFile, type OrgState } from '../org/index.js';
@@ -42,12 +42,16 @@ export async function loadDeployment(files: string[], flags: DeploymentFlags, io
     return EXIT_BAD_INPUT;
   };
   if (!ws.intent || !ws.reference || hasErrors(ws.diagnostics)) return fail(ws.diagnostics);
-  const outDir = path.resolve(io.cwd, flags.out);
-  const previous = await readOutManifest(outDir);
+  const located = locateOut(flags.out, io.cwd);
+  if (!located.ok) return fail([...ws.diagnostics, ...located.diagnostics]);
+  const outDir = located.dir;
+  const diagnostics = [...ws.diagnostics];
+  const outRead = { cwd: io.cwd, sources: ws.sources, diagnostics };
+  const previous = await readOutManifest(outDir, outRead);
   const compiled = compile({ intent: ws.intent, reference: ws.reference.index, referenceManifest: ws.reference.manifest, root: io.cwd, ...(previous ? { previous } : {}) });
-  const diagnostics = [...ws.diagnostics, ...compiled.diagnostics];
+  diagnostics.push(...compiled.diagnostics);
   if (!compiled.ok) return fail(diagnostics);
-  diagnostics.push(...(await staleOut(outDir, compiled, previous)));
+  diagnostics.push(...(await staleOut(outDir, compiled, previous, outRead)));
   if (hasErrors(diagnostics)) return fail(diagnostics);
 
   let state: OrgState;
@@ -78,11 +82,11 @@ export async function loadDeployment(files: string[], flags: DeploymentFlags, io
 }
 
 /** out/ must hold exactly what the intent compiles to now: a diff of anything else would mislead. */
-async function staleOut(outDir: string, compiled: CompileResult, previous: OutManifest | undefined): Promise<Diagnostic[]> {
+async function staleOut(outDir: string, compiled: CompileResult, previous: OutManifest | undefined, read: OutReadOptions): Promise<Diagnostic[]> {
   const hint = 'run guardrails compile, and commit out/ with the intent';
-  if (!previous) return [error('no-out', `${outDir} holds no compiled policies (no manifest.json)`, undefined, hint)];
+  if (!previous) return [error('no-out', `${outDir} holds no compiled policies (no manifest.json that can be read)`, undefined, hint)];
   const stale: string[] = [];
-  const texts = await readOutPolicies(outDir, previous);
+  const texts = await readOutPolicies(outDir, previous, read);
   for (const p of compiled.policies) if (texts.get(p.name) !== p.text) stale.push(p.file);
   const names = new Set(compiled.policies.map((p) => p.name));
   for (const p of previous.policies) if (!names.has(p.name)) stale.push(p.file);

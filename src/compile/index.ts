@@ -6,3 +6,4 @@ export * from './targets.js';
 export * from './write-out.js';
 export * from './minimize/index.js';
 export * from './read-out.js';
+export * from './out-dir.js';

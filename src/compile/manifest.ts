@@ -160,3 +160,106 @@ export function buildManifest(args: {
   };
 }
 
+
+/**
+ * What is wrong with a value read as out/manifest.json, if anything: the first field compile, diff,
+ * plan or notify reads that is missing or of the wrong type, with the path to it. out/ is committed, so
+ * a pull request writes it: nothing of it is trusted before this check. Fields nobody reads may be
+ * added freely (a newer compiler's); a policy's `file` must be a plain file name in out/.
+ */
+export function outManifestProblem(value: unknown): ShapeProblem | undefined {
+  return MANIFEST(value, []);
+}
+
+export interface ShapeProblem {
+  /** Keys and indexes from the top of the manifest to the value at fault. */
+  path: (string | number)[];
+  message: string;
+}
+
+type Path = (string | number)[];
+type Shape = (v: unknown, at: Path) => ShapeProblem | undefined;
+
+/**
+ * A file compile writes: `<policy name>.json`, a plain name in out/ (no directory part, no `..`, not
+ * hidden, not the manifest, no control character), so that reading it can never lead elsewhere.
+ */
+export function isPolicyFileName(name: string): boolean {
+  return name.endsWith('.json') && name !== 'manifest.json' && !name.startsWith('.') && !/[/\\\u0000-\u001f\u007f]/.test(name) && name.length <= 255;
+}
+
+const problem = (at: Path, message: string): ShapeProblem => ({ path: at, message: `${pathText(at)} ${message}` });
+const pathText = (at: Path) => at.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${k}` : k), '') || 'the manifest';
+
+const text: Shape = (v, at) => (typeof v === 'string' ? undefined : problem(at, 'must be a string'));
+const textOrNull: Shape = (v, at) => (v === null || typeof v === 'string' ? undefined : problem(at, 'must be a string or null'));
+const count: Shape = (v, at) => (typeof v === 'number' && Number.isFinite(v) ? undefined : problem(at, 'must be a number'));
+const flag: Shape = (v, at) => (typeof v === 'boolean' ? undefined : problem(at, 'must be true or false'));
+const oneOf =
+  (...values: unknown[]): Shape =>
+  (v, at) =>
+    values.includes(v) ? undefined : problem(at, `must be ${values.map((x) => JSON.stringify(x)).join(' or ')}`);
+const listOf =
+  (item: Shape): Shape =>
+  (v, at) => {
+    if (!Array.isArray(v)) return problem(at, 'must be a list');
+    for (let i = 0; i < v.length; i++) {
+      const p = item(v[i], [...at, i]);
+      if (p) return p;
+    }
+    return undefined;
+  };
+/** An object with these fields; keys ending in `?` may be absent. */
+const object =
+  (fields: Record<string, Shape>): Shape =>
+  (v, at) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return problem(at, 'must be an object');
+    const o = v as Record<string, unknown>;
+    for (const [spec, shape] of Object.entries(fields)) {
+      const key = spec.endsWith('?') ? spec.slice(0, -1) : spec;
+      if (!Object.prototype.hasOwnProperty.call(o, key)) {
+        if (spec.endsWith('?')) continue;
+        return problem([...at, key], 'is missing');
+      }
+      const p = shape(o[key], [...at, key]);
+      if (p) return p;
+    }
+    return undefined;
+  };
+const policyFile: Shape = (v, at) =>
+  typeof v === 'string' && isPolicyFileName(v) ? undefined : problem(at, 'must be the plain name of a .json file in out/ (no directory, no ..)');
+
+const TARGET_REF = { target: text, kind: oneOf('root', 'ou', 'account'), id: textOrNull };
+const TYPE_QUOTA = object({ maxChars: count, maxPerTarget: count, 'maxPerOrganization?': count });
+const SLOT_USE = object({ policies: listOf(text), foreign: listOf(text), used: count, max: count, free: count });
+const STATEMENT = object({
+  sid: textOrNull,
+  sources: listOf(object({ control: text, role: text, 'companionOf?': text, summary: text, source: textOrNull })),
+  element: oneOf('Action', 'NotAction'),
+  actions: count,
+  wildcards: listOf(text),
+  introduced: listOf(text),
+  introducedNotAction: flag,
+});
+const POLICY = object({
+  name: text,
+  type: oneOf('scp', 'rcp'),
+  file: policyFile,
+  chars: count,
+  maxChars: count,
+  statements: listOf(STATEMENT),
+  controls: listOf(text),
+  targets: listOf(object(TARGET_REF)),
+  'sids?': oneOf('keep', 'drop'),
+  'consolidatedFor?': text,
+});
+const MANIFEST: Shape = object({
+  format: oneOf(OUT_MANIFEST_FORMAT),
+  reference: object({ snapshotId: text, syncedOn: text, services: count, actions: count }),
+  quotas: object({ profile: text, scp: TYPE_QUOTA, rcp: TYPE_QUOTA }),
+  organization: object({ id: text, managementAccount: text }),
+  intent: listOf(text),
+  controls: listOf(object({ id: text, kind: text, file: text, policies: listOf(text), targets: listOf(object(TARGET_REF)) })),
+  policies: listOf(POLICY),
+  targets: listOf(object({ ...TARGET_REF, scp: SLOT_USE, rcp: SLOT_USE })),
+});

@@ -20,6 +20,8 @@ export const LIMITS = {
   /** out/manifest.json and one compiled policy file of out/. */
   outManifest: 64 * MiB,
   outPolicy: 1 * MiB,
+  /** All the files of out/ that compile carries into a new out/ (a README, a CODEOWNERS: a few KB). */
+  outCarried: 64 * MiB,
   /** A notify template given on the command line. */
   template: 1 * MiB,
 } as const;
