@@ -19,8 +19,8 @@ export function renderStateFile(state: OrgState): string {
 /** Written beside the target and renamed over it: a failed export never leaves half a file. */
 export async function writeStateFile(file: string, state: OrgState): Promise<void> {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}-${randomBytes(3).toString('hex')}`);
-  await fs.writeFile(tmp, renderStateFile(state));
   try {
+    await fs.writeFile(tmp, renderStateFile(state), { flag: 'wx' });
     await fs.rename(tmp, file);
   } catch (e) {
     await fs.rm(tmp, { force: true });
