@@ -101,7 +101,7 @@ describe.runIf(HAVE_STRACE)('out/ committed by a pull request', () => {
     }
   });
 
-  it('after a kill between the two renames of the swap (no out/, the old one beside it), the next diff and compile find out/ whole', async () => {
+  it('after a kill between the two renames of the swap (no out/, the old one beside it), the next diff, notify and compile find out/ whole', async () => {
     const box = await makeSandbox({ files: { ...FILES, 'snapshot.json': SNAPSHOT } });
     expect((await runHostile({ args: COMPILE }, box)).code).toBe(0);
     const out = path.join(box.repo, 'out');
@@ -116,6 +116,13 @@ describe.runIf(HAVE_STRACE)('out/ committed by a pull request', () => {
     expect(fs.readdirSync(box.repo).sort()).toEqual(['guardrails', 'out', 'snapshot.json']);
 
     fs.renameSync(out, path.join(box.repo, '.out.old-4243-abcdef'));
+    const notify = await runHostile({ args: ['notify', '--cache', '{cache}'] }, box);
+    expectClean(notify);
+    expect(notify.code, summary(notify)).toBe(0);
+    expect(notify.stdout + notify.stderr).toContain('nothing new for these guardrails: out/ was compiled against snapshot');
+    expect(await treeHash(out)).toBe(before);
+
+    fs.renameSync(out, path.join(box.repo, '.out.old-4244-abcdef'));
     const compile = await runHostile({ args: COMPILE }, box);
     expectClean(compile);
     expect(compile.code, summary(compile)).toBe(0);
