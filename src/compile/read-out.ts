@@ -26,7 +26,7 @@ export interface OutReadOptions {
   diagnostics?: Diagnostic[];
 }
 
-/** A manifest never nests deeper than this (policies[].statements[].sources[] is five levels). */
+/** A manifest never nests deeper than this (a source of a statement of a policy is seven levels down). */
 const MANIFEST_MAX_DEPTH = 16;
 
 export async function readOutManifest(outDir: string, options: OutReadOptions = {}): Promise<OutManifest | undefined> {
