@@ -74,7 +74,7 @@ export async function readBytes(file: string, options: ReadOptions): Promise<Byt
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
-      const chunk = Buffer.alloc(Math.min(1 << 20, options.maxBytes + 1 - total));
+      const chunk = Buffer.allocUnsafe(chunkSize(stat.size, total, options.maxBytes));
       const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
       if (bytesRead === 0) break;
       total += bytesRead;
@@ -106,12 +106,13 @@ export function readBytesSync(file: string, options: ReadOptions): BytesRead | R
     return refusalFromErrno(e, abs, options);
   }
   try {
-    const kind = checkKind(abs, fs.fstatSync(fd), options);
+    const stat = fs.fstatSync(fd);
+    const kind = checkKind(abs, stat, options);
     if (kind) return kind;
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
-      const chunk = Buffer.alloc(Math.min(1 << 20, options.maxBytes + 1 - total));
+      const chunk = Buffer.allocUnsafe(chunkSize(stat.size, total, options.maxBytes));
       const n = fs.readSync(fd, chunk, 0, chunk.length, null);
       if (n === 0) break;
       total += n;
@@ -124,6 +125,15 @@ export function readBytesSync(file: string, options: ReadOptions): BytesRead | R
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * The next read's buffer: what the file reported plus one byte (to see the end, or a file that grows),
+ * at least 64 KiB (a /proc file reports 0), at most 1 MiB at a time and one byte over the cap. Sized to
+ * the file, a cache of 466 small files is not 466 MiB of buffers.
+ */
+function chunkSize(reported: number, total: number, maxBytes: number): number {
+  return Math.min(Math.max(reported + 1 - total, 64 << 10), 1 << 20, maxBytes + 1 - total);
 }
 
 export async function readText(file: string, options: ReadOptions): Promise<TextRead | ReadRefusal> {
