@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { repositoryOf, rootForNamedPath } from '../files/index.js';
 import { REFERENCE_URL_ENV, resolveSource, sourceSpec, syncReference, SyncError, CacheError, unsupportedScheme, type SyncResult } from '../reference/index.js';
 import { EXIT_BAD_INPUT, EXIT_OK, showsProgress, UsageError, type CliIO } from './io.js';
 import { displayPath, formatCount } from './format.js';
@@ -20,7 +21,9 @@ export async function runSync(flags: SyncFlags, io: CliIO): Promise<number> {
     throw new UsageError(`${flags.from !== undefined ? '--from' : REFERENCE_URL_ENV} ${spec}: sync reads http and https URLs and directories, not ${scheme}:// URLs`);
   }
   const from = flags.from && !/^[a-z][a-z0-9+.-]*:\/\//i.test(flags.from) ? path.resolve(io.cwd, flags.from) : flags.from;
-  const source = resolveSource(from, io.env, { timeoutMs: flags.timeout });
+  // A mirror directory committed in the repository is the pull request's: its files must resolve inside it.
+  const directory = /^https?:\/\//i.test(spec) ? {} : { root: rootForNamedPath(spec.startsWith('file://') ? new URL(spec).pathname : spec, io.cwd, repositoryOf(io.cwd)) };
+  const source = resolveSource(from, io.env, { timeoutMs: flags.timeout }, directory);
   const progress = showsProgress(io);
   const started = performance.now();
   let result: SyncResult;
@@ -32,6 +35,7 @@ export async function runSync(flags: SyncFlags, io: CliIO): Promise<number> {
       retry: { attempts: flags.retries + 1, baseDelayMs: 500, maxDelayMs: 8000 },
       onProgress: progress ? (p) => io.stderr.write(`\r\x1b[2Ksync ${p.done}/${p.total} ${p.service}`) : undefined,
       onRetry: (url, attempt, reason) => io.stderr.write(`${progress ? '\r\x1b[2K' : ''}retrying ${url} (attempt ${attempt} failed: ${reason})\n`),
+      cwd: io.cwd,
     });
   } catch (e) {
     if (progress) io.stderr.write('\r\x1b[2K');
@@ -43,6 +47,7 @@ export async function runSync(flags: SyncFlags, io: CliIO): Promise<number> {
     throw e;
   }
   if (progress) io.stderr.write('\r\x1b[2K');
+  if (result.discardedManifest) io.stderr.write(`note: the previous manifest was not used (${result.discardedManifest}); the history starts with this snapshot\n`);
   const seconds = (performance.now() - started) / 1000;
   const { manifest, stats } = result;
   if (flags.json) {

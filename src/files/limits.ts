@@ -24,6 +24,14 @@ export const LIMITS = {
   outCarried: 64 * MiB,
   /** A notify template given on the command line. */
   template: 1 * MiB,
+  /** One service file of the reference, on the wire, compressed in the cache and decompressed (ec2's is 620 KB). */
+  serviceFile: 16 * MiB,
+  /** The service list (54 KB for 466 services). */
+  serviceList: 4 * MiB,
+  /** All service files of one snapshot together (14 MB in 2026). */
+  referenceSnapshot: 256 * MiB,
+  /** The cache's manifest.json or one snapshots/<id>.json (120 KB with a history of a few snapshots). */
+  cacheManifest: 16 * MiB,
 } as const;
 
 export type LimitName = keyof typeof LIMITS;

@@ -4,17 +4,31 @@
  *   <cache>/manifest.json              the current snapshot, plus the history of every snapshot kept
  *   <cache>/snapshots/<id>.json        the manifest of each snapshot ever synced
  *   <cache>/objects/<ab>/<sha256>.gz   service files, gzip of the exact bytes served, content-addressed
- *   <cache>/indexes/<id>.json.gz       the compact index of each snapshot (derived; rebuilt by sync)
  *
  * Content addressing keeps history compact: a new snapshot stores only the services that changed.
  * The switch to a new snapshot is one rename of manifest.json; everything it points at is written first,
  * so a reader sees either the old or the new snapshot, and a failed sync leaves the directory as it was.
+ *
+ * The cache is committed, so a pull request can change any file of it. Everything read is checked
+ * against the manifest (cache-manifest.ts; each object against its sha256), read through the file
+ * gate (regular files, resolving inside the cache's real directory, size-capped) and decompressed with
+ * a cap. A cache the command line names inside the repository must resolve inside it. Earlier versions
+ * stored a derived index beside the snapshots (indexes/); it is no longer read, since nothing ties it
+ * to the objects, and sync removes it.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip, gzipSync } from 'node:zlib';
+import { readBytes, type ReadRefusal } from '../files/read.js';
+import { formatBytes, LIMITS } from '../files/limits.js';
+import { isInside, realOrResolved, repositoryOf, rootForNamedPath } from '../files/repository.js';
+import { checkCacheManifest, checkSnapshotManifest, ManifestProblem } from './cache-manifest.js';
+import { parseStrictJson } from './strict-json.js';
+
+const gunzipAsync = promisify(gunzip);
 
 export const CACHE_FORMAT = 1;
 
@@ -52,9 +66,18 @@ export interface CacheManifest extends SnapshotManifest {
   history: SnapshotSummary[];
 }
 
+/**
+ * no-cache: nothing synced yet; no-snapshot: no such snapshot id; cache-integrity: a file does not
+ * match the manifest, or the manifest is not what sync writes; outside-repository: the cache, or a file
+ * in it, resolves outside where it may; invalid-reference: a directory laid out like the endpoint holds
+ * files that are not a service reference; cache-unreadable: the file system refused.
+ */
+export type CacheErrorCode = 'no-cache' | 'no-snapshot' | 'cache-integrity' | 'outside-repository' | 'invalid-reference' | 'cache-unreadable';
+
 export class CacheError extends Error {
   constructor(
     message: string,
+    readonly code: CacheErrorCode = 'cache-unreadable',
     /** The file system's error code when the cache could not be read or written at all (ENOTDIR, EACCES). */
     readonly errno?: string,
   ) {
@@ -62,6 +85,8 @@ export class CacheError extends Error {
     this.name = 'CacheError';
   }
 }
+
+const REBUILD = 'run guardrails sync to rebuild the cache';
 
 /** A file-system failure as a CacheError that names the path and the reason, not a bare errno with frames. */
 function fsError(e: unknown, doing: string, file: string): CacheError {
@@ -76,7 +101,7 @@ function fsError(e: unknown, doing: string, file: string): CacheError {
   } else if (code === 'ENOSPC') {
     why = 'no space left on the device';
   }
-  return new CacheError(`cannot ${doing} ${file}: ${why}`, code);
+  return new CacheError(`cannot ${doing} ${file}: ${why}`, 'cache-unreadable', code);
 }
 
 /** The nearest existing ancestor of `p` (or `p` itself) when it is a file, i.e. what stands where a directory should be. */
@@ -104,8 +129,21 @@ export function summarize(m: SnapshotManifest): SnapshotSummary {
   return { snapshotId: m.snapshotId, syncedAt: m.syncedAt, source: m.source, services: m.totals.services, actions: m.totals.actions };
 }
 
+export interface CacheStoreOptions {
+  /** The working directory the command runs in: it decides the repository (default: the process's). */
+  cwd?: string;
+}
+
 export class CacheStore {
-  constructor(readonly dir: string) {}
+  readonly dir: string;
+  private real: Promise<string | undefined> | undefined;
+
+  constructor(
+    dir: string,
+    private readonly options: CacheStoreOptions = {},
+  ) {
+    this.dir = path.resolve(options.cwd ?? process.cwd(), dir);
+  }
 
   get manifestPath(): string {
     return path.join(this.dir, 'manifest.json');
@@ -115,80 +153,158 @@ export class CacheStore {
     return path.join(this.dir, 'objects', sha.slice(0, 2), `${sha}.gz`);
   }
 
-  indexPath(id: string): string {
-    return path.join(this.dir, 'indexes', `${id}.json.gz`);
-  }
-
-  /** The stored compact index of a snapshot, or undefined when it is missing or of another format. */
-  async readIndex(id: string): Promise<unknown> {
-    try {
-      return JSON.parse(gunzipSync(await fs.readFile(this.indexPath(id))).toString('utf8'));
-    } catch {
-      return undefined;
-    }
-  }
-
   snapshotPath(id: string): string {
     return path.join(this.dir, 'snapshots', `${id}.json`);
   }
 
-  async readManifest(): Promise<CacheManifest | undefined> {
-    let text: string;
+  /**
+   * Where files may be read from and written to: the cache's real directory (undefined while it does
+   * not exist). A cache named inside the repository (the default `service-reference-cache` is) must
+   * resolve inside it: a committed symlink must not lead the tool to read or write elsewhere.
+   */
+  realDirectory(): Promise<string | undefined> {
+    return (this.real ??= this.resolveRealDirectory());
+  }
+
+  private async resolveRealDirectory(): Promise<string | undefined> {
+    const root = this.repositoryRoot();
+    let real: string;
     try {
-      text = await fs.readFile(this.manifestPath, 'utf8');
+      real = await fs.realpath(this.dir);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') {
+        const link = await fs.readlink(this.dir).catch(() => undefined);
+        if (link !== undefined) {
+          const target = path.resolve(path.dirname(this.dir), link);
+          this.checkInside(root, realOrResolved(target));
+          throw new CacheError(`the cache ${this.dir} is a symlink to ${target}, which does not exist`, 'cache-unreadable', 'ENOENT');
+        }
+        // Not there yet: where sync would create it must still be inside.
+        this.checkInside(root, realOrResolved(this.dir));
+        return undefined;
+      }
       throw fsError(e, 'read', this.manifestPath);
     }
-    let m: CacheManifest;
-    try {
-      m = JSON.parse(text) as CacheManifest;
-    } catch (e) {
-      throw new CacheError(`${this.manifestPath} is not valid JSON (${(e as Error).message}); run guardrails sync again`);
+    this.checkInside(root, real);
+    if (!(await fs.stat(real)).isDirectory()) throw new CacheError(`cannot read ${this.manifestPath}: ${this.dir} is not a directory`, 'cache-unreadable', 'ENOTDIR');
+    return real;
+  }
+
+  private repositoryRoot(): string | undefined {
+    const cwd = this.options.cwd ?? process.cwd();
+    return rootForNamedPath(this.dir, cwd, repositoryOf(cwd));
+  }
+
+  private checkInside(root: string | undefined, real: string): void {
+    if (root !== undefined && !isInside(root, real)) {
+      throw new CacheError(`the cache ${this.dir} resolves to ${real}, outside the repository ${root}; a cache inside the repository must stay inside it`, 'outside-repository');
     }
-    if (m.format !== CACHE_FORMAT || typeof m.services !== 'object') {
-      throw new CacheError(`${this.manifestPath} has an unsupported format ${JSON.stringify(m.format)}; expected ${CACHE_FORMAT}`);
+  }
+
+  private async requireRealDirectory(): Promise<string> {
+    const real = await this.realDirectory();
+    if (real === undefined) throw new CacheError(`no service reference cache in ${this.dir}; run guardrails sync first`, 'no-cache');
+    return real;
+  }
+
+  /** A file of the cache, through the gate: a regular file inside the cache's real directory, at most `maxBytes`. */
+  private async readFile(file: string, what: string, maxBytes: number): Promise<Buffer | ReadRefusal> {
+    const read = await readBytes(file, { root: await this.requireRealDirectory(), maxBytes, what });
+    return read.ok ? read.bytes : read;
+  }
+
+  private refused(refusal: ReadRefusal): CacheError {
+    if (refusal.code === 'outside-repository') return new CacheError(`${refusal.message.replace('outside the repository', 'outside the cache')}; ${REBUILD}`, 'outside-repository');
+    if (refusal.code === 'unreadable-file') return new CacheError(refusal.message, 'cache-unreadable');
+    return new CacheError(`${refusal.message}; ${REBUILD}`, 'cache-integrity');
+  }
+
+  private parse(bytes: Buffer, file: string): unknown {
+    const parsed = parseStrictJson(bytes);
+    if (!parsed.ok) throw new CacheError(`${file}: ${parsed.message}; ${REBUILD}`, 'cache-integrity');
+    return parsed.value;
+  }
+
+  /** The current snapshot and the history, checked (cache-manifest.ts); undefined when nothing was synced. */
+  async readManifest(): Promise<CacheManifest | undefined> {
+    if ((await this.realDirectory()) === undefined) return undefined;
+    const bytes = await this.readFile(this.manifestPath, 'cache manifest', LIMITS.cacheManifest);
+    if (!Buffer.isBuffer(bytes)) {
+      if (bytes.code === 'file-not-found') return undefined;
+      throw this.refused(bytes);
     }
-    return m;
+    return checked(() => checkCacheManifest(this.parse(bytes, this.manifestPath)), this.manifestPath);
   }
 
   /** A snapshot by id or unambiguous id prefix, or "current". */
   async readSnapshot(idOrPrefix: string): Promise<SnapshotManifest> {
     const current = await this.readManifest();
-    if (!current) throw new CacheError(`no service reference cache in ${this.dir}; run guardrails sync first`);
+    if (!current) throw new CacheError(`no service reference cache in ${this.dir}; run guardrails sync first`, 'no-cache');
     if (idOrPrefix === 'current' || idOrPrefix === current.snapshotId) return current;
     const matches = current.history.filter((h) => h.snapshotId.startsWith(idOrPrefix));
     if (matches.length === 0) {
-      throw new CacheError(`no snapshot "${idOrPrefix}" in ${this.dir}; known: ${current.history.map((h) => h.snapshotId).join(', ')}`);
+      throw new CacheError(`no snapshot "${idOrPrefix}" in ${this.dir}; known: ${current.history.map((h) => h.snapshotId).join(', ')}`, 'no-snapshot');
     }
-    if (matches.length > 1) throw new CacheError(`snapshot prefix "${idOrPrefix}" is ambiguous: ${matches.map((h) => h.snapshotId).join(', ')}`);
-    const file = this.snapshotPath(matches[0]!.snapshotId);
-    let text: string;
-    try {
-      text = await fs.readFile(file, 'utf8');
-    } catch (e) {
-      throw fsError(e, 'read snapshot', file);
-    }
-    try {
-      return JSON.parse(text) as SnapshotManifest;
-    } catch (e) {
-      throw new CacheError(`${file} is not valid JSON (${(e as Error).message}); run guardrails sync again`);
-    }
+    if (matches.length > 1) throw new CacheError(`snapshot prefix "${idOrPrefix}" is ambiguous: ${matches.map((h) => h.snapshotId).join(', ')}`, 'no-snapshot');
+    const id = matches[0]!.snapshotId;
+    const file = this.snapshotPath(id);
+    const bytes = await this.readFile(file, 'snapshot manifest', LIMITS.cacheManifest);
+    if (!Buffer.isBuffer(bytes)) throw this.refused(bytes);
+    const snapshot = checked(() => checkSnapshotManifest(this.parse(bytes, file)), file);
+    if (snapshot.snapshotId !== id) throw new CacheError(`${file} holds snapshot ${snapshot.snapshotId}, not ${id}; ${REBUILD}`, 'cache-integrity');
+    return snapshot;
   }
 
-  hasObject(sha: string): boolean {
-    return existsSync(this.objectPath(sha));
-  }
-
-  async readObject(sha: string, verify = false): Promise<Buffer> {
+  /**
+   * A stored file's bytes, checked against the sha256 it is stored (and listed in the manifest) under.
+   * `what` names it in messages ("service iam"); `maxBytes` caps it compressed and decompressed.
+   */
+  async readObject(sha: string, what: string, maxBytes: number = LIMITS.serviceFile): Promise<Buffer> {
+    const file = this.objectPath(sha);
+    const stored = await this.readFile(file, `cache object (${what})`, maxBytes);
+    if (!Buffer.isBuffer(stored)) {
+      if (stored.code === 'file-not-found') throw new CacheError(`${what} is missing from the cache: no ${file}; ${REBUILD}`, 'cache-integrity');
+      throw this.refused(stored);
+    }
     let bytes: Buffer;
     try {
-      bytes = gunzipSync(await fs.readFile(this.objectPath(sha)));
+      bytes = await gunzipAsync(stored, { maxOutputLength: maxBytes });
     } catch (e) {
-      throw fsError(e, 'read object', this.objectPath(sha));
+      const code = (e as NodeJS.ErrnoException).code;
+      const why = code === 'ERR_BUFFER_TOO_LARGE' ? `decompresses to more than ${formatBytes(maxBytes)}, the most read for one file` : `is not valid gzip (${code ?? 'error'})`;
+      throw new CacheError(`${file} (${what}) ${why}; ${REBUILD}`, 'cache-integrity');
     }
-    if (verify && sha256Hex(bytes) !== sha) throw new CacheError(`object ${sha} in ${this.dir} is corrupt (hash mismatch)`);
+    const actual = sha256Hex(bytes);
+    if (actual !== sha) {
+      throw new CacheError(`${file} (${what}) does not match the manifest: its content hashes to ${actual}, the manifest lists ${sha}; ${REBUILD}`, 'cache-integrity');
+    }
     return bytes;
+  }
+
+  /** Whether the cache holds the object intact (sync then need not write it again). */
+  async hasIntactObject(sha: string): Promise<boolean> {
+    return this.readObject(sha, 'object').then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /**
+   * Creates `dir` (inside the cache) and checks that it resolves inside the cache's real directory:
+   * a committed symlink (objects/ab -> elsewhere) must not lead sync to write outside.
+   */
+  async ensureDirectory(dir: string): Promise<void> {
+    await this.checkWritable(dir);
+    await fs.mkdir(dir, { recursive: true });
+    await this.checkWritable(dir);
+  }
+
+  /** Refuses a directory (existing, or where it would be created) that resolves outside the cache's real directory. */
+  async checkWritable(dir: string): Promise<void> {
+    const real = await this.requireRealDirectory();
+    const resolved = realOrResolved(dir);
+    if (!isInside(real, resolved)) throw new CacheError(`${dir} resolves to ${resolved}, outside the cache ${real}; sync writes only inside the cache`, 'outside-repository');
   }
 
   /**
@@ -198,11 +314,21 @@ export class CacheStore {
   async begin(): Promise<CacheTransaction> {
     let created: string | undefined;
     try {
+      // Where the directory is, or would be created, must be inside the repository when it is named inside it.
+      await this.realDirectory();
+    } catch (e) {
+      // A file where the directory should be: mkdir says so below.
+      if (!(e instanceof CacheError && e.errno === 'ENOTDIR')) throw e;
+    }
+    this.real = undefined;
+    try {
       created = await fs.mkdir(this.dir, { recursive: true });
     } catch (e) {
       throw fsError(e, 'create the cache directory', this.dir);
     }
-    const lock = await acquireLock(path.join(this.dir, '.lock'));
+    this.real = undefined;
+    const real = await this.requireRealDirectory();
+    const lock = await acquireLock(path.join(this.dir, '.lock'), real);
     try {
       await removeStaleStaging(this.dir);
       const staging = path.join(this.dir, `.staging-${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -215,9 +341,20 @@ export class CacheStore {
   }
 }
 
+/** A manifest check's problem as a CacheError naming the file. */
+function checked<T>(check: () => T, file: string): T {
+  try {
+    return check();
+  } catch (e) {
+    if (e instanceof ManifestProblem) throw new CacheError(`${file}: ${e.message}; ${REBUILD}`, 'cache-integrity');
+    throw e;
+  }
+}
+
 export class CacheTransaction {
   private readonly staged = new Map<string, string>();
-  private stagedIndex: { id: string; file: string } | undefined;
+  /** Objects found intact in the cache, so each is checked once. */
+  private readonly present = new Set<string>();
   private finished = false;
 
   constructor(
@@ -228,60 +365,53 @@ export class CacheTransaction {
     private readonly createdDir: string | undefined,
   ) {}
 
-  /** Stores a file's bytes unless the cache already holds them. Returns the sha256. */
+  /** Stores a file's bytes unless the cache already holds them intact. Returns the sha256. */
   async putObject(bytes: Uint8Array): Promise<string> {
     const sha = sha256Hex(bytes);
-    if (this.staged.has(sha) || this.store.hasObject(sha)) return sha;
+    if (await this.hasObject(sha)) return sha;
     const file = path.join(this.staging, `${sha}.gz`);
     this.staged.set(sha, file);
-    await fs.writeFile(file, gzipSync(bytes, { level: 9 })).catch((e: unknown) => {
+    await fs.writeFile(file, gzipSync(bytes, { level: 9 }), { flag: 'wx' }).catch((e: unknown) => {
       throw fsError(e, 'write', file);
     });
     return sha;
   }
 
-  hasObject(sha: string): boolean {
-    return this.staged.has(sha) || this.store.hasObject(sha);
-  }
-
-  /** Stages the compact index of the snapshot being written. */
-  async putIndex(id: string, json: string): Promise<void> {
-    const file = path.join(this.staging, `index-${id}.json.gz`);
-    await fs.writeFile(file, gzipSync(json, { level: 6 })).catch((e: unknown) => {
-      throw fsError(e, 'write', file);
-    });
-    this.stagedIndex = { id, file };
+  /** Whether the object is staged or in the cache intact (a damaged one is written again). */
+  async hasObject(sha: string): Promise<boolean> {
+    if (this.staged.has(sha) || this.present.has(sha)) return true;
+    if (!(await this.store.hasIntactObject(sha))) return false;
+    this.present.add(sha);
+    return true;
   }
 
   async commit(snapshot: SnapshotManifest, previous: CacheManifest | undefined): Promise<CacheManifest> {
     const moved: string[] = [];
     let wroteSnapshot: string | undefined;
     try {
+      // Every directory written into is checked before anything moves, so a refusal leaves the cache as it was.
+      const snapshotFile = this.store.snapshotPath(snapshot.snapshotId);
+      const dirs = new Set([...this.staged.keys()].map((sha) => path.dirname(this.store.objectPath(sha))).concat(path.dirname(snapshotFile)));
+      for (const dir of dirs) await this.store.checkWritable(dir);
       for (const [sha, file] of this.staged) {
         const target = this.store.objectPath(sha);
-        await fs.mkdir(path.dirname(target), { recursive: true });
+        await this.store.ensureDirectory(path.dirname(target));
         await fs.rename(file, target);
         moved.push(target);
       }
-      if (this.stagedIndex) {
-        const target = this.store.indexPath(this.stagedIndex.id);
-        if (!existsSync(target)) {
-          await fs.mkdir(path.dirname(target), { recursive: true });
-          await fs.rename(this.stagedIndex.file, target);
-          moved.push(target);
-        }
-      }
       const history = (previous?.history ?? []).filter((h) => h.snapshotId !== snapshot.snapshotId);
       history.push(summarize(snapshot));
-      const snapshotFile = this.store.snapshotPath(snapshot.snapshotId);
-      if (!existsSync(snapshotFile)) {
-        await fs.mkdir(path.dirname(snapshotFile), { recursive: true });
+      await this.store.ensureDirectory(path.dirname(snapshotFile));
+      // A symlink standing there is replaced, not followed.
+      if (!(await isRegularFile(snapshotFile))) {
         await writeFileAtomic(snapshotFile, JSON.stringify(snapshot, null, 1) + '\n');
         wroteSnapshot = snapshotFile;
       }
       const manifest: CacheManifest = { ...snapshot, history };
       await writeFileAtomic(this.store.manifestPath, JSON.stringify(manifest, null, 1) + '\n');
       await this.finish(false);
+      // The derived index of earlier versions: nothing reads it any more.
+      await fs.rm(path.join(this.store.dir, 'indexes'), { recursive: true, force: true }).catch(() => undefined);
       return manifest;
     } catch (e) {
       await Promise.all(moved.map((f) => fs.rm(f, { force: true })));
@@ -305,9 +435,17 @@ export class CacheTransaction {
   }
 }
 
+async function isRegularFile(file: string): Promise<boolean> {
+  return fs.lstat(file).then(
+    (st) => st.isFile(),
+    () => false,
+  );
+}
+
+/** Written beside the target under a name nobody could have committed, then renamed over it (a symlink there is replaced, not followed). */
 async function writeFileAtomic(file: string, content: string): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const handle = await fs.open(tmp, 'w');
+  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const handle = await fs.open(tmp, 'wx');
   try {
     await handle.writeFile(content);
     await handle.sync();
@@ -322,7 +460,7 @@ interface Lock {
 }
 
 /** One sync at a time per cache; a lock left by a process that no longer runs is taken over. */
-async function acquireLock(file: string): Promise<Lock> {
+async function acquireLock(file: string, cacheRoot: string): Promise<Lock> {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const handle = await fs.open(file, 'wx');
@@ -331,7 +469,9 @@ async function acquireLock(file: string): Promise<Lock> {
       return { release: () => fs.rm(file, { force: true }) };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw fsError(e, 'lock', file);
-      const pid = Number(await fs.readFile(file, 'utf8').catch(() => ''));
+      // A committed .lock may be a symlink to anything: read it only as a small file inside the cache.
+      const read = await readBytes(file, { root: cacheRoot, maxBytes: 32, what: 'lock file' });
+      const pid = read.ok ? Number(read.bytes.toString('latin1').trim()) : NaN;
       if (Number.isInteger(pid) && pid > 0 && isRunning(pid)) {
         throw new CacheError(`another guardrails sync (pid ${pid}) is writing ${path.dirname(file)}; remove ${file} if it is not running`);
       }

@@ -1,12 +1,12 @@
 /**
- * What the index keeps of a service file, in a compact array form. A snapshot's 14 MB of service files
- * (most of it SDK operation mappings) reduce to about 1.8 MB, which `sync` stores beside the snapshot
- * so that every later command loads the index in a fraction of the time.
+ * What the index keeps of a service file, in a compact array form: a snapshot's 14 MB of service files
+ * (most of it SDK operation mappings) reduce to about 1.8 MB. It is built from the service files each
+ * time a snapshot is loaded and never stored (load.ts says why).
  */
 import { accessLevelOf, type AccessLevel } from './access-level.js';
 import type { RawServiceFile } from './service-file.js';
 
-/** Bump when the layout changes; a loader falls back to the service files on a mismatch. */
+/** Bump when the layout changes. */
 export const COMPACT_INDEX_FORMAT = 1;
 
 export const LEVEL_CODES: readonly AccessLevel[] = ['Read', 'List', 'Write', 'Tagging', 'Permissions management', 'Unknown'];
@@ -45,9 +45,4 @@ export function compactService(file: RawServiceFile): CompactService {
   const resources: CompactResource[] = (file.Resources ?? []).map((r) => [r.Name, r.ARNFormats ?? [], r.ConditionKeys ?? []]);
   const keys: CompactConditionKey[] = (file.ConditionKeys ?? []).map((k) => [k.Name, k.Types ?? []]);
   return [file.Name, file.Version ?? null, actions, resources, keys];
-}
-
-export function isCompactIndex(v: unknown, snapshotId: string): v is CompactIndex {
-  const c = v as CompactIndex;
-  return typeof c === 'object' && c !== null && c.format === COMPACT_INDEX_FORMAT && c.snapshotId === snapshotId && Array.isArray(c.services);
 }

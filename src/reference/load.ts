@@ -1,18 +1,22 @@
 /**
  * Loading a reference index from the cache (any kept snapshot) or from a directory laid out like the
  * endpoint, which is what `notify --from DIR` and tests use.
+ *
+ * The index is always built from the service files themselves, each checked against the manifest's
+ * sha256: the manifest is the one file of a committed cache a reviewer can read, so whatever the tool
+ * knows about actions must follow from it. (A stored index would be a second source of truth that a
+ * pull request could change without changing the manifest, and nothing cheaper than rebuilding it
+ * could show it matches.)
  */
-import * as fs from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
-import { CacheError, CacheStore, computeSnapshotId, sha256Hex, type ServiceEntry, type SnapshotManifest } from './cache-store.js';
-import { isCompactIndex } from './compact-index.js';
+import { formatBytes, LIMITS } from '../files/limits.js';
+import { repositoryOf, rootForNamedPath } from '../files/repository.js';
+import { CacheError, CacheStore, computeSnapshotId, sha256Hex, type CacheStoreOptions, type ServiceEntry, type SnapshotManifest } from './cache-store.js';
+import { COMPACT_INDEX_FORMAT, compactService } from './compact-index.js';
 import { ReferenceIndex } from './reference-index.js';
 import { checkServiceFile, checkServiceList, parseJson, ShapeError, type RawServiceFile } from './service-file.js';
-import { serviceFilePath } from './sources.js';
-
-const gunzipAsync = promisify(gunzip);
+import { DirectorySource, FetchError, serviceFilePath } from './sources.js';
 
 export interface LoadedSnapshot {
   index: ReferenceIndex;
@@ -21,57 +25,126 @@ export interface LoadedSnapshot {
   origin: string;
 }
 
-export async function loadFromCache(cacheDir: string, snapshot = 'current'): Promise<LoadedSnapshot> {
-  const store = new CacheStore(cacheDir);
-  const manifest = await store.readSnapshot(snapshot);
-  const stored = await store.readIndex(manifest.snapshotId);
-  if (isCompactIndex(stored, manifest.snapshotId)) return { index: ReferenceIndex.fromCompact(stored), manifest, origin: cacheDir };
-  // No compact index (a cache from an older version): build from the service files themselves.
-  const names = Object.keys(manifest.services);
-  // Decompression runs on libuv's thread pool, so both cores work while the main thread parses.
-  const files = await Promise.all(
-    names.map(async (name) => {
-      const sha = manifest.services[name]!.sha256;
-      let bytes: Buffer;
-      try {
-        bytes = await gunzipAsync(await fs.readFile(store.objectPath(sha)));
-      } catch (e) {
-        throw new CacheError(`service ${name} of snapshot ${manifest.snapshotId} is missing or damaged in ${cacheDir} (${(e as Error).message}); run guardrails sync again`);
-      }
-      return checkServiceFile(parseJson(bytes), name);
-    }),
-  );
-  return { index: ReferenceIndex.build(files, manifest.snapshotId), manifest, origin: cacheDir };
+export interface LoadOptions {
+  /** The working directory: it decides the repository a cache or directory named inside it must stay in (default: the process's). */
+  cwd?: string;
 }
 
-/** A directory laid out like the endpoint: `<dir>/v1/service-list.json` (or `<dir>/service-list.json`). */
-export async function loadFromDirectory(dir: string): Promise<LoadedSnapshot> {
-  let base = path.resolve(dir);
-  if (await exists(path.join(base, 'v1', 'service-list.json'))) base = path.join(base, 'v1');
-  const listPath = path.join(base, 'service-list.json');
-  if (!(await exists(listPath))) throw new CacheError(`${dir} does not look like a service reference: no v1/service-list.json`);
-  const listBytes = await fs.readFile(listPath);
-  const list = checkServiceList(parseJson(listBytes));
+/** Files read at once: decompression runs on libuv's thread pool while the main thread parses. */
+const PARALLEL_READS = 8;
+
+export async function loadFromCache(cacheDir: string, snapshot = 'current', options: LoadOptions = {}): Promise<LoadedSnapshot> {
+  const store = new CacheStore(cacheDir, storeOptions(options));
+  const manifest = await store.readSnapshot(snapshot);
+  return { index: await buildFromObjects(store, manifest), manifest, origin: cacheDir };
+}
+
+function storeOptions(options: LoadOptions): CacheStoreOptions {
+  return options.cwd !== undefined ? { cwd: options.cwd } : {};
+}
+
+/** The index of a snapshot from its objects, every one checked against the manifest, and the manifest's counts against them. */
+async function buildFromObjects(store: CacheStore, manifest: SnapshotManifest): Promise<ReferenceIndex> {
+  const integrity = (message: string) => new CacheError(`${store.manifestPath} (snapshot ${manifest.snapshotId}): ${message}; run guardrails sync to rebuild the cache`, 'cache-integrity');
+  const listBytes = await store.readObject(manifest.serviceList.sha256, 'the service list', LIMITS.serviceList);
+  const listed = shapeChecked(() => checkServiceList(parseJson(listBytes)), store.objectPath(manifest.serviceList.sha256), 'the service list');
+  const names = Object.keys(manifest.services);
+  const listedNames = new Set(listed.map((e) => e.service));
+  const unlisted = names.filter((n) => !listedNames.has(n));
+  const missing = [...listedNames].filter((n) => !(n in manifest.services));
+  if (unlisted.length || missing.length) {
+    throw integrity(
+      [unlisted.length ? `lists services its service list does not (${unlisted.slice(0, 5).join(', ')})` : '', missing.length ? `leaves out services its service list names (${missing.slice(0, 5).join(', ')})` : '']
+        .filter(Boolean)
+        .join(' and '),
+    );
+  }
+  let totalBytes = 0;
+  let actions = 0;
+  const versions: Record<string, number> = {};
+  const compact = await mapLimited(names, PARALLEL_READS, async (name) => {
+    const entry = manifest.services[name]!;
+    const bytes = await store.readObject(entry.sha256, `service ${name}`, LIMITS.serviceFile);
+    totalBytes += bytes.length;
+    if (totalBytes > LIMITS.referenceSnapshot) throw integrity(`its service files come to more than ${formatBytes(LIMITS.referenceSnapshot)}, the most read for a snapshot`);
+    const file = shapeChecked(() => checkServiceFile(parseJson(bytes), name), store.objectPath(entry.sha256), `service ${name}`);
+    const version = file.Version ?? null;
+    if (bytes.length !== entry.bytes || file.Actions.length !== entry.actions || version !== entry.version) {
+      throw integrity(`the entry of service ${name} (${entry.bytes} bytes, ${entry.actions} actions, version ${entry.version}) does not describe its file (${bytes.length} bytes, ${file.Actions.length} actions, version ${version})`);
+    }
+    actions += file.Actions.length;
+    versions[version ?? 'unversioned'] = (versions[version ?? 'unversioned'] ?? 0) + 1;
+    return compactService(file);
+  });
+  const { totals, schemaVersions } = manifest;
+  if (totals.services !== names.length || totals.actions !== actions || totals.bytes !== totalBytes) {
+    throw integrity(`"totals" (${totals.services} services, ${totals.actions} actions, ${totals.bytes} bytes) do not add up (${names.length}, ${actions}, ${totalBytes})`);
+  }
+  if (!sameCounts(schemaVersions, versions)) throw integrity('"schemaVersions" do not count the versions of its service files');
+  return ReferenceIndex.fromCompact({ format: COMPACT_INDEX_FORMAT, snapshotId: manifest.snapshotId, services: compact });
+}
+
+function shapeChecked<T>(check: () => T, file: string, what: string): T {
+  try {
+    return check();
+  } catch (e) {
+    if (e instanceof ShapeError) throw new CacheError(`${file} (${what}): ${e.message}; run guardrails sync to rebuild the cache`, 'cache-integrity');
+    throw e;
+  }
+}
+
+function sameCounts(a: Record<string, number>, b: Record<string, number>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
+
+/**
+ * A directory laid out like the endpoint: `<dir>/v1/service-list.json` (or `<dir>/service-list.json`).
+ * Read with the same caps and checks as sync; a directory named inside the repository must resolve
+ * inside it, file by file.
+ */
+export async function loadFromDirectory(dir: string, options: LoadOptions = {}): Promise<LoadedSnapshot> {
+  const cwd = options.cwd ?? process.cwd();
+  const root = rootForNamedPath(dir, cwd, repositoryOf(cwd));
+  const source = new DirectorySource(path.resolve(cwd, dir), { root });
+  const base = source.base;
+  const read = async (relative: string, maxBytes: number, what: string): Promise<Buffer> => {
+    try {
+      const got = await source.get(relative, { signal: new AbortController().signal, maxBytes });
+      if (got.status !== 'ok') throw new Error('a directory always answers with the file');
+      return got.bytes;
+    } catch (e) {
+      if (!(e instanceof FetchError)) throw e;
+      if (relative === 'service-list.json' && e.message === 'file not found') throw new CacheError(`${dir} does not look like a service reference: no v1/service-list.json`, 'invalid-reference');
+      throw new CacheError(`${what}: ${e.url}: ${e.message}`, /outside the repository/.test(e.message) ? 'outside-repository' : 'invalid-reference');
+    }
+  };
+  const invalid = (what: string, file: string, e: unknown) => {
+    if (e instanceof ShapeError) return new CacheError(`${what}: ${file}: ${e.message}`, 'invalid-reference');
+    return e;
+  };
+  const listBytes = await read('service-list.json', LIMITS.serviceList, 'service list');
+  let list;
+  try {
+    list = checkServiceList(parseJson(listBytes));
+  } catch (e) {
+    throw invalid('service list', source.locate('service-list.json'), e);
+  }
   const services: Record<string, ServiceEntry> = {};
-  const files: RawServiceFile[] = await Promise.all(
-    list.map(async (entry) => {
-      const file = path.join(base, serviceFilePath(entry.service, entry.url));
-      let bytes: Buffer;
-      try {
-        bytes = await fs.readFile(file);
-      } catch (e) {
-        throw new CacheError(`service ${entry.service}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-      }
-      try {
-        const parsed = checkServiceFile(parseJson(bytes), entry.service);
-        services[entry.service] = { sha256: sha256Hex(bytes), bytes: bytes.length, actions: parsed.Actions.length, version: parsed.Version ?? null };
-        return parsed;
-      } catch (e) {
-        if (e instanceof ShapeError) throw new CacheError(`service ${entry.service}: ${file}: ${e.message}`);
-        throw e;
-      }
-    }),
-  );
+  let total = 0;
+  const files: RawServiceFile[] = await mapLimited(list, PARALLEL_READS, async (entry) => {
+    const relative = serviceFilePath(entry.service, entry.url);
+    const bytes = await read(relative, LIMITS.serviceFile, `service ${entry.service}`);
+    total += bytes.length;
+    if (total > LIMITS.referenceSnapshot) throw new CacheError(`${dir}: the service files come to more than ${formatBytes(LIMITS.referenceSnapshot)}, the most read for a snapshot`, 'invalid-reference');
+    try {
+      const parsed = checkServiceFile(parseJson(bytes), entry.service);
+      services[entry.service] = { sha256: sha256Hex(bytes), bytes: bytes.length, actions: parsed.Actions.length, version: parsed.Version ?? null };
+      return parsed;
+    } catch (e) {
+      throw invalid(`service ${entry.service}`, source.locate(relative), e);
+    }
+  });
   const sorted: Record<string, ServiceEntry> = {};
   const schemaVersions: Record<string, number> = {};
   let actions = 0;
@@ -88,13 +161,17 @@ export async function loadFromDirectory(dir: string): Promise<LoadedSnapshot> {
     format: 1,
     snapshotId: computeSnapshotId(listSha, sorted),
     source: base,
-    syncedAt: (await fs.stat(listPath)).mtime.toISOString(),
+    syncedAt: await modifiedAt(source.locate('service-list.json')),
     serviceList: { sha256: listSha },
     schemaVersions,
     totals: { services: list.length, actions, bytes },
     services: sorted,
   };
   return { index: ReferenceIndex.build(files, manifest.snapshotId), manifest, origin: base };
+}
+
+async function modifiedAt(file: string): Promise<string> {
+  return (await stat(file)).mtime.toISOString();
 }
 
 /**
@@ -104,22 +181,35 @@ export async function loadFromDirectory(dir: string): Promise<LoadedSnapshot> {
 export async function loadSnapshot(spec: string, cacheDir: string, cwd = process.cwd()): Promise<LoadedSnapshot> {
   const dir = path.resolve(cwd, spec);
   if (spec.includes('/') || spec.includes(path.sep) || spec.startsWith('.') || (await isDirectory(dir))) {
-    if (!(await isDirectory(dir))) throw new CacheError(`no such directory: ${dir}`);
-    return loadFromDirectory(dir);
+    if (!(await isDirectory(dir))) throw new CacheError(`no such directory: ${dir}`, 'invalid-reference');
+    return loadFromDirectory(dir, { cwd });
   }
-  return loadFromCache(cacheDir, spec);
-}
-
-async function exists(p: string): Promise<boolean> {
-  return fs.access(p).then(
-    () => true,
-    () => false,
-  );
+  return loadFromCache(path.resolve(cwd, cacheDir), spec, { cwd });
 }
 
 async function isDirectory(p: string): Promise<boolean> {
-  return fs.stat(p).then(
+  return stat(p).then(
     (s) => s.isDirectory(),
     () => false,
   );
+}
+
+/** `work` over `items`, at most `limit` at once, results in the order of `items`; the first failure is thrown. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (!failure && next < items.length) {
+      const i = next++;
+      try {
+        results[i] = await work(items[i]!);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
+  return results;
 }

@@ -2,9 +2,10 @@
  * Where a service reference comes from: AWS's endpoint, a mirror URL, or a directory laid out like the
  * endpoint (`<dir>/v1/service-list.json`, `<dir>/v1/<service>/<service>.json`).
  */
-import * as fs from 'node:fs/promises';
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
+import { readBytes } from '../files/read.js';
+import { ACCEPTED_ENCODINGS, httpGet } from './http-get.js';
 
 export const AWS_REFERENCE_BASE = 'https://servicereference.us-east-1.amazonaws.com/v1/';
 export const REFERENCE_URL_ENV = 'GUARDRAILS_REFERENCE_URL';
@@ -28,7 +29,14 @@ export interface ReferenceSource {
   readonly remote: boolean;
   /** Where a file relative to the base lives (for messages). */
   locate(relative: string): string;
-  get(relative: string, conditional: Conditional | undefined, signal: AbortSignal): Promise<FetchResult>;
+  get(relative: string, request: FetchRequest): Promise<FetchResult>;
+}
+
+export interface FetchRequest {
+  conditional?: Conditional | undefined;
+  signal: AbortSignal;
+  /** The most read of this file (received, and decoded). */
+  maxBytes: number;
 }
 
 /** A failure fetching one file. `retryable` separates a flaky server from a definitive answer (404). */
@@ -59,11 +67,14 @@ export function unsupportedScheme(spec: string): string | undefined {
   return scheme && !/^(https?|file)$/i.test(scheme) ? scheme : undefined;
 }
 
-/** Picks the source: the explicit --from, else the environment variable, else AWS's endpoint. */
-export function resolveSource(from: string | undefined, env: NodeJS.ProcessEnv, http: HttpOptions): ReferenceSource {
+/**
+ * Picks the source: the explicit --from, else the environment variable, else AWS's endpoint. A
+ * directory is read under `directory.root` when given (see rootForNamedPath).
+ */
+export function resolveSource(from: string | undefined, env: NodeJS.ProcessEnv, http: HttpOptions, directory: DirectoryOptions = {}): ReferenceSource {
   const spec = sourceSpec(from, env);
   if (/^https?:\/\//i.test(spec)) return new HttpSource(spec, http);
-  return new DirectorySource(spec.startsWith('file://') ? new URL(spec).pathname : spec);
+  return new DirectorySource(spec.startsWith('file://') ? new URL(spec).pathname : spec, directory);
 }
 
 /**
@@ -121,6 +132,8 @@ function isDirectory(p: string): boolean {
   }
 }
 
+const SAFE_RELATIVE_PATH = /^[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*$/;
+
 /**
  * The path of a service file relative to the base. The list's `url` fields point at AWS's host; a mirror
  * serves the same layout under its own base, so only the part after `/v1/` is kept.
@@ -134,7 +147,8 @@ export function serviceFilePath(service: string, listedUrl: string): string {
   } catch {
     // An unparsable url falls back to the endpoint's layout.
   }
-  if (rel.split('/').some((seg) => seg === '..' || seg === '') || rel.startsWith('/')) rel = `${service}/${service}.json`;
+  // The path is printed and read: plain names only, no way up, nothing a terminal would interpret.
+  if (!SAFE_RELATIVE_PATH.test(rel) || rel.split('/').some((seg) => seg === '..' || seg === '.' || seg === '')) rel = `${service}/${service}.json`;
   return rel;
 }
 
@@ -158,50 +172,45 @@ export class HttpSource implements ReferenceSource {
     return new URL(relative, this.base).toString();
   }
 
-  async get(relative: string, conditional: Conditional | undefined, signal: AbortSignal): Promise<FetchResult> {
+  async get(relative: string, request: FetchRequest): Promise<FetchResult> {
     const url = this.locate(relative);
-    const headers: Record<string, string> = { 'accept-encoding': 'gzip, br', 'user-agent': 'guardrails-sync' };
-    if (conditional?.etag) headers['if-none-match'] = conditional.etag;
-    if (conditional?.lastModified) headers['if-modified-since'] = conditional.lastModified;
-    const timeout = AbortSignal.timeout(this.options.timeoutMs);
-    const combined = AbortSignal.any([signal, timeout]);
-    let res: Response;
-    try {
-      res = await fetch(url, { headers, signal: combined });
-    } catch (e) {
-      throw this.failure(url, e, signal, timeout);
+    const headers: Record<string, string> = { 'accept-encoding': ACCEPTED_ENCODINGS, 'user-agent': 'guardrails-sync' };
+    if (request.conditional?.etag) headers['if-none-match'] = request.conditional.etag;
+    if (request.conditional?.lastModified) headers['if-modified-since'] = request.conditional.lastModified;
+    const got = await httpGet(url, { headers, timeoutMs: this.options.timeoutMs, maxBytes: request.maxBytes, signal: request.signal });
+    if (!got.ok) {
+      // A cut connection or a timeout may go better next time; a bomb or a lie about the encoding will not.
+      const retryable = got.failure === 'timeout' || got.failure === 'network' || got.failure === 'truncated';
+      throw new FetchError(got.message, url, retryable);
     }
-    if (res.status === 304) {
-      await res.body?.cancel();
-      return { status: 'not-modified' };
+    if (got.status === 304) return { status: 'not-modified' };
+    if (got.status < 200 || got.status > 299) {
+      const retryable = got.status >= 500 || got.status === 429 || got.status === 408;
+      const retryAfter = got.status === 429 || got.status === 503 ? parseRetryAfter(header(got.headers['retry-after']), Date.now()) : undefined;
+      throw new FetchError(`HTTP ${got.status}${got.statusText ? ` ${got.statusText}` : ''}`, url, retryable, retryAfter);
     }
-    if (!res.ok) {
-      await res.body?.cancel().catch(() => undefined);
-      const retryable = res.status >= 500 || res.status === 429 || res.status === 408;
-      const retryAfter = res.status === 429 || res.status === 503 ? parseRetryAfter(res.headers.get('retry-after'), Date.now()) : undefined;
-      throw new FetchError(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`, url, retryable, retryAfter);
-    }
-    let bytes: Buffer;
-    try {
-      bytes = Buffer.from(await res.arrayBuffer());
-    } catch (e) {
-      throw this.failure(url, e, signal, timeout);
-    }
-    const result: FetchResult = { status: 'ok', bytes };
-    const etag = res.headers.get('etag');
-    const lastModified = res.headers.get('last-modified');
-    if (etag) result.etag = etag;
-    if (lastModified) result.lastModified = lastModified;
+    const result: FetchResult = { status: 'ok', bytes: got.body };
+    // Validators are written into the manifest and sent back next time: only well-formed ones are kept.
+    const etag = header(got.headers.etag);
+    const lastModified = header(got.headers['last-modified']);
+    if (etag && isWellFormedEtag(etag)) result.etag = etag;
+    if (lastModified && isHttpDate(lastModified)) result.lastModified = lastModified;
     return result;
   }
+}
 
-  private failure(url: string, e: unknown, outer: AbortSignal, timeout: AbortSignal): FetchError {
-    if (outer.aborted) return new FetchError('cancelled', url, false);
-    if (timeout.aborted) return new FetchError(`timed out after ${this.options.timeoutMs} ms`, url, true);
-    const err = e as Error & { cause?: { code?: string; message?: string } };
-    const detail = err.cause?.code ?? err.cause?.message ?? err.message;
-    return new FetchError(`network error (${detail})`, url, true);
-  }
+/** An entity tag as RFC 9110 writes it, of a sane length. */
+export function isWellFormedEtag(s: string): boolean {
+  return /^(?:W\/)?"[\x21\x23-\x7e]{0,200}"$/.test(s);
+}
+
+/** An HTTP date (IMF-fixdate), as Last-Modified carries it. */
+export function isHttpDate(s: string): boolean {
+  return /^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(s) && !Number.isNaN(Date.parse(s));
+}
+
+function header(value: string | string[] | undefined): string | null {
+  return value === undefined ? null : Array.isArray(value) ? (value[0] ?? null) : value;
 }
 
 /** Retry-After as delay-seconds or an HTTP date, in milliseconds from `now`; undefined when absent or unreadable. */
@@ -213,12 +222,20 @@ export function parseRetryAfter(value: string | null, now: number): number | und
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+export interface DirectoryOptions {
+  /** A real directory every file read must resolve inside (the repository, for a mirror committed in it). */
+  root?: string | undefined;
+}
+
 export class DirectorySource implements ReferenceSource {
   readonly base: string;
   readonly remote = false;
 
   /** `dir` may be the snapshot directory (holding v1/), the v1 directory or the service list's path. */
-  constructor(dir: string) {
+  constructor(
+    dir: string,
+    private readonly options: DirectoryOptions = {},
+  ) {
     this.base = normalizeBaseDir(dir);
   }
 
@@ -226,13 +243,10 @@ export class DirectorySource implements ReferenceSource {
     return path.join(this.base, relative);
   }
 
-  async get(relative: string): Promise<FetchResult> {
+  async get(relative: string, request: FetchRequest): Promise<FetchResult> {
     const file = this.locate(relative);
-    try {
-      return { status: 'ok', bytes: await fs.readFile(file) };
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new FetchError(code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? (e as Error).message})`, file, false);
-    }
+    const read = await readBytes(file, { root: this.options.root, maxBytes: request.maxBytes, what: 'reference file' });
+    if (!read.ok) throw new FetchError(read.code === 'file-not-found' ? 'file not found' : read.message, file, false);
+    return { status: 'ok', bytes: read.bytes };
   }
 }

@@ -3,8 +3,9 @@
  * All or nothing: any file that cannot be fetched and validated aborts the run and the cache is left
  * exactly as it was; a successful run switches to the new snapshot atomically.
  */
+import { setMaxListeners } from 'node:events';
+import { formatBytes, LIMITS } from '../files/limits.js';
 import { CacheError, CacheStore, computeSnapshotId, type CacheManifest, type ServiceEntry, type SnapshotManifest } from './cache-store.js';
-import { compactService, COMPACT_INDEX_FORMAT, isCompactIndex, type CompactService } from './compact-index.js';
 import { checkServiceFile, checkServiceList, parseJson, ShapeError, type ServiceListEntry } from './service-file.js';
 import { FetchError, sameBase, serviceFilePath, type Conditional, type ReferenceSource } from './sources.js';
 
@@ -12,9 +13,14 @@ export interface RetryPolicy {
   attempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
+  /**
+   * Retries in the whole run. Each wait is capped at maxDelayMs and each file at `attempts`, but a
+   * mirror answering 503 to every file would still hold the run for attempts x maxDelayMs per file.
+   */
+  budget?: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 500, maxDelayMs: 8000 };
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 500, maxDelayMs: 8000, budget: 100 };
 
 export interface SyncProgress {
   done: number;
@@ -31,6 +37,8 @@ export interface SyncOptions {
   /** Called before each retry, so the CLI can say why a run is slow. */
   onRetry?: (url: string, attempt: number, reason: string, delayMs: number) => void;
   now?: () => Date;
+  /** The working directory: it decides the repository the cache must stay inside (default: the process's). */
+  cwd?: string;
 }
 
 export interface SyncStats {
@@ -53,6 +61,8 @@ export interface SyncResult {
   previousSnapshotId: string | undefined;
   changed: boolean;
   stats: SyncStats;
+  /** Why the previous manifest was not used (it failed its checks), when it was not: the history starts anew. */
+  discardedManifest?: string;
 }
 
 export class SyncError extends Error {
@@ -69,36 +79,43 @@ export class SyncError extends Error {
 export async function syncReference(options: SyncOptions): Promise<SyncResult> {
   const { source } = options;
   const retry = options.retry ?? DEFAULT_RETRY;
+  const budget = retry.budget ?? DEFAULT_RETRY.budget!;
   const concurrency = Math.max(1, options.concurrency ?? 16);
-  const store = new CacheStore(options.cacheDir);
+  const store = new CacheStore(options.cacheDir, options.cwd !== undefined ? { cwd: options.cwd } : {});
   let previous: CacheManifest | undefined;
+  let discardedManifest: string | undefined;
   try {
     previous = await store.readManifest();
   } catch (e) {
-    // A damaged manifest only costs conditional requests; the new snapshot replaces it. A cache that
-    // cannot be read at all (a file where the directory should be) cannot be written either.
-    if (!(e instanceof CacheError) || e.errno) throw e;
+    // A manifest that fails its checks only costs conditional requests and the history; the new
+    // snapshot replaces it. A cache that cannot be read at all, or that leads outside, cannot be written.
+    if (!(e instanceof CacheError) || e.errno || e.code === 'outside-repository') throw e;
+    discardedManifest = e.message.replace(/; run guardrails sync.*$/, '');
   }
   const stats: SyncStats = { services: 0, actions: 0, added: 0, removed: 0, changed: 0, downloaded: 0, notModified: 0, unchangedBytes: 0, downloadedBytes: 0, retries: 0 };
   const abort = new AbortController();
+  // Every request in flight and every retry wait listens to it.
+  setMaxListeners(2 * concurrency + 10, abort.signal);
   const tx = await store.begin();
   try {
-    const fetchValidated = async <T>(relative: string, service: string | undefined, conditional: Conditional | undefined, check: (bytes: Buffer) => T) => {
+    const fetchValidated = async <T>(relative: string, service: string | undefined, conditional: Conditional | undefined, maxBytes: number, check: (bytes: Buffer) => T) => {
       const url = source.locate(relative);
       let shapeFailures = 0;
       for (let attempt = 1; ; attempt++) {
         try {
-          const res = await source.get(relative, conditional, abort.signal);
+          const res = await source.get(relative, { conditional, signal: abort.signal, maxBytes });
           if (res.status === 'not-modified') return { res, value: undefined };
           return { res, value: check(res.bytes) };
         } catch (e) {
+          if (!(e instanceof FetchError || e instanceof ShapeError)) throw e;
           // A bad shape is retried once, for a transfer cut short; a file that is wrong stays wrong.
-          const retryable = e instanceof FetchError ? e.retryable : e instanceof ShapeError && source.remote && ++shapeFailures < 2;
-          const reason = (e as Error).message;
+          const retryable = e instanceof FetchError ? e.retryable : source.remote && ++shapeFailures < 2;
+          const reason = e.message;
           if (abort.signal.aborted) throw new SyncError('cancelled', url, service);
           if (!retryable || attempt >= retry.attempts) {
             throw new SyncError(attempt > 1 ? `${reason} (after ${attempt} attempts)` : reason, url, service);
           }
+          if (stats.retries >= budget) throw new SyncError(`${reason} (and ${budget} retries in this run already: stopping)`, url, service);
           stats.retries++;
           // A server that says when to come back knows its load better than our backoff does; the cap
           // keeps a far-off date from stalling the run.
@@ -112,43 +129,61 @@ export async function syncReference(options: SyncOptions): Promise<SyncResult> {
     // Another mirror may answer 304 to a tag or date it never issued (an older copy, the same clock second),
     // and the cache would keep content that source never served under its name.
     const sameSource = previous !== undefined && sameBase(previous.source, source.base);
-    const listConditional = sameSource && tx.hasObject(previous!.serviceList.sha256) ? previous!.serviceList : undefined;
-    const listed = await fetchValidated('service-list.json', undefined, listConditional, (b) => checkServiceList(parseJson(b)));
-    let entries: ServiceListEntry[];
+    const listConditional = sameSource && (await tx.hasObject(previous!.serviceList.sha256)) ? previous!.serviceList : undefined;
+    /** The cached copy the server says is still current, checked as a download would be; undefined when it is damaged. */
+    const keptCopy = async <T>(sha: string, what: string, maxBytes: number, check: (bytes: Buffer) => T): Promise<T | undefined> => {
+      try {
+        return check(await store.readObject(sha, what, maxBytes));
+      } catch (e) {
+        if (e instanceof CacheError || e instanceof ShapeError) return undefined;
+        throw e;
+      }
+    };
+    const checkList = (b: Buffer) => checkServiceList(parseJson(b));
+    let listed = await fetchValidated('service-list.json', undefined, listConditional, LIMITS.serviceList, checkList);
+    let entries = listed.res.status === 'not-modified' ? await keptCopy(previous!.serviceList.sha256, 'the service list', LIMITS.serviceList, checkList) : undefined;
     const serviceList: SnapshotManifest['serviceList'] = { sha256: '' };
-    if (listed.res.status === 'not-modified') {
+    if (entries) {
       serviceList.sha256 = previous!.serviceList.sha256;
       copyValidators(serviceList, previous!.serviceList);
-      entries = checkServiceList(parseJson(await store.readObject(serviceList.sha256)));
     } else {
+      // Not modified, but our copy is not a valid service list (the cache was edited): fetch it whole.
+      if (listed.res.status === 'not-modified') listed = await fetchValidated('service-list.json', undefined, undefined, LIMITS.serviceList, checkList);
+      if (listed.res.status !== 'ok') throw new SyncError('the server answers "not modified" to a request without validators', source.locate('service-list.json'), undefined);
       entries = listed.value!;
       serviceList.sha256 = await tx.putObject(listed.res.bytes);
       copyValidators(serviceList, listed.res);
     }
 
     const services: Record<string, ServiceEntry> = {};
-    // What the index keeps of each file, gathered as files arrive so the 14 MB of JSON is not held.
-    const compact: CompactService[] = [];
-    const previousCompact = await previousCompactServices(store, previous);
+    let totalBytes = 0;
     let done = 0;
     const fetchService = async (entry: ServiceListEntry): Promise<void> => {
+      const relative = serviceFilePath(entry.service, entry.url);
       const prev = previous?.services[entry.service];
-      const conditional = sameSource && prev && tx.hasObject(prev.sha256) && (prev.etag || prev.lastModified) ? prev : undefined;
-      const got = await fetchValidated(serviceFilePath(entry.service, entry.url), entry.service, conditional, (b) => checkServiceFile(parseJson(b), entry.service));
-      if (got.res.status === 'not-modified') {
-        services[entry.service] = { ...prev! };
-        compact.push(previousCompact.get(entry.service) ?? compactService(checkServiceFile(parseJson(await store.readObject(prev!.sha256)), entry.service)));
+      const conditional = sameSource && prev && (prev.etag || prev.lastModified) && (await tx.hasObject(prev.sha256)) ? prev : undefined;
+      const check = (b: Buffer) => checkServiceFile(parseJson(b), entry.service);
+      let got = await fetchValidated(relative, entry.service, conditional, LIMITS.serviceFile, check);
+      let e: ServiceEntry;
+      if (got.res.status === 'not-modified' && (await keptCopy(prev!.sha256, `service ${entry.service}`, LIMITS.serviceFile, check))) {
+        e = { ...prev! };
         stats.notModified++;
         stats.unchangedBytes += prev!.bytes;
       } else {
+        // Not modified, but our copy is not a valid service file (the cache was edited): fetch it whole.
+        if (got.res.status === 'not-modified') got = await fetchValidated(relative, entry.service, undefined, LIMITS.serviceFile, check);
+        if (got.res.status !== 'ok') throw new SyncError('the server answers "not modified" to a request without validators', source.locate(relative), entry.service);
         const file = got.value!;
-        compact.push(compactService(file));
         const sha = await tx.putObject(got.res.bytes);
-        const e: ServiceEntry = { sha256: sha, bytes: got.res.bytes.length, actions: file.Actions.length, version: file.Version ?? null };
+        e = { sha256: sha, bytes: got.res.bytes.length, actions: file.Actions.length, version: file.Version ?? null };
         copyValidators(e, got.res);
-        services[entry.service] = e;
         stats.downloaded++;
         stats.downloadedBytes += got.res.bytes.length;
+      }
+      services[entry.service] = e;
+      totalBytes += e.bytes;
+      if (totalBytes > LIMITS.referenceSnapshot) {
+        throw new SyncError(`the service files come to more than ${formatBytes(LIMITS.referenceSnapshot)} in all, the most read for a snapshot`, source.locate(relative), entry.service);
       }
       options.onProgress?.({ done: ++done, total: entries.length, service: entry.service });
     };
@@ -185,23 +220,13 @@ export async function syncReference(options: SyncOptions): Promise<SyncResult> {
       else if (old.sha256 !== e.sha256) stats.changed++;
     }
     stats.removed = Object.keys(before).filter((name) => !(name in sorted)).length;
-    await tx.putIndex(snapshot.snapshotId, JSON.stringify({ format: COMPACT_INDEX_FORMAT, snapshotId: snapshot.snapshotId, services: compact }));
     const manifest = await tx.commit(snapshot, previous);
-    return { manifest, previousSnapshotId: previous?.snapshotId, changed: previous?.snapshotId !== snapshot.snapshotId, stats };
+    return { manifest, previousSnapshotId: previous?.snapshotId, changed: previous?.snapshotId !== snapshot.snapshotId, stats, ...(discardedManifest ? { discardedManifest } : {}) };
   } catch (e) {
     abort.abort();
     await tx.abort();
     throw e;
   }
-}
-
-/** The previous snapshot's compact entries, so that files the server did not resend need no parsing. */
-async function previousCompactServices(store: CacheStore, previous: CacheManifest | undefined): Promise<Map<string, CompactService>> {
-  const map = new Map<string, CompactService>();
-  if (!previous) return map;
-  const stored = await store.readIndex(previous.snapshotId);
-  if (isCompactIndex(stored, previous.snapshotId)) for (const s of stored.services) map.set(s[0], s);
-  return map;
 }
 
 function copyValidators(target: { etag?: string; lastModified?: string }, from: { etag?: string; lastModified?: string }): void {

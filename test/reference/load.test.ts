@@ -1,5 +1,7 @@
-import * as fs from 'node:fs/promises';
+import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DirectorySource, loadFromCache, loadSnapshot, syncReference, type ReferenceIndex } from '../../src/reference/index.js';
 import { reference2026 } from '../support/reference.js';
@@ -21,20 +23,22 @@ describe('loading an index', () => {
     snapshotId = (await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2026) })).manifest.snapshotId;
   });
 
-  it('sync stores a compact index that rebuilds exactly the index of the service files', async () => {
-    await expect(fs.stat(path.join(cache, 'indexes', `${snapshotId}.json.gz`))).resolves.toBeTruthy();
+  it('builds the index from the service files of the cache: exactly the index of the snapshot directory', async () => {
     const fromCache = await loadFromCache(cache);
     const fromFiles = await reference2026();
     expect(fromCache.index.snapshotId).toBe(fromFiles.index.snapshotId);
     expect(fingerprint(fromCache.index)).toBe(fingerprint(fromFiles.index));
   });
 
-  it('falls back to the service files when the compact index is missing', async () => {
+  it('stores no derived index, and a sync removes the one an earlier version left', async () => {
+    expect(fs.readdirSync(cache).sort()).toEqual(['manifest.json', 'objects', 'snapshots']);
     const copy = path.join(await tempDir(), 'cache');
-    await fs.cp(cache, copy, { recursive: true });
-    await fs.rm(path.join(copy, 'indexes'), { recursive: true });
-    const loaded = await loadFromCache(copy);
-    expect(fingerprint(loaded.index)).toBe(fingerprint((await reference2026()).index));
+    await fsp.cp(cache, copy, { recursive: true });
+    await fsp.mkdir(path.join(copy, 'indexes'));
+    await fsp.writeFile(path.join(copy, 'indexes', `${snapshotId}.json.gz`), gzipSync('{"format":1,"snapshotId":"x","services":[]}'));
+    expect(fingerprint((await loadFromCache(copy)).index)).toBe(fingerprint((await reference2026()).index));
+    await syncReference({ cacheDir: copy, source: new DirectorySource(SNAPSHOT_2026) });
+    expect(fs.existsSync(path.join(copy, 'indexes'))).toBe(false);
   });
 
   it('opens a snapshot by id prefix or a directory laid out like the endpoint', async () => {

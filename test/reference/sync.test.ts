@@ -1,5 +1,8 @@
+import { existsSync, readFileSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
+import * as net from 'node:net';
 import * as path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CacheError, CacheStore, HttpSource, DirectorySource, syncReference, SyncError, loadFromCache, type RetryPolicy } from '../../src/reference/index.js';
 import { startReferenceServer, type ReferenceServer } from '../support/reference-server.js';
@@ -39,7 +42,7 @@ describe('sync against a local HTTP server serving the 2026-08-22 snapshot', () 
     await expect(fs.stat(path.join(cache, 'snapshots', `${m.snapshotId}.json`))).resolves.toBeTruthy();
     // The cache holds exactly the bytes served.
     const store = new CacheStore(cache);
-    const s3 = await store.readObject(m.services.s3!.sha256, true);
+    const s3 = await store.readObject(m.services.s3!.sha256, 'service s3');
     expect(s3.equals(await fs.readFile(path.join(SNAPSHOT_2026, 'v1/s3/s3.json')))).toBe(true);
     const loaded = await loadFromCache(cache);
     expect(loaded.index.size).toBe(21983);
@@ -266,5 +269,132 @@ describe('snapshot history', () => {
     const old = await loadFromCache(cache, older.manifest.snapshotId.slice(0, 6));
     expect(old.manifest.totals.services).toBe(436);
     expect(old.index.service('s3')).toBeDefined();
+  });
+});
+
+describe('mirror files that are not what they seem', () => {
+  let server: ReferenceServer;
+  beforeAll(async () => {
+    server = await startReferenceServer(SNAPSHOT_2026);
+  });
+  afterAll(() => server.close());
+
+  const kms = () => JSON.parse(readFileSync(path.join(SNAPSHOT_2026, 'v1', 'kms', 'kms.json'), 'utf8')) as { Actions: { Name: string }[] };
+
+  async function failureWith(body: Buffer): Promise<SyncError> {
+    server.clearFaults();
+    server.inject('/v1/kms/kms.json', { kind: 'body', body });
+    const cache = path.join(await tempDir(), 'cache');
+    const err = await syncReference({ cacheDir: cache, source: new HttpSource(server.url, { timeoutMs: 5000 }), retry: FAST_RETRY }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SyncError);
+    expect((err as SyncError).url).toBe(`${server.url}v1/kms/kms.json`);
+    expect((err as SyncError).service).toBe('kms');
+    expect(existsSync(cache)).toBe(false);
+    return err as SyncError;
+  }
+
+  it('a duplicate key is refused, naming the key and where (JSON.parse would keep the last silently)', async () => {
+    const text = JSON.stringify(kms()).replace('"Name":"kms"', '"Name":"kms","Name":"kms"');
+    const err = await failureWith(Buffer.from(text));
+    expect(err.reason).toMatch(/^the key "Name" appears twice in one object, the second time at line 1, column \d+ \(\d+ bytes\) \(after 2 attempts\)$/);
+  });
+
+  it('a byte that is not UTF-8 is refused with its offset instead of being replaced', async () => {
+    const bytes = Buffer.from(JSON.stringify(kms()));
+    const at = bytes.indexOf('Decrypt');
+    bytes[at] = 0xff;
+    const err = await failureWith(bytes);
+    expect(err.reason).toBe(`not UTF-8: byte 0xff at offset ${at} (line 1, column ${at + 1}) is not valid UTF-8 (${bytes.length} bytes) (after 2 attempts)`);
+  });
+
+  it('an action name with markup is refused, naming the service, the entry and the URL', async () => {
+    const file = kms();
+    file.Actions[3]!.Name = 'Decrypt<img src=x onerror=alert(1)>';
+    const err = await failureWith(Buffer.from(JSON.stringify(file)));
+    expect(err.message).toBe(
+      `service kms at ${server.url}v1/kms/kms.json: Actions[3].Name "Decrypt<img src=x onerror=alert(1)>" is not an action name IAM uses (characters outside its set) (after 2 attempts)`,
+    );
+  });
+});
+
+describe('what a server says about itself', () => {
+  it('is quoted inert and clipped: a reason phrase full of escapes and echoed headers', async () => {
+    const reason = `\u001b[31mFAILED\u001b]8;;http://evil/\u0007 ${'user-agent: guardrails-sync '.repeat(40)}`;
+    const raw = net.createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.once('data', () => socket.end(`HTTP/1.1 404 ${reason}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`));
+    });
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = raw.address() as net.AddressInfo;
+      const err = await syncReference({ cacheDir: path.join(await tempDir(), 'cache'), source: new HttpSource(`http://127.0.0.1:${port}/`, { timeoutMs: 5000 }), retry: FAST_RETRY }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SyncError);
+      const message = (err as SyncError).message;
+      expect(message).toMatch(/^service list at http:\/\/127\.0\.0\.1:\d+\/v1\/service-list\.json: HTTP 404 \\x1b\[31mFAILED\\x1b\]8;;http:\/\/evil\/\\x07 user-agent/);
+      expect(message).not.toMatch(/[\u0000-\u001f]/);
+      expect(message).toContain('more characters)');
+      expect(message.length).toBeLessThan(400);
+    } finally {
+      raw.close();
+    }
+  });
+});
+
+describe('retries', () => {
+  it('stop at the run-wide budget, whatever each file may still try', async () => {
+    const server = await startReferenceServer(SNAPSHOT_2026);
+    try {
+      for (const s of ['kms', 's3', 'sqs', 'sts', 'iam']) server.inject(`/v1/${s}/${s}.json`, { kind: 'status', status: 503, times: Infinity, headers: { 'retry-after': '0' } });
+      const retried: string[] = [];
+      const err = await syncReference({
+        cacheDir: path.join(await tempDir(), 'cache'),
+        source: new HttpSource(server.url, { timeoutMs: 5000 }),
+        retry: { attempts: 100, baseDelayMs: 1, maxDelayMs: 1, budget: 6 },
+        onRetry: (url) => retried.push(url),
+      }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SyncError);
+      expect((err as SyncError).reason).toBe('HTTP 503 Service Unavailable (and 6 retries in this run already: stopping)');
+      expect(retried).toHaveLength(6);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('a cache that fails its checks', () => {
+  it('is replaced by the new snapshot, saying why its history is not kept', async () => {
+    const cache = path.join(await tempDir(), 'cache');
+    await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2025) });
+    const manifest = JSON.parse(await fs.readFile(path.join(cache, 'manifest.json'), 'utf8'));
+    manifest.snapshotId = '0123456789abcdef';
+    await fs.writeFile(path.join(cache, 'manifest.json'), JSON.stringify(manifest));
+    const result = await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2026) });
+    expect(result.discardedManifest).toBe(
+      `${path.join(cache, 'manifest.json')}: "snapshotId" 0123456789abcdef is not the hash of the service list and service files it lists (that is ${manifest.history[0].snapshotId}): the manifest was edited`,
+    );
+    expect(result.previousSnapshotId).toBeUndefined();
+    expect(result.manifest.history).toHaveLength(1);
+    expect((await loadFromCache(cache)).index.size).toBe(21983);
+  });
+
+  it('a damaged object is fetched again, without a validator the server could answer "not modified" to, and the cache repaired', async () => {
+    const server = await startReferenceServer(SNAPSHOT_2026);
+    try {
+      const cache = path.join(await tempDir(), 'cache');
+      const source = new HttpSource(server.url, { timeoutMs: 5000 });
+      const first = await syncReference({ cacheDir: cache, source, retry: FAST_RETRY });
+      const store = new CacheStore(cache);
+      const object = store.objectPath(first.manifest.services.kms!.sha256);
+      await fs.writeFile(object, gzipSync('{"Name":"kms","Actions":[]}'));
+      await expect(loadFromCache(cache)).rejects.toThrow(`${object} (service kms) does not match the manifest`);
+      server.statuses.clear();
+      const again = await syncReference({ cacheDir: cache, source, retry: FAST_RETRY });
+      expect(again.manifest.snapshotId).toBe(first.manifest.snapshotId);
+      expect(again.stats.downloaded).toBe(1);
+      expect(server.statuses.get(200)).toBe(1);
+      expect((await loadFromCache(cache)).index.size).toBe(21983);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -15,7 +15,13 @@ export type Fault =
   | { kind: 'truncate'; bytes: number; times?: number }
   /** Wait before answering. */
   | { kind: 'delay'; ms: number; times?: number }
-  | { kind: 'missing' };
+  | { kind: 'missing' }
+  /** Answer 200 with these bytes (and headers, such as a Content-Encoding they may or may not be in). */
+  | { kind: 'body'; body: Buffer; headers?: Record<string, string> }
+  /** Answer 200 with the first chunk, then send the others `gapMs` apart (each in its own read), ending with the last. */
+  | { kind: 'chunks'; chunks: Buffer[]; gapMs: number; headers?: Record<string, string> }
+  /** Answer 200 at once, then send one space every `intervalMs`, forever (a slowloris). */
+  | { kind: 'trickle'; intervalMs: number };
 
 export interface ReferenceServer {
   url: string;
@@ -62,6 +68,29 @@ export async function startReferenceServer(root: string, options: ReferenceServe
     if (fault?.kind === 'missing') return send(res, 404, Buffer.from('not found'));
     if (fault?.kind === 'status' && n <= fault.times) return send(res, fault.status, Buffer.from('injected failure'), fault.headers);
     if (fault?.kind === 'delay' && n <= (fault.times ?? Infinity)) await new Promise((r) => setTimeout(r, fault.ms));
+    if (fault?.kind === 'body') return send(res, 200, fault.body, fault.headers);
+    if (fault?.kind === 'chunks' || fault?.kind === 'trickle') {
+      statuses.set(200, (statuses.get(200) ?? 0) + 1);
+      res.writeHead(200, fault.kind === 'chunks' ? fault.headers : { 'content-type': 'application/json' });
+      const chunks = fault.kind === 'chunks' ? [...fault.chunks] : [];
+      if (chunks.length) res.write(chunks.shift());
+      if (fault.kind === 'chunks' && chunks.length === 0) return void res.end();
+      const timer = setInterval(
+        () => {
+          if (fault.kind === 'trickle') res.write(' ');
+          else {
+            res.write(chunks.shift());
+            if (chunks.length === 0) {
+              clearInterval(timer);
+              res.end();
+            }
+          }
+        },
+        fault.kind === 'chunks' ? fault.gapMs : fault.intervalMs,
+      );
+      res.on('close', () => clearInterval(timer));
+      return;
+    }
     const file = path.join(root, urlPath);
     if (!file.startsWith(root)) return send(res, 403);
     let body: Buffer;
