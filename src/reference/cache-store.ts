@@ -282,6 +282,11 @@ export class CacheStore {
     return bytes;
   }
 
+  /** Whether a file stands where the object would be: enough to ask a server "modified since?", since the answer is checked when it is "no". */
+  async hasObjectFile(sha: string): Promise<boolean> {
+    return isRegularFile(this.objectPath(sha));
+  }
+
   /** Whether the cache holds the object intact (sync then need not write it again). */
   async hasIntactObject(sha: string): Promise<boolean> {
     return this.readObject(sha, 'object').then(

@@ -129,7 +129,7 @@ export async function syncReference(options: SyncOptions): Promise<SyncResult> {
     // Another mirror may answer 304 to a tag or date it never issued (an older copy, the same clock second),
     // and the cache would keep content that source never served under its name.
     const sameSource = previous !== undefined && sameBase(previous.source, source.base);
-    const listConditional = sameSource && (await tx.hasObject(previous!.serviceList.sha256)) ? previous!.serviceList : undefined;
+    const listConditional = sameSource && (await store.hasObjectFile(previous!.serviceList.sha256)) ? previous!.serviceList : undefined;
     /** The cached copy the server says is still current, checked as a download would be; undefined when it is damaged. */
     const keptCopy = async <T>(sha: string, what: string, maxBytes: number, check: (bytes: Buffer) => T): Promise<T | undefined> => {
       try {
@@ -161,7 +161,7 @@ export async function syncReference(options: SyncOptions): Promise<SyncResult> {
     const fetchService = async (entry: ServiceListEntry): Promise<void> => {
       const relative = serviceFilePath(entry.service, entry.url);
       const prev = previous?.services[entry.service];
-      const conditional = sameSource && prev && (prev.etag || prev.lastModified) && (await tx.hasObject(prev.sha256)) ? prev : undefined;
+      const conditional = sameSource && prev && (prev.etag || prev.lastModified) && (await store.hasObjectFile(prev.sha256)) ? prev : undefined;
       const check = (b: Buffer) => checkServiceFile(parseJson(b), entry.service);
       let got = await fetchValidated(relative, entry.service, conditional, LIMITS.serviceFile, check);
       let e: ServiceEntry;

@@ -377,7 +377,7 @@ describe('a cache that fails its checks', () => {
     expect((await loadFromCache(cache)).index.size).toBe(21983);
   });
 
-  it('a damaged object is fetched again, without a validator the server could answer "not modified" to, and the cache repaired', async () => {
+  it('a damaged object the server calls "not modified" is fetched again in full, and the cache repaired', async () => {
     const server = await startReferenceServer(SNAPSHOT_2026);
     try {
       const cache = path.join(await tempDir(), 'cache');
@@ -388,10 +388,12 @@ describe('a cache that fails its checks', () => {
       await fs.writeFile(object, gzipSync('{"Name":"kms","Actions":[]}'));
       await expect(loadFromCache(cache)).rejects.toThrow(`${object} (service kms) does not match the manifest`);
       server.statuses.clear();
+      server.requests.clear();
       const again = await syncReference({ cacheDir: cache, source, retry: FAST_RETRY });
       expect(again.manifest.snapshotId).toBe(first.manifest.snapshotId);
       expect(again.stats.downloaded).toBe(1);
       expect(server.statuses.get(200)).toBe(1);
+      expect(server.requests.get('/v1/kms/kms.json')).toBe(2);
       expect((await loadFromCache(cache)).index.size).toBe(21983);
     } finally {
       await server.close();
