@@ -80,6 +80,18 @@ describe('guardrails sync', () => {
     expect(out.totals.services).toBe(466);
   });
 
+  it('replaces a cache whose manifest fails its checks, and says that its history starts anew', async () => {
+    const dir = await tempDir();
+    await runCli(['sync', '--from', SNAPSHOT_2025, '--cache', 'cache'], { cwd: dir });
+    const manifest = path.join(dir, 'cache', 'manifest.json');
+    fs.writeFileSync(manifest, fs.readFileSync(manifest, 'utf8').replace('"totals": {', '"totals": {\n  "services": 1,'));
+    const r = await runCli(['sync', '--from', SNAPSHOT_2026, '--cache', 'cache'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^note: the previous manifest was not used \(.*manifest\.json: the key "services" appears twice in one object, the second time at line \d+, column 3\); the history starts with this snapshot\n$/);
+    expect(r.stdout).toContain('(first snapshot)');
+    expect((await runCli(['sync', '--from', SNAPSHOT_2026, '--cache', 'cache'], { cwd: dir })).stderr).toBe('');
+  });
+
   it('rejects bad flag values as usage errors', async () => {
     const r = await runCli(['sync', '--concurrency', '0']);
     expect(r.code).toBe(2);

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CacheError, CacheStore, HttpSource, DirectorySource, syncReference, SyncError, loadFromCache, type RetryPolicy } from '../../src/reference/index.js';
 import { startReferenceServer, type ReferenceServer } from '../support/reference-server.js';
@@ -397,6 +397,40 @@ describe('a cache that fails its checks', () => {
       expect((await loadFromCache(cache)).index.size).toBe(21983);
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('content encodings and redirects', () => {
+  it('decodes gzip and br bodies, and follows a redirect within the mirror', async () => {
+    const server = await startReferenceServer(SNAPSHOT_2026);
+    try {
+      const file = (s: string) => readFileSync(path.join(SNAPSHOT_2026, 'v1', s, `${s}.json`));
+      server.inject('/v1/kms/kms.json', { kind: 'body', body: gzipSync(file('kms')), headers: { 'content-encoding': 'gzip' } });
+      server.inject('/v1/s3/s3.json', { kind: 'body', body: brotliCompressSync(file('s3')), headers: { 'content-encoding': 'br' } });
+      server.inject('/v1/sqs/sqs.json', { kind: 'status', status: 301, times: Infinity, headers: { location: '/moved/sqs.json' } });
+      server.inject('/moved/sqs.json', { kind: 'body', body: file('sqs') });
+      const cache = path.join(await tempDir(), 'cache');
+      const result = await syncReference({ cacheDir: cache, source: new HttpSource(server.url, { timeoutMs: 5000 }), retry: FAST_RETRY });
+      expect(server.requests.get('/moved/sqs.json')).toBe(1);
+      expect(result.manifest.snapshotId).toBe((await syncReference({ cacheDir: path.join(await tempDir(), 'cache'), source: new DirectorySource(SNAPSHOT_2026) })).manifest.snapshotId);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('does not follow a redirect to another origin (the runner would fetch what the mirror chooses)', async () => {
+    const server = await startReferenceServer(SNAPSHOT_2026);
+    const other = await startReferenceServer(SNAPSHOT_2026);
+    try {
+      server.inject('/v1/kms/kms.json', { kind: 'status', status: 302, times: Infinity, headers: { location: `${other.url}v1/kms/kms.json` } });
+      const err = await syncReference({ cacheDir: path.join(await tempDir(), 'cache'), source: new HttpSource(server.url, { timeoutMs: 5000 }), retry: FAST_RETRY }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SyncError);
+      expect((err as SyncError).message).toBe(`service kms at ${server.url}v1/kms/kms.json: redirected to another origin (${other.url.replace(/\/$/, '')}); only redirects within the mirror are followed`);
+      expect(other.requests.size).toBe(0);
+    } finally {
+      await server.close();
+      await other.close();
     }
   });
 });
