@@ -1,21 +1,71 @@
 /**
- * The checks a manifest read from the cache must pass. The cache is committed, so a pull request can
- * change any of it; the manifest is the one file a reviewer can read, so everything else is verified
- * against it (objects by their sha256, the snapshot id as the hash of the service list and services),
- * and the manifest itself must be exactly what sync writes: a field of another type or an id that is
- * not the hash of what it lists is refused, never half-used. Values that are printed later (source,
- * dates, validators) must be plain text.
+ * What the cache's manifests hold, and the checks a manifest read from the cache must pass. The cache
+ * is committed, so a pull request can change any of it; the manifest is the one file a reviewer can
+ * read, so everything else is verified against it (objects by their sha256, the snapshot id as the
+ * hash of the service list and services), and the manifest itself must be exactly what sync writes: a
+ * field of another type or an id that is not the hash of what it lists is refused, never half-used.
+ * Values that are printed later (source, dates, validators) must be plain text.
  */
+import { createHash } from 'node:crypto';
 import { inertLine } from '../diagnostics/untrusted.js';
-import { CACHE_FORMAT, computeSnapshotId, type CacheManifest, type ServiceEntry, type SnapshotManifest, type SnapshotSummary } from './cache-store.js';
 import { isSchemaVersion, isValidServiceName, MAX_SERVICES } from './service-file.js';
 import { isHttpDate, isWellFormedEtag } from './sources.js';
+
+export const CACHE_FORMAT = 1;
+
+export interface ServiceEntry {
+  sha256: string;
+  bytes: number;
+  actions: number;
+  version: string | null;
+  etag?: string;
+  lastModified?: string;
+}
+
+export interface SnapshotManifest {
+  format: typeof CACHE_FORMAT;
+  /** Hash of the contents (service names and file hashes): equal contents, equal id, whatever the source. */
+  snapshotId: string;
+  source: string;
+  syncedAt: string;
+  serviceList: { sha256: string; etag?: string; lastModified?: string };
+  schemaVersions: Record<string, number>;
+  totals: { services: number; actions: number; bytes: number };
+  services: Record<string, ServiceEntry>;
+}
+
+export interface SnapshotSummary {
+  snapshotId: string;
+  syncedAt: string;
+  source: string;
+  services: number;
+  actions: number;
+}
+
+export interface CacheManifest extends SnapshotManifest {
+  /** Every snapshot kept in this cache, oldest first; the last one is the current snapshot. */
+  history: SnapshotSummary[];
+}
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export function computeSnapshotId(serviceListSha: string, services: Record<string, ServiceEntry>): string {
+  const h = createHash('sha256').update(`service-list\t${serviceListSha}\n`);
+  for (const name of Object.keys(services).sort()) h.update(`${name}\t${services[name]!.sha256}\n`);
+  return h.digest('hex').slice(0, 16);
+}
+
+export function summarize(m: SnapshotManifest): SnapshotSummary {
+  return { snapshotId: m.snapshotId, syncedAt: m.syncedAt, source: m.source, services: m.totals.services, actions: m.totals.actions };
+}
 
 /** What is wrong with a manifest, in words; thrown by the checks and turned into a CacheError by the reader. */
 export class ManifestProblem extends Error {}
 
 const SHA256 = /^[0-9a-f]{64}$/;
-export const SNAPSHOT_ID = /^[0-9a-f]{16}$/;
+const SNAPSHOT_ID = /^[0-9a-f]{16}$/;
 const MAX_HISTORY = 10_000;
 
 export function checkCacheManifest(v: unknown): CacheManifest {

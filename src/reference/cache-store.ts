@@ -16,7 +16,7 @@
  * stored a derived index beside the snapshots (indexes/); it is no longer read, since nothing ties it
  * to the objects, and sync removes it.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -25,46 +25,12 @@ import { gunzip, gzipSync } from 'node:zlib';
 import { readBytes, type ReadRefusal } from '../files/read.js';
 import { formatBytes, LIMITS } from '../files/limits.js';
 import { isInside, realOrResolved, repositoryOf, rootForNamedPath } from '../files/repository.js';
-import { checkCacheManifest, checkSnapshotManifest, ManifestProblem } from './cache-manifest.js';
+import { checkCacheManifest, checkSnapshotManifest, ManifestProblem, sha256Hex, summarize, type CacheManifest, type SnapshotManifest } from './cache-manifest.js';
 import { parseStrictJson } from './strict-json.js';
 
+export { CACHE_FORMAT, computeSnapshotId, sha256Hex, summarize, type CacheManifest, type ServiceEntry, type SnapshotManifest, type SnapshotSummary } from './cache-manifest.js';
+
 const gunzipAsync = promisify(gunzip);
-
-export const CACHE_FORMAT = 1;
-
-export interface ServiceEntry {
-  sha256: string;
-  bytes: number;
-  actions: number;
-  version: string | null;
-  etag?: string;
-  lastModified?: string;
-}
-
-export interface SnapshotManifest {
-  format: typeof CACHE_FORMAT;
-  /** Hash of the contents (service names and file hashes): equal contents, equal id, whatever the source. */
-  snapshotId: string;
-  source: string;
-  syncedAt: string;
-  serviceList: { sha256: string; etag?: string; lastModified?: string };
-  schemaVersions: Record<string, number>;
-  totals: { services: number; actions: number; bytes: number };
-  services: Record<string, ServiceEntry>;
-}
-
-export interface SnapshotSummary {
-  snapshotId: string;
-  syncedAt: string;
-  source: string;
-  services: number;
-  actions: number;
-}
-
-export interface CacheManifest extends SnapshotManifest {
-  /** Every snapshot kept in this cache, oldest first; the last one is the current snapshot. */
-  history: SnapshotSummary[];
-}
 
 /**
  * no-cache: nothing synced yet; no-snapshot: no such snapshot id; cache-integrity: a file does not
@@ -113,20 +79,6 @@ function blockingFile(p: string): string | undefined {
       if (path.dirname(at) === at) return undefined;
     }
   }
-}
-
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-export function computeSnapshotId(serviceListSha: string, services: Record<string, ServiceEntry>): string {
-  const h = createHash('sha256').update(`service-list\t${serviceListSha}\n`);
-  for (const name of Object.keys(services).sort()) h.update(`${name}\t${services[name]!.sha256}\n`);
-  return h.digest('hex').slice(0, 16);
-}
-
-export function summarize(m: SnapshotManifest): SnapshotSummary {
-  return { snapshotId: m.snapshotId, syncedAt: m.syncedAt, source: m.source, services: m.totals.services, actions: m.totals.actions };
 }
 
 export interface CacheStoreOptions {
