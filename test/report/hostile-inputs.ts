@@ -42,17 +42,45 @@ export function hostileSnapshot(): Snapshot {
   return s;
 }
 
-/** A service-reference mirror of s3 alone, the newer one with an action named after HOSTILE. */
-export function writeHostileMirrors(dir: string): { older: string; newer: string } {
-  const s3 = JSON.parse(fs.readFileSync(path.join(SNAPSHOT_2026, 'v1', 's3', 's3.json'), 'utf8')) as { Actions: { Name: string }[] };
+/**
+ * What a valid mirror can still put in a name once sync and load check IAM's character sets: a
+ * condition key may hold `<name>` (AWS writes `kms:RecipientAttestation:<name>`-like keys), which GitHub
+ * would read as an HTML tag.
+ */
+export const MARKUP_KEY = 's3:x<details>';
+/** The action a valid mirror adds: its name cannot carry markup, so renderers get HOSTILE by substitution. */
+export const ADDED_ACTION = 'PutObjectHostile';
+
+/**
+ * Service-reference mirrors of s3 alone: `older`, `newer` (an action ADDED_ACTION and a condition key
+ * MARKUP_KEY added, both valid), and `hostile` (an action named `Put${HOSTILE}`, which load refuses).
+ */
+export function writeHostileMirrors(dir: string): { older: string; newer: string; hostile: string } {
+  const s3 = JSON.parse(fs.readFileSync(path.join(SNAPSHOT_2026, 'v1', 's3', 's3.json'), 'utf8')) as { Actions: { Name: string; ActionConditionKeys?: string[] }[]; ConditionKeys?: { Name: string; Types?: string[] }[] };
   const write = (name: string, file: unknown) => {
     fs.mkdirSync(path.join(dir, name, 'v1', 's3'), { recursive: true });
     fs.writeFileSync(path.join(dir, name, 'v1', 's3', 's3.json'), JSON.stringify(file));
     fs.writeFileSync(path.join(dir, name, 'v1', 'service-list.json'), JSON.stringify([{ service: 's3', url: 'https://servicereference.us-east-1.amazonaws.com/v1/s3/s3.json' }]));
     return path.join(dir, name);
   };
+  const put = s3.Actions.find((a) => a.Name === 'PutObject')!;
   const older = write('older', s3);
-  const newer = write('newer', { ...s3, Actions: [...s3.Actions, { ...s3.Actions.find((a) => a.Name === 'PutObject')!, Name: `Put${HOSTILE}` }] });
-  return { older, newer };
+  const newer = write('newer', {
+    ...s3,
+    Actions: [...s3.Actions, { ...put, Name: ADDED_ACTION, ActionConditionKeys: [...(put.ActionConditionKeys ?? []), MARKUP_KEY] }],
+    ConditionKeys: [...(s3.ConditionKeys ?? []), { Name: MARKUP_KEY, Types: ['String'] }],
+  });
+  const hostile = write('hostile', { ...s3, Actions: [...s3.Actions, { ...put, Name: `Put${HOSTILE}` }] });
+  return { older, newer, hostile };
 }
 
+/** Every string of a value with `from` replaced by `to`: a notify result as if a name could carry anything. */
+export function substitute<T>(value: T, from: string, to: string): T {
+  const visit = (v: unknown): unknown => {
+    if (typeof v === 'string') return v.replaceAll(from, to);
+    if (Array.isArray(v)) return v.map(visit);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, visit(x)]));
+    return v;
+  };
+  return visit(value) as T;
+}

@@ -1,6 +1,7 @@
 /**
  * Names an attacker controls, through every renderer: OU, account and policy names of the org snapshot
- * (diff --markdown, diff, plan), and action names of a service-reference mirror (notify in each format).
+ * (diff --markdown, diff, plan), and names of a service-reference mirror (notify in each format: a mirror
+ * whose action names carry markup is refused at load, so the renderers are given such names directly).
  * Rendered the way GitHub renders a comment, nothing acts, the `<details>` stay balanced, and each name
  * can still be read.
  */
@@ -13,7 +14,9 @@ import { runCli } from '../support/cli.js';
 import { PROJECT_ROOT, SNAPSHOT_2026 } from '../support/paths.js';
 import { tempDir } from '../support/temp.js';
 import { liveMarkup, renderGithub, tagCount } from './github-markdown.js';
-import { HOSTILE, hostileSnapshot, RAW_CONTROL, writeHostileMirrors } from './hostile-inputs.js';
+import { ADDED_ACTION, HOSTILE, hostileSnapshot, MARKUP_KEY, RAW_CONTROL, substitute, writeHostileMirrors } from './hostile-inputs.js';
+import { renderNotify, type NotifyFormat, type RenderOptions } from '../../src/report/notify-render.js';
+import type { NotifyResult } from '../../src/notify/index.js';
 
 const ZWSP = /\u200b/g;
 
@@ -68,44 +71,66 @@ describe('names of the org snapshot', () => {
 });
 
 describe('action names of a mirror', () => {
-  let mirrors: { older: string; newer: string };
+  let mirrors: { older: string; newer: string; hostile: string };
   // out/ holds the example compiled: a new s3 Write action touches its guardrails (exit 1).
-  const notify = (format: string) => cli(['notify', '--from', mirrors.older, '--to', mirrors.newer, '--format', format]);
+  const notify = (format: string, to = mirrors.newer) => cli(['notify', '--from', mirrors.older, '--to', to, '--format', format]);
+  /** notify's result for the valid mirrors, with the added action renamed `s3:Put${HOSTILE}`: what a renderer must survive. */
+  let hostile: NotifyResult;
 
   beforeAll(async () => {
     mirrors = writeHostileMirrors(await tempDir());
+    const r = await notify('json');
+    if (r.code !== 1) throw new Error(r.stderr);
+    hostile = substitute(JSON.parse(r.stdout) as NotifyResult, ADDED_ACTION, `Put${HOSTILE}`);
   });
 
-  it('notify --format markdown: escaped in the list of new sensitive actions and in the <details> of all changes', async () => {
+  const render = (format: NotifyFormat, options: RenderOptions = {}) => {
+    const out = renderNotify(hostile, format, options);
+    if (!out.ok) throw new Error(out.message);
+    return out.text;
+  };
+
+  it('a mirror whose action name carries markup, escapes or a bidi override is refused at load: notify exits 2 naming the entry', async () => {
+    const r = await notify('markdown', mirrors.hostile);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/is not an action name IAM uses/);
+    expect(r.stderr).not.toMatch(RAW_CONTROL);
+    expect(r.stdout).toBe('');
+  });
+
+  it('the one markup a valid mirror can carry, <name> in a condition key, is escaped in notify --format markdown', async () => {
     const r = await notify('markdown');
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stdout).toContain('### Guardrails touched');
-    expect(r.stdout).toContain('### New Write, Permissions management and Tagging actions');
-    expectSafeMarkdown(r.stdout, 1);
+    expect(r.stdout).toContain(MARKUP_KEY.replace('<', '&lt;').replace('>', '&gt;'));
+    const rendered = renderGithub(r.stdout);
+    expect(liveMarkup(rendered)).toEqual([]);
+    expect(tagCount(rendered.html, 'details')).toBe(1);
   });
 
-  it('notify --format slack: Slack JSON whose texts escape &, < and > and link no name', async () => {
-    const r = await notify('slack');
-    expect(r.code, r.stderr).toBe(1);
-    const message = JSON.parse(r.stdout) as { blocks: { elements?: { text: string; verbatim?: boolean }[] }[] };
+  it('markdown: escaped in the list of new sensitive actions and in the <details> of all changes', () => {
+    const md = render('markdown');
+    expect(md).toContain('### Guardrails touched');
+    expect(md).toContain('### New Write, Permissions management and Tagging actions');
+    expectSafeMarkdown(md, 1);
+  });
+
+  it('slack: Slack JSON whose texts escape &, < and > and link no name', () => {
+    const message = JSON.parse(render('slack')) as { blocks: { elements?: { text: string; verbatim?: boolean }[] }[] };
     const context = message.blocks.flatMap((b) => b.elements ?? []).find((e) => e.text.startsWith('New Write'))!;
     expect(context.verbatim).toBe(true);
     expect(context.text).not.toMatch(/<|>|@[a-z]|:\/\/|\u001b|\u202e/i);
     expect(context.text.replace(ZWSP, '')).toContain(`s3:Put${inertLine(HOSTILE).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}`);
   });
 
-  it('notify (text): no escape sequence, the name shown with its escapes', async () => {
-    const r = await notify('text');
-    expect(r.code, r.stderr).toBe(1);
-    expect(r.stdout).not.toMatch(RAW_CONTROL);
-    expect(r.stdout).toContain(`s3:Put${inertLine(HOSTILE)} (Write)`);
+  it('text: no escape sequence, the name shown with its escapes', () => {
+    const text = render('text');
+    expect(text).not.toMatch(RAW_CONTROL);
+    expect(text).toContain(`s3:Put${inertLine(HOSTILE)} (Write)`);
   });
 
-  it('a template of the user receives the strings escaped for the format, whatever the interpolation', async () => {
-    fs.writeFileSync(path.join(dir, 'mine.hbs'), '{{#each sensitiveAdditions}}{{action}}|{{{action}}}{{/each}}');
-    const r = await cli(['notify', '--from', mirrors.older, '--to', mirrors.newer, '--format', 'markdown', '--template', 'mine.hbs']);
-    expect(r.code, r.stderr).toBe(1);
-    const [double, triple] = r.stdout.split('|');
+  it('a template of the user receives the strings escaped for the format, whatever the interpolation', () => {
+    const out = render('markdown', { template: { file: 'mine.hbs', text: '{{#each sensitiveAdditions}}{{action}}|{{{action}}}{{/each}}' } });
+    const [double, triple] = out.split('|');
     expect(double).toBe(triple);
     expect(liveMarkup(renderGithub(double!))).toEqual([]);
     expect(double).toContain('&lt;/details&gt;&lt;!--');

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { liveMarkup, renderGithub, tagCount } from '../report/github-markdown.js';
-import { HOSTILE, hostileSnapshot, RAW_CONTROL, writeHostileMirrors } from '../report/hostile-inputs.js';
+import { HOSTILE, hostileSnapshot, MARKUP_KEY, RAW_CONTROL, writeHostileMirrors } from '../report/hostile-inputs.js';
 import { PROJECT_ROOT } from '../support/paths.js';
 import { HAVE_STRACE, makeSandbox, runHostile, type HostileRun } from '../support/hostile.js';
 
@@ -35,7 +35,7 @@ function expectContained(r: HostileRun, exit: number): void {
 
 describe.runIf(HAVE_STRACE)('names of a hostile org snapshot and mirror, through the real CLI', () => {
   let box: Sandbox;
-  let mirrors: { older: string; newer: string };
+  let mirrors: { older: string; newer: string; hostile: string };
   const run = (args: string[]) => runHostile({ args: [...args, '--cache', '{cache}'] }, box);
 
   beforeAll(async () => {
@@ -74,28 +74,22 @@ describe.runIf(HAVE_STRACE)('names of a hostile org snapshot and mirror, through
     expect(report.deployed.source).toBe(`AWS Organizations${HOSTILE}`);
   });
 
-  it('notify: markdown, Slack, text and JSON of a mirror with a hostile action name', async () => {
-    const notify = (format: string) => run(['notify', '--from', mirrors.older, '--to', mirrors.newer, '--format', format]);
-    const md = await notify('markdown');
+  it('notify: a mirror whose action name carries markup and escapes is refused (exit 2, named, nothing raw); a valid one\'s <name> key is escaped', async () => {
+    const refused = await run(['notify', '--from', mirrors.older, '--to', mirrors.hostile, '--format', 'markdown']);
+    expectContained(refused, 2);
+    expect(refused.stderr).toMatch(/is not an action name IAM uses/);
+    expect(refused.stdout).toBe('');
+
+    const md = await run(['notify', '--from', mirrors.older, '--to', mirrors.newer, '--format', 'markdown']);
     expectContained(md, 1);
     const rendered = renderGithub(md.stdout);
     expect(liveMarkup(rendered)).toEqual([]);
     expect(tagCount(rendered.html, 'details')).toBe(1);
-    expect(md.stdout).toContain('s3:Put &lt;/details&gt;&lt;!-- @&#8203;security-team');
+    expect(md.stdout).toContain('s3:x&lt;details&gt;');
 
-    const slack = await notify('slack');
-    expectContained(slack, 1);
-    const texts = JSON.stringify(JSON.parse(slack.stdout));
-    expect(texts).toContain('s3:Put &lt;/details&gt;&lt;!-- @\u200bsecurity-team');
-
-    const text = await notify('text');
-    expectContained(text, 1);
-    expect(text.stdout).toContain('s3:Put </details><!-- @security-team [x](http://evil.example) \\x1b]8;;');
-
-    const json = await notify('json');
+    const json = await run(['notify', '--from', mirrors.older, '--to', mirrors.newer, '--format', 'json']);
     expectContained(json, 1);
-    const result = JSON.parse(json.stdout) as { sensitiveAdditions: { action: string }[] };
-    expect(result.sensitiveAdditions.map((a) => a.action)).toContain(`s3:Put${HOSTILE}`);
+    expect(json.stdout).toContain(MARKUP_KEY);
   });
 });
 
