@@ -4,6 +4,7 @@ import { SourceIndex, error, sortDiagnostics } from '../diagnostics/index.js';
 import { minimizePolicy } from '../compile/index.js';
 import { parseJsonWithPositions, quotaProfile, QUOTA_PROFILE_NAMES, readPolicyDocument, DEFAULT_QUOTA_PROFILE, type PolicyType } from '../policy/index.js';
 import { CacheError, loadFromCache } from '../reference/index.js';
+import { referenceError } from './workspace.js';
 import { formatCount, formatDiagnostic } from './format.js';
 import { EXIT_BAD_INPUT, EXIT_OK, UsageError, type CliIO } from './io.js';
 
@@ -46,10 +47,10 @@ export async function runMinimize(file: string, flags: MinimizeFlags, io: CliIO)
   }
   let reference;
   try {
-    reference = await loadFromCache(path.resolve(io.cwd, flags.cache));
+    reference = await loadFromCache(path.resolve(io.cwd, flags.cache), 'current', { cwd: io.cwd });
   } catch (e) {
     if (!(e instanceof CacheError)) throw e;
-    report([error('no-reference', e.message, undefined, 'run guardrails sync first')]);
+    report([referenceError(e)]);
     return EXIT_BAD_INPUT;
   }
   const started = performance.now();

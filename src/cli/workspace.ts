@@ -22,13 +22,23 @@ export async function openWorkspace(files: string[], cacheDir: string, io: CliIO
   let reference: LoadedSnapshot | undefined;
   if (intent) {
     try {
-      reference = await loadFromCache(path.resolve(io.cwd, cacheDir));
+      reference = await loadFromCache(path.resolve(io.cwd, cacheDir), 'current', { cwd: io.cwd });
     } catch (e) {
       if (!(e instanceof CacheError)) throw e;
-      diagnostics.push(error('no-reference', `actions and services were not checked: ${e.message}`, undefined, 'run guardrails sync (see the README for offline mirrors)'));
+      diagnostics.push(referenceError(e));
     }
   }
   return { files: paths, read, intent, reference, sources, diagnostics };
+}
+
+/**
+ * A cache that is not there is "no reference yet" (sync first); one that is there but fails its checks
+ * (a file that does not match the manifest, one that leads out of the repository) keeps its own code, so
+ * a reviewer sees that the pull request's cache was refused, not that a sync is missing.
+ */
+export function referenceError(e: CacheError): Diagnostic {
+  if (e.code === 'no-cache' || e.code === 'no-snapshot') return error('no-reference', `actions and services were not checked: ${e.message}`, undefined, 'run guardrails sync (see the README for offline mirrors)');
+  return error(e.code, `the service-reference cache cannot be used: ${e.message}`);
 }
 
 /** Prints the diagnostics (each code capped, the rest counted: see formatDiagnostics) and returns them all, sorted. */

@@ -67,7 +67,7 @@ describe('guardrails validate', () => {
     fs.writeFileSync(file, '');
     const r = await runCli(['validate', '--cache', file]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`error no-reference: actions and services were not checked: cannot read ${path.join(file, 'manifest.json')}: ${file} is not a directory`);
+    expect(r.stderr).toContain(`error cache-unreadable: the service-reference cache cannot be used: cannot read ${path.join(file, 'manifest.json')}: ${file} is not a directory`);
   });
 
   it('fails on an intent file that is only comments', async () => {
