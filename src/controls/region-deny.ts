@@ -7,6 +7,7 @@
  * `global.` profiles route data to any Region.
  */
 import { warning } from '../diagnostics/index.js';
+import { wildcardTest } from '../policy/index.js';
 import type { RegionDenyControl } from '../intent/index.js';
 import type { ControlContext } from './draft.js';
 import geographyData from './inference-profile-geographies.json' with { type: 'json' };
@@ -91,7 +92,7 @@ export function inferenceGeographies(c: RegionDenyControl, ctx: ControlContext):
   const out: string[] = [];
   const unmapped: string[] = [];
   for (const region of c.allowedRegions) {
-    const g = Object.entries(GEOGRAPHIES).find(([, v]) => v.default && v.regions.some((p) => globMatch(p, region)))?.[0];
+    const g = Object.entries(GEOGRAPHIES).find(([, v]) => v.default && v.regions.some((p) => wildcardTest(p)(region)))?.[0];
     if (g) {
       if (!out.includes(g)) out.push(g);
     } else unmapped.push(region);
@@ -107,8 +108,4 @@ export function inferenceGeographies(c: RegionDenyControl, ctx: ControlContext):
     );
   }
   return out;
-}
-
-function globMatch(pattern: string, text: string): boolean {
-  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(text);
 }

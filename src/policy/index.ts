@@ -4,3 +4,4 @@ export * from './json-source.js';
 export * from './model.js';
 export * from './quotas.js';
 export * from './render.js';
+export * from './wildcard.js';

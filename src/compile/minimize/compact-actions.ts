@@ -19,7 +19,7 @@
  * Results are cached per service and wanted set: compile minimizes each target group twice (Sids kept
  * and dropped), and a service often recurs with the same actions.
  */
-import { globToRegExp, hasWildcard, type ActionSet, type ReferenceIndex, type ServiceInfo } from '../../reference/index.js';
+import { actionGlob, hasWildcard, type ActionSet, type ReferenceIndex, type ServiceInfo } from '../../reference/index.js';
 import { generatePatternCandidates, NameIndex } from './pattern-candidates.js';
 import { solveSetCover } from './set-cover.js';
 
@@ -138,11 +138,11 @@ function compactService(ref: ReferenceIndex, svc: ServiceInfo, wanted: ActionSet
   for (const g of given) {
     if (!hasWildcard(g)) continue;
     const body = g.slice(g.indexOf(':') + 1);
-    const re = globToRegExp(body);
+    const glob = actionGlob(body);
     const cover: number[] = [];
     let exact = true;
     for (let i = 0; i < n && exact; i++) {
-      if (!re.test(names[i]!)) continue;
+      if (!glob.test(names[i]!)) continue;
       if (!want[i]) exact = false;
       else cover.push(i);
     }
