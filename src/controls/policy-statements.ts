@@ -4,7 +4,8 @@
  */
 import { error, warning, type SourceIndex } from '../diagnostics/index.js';
 import type { Control } from '../intent/index.js';
-import { checkGrammar, grammarErrors, type PolicyDocument, type PolicyType, type Statement } from '../policy/index.js';
+import { checkGrammar, grammarErrors, locateGrammarProblem, type PolicyDocument, type PolicyType, type Statement } from '../policy/index.js';
+import { knownArnService } from '../reference/arn-services.js';
 import { sidFor } from './common.js';
 import type { ActionPatterns, ControlContext, StatementDraft } from './draft.js';
 
@@ -12,10 +13,9 @@ export function draftsFromDocument(ctx: ControlContext, control: Control, doc: P
   const skip = type === 'rcp' && control.skipUnsupportedServices === true;
   // With skipUnsupportedServices, a service RCPs do not support is dropped (with one warning per
   // service) when the statement is expanded, not rejected here.
-  const problems = checkGrammar(doc, type, { supportsRcp: (s) => skip || ctx.reference.supportsRcp(s), extendedActions, conditionKeyTypes: (k) => ctx.reference.conditionKey(k)?.types });
+  const problems = checkGrammar(doc, type, { supportsRcp: (s) => skip || ctx.reference.supportsRcp(s), extendedActions, conditionKeyTypes: (k) => ctx.reference.conditionKey(k)?.types, knownArnService: knownArnService(ctx.reference) });
   for (const p of problems) {
-    const st = p.statement === undefined ? undefined : doc.statements[p.statement];
-    ctx.diagnostics.push((p.severity === 'warning' ? warning : error)(p.code, `control ${control.id} (${origin}): ${p.message}`, locateProblem(sources, doc, st, p.element, p.index, p.operator), p.hint));
+    ctx.diagnostics.push((p.severity === 'warning' ? warning : error)(p.code, `control ${control.id} (${origin}): ${p.message}`, locateGrammarProblem(sources, doc, p), p.hint));
   }
   if (grammarErrors(problems).length) return [];
   const usedSids = new Set<string>();
@@ -42,15 +42,6 @@ export function draftsFromDocument(ctx: ControlContext, control: Control, doc: P
     if (skip) draft.skipUnsupportedServices = true;
     return draft;
   });
-}
-
-/** The operator's key in a Condition, the element's value at `index` when it is a list, else the element, else the statement. */
-function locateProblem(sources: SourceIndex, doc: PolicyDocument, st: Statement | undefined, element: string | undefined, index: number | undefined, operator: string | undefined) {
-  if (!st?.origin) return sources.locate(doc.origin);
-  if (!element) return sources.locate(st.origin);
-  const raw = (st.origin as Record<string, unknown>)[element];
-  if (operator !== undefined && raw && typeof raw === 'object') return sources.locateKey(raw, operator);
-  return index !== undefined && Array.isArray(raw) ? sources.locate(raw, index) : sources.locate(st.origin, element);
 }
 
 function located(s: Statement, key: string, values: string[], sources: SourceIndex): ActionPatterns {

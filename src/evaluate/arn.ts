@@ -5,20 +5,10 @@
  * The Resource element is a glob over the whole ARN: a wildcard at the end of a segment "can expand to
  * match beyond the colon boundaries" (IAM User Guide, Resource element).
  */
+import { splitArn } from '../policy/index.js';
 import { globMatcher, type Matcher } from './glob.js';
 
-export function splitArn(arn: string): string[] | undefined {
-  const parts: string[] = [];
-  let rest = arn;
-  for (let i = 0; i < 5; i++) {
-    const at = rest.indexOf(':');
-    if (at < 0) return undefined;
-    parts.push(rest.slice(0, at));
-    rest = rest.slice(at + 1);
-  }
-  parts.push(rest);
-  return parts[0] === 'arn' ? parts : undefined;
-}
+export { splitArn };
 
 /**
  * A matcher for an ARN condition value, compared component by component; `*` alone matches any

@@ -3,7 +3,11 @@
  * extended in September 2025: SCPs take the full IAM language except Principal and NotPrincipal).
  * Checked on every emitted policy and every imported one.
  */
+import { resourceArnProblem } from './arn.js';
 import { parseIamOperator, type ParsedOperator } from './condition-operators.js';
+import { conditionValueProblems } from './condition-values.js';
+import type { SourceLocation } from '../diagnostics/diagnostic.js';
+import type { SourceIndex } from '../diagnostics/source-index.js';
 import type { PolicyDocument, PolicyType, Statement } from './model.js';
 
 export interface GrammarProblem {
@@ -15,6 +19,8 @@ export interface GrammarProblem {
   index?: number;
   /** The offending condition operator, when the element is Condition. */
   operator?: string;
+  /** The condition key, when a value of it is at fault (`index` is then the value's position). */
+  key?: string;
   code: string;
   message: string;
   hint?: string;
@@ -34,6 +40,8 @@ export interface GrammarOptions {
   extendedActions?: boolean;
   /** The types the reference gives a condition key (e.g. ["ArrayOfString"]), for lint warnings. */
   conditionKeyTypes?: (key: string) => readonly string[] | undefined;
+  /** Whether the reference has resource ARNs of a service namespace: a Resource of another matches nothing (a warning). */
+  knownArnService?: (service: string) => boolean;
 }
 
 const SID = /^[A-Za-z0-9]*$/;
@@ -78,6 +86,19 @@ export function checkGrammar(doc: PolicyDocument, type: PolicyType, options: Gra
       (values ?? []).forEach((a, j) => {
         if (a !== '*' && !ACTION.test(a)) add('malformed-action', `"${a}" is not an action (service:ActionName)`, element, undefined, j);
       });
+    }
+    for (const [element, values] of [
+      ['Resource', s.resource],
+      ['NotResource', s.notResource],
+    ] as const) {
+      (values ?? []).forEach((r, j) => {
+        const p = resourceArnProblem(r, type, { knownArnService: options.knownArnService });
+        if (p) add(p.code, p.message, element, p.hint, j, p.severity === 'warning' ? 'warning' : undefined);
+      });
+    }
+    for (const v of conditionValueProblems(s.condition)) {
+      add('bad-condition-value', v.message, 'Condition');
+      Object.assign(problems[problems.length - 1]!, { operator: v.operator, key: v.key, index: v.index });
     }
     for (const [op, keys] of Object.entries(s.condition ?? {})) {
       // IAM's spelling only (parseIamOperator): AWS would evaluate another casing, guardrails asks for IAM's.
@@ -139,6 +160,28 @@ export function multivaluedWithoutSetOperator(op: ParsedOperator, key: string, t
     message: `condition ${op.text} on "${key}", a multivalued key (${types.join(', ')}), without ForAnyValue/ForAllValues: a request with a list of values never matches it${op.negated ? ', so this negated operator is not true for them either' : ''}`,
     hint: `write 'ForAnyValue:${op.canonicalText}' or 'ForAllValues:${op.canonicalText}' (IAM User Guide, single-valued vs. multivalued context keys)`,
   };
+}
+
+/**
+ * Where a problem is in the text the document was read from: the value at fault (a condition value,
+ * an entry of a list), else the operator, else the element, else the statement.
+ */
+export function locateGrammarProblem(sources: SourceIndex, doc: PolicyDocument, p: GrammarProblem): SourceLocation | undefined {
+  const st = p.statement === undefined ? undefined : doc.statements[p.statement];
+  if (!st?.origin) return sources.locate(doc.origin);
+  if (!p.element) return sources.locate(st.origin);
+  const raw = (st.origin as Record<string, unknown>)[p.element];
+  if (p.operator !== undefined && isRecord(raw)) {
+    const keys = raw[p.operator];
+    if (p.key === undefined || !isRecord(keys)) return sources.locateKey(raw, p.operator);
+    const values = keys[p.key];
+    return Array.isArray(values) && p.index !== undefined ? sources.locate(values, p.index) : sources.locate(keys, p.key);
+  }
+  return p.index !== undefined && Array.isArray(raw) ? sources.locate(raw, p.index) : sources.locate(st.origin, p.element);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function label(s: Statement, i: number): string {

@@ -5,3 +5,5 @@ export * from './model.js';
 export * from './quotas.js';
 export * from './render.js';
 export * from './wildcard.js';
+export * from './arn.js';
+export * from './condition-values.js';

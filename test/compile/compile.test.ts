@@ -369,7 +369,7 @@ describe('statements the evaluation engine cannot evaluate fail the compile wher
     expect(d.find((x) => x.code === 'unknown-operator')!.message).toMatch(/"ForAnyValue:Stringlike" is not IAM's spelling of the operator ForAnyValue:StringLike/);
   });
 
-  it('a malformed value in a custom statement is an error at that statement', async () => {
+  it('a malformed value in a custom statement is an error at that value', async () => {
     const c = await compileControls(`  c:
     kind: custom
     type: scp
@@ -385,7 +385,7 @@ describe('statements the evaluation engine cannot evaluate fail the compile wher
 `);
     expect(c.result.ok).toBe(false);
     const d = c.result.diagnostics.filter((x) => x.severity === 'error');
-    expect(d.map((x) => [x.code, x.location?.line])).toEqual([['cannot-evaluate', 29]]);
+    expect(d.map((x) => [x.code, x.location?.line])).toEqual([['bad-condition-value', 32]]);
     expect(d[0]!.message).toMatch(/"10.0.0.0\/8\/9" is not an IP address or CIDR range/);
   });
 });

@@ -5,7 +5,9 @@
  * unresolvable name is an error, and the proof checks every emitted statement.
  */
 import { error, warning, type Diagnostic, type SourceIndex } from '../../diagnostics/index.js';
-import { checkGrammar, grammarErrors, renderPolicy, type PolicyDocument, type PolicyType, type Statement } from '../../policy/index.js';
+import { compilePolicy } from '../../evaluate/index.js';
+import { checkGrammar, grammarErrors, locateGrammarProblem, renderPolicy, type PolicyDocument, type PolicyType, type Statement } from '../../policy/index.js';
+import { knownArnService } from '../../reference/arn-services.js';
 import type { ReferenceIndex } from '../../reference/index.js';
 import { binPack, POLICY_OVERHEAD } from './bin-pack.js';
 import { minimizeStatements, splitStatement, type IntendedStatement, type MinimizedStatement } from './minimize-statements.js';
@@ -38,10 +40,14 @@ const SCOPE = '';
 export function minimizePolicy(doc: PolicyDocument, sources: SourceIndex, ref: ReferenceIndex, options: MinimizePolicyOptions): MinimizePolicyResult {
   const diagnostics: Diagnostic[] = [];
   const fail = (): MinimizePolicyResult => ({ ok: false, policies: [], statementsIn: doc.statements.length, statementsOut: 0, diagnostics });
-  for (const p of checkGrammar(doc, options.type, { supportsRcp: (s) => ref.supportsRcp(s), extendedActions: true, conditionKeyTypes: (k) => ref.conditionKey(k)?.types })) {
-    const st = p.statement === undefined ? undefined : doc.statements[p.statement];
-    diagnostics.push((p.severity === 'warning' ? warning : error)(p.code, p.message, st?.origin ? sources.locate(st.origin, p.element) : undefined, p.hint));
-  }
+  // The checks compile makes of a custom or imported policy: the grammar (condition values and
+  // resource ARNs included), then whether the engine can evaluate each statement faithfully.
+  const grammar = checkGrammar(doc, options.type, { supportsRcp: (s) => ref.supportsRcp(s), extendedActions: true, conditionKeyTypes: (k) => ref.conditionKey(k)?.types, knownArnService: knownArnService(ref) });
+  for (const p of grammar) diagnostics.push((p.severity === 'warning' ? warning : error)(p.code, p.message, locateGrammarProblem(sources, doc, p), p.hint));
+  const flagged = new Set(grammarErrors(grammar).map((p) => p.statement));
+  compilePolicy('input', doc.statements.map(forEvaluation), ref).statements.forEach((es, i) => {
+    if (es.error && !flagged.has(i)) diagnostics.push(error(es.errorCode ?? 'cannot-evaluate', `statement ${doc.statements[i]!.sid ?? i + 1}: ${es.error}`, sources.locate(doc.statements[i]!.origin)));
+  });
   const intended: IntendedStatement<number>[] = [];
   const proofInputs: ProofInput[] = [];
   doc.statements.forEach((s, i) => {
@@ -99,6 +105,15 @@ export function minimizePolicy(doc: PolicyDocument, sources: SourceIndex, ref: R
     }
   }
   return { ok: !diagnostics.some((d) => d.severity === 'error'), policies, statementsIn: doc.statements.length, statementsOut: statements.length, diagnostics };
+}
+
+/**
+ * A statement as the engine evaluates it once expanded: the pre-processor's extensions (`{Write}`,
+ * `{Exclude:...}`) are not IAM actions, so the engine sees "*" there; actions are checked by expansion.
+ */
+function forEvaluation(s: Statement): Statement {
+  const { action, notAction, ...rest } = s;
+  return action ? { ...rest, action: ['*'] } : notAction ? { ...rest, notAction: ['*'] } : rest;
 }
 
 export type { Statement };

@@ -3,6 +3,7 @@
  * both. A policy value that is not an ARN of six components cannot be evaluated (fail closed): see
  * arnPatternMatcher.
  */
+import { conditionValueProblem } from '../../policy/index.js';
 import { arnPatternMatcher } from '../arn.js';
 import { EvaluationError } from '../errors.js';
 import type { Matcher } from '../glob.js';
@@ -11,7 +12,7 @@ import type { OperatorFamily } from './family.js';
 export const arnFamily: OperatorFamily<Matcher> = {
   parse(value) {
     const m = arnPatternMatcher(value);
-    if (!m) throw new EvaluationError(`"${value}" is not an ARN (arn:partition:service:region:account:resource, six components compared one by one)`);
+    if (!m) throw new EvaluationError(conditionValueProblem('Arn', value)!);
     return m;
   },
   matches: (_base, v, p) => p(v),

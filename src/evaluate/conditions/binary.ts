@@ -1,14 +1,14 @@
 /** BinaryEquals: base64 values compared byte for byte. */
+import { conditionValueProblem, parseBase64Value } from '../../policy/index.js';
 import { EvaluationError } from '../errors.js';
 import type { OperatorFamily } from './family.js';
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
 export const binaryFamily: OperatorFamily<string> = {
   parse(value) {
-    const v = value.trim();
-    if (!BASE64.test(v) || v.length % 4 !== 0) throw new EvaluationError(`"${value}" is not base64`);
-    return Buffer.from(v, 'base64').toString('hex');
+    const hex = parseBase64Value(value);
+    if (hex === undefined) throw new EvaluationError(conditionValueProblem('Binary', value)!);
+    return hex;
   },
-  matches: (_base, v, p) => BASE64.test(v.trim()) && Buffer.from(v.trim(), 'base64').toString('hex') === p,
+  // A request value is compared by what it decodes to, padded or not.
+  matches: (_base, v, p) => /^[A-Za-z0-9+/]*={0,2}$/.test(v.trim()) && Buffer.from(v.trim(), 'base64').toString('hex') === p,
 };
