@@ -1,7 +1,9 @@
+import { constants as fsConstants } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { SourceIndex, error, sortDiagnostics } from '../diagnostics/index.js';
+import { SourceIndex, error, sortDiagnostics, type Diagnostic } from '../diagnostics/index.js';
 import { minimizePolicy } from '../compile/index.js';
+import { isInside, LIMITS, readText, realOrResolved, repositoryOf, rootForNamedPath } from '../files/index.js';
 import { parseJsonWithPositions, quotaProfile, QUOTA_PROFILE_NAMES, readPolicyDocument, DEFAULT_QUOTA_PROFILE, type PolicyType } from '../policy/index.js';
 import { CacheError, loadFromCache } from '../reference/index.js';
 import { referenceError } from './workspace.js';
@@ -28,21 +30,22 @@ export async function runMinimize(file: string, flags: MinimizeFlags, io: CliIO)
   const report = (diagnostics: Parameters<typeof sortDiagnostics>[0]) => {
     for (const d of sortDiagnostics(diagnostics, [full])) io.stderr.write(formatDiagnostic(d, { get: (f) => sources.text(f) }, io.cwd));
   };
-  let text: string;
-  try {
-    text = await fs.readFile(full, 'utf8');
-  } catch (e) {
-    report([error('unreadable-file', `cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`)]);
+  // The policy may be a file of the pull request (then it must resolve inside the repository) or one
+  // the workflow names outside it; either way a regular file, UTF-8, within the size limit.
+  const read = await readText(full, { root: rootForNamedPath(file, io.cwd, repositoryOf(io.cwd)), maxBytes: LIMITS.minimizeInput, what: 'policy file' });
+  if (!read.ok) {
+    const at = read.line !== undefined ? { file: full, line: read.line, col: read.col ?? 1 } : undefined;
+    report([error(read.code, read.message, at)]);
     return EXIT_BAD_INPUT;
   }
-  const parsed = parseJsonWithPositions(full, text, sources);
+  const parsed = parseJsonWithPositions(full, read.text, sources);
   if (parsed.value === undefined) {
     report(parsed.diagnostics);
     return EXIT_BAD_INPUT;
   }
-  const read = readPolicyDocument(parsed.value, sources, { ignoreKeys: ['Comment', 'Comments'] });
-  if (!read.document || read.diagnostics.some((d) => d.severity === 'error')) {
-    report(read.diagnostics);
+  const policy = readPolicyDocument(parsed.value, sources, { ignoreKeys: ['Comment', 'Comments'] });
+  if (!policy.document || policy.diagnostics.some((d) => d.severity === 'error')) {
+    report(policy.diagnostics);
     return EXIT_BAD_INPUT;
   }
   let reference;
@@ -54,7 +57,7 @@ export async function runMinimize(file: string, flags: MinimizeFlags, io: CliIO)
     return EXIT_BAD_INPUT;
   }
   const started = performance.now();
-  const result = minimizePolicy(read.document, sources, reference.index, { type, maxChars: quotas[type].maxChars, keepSids: flags.keepSids === true, mode: flags.exact ? 'exact' : 'compact' });
+  const result = minimizePolicy(policy.document, sources, reference.index, { type, maxChars: quotas[type].maxChars, keepSids: flags.keepSids === true, mode: flags.exact ? 'exact' : 'compact' });
   report(result.diagnostics);
   if (!result.ok) {
     io.stderr.write(`minimize failed: nothing written\n`);
@@ -63,10 +66,13 @@ export async function runMinimize(file: string, flags: MinimizeFlags, io: CliIO)
   const charsIn = JSON.stringify(parsed.value).length;
   const charsOut = result.policies.reduce((n, p) => n + p.chars, 0);
   if (flags.out) {
-    const outDir = path.resolve(io.cwd, flags.out);
-    await fs.mkdir(outDir, { recursive: true });
     const base = path.basename(full, '.json');
-    for (const [i, p] of result.policies.entries()) await fs.writeFile(path.join(outDir, `${base}-${i + 1}.json`), p.text);
+    const written = await writePolicyFiles(flags.out, io.cwd, result.policies.map((p, i) => ({ name: `${base}-${i + 1}.json`, text: p.text })));
+    if (written) {
+      report([written]);
+      io.stderr.write(`minimize failed: ${flags.out} not written\n`);
+      return EXIT_BAD_INPUT;
+    }
   } else {
     io.stdout.write(`[${result.policies.map((p) => p.text).join(',')}]\n`);
   }
@@ -83,4 +89,39 @@ export async function runMinimize(file: string, flags: MinimizeFlags, io: CliIO)
     io.stderr.write(`warning: ${result.policies.length} policies exceed the ${quotas[type].maxPerTarget} that one target can hold\n`);
   }
   return EXIT_OK;
+}
+
+const WRITE_FLAGS = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_TRUNC | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK;
+
+/**
+ * Writes the policies into `--out`. A directory written inside the repository is the pull request's:
+ * its real path must stay inside (a committed symlink must not lead the write out), and no file is
+ * written through a symlink or into anything but a regular file.
+ */
+async function writePolicyFiles(out: string, cwd: string, files: { name: string; text: string }[]): Promise<Diagnostic | undefined> {
+  const dir = path.resolve(cwd, out);
+  const root = rootForNamedPath(out, cwd, repositoryOf(cwd));
+  const outside = () => (root !== undefined && !isInside(realOrResolved(root), realOrResolved(dir)) ? error('outside-repository', `--out ${out} resolves to ${realOrResolved(dir)}, outside the repository`) : undefined);
+  const before = outside();
+  if (before) return before;
+  await fs.mkdir(dir, { recursive: true });
+  const after = outside();
+  if (after) return after;
+  for (const f of files) {
+    const target = path.join(dir, f.name);
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(target, WRITE_FLAGS, 0o644);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      return error('unwritable-file', `cannot write ${target}: ${code === 'ELOOP' ? 'it is a symbolic link' : code === 'ENXIO' ? 'it is not a regular file' : (code ?? (e as Error).message)}`);
+    }
+    try {
+      if (!(await handle.stat()).isFile()) return error('unwritable-file', `cannot write ${target}: it is not a regular file`);
+      await handle.writeFile(f.text);
+    } finally {
+      await handle.close();
+    }
+  }
+  return undefined;
 }

@@ -66,4 +66,23 @@ describe('guardrails minimize', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--type must be scp or rcp');
   });
+
+  it('refuses condition values and resource ARNs compile refuses, at the value', async () => {
+    const dir = await tempDir();
+    fs.writeFileSync(path.join(dir, 'p.json'), '{"Version":"2012-10-17","Statement":[\n{"Effect":"Deny","Action":"s3:GetObject","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"maybe"}}},\n{"Effect":"Deny","Action":"s3:PutObject","Resource":"arn:aws:s3"}]}');
+    const r = await runCli(['minimize', 'p.json', '--type', 'scp', '--cache', cache], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('p.json:2:100: error bad-condition-value: statement 1: condition Bool aws:SecureTransport: "maybe" is not a boolean (true or false)');
+    expect(r.stderr).toMatch(/p\.json:3:53: error bad-resource-arn: statement 2: "arn:aws:s3" has 3 of the six components/);
+    expect(r.stderr).toContain('minimize failed: nothing written');
+  });
+
+  it('reads its input through the gate: text that is not UTF-8 is refused at its line and column', async () => {
+    const dir = await tempDir();
+    fs.writeFileSync(path.join(dir, 'p.json'), Buffer.concat([Buffer.from('{"Version":"2012-10-17",\n"Statement":"'), Buffer.from([0xff]), Buffer.from('"}')]));
+    const r = await runCli(['minimize', 'p.json', '--type', 'scp', '--cache', cache], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^p\.json:2:14: error not-utf8: policy file .*p\.json is not UTF-8 text: byte 0xff at line 2, column 14/);
+  });
 });
