@@ -7,8 +7,8 @@
  * `global.` profiles route data to any Region.
  */
 import { warning } from '../diagnostics/index.js';
-import { wildcardTest } from '../policy/index.js';
 import type { RegionDenyControl } from '../intent/index.js';
+import { wildcardTest } from '../policy/index.js';
 import type { ControlContext } from './draft.js';
 import geographyData from './inference-profile-geographies.json' with { type: 'json' };
 import { combine, concatPatterns, exceptPrincipalsCondition, generatedPatterns, intentPatterns, sidFor } from './common.js';

@@ -8,8 +8,6 @@
 import { splitArn } from '../policy/index.js';
 import { globMatcher, type Matcher } from './glob.js';
 
-export { splitArn };
-
 /**
  * A matcher for an ARN condition value, compared component by component; `*` alone matches any
  * value. Undefined when the value is not an ARN of six components (`notarn`, `arn:aws:s3:*`): AWS

@@ -1,13 +1,14 @@
 /**
  * What AWS accepts in each organization policy type (REFERENCE.md section 2, with the SCP language as
- * extended in September 2025: SCPs take the full IAM language except Principal and NotPrincipal).
- * Checked on every emitted policy and every imported one.
+ * extended in September 2025: SCPs take the full IAM language except Principal and NotPrincipal),
+ * with the condition values each operator can compare and the resource ARNs AWS takes (arn.ts,
+ * condition-values.ts). Checked on every emitted policy and every imported one.
  */
+import type { SourceLocation } from '../diagnostics/diagnostic.js';
+import type { SourceIndex } from '../diagnostics/source-index.js';
 import { resourceArnProblem } from './arn.js';
 import { parseIamOperator, type ParsedOperator } from './condition-operators.js';
 import { conditionValueProblems } from './condition-values.js';
-import type { SourceLocation } from '../diagnostics/diagnostic.js';
-import type { SourceIndex } from '../diagnostics/source-index.js';
 import type { PolicyDocument, PolicyType, Statement } from './model.js';
 
 export interface GrammarProblem {
