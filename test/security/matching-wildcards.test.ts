@@ -47,7 +47,7 @@ controls:
 `,
       },
       args: ['validate', '--cache', '{cache}'],
-      timeoutMs: 20_000,
+      timeoutMs: 30_000,
     });
     const summary = `exit ${r.code} in ${r.ms} ms${r.timedOut ? ' TIMED OUT' : ''}\n${r.stderr.slice(0, 2000)}`;
     expect(r.timedOut, summary).toBe(false);
@@ -71,7 +71,7 @@ controls:
 `,
       },
       args: ['compile', '--cache', '{cache}'],
-      timeoutMs: 20_000,
+      timeoutMs: 30_000,
     });
     const summary = `exit ${r.code} in ${r.ms} ms${r.timedOut ? ' TIMED OUT' : ''}\n${r.stderr.slice(0, 2000)}`;
     expect(r.timedOut, summary).toBe(false);
