@@ -70,7 +70,10 @@ describe.each(CASES)('$name', (c) => {
     expect(errors(result.diagnostics)).toEqual([{ code: c.code, file: 'p.json', line: 2 }]);
   });
 
-  it.runIf(c.condition)('cannot be evaluated by the engine either', () => {
+});
+
+describe.each(CASES.filter((c) => c.condition))('$name', (c) => {
+  it('cannot be evaluated by the engine either', () => {
     const [st] = compilePolicy('p', [{ effect: 'Deny', action: ['s3:GetObject'], resource: ['*'], condition: Object.fromEntries(Object.entries(c.condition!).map(([op, keys]) => [op, Object.fromEntries(Object.entries(keys).map(([k, v]) => [k, [v]]))])) }], ref).statements;
     expect(st!.error).toBeDefined();
   });
