@@ -63,6 +63,11 @@ export const CANARIES = [CANARY_ENV, CANARY_FILE];
 
 const STRACE = ['/usr/bin/strace', '/bin/strace'].find((p) => fs.existsSync(p));
 export const HAVE_STRACE = STRACE !== undefined && spawnSync(STRACE, ['-qq', '-o', '/dev/null', 'true']).status === 0;
+/**
+ * With a seccomp filter only the traced calls stop the process (strace 5.3 and later): a run costs what
+ * it costs without strace, instead of about three times as much.
+ */
+const SECCOMP = HAVE_STRACE && spawnSync(STRACE!, ['-f', '-qq', '--seccomp-bpf', '-e', 'trace=openat', '-o', '/dev/null', 'true']).status === 0 ? ['--seccomp-bpf'] : [];
 
 let sharedCache: Promise<string> | undefined;
 
@@ -123,7 +128,7 @@ export async function runHostile(c: HostileCase, sandbox?: { repo: string; outsi
   const trace = path.join(box.root, 'strace.log');
   const node = [`--max-old-space-size=${c.heapMb ?? 768}`, path.join(PROJECT_ROOT, 'bin', 'guardrails.js'), ...args];
   const [cmd, cmdArgs] = STRACE
-    ? [STRACE, ['-f', '-qq', '-y', '-s', '4096', '-o', trace, '-e', `trace=${TRACED.join(',')}`, process.execPath, ...node]]
+    ? [STRACE, ['-f', '-qq', '-y', ...SECCOMP, '-s', '4096', '-o', trace, '-e', `trace=${TRACED.join(',')}`, process.execPath, ...node]]
     : [process.execPath, node];
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
