@@ -6,8 +6,8 @@
 import * as path from 'node:path';
 import { error, hasErrors, type Diagnostic, type SourceLocation } from '../diagnostics/index.js';
 import { buildControl, type ControlContext, type StatementDraft } from '../controls/index.js';
-import { checkIntent, type Control, type Intent } from '../intent/index.js';
-import { LIMITS, readTextSync, repositoryOfFile } from '../files/index.js';
+import { checkIntent, namedFile, type Control, type Intent } from '../intent/index.js';
+import { LIMITS, readTextSync } from '../files/index.js';
 import { OrgTree, type OrgNode } from '../model/org-tree.js';
 import { checkGrammar, grammarErrors, renderPolicy, resolveQuotas, type PolicyType, type Quotas, type Statement } from '../policy/index.js';
 import type { ReferenceIndex, SnapshotManifest } from '../reference/index.js';
@@ -68,8 +68,8 @@ export function compile(input: CompileInput): CompileResult {
     reference,
     diagnostics,
     readFile: (control, relative) => {
-      const full = path.resolve(path.dirname(control.intentFile), relative);
-      return readTextSync(full, { root: repositoryOfFile(control.intentFile, input.root), maxBytes: LIMITS.policyFile, what: 'file' });
+      const file = namedFile(intent, control, relative);
+      return readTextSync(file.path, { root: file.root, maxBytes: LIMITS.policyFile, what: 'file' });
     },
   };
   const placements: ControlPlacement[] = [];

@@ -2,7 +2,9 @@
  * Reading an input file safely. A pull request controls the repository's files, so any of them may be a
  * symlink to a secret (`/proc/self/environ`, `~/.ssh/id_rsa`), a device that never ends (`/dev/zero`),
  * a FIFO that never answers, or simply enormous. A read here:
- *   - resolves the real path and refuses one outside `root` (when given) before opening anything;
+ *   - refuses a path outside `root` (when given) before anything outside it is touched: outside as written,
+ *     no file-system call at all; inside, symlinks are followed one at a time and the walk stops as soon as
+ *     one leads out, so the answer never tells whether a path outside the repository exists;
  *   - opens without blocking (a FIFO opens at once) and refuses anything but a regular file;
  *   - reads at most `maxBytes` (a file that grows, or a /proc file that reports size 0, is still capped);
  *   - reports every refusal as a value with a stable code, never an exception.
@@ -52,15 +54,9 @@ export interface ReadOptions {
 const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW;
 
 export async function readBytes(file: string, options: ReadOptions): Promise<BytesRead | ReadRefusal> {
-  const abs = path.resolve(file);
-  let real: string;
-  try {
-    real = await fsp.realpath(abs);
-  } catch (e) {
-    return refusalFromErrno(e, abs, options);
-  }
-  const outside = checkRoot(abs, real, options);
-  if (outside) return outside;
+  const located = locateFile(file, options);
+  if (!located.ok) return located;
+  const { path: abs, real } = located;
   let handle: fsp.FileHandle;
   try {
     handle = await fsp.open(real, OPEN_FLAGS);
@@ -90,15 +86,9 @@ export async function readBytes(file: string, options: ReadOptions): Promise<Byt
 }
 
 export function readBytesSync(file: string, options: ReadOptions): BytesRead | ReadRefusal {
-  const abs = path.resolve(file);
-  let real: string;
-  try {
-    real = fs.realpathSync(abs);
-  } catch (e) {
-    return refusalFromErrno(e, abs, options);
-  }
-  const outside = checkRoot(abs, real, options);
-  if (outside) return outside;
+  const located = locateFile(file, options);
+  if (!located.ok) return located;
+  const { path: abs, real } = located;
   let fd: number;
   try {
     fd = fs.openSync(real, OPEN_FLAGS);
@@ -200,13 +190,83 @@ export function firstInvalidUtf8(b: Uint8Array): number {
   return b.length;
 }
 
-function checkRoot(abs: string, real: string, options: ReadOptions): ReadRefusal | undefined {
-  if (options.root === undefined || isInside(options.root, real)) return undefined;
-  const via = real === abs ? '' : ` (it resolves to ${real})`;
+export interface Located {
+  ok: true;
+  /** The path as given, resolved. */
+  path: string;
+  /** Its real path: every symlink followed. */
+  real: string;
+}
+
+/**
+ * Where a path leads, checked against `root` the way a read is, without reading: an existing file inside
+ * the repository, or the refusal a read would give (outside-repository, file-not-found, unreadable-file).
+ * What is outside the repository is never examined, so the answer for a path outside is the same whether
+ * or not it exists.
+ */
+export function locateFile(file: string, options: { root?: string; what: string }): Located | ReadRefusal {
+  const abs = path.resolve(file);
+  const { root } = options;
+  if (root !== undefined && !isInside(root, abs)) return outsideRefusal(abs, undefined, options);
+  let walked: Walked;
+  try {
+    walked = followLinks(abs, root);
+  } catch (e) {
+    return refusalFromErrno(e, abs, options);
+  }
+  if (walked.kind === 'outside') return outsideRefusal(abs, walked.via, options);
+  if (walked.kind === 'missing') return { ok: false, code: 'file-not-found', message: `${options.what} ${abs} does not exist` };
+  return { ok: true, path: abs, real: walked.real };
+}
+
+type Walked = { kind: 'found'; real: string } | { kind: 'missing' } | { kind: 'outside'; via: string };
+
+/** Symlinks followed as the kernel does, one path component at a time, at most 40 of them (Linux's limit). */
+function followLinks(abs: string, root: string | undefined): Walked {
+  let done = path.parse(abs).root;
+  const rest = abs.split(path.sep).filter(Boolean);
+  let links = 0;
+  // Whether the walk has reached the root: the components above it are the root's own, all real.
+  let entered = root === undefined;
+  while (rest.length) {
+    const name = rest.shift()!;
+    if (name === '.') continue;
+    const next = name === '..' ? path.dirname(done) : path.join(done, name);
+    if (root !== undefined && entered && !isInside(root, next)) return { kind: 'outside', via: path.join(next, ...rest) };
+    if (name !== '..') {
+      let stat: fs.Stats;
+      try {
+        stat = fs.lstatSync(next);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'missing' };
+        throw e;
+      }
+      if (stat.isSymbolicLink()) {
+        if (++links > 40) throw Object.assign(new Error('too many levels of symbolic links'), { code: 'ELOOP' });
+        const target = fs.readlinkSync(next);
+        if (path.isAbsolute(target)) {
+          if (root !== undefined && !isInside(root, path.resolve(target))) return { kind: 'outside', via: path.join(path.resolve(target), ...rest) };
+          // Lexically inside the root, so the walk from the top passes through the root's own real path again.
+          done = path.parse(target).root;
+          entered = root === undefined;
+        }
+        rest.unshift(...target.split(path.sep).filter(Boolean));
+        continue;
+      }
+    }
+    done = next;
+    if (root !== undefined && isInside(root, done)) entered = true;
+  }
+  return { kind: 'found', real: done };
+}
+
+function outsideRefusal(abs: string, via: string | undefined, options: { root?: string; what: string }): ReadRefusal {
+  const leads = via === undefined || via === abs ? '' : ` (it resolves to ${via})`;
   return {
     ok: false,
     code: 'outside-repository',
-    message: `${options.what} ${abs} is outside the repository ${options.root}${via}; files named by the intent or committed in the repository must resolve inside it`,
+    message: `${options.what} ${abs} is outside the repository ${options.root}${leads}; files named by the intent or committed in the repository must resolve inside it`,
   };
 }
 
@@ -224,7 +284,7 @@ function tooLarge(abs: string, size: number | undefined, options: ReadOptions): 
   return { ok: false, code: 'file-too-large', message: `${options.what} ${abs} ${is} the ${formatBytes(options.maxBytes)} read for a ${options.what}` };
 }
 
-function refusalFromErrno(e: unknown, abs: string, options: ReadOptions): ReadRefusal {
+function refusalFromErrno(e: unknown, abs: string, options: { what: string }): ReadRefusal {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'ENOENT' || code === 'ENOTDIR') return { ok: false, code: 'file-not-found', message: `${options.what} ${abs} does not exist` };
   if (code === 'ELOOP') return { ok: false, code: 'not-a-regular-file', message: `${options.what} ${abs} is a symlink loop` };

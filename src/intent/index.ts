@@ -4,3 +4,4 @@ export * from './types.js';
 export { checkIntent, defaultType } from './semantic/index.js';
 export { tlsVersion, TLS_VERSIONS } from './semantic/controls.js';
 export { CONTROL_KINDS } from './schema-check.js';
+export { locateNamedFile, namedFile, type NamedFile } from './named-files.js';

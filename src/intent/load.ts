@@ -119,6 +119,7 @@ export async function loadIntent(selection: IntentSelection): Promise<LoadResult
   }
   const intent = merge(parts, sources, diagnostics);
   intent.files = read;
+  intent.workingDirectory = cwd;
   return { intent, diagnostics, sources, files, read };
 }
 
@@ -153,6 +154,7 @@ function merge(parts: { file: string; value: Record<string, unknown> }[], source
     waves: [],
     tests: [],
     files: [],
+    workingDirectory: '',
     roots: parts.map((p) => p.value),
     sources,
   };

@@ -215,6 +215,8 @@ export interface Intent {
   tests: TestCase[];
   /** Intent files in load order. */
   files: string[];
+  /** The working directory the intent was loaded from: with each file, it decides the repository (src/files). */
+  workingDirectory: string;
   /** The top-level mapping of each intent document, for locating top-level keys. */
   roots: Record<string, unknown>[];
   sources: SourceIndex;

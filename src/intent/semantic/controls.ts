@@ -1,7 +1,6 @@
 /** What each control kind's parameters must satisfy beyond the schema: against the tree, the reference, the file system. */
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
 import type { Control } from '../types.js';
+import { locateNamedFile, namedFile } from '../named-files.js';
 import { checkActionPatterns, checkConditionBlock, checkServices, checkStatements } from './actions.js';
 import { isObject, type CheckContext } from './context.js';
 
@@ -120,10 +119,13 @@ export function defaultType(c: Control): 'scp' | 'rcp' | undefined {
   }
 }
 
+/** The file must be there and inside the repository; nothing outside it is looked at, not even whether it exists. */
 function checkRelativeFile(ctx: CheckContext, c: Control, key: string, what: string): void {
   const rel = (c as unknown as Record<string, string>)[key]!;
-  const full = path.resolve(path.dirname(c.intentFile), rel);
-  if (!existsSync(full)) ctx.error('missing-file', `${what}: ${key} "${rel}" does not exist (looked for ${full})`, ctx.at(c, key));
+  const found = locateNamedFile(ctx.intent, c, rel);
+  if (found.ok) return;
+  if (found.code === 'file-not-found') ctx.error('missing-file', `${what}: ${key} "${rel}" does not exist (looked for ${namedFile(ctx.intent, c, rel).path})`, ctx.at(c, key));
+  else ctx.error(found.code, `${what}: ${key === 'file' ? 'import file' : key}: ${found.message}`, ctx.at(c, key));
 }
 
 /**
