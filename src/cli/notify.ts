@@ -3,6 +3,7 @@ import { clip, inertText, quoteUntrusted } from '../diagnostics/index.js';
 import { runNotification } from '../notify/index.js';
 import { MARKDOWN_MAX_LENGTH, NOTIFY_FORMATS, readUserTemplate, renderNotify, renderNotifyStatement, type NotifyFormat, type UserTemplate } from '../report/index.js';
 import { EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, UsageError, type CliIO } from './io.js';
+import { formatDiagnostic } from './format.js';
 
 export interface NotifyFlags {
   from?: string;
@@ -40,6 +41,7 @@ export async function runNotify(flags: NotifyFlags, io: CliIO): Promise<number> 
   }
 
   const outcome = await runNotification({ from: flags.from, to: flags.to, cacheDir: path.resolve(io.cwd, flags.cache), outDir: path.resolve(io.cwd, flags.out), cwd: io.cwd });
+  for (const w of outcome.warnings) io.stderr.write(formatDiagnostic(w, { get: () => undefined }, io.cwd));
   switch (outcome.kind) {
     case 'error':
       io.stderr.write(`error ${outcome.code}: ${quoteUntrusted(outcome.message, MESSAGE_MAX)}\n`);

@@ -10,6 +10,7 @@
  * the wildcards that a compile against the newer snapshot wrote on purpose for drift. Without out/
  * (or when the cache no longer holds its snapshot), the previous snapshot in the cache's history.
  */
+import type { Diagnostic } from '../diagnostics/index.js';
 import { compile, readOutManifest, readOutPolicies, type CompileResult, type OutManifest } from '../compile/index.js';
 import { loadIntent } from '../intent/index.js';
 import { CacheError, CacheStore, loadSnapshot, ShapeError, type CacheManifest, type LoadedSnapshot } from '../reference/index.js';
@@ -33,16 +34,31 @@ export type NotifyOutcome =
   | { kind: 'first-run'; message: string; baseline: SnapshotRef }
   /** out/ was compiled against --to itself: nothing in it is new to these guardrails. */
   | { kind: 'up-to-date'; message: string; snapshot: SnapshotRef }
-  | { kind: 'error'; code: 'no-snapshot'; message: string };
+  | { kind: 'error'; code: string; message: string };
 
-export async function runNotification(req: NotifyRequest): Promise<NotifyOutcome> {
+/** The outcome, with the warnings met on the way (an out/ manifest read as none, and why). */
+export type NotifyRun = NotifyOutcome & { warnings: Diagnostic[] };
+
+export async function runNotification(req: NotifyRequest): Promise<NotifyRun> {
+  const warnings: Diagnostic[] = [];
+  const outcome = await decide(req, warnings);
+  return { ...outcome, warnings };
+}
+
+async function decide(req: NotifyRequest, warnings: Diagnostic[]): Promise<NotifyOutcome> {
   const cache = await readCacheManifest(req.cacheDir);
   if (!cache.ok) return { kind: 'error', code: 'no-snapshot', message: cache.message };
   const to = await loadSpec(req.to ?? 'current', req.to !== undefined ? '--to' : undefined, req);
   if (!to.ok) return { kind: 'error', code: 'no-snapshot', message: to.message };
-  const out = await readOut(req.outDir);
+  const outRead = await readOut(req.outDir, req.cwd);
+  // An out/ that may not be read (a committed symlink leading out) is the pull request's doing: say so
+  // instead of analysing as if there were no guardrails.
+  const refused = outRead.diagnostics.find((d) => d.severity === 'error');
+  if (refused) return { kind: 'error', code: refused.code, message: refused.hint ? `${refused.message} (${refused.hint})` : refused.message };
+  const out = outRead.out;
   const pinned = out?.manifest.reference.snapshotId;
   const holds = (id: string) => cache.manifest !== undefined && (cache.manifest.snapshotId === id || cache.manifest.history.some((h) => h.snapshotId === id));
+  warnings.push(...outRead.diagnostics);
   const notes: string[] = [];
   const toId = to.snapshot.manifest.snapshotId;
 
@@ -130,9 +146,12 @@ async function readCacheManifest(dir: string): Promise<{ ok: true; manifest: Cac
   }
 }
 
-async function readOut(outDir: string): Promise<CompiledOut | undefined> {
-  const manifest = await readOutManifest(outDir);
-  return manifest ? { manifest, texts: await readOutPolicies(outDir, manifest) } : undefined;
+/** out/ and why any of it was read as none (a location refused is an error, a manifest ignored a warning). */
+async function readOut(outDir: string, cwd: string): Promise<{ out: CompiledOut | undefined; diagnostics: Diagnostic[] }> {
+  const diagnostics: Diagnostic[] = [];
+  const manifest = await readOutManifest(outDir, { cwd, diagnostics });
+  const out = manifest ? { manifest, texts: await readOutPolicies(outDir, manifest, { cwd, diagnostics }) } : undefined;
+  return { out, diagnostics };
 }
 
 /** The intent compiled against the newer snapshot, when the repository has one: what the next compile does. */
