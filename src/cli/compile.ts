@@ -58,7 +58,7 @@ export async function runCompile(files: string[], flags: CompileFlags, io: CliIO
     `${formatCount(p.chars)} / ${formatCount(p.maxChars)}`,
     `${Math.round((p.chars / p.maxChars) * 100)}%`,
     String(p.statements.length),
-    p.targets.map((t) => t.path.split('/').slice(1).join('/') || t.path).join(', '),
+    listTargets(p.targets.map((t) => t.path.split('/').slice(1).join('/') || t.path)),
   ]);
   io.stdout.write(table(['policy', 'type', 'characters', 'used', 'statements', 'targets'], rows));
   const snap = result.manifest.reference;
@@ -66,6 +66,12 @@ export async function runCompile(files: string[], flags: CompileFlags, io: CliIO
     `\n${result.policies.length} policies from ${ws.intent.controls.length} controls written to ${displayPath(outDir, io.cwd)}/ (reference ${snap.snapshotId} of ${snap.syncedOn}, quotas ${result.quotas.profile}); ${summarizeCounts(all)}\n`,
   );
   return EXIT_OK;
+}
+
+/** A few targets by name: a control that excludes one account per OU can land on tens of thousands. */
+function listTargets(paths: string[], shown = 12): string {
+  if (paths.length <= shown) return paths.join(', ');
+  return `${paths.slice(0, shown).join(', ')} and ${formatCount(paths.length - shown)} more (out/manifest.json lists them all)`;
 }
 
 export function table(header: string[], rows: string[][]): string {

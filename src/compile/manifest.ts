@@ -102,9 +102,17 @@ export function buildManifest(args: {
   const rel = (f: string) => path.relative(root, f).split(path.sep).join('/');
   const where = (l: SourceLocation | undefined) => (l ? `${rel(l.file)}:${l.line}:${l.col}` : null);
   const targets: ManifestTarget[] = [];
+  const attachedAt = new Map<OrgNode, CompiledPolicy[]>();
+  for (const p of policies) {
+    for (const t of new Set(p.targets)) {
+      const list = attachedAt.get(t);
+      if (list) list.push(p);
+      else attachedAt.set(t, [p]);
+    }
+  }
   for (const node of tree.nodes) {
     const slot = (type: PolicyType): SlotUse => {
-      const ours = policies.filter((p) => p.type === type && p.targets.includes(node)).map((p) => p.name);
+      const ours = (attachedAt.get(node) ?? []).filter((p) => p.type === type).map((p) => p.name);
       const foreign = foreignPoliciesAt(intent, tree, node, type);
       const used = ours.length + foreign.length;
       return { policies: ours, foreign, used, max: quotas[type].maxPerTarget, free: quotas[type].maxPerTarget - used };

@@ -217,11 +217,21 @@ function placeInBins(statements: PackedStatement[], capacity: number, previous: 
 function consolidateSlots(bins: Bin[], type: PolicyType, input: PackInput, diagnostics: Diagnostic[]): void {
   const { maxChars, maxPerTarget } = input.quotas[type];
   const binSize = (b: Bin) => POLICY_OVERHEAD + b.items.reduce((n, s) => n + s.size, 0) + Math.max(0, b.items.length - 1);
+  // Indexed once: consolidating at one node only changes which bins attach to that node.
+  const attachedAt = new Map<OrgNode, Bin[]>();
+  for (const b of bins) {
+    for (const t of new Set(b.targets)) {
+      const list = attachedAt.get(t);
+      if (list) list.push(b);
+      else attachedAt.set(t, [b]);
+    }
+  }
   for (const node of input.tree.nodes) {
+    const attached = attachedAt.get(node) ?? [];
+    if (attached.length === 0) continue;
     const foreign = input.foreignAt(node, type);
-    const attached = bins.filter((b) => b.targets.includes(node));
     const free = maxPerTarget - foreign.length;
-    if (attached.length === 0 || attached.length <= free) continue;
+    if (attached.length <= free) continue;
     const smallestFirst = [...attached].sort((a, b) => binSize(a) - binSize(b));
     let done = false;
     for (let j = 2; j <= smallestFirst.length && !done; j++) {

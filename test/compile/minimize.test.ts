@@ -112,6 +112,21 @@ describe('the equivalence proof (independent of the minimizer)', () => {
     const nearlyAll = ref.allActions().minus(set('iam:GetUser'));
     expect(prove([deny(nearlyAll)], [{ effect: 'Deny', notAction: ['iam:GetUser'], resource: ['*'] }])).toEqual([]);
   });
+
+  it('proves each class of targets that see the same statements once, and says how many others share a failure', () => {
+    const inputs = [deny(set('s3:GetObject')), deny(set('s3:PutObject'))];
+    // Targets a1..a3 see both statements but get only the first; b sees only the first and gets it.
+    const failures = proveEquivalence(
+      [
+        { ...inputs[0]!, scopes: ['a1', 'a2', 'a3', 'b'], label: 'input 1' },
+        { ...inputs[1]!, scopes: ['a1', 'a2', 'a3'], label: 'input 2' },
+      ],
+      [{ scopes: ['a1', 'a2', 'a3', 'b'], statement: { effect: 'Deny', action: ['s3:GetObject'], resource: ['*'] }, label: 'output 1' }],
+      ref,
+    );
+    expect(failures.map((f) => [f.scope, f.missing, f.alsoAt])).toEqual([['a1', ['s3:PutObject'], 2]]);
+    expect(describeProofFailure(failures[0]!)).toBe('output 1 at a1 and 2 other targets with the same statements does not mean what input 1; input 2 intends (Action): missing s3:PutObject; extra none');
+  });
 });
 
 describe('minimize on the SCP pre-processor example (22 Deny statements, 10,727 characters)', () => {

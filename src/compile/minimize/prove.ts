@@ -52,6 +52,8 @@ export interface ProofFailure {
   extra: string[];
   /** Patterns of the output that do not resolve against the reference. */
   invalid: string[];
+  /** How many other scopes see the same statements, and so fail the same way. */
+  alsoAt?: number;
 }
 
 export function proveEquivalence(inputs: readonly ProofInput[], outputs: readonly ProofOutput[], ref: ReferenceIndex): ProofFailure[] {
@@ -67,11 +69,32 @@ export function proveEquivalence(inputs: readonly ProofInput[], outputs: readonl
     if (e.invalid.length) failures.push({ scope: e.output.scopes[0] ?? '', element: e.element, inputs: [], outputs: [e.output], missing: [], extra: [], invalid: e.invalid });
   }
 
-  const scopes = [...new Set([...inputs.flatMap((i) => i.scopes), ...outputs.flatMap((o) => o.scopes)])];
+  // Scopes that see the same inputs and outputs have the same answer: prove each such class once (a
+  // control at Root that excludes one account per OU lands on tens of thousands of targets that all
+  // see the same statements), and name its first scope in a failure.
+  const classes = new Map<string, { scope: string; ins: number[]; outs: number[]; also: number }>();
+  {
+    const seen = new Map<string, { ins: number[]; outs: number[] }>();
+    const at = (scope: string) => {
+      let m = seen.get(scope);
+      if (!m) seen.set(scope, (m = { ins: [], outs: [] }));
+      return m;
+    };
+    inputs.forEach((i, n) => new Set(i.scopes).forEach((s) => at(s).ins.push(n)));
+    expanded.forEach((e, n) => new Set(e.output.scopes).forEach((s) => at(s).outs.push(n)));
+    for (const [scope, m] of seen) {
+      const signature = `${m.ins.join(',')}|${m.outs.join(',')}`;
+      const c = classes.get(signature);
+      if (c) c.also++;
+      else classes.set(signature, { scope, ins: m.ins, outs: m.outs, also: 0 });
+    }
+  }
   let universe: ActionSet | undefined;
-  for (const scope of scopes) {
-    const ins = inputs.filter((i) => i.scopes.includes(scope)).map((i) => ({ input: i, key: circumstanceKey(i) }));
-    const outs = expanded.filter((e) => e.output.scopes.includes(scope));
+  const inputKeys: string[] = [];
+  for (const { scope, ins: inAt, outs: outAt, also } of classes.values()) {
+    const failuresBefore = failures.length;
+    const ins = inAt.map((n) => ({ input: inputs[n]!, key: (inputKeys[n] ??= circumstanceKey(inputs[n]!)) }));
+    const outs = outAt.map((n) => expanded[n]!);
     const actionGroups = new Map<string, { inputs: ProofInput[]; outputs: ProofOutput[]; want: ActionSet; have: ActionSet }>();
     const group = (key: string) => {
       let g = actionGroups.get(key);
@@ -120,6 +143,7 @@ export function proveEquivalence(inputs: readonly ProofInput[], outputs: readonl
       if (g.want.equals(g.have)) continue;
       failures.push({ scope, element: 'Action', inputs: g.inputs, outputs: g.outputs, missing: names(g.want.minus(g.have)), extra: names(g.have.minus(g.want)), invalid: [] });
     }
+    if (also) for (const f of failures.slice(failuresBefore)) f.alsoAt = also;
   }
   return failures;
 }
@@ -138,7 +162,8 @@ export function describeProofFailure(f: ProofFailure, scopeName = (s: string) =>
   const list = (xs: string[]) => (xs.length > 6 ? `${xs.slice(0, 6).join(', ')} and ${xs.length - 6} more` : xs.join(', '));
   const emitted = f.outputs.map((o) => o.label).join('; ');
   const intended = f.inputs.map((i) => i.label).join('; ');
-  const scope = f.scope ? ` at ${scopeName(f.scope)}` : '';
+  const others = f.alsoAt ? ` and ${f.alsoAt} other target${f.alsoAt === 1 ? '' : 's'} with the same statements` : '';
+  const scope = f.scope ? ` at ${scopeName(f.scope)}${others}` : '';
   const actions = `missing ${list(f.missing) || 'none'}; extra ${list(f.extra) || 'none'}`;
   if (f.invalid.length) return `${emitted}${scope} does not resolve against the reference: ${list(f.invalid)}`;
   if (!f.outputs.length) return `no emitted ${f.element} statement${scope} has the elements of ${intended}: ${actions}`;
