@@ -22,12 +22,15 @@ export interface DeploymentFlags {
   concurrency?: number;
 }
 
-export interface LoadedDeployment {
+export interface LoadedCompile {
   ws: Workspace;
   intent: Intent;
   compiled: CompileResult;
-  deployment: Deployment;
   diagnostics: Diagnostic[];
+}
+
+export interface LoadedDeployment extends LoadedCompile {
+  deployment: Deployment;
 }
 
 /** Loads everything, or prints why not and returns the exit code. */
@@ -35,25 +38,15 @@ export async function loadDeployment(files: string[], flags: DeploymentFlags, io
   if (flags.org && flags.live) throw new UsageError('give either --org FILE or --live, not both');
   if (!flags.org && !flags.live) throw new UsageError(`${command} needs the deployed state: --org FILE (written by guardrails org export) or --live (reads AWS Organizations)`);
   if (flags.concurrency !== undefined && !flags.live) throw new UsageError('--concurrency applies to reading AWS Organizations: give it with --live');
-  const ws = await openWorkspace(files, flags.cache, io);
+  const loaded = await loadCompiled(files, flags, io, command);
+  if (typeof loaded === 'number') return loaded;
+  const { ws } = loaded;
+  const diagnostics = [...loaded.diagnostics];
   const fail = (diagnostics: Diagnostic[]) => {
     const sorted = printDiagnostics(diagnostics, ws, io);
     io.stderr.write(`${command} failed: ${summarizeCounts(sorted)}\n`);
     return EXIT_BAD_INPUT;
   };
-  if (!ws.intent || !ws.reference || hasErrors(ws.diagnostics)) return fail(ws.diagnostics);
-  const located = locateOut(flags.out, io.cwd);
-  if (!located.ok) return fail([...ws.diagnostics, ...located.diagnostics]);
-  const outDir = located.dir;
-  const diagnostics = [...ws.diagnostics];
-  const outRead = { cwd: io.cwd, sources: ws.sources, diagnostics };
-  const previous = await readOutManifest(outDir, outRead);
-  const compiled = compile({ intent: ws.intent, reference: ws.reference.index, referenceManifest: ws.reference.manifest, root: io.cwd, ...(previous ? { previous } : {}) });
-  diagnostics.push(...compiled.diagnostics);
-  if (!compiled.ok) return fail(diagnostics);
-  diagnostics.push(...(await staleOut(outDir, compiled, previous, outRead)));
-  if (hasErrors(diagnostics)) return fail(diagnostics);
-
   let state: OrgState;
   let contentAt: ReadonlyMap<string, SourceLocation> | undefined;
   if (flags.org) {
@@ -73,12 +66,42 @@ export async function loadDeployment(files: string[], flags: DeploymentFlags, io
       return EXIT_BAD_INPUT;
     }
   }
-  diagnostics.push(...checkDeployedPolicies(state.policies, ws.reference.index, contentAt));
-  if (hasErrors(diagnostics)) return fail(diagnostics);
-  const built = buildDeployment({ state, policies: compiled.policies, quotas: compiled.quotas, organizationId: ws.intent.organization.id, managementAccount: ws.intent.organization.managementAccount });
+  const built = deploymentOf(loaded, state, contentAt);
   diagnostics.push(...built.diagnostics);
   if (!built.deployment) return fail(diagnostics);
-  return { ws, intent: ws.intent, compiled, deployment: built.deployment, diagnostics };
+  return { ...loaded, deployment: built.deployment, diagnostics };
+}
+
+/** The deployment of a state read now, against what was compiled once: a rollout builds one per wave. */
+export function deploymentOf(loaded: LoadedCompile, state: OrgState, contentAt?: ReadonlyMap<string, SourceLocation>): { deployment: Deployment | undefined; diagnostics: Diagnostic[] } {
+  const diagnostics = checkDeployedPolicies(state.policies, loaded.ws.reference!.index, contentAt);
+  if (hasErrors(diagnostics)) return { deployment: undefined, diagnostics };
+  const built = buildDeployment({ state, policies: loaded.compiled.policies, quotas: loaded.compiled.quotas, organizationId: loaded.intent.organization.id, managementAccount: loaded.intent.organization.managementAccount });
+  return { deployment: built.deployment, diagnostics: [...diagnostics, ...built.diagnostics] };
+}
+
+/** The intent compiled in memory and checked against out/, or prints why not and returns the exit code. */
+export async function loadCompiled(files: string[], flags: Pick<DeploymentFlags, 'cache' | 'out'>, io: CliIO, command: string): Promise<LoadedCompile | number> {
+  const ws = await openWorkspace(files, flags.cache, io);
+  const fail = (diagnostics: Diagnostic[]) => {
+    const sorted = printDiagnostics(diagnostics, ws, io);
+    io.stderr.write(`${command} failed: ${summarizeCounts(sorted)}\n`);
+    return EXIT_BAD_INPUT;
+  };
+  if (!ws.intent || !ws.reference || hasErrors(ws.diagnostics)) return fail(ws.diagnostics);
+  const located = locateOut(flags.out, io.cwd);
+  if (!located.ok) return fail([...ws.diagnostics, ...located.diagnostics]);
+  const outDir = located.dir;
+  const diagnostics = [...ws.diagnostics];
+  const outRead = { cwd: io.cwd, sources: ws.sources, diagnostics };
+  const previous = await readOutManifest(outDir, outRead);
+  const compiled = compile({ intent: ws.intent, reference: ws.reference.index, referenceManifest: ws.reference.manifest, root: io.cwd, ...(previous ? { previous } : {}) });
+  diagnostics.push(...compiled.diagnostics);
+  if (!compiled.ok) return fail(diagnostics);
+  diagnostics.push(...(await staleOut(outDir, compiled, previous, outRead)));
+  if (hasErrors(diagnostics)) return fail(diagnostics);
+
+  return { ws, intent: ws.intent, compiled, diagnostics };
 }
 
 /** out/ must hold exactly what the intent compiles to now: a diff of anything else would mislead. */
