@@ -121,6 +121,11 @@ export interface FaultProxy {
   /** Every Organizations call, in order of arrival. */
   readonly calls: readonly ProxyCall[];
   readonly counts: { calls: number; writes: number; landed: number; byOperation: Record<string, number> };
+  /**
+   * Resolves once no call is in the proxy's hands: after a hook killed a client, the call it interrupted
+   * is still finishing (forwarded or dropped, audited); read moto after this.
+   */
+  idle(): Promise<void>;
   /** Forgets rules, hooks, the log and the counts (moto's state and the auditor's violations stay). */
   reset(): void;
   stop(): Promise<void>;
@@ -142,6 +147,8 @@ export async function startFaultProxy(motoEndpoint: string, options: FaultProxyO
   let perOperation: Record<string, number> = {};
   let writes = 0;
   let writeQueue: Promise<unknown> = Promise.resolve();
+  let inFlight = 0;
+  let idleWaiters: (() => void)[] = [];
 
   const proxy: FaultProxy = {
     endpoint: '',
@@ -170,6 +177,7 @@ export async function startFaultProxy(motoEndpoint: string, options: FaultProxyO
         },
       };
     },
+    idle: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
     onWrite(k, when, hook) {
       hooks.set(k, { ...hooks.get(k), [when]: hook });
     },
@@ -222,13 +230,19 @@ export async function startFaultProxy(motoEndpoint: string, options: FaultProxyO
     return turn;
   };
 
-  const clientGone = (res: http.ServerResponse) => res.destroyed || res.socket?.destroyed !== false;
+  // A killed client closes its connection: the socket has ended (FIN) or is gone. Its close is read by
+  // the event loop, so a hook that has just killed the client gives it a moment first (settle()).
+  const clientGone = (res: http.ServerResponse) => {
+    const socket = res.socket;
+    return res.destroyed || !socket || socket.destroyed || socket.readableEnded;
+  };
+  const settle = () => new Promise((r) => setTimeout(r, 25));
 
   const serve = async (req: http.IncomingMessage, res: http.ServerResponse, raw: Buffer, call: ProxyCall): Promise<void> => {
     const hook = call.write !== undefined ? hooks.get(call.write) : undefined;
     if (hook?.before) {
       await hook.before(call);
-      await new Promise((r) => setImmediate(r));
+      await settle();
       if (clientGone(res)) {
         call.clientGone = true;
         return;
@@ -266,7 +280,7 @@ export async function startFaultProxy(motoEndpoint: string, options: FaultProxyO
     }
     if (hook?.after) {
       await hook.after(call);
-      await new Promise((r) => setImmediate(r));
+      await settle();
     }
     if (clientGone(res)) {
       call.clientGone = true;
@@ -282,12 +296,20 @@ export async function startFaultProxy(motoEndpoint: string, options: FaultProxyO
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
+    inFlight++;
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      handle(req, res, Buffer.concat(chunks)).catch((e: unknown) => {
-        // A failure of the proxy itself (moto down): a bodiless 599 makes it loud in the test, never an AWS answer.
-        if (!res.headersSent && !clientGone(res)) res.writeHead(599, { 'content-type': 'text/plain' }).end(`fault proxy: ${(e as Error).message}`);
-      });
+      handle(req, res, Buffer.concat(chunks))
+        .catch((e: unknown) => {
+          // A failure of the proxy itself (moto down): a 599 makes it loud in the test, never an AWS answer.
+          if (!res.headersSent && !clientGone(res)) res.writeHead(599, { 'content-type': 'text/plain' }).end(`fault proxy: ${(e as Error).message}`);
+        })
+        .finally(() => {
+          if (--inFlight > 0) return;
+          const waiters = idleWaiters;
+          idleWaiters = [];
+          waiters.forEach((w) => w());
+        });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -38,6 +38,13 @@ export class OrgAuditor {
     this.wave = undefined;
   }
 
+  /** Forgets the violations, the audit count and the wave, for the next test. */
+  clear(): void {
+    this.violations.length = 0;
+    this.audits = 0;
+    this.wave = undefined;
+  }
+
   /** Records a broken guarantee seen outside the organization's state (a call that must never be made). */
   report(violation: string): void {
     this.violations.push(violation);
