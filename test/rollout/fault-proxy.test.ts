@@ -182,8 +182,9 @@ describe('an answer lost after the write landed', () => {
     const name = `guardrails-lost-${++unique}`;
     proxy.inject({ operation: 'CreatePolicy', call: 1, fault });
     const e = await failure(once1.send(new CreatePolicyCommand({ Name: name, Type: SCP, Description: 'lost', Content: content(SCP) })));
-    if (fault === 'lost-answer-500') expect(e.$metadata?.httpStatusCode).toBe(500);
-    else expect(e.$metadata?.httpStatusCode).toBeUndefined();
+    // What an executor meets: a network error with no status, or a 500 whose body names no exception.
+    if (fault === 'lost-answer-500') expect([e.name, e.$metadata?.httpStatusCode]).toEqual(['Unknown', 500]);
+    else expect([e.name, e.message, e.$metadata?.httpStatusCode]).toEqual(['TimeoutError', 'socket hang up', undefined]);
     expect(await policyNames(SCP)).toContain(name);
     expect(proxy.calls.at(-1)).toMatchObject({ operation: 'CreatePolicy', fault, landed: true });
   });
@@ -281,6 +282,12 @@ describe("AWS's refusals that moto lacks", () => {
     expect((await failure(createPolicy(direct, SCP, { name: taken }))).name).toBe('DuplicatePolicyException');
     expect((await failure(createPolicy(once1, SCP, { name: taken }))).name).toBe('DuplicatePolicyException');
     expect(proxy.calls.at(-1)?.refused).toBe('DuplicatePolicyException');
+  });
+
+  it('moto refuses a create onto a name an RCP already holds: stricter than per type (AWS does not document which)', async () => {
+    const shared = `guardrails-shared-${++unique}`;
+    await createPolicy(direct, RCP, { name: shared });
+    expect((await failure(createPolicy(direct, SCP, { name: shared }))).name).toBe('DuplicatePolicyException');
   });
 
   it('a delete of a policy still attached (moto refuses it as well)', async () => {
