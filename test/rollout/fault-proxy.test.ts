@@ -111,6 +111,7 @@ beforeEach(async () => {
   proxy.auditor.clear();
   proxy.refuse = true;
   proxy.audit = false;
+  proxy.enableLag = 0;
 });
 
 describe('injected faults', () => {
@@ -165,6 +166,32 @@ describe('injected faults', () => {
     await once1.send(new AttachPolicyCommand({ PolicyId: p2, TargetId: ou }));
     expect(injected.fired).toBe(2);
     expect(await attachedAt(ou, SCP)).toEqual(expect.arrayContaining([p1, p2]));
+  });
+
+  it('a stale read answers what the same read answered before the write', async () => {
+    const ou = await freshOu();
+    const p = await createPolicy(direct, SCP);
+    const read = async () => ((await once1.send(new ListPoliciesForTargetCommand({ TargetId: ou, Filter: SCP }))).Policies ?? []).map((x) => x.Id).sort();
+    const before = await read();
+    await once1.send(new AttachPolicyCommand({ PolicyId: p, TargetId: ou }));
+    proxy.inject({ operation: 'ListPoliciesForTarget', call: 2, fault: 'stale-read' });
+    expect(await read()).toEqual(before);
+    expect(await read()).toEqual([...before, p].sort());
+  });
+
+  it('enableLag: a type just enabled is PENDING_ENABLE for that many ListRoots, and attaching it is refused until then', async () => {
+    await direct.send(new DisablePolicyTypeCommand({ RootId: root, PolicyType: RCP }));
+    const ou = await freshOu();
+    const p = await createPolicy(direct, RCP);
+    proxy.enableLag = 2;
+    const status = (r: { PolicyTypes?: { Type?: string; Status?: string }[] } | undefined) => r?.PolicyTypes?.find((t) => t.Type === RCP)?.Status;
+    expect(status((await once1.send(new EnablePolicyTypeCommand({ RootId: root, PolicyType: RCP }))).Root)).toBe('PENDING_ENABLE');
+    expect((await failure(once1.send(new AttachPolicyCommand({ PolicyId: p, TargetId: ou })))).name).toBe('PolicyTypeNotEnabledException');
+    const polls: (string | undefined)[] = [];
+    for (let i = 0; i < 3; i++) polls.push(status((await once1.send(new ListRootsCommand({}))).Roots?.[0]));
+    expect(polls).toEqual(['PENDING_ENABLE', 'PENDING_ENABLE', 'ENABLED']);
+    await once1.send(new AttachPolicyCommand({ PolicyId: p, TargetId: ou }));
+    expect(await attachedAt(ou, RCP)).toContain(p);
   });
 
   it('a delay holds the call, which then goes through', async () => {

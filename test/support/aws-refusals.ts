@@ -42,10 +42,10 @@ type Body = Record<string, unknown>;
  * when moto's own answer is already AWS's, such as a policy or target that does not exist: the proxy then
  * forwards and moto answers).
  */
-export async function refusalOf(moto: OrganizationsClient, operation: string, body: Body, quotas: Quotas): Promise<AwsError | undefined> {
+export async function refusalOf(moto: OrganizationsClient, operation: string, body: Body, quotas: Quotas, pendingTypes: ReadonlySet<string> = new Set()): Promise<AwsError | undefined> {
   switch (operation) {
     case 'AttachPolicy':
-      return attachRefusal(moto, body, quotas);
+      return attachRefusal(moto, body, quotas, pendingTypes);
     case 'DetachPolicy':
       return detachRefusal(moto, body);
     case 'CreatePolicy':
@@ -99,12 +99,13 @@ function policyType(value: unknown): PolicyTypeName | undefined {
   return value === 'SERVICE_CONTROL_POLICY' || value === 'RESOURCE_CONTROL_POLICY' ? value : undefined;
 }
 
-async function attachRefusal(moto: OrganizationsClient, body: Body, quotas: Quotas): Promise<AwsError | undefined> {
+/** `pendingTypes`: types enabled but not yet in force (AWS enables asynchronously; see FaultProxy.enableLag). */
+async function attachRefusal(moto: OrganizationsClient, body: Body, quotas: Quotas, pendingTypes: ReadonlySet<string>): Promise<AwsError | undefined> {
   const policy = await describe(moto, body.PolicyId);
   const type = policyType(policy?.Type);
   if (!policy || !type) return undefined;
   const root = (await moto.send(new ListRootsCommand({}))).Roots?.[0];
-  if (root && !(root.PolicyTypes ?? []).some((t) => t.Type === type && t.Status === 'ENABLED')) {
+  if (pendingTypes.has(type) || (root && !(root.PolicyTypes ?? []).some((t) => t.Type === type && t.Status === 'ENABLED'))) {
     return refusal('PolicyTypeNotEnabledException', 'The specified policy type isn\'t currently enabled in this root. You can\'t attach policies of the specified type to entities in a root until you enable that type in the root.');
   }
   const attached = await attachedAt(moto, body.TargetId, type);

@@ -9,6 +9,14 @@
  * - an auditor (org-auditor.ts) run after every write that landed, and a log of every call.
  * Writes are handled one at a time (reads pass freely), so a refusal is decided on the state the write
  * meets and every audit sees the state right after its write.
+ *
+ *   const proxy = await startFaultProxy(moto.endpoint, { quotas });
+ *   proxy.inject({ operation: 'AttachPolicy', call: 2, fault: 'throttle' });
+ *   proxy.onWrite(5, 'after', async () => { child.kill('SIGKILL'); await once(child, 'exit'); });
+ *   await proxy.auditor.setWave(accountIds);
+ *   ... run the rollout with env proxy.env ...
+ *   await proxy.idle();
+ *   expect(proxy.auditor.violations).toEqual([]);
  */
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
@@ -47,7 +55,12 @@ export type FaultKind =
   /** The call reaches moto (the write lands), then a 500 with no body is sent instead of moto's answer. */
   | 'lost-answer-500'
   /** The call waits `delayMs`, then goes on as usual. */
-  | 'delay';
+  | 'delay'
+  /**
+   * A read answered with what the same read (same operation and body) answered last time, as AWS's
+   * eventually consistent reads can just after a write; goes through when it was never asked before.
+   */
+  | 'stale-read';
 
 export interface FaultRule {
   /** The operation it applies to (`AttachPolicy`); any when absent. */
@@ -102,6 +115,8 @@ export interface FaultProxyOptions {
   refuse?: boolean;
   /** Audit after every write that landed (default true). */
   audit?: boolean;
+  /** See FaultProxy.enableLag (default 0). */
+  enableLag?: number;
 }
 
 export interface FaultProxy {
@@ -117,6 +132,12 @@ export interface FaultProxy {
   refuse: boolean;
   /** Whether every landed write is audited; settable between calls. */
   audit: boolean;
+  /**
+   * AWS enables a policy type asynchronously (moto at once): after an EnablePolicyType lands, ListRoots
+   * reports the type PENDING_ENABLE for this many calls, and attaching a policy of it is refused with
+   * PolicyTypeNotEnabledException until then. 0 (the default) is moto's behaviour.
+   */
+  enableLag: number;
   readonly auditor: OrgAuditor;
   /** Every Organizations call, in order of arrival. */
   readonly calls: readonly ProxyCall[];
@@ -148,6 +169,10 @@ export async function startFaultProxy(motoEndpoint: string, options: FaultProxyO
   let writes = 0;
   let writeQueue: Promise<unknown> = Promise.resolve();
   let inFlight = 0;
+  /** Policy types enabled but still pending, with the ListRoots calls left before they are enabled. */
+  const pending = new Map<string, number>();
+  /** The last answer to each read, for stale reads. */
+  const lastReads = new Map<string, Answer>();
   let idleWaiters: (() => void)[] = [];
 
   const proxy: FaultProxy = {
@@ -155,6 +180,7 @@ export async function startFaultProxy(motoEndpoint: string, options: FaultProxyO
     env: {},
     refuse: options.refuse ?? true,
     audit: options.audit ?? true,
+    enableLag: options.enableLag ?? 0,
     auditor,
     get calls() {
       return calls;
@@ -187,12 +213,31 @@ export async function startFaultProxy(motoEndpoint: string, options: FaultProxyO
       calls = [];
       perOperation = {};
       writes = 0;
+      pending.clear();
+      lastReads.clear();
     },
     stop: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       direct.destroy();
     },
+  };
+
+  /** Records a type enabled with a lag, and shows pending types as AWS does until their lag is spent. */
+  const pendingTypes = (call: ProxyCall, reply: Answer): Answer => {
+    if (call.operation === 'EnablePolicyType' && proxy.enableLag > 0 && typeof call.body.PolicyType === 'string') pending.set(call.body.PolicyType, proxy.enableLag);
+    if ((call.operation !== 'ListRoots' && call.operation !== 'EnablePolicyType') || pending.size === 0) return reply;
+    const data = JSON.parse(reply.body) as { Roots?: RootShape[]; Root?: RootShape };
+    for (const root of [...(data.Roots ?? []), ...(data.Root ? [data.Root] : [])]) {
+      for (const t of root.PolicyTypes ?? []) if (t.Type && pending.has(t.Type)) t.Status = 'PENDING_ENABLE';
+    }
+    if (call.operation === 'ListRoots') {
+      for (const [type, left] of pending) {
+        if (left <= 1) pending.delete(type);
+        else pending.set(type, left - 1);
+      }
+    }
+    return { ...reply, body: JSON.stringify(data) };
   };
 
   const faultFor = (call: ProxyCall): { kind: FaultKind; delayMs: number } | undefined => {
@@ -264,16 +309,23 @@ export async function startFaultProxy(motoEndpoint: string, options: FaultProxyO
       case 'delay':
         await new Promise((r) => setTimeout(r, fault.delayMs));
         break;
+      case 'stale-read': {
+        const last = lastReads.get(readKey(call.operation, raw));
+        if (last) return answer(res, call, last);
+        break;
+      }
     }
     if (call.write !== undefined && proxy.refuse) {
-      const refused = await refusalOf(direct, call.operation, call.body, quotas);
+      const refused = await refusalOf(direct, call.operation, call.body, quotas, new Set(pending.keys()));
       if (refused) {
         call.refused = refused.type;
         return answer(res, call, awsError(refused));
       }
     }
-    const reply = await forward(motoEndpoint, req, raw);
+    let reply = await forward(motoEndpoint, req, raw);
     call.landed = reply.status < 300;
+    if (call.landed) reply = pendingTypes(call, reply);
+    if (call.write === undefined && call.landed) lastReads.set(readKey(call.operation, raw), reply);
     if (call.write !== undefined && call.landed) {
       if (call.operation === 'DisablePolicyType') auditor.report(`write ${call.write} (${call.summary}): DisablePolicyType detaches every policy of the type in AWS and must never be called`);
       if (proxy.audit) await auditor.audit(`write ${call.write} (${call.summary})`);
@@ -360,6 +412,14 @@ async function forward(motoEndpoint: string, req: http.IncomingMessage, raw: Buf
     if (!HOP_BY_HOP.has(k) && k !== 'content-encoding') out[k] = v;
   });
   return { status: response.status, headers: out, body: await response.text() };
+}
+
+interface RootShape {
+  PolicyTypes?: { Type?: string; Status?: string }[];
+}
+
+function readKey(operation: string, raw: Buffer): string {
+  return `${operation} ${raw.toString('utf8')}`;
 }
 
 function headerOf(req: http.IncomingMessage, name: string): string | undefined {
