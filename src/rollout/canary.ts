@@ -18,6 +18,7 @@
  * means allowed, whoever would deny it.
  */
 import { SimulatePrincipalPolicyCommand, type ContextEntry, type ContextKeyTypeEnum, type EvaluationResult, type SimulatePrincipalPolicyCommandOutput } from '@aws-sdk/client-iam';
+import { abortableSleep } from './sleep.js';
 
 /** What the probes need of an IAM client: tests pass mocks or a client pointed at a local server. */
 export interface IamApi {
@@ -312,19 +313,4 @@ function advice(code: string): string {
   if (code === 'NoSuchEntity' || code === 'NoSuchEntityException') return "the principal does not exist in the account IAM was asked in: fix the canary's principal, or give the canary an assumeRole in its account";
   if (code === 'InvalidInput' || code === 'InvalidInputException') return 'check the action names, resource ARNs and context entries of the probe';
   return 'check the canary configuration and the credentials used for IAM';
-}
-
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(0, ms));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
