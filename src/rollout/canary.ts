@@ -101,6 +101,8 @@ export class CanaryError extends Error {
     readonly principal: string,
     readonly attempts: number,
     message: string,
+    /** AWS's request id of the last attempt, when AWS answered. */
+    readonly requestId?: string,
   ) {
     super(message);
     this.name = 'CanaryError';
@@ -196,8 +198,16 @@ export async function watchCanary(iam: IamApi, probe: CanaryProbe, options: Watc
   const sleep = options.sleep ?? abortableSleep;
   const deadline = options.since + options.timeoutMs;
   let polls = 0;
+  let last: CanaryOutcome = { ok: false, results: [], problems: ['interrupted before IAM answered'] };
   for (;;) {
-    const outcome = await probeCanary(iam, probe, options);
+    let outcome: CanaryOutcome;
+    try {
+      outcome = await probeCanary(iam, probe, options);
+    } catch (e) {
+      if (options.signal?.aborted) return { ok: false, propagationMs: undefined, polls, last, interrupted: true };
+      throw e;
+    }
+    last = outcome;
     const answeredAt = now();
     polls++;
     options.onPoll?.({ polls, elapsedMs: answeredAt - options.since, outcome });
@@ -295,12 +305,12 @@ async function withRetries<T>(call: () => Promise<T>, principal: string, options
       return await call();
     } catch (e) {
       if (options.signal?.aborted) throw e;
-      const err = e as { name?: string; code?: string; message?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
+      const err = e as { name?: string; code?: string; message?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number; requestId?: string } };
       const status = err.$metadata?.httpStatusCode ?? 0;
       const transient = THROTTLING.has(err.name ?? '') || status === 429 || status >= 500 || err.$retryable !== undefined || NETWORK.has(err.code ?? '') || err.name === 'TimeoutError';
       if (!transient || attempt >= attempts) {
         const code = err.name ?? err.code ?? 'Error';
-        throw new CanaryError(code, 'SimulatePrincipalPolicy', principal, attempt, `canary probe of ${principal}: IAM SimulatePrincipalPolicy failed: ${code}: ${err.message ?? String(e)}${transient ? ` (still failing after ${attempt} attempts; try again later)` : `; ${advice(code)}`}`);
+        throw new CanaryError(code, 'SimulatePrincipalPolicy', principal, attempt, `canary probe of ${principal}: IAM SimulatePrincipalPolicy failed: ${code}: ${err.message ?? String(e)}${transient ? ` (still failing after ${attempt} attempts; try again later)` : `; ${advice(code)}`}`, err.$metadata?.requestId);
       }
       // Full jitter: probes of several canaries back off apart instead of together.
       await sleep(Math.floor(random() * Math.min(base * 2 ** (attempt - 1), 20_000)), options.signal);

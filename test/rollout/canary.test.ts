@@ -136,6 +136,7 @@ describe('probeCanary over the wire (SimulatePrincipalPolicy)', () => {
     expect(error).toBeInstanceOf(CanaryError);
     expect(error.code).toBe('NoSuchEntityException');
     expect(error.attempts).toBe(1);
+    expect(error.requestId).toBe('local-error');
     expect(error.message).toContain("give the canary an assumeRole in its account");
     expect(error.message).not.toContain('\n');
     expect(server.requests - before).toBe(1);
@@ -224,6 +225,19 @@ describe('watchCanary', () => {
       onPoll: () => stop.abort(new Error('interrupted')),
     });
     expect(watch).toMatchObject({ ok: false, interrupted: true, polls: 1 });
+  });
+
+  it('stops when interrupted while IAM has not answered yet', async () => {
+    const stop = new AbortController();
+    const hanging: IamApi = {
+      send: (_command, options) =>
+        new Promise((_resolve, reject) => {
+          options?.abortSignal?.addEventListener('abort', () => reject(Object.assign(new Error('Request aborted'), { name: 'AbortError' })));
+          setTimeout(() => stop.abort(), 20);
+        }),
+    };
+    const watch = await watchCanary(hanging, probe(), { since: Date.now(), timeoutMs: 600_000, everyMs: 60_000, signal: stop.signal });
+    expect(watch).toMatchObject({ ok: false, interrupted: true, polls: 0 });
   });
 });
 

@@ -59,7 +59,7 @@ export async function startIamPrincipalServer(): Promise<IamPrincipalServer> {
       requests++;
       const form = new URLSearchParams(body);
       const reply = (status: number, xml: string) => {
-        res.writeHead(status, { 'content-type': 'text/xml' });
+        res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': status === 200 ? `local-${calls.length}` : 'local-error' });
         res.end(xml);
       };
       const failure = failures.shift();
