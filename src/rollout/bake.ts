@@ -8,8 +8,10 @@
  * so that the gate to the next wave always judges a fresh answer. A round that runs late does not
  * make the next ones come back to back: missed times are skipped.
  */
-import type { CanaryOutcome } from './canary.js';
-import type { CheckResult } from './check-command.js';
+import type { OrgState } from '../org/index.js';
+import { probeCanary, type CanaryOutcome, type CanaryProbe, type IamApi, type ProbeOptions } from './canary.js';
+import { runCheck, type CheckOptions, type CheckResult } from './check-command.js';
+import { detectDrift, type DriftExpectation } from './drift.js';
 import { abortableSleep } from './sleep.js';
 
 export type SignalKind = 'canary' | 'drift' | 'check';
@@ -134,4 +136,40 @@ export function checkSignal(command: string, result: CheckResult): SignalResult 
   if (result.stopped === 'interrupted') return { signal: 'check', ok: false, detail: `${command}: interrupted after ${took}` };
   const how = result.exitCode !== null ? `exit ${result.exitCode}` : `killed by ${result.killedBy ?? 'a signal'}`;
   return { signal: 'check', ok: false, detail: `${command}: ${how} after ${took}${said}` };
+}
+
+/** What a wave's bake watches. */
+export interface BakeSignalSources {
+  /** Each canary principal with the IAM client of its account (see canaryClient). */
+  canaries?: { iam: IamApi; probe: CanaryProbe }[];
+  /** The state the rollout left, and how to read the organization now (what matters of it: owned policies, wave targets). */
+  drift?: { expected: DriftExpectation; read: (signal?: AbortSignal) => Promise<OrgState> };
+  /** `--check`: run at the bake's end only (its after-wave run comes before the bake). */
+  check?: { command: string; options: Omit<CheckOptions, 'phase' | 'signal'> };
+  probeOptions?: Omit<ProbeOptions, 'signal'>;
+  signal?: AbortSignal;
+}
+
+/**
+ * One round of a wave's signals for `bake`, each guarded so that a signal that cannot be asked halts
+ * instead of crashing the rollout: drift first (another actor's change makes the other answers moot),
+ * then every canary, then, in the final round, the check command.
+ */
+export function bakeSignals(sources: BakeSignalSources): (round: BakeRound) => Promise<SignalResult[]> {
+  const signal = sources.signal;
+  return async (round) => {
+    const out: SignalResult[] = [];
+    if (sources.drift) {
+      const { expected, read } = sources.drift;
+      out.push(await guardSignal('drift', async () => driftSignal(detectDrift(expected, await read(signal)))));
+    }
+    for (const { iam, probe } of sources.canaries ?? []) {
+      out.push(await guardSignal('canary', async () => canarySignal(probe.principal, await probeCanary(iam, probe, { ...sources.probeOptions, ...(signal ? { signal } : {}) }))));
+    }
+    if (sources.check && round.final) {
+      const { command, options } = sources.check;
+      out.push(checkSignal(command, await runCheck(command, { ...options, phase: 'bake-end', ...(signal ? { signal } : {}) })));
+    }
+    return out;
+  };
 }

@@ -1,6 +1,12 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bake, canarySignal, checkSignal, driftSignal, guardSignal, type BakeOptions, type BakeRound, type SignalResult } from '../../src/rollout/bake.js';
+import { bake, bakeSignals, canarySignal, checkSignal, driftSignal, guardSignal, type BakeOptions, type BakeRound, type SignalResult } from '../../src/rollout/bake.js';
+import type { IamApi } from '../../src/rollout/canary.js';
 import { runCheck } from '../../src/rollout/check-command.js';
+import { policyDigest, type DriftExpectation } from '../../src/rollout/drift.js';
+import { denyPolicy, fullAccessEverywhere, owned, stateOf } from '../support/org-state.js';
+import { tempDir } from '../support/temp.js';
 
 /** A clock that only moves when the bake sleeps (or a signal says it took time). */
 function fakeClock() {
@@ -173,5 +179,68 @@ describe('signals as the bake judges them', () => {
     const results = [{ action: 'iam:CreateUser', want: 'denied' as const, engine: 'iam' as const, allowedByOrganizations: false, decision: 'explicitDeny', ok: true }];
     expect(canarySignal(role, { ok: true, results, problems: [] })).toEqual({ signal: 'canary', ok: true, detail: `${role}: 1 probes as wanted (iam)` });
     expect(canarySignal(role, { ok: false, results, problems: ['p1', 'p2'] })).toEqual({ signal: 'canary', ok: false, detail: 'p1; p2' });
+  });
+});
+
+describe('bakeSignals: a wave\'s signals, one round at a time', () => {
+  const ROLE = 'arn:aws:iam::444444444444:role/App';
+  const TREE = { NonProd: { accounts: ['444444444444'] } };
+  const state = () => stateOf(TREE, [fullAccessEverywhere(TREE), owned('guardrails-scp-deny-iam', denyPolicy(['iam:CreateUser']), ['ou-nonprod'])]);
+  const expected: DriftExpectation = {
+    ownedPolicies: [{ id: 'p-guardrails-scp-deny-iam', name: 'guardrails-scp-deny-iam', type: 'scp', digest: policyDigest(denyPolicy(['iam:CreateUser'])), targets: ['ou-nonprod'] }],
+    waveTargets: [{ id: 'ou-nonprod', type: 'scp', policies: ['FullAWSAccess', 'guardrails-scp-deny-iam'] }],
+  };
+  /** IAM as a fake: iam:CreateUser denied by Organizations, everything else allowed. */
+  const iam: IamApi = {
+    send: async (command) => {
+      const actions = (command as { input: { ActionNames: string[] } }).input.ActionNames;
+      return { IsTruncated: false, EvaluationResults: actions.map((a) => ({ EvalActionName: a, EvalDecision: a === 'iam:CreateUser' ? 'explicitDeny' : 'allowed', OrganizationsDecisionDetail: { AllowedByOrganizations: a !== 'iam:CreateUser' } })) };
+    },
+  };
+  const probe = { principal: ROLE, mustBeDenied: ['iam:CreateUser'], mustStillWork: ['s3:PutObject'] };
+
+  async function checkLog() {
+    const dir = await tempDir();
+    const log = path.join(dir, 'phases');
+    return { log, check: { command: `echo "$GUARDRAILS_PHASE $GUARDRAILS_WAVE" >> ${log}`, options: { cwd: dir, env: { PATH: process.env.PATH }, run: 'r1', wave: 'nonprod', accounts: ['444444444444'], timeoutMs: 30_000 } } };
+  }
+
+  it('watches drift and canaries every round and runs the check at the end only', async () => {
+    const { now, sleep } = fakeClock();
+    const { log, check } = await checkLog();
+    let reads = 0;
+    const outcome = await bake({ seconds: 180, everyMs: 60_000, now, sleep, signals: bakeSignals({ canaries: [{ iam, probe }], drift: { expected, read: async () => (reads++, state()) }, check }) });
+    expect(outcome).toMatchObject({ ok: true, result: 'done', checks: 3 });
+    expect(outcome.last.map((s) => [s.signal, s.ok])).toEqual([
+      ['drift', true],
+      ['canary', true],
+      ['check', true],
+    ]);
+    expect(reads).toBe(3);
+    expect(await fs.readFile(log, 'utf8')).toBe('bake-end nonprod\n');
+  });
+
+  it('halts on drift in the middle of the bake; the check does not run', async () => {
+    const { now, sleep } = fakeClock();
+    const { log, check } = await checkLog();
+    let reads = 0;
+    const read = async () => {
+      const s = state();
+      // Someone detaches the guardrail in the console before the second round.
+      if (++reads >= 2) s.policies.find((p) => p.name === 'guardrails-scp-deny-iam')!.targets = [];
+      return s;
+    };
+    const outcome = await bake({ seconds: 1800, everyMs: 60_000, now, sleep, signals: bakeSignals({ canaries: [{ iam, probe }], drift: { expected, read }, check }) });
+    expect(outcome).toMatchObject({ result: 'halted', checks: 2, failed: { signal: 'drift', ok: false, detail: 'changed by another actor: SCP guardrails-scp-deny-iam (p-guardrails-scp-deny-iam) was detached from NonProd (ou-nonprod)' } });
+    await expect(fs.stat(log)).rejects.toThrow();
+  });
+
+  it('a signal that cannot be asked halts with the reason', async () => {
+    const { now, sleep } = fakeClock();
+    const denied: IamApi = { send: async () => Promise.reject(Object.assign(new Error('User is not authorized to perform: iam:SimulatePrincipalPolicy'), { name: 'AccessDenied' })) };
+    const outcome = await bake({ seconds: 60, everyMs: 60_000, now, sleep, signals: bakeSignals({ canaries: [{ iam: denied, probe }] }) });
+    expect(outcome.result).toBe('halted');
+    expect(outcome.failed!.signal).toBe('canary');
+    expect(outcome.failed!.detail).toMatch(/^could not be checked: canary probe of arn:aws:iam::444444444444:role\/App: IAM SimulatePrincipalPolicy failed: AccessDenied: .*allow the rollout's principal/);
   });
 });
