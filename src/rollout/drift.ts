@@ -21,6 +21,17 @@ export function policyDigest(content: string): string {
   return createHash('sha256').update(canonicalPolicyText(content)).digest('hex');
 }
 
+/**
+ * What drift is judged against: the organization as read once a wave is verified, so that the bake
+ * compares with what AWS really holds, not with what the plan expected it to hold.
+ */
+export function driftExpectationOf(state: OrgState, waveTargets: { id: string; type: PolicyType }[]): DriftExpectation {
+  return {
+    ownedPolicies: state.policies.filter(isOwned).map((p) => ({ id: p.id, name: p.name, type: p.type, digest: policyDigest(p.content), targets: [...p.targets] })),
+    waveTargets: waveTargets.map((t) => ({ id: t.id, type: t.type, policies: state.policies.filter((p) => p.type === t.type && p.targets.includes(t.id)).map((p) => p.name) })),
+  };
+}
+
 export function detectDrift(expected: DriftExpectation, now: OrgState): string[] {
   const names = targetNames(now.root);
   const label = (id: string) => (names.has(id) ? `${names.get(id)} (${id})` : id);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { detectDrift, policyDigest, type DriftExpectation } from '../../src/rollout/drift.js';
+import { createHash } from 'node:crypto';
+import { canonicalPolicyText } from '../../src/policy/index.js';
+import { detectDrift, driftExpectationOf, type DriftExpectation } from '../../src/rollout/drift.js';
 import { OWNER_TAG, isOwned, type OrgState } from '../../src/org/index.js';
 import { denyPolicy, fullAccessEverywhere, owned, stateOf } from '../support/org-state.js';
 
@@ -12,9 +14,10 @@ function baseline(): OrgState {
   return stateOf(TREE, [fullAccessEverywhere(TREE), owned('guardrails-scp-deny-iam', DENY_IAM, ['ou-nonprod']), owned('guardrails-rcp-tls', RCP_TEXT, ['r-test'], 'rcp')]);
 }
 
+/** Written out by hand (not with driftExpectationOf, which is tested against it below). */
 function expectationOf(state: OrgState): DriftExpectation {
   return {
-    ownedPolicies: state.policies.filter(isOwned).map((p) => ({ id: p.id, name: p.name, type: p.type, digest: policyDigest(p.content), targets: [...p.targets] })),
+    ownedPolicies: state.policies.filter(isOwned).map((p) => ({ id: p.id, name: p.name, type: p.type, digest: createHash('sha256').update(canonicalPolicyText(p.content)).digest('hex'), targets: [...p.targets] })),
     waveTargets: [{ id: 'ou-nonprod', type: 'scp', policies: state.policies.filter((p) => p.type === 'scp' && p.targets.includes('ou-nonprod')).map((p) => p.name) }],
   };
 }
@@ -85,6 +88,12 @@ describe('detectDrift', () => {
     const now = baseline();
     change(now);
     expect(detectDrift(expected, now)).toEqual(lines);
+  });
+
+  it('driftExpectationOf reads the expectation from the verified state', () => {
+    const state = baseline();
+    expect(driftExpectationOf(state, [{ id: 'ou-nonprod', type: 'scp' }])).toEqual(expectationOf(state));
+    expect(driftExpectationOf(state, [{ id: 'r-test', type: 'rcp' }]).waveTargets).toEqual([{ id: 'r-test', type: 'rcp', policies: ['guardrails-rcp-tls'] }]);
   });
 
   it('does not change the expectation or the state it reads', () => {
