@@ -167,7 +167,7 @@ describe('signals as the bake judges them', () => {
     const failed = checkSignal('./alarms.sh', await runCheck('echo "checking alarms"; echo "latency-p99 ALARM"; exit 2', { ...base, timeoutMs: 30_000 }));
     expect(failed.ok).toBe(false);
     expect(failed.detail).toMatch(/^\.\/alarms\.sh: exit 2 after \d+\.\d s: latency-p99 ALARM$/);
-    const slow = checkSignal('./slow.sh', await runCheck('echo waiting; sleep 30', { ...base, timeoutMs: 200, graceMs: 200 }));
+    const slow = checkSignal('./slow.sh', await runCheck('echo waiting; sleep 30', { ...base, timeoutMs: 1_000, graceMs: 200 }));
     expect(slow.ok).toBe(false);
     expect(slow.detail).toMatch(/^\.\/slow\.sh: timed out after \d+\.\d s: waiting$/);
   });

@@ -68,13 +68,14 @@ describe('runCheck (real child processes)', () => {
   it('a timeout ends the command and everything it started', async () => {
     const dir = await tempDir();
     const pidFile = path.join(dir, 'pid');
-    const result = await runCheck(`sleep 60 & echo $! > ${pidFile}; wait`, options({ timeoutMs: 300, graceMs: 2_000 }));
+    const result = await runCheck(`sleep 60 & echo $! > ${pidFile}; wait`, options({ timeoutMs: 1_500, graceMs: 2_000 }));
     expect(result).toMatchObject({ ok: false, exitCode: null, stopped: 'timeout', killedBy: 'SIGTERM' });
     expect(await gone(Number(await fs.readFile(pidFile, 'utf8')))).toBe(true);
   });
 
   it('a command that ignores SIGTERM is killed after the grace period', async () => {
-    const result = await runCheck("trap '' TERM; sleep 60", options({ timeoutMs: 200, graceMs: 200 }));
+    // The timeout leaves the shell time to set its trap even on a loaded machine.
+    const result = await runCheck("trap '' TERM; sleep 60", options({ timeoutMs: 1_000, graceMs: 200 }));
     expect(result).toMatchObject({ ok: false, stopped: 'timeout', killedBy: 'SIGKILL' });
   });
 
