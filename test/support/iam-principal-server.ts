@@ -22,6 +22,8 @@ export interface PrincipalModel {
 }
 
 export interface PrincipalCall {
+  /** The access key the request was signed with (SigV4's Credential=). */
+  accessKeyId: string | undefined;
   principal: string;
   actions: string[];
   resources: string[];
@@ -65,7 +67,7 @@ export async function startIamPrincipalServer(): Promise<IamPrincipalServer> {
       const failure = failures.shift();
       if (failure) return reply(failure.status, errorXml(failure.code, failure.code === 'Throttling' ? 'Rate exceeded' : 'injected'));
       if (form.get('Action') !== 'SimulatePrincipalPolicy' || form.get('Version') !== '2010-05-08') return reply(400, errorXml('InvalidAction', `unsupported ${form.get('Action')}`));
-      const call = parse(form);
+      const call = parse(form, /Credential=([^/]+)\//.exec(req.headers.authorization ?? '')?.[1]);
       calls.push(call);
       const model = principals.get(call.principal);
       if (!model) return reply(404, errorXml('NoSuchEntity', `The principal ${call.principal} cannot be found.`));
@@ -105,13 +107,14 @@ function members(form: URLSearchParams, prefix: string): string[] {
   return out;
 }
 
-function parse(form: URLSearchParams): PrincipalCall {
+function parse(form: URLSearchParams, accessKeyId: string | undefined): PrincipalCall {
   const context: PrincipalCall['context'] = [];
   for (let i = 1; form.has(`ContextEntries.member.${i}.ContextKeyName`); i++) {
     const p = `ContextEntries.member.${i}`;
     context.push({ key: form.get(`${p}.ContextKeyName`)!, values: members(form, `${p}.ContextKeyValues`), type: form.get(`${p}.ContextKeyType`) ?? 'string' });
   }
   return {
+    accessKeyId,
     principal: form.get('PolicySourceArn') ?? '',
     actions: members(form, 'ActionNames'),
     resources: members(form, 'ResourceArns'),
