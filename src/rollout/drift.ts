@@ -13,7 +13,7 @@ export interface DriftExpectation {
   /** Every policy guardrails owns, as the rollout left it: an owned policy not listed is one another actor created. */
   ownedPolicies: { id: string; name: string; type: PolicyType; digest: string; targets: string[] }[];
   /** The targets the waves so far touched: per policy type, the names of the policies attached directly (names are unique per type). */
-  waveTargets: { id: string; type: PolicyType; policies: string[] }[];
+  waveTargets: { id: string; type: PolicyType; policies: string[]; /** The parent it had: a target moved elsewhere inherits other policies. */ parent?: string }[];
 }
 
 /** sha256 (hex) of the canonical text: what `digest` holds (see ExpectedPolicy in types.ts). */
@@ -26,14 +26,18 @@ export function policyDigest(content: string): string {
  * compares with what AWS really holds, not with what the plan expected it to hold.
  */
 export function driftExpectationOf(state: OrgState, waveTargets: { id: string; type: PolicyType }[]): DriftExpectation {
+  const { parents } = targetsOf(state.root);
   return {
     ownedPolicies: state.policies.filter(isOwned).map((p) => ({ id: p.id, name: p.name, type: p.type, digest: policyDigest(p.content), targets: [...p.targets] })),
-    waveTargets: waveTargets.map((t) => ({ id: t.id, type: t.type, policies: state.policies.filter((p) => p.type === t.type && p.targets.includes(t.id)).map((p) => p.name) })),
+    waveTargets: waveTargets.map((t) => {
+      const parent = parents.get(t.id);
+      return { id: t.id, type: t.type, policies: state.policies.filter((p) => p.type === t.type && p.targets.includes(t.id)).map((p) => p.name), ...(parent ? { parent } : {}) };
+    }),
   };
 }
 
 export function detectDrift(expected: DriftExpectation, now: OrgState): string[] {
-  const names = targetNames(now.root);
+  const { names, parents } = targetsOf(now.root);
   const label = (id: string) => (names.has(id) ? `${names.get(id)} (${id})` : id);
   const lines: string[] = [];
   const byId = new Map(now.policies.map((p) => [p.id, p]));
@@ -62,6 +66,8 @@ export function detectDrift(expected: DriftExpectation, now: OrgState): string[]
       lines.push(`wave target ${target.id} is no longer in the organization (closed, removed or deleted)`);
       continue;
     }
+    const parent = parents.get(target.id);
+    if (target.parent && parent !== target.parent) lines.push(`${where} was moved from ${label(target.parent)} to ${parent ? label(parent) : 'nowhere'}`);
     // An owned policy's own changes are told above; here only what the target holds, whoever changed it.
     const attached = new Set(now.policies.filter((p) => p.type === target.type && p.targets.includes(target.id)).map((p) => p.name));
     const wanted = new Set(target.policies);
@@ -85,13 +91,21 @@ function reportedAbove(expected: DriftExpectation, now: OrgState, name: string, 
   return renamedTo !== undefined;
 }
 
-function targetNames(root: OrgStateOu): Map<string, string> {
+/** Every root, OU and account of the tree: its name and its parent's id. */
+function targetsOf(root: OrgStateOu): { names: Map<string, string>; parents: Map<string, string> } {
   const names = new Map<string, string>();
+  const parents = new Map<string, string>();
   const walk = (ou: OrgStateOu) => {
     names.set(ou.id, ou.name);
-    for (const a of ou.accounts) names.set(a.id, a.name);
-    for (const child of ou.ous) walk(child);
+    for (const a of ou.accounts) {
+      names.set(a.id, a.name);
+      parents.set(a.id, ou.id);
+    }
+    for (const child of ou.ous) {
+      parents.set(child.id, ou.id);
+      walk(child);
+    }
   };
   walk(root);
-  return names;
+  return { names, parents };
 }

@@ -18,7 +18,7 @@ function baseline(): OrgState {
 function expectationOf(state: OrgState): DriftExpectation {
   return {
     ownedPolicies: state.policies.filter(isOwned).map((p) => ({ id: p.id, name: p.name, type: p.type, digest: createHash('sha256').update(canonicalPolicyText(p.content)).digest('hex'), targets: [...p.targets] })),
-    waveTargets: [{ id: 'ou-nonprod', type: 'scp', policies: state.policies.filter((p) => p.type === 'scp' && p.targets.includes('ou-nonprod')).map((p) => p.name) }],
+    waveTargets: [{ id: 'ou-nonprod', type: 'scp', policies: state.policies.filter((p) => p.type === 'scp' && p.targets.includes('ou-nonprod')).map((p) => p.name), parent: 'ou-workloads' }],
   };
 }
 
@@ -67,6 +67,16 @@ const cases: { name: string; change: (s: OrgState) => void; lines: string[] }[] 
     lines: [`${SCP} was detached from ou-nonprod`, 'wave target ou-nonprod is no longer in the organization (closed, removed or deleted)'],
   },
   {
+    name: 'a wave target moved to another parent',
+    change: (s) => {
+      const workloads = s.root.ous[0]!;
+      const nonprod = workloads.ous.find((o) => o.id === 'ou-nonprod')!;
+      workloads.ous = workloads.ous.filter((o) => o !== nonprod);
+      s.root.ous.push(nonprod);
+    },
+    lines: ['NonProd (ou-nonprod) was moved from Workloads (ou-workloads) to Root (r-test)'],
+  },
+  {
     name: 'an owned-looking policy created by someone else',
     change: (s) => void s.policies.push(owned('guardrails-scp-extra', DENY_IAM, ['ou-prod'])),
     lines: ['SCP guardrails-scp-extra (p-guardrails-scp-extra) carrying the ownership tag was created and attached to Prod (ou-prod)'],
@@ -94,6 +104,7 @@ describe('detectDrift', () => {
     const state = baseline();
     expect(driftExpectationOf(state, [{ id: 'ou-nonprod', type: 'scp' }])).toEqual(expectationOf(state));
     expect(driftExpectationOf(state, [{ id: 'r-test', type: 'rcp' }]).waveTargets).toEqual([{ id: 'r-test', type: 'rcp', policies: ['guardrails-rcp-tls'] }]);
+    expect(driftExpectationOf(state, [{ id: '444444444444', type: 'scp' }]).waveTargets[0]!.parent).toBe('ou-nonprod');
   });
 
   it('does not change the expectation or the state it reads', () => {
