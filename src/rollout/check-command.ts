@@ -10,6 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { MAX_TIMER_MS } from './sleep.js';
 
 export type CheckPhase = 'after-wave' | 'bake-end';
 
@@ -21,6 +22,7 @@ export interface CheckOptions {
   wave: string;
   accounts: string[];
   phase: CheckPhase;
+  /** Infinity: no timeout. */
   timeoutMs: number;
   signal?: AbortSignal;
   /** Between SIGTERM and SIGKILL when the command is stopped (default 5 s): time to clean up. */
@@ -98,7 +100,7 @@ export function runCheck(command: string, options: CheckOptions): Promise<CheckR
     };
     const onAbort = () => stop('interrupted');
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    timers.push(setTimeout(() => stop('timeout'), options.timeoutMs));
+    if (Number.isFinite(options.timeoutMs)) timers.push(setTimeout(() => stop('timeout'), Math.min(Math.max(0, options.timeoutMs), MAX_TIMER_MS)));
     const finish = (error?: string) => {
       if (settled) return;
       settled = true;

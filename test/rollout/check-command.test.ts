@@ -103,3 +103,11 @@ describe('runCheck (real child processes)', () => {
     expect(result.error).toContain('/nonexistent/guardrails-check');
   });
 });
+
+describe('runCheck without a timeout', () => {
+  it('an infinite timeout is no timeout (a Node timer that long would fire at once)', async () => {
+    const result = await runCheck('sleep 0.2; echo done', options({ timeoutMs: Infinity }));
+    expect(result).toMatchObject({ ok: true, output: 'done\n' });
+    expect(result.stopped).toBeUndefined();
+  });
+});
