@@ -10,6 +10,7 @@ import { OrgTree, type OrgNode } from '../model/org-tree.js';
 import { checkSchema } from './schema-check.js';
 import { SourceIndex } from '../diagnostics/source-index.js';
 import type { Control, ForeignPolicy, Intent, Organization, QuotaSetting, SidMode, TestCase, Wave, WildcardMode } from './types.js';
+import { readRolloutSettings } from './rollout-settings.js';
 import { loadYaml } from './yaml-loader.js';
 
 export interface LoadResult {
@@ -152,6 +153,7 @@ function merge(parts: { file: string; value: Record<string, unknown> }[], source
     controls: [],
     duplicateControls: [],
     waves: [],
+    rollout: { protect: [], protectDefaults: true, canaries: [] },
     tests: [],
     files: [],
     workingDirectory: '',
@@ -159,6 +161,7 @@ function merge(parts: { file: string; value: Record<string, unknown> }[], source
     sources,
   };
   const controlSeen = new Map<string, Control>();
+  let rollout: Record<string, unknown> | undefined;
   for (const part of parts) {
     const v = part.value;
     if (once('organization', part) && isObject(v.organization)) intent.organization = v.organization as unknown as Organization;
@@ -168,6 +171,7 @@ function merge(parts: { file: string; value: Record<string, unknown> }[], source
       intent.defaults = { wildcards: d.wildcards ?? 'compact', sids: d.sids ?? 'auto' };
     }
     if (once('waves', part) && Array.isArray(v.waves)) intent.waves = v.waves.filter(isObject) as unknown as Wave[];
+    if (once('rollout', part) && isObject(v.rollout)) rollout = v.rollout;
     if (once('foreignPolicies', part) && Array.isArray(v.foreignPolicies)) intent.foreignPolicies = v.foreignPolicies.filter(isObject) as unknown as ForeignPolicy[];
     if (Array.isArray(v.tests)) intent.tests.push(...(v.tests.filter(isObject) as unknown as TestCase[]));
     if (isObject(v.controls)) {
@@ -188,6 +192,7 @@ function merge(parts: { file: string; value: Record<string, unknown> }[], source
       }
     }
   }
+  intent.rollout = readRolloutSettings(rollout, intent.waves, sources, diagnostics);
   if (!intent.organization) {
     diagnostics.push(missingOrganization(sources.position(parts[0]!.file, 0)));
   } else {

@@ -154,6 +154,42 @@ export interface Wave {
   name: string;
   description?: string;
   targets: string[];
+  /** How long to watch this wave before the next, instead of rollout.bake (parsed by the loader). */
+  bake?: Duration;
+}
+
+/** A duration as written (`30m`, `1h30m`, `0`) and what it amounts to. */
+export interface Duration {
+  text: string;
+  seconds: number;
+}
+
+/** A principal that must keep working at the end of every wave of a rollout (the lockout guard). */
+export interface ProtectRule {
+  /** An IAM principal ARN; `*` as the account means the principal of that name in every member account. */
+  principal: string;
+  /** Action patterns it must stay allowed; the documented default set when the intent names none. */
+  actions: string[];
+  /** Whether `actions` is the default set (the intent named none). */
+  defaultActions: boolean;
+}
+
+/** A principal IAM simulates during a wave's bake (health signals). */
+export interface Canary {
+  wave: string;
+  principal: string;
+  /** A role to assume to call IAM in the canary's account. */
+  assumeRole?: string;
+  mustStillWork: string[];
+}
+
+export interface RolloutSettings {
+  /** Bake between waves; undefined: the rollout's own default. */
+  bake?: Duration;
+  protect: ProtectRule[];
+  /** Whether `protect` is the default list (the intent names none). */
+  protectDefaults: boolean;
+  canaries: Canary[];
 }
 
 export interface TestRequest {
@@ -212,6 +248,7 @@ export interface Intent {
   /** Later definitions of an id already taken: never compiled, but checked, so every problem shows at once. */
   duplicateControls: Control[];
   waves: Wave[];
+  rollout: RolloutSettings;
   tests: TestCase[];
   /** Intent files in load order. */
   files: string[];

@@ -10,6 +10,7 @@ import type { Intent } from '../types.js';
 import { CheckContext, isObject } from './context.js';
 import { checkControl } from './controls.js';
 import { checkControlTargets, checkForeignPolicyTargets, checkWaves, type ControlScope } from './targets.js';
+import { checkRollout } from './rollout.js';
 import { checkTests } from './tests.js';
 
 export { defaultType } from './controls.js';
@@ -33,6 +34,7 @@ export function checkIntent(intent: Intent, reference: ReferenceIndex | undefine
   }
   checkForeignPolicyTargets(ctx);
   checkWaves(ctx, scopes);
+  checkRollout(ctx);
   checkTests(ctx);
   return ctx.diagnostics;
 }
