@@ -1,0 +1,452 @@
+/**
+ * The lockout guard: with the project's own evaluation rules, at the end state of every wave, may the
+ * rollout's own principal still make the Organizations calls a rollout makes and assume its role, and
+ * may every protected principal still do what it exists to do? A rollout run from a delegated
+ * administrator account is subject to the SCPs and RCPs it deploys: a wave that denies it
+ * organizations:AttachPolicy strands the organization half rolled out, with nobody but the management
+ * account able to finish or revert.
+ *
+ * The question is asked of a typical request of each principal, built from what is known of it
+ * (requestContext below): its ARN, account, organization and path in it, that it is not an AWS service
+ * and calls directly (aws:ViaAWSService false), over TLS (aws:SecureTransport true), in us-east-1, with
+ * no tags on the request (the rollout's own calls carry exactly the ownership tags it writes). Every
+ * other key is unknown: a Deny that depends on one is reported as one that *may* deny (certain: false),
+ * and refuses the rollout like a certain one, unless overridden.
+ *
+ * Requests are decided per distinct chain: accounts whose chains hold the same policies at each level
+ * and whose requests agree on every key those policies read share one decision, and a chain decided
+ * in one wave is not decided again in the next.
+ */
+import * as path from 'node:path';
+import type { CompiledPolicy } from '../compile/index.js';
+import type { SourceLocation } from '../diagnostics/index.js';
+import { RequestContext } from '../evaluate/index.js';
+import type { ProtectRule } from '../intent/index.js';
+import { OrgTree, type OrgNode } from '../model/org-tree.js';
+import { CONTROLS_TAG, OWNER_TAG, STAGING_OF_TAG, type OrgOperation } from '../org/index.js';
+import { AttachmentModel, statementsOf, type Deployment, type ModelPolicy } from '../plan/index.js';
+import { canonicalPolicyText, type PolicyType } from '../policy/index.js';
+import type { ReferenceIndex } from '../reference/index.js';
+import { chainDenial, prepareStatement, type ChainDenial, type ChainLevel, type Persona, type PreparedPolicy } from './chain-check.js';
+
+/**
+ * The calls a rollout makes: the reads of the organization, the writes of a plan, and enabling a
+ * policy type (Organizations API reference; read.ts, operations.ts and preflight.ts make them).
+ */
+export const ROLLOUT_ORGANIZATIONS_ACTIONS: readonly string[] = [
+  'organizations:DescribeOrganization',
+  'organizations:ListRoots',
+  'organizations:ListOrganizationalUnitsForParent',
+  'organizations:ListAccountsForParent',
+  'organizations:ListPolicies',
+  'organizations:DescribePolicy',
+  'organizations:ListTargetsForPolicy',
+  'organizations:ListTagsForResource',
+  'organizations:CreatePolicy',
+  'organizations:UpdatePolicy',
+  'organizations:DeletePolicy',
+  'organizations:AttachPolicy',
+  'organizations:DetachPolicy',
+  'organizations:TagResource',
+  'organizations:EnablePolicyType',
+];
+
+/** Requests are modelled in one Region; Organizations and IAM are global services served from it. */
+const REGION = 'us-east-1';
+
+export interface Caller {
+  account: string;
+  arn: string;
+  /** The role of a role session (callerIdentity). */
+  roleArn?: string;
+}
+
+export interface LockoutInput {
+  deployment: Deployment;
+  /** The plan's waves in order, each with its steps. */
+  waves: readonly { name: string; steps: readonly OrgOperation[] }[];
+  caller: Caller;
+  protect: readonly ProtectRule[];
+  reference: ReferenceIndex;
+  /**
+   * The compiled policies (compile's result): with them a denying statement is named with the controls
+   * it comes from and where the intent declares them; without, with the controls its policy records.
+   */
+  compiled?: readonly CompiledPolicy[];
+}
+
+export interface ControlOrigin {
+  id: string;
+  location?: SourceLocation;
+}
+
+export interface DenyingStatement {
+  type: PolicyType;
+  /** The policy (undefined for an implicit deny: no policy at the level allows the call). */
+  policy?: string;
+  /** Where the policy is attached in the chain: root Root, OU Root/Workloads, account ... */
+  level: string;
+  /** 1-based position of the statement in the policy. */
+  statement?: number;
+  sid?: string;
+  implicit: boolean;
+  /** Controls the statement carries. */
+  controls: ControlOrigin[];
+  /** For an uncertain denial, what it depends on. */
+  depends?: string;
+}
+
+export interface LockoutDenial {
+  kind: 'denial';
+  /** The first wave at whose end state the call is denied. */
+  wave: string;
+  /** Every wave at whose end state it is. */
+  waves: string[];
+  subject: 'caller' | 'protect';
+  /** The principal as configured (a protect rule's ARN, with * for every account) or the caller's role. */
+  principal: string;
+  action: string;
+  /** The accounts whose principal is denied, in tree order. */
+  accounts: string[];
+  certain: boolean;
+  denial: DenyingStatement;
+  /** One line: what, where, and which control. */
+  message: string;
+}
+
+export interface LockoutNote {
+  kind: 'note';
+  message: string;
+}
+
+export type LockoutFinding = LockoutDenial | LockoutNote;
+
+/** Whether the findings refuse the rollout (any denial, certain or not). */
+export function lockoutRefuses(findings: readonly LockoutFinding[]): boolean {
+  return findings.some((f) => f.kind === 'denial');
+}
+
+interface Check {
+  subject: 'caller' | 'protect';
+  principal: string;
+  type: PolicyType;
+  actions: { id: number; name: string }[];
+  /** The accounts to check and, per account, the persona. */
+  accounts: OrgNode[];
+  persona: (account: OrgNode, action: string) => Persona;
+}
+
+export function lockoutGuard(input: LockoutInput): LockoutFinding[] {
+  const { deployment } = input;
+  const notes: LockoutNote[] = [];
+  const checks = buildChecks(input, notes);
+  const model = AttachmentModel.fromDeployed(deployment.tree, deployment.deployed);
+  const chains = new ChainCache(input, model);
+  const grouped = new Map<string, LockoutDenial>();
+  for (const wave of input.waves) {
+    for (const op of wave.steps) model.apply(op);
+    chains.changed();
+    const seen = new Map<string, LockoutDenial>();
+    for (const check of checks) {
+      for (const account of check.accounts) {
+        const chain = chains.chainOf(model, account, check.type);
+        for (const action of check.actions) {
+          const persona = check.persona(account, action.name);
+          const denial = chains.decide(chain, action.id, persona);
+          if (!denial) continue;
+          const d = describeDenial(denial, check.type, chains);
+          // One finding per statement, whichever copy of its policy (staged, pushed down) and level it is attached at.
+          const statement = d.implicit ? 'implicit' : d.controls.length ? `${d.controls.map((c) => c.id).join(' ')} ${d.sid ?? ''}` : `${d.policy} ${d.statement}`;
+          const key = [check.subject, check.principal, action.name, check.type, statement, denial.certain].join('\u0000');
+          let f = seen.get(key);
+          if (!f) {
+            f = grouped.get(key) ?? { kind: 'denial', wave: wave.name, waves: [], subject: check.subject, principal: check.principal, action: action.name, accounts: [], certain: denial.certain, denial: d, message: '' };
+            if (!f.waves.includes(wave.name)) f.waves.push(wave.name);
+            seen.set(key, f);
+            grouped.set(key, f);
+          }
+          if (!f.accounts.includes(account.id!)) f.accounts.push(account.id!);
+        }
+      }
+    }
+  }
+  const denials = [...grouped.values()];
+  const order = new Map(deployment.tree.accounts.map((a, i) => [a.id!, i]));
+  for (const f of denials) {
+    f.accounts.sort((a, b) => order.get(a)! - order.get(b)!);
+    f.message = messageOf(f, deployment);
+  }
+  return [...notes, ...denials];
+}
+
+function buildChecks(input: LockoutInput, notes: LockoutNote[]): Check[] {
+  const { deployment, caller, reference } = input;
+  const tree = deployment.tree;
+  const org = deployment.state.organization.id;
+  const members = tree.accounts.filter((a) => a.id && a.id !== deployment.managementAccount);
+  const known = (names: readonly string[]) =>
+    names.flatMap((name) => {
+      const a = reference.action(name);
+      return a ? [{ id: a.id, name: a.qualified }] : [];
+    });
+  const checks: Check[] = [];
+  if (caller.account === deployment.managementAccount) {
+    notes.push({ kind: 'note', message: `the rollout runs from the management account ${caller.account}, which organization policies (SCPs, RCPs) do not affect: the guard of its own access is moot` });
+  } else {
+    const home = tree.account(caller.account);
+    if (!home) {
+      notes.push({ kind: 'note', message: `the rollout runs as ${caller.arn}, whose account ${caller.account} is not in organization ${org}: its SCPs and RCPs do not apply to it` });
+    } else {
+      const principal = caller.roleArn ?? caller.arn;
+      const organizations = known(ROLLOUT_ORGANIZATIONS_ACTIONS);
+      checks.push({
+        subject: 'caller',
+        principal,
+        type: 'scp',
+        actions: organizations,
+        accounts: [home],
+        persona: (account, action) => persona(deployment, account, principal, { tags: action === 'organizations:CreatePolicy' || action === 'organizations:TagResource', resourceAccount: deployment.managementAccount }),
+      });
+      if (caller.roleArn) {
+        // Assuming its role: the caller's SCPs govern the call, and RCPs on sts the role's account.
+        const assume = known(['sts:AssumeRole']);
+        const onRole = (account: OrgNode) => persona(deployment, account, caller.roleArn!, { resource: caller.roleArn!, resourceAccount: caller.account });
+        checks.push({ subject: 'caller', principal, type: 'scp', actions: assume, accounts: [home], persona: onRole });
+        checks.push({ subject: 'caller', principal, type: 'rcp', actions: assume, accounts: [home], persona: onRole });
+      } else {
+        notes.push({ kind: 'note', message: `the rollout runs as ${caller.arn}, not a role session: no role to assume is checked` });
+      }
+    }
+  }
+  for (const rule of input.protect) {
+    const accountField = rule.principal.split(':')[4] ?? '';
+    const accounts = /^\d{12}$/.test(accountField) ? members.filter((a) => a.id === accountField) : members;
+    if (accounts.length === 0) {
+      notes.push({ kind: 'note', message: `protect ${rule.principal}: account ${accountField} is not a member account of organization ${org}; organization policies do not apply to it` });
+      continue;
+    }
+    const actions = reference.expandList(rule.actions);
+    const ids = actions.actions.toArray().map((id) => ({ id, name: reference.actions[id]!.qualified }));
+    checks.push({ subject: 'protect', principal: rule.principal, type: 'scp', actions: ids, accounts, persona: (account) => persona(deployment, account, principalIn(rule.principal, account.id!), {}) });
+  }
+  return checks;
+}
+
+/** The principal ARN in one account: a wildcard account field becomes the account's id. */
+function principalIn(arn: string, account: string): string {
+  const parts = arn.split(':');
+  if (parts.length < 6) return arn;
+  parts[4] = account;
+  return parts.join(':');
+}
+
+/**
+ * A typical request of `principal` in `account`: what the guard knows of it. aws:PrincipalArn is known
+ * only for a principal without wildcards (a protect rule such as role/AWSAccelerator-* stands for many).
+ */
+function persona(d: Deployment, account: OrgNode, principal: string, options: { tags?: boolean; resource?: string; resourceAccount?: string }): Persona {
+  const ctx = new RequestContext();
+  const known = new Set<string>();
+  const set = (key: string, value: string | boolean | string[] | undefined) => {
+    known.add(key.toLowerCase());
+    if (value !== undefined) ctx.set(key, value);
+  };
+  const concrete = !/[*?]/.test(principal);
+  if (concrete) set('aws:PrincipalArn', principal);
+  set('aws:PrincipalAccount', account.id!);
+  set('aws:PrincipalOrgID', d.state.organization.id);
+  const orgPath = orgPathOf(d, account);
+  if (orgPath) set('aws:PrincipalOrgPaths', [orgPath]);
+  set('aws:PrincipalIsAWSService', false);
+  set('aws:PrincipalServiceName', undefined);
+  set('aws:PrincipalType', principal.includes(':user/') ? 'User' : principal.endsWith(':root') ? 'Account' : 'AssumedRole');
+  set('aws:ViaAWSService', false);
+  set('aws:CalledVia', undefined);
+  set('aws:RequestedRegion', REGION);
+  set('aws:SecureTransport', true);
+  if (options.resourceAccount) set('aws:ResourceAccount', options.resourceAccount);
+  // Tags on the request: none, except the ownership tags on the rollout's own CreatePolicy and TagResource.
+  set('aws:TagKeys', options.tags ? [OWNER_TAG.key, CONTROLS_TAG, STAGING_OF_TAG] : undefined);
+  if (options.tags) set(`aws:RequestTag/${OWNER_TAG.key}`, OWNER_TAG.value);
+  const unknownTagValues = options.tags ? [`aws:requesttag/${CONTROLS_TAG}`, `aws:requesttag/${STAGING_OF_TAG}`] : [];
+  return {
+    context: ctx,
+    known: (key) => known.has(key) || (key.startsWith('aws:requesttag/') && !unknownTagValues.includes(key)),
+    ...(options.resource ? { resource: options.resource } : {}),
+  };
+}
+
+function orgPathOf(d: Deployment, account: OrgNode): string | undefined {
+  const ids: string[] = [];
+  for (let n: OrgNode | undefined = account.parent; n; n = n.parent) {
+    if (!n.id) return undefined;
+    ids.unshift(n.id);
+  }
+  return `${d.state.organization.id}/${ids.join('/')}/`;
+}
+
+interface Chain {
+  key: string;
+  levels: ChainLevel[];
+  /** Every key the chain's conditions read (lower case): what a decision depends on. */
+  reads: string[];
+  /** Whether a statement names resources: the decision then depends on the resource too. */
+  resourceLimited: boolean;
+}
+
+const FULL_ACCESS: Record<PolicyType, string> = {
+  scp: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
+  rcp: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' }] }),
+};
+const FULL_ACCESS_NAME: Record<PolicyType, string> = { scp: 'FullAWSAccess', rcp: 'RCPFullAWSAccess' };
+
+/**
+ * Prepared policies (by name, type and content), chains (by the policies at each level) and decisions
+ * (by chain, action and what the request says of every key the chain's policies read).
+ */
+class ChainCache {
+  private readonly byContent = new Map<string, PreparedPolicy>();
+  private readonly byUid = new Map<number, { canonical: string; name: string; prepared: PreparedPolicy }>();
+  private readonly chains = new Map<string, Chain>();
+  private readonly decisions = new Map<string, ChainDenial | undefined>();
+  private readonly origins = new Map<string, ControlOrigin[][]>();
+  private readonly policyControls = new Map<number, ControlOrigin[]>();
+  private readonly canonicalOf = new Map<number, string>();
+  /** Per node and type, the key and policies of its chain, for the current state of the model. */
+  private nodeChains = new Map<string, { key: string; policies: PreparedPolicy[][] }>();
+  /**
+   * Enabling a policy type attaches its AWS-managed full-access policy to every root, OU and account; a
+   * type not enabled when the state was read (the rollout enables it first) is modelled that way.
+   */
+  private readonly implied: Record<PolicyType, PreparedPolicy | undefined>;
+
+  constructor(
+    private readonly input: LockoutInput,
+    model: AttachmentModel,
+  ) {
+    for (const p of input.compiled ?? []) {
+      const perStatement = p.statements.map((s) => {
+        const byControl = new Map<string, ControlOrigin>();
+        for (const o of s.origins) if (!byControl.has(o.draft.control.id)) byControl.set(o.draft.control.id, { id: o.draft.control.id, ...(o.draft.location ? { location: o.draft.location } : {}) });
+        return [...byControl.values()];
+      });
+      this.origins.set(`${p.type}\n${canonicalPolicyText(p.text)}`, perStatement);
+    }
+    const root = input.deployment.tree.root.id!;
+    const implied = (type: PolicyType) => (model.attachedAt(root, type).length ? undefined : this.preparedText(FULL_ACCESS_NAME[type], type, canonicalPolicyText(FULL_ACCESS[type]), FULL_ACCESS[type], []));
+    this.implied = { scp: implied('scp'), rcp: implied('rcp') };
+  }
+
+  /** The model changed: chains are read again (policies and decisions stay). */
+  changed(): void {
+    this.nodeChains = new Map();
+  }
+
+  chainOf(model: AttachmentModel, account: OrgNode, type: PolicyType): Chain {
+    const path: OrgNode[] = [];
+    for (let n: OrgNode | undefined = account; n; n = n.parent) path.unshift(n);
+    const { key, policies } = this.nodeChain(model, account, type);
+    let chain = this.chains.get(key);
+    if (!chain) {
+      const reads = new Set<string>();
+      let resourceLimited = false;
+      for (const ps of policies) {
+        for (const p of ps) {
+          for (const s of p.statements) {
+            for (const c of s.clauses) for (const k of c.reads) reads.add(k);
+            if (s.notResource || !(s.resource ?? ['*']).includes('*')) resourceLimited = true;
+          }
+        }
+      }
+      chain = { key, levels: [], reads: [...reads].sort(), resourceLimited };
+      this.chains.set(key, chain);
+    }
+    // Accounts that share a chain have levels of their own names: the levels are this account's.
+    return { ...chain, levels: path.map((n, i) => ({ label: OrgTree.describe(n), policies: policies[i]! })) };
+  }
+
+  /** A node's chain, built on its parent's. */
+  private nodeChain(model: AttachmentModel, node: OrgNode, type: PolicyType): { key: string; policies: PreparedPolicy[][] } {
+    const memo = `${type}:${node.id}`;
+    let found = this.nodeChains.get(memo);
+    if (found) return found;
+    const above = node.parent ? this.nodeChain(model, node.parent, type) : { key: type, policies: [] };
+    const here = model.attachedAt(node.id!, type).map((p) => this.prepared(p, type));
+    const implied = this.implied[type];
+    if (implied) here.push(implied);
+    found = { key: `${above.key}/${here.map((p) => p.id).sort((a, b) => a - b).join(',')}`, policies: [...above.policies, here] };
+    this.nodeChains.set(memo, found);
+    return found;
+  }
+
+  decide(chain: Chain, actionId: number, persona: Persona): ChainDenial | undefined {
+    const projection = chain.reads.map((k) => (persona.known(k) ? JSON.stringify(persona.context.get(k)?.values ?? null) : '?')).join('|');
+    const key = `${chain.key}#${actionId}#${projection}#${chain.resourceLimited ? (persona.resource ?? '?') : ''}`;
+    if (this.decisions.has(key)) {
+      const d = this.decisions.get(key);
+      // Named as in this account's chain, at the same position as in the chain decided first.
+      return d && { ...d, level: chain.levels[d.levelIndex]?.label ?? d.level };
+    }
+    const d = chainDenial(chain.levels, actionId, persona, this.input.reference);
+    this.decisions.set(key, d);
+    return d;
+  }
+
+  controlsOf(policy: PreparedPolicy, type: PolicyType, statement: number | undefined): ControlOrigin[] {
+    const perStatement = this.origins.get(`${type}\n${this.canonicalOf.get(policy.id)}`);
+    if (perStatement && statement !== undefined && perStatement[statement]) return perStatement[statement]!;
+    return this.policyControls.get(policy.id) ?? [];
+  }
+
+  private prepared(p: ModelPolicy, type: PolicyType): PreparedPolicy {
+    // By uid first: comparing the (usually identical) canonical string is cheaper than hashing it.
+    const known = this.byUid.get(p.uid);
+    if (known && known.canonical === p.canonical && known.name === p.name) return known.prepared;
+    const desired = this.input.deployment.desired.find((d) => d.type === type && d.name === p.name);
+    const prepared = this.preparedText(p.name, type, p.canonical, p.content, (p.controls ?? desired?.controls ?? []).map((id) => ({ id })));
+    this.byUid.set(p.uid, { canonical: p.canonical, name: p.name, prepared });
+    return prepared;
+  }
+
+  private preparedText(name: string, type: PolicyType, canonical: string, content: string, controls: ControlOrigin[]): PreparedPolicy {
+    const key = `${type}\n${name}\n${canonical}`;
+    let prepared = this.byContent.get(key);
+    if (prepared) return prepared;
+    const id = this.byContent.size + 1;
+    const read = statementsOf(content);
+    prepared = read.ok ? { id, name, statements: read.statements.map((s, i) => prepareStatement(s, i, this.input.reference)) } : { id, name, statements: [], error: read.problem };
+    this.byContent.set(key, prepared);
+    this.canonicalOf.set(id, canonical);
+    this.policyControls.set(id, controls);
+    return prepared;
+  }
+}
+
+function describeDenial(d: ChainDenial, type: PolicyType, cache: ChainCache): DenyingStatement {
+  const out: DenyingStatement = { type, level: d.level, implicit: d.implicit, controls: [] };
+  if (d.policy) {
+    out.policy = d.policy.name;
+    if (d.statement) {
+      out.statement = d.statement.index + 1;
+      if (d.statement.sid) out.sid = d.statement.sid;
+    }
+    out.controls = cache.controlsOf(d.policy, type, d.statement?.index);
+  }
+  if (d.depends) out.depends = d.depends;
+  return out;
+}
+
+function messageOf(f: LockoutDenial, d: Deployment): string {
+  const s = f.denial;
+  const who = f.subject === 'caller' ? `the rollout's own principal ${f.principal}` : `protected ${f.principal}`;
+  const first = d.tree.account(f.accounts[0]!);
+  const where = `${first ? OrgTree.describe(first) : `account ${f.accounts[0]}`}${f.accounts.length > 1 ? ` and ${f.accounts.length - 1} more account${f.accounts.length > 2 ? 's' : ''}` : ''}`;
+  const when = f.waves.length > 1 ? `from wave ${f.wave} on (${f.waves.join(', ')})` : `at the end of wave ${f.wave}`;
+  const TYPE = s.type.toUpperCase();
+  const controls = s.controls.length ? ` (${s.controls.map((c) => `control ${c.id}${c.location ? ` at ${path.basename(c.location.file)}:${c.location.line}:${c.location.col}` : ''}`).join(', ')})` : '';
+  const body = s.implicit
+    ? `${f.certain ? `no ${TYPE} attached at ${s.level} allows` : `the ${TYPE}s attached at ${s.level} may not allow`} ${f.action} for ${who} in ${where}`
+    : `${TYPE} ${s.policy} statement ${s.sid ?? s.statement}${controls}, attached to ${s.level}, ${f.certain ? 'denies' : 'may deny'} ${f.action} to ${who} in ${where}`;
+  const depends = f.certain ? '' : `: it depends on ${s.depends}, which the guard does not know`;
+  return `${when}: ${body}${depends}`;
+}
