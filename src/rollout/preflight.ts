@@ -89,7 +89,7 @@ export async function ensurePolicyTypes(client: OrganizationsApi, input: PolicyT
   if (!input.enable) {
     return {
       ok: false,
-      reason: `the plan attaches ${missing.map((t) => t.toUpperCase()).join(' and ')}s, but the ${names} policy type${missing.length > 1 ? 's are' : ' is'} not enabled at root ${input.rootId}: run again with --enable-policy-types to enable ${missing.length > 1 ? 'them' : 'it'} (guardrails never disables a policy type)`,
+      reason: `the plan attaches ${missing.map((t) => `${t.toUpperCase()}s`).join(' and ')}, but the ${names} policy type${missing.length > 1 ? 's are' : ' is'} not enabled at root ${input.rootId}: run again with --enable-policy-types to enable ${missing.length > 1 ? 'them' : 'it'} (guardrails never disables a policy type)`,
     };
   }
   for (const type of missing) {
