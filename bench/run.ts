@@ -2,6 +2,7 @@
 import { print } from './harness.js';
 import { benchCompile } from './compile.bench.js';
 import { benchEvaluate } from './evaluate.bench.js';
+import { benchLockout } from './lockout.bench.js';
 import { benchMinimize } from './minimize.bench.js';
 import { benchNotify } from './notify.bench.js';
 import { benchPlan } from './plan.bench.js';
@@ -14,6 +15,7 @@ const suites = [
   { name: 'minimize and pack', run: benchMinimize },
   { name: 'evaluation', run: benchEvaluate },
   { name: 'deployed state and wave plan', run: benchPlan },
+  { name: 'rollout lockout guard', run: benchLockout },
   { name: 'notifications', run: benchNotify },
 ];
 

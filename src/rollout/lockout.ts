@@ -131,9 +131,9 @@ interface Check {
   principal: string;
   type: PolicyType;
   actions: { id: number; name: string }[];
-  /** The accounts to check and, per account, the persona. */
+  /** The accounts to check and, per account, the request's persona. */
   accounts: OrgNode[];
-  persona: (account: OrgNode, action: string) => Persona;
+  persona: (account: OrgNode) => Persona;
 }
 
 export function lockoutGuard(input: LockoutInput): LockoutFinding[] {
@@ -143,16 +143,20 @@ export function lockoutGuard(input: LockoutInput): LockoutFinding[] {
   const model = AttachmentModel.fromDeployed(deployment.tree, deployment.deployed);
   const chains = new ChainCache(input, model);
   const grouped = new Map<string, LockoutDenial>();
+  // A request does not change from one wave to the next: built once per check and account.
+  const personas = checks.map(() => new Map<string, Persona>());
   for (const wave of input.waves) {
     for (const op of wave.steps) model.apply(op);
     chains.changed();
     const seen = new Map<string, LockoutDenial>();
-    for (const check of checks) {
+    for (const [c, check] of checks.entries()) {
       for (const account of check.accounts) {
         const chain = chains.chainOf(model, account, check.type);
+        let persona = personas[c]!.get(account.id!);
+        if (!persona) personas[c]!.set(account.id!, (persona = check.persona(account)));
+        const decided = chains.decisionsFor(chain, chains.projection(chain, persona));
         for (const action of check.actions) {
-          const persona = check.persona(account, action.name);
-          const denial = chains.decide(chain, action.id, persona);
+          const denial = chains.decide(chain, decided, account, action.id, persona);
           if (!denial) continue;
           const d = describeDenial(denial, check.type, chains);
           // One finding per statement, whichever copy of its policy (staged, pushed down) and level it is attached at.
@@ -198,15 +202,18 @@ function buildChecks(input: LockoutInput, notes: LockoutNote[]): Check[] {
       notes.push({ kind: 'note', message: `the rollout runs as ${caller.arn}, whose account ${caller.account} is not in organization ${org}: its SCPs and RCPs do not apply to it` });
     } else {
       const principal = caller.roleArn ?? caller.arn;
-      const organizations = known(ROLLOUT_ORGANIZATIONS_ACTIONS);
-      checks.push({
-        subject: 'caller',
-        principal,
-        type: 'scp',
-        actions: organizations,
-        accounts: [home],
-        persona: (account, action) => persona(deployment, account, principal, { tags: action === 'organizations:CreatePolicy' || action === 'organizations:TagResource', resourceAccount: deployment.managementAccount }),
-      });
+      // CreatePolicy and TagResource carry the ownership tags; the other calls carry none.
+      const tagging = ['organizations:CreatePolicy', 'organizations:TagResource'];
+      for (const tags of [false, true]) {
+        checks.push({
+          subject: 'caller',
+          principal,
+          type: 'scp',
+          actions: known(ROLLOUT_ORGANIZATIONS_ACTIONS.filter((a) => tagging.includes(a) === tags)),
+          accounts: [home],
+          persona: (account) => persona(deployment, account, principal, { tags, resourceAccount: deployment.managementAccount }),
+        });
+      }
       if (caller.roleArn) {
         // Assuming its role: the caller's SCPs govern the call, and RCPs on sts the role's account.
         const assume = known(['sts:AssumeRole']);
@@ -287,11 +294,73 @@ function orgPathOf(d: Deployment, account: OrgNode): string | undefined {
 
 interface Chain {
   key: string;
-  levels: ChainLevel[];
+  /** The policies at each level, root first. */
+  policies: PreparedPolicy[][];
+  /** Decisions by projection of the request (see ChainCache.projection), then by action. */
+  decisions: Map<string, Map<number, ChainDenial | undefined>>;
   /** Every key the chain's conditions read (lower case): what a decision depends on. */
   reads: string[];
   /** Whether a statement names resources: the decision then depends on the resource too. */
   resourceLimited: boolean;
+  /** Every condition on aws:PrincipalArn compares it with ARNs whose account is `*`. */
+  anyAccountArns: boolean;
+  /** For account-id keys compared only by equality with literal ids: those ids. */
+  accountLiterals: Map<string, Set<string>>;
+}
+
+const ACCOUNT_KEYS = ['aws:principalaccount', 'aws:resourceaccount'];
+
+/** How the chain's conditions read the principal's ARN and account ids (see ChainCache.projection). */
+function analyseChain(policies: readonly PreparedPolicy[][]): Pick<Chain, 'reads' | 'resourceLimited' | 'anyAccountArns' | 'accountLiterals'> {
+  const reads = new Set<string>();
+  let resourceLimited = false;
+  let anyAccountArns = true;
+  const literals = new Map<string, Set<string> | null>();
+  for (const ps of policies) {
+    for (const p of ps) {
+      for (const s of p.statements) {
+        if (s.notResource || !(s.resource ?? ['*']).includes('*')) resourceLimited = true;
+        for (const c of s.clauses) {
+          for (const k of c.reads) reads.add(k);
+          const key = c.key.toLowerCase();
+          // Read through a variable (${aws:PrincipalAccount}), a key is compared with anything.
+          for (const k of c.reads.slice(1)) {
+            if (k === 'aws:principalarn') anyAccountArns = false;
+            if (ACCOUNT_KEYS.includes(k)) literals.set(k, null);
+          }
+          if (key === 'aws:principalarn' && !c.values.every((v) => !v.includes('${') && v.split(':')[4] === '*')) anyAccountArns = false;
+          if (ACCOUNT_KEYS.includes(key)) {
+            const op = c.operator.replace(/^For(Any|All)Value:/, '').replace(/IfExists$/, '');
+            const plain = (op === 'StringEquals' || op === 'StringNotEquals') && c.values.every((v) => /^\d{12}$/.test(v));
+            const seen = literals.get(key);
+            if (!plain || seen === null) literals.set(key, null);
+            else literals.set(key, new Set([...(seen ?? []), ...c.values]));
+          }
+        }
+      }
+    }
+  }
+  const accountLiterals = new Map<string, Set<string>>();
+  for (const [k, v] of literals) if (v) accountLiterals.set(k, v);
+  // A key read but never compared with a literal id is not in the map: its value is kept as it is.
+  return { reads: [...reads].sort(), resourceLimited, anyAccountArns, accountLiterals };
+}
+
+function pathOf(account: OrgNode): OrgNode[] {
+  const path: OrgNode[] = [];
+  for (let n: OrgNode | undefined = account; n; n = n.parent) path.unshift(n);
+  return path;
+}
+
+function levelsOf(chain: Chain, account: OrgNode): ChainLevel[] {
+  return pathOf(account).map((n, i) => ({ label: OrgTree.describe(n), policies: chain.policies[i]! }));
+}
+
+/** An ARN with its account field masked. */
+function maskAccount(arn: string): string {
+  const parts = arn.split(':');
+  if (parts.length >= 6) parts[4] = '{account}';
+  return parts.join(':');
 }
 
 const FULL_ACCESS: Record<PolicyType, string> = {
@@ -308,15 +377,16 @@ class ChainCache {
   private readonly byContent = new Map<string, PreparedPolicy>();
   private readonly byUid = new Map<number, { canonical: string; name: string; prepared: PreparedPolicy }>();
   private readonly chains = new Map<string, Chain>();
-  private readonly decisions = new Map<string, ChainDenial | undefined>();
   private readonly origins = new Map<string, ControlOrigin[][]>();
   private readonly policyControls = new Map<number, ControlOrigin[]>();
   private readonly canonicalOf = new Map<number, string>();
   /** Per node and type, the key and policies of its chain, for the current state of the model. */
   private nodeChains = new Map<string, { key: string; policies: PreparedPolicy[][] }>();
+  private accountChains = new Map<string, Chain>();
   /**
-   * Enabling a policy type attaches its AWS-managed full-access policy to every root, OU and account; a
-   * type not enabled when the state was read (the rollout enables it first) is modelled that way.
+   * A policy type not enabled (no policy of it at the root) restricts nothing, and enabling it attaches
+   * its AWS-managed full-access policy to every root, OU and account: such a type's chains are modelled
+   * with that policy at every level, so they allow until a wave attaches a Deny.
    */
   private readonly implied: Record<PolicyType, PreparedPolicy | undefined>;
 
@@ -340,29 +410,26 @@ class ChainCache {
   /** The model changed: chains are read again (policies and decisions stay). */
   changed(): void {
     this.nodeChains = new Map();
+    this.accountChains = new Map();
   }
 
   chainOf(model: AttachmentModel, account: OrgNode, type: PolicyType): Chain {
-    const path: OrgNode[] = [];
-    for (let n: OrgNode | undefined = account; n; n = n.parent) path.unshift(n);
+    const memo = `${type}:${account.id}`;
+    const seen = this.accountChains.get(memo);
+    if (seen) return seen;
+    const built = this.buildChainOf(model, account, type);
+    this.accountChains.set(memo, built);
+    return built;
+  }
+
+  private buildChainOf(model: AttachmentModel, account: OrgNode, type: PolicyType): Chain {
     const { key, policies } = this.nodeChain(model, account, type);
     let chain = this.chains.get(key);
     if (!chain) {
-      const reads = new Set<string>();
-      let resourceLimited = false;
-      for (const ps of policies) {
-        for (const p of ps) {
-          for (const s of p.statements) {
-            for (const c of s.clauses) for (const k of c.reads) reads.add(k);
-            if (s.notResource || !(s.resource ?? ['*']).includes('*')) resourceLimited = true;
-          }
-        }
-      }
-      chain = { key, levels: [], reads: [...reads].sort(), resourceLimited };
+      chain = { key, policies, decisions: new Map(), ...analyseChain(policies) };
       this.chains.set(key, chain);
     }
-    // Accounts that share a chain have levels of their own names: the levels are this account's.
-    return { ...chain, levels: path.map((n, i) => ({ label: OrgTree.describe(n), policies: policies[i]! })) };
+    return chain;
   }
 
   /** A node's chain, built on its parent's. */
@@ -379,17 +446,47 @@ class ChainCache {
     return found;
   }
 
-  decide(chain: Chain, actionId: number, persona: Persona): ChainDenial | undefined {
-    const projection = chain.reads.map((k) => (persona.known(k) ? JSON.stringify(persona.context.get(k)?.values ?? null) : '?')).join('|');
-    const key = `${chain.key}#${actionId}#${projection}#${chain.resourceLimited ? (persona.resource ?? '?') : ''}`;
-    if (this.decisions.has(key)) {
-      const d = this.decisions.get(key);
-      // Named as in this account's chain, at the same position as in the chain decided first.
-      return d && { ...d, level: chain.levels[d.levelIndex]?.label ?? d.level };
+  /**
+   * What a request says of the keys the chain reads, as far as the chain can tell requests apart: two
+   * requests with the same projection get the same decision on it. An account id that no condition of
+   * the chain names is just "another account", and a principal ARN only matched against patterns with a
+   * wildcard account is the same in every account.
+   */
+  projection(chain: Chain, persona: Persona): string {
+    const parts: string[] = [];
+    for (const k of chain.reads) {
+      if (!persona.known(k)) {
+        parts.push('?');
+        continue;
+      }
+      const values = persona.context.get(k)?.values;
+      if (!values) parts.push('-');
+      else if (k === 'aws:principalarn' && chain.anyAccountArns) parts.push(JSON.stringify(values.map(maskAccount)));
+      else if (chain.accountLiterals.has(k)) {
+        const named = chain.accountLiterals.get(k)!;
+        parts.push(JSON.stringify(values.map((v) => (named.has(v) ? v : '(another)'))));
+      } else parts.push(JSON.stringify(values));
     }
-    const d = chainDenial(chain.levels, actionId, persona, this.input.reference);
-    this.decisions.set(key, d);
-    return d;
+    if (chain.resourceLimited) parts.push(persona.resource ?? '?');
+    return parts.join('|');
+  }
+
+  /** The decisions already made on the chain for requests of this projection, by action. */
+  decisionsFor(chain: Chain, projection: string): Map<number, ChainDenial | undefined> {
+    let byAction = chain.decisions.get(projection);
+    if (!byAction) chain.decisions.set(projection, (byAction = new Map()));
+    return byAction;
+  }
+
+  /** The decision for the account's request; its level is named as in this account's chain. */
+  decide(chain: Chain, decided: Map<number, ChainDenial | undefined>, account: OrgNode, actionId: number, persona: Persona): ChainDenial | undefined {
+    let d: ChainDenial | undefined;
+    if (decided.has(actionId)) d = decided.get(actionId);
+    else {
+      d = chainDenial(levelsOf(chain, account), actionId, persona, this.input.reference);
+      decided.set(actionId, d);
+    }
+    return d && { ...d, level: OrgTree.describe(pathOf(account)[d.levelIndex]!) };
   }
 
   controlsOf(policy: PreparedPolicy, type: PolicyType, statement: number | undefined): ControlOrigin[] {

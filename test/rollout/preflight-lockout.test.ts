@@ -25,12 +25,13 @@ beforeAll(async () => {
 
 const MANAGEMENT = '111111111111';
 /** The organization of test/support/compile.ts's ORG_HEADER, as deployed: FullAWSAccess everywhere. */
-function headerState(): OrgState {
+function headerState(rcp = false): OrgState {
   const ou = (name: string, id: string, account: string): OrgStateOu => ({ id, name, ous: [], accounts: [{ id: account, name: `${name.toLowerCase()}-account` }] });
   const root: OrgStateOu = { id: 'r-ab12', name: 'Root', accounts: [{ id: MANAGEMENT, name: 'management' }], ous: [ou('Prod', 'ou-ab12-prod0001', '222222222222'), ou('Dev', 'ou-ab12-dev00001', '333333333333'), ou('Public', 'ou-ab12-public01', '444444444444')] };
   const state: OrgState = { format: 1, source: 'test', readAt: '2026-12-05T00:00:00.000Z', organization: { id: 'o-abcdefghij', managementAccount: MANAGEMENT }, root, policies: [] };
   const full: DeployedPolicy = { id: 'p-FullAWSAccess', name: 'FullAWSAccess', type: 'scp', description: '', awsManaged: true, tags: {}, content: FULL_ACCESS, targets: treeOfState(state).nodes.map((n) => n.id!) };
-  return { ...state, policies: [full] };
+  const rcpFull: DeployedPolicy = { ...full, id: 'p-RCPFullAWSAccess', name: 'RCPFullAWSAccess', type: 'rcp', content: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' }] }) };
+  return { ...state, policies: rcp ? [full, rcpFull] : [full] };
 }
 
 interface Setup {
@@ -40,10 +41,10 @@ interface Setup {
 }
 
 /** Compiles the controls, and plans their rollout onto the deployed organization in two waves: Dev, then Root. */
-async function setup(controls: string): Promise<Setup> {
+async function setup(controls: string, rcp = false): Promise<Setup> {
   const compiled = await compileControls(controls);
   expect(compiled.result.ok, JSON.stringify(compiled.result.diagnostics)).toBe(true);
-  const built = buildDeployment({ state: headerState(), policies: compiled.result.policies, quotas: compiled.result.quotas, organizationId: 'o-abcdefghij', managementAccount: MANAGEMENT });
+  const built = buildDeployment({ state: headerState(rcp), policies: compiled.result.policies, quotas: compiled.result.quotas, organizationId: 'o-abcdefghij', managementAccount: MANAGEMENT });
   expect(built.deployment, JSON.stringify(built.diagnostics)).toBeDefined();
   const deployment = built.deployment!;
   const plan = planRollout(deployment, wavesOn(deployment, ['dev', ['Dev']], ['all', ['Root']]));
@@ -131,6 +132,24 @@ describe('the lockout guard', () => {
     expect(other).toEqual([]);
   });
 
+  it("checks the RCPs of the role's own account for sts:AssumeRole into it", async () => {
+    const s = await setup(`  no-rollout-role:
+    kind: deny-actions
+    type: rcp
+    actions: [sts:AssumeRole]
+    resources: ["arn:aws:iam::*:role/GuardrailsRollout"]
+    attach: [Prod]
+`,
+      true,
+    );
+    const found = denials(guard(s, DELEGATED));
+    expect(found.map((f) => [f.subject, f.action, f.denial.type, f.certain, f.accounts, f.denial.level])).toEqual([['caller', 'sts:AssumeRole', 'rcp', true, ['222222222222'], 'OU Root/Prod']]);
+    expect(found[0]!.denial.controls.map((c) => c.id)).toEqual(['no-rollout-role']);
+    // Another role of that account may still be assumed: the statement names its resource.
+    const other = { ...DELEGATED, arn: 'arn:aws:sts::222222222222:assumed-role/Deployer/x', roleArn: 'arn:aws:iam::222222222222:role/Deployer' };
+    expect(denials(guard(s, other))).toEqual([]);
+  });
+
   it('reports a Deny that depends on what it cannot know as one that may deny, and still refuses', async () => {
     const s = await setup(`  office-only:
     kind: deny-actions
@@ -158,6 +177,18 @@ describe('the lockout guard', () => {
     attach: [Root]
 `);
     expect(denials(guard(s, DELEGATED, [OAAR]))).toEqual([]);
+  });
+
+  it('tells apart accounts that share a chain when a condition names an account or an ARN of one', async () => {
+    const s = await setup(`  only-some:
+    kind: deny-actions
+    actions: [sts:AssumeRole]
+    conditions:
+      StringNotEquals: { "aws:PrincipalAccount": ["333333333333"] }
+      ArnNotLike: { "aws:PrincipalArn": ["arn:aws:iam::222222222222:role/*"] }
+    attach: [Root]
+`);
+    expect(denials(guard(s, FROM_MANAGEMENT, [OAAR])).map((f) => [f.action, f.accounts])).toEqual([['sts:AssumeRole', ['444444444444']]]);
   });
 
   it('decides per chain: of 600 accounts, exactly those under the OU that denies are reported, once', async () => {
