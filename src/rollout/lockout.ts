@@ -103,6 +103,12 @@ export interface LockoutDenial {
   /** Every wave at whose end state it is. */
   waves: string[];
   subject: 'caller' | 'protect';
+  /**
+   * by: the principal makes the call (its account's SCPs); into: the principal's role is assumed
+   * (sts:AssumeRole on it, the RCPs of its account), by itself for the rollout's role, from the
+   * management account for a protected role.
+   */
+  direction: 'by' | 'into';
   /** The principal as configured (a protect rule's ARN, with * for every account) or the caller's role. */
   principal: string;
   action: string;
@@ -128,6 +134,7 @@ export function lockoutRefuses(findings: readonly LockoutFinding[]): boolean {
 
 interface Check {
   subject: 'caller' | 'protect';
+  direction: 'by' | 'into';
   principal: string;
   type: PolicyType;
   actions: { id: number; name: string }[];
@@ -161,10 +168,10 @@ export function lockoutGuard(input: LockoutInput): LockoutFinding[] {
           const d = describeDenial(denial, check.type, chains);
           // One finding per statement, whichever copy of its policy (staged, pushed down) and level it is attached at.
           const statement = d.implicit ? 'implicit' : d.controls.length ? `${d.controls.map((c) => c.id).join(' ')} ${d.sid ?? ''}` : `${d.policy} ${d.statement}`;
-          const key = [check.subject, check.principal, action.name, check.type, statement, denial.certain].join('\u0000');
+          const key = [check.subject, check.direction, check.principal, action.name, check.type, statement, denial.certain].join('\u0000');
           let f = seen.get(key);
           if (!f) {
-            f = grouped.get(key) ?? { kind: 'denial', wave: wave.name, waves: [], subject: check.subject, principal: check.principal, action: action.name, accounts: [], certain: denial.certain, denial: d, message: '' };
+            f = grouped.get(key) ?? { kind: 'denial', wave: wave.name, waves: [], subject: check.subject, direction: check.direction, principal: check.principal, action: action.name, accounts: [], certain: denial.certain, denial: d, message: '' };
             if (!f.waves.includes(wave.name)) f.waves.push(wave.name);
             seen.set(key, f);
             grouped.set(key, f);
@@ -211,6 +218,7 @@ function buildChecks(input: LockoutInput, notes: LockoutNote[]): Check[] {
           type: 'scp',
           actions: known(ROLLOUT_ORGANIZATIONS_ACTIONS.filter((a) => tagging.includes(a) === tags)),
           accounts: [home],
+          direction: 'by',
           persona: (account) => persona(deployment, account, principal, { tags, resourceAccount: deployment.managementAccount }),
         });
       }
@@ -218,8 +226,8 @@ function buildChecks(input: LockoutInput, notes: LockoutNote[]): Check[] {
         // Assuming its role: the caller's SCPs govern the call, and RCPs on sts the role's account.
         const assume = known(['sts:AssumeRole']);
         const onRole = (account: OrgNode) => persona(deployment, account, caller.roleArn!, { resource: caller.roleArn!, resourceAccount: caller.account });
-        checks.push({ subject: 'caller', principal, type: 'scp', actions: assume, accounts: [home], persona: onRole });
-        checks.push({ subject: 'caller', principal, type: 'rcp', actions: assume, accounts: [home], persona: onRole });
+        checks.push({ subject: 'caller', direction: 'by', principal, type: 'scp', actions: assume, accounts: [home], persona: onRole });
+        checks.push({ subject: 'caller', direction: 'into', principal, type: 'rcp', actions: assume, accounts: [home], persona: onRole });
       } else {
         notes.push({ kind: 'note', message: `the rollout runs as ${caller.arn}, not a role session: no role to assume is checked` });
       }
@@ -234,7 +242,26 @@ function buildChecks(input: LockoutInput, notes: LockoutNote[]): Check[] {
     }
     const actions = reference.expandList(rule.actions);
     const ids = actions.actions.toArray().map((id) => ({ id, name: reference.actions[id]!.qualified }));
-    checks.push({ subject: 'protect', principal: rule.principal, type: 'scp', actions: ids, accounts, persona: (account) => persona(deployment, account, principalIn(rule.principal, account.id!), {}) });
+    checks.push({ subject: 'protect', direction: 'by', principal: rule.principal, type: 'scp', actions: ids, accounts, persona: (account) => persona(deployment, account, principalIn(rule.principal, account.id!), {}) });
+    // A protected role is how the management account gets into member accounts (OrganizationAccountAccessRole,
+    // Control Tower's and LZA's pipelines): the RCPs of its account must let principals there assume it.
+    const assume = reference.action('sts:AssumeRole');
+    if (rule.principal.includes(':role/') && assume && actions.actions.has(assume.id)) {
+      const fromManagement = `arn:aws:iam::${deployment.managementAccount}:role/*`;
+      const home = tree.account(deployment.managementAccount);
+      checks.push({
+        subject: 'protect',
+        direction: 'into',
+        principal: rule.principal,
+        type: 'rcp',
+        actions: [{ id: assume.id, name: assume.qualified }],
+        accounts,
+        persona: (account) => {
+          const role = principalIn(rule.principal, account.id!);
+          return persona(deployment, home, fromManagement, { principalAccount: deployment.managementAccount, resourceAccount: account.id!, ...(/[*?]/.test(role) ? {} : { resource: role }) });
+        },
+      });
+    }
   }
   return checks;
 }
@@ -251,7 +278,7 @@ function principalIn(arn: string, account: string): string {
  * A typical request of `principal` in `account`: what the guard knows of it. aws:PrincipalArn is known
  * only for a principal without wildcards (a protect rule such as role/AWSAccelerator-* stands for many).
  */
-function persona(d: Deployment, account: OrgNode, principal: string, options: { tags?: boolean; resource?: string; resourceAccount?: string }): Persona {
+function persona(d: Deployment, account: OrgNode | undefined, principal: string, options: { tags?: boolean; resource?: string; resourceAccount?: string; principalAccount?: string }): Persona {
   const ctx = new RequestContext();
   const known = new Set<string>();
   const set = (key: string, value: string | boolean | string[] | undefined) => {
@@ -260,9 +287,9 @@ function persona(d: Deployment, account: OrgNode, principal: string, options: { 
   };
   const concrete = !/[*?]/.test(principal);
   if (concrete) set('aws:PrincipalArn', principal);
-  set('aws:PrincipalAccount', account.id!);
+  set('aws:PrincipalAccount', options.principalAccount ?? account!.id!);
   set('aws:PrincipalOrgID', d.state.organization.id);
-  const orgPath = orgPathOf(d, account);
+  const orgPath = account && orgPathOf(d, account);
   if (orgPath) set('aws:PrincipalOrgPaths', [orgPath]);
   set('aws:PrincipalIsAWSService', false);
   set('aws:PrincipalServiceName', undefined);
@@ -535,7 +562,8 @@ function describeDenial(d: ChainDenial, type: PolicyType, cache: ChainCache): De
 
 function messageOf(f: LockoutDenial, d: Deployment): string {
   const s = f.denial;
-  const who = f.subject === 'caller' ? `the rollout's own principal ${f.principal}` : `protected ${f.principal}`;
+  const whose = f.subject === 'caller' ? `the rollout's own role ${f.principal}` : `protected ${f.principal}`;
+  const who = f.direction === 'into' ? (f.subject === 'caller' ? `assuming ${whose}` : `principals of the management account assuming ${whose}`) : f.subject === 'caller' ? `the rollout's own principal ${f.principal}` : whose;
   const first = d.tree.account(f.accounts[0]!);
   const where = `${first ? OrgTree.describe(first) : `account ${f.accounts[0]}`}${f.accounts.length > 1 ? ` and ${f.accounts.length - 1} more account${f.accounts.length > 2 ? 's' : ''}` : ''}`;
   const when = f.waves.length > 1 ? `from wave ${f.wave} on (${f.waves.join(', ')})` : `at the end of wave ${f.wave}`;

@@ -150,6 +150,24 @@ describe('the lockout guard', () => {
     expect(denials(guard(s, other))).toEqual([]);
   });
 
+  it('refuses an RCP that stops the management account from assuming OrganizationAccountAccessRole in member accounts', async () => {
+    const s = await setup(
+      `  no-admin-door:
+    kind: deny-actions
+    type: rcp
+    actions: [sts:AssumeRole]
+    resources: ["arn:aws:iam::*:role/OrganizationAccountAccessRole"]
+    attach: [Dev, Public]
+`,
+      true,
+    );
+    const found = denials(guard(s, FROM_MANAGEMENT, [OAAR]));
+    expect(found.map((f) => [f.subject, f.direction, f.action, f.denial.type, f.certain, f.accounts])).toEqual([['protect', 'into', 'sts:AssumeRole', 'rcp', true, ['333333333333', '444444444444']]]);
+    expect(found[0]!.message).toMatch(/RCP guardrails-rcp-\S+ statement \S+ \(control no-admin-door at intent\.yaml:\d+:\d+\), attached to OU Root\/Dev, denies sts:AssumeRole to principals of the management account assuming protected arn:aws:iam::\*:role\/OrganizationAccountAccessRole in account 333333333333 \(dev-account\) and 1 more account$/);
+    // A protect rule without sts:AssumeRole among its actions does not ask.
+    expect(denials(guard(s, FROM_MANAGEMENT, [{ ...OAAR, actions: ['iam:CreateRole'] }]))).toEqual([]);
+  });
+
   it('reports a Deny that depends on what it cannot know as one that may deny, and still refuses', async () => {
     const s = await setup(`  office-only:
     kind: deny-actions
