@@ -125,6 +125,25 @@ rollout:
     expect(unknownWave.hint).toMatch(/canary/);
   });
 
+  it('warns when a canary cannot see its wave: an account the wave does not reach, the management account, or none of the tree', async () => {
+    const canary = (wave: string, account: string) => `  - { wave: ${wave}, principal: "arn:aws:iam::${account}:role/Probe", mustStillWork: ["s3:GetObject"] }\n`;
+    const { diagnostics } = await validateText(
+      `${HEAD}waves:
+  - { name: canary, targets: ["333333333333"] }
+  - { name: all, targets: [Root] }
+rollout:
+  canaries:
+${canary('canary', '333333333333')}${canary('canary', '444444444444')}${canary('all', '111111111111')}${canary('all', '999999999999')}${canary('all', '444444444444')}`,
+      dir,
+    );
+    expect(problems(diagnostics)).toEqual([]);
+    expect(diagnostics.filter((d) => d.severity === 'warning').map((d) => `${d.location?.line} ${d.code}: ${d.message}`)).toEqual([
+      '18 canary-outside-wave: rollout.canaries (wave canary): account 444444444444 is not reached by wave canary, so the probe cannot see the wave\'s effect',
+      '19 canary-outside-wave: rollout.canaries (wave all): arn:aws:iam::111111111111:role/Probe is in the management account, which organization policies do not affect',
+      '20 canary-outside-organization: rollout.canaries (wave all): account 999999999999 of arn:aws:iam::999999999999:role/Probe is not in organization.tree, so no wave changes what it may do',
+    ]);
+  });
+
   it('is one section: a second file defining it is an error', async () => {
     const other = `version: 1\nrollout: { bake: 1h }\n`;
     const { diagnostics } = await validateText(`${HEAD}rollout: { bake: 2h }\n`, dir, 'a.yaml');

@@ -1,6 +1,8 @@
 /** The rollout section: canaries name declared waves and real principals; actions exist. */
 import { closestNames, didYouMean } from '../../diagnostics/index.js';
 import { hasWildcard } from '../../reference/action-pattern.js';
+import { OrgTree } from '../../model/org-tree.js';
+import type { Canary } from '../types.js';
 import { isObject, type CheckContext } from './context.js';
 
 /** IAM's simulator takes one principal and plain action names: no wildcards in either. */
@@ -24,6 +26,7 @@ export function checkRollout(ctx: CheckContext): void {
         didYouMean(closestNames(canary.wave, waveNames)) ?? (waveNames.length ? `waves: ${waveNames.join(', ')}` : 'declare the waves under waves:'),
       );
     }
+    checkCanaryAccount(ctx, canary);
     for (const key of ['principal', 'assumeRole'] as const) {
       const arn = canary[key];
       if (typeof arn !== 'string' || CONCRETE_PRINCIPAL.test(arn)) continue;
@@ -44,4 +47,29 @@ function checkActions(ctx: CheckContext, actions: unknown, what: string, pattern
     if (!ctx.reference) return;
     for (const p of ctx.reference.expandList([action]).problems) ctx.error(p.code, `${what}: ${p.message}`, ctx.at(actions, i), p.hint);
   });
+}
+
+/** A canary sees a wave's effect only in an account the wave reaches (and organization policies affect). */
+function checkCanaryAccount(ctx: CheckContext, canary: Canary): void {
+  const tree = ctx.tree;
+  const wave = ctx.intent.waves.find((w) => isObject(w) && w.name === canary.wave);
+  const account = typeof canary.principal === 'string' ? canary.principal.split(':')[4] : undefined;
+  if (!tree || !wave || !account || !/^\d{12}$/.test(account)) return;
+  const node = tree.account(account);
+  const what = `rollout.canaries (wave ${canary.wave})`;
+  if (!node) {
+    ctx.warn('canary-outside-organization', `${what}: account ${account} of ${canary.principal} is not in organization.tree, so no wave changes what it may do`, ctx.at(canary, 'principal'));
+    return;
+  }
+  if (ctx.isManagementAccount(node)) {
+    ctx.warn('canary-outside-wave', `${what}: ${canary.principal} is in the management account, which organization policies do not affect`, ctx.at(canary, 'principal'), 'probe a principal of an account the wave reaches');
+    return;
+  }
+  const targets = (Array.isArray(wave.targets) ? wave.targets : []).flatMap((ref) => {
+    const r = typeof ref === 'string' ? tree.resolve(ref) : undefined;
+    return r?.ok ? [r.node] : [];
+  });
+  if (targets.length && !targets.some((t) => OrgTree.contains(t, node))) {
+    ctx.warn('canary-outside-wave', `${what}: ${OrgTree.describe(node)} is not reached by wave ${canary.wave}, so the probe cannot see the wave's effect`, ctx.at(canary, 'principal'), `probe a principal in an account under ${targets.map((t) => OrgTree.describe(t)).join(', ')}`);
+  }
 }
