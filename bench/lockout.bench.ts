@@ -52,6 +52,13 @@ export async function benchLockout(): Promise<Figure[]> {
   const ms = await median(3, () => {
     findings = lockoutGuard(input);
   });
+  // The worst case for the report: a Deny at the root that reaches every account.
+  const everywhere = { ...input, protect: [{ principal: 'arn:aws:iam::*:role/Developer', actions: ['iam:CreateUser'], defaultActions: false }] };
+  let denied = lockoutGuard(everywhere);
+  const deniedMs = await median(3, () => {
+    denied = lockoutGuard(everywhere);
+  });
+  const reached = denied.reduce((n, f) => n + (f.kind === 'denial' ? f.accounts.length : 0), 0);
   // Each protected role's default actions (its SCPs), and being assumed from the management account (its account's RCPs).
   const checks = (tree.accounts.length - 1) * protect.length * (DEFAULT_PROTECTED_ACTIONS.length + 1) * plan.waves.length;
   return [
@@ -61,5 +68,6 @@ export async function benchLockout(): Promise<Figure[]> {
       unit: 's',
       note: `${plan.waves.length} waves, ${plan.totals.calls} steps; ${checks.toLocaleString('en-US')} protected (principal, action, account, wave) requests and the caller's 17 (its Organizations calls, assuming its role); ${findings.length} finding(s)`,
     },
+    { name: 'lockout guard: a root Deny reaching every account', value: deniedMs / 1000, unit: 's', note: `${denied.length} finding(s) naming ${reached.toLocaleString('en-US')} denied (account, statement) pairs` },
   ];
 }

@@ -7,7 +7,7 @@
  * account able to finish or revert.
  *
  * The question is asked of a typical request of each principal, built from what is known of it
- * (requestContext below): its ARN, account, organization and path in it, that it is not an AWS service
+ * (persona below): its ARN, account, organization and path in it, that it is not an AWS service
  * and calls directly (aws:ViaAWSService false), over TLS (aws:SecureTransport true), in us-east-1, with
  * no tags on the request (the rollout's own calls carry exactly the ownership tags it writes). Every
  * other key is unknown: a Deny that depends on one is reported as one that *may* deny (certain: false),
@@ -150,6 +150,8 @@ export function lockoutGuard(input: LockoutInput): LockoutFinding[] {
   const model = AttachmentModel.fromDeployed(deployment.tree, deployment.deployed);
   const chains = new ChainCache(input, model);
   const grouped = new Map<string, LockoutDenial>();
+  // A deny at the root reaches every account: membership is kept in sets, not searched in lists.
+  const accountsOf = new Map<LockoutDenial, Set<string>>();
   // A request does not change from one wave to the next: built once per check and account.
   const personas = checks.map(() => new Map<string, Persona>());
   for (const wave of input.waves) {
@@ -167,7 +169,7 @@ export function lockoutGuard(input: LockoutInput): LockoutFinding[] {
           if (!denial) continue;
           const d = describeDenial(denial, check.type, chains);
           // One finding per statement, whichever copy of its policy (staged, pushed down) and level it is attached at.
-          const statement = d.implicit ? 'implicit' : d.controls.length ? `${d.controls.map((c) => c.id).join(' ')} ${d.sid ?? ''}` : `${d.policy} ${d.statement}`;
+          const statement = d.implicit ? 'implicit' : d.controls.length ? `${d.controls.map((c) => c.id).join(' ')} ${d.sid ?? d.statement}` : `${d.policy} ${d.statement}`;
           const key = [check.subject, check.direction, check.principal, action.name, check.type, statement, denial.certain].join('\u0000');
           let f = seen.get(key);
           if (!f) {
@@ -176,7 +178,9 @@ export function lockoutGuard(input: LockoutInput): LockoutFinding[] {
             seen.set(key, f);
             grouped.set(key, f);
           }
-          if (!f.accounts.includes(account.id!)) f.accounts.push(account.id!);
+          let members = accountsOf.get(f);
+          if (!members) accountsOf.set(f, (members = new Set()));
+          members.add(account.id!);
         }
       }
     }
@@ -184,7 +188,7 @@ export function lockoutGuard(input: LockoutInput): LockoutFinding[] {
   const denials = [...grouped.values()];
   const order = new Map(deployment.tree.accounts.map((a, i) => [a.id!, i]));
   for (const f of denials) {
-    f.accounts.sort((a, b) => order.get(a)! - order.get(b)!);
+    f.accounts = [...accountsOf.get(f)!].sort((a, b) => order.get(a)! - order.get(b)!);
     f.message = messageOf(f, deployment);
   }
   return [...notes, ...denials];
