@@ -9,7 +9,10 @@
  * The question is asked of a typical request of each principal, built from what is known of it
  * (persona below): its ARN, account, organization and path in it, that it is not an AWS service
  * and calls directly (aws:ViaAWSService false), over TLS (aws:SecureTransport true), in us-east-1, with
- * no tags on the request (the rollout's own calls carry exactly the ownership tags it writes). Every
+ * no tags on the request (the rollout's own calls carry exactly the ownership tags it writes), on a
+ * resource of the organization whose account, organization and path are known (the organization's own
+ * policies and roots for its calls, the role assumed, the protected principal's own account for what it
+ * administers; the resource's ARN is known only for a role assumed). Every
  * other key is unknown: a Deny that depends on one is reported as one that *may* deny (certain: false),
  * and refuses the rollout like a certain one, unless overridden.
  *
@@ -246,7 +249,8 @@ function buildChecks(input: LockoutInput, notes: LockoutNote[]): Check[] {
     }
     const actions = reference.expandList(rule.actions);
     const ids = actions.actions.toArray().map((id) => ({ id, name: reference.actions[id]!.qualified }));
-    checks.push({ subject: 'protect', direction: 'by', principal: rule.principal, type: 'scp', actions: ids, accounts, persona: (account) => persona(deployment, account, principalIn(rule.principal, account.id!), {}) });
+    // What these roles do is administer their own account: the typical resource is one of it.
+    checks.push({ subject: 'protect', direction: 'by', principal: rule.principal, type: 'scp', actions: ids, accounts, persona: (account) => persona(deployment, account, principalIn(rule.principal, account.id!), { resourceAccount: account.id! }) });
     // A protected role is how the management account gets into member accounts (OrganizationAccountAccessRole,
     // Control Tower's and LZA's pipelines): the RCPs of its account must let principals there assume it.
     const assume = reference.action('sts:AssumeRole');
@@ -302,7 +306,16 @@ function persona(d: Deployment, account: OrgNode | undefined, principal: string,
   set('aws:CalledVia', undefined);
   set('aws:RequestedRegion', REGION);
   set('aws:SecureTransport', true);
-  if (options.resourceAccount) set('aws:ResourceAccount', options.resourceAccount);
+  if (options.resourceAccount) {
+    // The resource is the organization's own (its policies and roots, a role of a member account).
+    set('aws:ResourceAccount', options.resourceAccount);
+    const owner = d.tree.account(options.resourceAccount);
+    if (owner) {
+      set('aws:ResourceOrgID', d.state.organization.id);
+      const ownerPath = orgPathOf(d, owner);
+      if (ownerPath) set('aws:ResourceOrgPaths', [ownerPath]);
+    }
+  }
   // Tags on the request: none, except the ownership tags on the rollout's own CreatePolicy and TagResource.
   set('aws:TagKeys', options.tags ? [OWNER_TAG.key, CONTROLS_TAG, STAGING_OF_TAG] : undefined);
   if (options.tags) set(`aws:RequestTag/${OWNER_TAG.key}`, OWNER_TAG.value);

@@ -183,8 +183,13 @@ describe('the lockout guard', () => {
     expect(f!.message).toMatch(/may deny sts:AssumeRole .*: it depends on aws:SourceIp, which the guard does not know$/);
   });
 
-  it('judges conditions on what it knows of the request: the rollout tags its own policies, the Region is us-east-1', async () => {
-    const s = await setup(`  tag-discipline:
+  it("judges conditions on what it knows of the request: the rollout tags its own policies, the Region is us-east-1, the resources are the organization's", async () => {
+    const s = await setup(`  resource-perimeter:
+    kind: deny-actions
+    actions: [organizations:*, sts:AssumeRole]
+    conditions: { StringNotEqualsIfExists: { "aws:ResourceOrgID": "o-abcdefghij" } }
+    attach: [Root]
+  tag-discipline:
     kind: deny-actions
     actions: [organizations:TagResource, organizations:CreatePolicy]
     conditions: { "ForAnyValue:StringEquals": { "aws:TagKeys": ["partner-access-exception"] } }
