@@ -9,7 +9,7 @@ import { GetCallerIdentityCommand, STSClient, type GetCallerIdentityResponse } f
 import { AWS_POLICY_TYPE, type OrganizationsApi } from '../org/index.js';
 import type { PolicyType } from '../policy/index.js';
 
-export { lockoutGuard, lockoutRefuses, ROLLOUT_ORGANIZATIONS_ACTIONS, type Caller, type LockoutFinding, type LockoutDenial, type LockoutNote, type LockoutInput } from './lockout.js';
+export { lockoutGuard, lockoutRefuses, ROLLOUT_ORGANIZATIONS_ACTIONS, type Caller, type ControlOrigin, type DenyingStatement, type LockoutDenial, type LockoutFinding, type LockoutInput, type LockoutNote } from './lockout.js';
 
 /** What the preflight needs of an STS client: tests pass a mocked one. */
 export interface StsApi {
