@@ -204,7 +204,7 @@ export function chainDenial(levels: readonly ChainLevel[], actionId: number, per
     }
     if (allowYes) continue;
     const levelPolicies = level.policies.map((p) => p.name);
-    if (allowMaybe !== undefined) implicitMaybe ??= { certain: false, implicit: true, levelIndex, level: level.label, policy: undefined, levelPolicies, depends: `the only Allow depends on ${allowMaybe}` };
+    if (allowMaybe !== undefined) implicitMaybe ??= { certain: false, implicit: true, levelIndex, level: level.label, policy: undefined, levelPolicies, depends: allowMaybe };
     else implicitCertain ??= { certain: true, implicit: true, levelIndex, level: level.label, policy: undefined, levelPolicies };
   }
   return implicitCertain ?? maybeDeny ?? implicitMaybe;

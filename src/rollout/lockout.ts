@@ -589,6 +589,6 @@ function messageOf(f: LockoutDenial, d: Deployment): string {
   const body = s.implicit
     ? `${f.certain ? `no ${TYPE} attached at ${s.level} allows` : `the ${TYPE}s attached at ${s.level} may not allow`} ${f.action} for ${who} in ${where}`
     : `${TYPE} ${s.policy} statement ${s.sid ?? s.statement}${controls}, attached to ${s.level}, ${f.certain ? 'denies' : 'may deny'} ${f.action} to ${who} in ${where}`;
-  const depends = f.certain ? '' : `: it depends on ${s.depends}, which the guard does not know`;
+  const depends = f.certain ? '' : `: ${s.implicit ? 'the Allow there depends' : 'it depends'} on ${s.depends}, which the guard does not know`;
   return `${when}: ${body}${depends}`;
 }

@@ -25,11 +25,11 @@ beforeAll(async () => {
 
 const MANAGEMENT = '111111111111';
 /** The organization of test/support/compile.ts's ORG_HEADER, as deployed: FullAWSAccess everywhere. */
-function headerState(rcp = false): OrgState {
+function headerState(rcp = false, withoutFullAccess: string[] = []): OrgState {
   const ou = (name: string, id: string, account: string): OrgStateOu => ({ id, name, ous: [], accounts: [{ id: account, name: `${name.toLowerCase()}-account` }] });
   const root: OrgStateOu = { id: 'r-ab12', name: 'Root', accounts: [{ id: MANAGEMENT, name: 'management' }], ous: [ou('Prod', 'ou-ab12-prod0001', '222222222222'), ou('Dev', 'ou-ab12-dev00001', '333333333333'), ou('Public', 'ou-ab12-public01', '444444444444')] };
   const state: OrgState = { format: 1, source: 'test', readAt: '2026-12-05T00:00:00.000Z', organization: { id: 'o-abcdefghij', managementAccount: MANAGEMENT }, root, policies: [] };
-  const full: DeployedPolicy = { id: 'p-FullAWSAccess', name: 'FullAWSAccess', type: 'scp', description: '', awsManaged: true, tags: {}, content: FULL_ACCESS, targets: treeOfState(state).nodes.map((n) => n.id!) };
+  const full: DeployedPolicy = { id: 'p-FullAWSAccess', name: 'FullAWSAccess', type: 'scp', description: '', awsManaged: true, tags: {}, content: FULL_ACCESS, targets: treeOfState(state).nodes.map((n) => n.id!).filter((id) => !withoutFullAccess.includes(id)) };
   const rcpFull: DeployedPolicy = { ...full, id: 'p-RCPFullAWSAccess', name: 'RCPFullAWSAccess', type: 'rcp', content: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' }] }) };
   return { ...state, policies: rcp ? [full, rcpFull] : [full] };
 }
@@ -40,14 +40,14 @@ interface Setup {
   plan: Plan;
 }
 
-/** Compiles the controls, and plans their rollout onto the deployed organization in two waves: Dev, then Root. */
-async function setup(controls: string, rcp = false): Promise<Setup> {
+/** Compiles the controls, and plans their rollout onto the deployed organization, by default in two waves: Dev, then Root. */
+async function setup(controls: string, rcp = false, withoutFullAccess: string[] = [], waves: [string, string[]][] = [['dev', ['Dev']], ['all', ['Root']]]): Promise<Setup> {
   const compiled = await compileControls(controls);
   expect(compiled.result.ok, JSON.stringify(compiled.result.diagnostics)).toBe(true);
-  const built = buildDeployment({ state: headerState(rcp), policies: compiled.result.policies, quotas: compiled.result.quotas, organizationId: 'o-abcdefghij', managementAccount: MANAGEMENT });
+  const built = buildDeployment({ state: headerState(rcp, withoutFullAccess), policies: compiled.result.policies, quotas: compiled.result.quotas, organizationId: 'o-abcdefghij', managementAccount: MANAGEMENT });
   expect(built.deployment, JSON.stringify(built.diagnostics)).toBeDefined();
   const deployment = built.deployment!;
-  const plan = planRollout(deployment, wavesOn(deployment, ['dev', ['Dev']], ['all', ['Root']]));
+  const plan = planRollout(deployment, wavesOn(deployment, ...waves));
   expect(plan.ok, JSON.stringify(plan.diagnostics)).toBe(true);
   return { compiled, deployment, plan };
 }
@@ -166,6 +166,62 @@ describe('the lockout guard', () => {
     expect(found[0]!.message).toMatch(/RCP guardrails-rcp-\S+ statement \S+ \(control no-admin-door at intent\.yaml:\d+:\d+\), attached to OU Root\/Dev, denies sts:AssumeRole to principals of the management account assuming protected arn:aws:iam::\*:role\/OrganizationAccountAccessRole in account 333333333333 \(dev-account\) and 1 more account$/);
     // A protect rule without sts:AssumeRole among its actions does not ask.
     expect(denials(guard(s, FROM_MANAGEMENT, [{ ...OAAR, actions: ['iam:CreateRole'] }]))).toEqual([]);
+  });
+
+  it('refuses an allow-list that leaves out the Organizations calls at the rollout account\'s OU: no SCP there allows them', async () => {
+    // Prod holds the allow-list instead of FullAWSAccess (as teams that allow-list do), in one wave.
+    const s = await setup(
+      `  prod-allow-list:
+    kind: custom
+    type: scp
+    statements:
+      - { Effect: Allow, Action: ["s3:*", "ec2:*", "sts:*"], Resource: "*" }
+    attach: [Prod]
+`,
+      false,
+      ['ou-ab12-prod0001'],
+      [['all', ['Root']]],
+    );
+    const found = denials(guard(s, DELEGATED));
+    expect(new Set(found.map((f) => [f.certain, f.denial.implicit, f.denial.level].join(' ')))).toEqual(new Set(['true true OU Root/Prod']));
+    expect(found.map((f) => f.action).sort()).toEqual([
+      'organizations:AttachPolicy',
+      'organizations:CreatePolicy',
+      'organizations:DeletePolicy',
+      'organizations:DescribeOrganization',
+      'organizations:DescribePolicy',
+      'organizations:DetachPolicy',
+      'organizations:EnablePolicyType',
+      'organizations:ListAccountsForParent',
+      'organizations:ListOrganizationalUnitsForParent',
+      'organizations:ListPolicies',
+      'organizations:ListRoots',
+      'organizations:ListTagsForResource',
+      'organizations:ListTargetsForPolicy',
+      'organizations:TagResource',
+      'organizations:UpdatePolicy',
+    ]);
+    expect(found.find((f) => f.action === 'organizations:AttachPolicy')!.message).toBe(
+      "at the end of wave all: no SCP attached at OU Root/Prod allows organizations:AttachPolicy for the rollout's own principal arn:aws:iam::222222222222:role/GuardrailsRollout in account 222222222222 (prod-account)",
+    );
+  });
+
+  it('says an allow that depends on the unknown may not allow', async () => {
+    const s = await setup(
+      `  prod-allow-list:
+    kind: custom
+    type: scp
+    statements:
+      - { Effect: Allow, Action: "*", Resource: "*", Condition: { IpAddress: { "aws:SourceIp": "192.0.2.0/24" } } }
+    attach: [Prod]
+`,
+      false,
+      ['ou-ab12-prod0001'],
+      [['all', ['Root']]],
+    );
+    const found = denials(guard(s, FROM_MANAGEMENT, [{ ...OAAR, actions: ['iam:CreateRole'] }]));
+    expect(found.map((f) => [f.action, f.certain, f.denial.implicit, f.accounts, f.denial.depends])).toEqual([['iam:CreateRole', false, true, ['222222222222'], 'aws:SourceIp']]);
+    expect(found[0]!.message).toMatch(/the SCPs attached at OU Root\/Prod may not allow iam:CreateRole for protected .*: the Allow there depends on aws:SourceIp, which the guard does not know$/);
   });
 
   it('reports a Deny that depends on what it cannot know as one that may deny, and still refuses', async () => {
