@@ -93,6 +93,8 @@ export interface DenyingStatement {
   statement?: number;
   sid?: string;
   implicit: boolean;
+  /** For an implicit deny, the policies attached at the level (none of which allows the call). */
+  attached?: string[];
   /** Controls the statement carries. */
   controls: ControlOrigin[];
   /** For an uncertain denial, what it depends on. */
@@ -573,6 +575,7 @@ function describeDenial(d: ChainDenial, type: PolicyType, cache: ChainCache): De
     }
     out.controls = cache.controlsOf(d.policy, type, d.statement?.index);
   }
+  if (d.implicit) out.attached = d.levelPolicies;
   if (d.depends) out.depends = d.depends;
   return out;
 }
@@ -587,7 +590,7 @@ function messageOf(f: LockoutDenial, d: Deployment): string {
   const TYPE = s.type.toUpperCase();
   const controls = s.controls.length ? ` (${s.controls.map((c) => `control ${c.id}${c.location ? ` at ${path.basename(c.location.file)}:${c.location.line}:${c.location.col}` : ''}`).join(', ')})` : '';
   const body = s.implicit
-    ? `${f.certain ? `no ${TYPE} attached at ${s.level} allows` : `the ${TYPE}s attached at ${s.level} may not allow`} ${f.action} for ${who} in ${where}`
+    ? `${f.certain ? `no ${TYPE} attached at ${s.level} (${s.attached?.join(', ') || 'none'}) allows` : `the ${TYPE}s attached at ${s.level} (${s.attached?.join(', ')}) may not allow`} ${f.action} for ${who} in ${where}`
     : `${TYPE} ${s.policy} statement ${s.sid ?? s.statement}${controls}, attached to ${s.level}, ${f.certain ? 'denies' : 'may deny'} ${f.action} to ${who} in ${where}`;
   const depends = f.certain ? '' : `: ${s.implicit ? 'the Allow there depends' : 'it depends'} on ${s.depends}, which the guard does not know`;
   return `${when}: ${body}${depends}`;

@@ -202,7 +202,7 @@ describe('the lockout guard', () => {
       'organizations:UpdatePolicy',
     ]);
     expect(found.find((f) => f.action === 'organizations:AttachPolicy')!.message).toBe(
-      "at the end of wave all: no SCP attached at OU Root/Prod allows organizations:AttachPolicy for the rollout's own principal arn:aws:iam::222222222222:role/GuardrailsRollout in account 222222222222 (prod-account)",
+      "at the end of wave all: no SCP attached at OU Root/Prod (guardrails-scp-prod-allow-list) allows organizations:AttachPolicy for the rollout's own principal arn:aws:iam::222222222222:role/GuardrailsRollout in account 222222222222 (prod-account)",
     );
   });
 
@@ -221,7 +221,7 @@ describe('the lockout guard', () => {
     );
     const found = denials(guard(s, FROM_MANAGEMENT, [{ ...OAAR, actions: ['iam:CreateRole'] }]));
     expect(found.map((f) => [f.action, f.certain, f.denial.implicit, f.accounts, f.denial.depends])).toEqual([['iam:CreateRole', false, true, ['222222222222'], 'aws:SourceIp']]);
-    expect(found[0]!.message).toMatch(/the SCPs attached at OU Root\/Prod may not allow iam:CreateRole for protected .*: the Allow there depends on aws:SourceIp, which the guard does not know$/);
+    expect(found[0]!.message).toMatch(/the SCPs attached at OU Root\/Prod \(guardrails-scp-prod-allow-list\) may not allow iam:CreateRole for protected .*: the Allow there depends on aws:SourceIp, which the guard does not know$/);
   });
 
   it('reports a Deny that depends on what it cannot know as one that may deny, and still refuses', async () => {
