@@ -36,7 +36,7 @@ export class ScriptedOrg implements OrganizationsApi {
     return this;
   }
 
-  add(p: Partial<FakePolicy> & { name: string }): FakePolicy {
+  add(p: Partial<Omit<FakePolicy, 'targets'>> & { name: string; targets?: Iterable<string> }): FakePolicy {
     const policy: FakePolicy = {
       id: p.id ?? `p-${(++this.seq).toString().padStart(8, '0')}`,
       type: 'SERVICE_CONTROL_POLICY',
