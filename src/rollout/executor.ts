@@ -33,7 +33,8 @@ import {
 import { AWS_POLICY_TYPE, describeOperation, isOwned, mayBeOwned, nameProblem, OWNER_TAG, type OrganizationsApi, type OrgOperation, type OrgState } from '../org/index.js';
 import { canonicalPolicyText, type PolicyType } from '../policy/index.js';
 import { classifyOrgError, type ClassifiedError } from './errors.js';
-import { abortableSleep, type Sleep, type WritePacer } from './pacing.js';
+import type { Sleep, WritePacer } from './pacing.js';
+import { abortableSleep } from './sleep.js';
 import type { ErrorClass, JournalRecord } from './types.js';
 
 export interface ExecutorProgress {

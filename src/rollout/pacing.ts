@@ -7,6 +7,7 @@
  * The rollout writes serially; calls to `take` are still served one after the other in the order made.
  */
 import limitsFile from '../org/rate-limits.json' with { type: 'json' };
+import { abortableSleep } from './sleep.js';
 
 export interface Bucket {
   /** Tokens added per second. */
@@ -120,22 +121,4 @@ export class WritePacer {
     if (!b) this.buckets.set(key, (b = new TokenBucket(spec, this.now())));
     return b;
   }
-}
-
-/** setTimeout as a promise that an abort ends at once, its timer cleared so nothing keeps the process alive. */
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(signal.reason);
-  if (ms <= 0) return Promise.resolve();
-  return new Promise<void>((resolve, reject) => {
-    const done = () => {
-      signal?.removeEventListener('abort', aborted);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    const aborted = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', aborted, { once: true });
-  });
 }
