@@ -49,9 +49,10 @@ export function classifyOrgError(e: unknown, op: OrgOperation): ClassifiedError 
   const err = (typeof e === 'object' && e !== null ? e : { message: String(e) }) as AwsLikeError;
   const requestId = err.$metadata?.requestId;
   const status = err.$metadata?.httpStatusCode;
-  const name = err.name && err.name !== 'Error' ? err.name : undefined;
+  // The SDK names an error it cannot read (a 5xx without a body) Unknown: its status says more.
+  const name = err.name && !['Error', 'Unknown', 'UnknownError'].includes(err.name) ? err.name : undefined;
   const networkCode = networkCodeOf(err);
-  const code = networkCode ?? name ?? err.Code ?? err.code ?? (status ? `HTTP ${status}` : 'Error');
+  const code = networkCode ?? name ?? (status ? `HTTP ${status}` : undefined) ?? err.Code ?? err.code ?? 'Error';
   const reason = err.Reason ? ` (reason ${err.Reason})` : '';
   // What the server says is clipped and made inert: it goes to the journal and the CI log as it is.
   const message = `${quoteUntrusted(code, 80)}: ${quoteUntrusted(err.message ?? String(e), 300)}${quoteUntrusted(reason, 100)}`;

@@ -20,6 +20,7 @@ const TABLE: { what: string; error: unknown; code: string; when?: OrgOperation['
   { what: 'throttling by status', error: awsError('SomethingThrottled', 'slow down', 429), code: 'SomethingThrottled', otherwise: 'retry' },
   { what: 'a 500', error: awsError('ServiceException', 'internal', 500), code: 'ServiceException', otherwise: 'retry' },
   { what: 'a 503 without a modeled name', error: Object.assign(new Error('Service Unavailable'), { $metadata: { httpStatusCode: 503 } }), code: 'HTTP 503', otherwise: 'retry' },
+  { what: 'a 500 the SDK could not read', error: Object.assign(new Error('Unknown'), { name: 'Unknown', $metadata: { httpStatusCode: 500 } }), code: 'HTTP 500', otherwise: 'retry' },
   { what: 'a reset connection', error: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), code: 'ECONNRESET', otherwise: 'retry' },
   { what: 'socket hang up', error: new Error('socket hang up'), code: 'ECONNRESET', otherwise: 'retry' },
   { what: 'a network error as cause', error: Object.assign(new Error('fetch failed'), { cause: Object.assign(new Error('x'), { code: 'ETIMEDOUT' }) }), code: 'ETIMEDOUT', otherwise: 'retry' },
