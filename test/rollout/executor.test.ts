@@ -167,6 +167,29 @@ describe('executeWave', () => {
     }
   });
 
+  it('treats a create of a policy the state shows as ours with the planned content as done, without a call', async () => {
+    const org = ownedOrg();
+    const { options, journal } = setup(org);
+    const base = org.byName('guardrails-base')!;
+    expect(await executeWave([create('guardrails-base', base.content), attach('guardrails-base', ouB)], options)).toMatchObject({ result: 'done', done: 2, calls: 1 });
+    expect(org.count('CreatePolicy')).toBe(0);
+    expect(journal.map((r) => (r.kind === 'step-end' ? r.result : r.kind))).toEqual(['already-done', 'step-start', 'done']);
+    const other = setup(ownedOrg());
+    expect(await executeWave([create('guardrails-base', OTHER)], other.options)).toMatchObject({ result: 'halted', calls: 0, halt: { code: 'DuplicatePolicyException' } });
+  });
+
+  it('reports progress: each attempt, and each wait before a retry', async () => {
+    const org = ownedOrg().fault('AttachPolicy', 1, 'throttle');
+    const events: unknown[] = [];
+    const { options } = setup(org, { onProgress: (e) => events.push(e) });
+    await executeWave([attach('guardrails-base', ouB)], options);
+    expect(events).toEqual([
+      { index: 0, total: 1, text: 'attach guardrails-base to OU B', attempt: 1 },
+      { index: 0, total: 1, text: 'attach guardrails-base to OU B', attempt: 1, waitMs: 250 },
+      { index: 0, total: 1, text: 'attach guardrails-base to OU B', attempt: 2 },
+    ]);
+  });
+
   it('halts on a refusal a read does not confirm', async () => {
     const org = ownedOrg().fault('AttachPolicy', 1, { error: 'DuplicatePolicyAttachmentException' });
     const { options } = setup(org);
