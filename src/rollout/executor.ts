@@ -187,9 +187,9 @@ export async function executeWave(steps: readonly OrgOperation[], options: Execu
         throw e;
       }
     };
-    /** A read confirming a step: retried like a write, within the same budgets; any other error is thrown. */
+    /** A read confirming a step: "try again" answers are retried like a write, within the same budgets; any other error halts. */
     const read = async <T>(operation: string, command: unknown): Promise<T> => {
-      for (let attempt = 1; ; attempt++) {
+      for (;;) {
         await pace(operation);
         reads++;
         try {
