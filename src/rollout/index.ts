@@ -1,5 +1,6 @@
 export * from './bake.js';
 export * from './canary.js';
+export * from './chain-check.js';
 export * from './check-command.js';
 export * from './drift.js';
 export * from './errors.js';
@@ -7,7 +8,9 @@ export * from './executor.js';
 export * from './iam-clients.js';
 export * from './journal.js';
 export * from './lock.js';
+export * from './lockout.js';
 export * from './pacing.js';
+export * from './preflight.js';
 export * from './rcp-probe.js';
 export * from './sleep.js';
 export * from './types.js';
