@@ -143,6 +143,36 @@ describe('executeWave against moto', () => {
   });
 });
 
+describe('every fault class on every write operation', () => {
+  const faults = ['throttle', 'server-error', 'unavailable', 'concurrent-modification', 'policy-changes-in-progress', 'lost-answer', 'lost-answer-500', 'delay'] as const;
+  const OLD = scp('s3:DeleteBucket');
+  const NEW = scp('s3:PutBucketPolicy');
+  /** Per write: what the organization holds before (created directly), the step, and the check of its end state. */
+  const cases: { operation: string; setup: { attachedTo?: 'prod' }; step: () => OrgOperation; check: (state: OrgState) => void }[] = [
+    { operation: 'CreatePolicy', setup: {}, step: () => create('guardrails-x', NEW), check: (s) => expect(s.policies.filter((p) => p.name === 'guardrails-x').map((p) => [isOwned(p), policyDigest(p.content)])).toEqual([[true, policyDigest(NEW)]]) },
+    { operation: 'UpdatePolicy', setup: {}, step: () => ({ op: 'update', policy: 'guardrails-x', type: 'scp', content: NEW }), check: (s) => expect(policyDigest(s.policies.find((p) => p.name === 'guardrails-x')!.content)).toBe(policyDigest(NEW)) },
+    { operation: 'UpdatePolicy', setup: {}, step: () => ({ op: 'update', policy: 'guardrails-x', type: 'scp', rename: 'guardrails-y' }), check: (s) => expect(s.policies.filter((p) => p.name.startsWith('guardrails-')).map((p) => p.name)).toEqual(['guardrails-y']) },
+    { operation: 'AttachPolicy', setup: {}, step: () => attach('guardrails-x', prod), check: (s) => expect(namesAt(s, prod.id)).toEqual(['FullAWSAccess', 'guardrails-x']) },
+    { operation: 'DetachPolicy', setup: { attachedTo: 'prod' }, step: () => detach('guardrails-x', prod), check: (s) => expect(namesAt(s, prod.id)).toEqual(['FullAWSAccess']) },
+    { operation: 'DeletePolicy', setup: {}, step: () => ({ op: 'delete', policy: 'guardrails-x', type: 'scp' }), check: (s) => expect(s.policies.filter((p) => p.name.startsWith('guardrails-'))).toEqual([]) },
+    { operation: 'TagResource', setup: {}, step: () => ({ op: 'tag', policy: 'guardrails-x', type: 'scp', tags: { 'guardrails:controls': 'c1 c2' } }), check: (s) => expect(s.policies.find((p) => p.name === 'guardrails-x')!.tags).toMatchObject({ 'guardrails:controls': 'c1 c2' }) },
+  ];
+  for (const c of cases) {
+    it.each(faults)(`${c.operation} ${c.step().op === 'update' && 'rename' in c.step() ? '(rename) ' : ''}meeting %s ends in the planned state`, async (fault) => {
+      if (c.operation !== 'CreatePolicy') {
+        const setup = await executeWave([create('guardrails-x', OLD), ...(c.setup.attachedTo ? [attach('guardrails-x', prod)] : [])], { client: once1, state: await read(), wave: 'setup', run: 'run-0' });
+        expect(setup.result).toBe('done');
+      }
+      const injected = proxy.inject({ operation: c.operation, fault, ...(fault === 'delay' ? { delayMs: 50 } : {}), times: 1, when: (body) => c.operation === 'CreatePolicy' || 'PolicyId' in body || 'ResourceId' in body });
+      const result = await executeWave([c.step()], { client: once1, state: await read(), wave: 'canary', run: 'run-1', sleep: async () => {} });
+      expect(injected.fired).toBe(1);
+      expect(result.halt).toBeUndefined();
+      expect(result).toMatchObject({ result: 'done', done: 1 });
+      c.check(await read());
+    });
+  }
+});
+
 describe('the rollout lock in moto', () => {
   const T = Date.parse('2026-12-05T08:00:00Z');
   const at = (ms: number) => () => new Date(T + ms);
