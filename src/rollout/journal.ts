@@ -9,6 +9,7 @@
  * append cuts it off, so that the next record starts on a line of its own.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { JournalRecord, OwnedPolicySnapshot } from './types.js';
 
 export interface Journal {
@@ -33,8 +34,11 @@ export class JournalError extends Error {
 export async function openJournal(file: string): Promise<OpenedJournal> {
   let repaired: string | undefined;
   let handle: fs.promises.FileHandle;
+  const existed = fs.existsSync(file);
   try {
     handle = await fs.promises.open(file, 'a+');
+    // A new file's name is durable only once its directory is synced: a journal must not vanish in a crash.
+    if (!existed) await syncDirectory(path.dirname(path.resolve(file)));
   } catch (e) {
     throw new JournalError(`cannot open the journal ${file}: ${(e as Error).message}; pass --journal a writable file`);
   }
@@ -78,6 +82,18 @@ export async function openJournal(file: string): Promise<OpenedJournal> {
       await handle.close();
     },
   };
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  let d: fs.promises.FileHandle | undefined;
+  try {
+    d = await fs.promises.open(dir, 'r');
+    await d.sync();
+  } catch {
+    // Some file systems cannot sync a directory; the records themselves are still synced.
+  } finally {
+    await d?.close();
+  }
 }
 
 export interface JournalRead {
