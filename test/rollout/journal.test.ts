@@ -1,9 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { executeWave } from '../../src/rollout/executor.js';
 import { openJournal, readJournal, runState, runsOf, snapshotOf } from '../../src/rollout/journal.js';
 import type { JournalRecord } from '../../src/rollout/types.js';
 import { tempDir } from '../support/temp.js';
+import { ScriptedOrg } from './scripted-org.js';
 
 const at = '2026-12-05T08:00:00.000Z';
 const digests = { deployed: 'a', out: 'b', intent: 'c' };
@@ -97,5 +99,29 @@ describe('journal', () => {
     expect(runState(records, 'run-9')).toBeUndefined();
     expect(snapshotOf(records, 'run-2')).toEqual(snapshot);
     expect(snapshotOf(records, 'run-9')).toBeUndefined();
+  });
+
+  it('holds each step-start on disk before the call it announces is made', async () => {
+    const file = path.join(await tempDir(), 'rollout.jsonl');
+    const org = new ScriptedOrg();
+    org.add({ name: 'guardrails-base', tags: { 'managed-by': 'guardrails' }, targets: ['r-root'] });
+    const journal = await openJournal(file);
+    const seen: string[] = [];
+    const client = {
+      send: async (command: unknown) => {
+        const last = readJournal(file).records.at(-1)!;
+        seen.push(`${last.kind} ${'index' in last ? last.index : ''}`);
+        return org.send(command);
+      },
+    };
+    const target = (id: string) => ({ id, label: id });
+    const steps = [
+      { op: 'attach' as const, policy: 'guardrails-base', type: 'scp' as const, target: target('ou-a') },
+      { op: 'attach' as const, policy: 'guardrails-base', type: 'scp' as const, target: target('ou-b') },
+    ];
+    expect((await executeWave(steps, { client, state: org.state(), wave: 'canary', run: 'run-1', journal })).result).toBe('done');
+    await journal.close();
+    expect(seen).toEqual(['step-start 0', 'step-start 1']);
+    expect(readJournal(file).records.map((r) => r.kind)).toEqual(['step-start', 'step-end', 'step-start', 'step-end']);
   });
 });
