@@ -10,3 +10,4 @@ export * from './semantic-diff.js';
 export * from './waves.js';
 export * from './diff-report.js';
 export * from './deployed-policies.js';
+export * from './deny-coverage.js';
