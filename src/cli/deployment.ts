@@ -76,7 +76,7 @@ export async function loadDeployment(files: string[], flags: DeploymentFlags, io
 export function deploymentOf(loaded: LoadedCompile, state: OrgState, contentAt?: ReadonlyMap<string, SourceLocation>): { deployment: Deployment | undefined; diagnostics: Diagnostic[] } {
   const diagnostics = checkDeployedPolicies(state.policies, loaded.ws.reference!.index, contentAt);
   if (hasErrors(diagnostics)) return { deployment: undefined, diagnostics };
-  const built = buildDeployment({ state, policies: loaded.compiled.policies, quotas: loaded.compiled.quotas, organizationId: loaded.intent.organization.id, managementAccount: loaded.intent.organization.managementAccount });
+  const built = buildDeployment({ state, policies: loaded.compiled.policies, quotas: loaded.compiled.quotas, organizationId: loaded.intent.organization.id, managementAccount: loaded.intent.organization.managementAccount, reference: loaded.ws.reference!.index });
   return { deployment: built.deployment, diagnostics: [...diagnostics, ...built.diagnostics] };
 }
 

@@ -9,6 +9,7 @@ import type { CompiledPolicy } from '../compile/index.js';
 import { OrgTree, type OrgNode } from '../model/org-tree.js';
 import { CONTROLS_TAG, isOwned, stagingName, treeOfState, type DeployedPolicy, type OrgState } from '../org/index.js';
 import type { PolicyType, Quotas } from '../policy/index.js';
+import type { ReferenceIndex } from '../reference/index.js';
 
 export interface DesiredPolicy {
   name: string;
@@ -28,6 +29,11 @@ export interface Deployment {
   /** Every deployed SCP and RCP, ours and foreign. */
   deployed: DeployedPolicy[];
   desired: DesiredPolicy[];
+  /**
+   * The pinned service reference, when there is one: with it the planner can prove that a new version
+   * denies everything the old one did where compact wildcards differ (additive staging).
+   */
+  reference?: ReferenceIndex;
 }
 
 export interface DeploymentInput {
@@ -36,6 +42,7 @@ export interface DeploymentInput {
   quotas: Quotas;
   organizationId: string;
   managementAccount: string;
+  reference?: ReferenceIndex;
 }
 
 export function buildDeployment(input: DeploymentInput): { deployment: Deployment | undefined; diagnostics: Diagnostic[] } {

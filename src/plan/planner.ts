@@ -84,7 +84,7 @@ export function planRollout(deployment: Deployment, declaredWaves: readonly Wave
   diagnostics.push(...completed.diagnostics);
   const waves = completed.waves;
 
-  const required = new RequiredState(deployment, deployed, new ContentIds());
+  const required = new RequiredState(deployment, deployed, new ContentIds(deployment.reference));
   const holders = new Map<Lineage, Holder | undefined>(lineages.map((l) => [l, initialHolder(l)]));
   const planned: PlannedWave[] = [];
   const violations: PlanViolation[] = [];

@@ -5,11 +5,16 @@
  * attached to it or above it); for any other account, what is deployed before the first wave.
  *
  * Also how an account sees a model: the guardrails it gets (lineages and controls), the contents of
- * the policies guardrails owns, and a signature of every content reaching it.
+ * the policies guardrails owns, and a signature of every content reaching it. Both judge what the
+ * account may do, not which policies are attached: a version of a policy reaching an account beside a
+ * version of the same lineage that denies everything it does (additive staging) adds nothing, and is
+ * left out of both.
  */
 import type { OrgNode } from '../model/org-tree.js';
 import { canonicalPolicyText, type PolicyType } from '../policy/index.js';
+import type { ReferenceIndex } from '../reference/index.js';
 import { lineageKey, lineageOfPolicy, type AttachmentModel } from './attachment-model.js';
+import { DenyCoverageCache, type DenyCoverage } from './deny-coverage.js';
 import type { Deployment, DesiredPolicy } from './deployment.js';
 
 export const POLICY_TYPES: readonly PolicyType[] = ['scp', 'rcp'];
@@ -26,24 +31,53 @@ export interface Holdings {
   owned: Map<number, string>;
 }
 
-export interface TypeView extends Holdings {
+interface ViewHoldings extends Holdings {
+  /** The lineage key of each owned content. */
+  lineageOf: Map<number, string>;
+  /** Contents some foreign policy reaching the account holds. */
+  foreign: Set<number>;
+}
+
+export interface TypeView extends ViewHoldings {
   /** Every content reaching the account, foreign included; Allow-bearing SCPs with the level they are attached at. */
   signature: string;
-  /** The same, as a sorted list. */
-  contents: readonly string[];
+  /** The same, as a set. */
+  contents: ReadonlySet<string>;
 }
 
 export type AccountView = Record<PolicyType, TypeView>;
 export type RequiredView = Record<PolicyType, Holdings>;
 
-/** Small numbers for canonical policy texts, so that views compare numbers instead of long strings. */
+/**
+ * Small numbers for canonical policy texts, so that views compare numbers instead of long strings; and
+ * whether one content denies everything another does (with the service reference when there is one).
+ */
 export class ContentIds {
   private readonly ids = new Map<string, number>();
+  private readonly texts: string[] = [];
+  private readonly coverage: DenyCoverageCache;
+
+  constructor(reference?: ReferenceIndex) {
+    this.coverage = new DenyCoverageCache(reference);
+  }
 
   of(canonical: string): number {
     let id = this.ids.get(canonical);
-    if (id === undefined) this.ids.set(canonical, (id = this.ids.size));
+    if (id === undefined) {
+      this.ids.set(canonical, (id = this.ids.size));
+      this.texts.push(canonical);
+    }
     return id;
+  }
+
+  /** Whether content `newer` denies everything content `older` denies. */
+  covers(newer: number, older: number): DenyCoverage {
+    return this.coverage.check(this.texts[newer]!, this.texts[older]!);
+  }
+
+  /** The same, for canonical texts. */
+  coversText(newer: string, older: string): DenyCoverage {
+    return this.coverage.check(newer, older);
   }
 }
 
@@ -79,24 +113,55 @@ export class Views {
     const attached = this.model.attachedAt(node.id!, type);
     if (!attached.length && above) return above;
     const owned = attached.filter((p) => p.owned);
-    const held: Holdings = owned.length || !above
-      ? { lineages: new Set(above?.lineages), controls: new Set(above?.controls), untracked: above?.untracked ?? false, owned: new Map(above?.owned) }
-      : above;
+    // Most nodes add only foreign policies (FullAWSAccess): they share the holdings above them.
+    const held: ViewHoldings =
+      owned.length || !above
+        ? { lineages: new Set(above?.lineages), controls: new Set(above?.controls), untracked: above?.untracked ?? false, owned: new Map(above?.owned), lineageOf: new Map(above?.lineageOf), foreign: new Set(above?.foreign) }
+        : { lineages: above.lineages, controls: above.controls, untracked: above.untracked, owned: above.owned, lineageOf: above.lineageOf, foreign: above.foreign };
     for (const policy of owned) {
-      held.lineages.add(lineageOfPolicy(policy));
+      const lineage = lineageOfPolicy(policy);
+      held.lineages.add(lineage);
       if (policy.controls) for (const c of policy.controls) held.controls.add(c);
       else held.untracked = true;
       const id = this.ids.of(policy.canonical);
       if (!held.owned.has(id)) held.owned.set(id, policy.name);
+      if (!held.lineageOf.has(id)) held.lineageOf.set(id, lineage);
     }
     const contents = new Set(above?.contents);
     for (const policy of attached) {
       const id = this.ids.of(policy.canonical);
+      if (!policy.owned && !held.foreign.has(id)) {
+        if (held.foreign === above?.foreign) held.foreign = new Set(held.foreign);
+        held.foreign.add(id);
+      }
       contents.add(policy.hasAllow ? `${node.depth}@${id}` : String(id));
     }
-    const sorted = [...contents].sort();
-    return { lineages: held.lineages, controls: held.controls, untracked: held.untracked, owned: held.owned, signature: sorted.join('\n'), contents: sorted };
+    // A version beside one of its lineage that denies everything it does adds nothing: leave it out.
+    // Left out once, it stays out below (the version covering it reaches every node below too).
+    if (owned.length) for (const id of superseded(held, this.ids)) {
+      held.owned.delete(id);
+      held.lineageOf.delete(id);
+      if (!held.foreign.has(id)) contents.delete(String(id));
+    }
+    return { ...held, signature: [...contents].sort().join('\n'), contents };
   }
+}
+
+/** Owned contents another content of the same lineage reaching the account covers (the first of equals stays). */
+function superseded(held: ViewHoldings, ids: ContentIds): number[] {
+  if (held.owned.size <= held.lineages.size) return [];
+  const out: number[] = [];
+  const byLineage = new Map<string, number[]>();
+  for (const [id, lineage] of held.lineageOf) {
+    const list = byLineage.get(lineage) ?? [];
+    list.push(id);
+    byLineage.set(lineage, list);
+  }
+  for (const list of byLineage.values()) {
+    if (list.length < 2) continue;
+    for (const older of list) if (list.some((newer) => newer !== older && !out.includes(newer) && ids.covers(newer, older).covers)) out.push(older);
+  }
+  return out;
 }
 
 export class RequiredState {
