@@ -80,7 +80,7 @@ export function buildDeployment(input: DeploymentInput): { deployment: Deploymen
     if (isOwned(p) && p.tags[CONTROLS_TAG] === undefined) diagnostics.push(warning('untracked-controls', `${p.type.toUpperCase()} ${p.name} does not record its controls (tag ${CONTROLS_TAG}); the plan checks its continuity by name only`));
   }
   if (diagnostics.some((d) => d.severity === 'error')) return { deployment: undefined, diagnostics };
-  return { deployment: { state, tree, managementAccount: state.organization.managementAccount, quotas: input.quotas, deployed: state.policies, desired }, diagnostics };
+  return { deployment: { state, tree, managementAccount: state.organization.managementAccount, quotas: input.quotas, deployed: state.policies, desired, ...(input.reference ? { reference: input.reference } : {}) }, diagnostics };
 }
 
 /** An intent node in the deployed tree: by AWS id when the intent has one, else by its path of names. */
