@@ -8,12 +8,21 @@
  * wants (`pending` holds the leaves where it is not yet). Leaves that already are count as reached by
  * the rollout from the start: the version that holds the compiled content stays where it is, and the
  * others keep covering only what no wave has reached yet.
+ *
+ * How a lineage is staged (its strategy): when the compiled version denies everything every older
+ * version did (deny-coverage.ts) and reaches every account they reach, it is staged additively: the new
+ * version is attached at each wave's targets beside the old one, which stays where it is until the last
+ * wave (both apply, the stricter wins, so old and new together mean exactly the new one). Else the old
+ * version is pushed down to the parts of the tree no wave has reached yet. In the last wave of an
+ * additive rollout, the old policy takes the new content in place when that costs fewer calls than
+ * moving the staged copy to the compiled targets and renaming it.
  */
 import { error, type Diagnostic } from '../diagnostics/index.js';
 import type { OrgNode } from '../model/org-tree.js';
 import { controlsTagValue, stagingName } from '../org/index.js';
 import { canonicalPolicyText, type PolicyType } from '../policy/index.js';
 import { lineageKey, PlanStepError, type AttachmentModel, type ModelPolicy } from './attachment-model.js';
+import type { DenyCoverage } from './deny-coverage.js';
 import type { Deployment, DesiredPolicy } from './deployment.js';
 import type { Leaf, Leaves } from './leaves.js';
 
@@ -45,7 +54,24 @@ export interface Lineage {
   readonly versions: readonly PolicyVersion[];
   /** Leaves where the deployed versions are not yet exactly what compile wants (the desired version, or none). */
   readonly pending: ReadonlySet<Leaf>;
+  /** Whether the compiled version can be staged beside the older ones, and if not why. */
+  readonly staging: Staging;
 }
+
+export type Staging = { additive: true } | { additive: false; why: string };
+
+export type StrategyName = 'additive' | 'push-down' | 'in-place' | 'create' | 'delete';
+
+/** How a wave stages one policy, and why. */
+export interface Strategy {
+  policy: string;
+  type: PolicyType;
+  strategy: StrategyName;
+  why: string;
+}
+
+/** Whether content `newer` denies everything content `older` does (canonical texts). */
+export type Coverage = (newer: string, older: string) => DenyCoverage;
 
 /** The policy that holds the compiled content: a deployed version, or a copy an earlier wave created. */
 export interface Holder {
@@ -72,9 +98,16 @@ export interface ConfigEntry {
  * Attachment points for policy `name` of a lineage reaching exactly `wanted`: where it is attached now
  * if that already does, else the fewest that do (`lineage` names it in the notes about what cannot be reached).
  */
-export type Cover = (wanted: ReadonlySet<Leaf>, lineage: Lineage, name: string) => OrgNode[];
+export type Cover = (wanted: ReadonlySet<Leaf>, lineage: Lineage, name: string, noteGaps?: boolean) => OrgNode[];
 
-export function collectLineages(d: Deployment, model: AttachmentModel, leaves: Leaves): { lineages: Lineage[]; diagnostics: Diagnostic[] } {
+/** Where a wave finds policies and places them. */
+export interface Placement {
+  cover: Cover;
+  /** Where the policy of that name is attached now (in the model the wave starts from). */
+  current(lineage: Lineage, name: string): OrgNode[];
+}
+
+export function collectLineages(d: Deployment, model: AttachmentModel, leaves: Leaves, coverage: Coverage): { lineages: Lineage[]; diagnostics: Diagnostic[] } {
   const groups = new Map<string, { type: PolicyType; name: string; policies: ModelPolicy[]; desired?: DesiredPolicy }>();
   const group = (type: PolicyType, name: string) => {
     const key = lineageKey(type, name);
@@ -101,7 +134,16 @@ export function collectLineages(d: Deployment, model: AttachmentModel, leaves: L
         leaves: leaves.union([...p.targets].map((t) => d.tree.node(t)).filter((n): n is OrgNode => n !== undefined)),
         holdsDesired: p.canonical === desiredCanonical,
       }));
-    const lineage: Lineage = { type: g.type, name: g.name, stagingName: stagingName(g.name), desired: g.desired, desiredLeaves, versions, pending: pendingLeaves(versions, desiredLeaves, desiredCanonical) };
+    const lineage: Lineage = {
+      type: g.type,
+      name: g.name,
+      stagingName: stagingName(g.name),
+      desired: g.desired,
+      desiredLeaves,
+      versions,
+      pending: pendingLeaves(versions, desiredLeaves, desiredCanonical, coverage),
+      staging: stagingOf(versions, desiredLeaves, desiredCanonical, coverage, leaves),
+    };
     diagnostics.push(...strayCopies(lineage, leaves));
     lineages.push(lineage);
   }
@@ -109,8 +151,11 @@ export function collectLineages(d: Deployment, model: AttachmentModel, leaves: L
   return { lineages, diagnostics };
 }
 
-/** Leaves whose versions of the lineage are not exactly the desired one (or none, where none is desired). */
-function pendingLeaves(versions: readonly PolicyVersion[], desiredLeaves: ReadonlySet<Leaf>, desiredCanonical: string | undefined): Set<Leaf> {
+/**
+ * Leaves whose versions of the lineage are not yet exactly the desired one (or none, where none is
+ * desired). Older versions beside the desired one that it denies everything of count as the desired one.
+ */
+function pendingLeaves(versions: readonly PolicyVersion[], desiredLeaves: ReadonlySet<Leaf>, desiredCanonical: string | undefined, coverage: Coverage): Set<Leaf> {
   const seen = new Map<Leaf, Set<string>>();
   for (const v of versions) {
     for (const leaf of v.leaves) {
@@ -121,10 +166,27 @@ function pendingLeaves(versions: readonly PolicyVersion[], desiredLeaves: Readon
   }
   const pending = new Set<Leaf>();
   for (const [leaf, contents] of seen) {
-    if (!(desiredLeaves.has(leaf) && contents.size === 1 && contents.has(desiredCanonical!))) pending.add(leaf);
+    const asDesired = desiredCanonical !== undefined && contents.has(desiredCanonical) && [...contents].every((c) => c === desiredCanonical || coverage(desiredCanonical, c).covers);
+    if (!(desiredLeaves.has(leaf) && asDesired)) pending.add(leaf);
   }
   for (const leaf of desiredLeaves) if (!seen.has(leaf)) pending.add(leaf);
   return pending;
+}
+
+/** Additive when the compiled version denies everything each older version does and reaches all they reach. */
+function stagingOf(versions: readonly PolicyVersion[], desiredLeaves: ReadonlySet<Leaf>, desiredCanonical: string | undefined, coverage: Coverage, leaves: Leaves): Staging {
+  if (desiredCanonical === undefined) return { additive: false, why: 'removed from the intent: detached from the accounts each wave reaches, deleted when none needs it' };
+  if (!versions.length) return { additive: false, why: 'a new policy: attached at the targets each wave reaches' };
+  if (versions.every((v) => v.holdsDesired)) return { additive: false, why: 'its content does not change: it moves to the targets compile wants wave by wave' };
+  for (const v of versions) {
+    if (v.holdsDesired) continue;
+    const c = coverage(desiredCanonical, v.canonical);
+    if (!c.covers) return { additive: false, why: `the new version may allow something ${v.name} denies (${c.why})` };
+    const outside = [...v.leaves].filter((x) => !desiredLeaves.has(x) && leaves.isAccount(x));
+    if (outside.length) return { additive: false, why: `${v.name} reaches ${outside.length} account(s) the compiled version will not (${outside.slice(0, 3).join(', ')}${outside.length > 3 ? ', ...' : ''}): it must leave them wave by wave` };
+    if ([...v.leaves].some((x) => !desiredLeaves.has(x))) return { additive: false, why: `${v.name} is attached where the compiled version will not be: it must leave there wave by wave` };
+  }
+  return { additive: true };
 }
 
 /**
@@ -175,25 +237,40 @@ export function lineageChanges(l: Lineage): boolean {
  * other leaf keeps the versions it had. The desired version lives in the holder; without one, it is
  * created under the stable name when no other version needs that name any more (or updated in place
  * there), else beside it under the staging name, which takes the stable name once the old version is gone.
+ *
+ * Staged additively (`additive`), an older version that still covers leaves no wave has reached stays
+ * where it is instead of being pushed down to them, and the compiled version leaves no gap where it
+ * cannot reach an OU's future accounts (the old one still reaches them). `pushedDownWhy` says why a
+ * lineage that could be staged additively is not in this wave (a full target).
  */
-export function configForWave(l: Lineage, holder: Holder | undefined, scope: ReadonlySet<Leaf>, final: boolean, cover: Cover): { entries: ConfigEntry[]; holder: Holder | undefined } {
+export function configForWave(l: Lineage, holder: Holder | undefined, scope: ReadonlySet<Leaf>, final: boolean, place: Placement, pushedDownWhy?: string): { entries: ConfigEntry[]; holder: Holder | undefined; strategy: Strategy } {
+  const additive = l.staging.additive && pushedDownWhy === undefined;
   const settled = (x: Leaf) => scope.has(x) || !l.pending.has(x);
   const keepOf = (v: PolicyVersion) => new Set([...v.leaves].filter((x) => !settled(x)));
   const entry = (name: string, content: string, controls: readonly string[] | undefined, targets: OrgNode[], rename?: string): ConfigEntry => ({ type: l.type, lineage: l.name, name, content, controls, targets, ...(rename ? { rename } : {}) });
+  const strategy = (name: StrategyName, why: string): Strategy => ({ policy: l.name, type: l.type, strategy: name, why });
+  const stable = l.versions.find((v) => v.name === l.name && v !== holder?.version && !v.holdsDesired);
 
   const entries: ConfigEntry[] = [];
+  const desired = l.desired;
+  if (additive && final && desired && stable && holder && holder.name !== l.name && inPlaceIsCheaper(l, holder, place)) {
+    // The old policy takes the new content where it is; the staged copy and any other version go.
+    entries.push(entry(l.name, desired.content, desired.controls, desired.targets));
+    return { entries, holder: { name: l.name, version: stable }, strategy: strategy('in-place', 'last wave: the old policy takes the new content in place and the staged copy is removed, fewer calls than moving the copy and renaming it') };
+  }
   for (const v of l.versions) {
     if (v === holder?.version) continue;
     const keep = keepOf(v);
-    if (keep.size) entries.push(entry(v.name, v.content, v.controls, cover(keep, l, v.name)));
+    if (keep.size) entries.push(entry(v.name, v.content, v.controls, additive ? place.current(l, v.name) : place.cover(keep, l, v.name)));
   }
-  const desired = l.desired;
-  if (!desired) return { entries, holder: undefined };
+  const pushDown = () => strategy('push-down', pushedDownWhy ?? (l.staging.additive ? 'pushed down' : l.staging.why));
+  if (!desired) return { entries, holder: undefined, strategy: strategy('delete', stagingWhy(l)) };
 
   const wanted = new Set([...l.desiredLeaves].filter(settled));
   // Where the holder reaches what compile no longer wants, it keeps doing so until a wave reaches there.
   if (holder?.version) for (const x of keepOf(holder.version)) wanted.add(x);
-  if (!holder && !wanted.size && !final) return { entries, holder };
+  const created = !l.versions.length;
+  if (!holder && !wanted.size && !final) return { entries, holder, strategy: created ? strategy('create', stagingWhy(l)) : additive ? additiveStrategy() : pushDown() };
   const stableStays = entries.some((e) => e.name === l.name);
   const name = holder?.name ?? (stableStays ? l.stagingName : l.name);
   if (entries.some((e) => e.name === name)) throw new PlanStepError(`${l.name}: ${name} would be needed both by a version that still covers some accounts and by the compiled one`);
@@ -201,6 +278,36 @@ export function configForWave(l: Lineage, holder: Holder | undefined, scope: Rea
   // this plan (an interrupted rollout), at the end of the rollout.
   const stableAtStart = l.versions.some((v) => v.name === l.name && v !== holder?.version);
   const rename = name !== l.name && !stableStays && (stableAtStart || final) ? l.name : undefined;
-  entries.push(entry(name, desired.content, desired.controls, final ? desired.targets : cover(wanted, l, name), rename));
-  return { entries, holder: { name: rename ?? name, version: holder?.version } };
+  entries.push(entry(name, desired.content, desired.controls, final ? desired.targets : place.cover(wanted, l, name, !additive), rename));
+  const chosen = created
+    ? strategy('create', stagingWhy(l))
+    : stable && name === l.name
+      ? strategy('in-place', 'every account it reaches is reached by this wave or an earlier one: updated in place')
+      : additive
+        ? additiveStrategy()
+        : pushDown();
+  return { entries, holder: { name: rename ?? name, version: holder?.version }, strategy: chosen };
+
+  function additiveStrategy(): Strategy {
+    return strategy('additive', final ? 'last wave: the staged copy moves to the compiled targets, the old version goes and the copy takes its name' : 'the new version denies everything the old one did: attached beside it at the wave\'s targets, the old one stays where it is until the last wave');
+  }
+}
+
+function stagingWhy(l: Lineage): string {
+  return l.staging.additive ? 'staged beside the old version' : l.staging.why;
+}
+
+/**
+ * Calls to finish in place (update the old policy, move it to the compiled targets, remove the staged
+ * copy) against moving the copy there, removing the old one and renaming the copy.
+ */
+function inPlaceIsCheaper(l: Lineage, holder: Holder, place: Placement): boolean {
+  const ids = (nodes: OrgNode[]) => new Set(nodes.map((n) => n.id!));
+  const want = ids(l.desired!.targets);
+  const old = ids(place.current(l, l.name));
+  const copy = ids(place.current(l, holder.name));
+  const moves = (from: Set<string>) => [...want].filter((t) => !from.has(t)).length + [...from].filter((t) => !want.has(t)).length;
+  const inPlace = 1 + moves(old) + copy.size + 1;
+  const rename = moves(copy) + old.size + 1 + 1;
+  return inPlace <= rename;
 }

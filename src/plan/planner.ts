@@ -22,13 +22,13 @@
 import { error, hasErrors, type Diagnostic } from '../diagnostics/index.js';
 import { OrgTree, type OrgNode } from '../model/org-tree.js';
 import { AWS_POLICY_TYPE, CONTROLS_TAG, controlsTagValue, describeOperation, enabledPolicyTypes, MAX_TAG_VALUE, type OrgOperation } from '../org/index.js';
-import { canonicalPolicyText } from '../policy/index.js';
+import { canonicalPolicyText, type PolicyType } from '../policy/index.js';
 import { leastSeconds } from './api-time.js';
 import { AttachmentModel, PlanStepError } from './attachment-model.js';
 import type { Deployment } from './deployment.js';
 import { InvariantChecker, type Violation } from './invariants.js';
 import { Leaves, type Leaf } from './leaves.js';
-import { collectLineages, configForWave, initialHolder, lineageChanges, type ConfigEntry, type Cover, type Holder, type Lineage } from './lineages.js';
+import { collectLineages, configForWave, initialHolder, lineageChanges, type ConfigEntry, type Cover, type Holder, type Lineage, type Placement, type Strategy } from './lineages.js';
 import { orderWithinSlots, type OrderedWave } from './ordering.js';
 import { ContentIds, POLICY_TYPES, RequiredState } from './required-state.js';
 import { transition } from './transition.js';
@@ -51,6 +51,8 @@ export interface PlannedWave {
   calls: number;
   /** The least time the calls take at Organizations' write rate limits. */
   leastSeconds: number;
+  /** Per policy the wave changes, how it is staged and why. */
+  strategies: Strategy[];
   notes: string[];
 }
 
@@ -73,7 +75,8 @@ export function planRollout(deployment: Deployment, declaredWaves: readonly Wave
   // The deployed state as a model; never changed (each wave works on a copy), the required state reads it.
   const deployed = AttachmentModel.fromDeployed(deployment.tree, deployment.deployed);
   const diagnostics = disabledPolicyTypes(deployment);
-  const collected = collectLineages(deployment, deployed, leaves);
+  const ids = new ContentIds(deployment.reference);
+  const collected = collectLineages(deployment, deployed, leaves, (newer, older) => ids.coversText(newer, older));
   diagnostics.push(...collected.diagnostics);
   if (hasErrors(diagnostics)) return refused(diagnostics);
   const lineages = collected.lineages;
@@ -84,7 +87,7 @@ export function planRollout(deployment: Deployment, declaredWaves: readonly Wave
   diagnostics.push(...completed.diagnostics);
   const waves = completed.waves;
 
-  const required = new RequiredState(deployment, deployed, new ContentIds(deployment.reference));
+  const required = new RequiredState(deployment, deployed, ids);
   const holders = new Map<Lineage, Holder | undefined>(lineages.map((l) => [l, initialHolder(l)]));
   const planned: PlannedWave[] = [];
   const violations: PlanViolation[] = [];
@@ -101,25 +104,19 @@ export function planRollout(deployment: Deployment, declaredWaves: readonly Wave
     const changing = new Set([...targets].filter((x) => !reachedByWaves.has(x) && leaves.isAccount(x)));
     reachedByWaves = new Set([...reachedByWaves, ...targets]);
     const changed = [...changing].filter((x) => !before.has(x));
-    const { cover, gapNotes } = coverOn(model, leaves);
-    const checker = new InvariantChecker({ start: model, required, scope, changing, quotas: deployment.quotas, leaves });
-    let result: OrderedWave = { order: [], problems: [], notes: [], end: model };
-    let unplannable = false;
-    try {
-      const config: ConfigEntry[] = [];
-      for (const l of lineages) {
-        const c = configForWave(l, holders.get(l), scope, k === waves.length - 1, cover);
-        config.push(...c.entries);
-        holders.set(l, c.holder);
-      }
-      const ops = transition(model, config, deployment.tree);
-      result = orderWithinSlots(model, ops, checker, leaves);
-      result.notes.push(...untaggedControls(config, ops));
-    } catch (e) {
-      if (!(e instanceof PlanStepError)) throw e;
-      violations.push({ code: 'invalid-step', message: e.message, wave: wave.name, step: 0 });
-      unplannable = true;
+    const final = k === waves.length - 1;
+    const context: WaveContext = { model, lineages, holders, scope, final, tree: deployment.tree, leaves, checker: () => new InvariantChecker({ start: model, required, scope, changing, quotas: deployment.quotas, leaves }) };
+    // An additive attach needs a free slot at its target: where there is none, that policy is pushed
+    // down in this wave instead, and the wave planned again.
+    const pushedDown = new Map<Lineage, string>();
+    let attempt = planWave(context, pushedDown);
+    for (let full = fullForAdditive(attempt, pushedDown, final); full.size; full = fullForAdditive(attempt, pushedDown, final)) {
+      for (const [l, why] of full) pushedDown.set(l, why);
+      attempt = planWave(context, pushedDown);
     }
+    const { result, checker, unplannable, strategies, gapNotes } = attempt;
+    for (const [l, h] of attempt.holders) holders.set(l, h);
+    if (attempt.error) violations.push({ code: 'invalid-step', message: attempt.error, wave: wave.name, step: 0 });
     for (const p of result.problems) violations.push({ ...p.violation, wave: wave.name, step: p.step });
     if (!unplannable) for (const v of checker.waveResult(result.end, k === 0)) violations.push({ ...v, wave: wave.name, step: result.order.length });
     model = result.end;
@@ -132,7 +129,8 @@ export function planRollout(deployment: Deployment, declaredWaves: readonly Wave
       steps: result.order.map((op) => ({ op, text: describeOperation(op) })),
       calls: result.order.length,
       leastSeconds: leastSeconds(result.order),
-      notes: [...gapNotes(), ...result.notes],
+      strategies,
+      notes: [...gapNotes, ...result.notes],
     });
     // Later waves start from a state this one never reached: planning them would only repeat the error.
     if (unplannable) break;
@@ -151,27 +149,106 @@ export function planRollout(deployment: Deployment, declaredWaves: readonly Wave
   };
 }
 
+interface WaveContext {
+  model: AttachmentModel;
+  lineages: readonly Lineage[];
+  holders: ReadonlyMap<Lineage, Holder | undefined>;
+  scope: ReadonlySet<Leaf>;
+  final: boolean;
+  tree: OrgTree;
+  leaves: Leaves;
+  checker: () => InvariantChecker;
+}
+
+interface WaveAttempt {
+  result: OrderedWave;
+  checker: InvariantChecker;
+  config: ConfigEntry[];
+  holders: Map<Lineage, Holder | undefined>;
+  strategies: Strategy[];
+  chosen: Map<Lineage, Strategy>;
+  gapNotes: string[];
+  unplannable: boolean;
+  error?: string;
+}
+
+/** One wave from the model it starts from, with the lineages in `pushedDown` pushed down (and why). */
+function planWave(w: WaveContext, pushedDown: ReadonlyMap<Lineage, string>): WaveAttempt {
+  const { place, gapNotes } = placementOn(w.model, w.leaves);
+  const checker = w.checker();
+  const config: ConfigEntry[] = [];
+  const holders = new Map<Lineage, Holder | undefined>();
+  const chosen = new Map<Lineage, Strategy>();
+  try {
+    for (const l of w.lineages) {
+      const c = configForWave(l, w.holders.get(l), w.scope, w.final, place, pushedDown.get(l));
+      config.push(...c.entries);
+      holders.set(l, c.holder);
+      chosen.set(l, c.strategy);
+    }
+    const ops = transition(w.model, config, w.tree);
+    const result = orderWithinSlots(w.model, ops, checker, w.leaves);
+    result.notes.push(...untaggedControls(config, ops));
+    return { result, checker, config, holders, strategies: strategiesOf(w, config, result.order, chosen), chosen, gapNotes: gapNotes(), unplannable: false };
+  } catch (e) {
+    if (!(e instanceof PlanStepError)) throw e;
+    return { result: { order: [], problems: [], notes: [], end: w.model }, checker, config, holders, strategies: [], chosen, gapNotes: gapNotes(), unplannable: true, error: e.message };
+  }
+}
+
+/** The additive lineages (not pushed down yet) that attach at a target left over its slots. */
+function fullForAdditive(attempt: WaveAttempt, pushedDown: ReadonlyMap<Lineage, string>, final: boolean): Map<Lineage, string> {
+  const out = new Map<Lineage, string>();
+  if (final) return out;
+  const full = new Map<string, string>();
+  for (const p of attempt.result.problems) {
+    const op = attempt.result.order[p.step - 1];
+    if (p.violation.code === 'slots' && op?.op === 'attach') full.set(op.target.id, op.target.label);
+  }
+  if (!full.size) return out;
+  for (const [l, s] of attempt.chosen) {
+    if (s.strategy !== 'additive' || pushedDown.has(l)) continue;
+    const entry = attempt.config.find((e) => e.type === l.type && e.lineage === l.name && e.content === l.desired?.content);
+    const at = entry?.targets.find((t) => full.has(t.id!));
+    if (at) out.set(l, `no free slot at ${full.get(at.id!)} for the new version beside the old one: pushed down in this wave`);
+  }
+  return out;
+}
+
+/** The strategy of every lineage the wave's operations touch, by policy name. */
+function strategiesOf(w: WaveContext, config: readonly ConfigEntry[], order: readonly OrgOperation[], chosen: ReadonlyMap<Lineage, Strategy>): Strategy[] {
+  const lineageOfName = new Map<string, string>();
+  for (const p of w.model.all()) if (p.owned) lineageOfName.set(`${p.type}:${p.name}`, p.lineage);
+  for (const e of config) lineageOfName.set(`${e.type}:${e.name}`, e.lineage);
+  const touched = new Set(order.map((o) => `${o.type}:${lineageOfName.get(`${o.type}:${o.policy}`) ?? o.policy}`));
+  return [...chosen].filter(([l]) => touched.has(`${l.type}:${l.name}`)).map(([, s]) => s).sort((a, b) => (a.policy < b.policy ? -1 : a.policy > b.policy ? 1 : 0));
+}
+
 /**
  * Attachment points for a wave planned from `model`: a policy keeps its own where they already reach
  * exactly what is wanted (no churn), else gets the fewest that do. The future accounts of an OU that
- * cannot be reached without reaching accounts that must not be are noted.
+ * cannot be reached without reaching accounts that must not be are noted, unless the caller says an
+ * older version still covers them (additive staging).
  */
-function coverOn(model: AttachmentModel, leaves: Leaves): { cover: Cover; gapNotes: () => string[] } {
+function placementOn(model: AttachmentModel, leaves: Leaves): { place: Placement; gapNotes: () => string[] } {
   const gaps = new Map<OrgNode, Set<string>>();
-  const cover: Cover = (wanted, lineage, name) => {
-    const now = [...(model.find(lineage.type, name)?.targets ?? [])].map((t) => model.tree.node(t)).filter((n): n is OrgNode => n !== undefined);
+  const nodesOf = (type: PolicyType, name: string) => [...(model.find(type, name)?.targets ?? [])].map((t) => model.tree.node(t)).filter((n): n is OrgNode => n !== undefined);
+  const cover: Cover = (wanted, lineage, name, noteGaps = true) => {
+    const now = nodesOf(lineage.type, name);
     if (now.length && reachesExactly(leaves.union(now), wanted)) return now;
     const c = leaves.cover(wanted);
-    for (const n of c.unreachable) {
-      let names = gaps.get(n);
-      if (!names) gaps.set(n, (names = new Set()));
-      names.add(lineage.name);
+    if (noteGaps) {
+      for (const n of c.unreachable) {
+        let names = gaps.get(n);
+        if (!names) gaps.set(n, (names = new Set()));
+        names.add(lineage.name);
+      }
     }
     return c.nodes;
   };
   const gapNotes = () =>
     [...gaps].map(([node, names]) => `until the last wave, accounts created in or moved to ${OrgTree.describe(node)} would get neither version of ${[...names].sort().join(', ')}: policies cannot be attached to an OU for its future accounts without reaching the accounts already there`);
-  return { cover, gapNotes };
+  return { place: { cover, current: (lineage, name) => nodesOf(lineage.type, name) }, gapNotes };
 }
 
 function reachesExactly(reached: ReadonlySet<Leaf>, wanted: ReadonlySet<Leaf>): boolean {

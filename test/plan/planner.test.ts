@@ -16,7 +16,8 @@ const TREE: Record<string, OuSpec> = {
   Workloads: { ous: { Prod: { accounts: ['200000000001', '200000000002'] }, Dev: { accounts: ['200000000003', '200000000004'] } } },
   Security: { accounts: ['300000000001'] },
 };
-const OLD = denyPolicy(['s3:DeleteBucket']);
+// NEW drops a denial OLD has: it loosens, so these plans stage by push-down (additive staging has its own tests).
+const OLD = denyPolicy(['s3:DeleteBucket', 's3:PutBucketAcl']);
 const NEW = denyPolicy(['s3:DeleteBucket', 's3:PutBucketPolicy']);
 
 function waves(d: Deployment, ...specs: [string, string[]][]): WaveSpec[] {

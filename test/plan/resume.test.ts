@@ -14,9 +14,10 @@ const TREE = {
   Workloads: { ous: { Prod: { accounts: ['200000000001', '200000000002'] }, Dev: { accounts: ['200000000003', '200000000004'] } } },
   Security: { accounts: ['300000000001'] },
 };
-const OLD = denyPolicy(['s3:DeleteBucket']);
+// NEW drops a denial OLD has: it loosens, so these plans stage by push-down (additive staging has its own tests).
+const OLD = denyPolicy(['s3:DeleteBucket', 's3:PutBucketAcl']);
 const NEW = denyPolicy(['s3:DeleteBucket', 's3:PutBucketPolicy']);
-const MID = denyPolicy(['s3:DeleteBucket', 's3:PutBucketAcl']);
+const MID = denyPolicy(['s3:DeleteBucket', 's3:PutObjectAcl']);
 const S3_AT_ROOT = [{ name: 'guardrails-scp-s3', content: NEW, targets: ['r-test'] }];
 const steps = (plan: ReturnType<typeof planRollout>) => plan.waves.map((w) => w.steps.map((s) => s.text));
 

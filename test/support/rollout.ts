@@ -1,11 +1,13 @@
 /**
  * Runs a plan on a model of the deployed state, step by step as the executor would, independently of
  * the planner's own checks: a step the model refuses or one that overfills a target throws; after each
- * wave, the contents of guardrails' policies reaching each member account are recorded.
+ * wave, the contents of guardrails' policies reaching each member account are recorded, what the account
+ * may do: a version beside a newer one of the same policy that denies everything it does (additive
+ * staging) adds nothing and is left out.
  */
 import { expect } from 'vitest';
 import type { OrgNode } from '../../src/model/org-tree.js';
-import { AttachmentModel, type Deployment, type Plan, type WaveSpec } from '../../src/plan/index.js';
+import { AttachmentModel, deniesEverythingOf, type Deployment, type Plan, type WaveSpec } from '../../src/plan/index.js';
 import { canonicalPolicyText } from '../../src/policy/index.js';
 
 export function wavesOn(d: Deployment, ...specs: [string, string[]][]): WaveSpec[] {
@@ -21,7 +23,22 @@ export function nodeOf(d: Deployment, ref: string): OrgNode {
 /** Per account, the contents (type and canonical text) of guardrails' policies reaching it. */
 export type Contents = Map<string, string[]>;
 
-function contentsOf(d: Deployment, model: AttachmentModel): Contents {
+export function contentsOf(d: Deployment, model: AttachmentModel): Contents {
+  const out: Contents = new Map();
+  for (const a of d.tree.accounts) {
+    if (a.id === d.managementAccount) continue;
+    const seen = (['scp', 'rcp'] as const).flatMap((type) => {
+      const owned = model.effective(a, type).filter((e) => e.policy.owned).map((e) => e.policy);
+      const kept = owned.filter((p) => !owned.some((q) => q.lineage === p.lineage && q.canonical !== p.canonical && deniesEverythingOf(q.canonical, p.canonical, d.reference).covers));
+      return kept.map((p) => `${type} ${p.canonical}`);
+    });
+    out.set(a.id!, [...new Set(seen)].sort());
+  }
+  return out;
+}
+
+/** Per account, every content of guardrails' policies reaching it, as attached (no version left out). */
+export function attachedContentsOf(d: Deployment, model: AttachmentModel): Contents {
   const out: Contents = new Map();
   for (const a of d.tree.accounts) {
     if (a.id === d.managementAccount) continue;
