@@ -1,5 +1,6 @@
 /**
- * The wave plan for a terminal: per wave its steps, API calls and least time at the rate limits. Steps
+ * The wave plan for a terminal: per wave its steps, API calls and least time at the rate limits, how
+ * each policy it changes is staged (additive, push-down, in place, created, deleted) and why. Steps
  * and notes name policies, OUs and accounts of the org snapshot: each is written as terminalText.
  */
 import type { Plan } from '../plan/index.js';
@@ -13,6 +14,7 @@ export function renderPlanText(plan: Plan, onlyWave?: string): string {
     if (!w.steps.length) out.push('  nothing to do');
     w.steps.forEach((s, i) => out.push(`  ${String(i + 1).padStart(3)}. ${t(s.text)}`));
     out.push(`  ${w.calls} API call${w.calls === 1 ? '' : 's'}, at least ${seconds(w.leastSeconds)} at Organizations' write rate limits`);
+    for (const s of w.strategies) out.push(`  ${t(s.policy)}: ${s.strategy}, ${t(s.why)}`);
     for (const n of w.notes) out.push(`  note: ${t(n)}`);
     out.push('');
   }
