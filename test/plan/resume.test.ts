@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { buildDeployment, planRollout } from '../../src/plan/index.js';
 import { resolveQuotas } from '../../src/policy/index.js';
 import { denyPolicy, deploymentOf, fullAccessEverywhere, owned, stateOf } from '../support/org-state.js';
-import { expectRolledOut, wavesOn } from '../support/rollout.js';
+import { expectRolledOut, stateAfter, wavesOn } from '../support/rollout.js';
 
 const TREE = {
   Workloads: { ous: { Prod: { accounts: ['200000000001', '200000000002'] }, Dev: { accounts: ['200000000003', '200000000004'] } } },
@@ -129,5 +129,34 @@ describe('planning an interrupted rollout again', () => {
     expect(plan.diagnostics.map((x) => [x.code, x.message])).toEqual([
       ['plan-invalid-step', 'wave canary: SCP guardrails-scp-s3.next is needed for guardrails-scp-s3, but a policy of that name exists that guardrails does not manage (rename or delete it, or tag it managed-by=guardrails if it is ours)'],
     ]);
+  });
+
+  it('reaches the same end state from wherever the plan was stopped: after every step k, planned again, every strategy at once', () => {
+    // s3 is tightened (additive), ec2 loosened (push-down), iam new (create), old removed (delete).
+    const state = stateOf(TREE, [
+      fullAccessEverywhere(TREE),
+      owned('guardrails-scp-s3', OLD, ['r-test']),
+      owned('guardrails-scp-ec2', denyPolicy(['ec2:RunInstances', 'ec2:DeleteVpc']), ['ou-workloads']),
+      owned('guardrails-scp-old', denyPolicy(['sqs:DeleteQueue']), ['ou-dev', 'ou-security']),
+    ]);
+    const desired = [
+      { name: 'guardrails-scp-s3', content: denyPolicy(['s3:DeleteBucket', 's3:PutBucketAcl', 's3:PutBucketPolicy']), targets: ['r-test'] },
+      { name: 'guardrails-scp-ec2', content: denyPolicy(['ec2:RunInstances']), targets: ['ou-workloads'] },
+      { name: 'guardrails-scp-iam', content: denyPolicy(['iam:CreateUser']), targets: ['ou-security', 'ou-dev'] },
+    ];
+    const d = deploymentOf(state, desired);
+    const waves = [['canary', ['200000000003']], ['dev', ['Dev']], ['all', ['Root']]] as [string, string[]][];
+    const plan = planRollout(d, wavesOn(d, ...waves));
+    expect(plan.ok, JSON.stringify(plan.diagnostics)).toBe(true);
+    expect(new Set(plan.waves.flatMap((w) => w.strategies.map((s) => s.strategy)))).toEqual(new Set(['additive', 'push-down', 'create', 'delete', 'in-place']));
+    const ops = plan.waves.flatMap((w) => w.steps.map((s) => s.op));
+    expect(ops.length).toBeGreaterThan(10);
+    for (let k = 0; k <= ops.length; k++) {
+      const again = deploymentOf(stateAfter(state, d, ops, k), desired);
+      const replanned = planRollout(again, wavesOn(again, ...waves));
+      expect(replanned.ok, `after step ${k}: ${JSON.stringify(replanned.diagnostics)}`).toBe(true);
+      expectRolledOut(again, replanned);
+      if (k === ops.length) expect(replanned.totals.calls).toBe(0);
+    }
   });
 });

@@ -8,6 +8,7 @@
 import { expect } from 'vitest';
 import type { OrgNode } from '../../src/model/org-tree.js';
 import { AttachmentModel, deniesEverythingOf, type Deployment, type Plan, type WaveSpec } from '../../src/plan/index.js';
+import { CONTROLS_TAG, OWNER_TAG, STAGING_OF_TAG, type DeployedPolicy, type OrgOperation, type OrgState } from '../../src/org/index.js';
 import { canonicalPolicyText } from '../../src/policy/index.js';
 
 export function wavesOn(d: Deployment, ...specs: [string, string[]][]): WaveSpec[] {
@@ -100,4 +101,25 @@ export function expectRolledOut(d: Deployment, plan: Plan): AttachmentModel {
   }
   expect(model.all().filter((p) => p.owned).map((p) => p.name).sort()).toEqual(d.desired.map((p) => p.name).sort());
   return model;
+}
+
+/** The organization's policies as a model holds them, as Organizations would list them (ids by name). */
+export function deployedOf(model: AttachmentModel): DeployedPolicy[] {
+  return model.all().map((p) => ({
+    id: `p-${p.name}`,
+    name: p.name,
+    type: p.type,
+    description: '',
+    awsManaged: !p.owned && /FullAWSAccess$/.test(p.name),
+    tags: p.owned ? { [OWNER_TAG.key]: OWNER_TAG.value, ...(p.controls ? { [CONTROLS_TAG]: p.controls.join(' ') } : {}), ...(p.lineage !== p.name ? { [STAGING_OF_TAG]: p.lineage } : {}) } : {},
+    content: p.content,
+    targets: [...p.targets].sort(),
+  }));
+}
+
+/** The state after the first `k` operations of `ops` on the deployed state of `state`. */
+export function stateAfter(state: OrgState, d: Deployment, ops: readonly OrgOperation[], k: number): OrgState {
+  const model = AttachmentModel.fromDeployed(d.tree, d.deployed);
+  for (const op of ops.slice(0, k)) model.apply(op);
+  return { ...state, policies: deployedOf(model) };
 }
