@@ -4,7 +4,7 @@
  * come grouped in that order; ordering.ts then arranges them within the slots of each target.
  */
 import { OrgTree } from '../model/org-tree.js';
-import { CONTROLS_TAG, controlsTagValue, STAGING_OF_TAG, type OrgOperation, type TargetRef } from '../org/index.js';
+import { CONTROLS_TAG, controlsTagValue, OWNER_TAG, STAGING_OF_TAG, type OrgOperation, type TargetRef } from '../org/index.js';
 import { canonicalPolicyText, type PolicyType } from '../policy/index.js';
 import { PlanStepError, type AttachmentModel } from './attachment-model.js';
 import type { ConfigEntry } from './lineages.js';
@@ -45,9 +45,13 @@ export function transition(model: AttachmentModel, config: readonly ConfigEntry[
   return [...creates, ...updates, ...attaches, ...detaches, ...deletes, ...renames];
 }
 
-/** The tags a policy is created with (the executor adds managed-by): its controls where they fit, and what it is a staged copy of. */
+/**
+ * The tags a policy is created with, all of them, so that the plan is the call exactly as it will be
+ * made (applied by any means, the policy is then one the next plan owns): managed-by, its controls
+ * where they fit, and what it is a staged copy of.
+ */
 function tagsFor(e: ConfigEntry, controls: string | undefined): Record<string, string> {
-  return { ...(controls !== undefined ? { [CONTROLS_TAG]: controls } : {}), ...(e.name !== e.lineage ? { [STAGING_OF_TAG]: e.lineage } : {}) };
+  return { [OWNER_TAG.key]: OWNER_TAG.value, ...(controls !== undefined ? { [CONTROLS_TAG]: controls } : {}), ...(e.name !== e.lineage ? { [STAGING_OF_TAG]: e.lineage } : {}) };
 }
 
 function describePolicy(e: { name: string; lineage: string; type: PolicyType; controls: readonly string[] | undefined }): string {

@@ -12,10 +12,11 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findIntentFiles, loadIntent } from '../../src/intent/index.js';
 import { OrgTree, type OrgNode } from '../../src/model/org-tree.js';
-import { applyOperations, isOwned, readOrganization, treeOfState, type OrgState } from '../../src/org/index.js';
-import type { DiffReport } from '../../src/plan/index.js';
+import { applyOperations, isOwned, readOrganization, stableNameOf, treeOfState, type OrgState } from '../../src/org/index.js';
+import { deniesEverythingOf, type DiffReport } from '../../src/plan/index.js';
 import { canonicalPolicyText } from '../../src/policy/index.js';
-import { DirectorySource, syncReference } from '../../src/reference/index.js';
+import { DirectorySource, syncReference, type ReferenceIndex } from '../../src/reference/index.js';
+import { reference2026 } from '../support/reference.js';
 import { runCli } from '../support/cli.js';
 import { buildOrganization, copyIntentWithIds, startMoto, type IdMap, type Moto } from '../support/moto.js';
 import { PROJECT_ROOT, SNAPSHOT_2026 } from '../support/paths.js';
@@ -25,17 +26,22 @@ let moto: Moto;
 let dir: string;
 let cache: string;
 let ids: IdMap;
+let reference: ReferenceIndex;
 
 interface PlanJson {
   ok: boolean;
-  waves: { name: string; accounts: string[]; steps: { op: Parameters<typeof applyOperations>[2][number]; text: string }[]; calls: number; leastSeconds: number }[];
+  waves: { name: string; accounts: string[]; steps: { op: Parameters<typeof applyOperations>[2][number]; text: string }[]; calls: number; leastSeconds: number; strategies: { policy: string; strategy: string }[] }[];
   totals: { calls: number };
 }
 
 const cli = (args: string[]) => runCli(args[0] === 'org' ? args : [...args, '--cache', cache], { cwd: dir, env: moto.env });
 const read = async () => (await readOrganization(moto.client())).state;
 
-/** The contents of guardrails' policies that reach each account (the management account aside). */
+/**
+ * The contents of guardrails' policies that reach each account (the management account aside), as what
+ * the account may do: a version beside a newer one of the same policy that denies everything it does
+ * (additive staging) adds nothing and is left out.
+ */
 function effectiveContents(state: OrgState): Map<string, string[]> {
   const tree = treeOfState(state);
   const out = new Map<string, string[]>();
@@ -43,8 +49,9 @@ function effectiveContents(state: OrgState): Map<string, string[]> {
     if (account.id === state.organization.managementAccount) continue;
     const path: string[] = [];
     for (let n: OrgNode | undefined = account; n; n = n.parent) path.push(n.id!);
-    const contents = state.policies.filter((p) => isOwned(p) && p.targets.some((t) => path.includes(t))).map((p) => `${p.type} ${canonicalPolicyText(p.content)}`);
-    out.set(account.id!, [...new Set(contents)].sort());
+    const reaching = state.policies.filter((p) => isOwned(p) && p.targets.some((t) => path.includes(t))).map((p) => ({ lineage: `${p.type}:${stableNameOf(p)}`, type: p.type, canonical: canonicalPolicyText(p.content) }));
+    const kept = reaching.filter((p) => !reaching.some((q) => q.lineage === p.lineage && q.canonical !== p.canonical && deniesEverythingOf(q.canonical, p.canonical, reference).covers));
+    out.set(account.id!, [...new Set(kept.map((p) => `${p.type} ${p.canonical}`))].sort());
   }
   return out;
 }
@@ -68,6 +75,7 @@ async function applyWaveByWave(plan: PlanJson, check: (wave: number, state: OrgS
 
 beforeAll(async () => {
   moto = await startMoto();
+  reference = (await reference2026()).index;
   const root = await tempDir();
   cache = path.join(root, 'cache');
   dir = path.join(root, 'repo');
@@ -201,6 +209,10 @@ describe('deployed state, diff and plan against moto', () => {
     if (process.env.SHOW_PLAN) console.log(planText.stdout, planText.stderr);
     const plan = await planFromExport();
     expect(plan.waves.map((w) => w.name)).toEqual(['canary', 'nonprod', 'genai', 'everything']);
+    // The tightened policy is staged beside its old version, the loosened one pushed down.
+    const canary = new Map(plan.waves[0]!.strategies.map((s) => [s.policy, s.strategy]));
+    expect(canary.get('guardrails-scp-allowed-regions+no-long-term-credentials')).toBe('additive');
+    expect(canary.get('guardrails-rcp-only-org-principals')).toBe('push-down');
     // What each account holds after each step of the rollout, with the accounts reached so far.
     const states: { label: string; reached: Set<string>; contents: Map<string, string[]> }[] = [];
     const reached = new Set<string>();
