@@ -11,3 +11,5 @@ export * from './waves.js';
 export * from './diff-report.js';
 export * from './deployed-policies.js';
 export * from './deny-coverage.js';
+export * from './plan-file.js';
+export type { Strategy, StrategyName } from './lineages.js';

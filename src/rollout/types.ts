@@ -4,6 +4,7 @@
  * imports from here.
  */
 import type { OrgOperation } from '../org/index.js';
+import type { PlanDigests } from '../plan/index.js';
 import type { PolicyType } from '../policy/index.js';
 
 /** How an Organizations error is handled (errors.ts decides). */
@@ -15,41 +16,8 @@ export type ErrorClass =
   /** ConstraintViolation, DuplicatePolicy on a rename, PolicyInUse, TargetNotFound, AccessDenied, MalformedPolicyDocument: stop, read again, plan again. */
   | 'halt';
 
-/** A policy as a target holds it once a wave is done: what verification compares the live state with. */
-export interface ExpectedPolicy {
-  name: string;
-  /** sha256 (hex) of the canonical policy text (canonicalPolicyText), for owned policies; foreign ones are compared by name. */
-  digest?: string;
-  owned: boolean;
-}
-
-/** Per target a wave touches, the policies of one type attached to it directly at the wave's end. */
-export interface ExpectedTarget {
-  id: string;
-  label: string;
-  type: PolicyType;
-  policies: ExpectedPolicy[];
-}
-
-/** One wave of a saved plan: its steps in order and what the targets they touch hold afterwards. */
-export interface PlanWaveFile {
-  name: string;
-  accounts: string[];
-  steps: { op: OrgOperation; text: string }[];
-  expected: ExpectedTarget[];
-  leastSeconds: number;
-  notes: string[];
-}
-
-/** Digests that tie a plan to what it was computed from (sha256 hex). */
-export interface PlanDigests {
-  /** The deployed state read (policies with contents, tags that matter and targets; the tree), without readAt/source. */
-  deployed: string;
-  /** The compiled policies (names, types, canonical contents, targets). */
-  out: string;
-  /** The intent files' bytes, in load order. */
-  intent: string;
-}
+// The saved plan's shapes live with the planner that writes them (plan/ never imports rollout/).
+export type { ExpectedPolicy, ExpectedTarget, PlanDigests, PlanFile, PlanWaveFile } from '../plan/index.js';
 
 /** One record of the append-only JSONL journal. Every record carries the run id and a time. */
 export type JournalRecord =
