@@ -103,6 +103,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   withDeployedState(program.command('plan').description('the staged rollout, wave by wave: ordered API calls that keep every invariant'))
     .option('--wave <name>', 'show only this wave')
     .option('--json', 'the plan as JSON (what the rollout reads)')
+    .option('--save <file>', 'also write the whole plan as JSON to this file, for guardrails rollout --plan (--out names the compiled policies)')
     .action(async (files: string[], flags) => {
       exitCode = await (await import('./plan.js')).runPlan(files, flags, io);
     });

@@ -1,6 +1,11 @@
-import { planRollout, wavesOf } from '../plan/index.js';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { inertLine } from '../diagnostics/index.js';
+import { errnoReason } from '../files/errno.js';
+import { isInside, realOrResolved, repositoryOf, rootForNamedPath } from '../files/index.js';
+import { intentDigest, outDigest, planFile, planRollout, wavesOf, writePlanFile } from '../plan/index.js';
 import { renderPlanText } from '../report/index.js';
-import { summarizeCounts } from './format.js';
+import { displayPath, summarizeCounts } from './format.js';
 import { loadDeployment, type DeploymentFlags } from './deployment.js';
 import { EXIT_BAD_INPUT, EXIT_OK, UsageError, type CliIO } from './io.js';
 import { printDiagnostics } from './workspace.js';
@@ -8,10 +13,23 @@ import { printDiagnostics } from './workspace.js';
 export interface PlanFlags extends DeploymentFlags {
   wave?: string;
   json?: boolean;
+  /** Write the whole plan as JSON to this file (what `rollout --plan` applies). */
+  save?: string;
 }
 
 /** `guardrails plan`: the staged rollout, wave by wave; exit 2 when an invariant would break. */
 export async function runPlan(files: string[], flags: PlanFlags, io: CliIO): Promise<number> {
+  const saveTo = flags.save === undefined ? undefined : path.resolve(io.cwd, flags.save);
+  if (flags.save !== undefined && saveTo) {
+    // Checked before anything is read: a file named inside the repository must be written inside it,
+    // whatever a committed symlink on its way says (rootForNamedPath).
+    const root = rootForNamedPath(flags.save, io.cwd, repositoryOf(io.cwd));
+    const dir = realOrResolved(path.dirname(saveTo));
+    if (root !== undefined && !isInside(root, dir)) {
+      io.stderr.write(`error plan-save-outside-repository: ${inertLine(saveTo)} is in ${inertLine(dir)}, outside the repository ${root}; a path in the repository must not lead out of it\n`);
+      return EXIT_BAD_INPUT;
+    }
+  }
   const loaded = await loadDeployment(files, flags, io, 'plan');
   if (typeof loaded === 'number') return loaded;
   const { waves, diagnostics } = wavesOf(loaded.intent, loaded.deployment.tree);
@@ -32,10 +50,25 @@ export async function runPlan(files: string[], flags: PlanFlags, io: CliIO): Pro
     throw new UsageError(`no wave named "${flags.wave}" in this plan; the intent declares ${declared.join(', ') || 'none'}, and the planner adds "${declared.length ? 'rest' : 'all'}" only when ${declared.length ? 'they do not reach' : 'there is'} something the change affects`);
   }
   const sorted = printDiagnostics([...all, ...plan.diagnostics], loaded.ws, io);
-  if (flags.json) {
-    const shown = flags.wave ? plan.waves.filter((w) => w.name === flags.wave) : plan.waves;
-    io.stdout.write(JSON.stringify({ ok: plan.ok, organization: loaded.deployment.state.organization, deployed: { source: loaded.deployment.state.source, readAt: loaded.deployment.state.readAt }, quotas: loaded.deployment.quotas, waves: shown, totals: plan.totals, violations: plan.violations }, null, 2) + '\n');
-  } else io.stdout.write(renderPlanText(plan, flags.wave));
+  const file = planFile(plan, loaded.deployment, {
+    outDigest: outDigest(loaded.deployment.desired),
+    intentDigest: intentDigest(loaded.intent.files.map((f) => loaded.ws.sources.text(f) ?? fs.readFileSync(path.resolve(io.cwd, f)))),
+  });
+  if (flags.json) io.stdout.write(JSON.stringify(flags.wave ? { ...file, waves: file.waves.filter((w) => w.name === flags.wave) } : file, null, 2) + '\n');
+  else io.stdout.write(renderPlanText(plan, flags.wave));
+  if (saveTo) {
+    // A refused plan is never saved: a rollout must not be able to apply it.
+    if (!plan.ok) io.stderr.write(`plan not saved to ${displayPath(saveTo, io.cwd)}: it is refused\n`);
+    else {
+      try {
+        await writePlanFile(saveTo, file);
+      } catch (e) {
+        io.stderr.write(`error plan-not-saved: cannot write ${inertLine(saveTo)}: ${errnoReason(e)}\n`);
+        return EXIT_BAD_INPUT;
+      }
+      io.stderr.write(`plan saved to ${displayPath(saveTo, io.cwd)} (${file.totals.calls} API calls in ${file.totals.waves} waves; apply it with guardrails rollout --plan)\n`);
+    }
+  }
   if (!plan.ok) {
     io.stderr.write(`plan refused: ${summarizeCounts(sorted)}\n`);
     return EXIT_BAD_INPUT;

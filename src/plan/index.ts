@@ -13,3 +13,4 @@ export * from './deployed-policies.js';
 export * from './deny-coverage.js';
 export * from './plan-file.js';
 export type { Strategy, StrategyName } from './lineages.js';
+export * from './save-plan.js';
