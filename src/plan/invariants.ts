@@ -18,6 +18,11 @@
  *  wave-result      every account the rollout has reached holds exactly the contents compile wants, and
  *                   every other account exactly what it held when the wave began.
  *
+ * Continuity, isolation and the wave's result judge what an account may do, not which policies are
+ * attached: a version of a policy reaching an account beside a version of the same lineage that denies
+ * everything it does adds nothing (required-state.ts leaves it out), so an account holding the old and
+ * the new version of an additively staged policy holds exactly the new one.
+ *
  * An operation the model cannot apply at all (detaching what is not attached, creating a name that is
  * taken) is reported as `invalid-step`: it is not an invariant, but the plan cannot be run either.
  */

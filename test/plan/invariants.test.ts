@@ -158,4 +158,19 @@ describe('plan invariants', () => {
     expect(reach('r-test')).toEqual(['account 200000000001 (acct-200000000001)', 'account 200000000002 (acct-200000000002)']);
     expect(reach('ou-b')).toEqual(['account 200000000002 (acct-200000000002)']);
   });
+
+  it('wave-result and wave-isolation judge what an account may do: old beside a new version that denies all it did is the new one; beside one that does not, it is not', () => {
+    const staged = (name: string, content: string): OrgOperation => ({ op: 'create', policy: name, type: 'scp', content, description: '', tags: { 'guardrails:controls': 's3', 'guardrails:staging-of': 'guardrails-scp-s3' } });
+    // Additive: the new version attached beside the old one, still at the root, on account 1 only.
+    expect(wave([staged('guardrails-scp-s3.next', NEW), attach('guardrails-scp-s3.next', '200000000001')], { changing: ['200000000001'] })).toEqual({ steps: [], end: [] });
+    // The same with a version that allows what the old one denied: account 1 holds both contents, not compile's.
+    const looser = denyPolicy(['s3:PutBucketPolicy']);
+    const { steps, end } = wave([staged('guardrails-scp-s3.next', looser), attach('guardrails-scp-s3.next', '200000000001')], { changing: ['200000000001'], desired: [{ name: 'guardrails-scp-s3', content: looser, targets: ['r-test'] }] });
+    expect(steps).toEqual([]);
+    expect(end).toEqual([{ code: 'wave-result', message: 'account 200000000001 (acct-200000000001) has been reached by the rollout, but its SCPs are not what compile wants: it holds the content of guardrails-scp-s3 too' }]);
+    // An account outside the wave that gets the new version beside the old one now may do what the new
+    // version allows: that is a change the wave must not make.
+    const outside = run([staged('guardrails-scp-s3.next', NEW), attach('guardrails-scp-s3.next', '200000000002')], { changing: ['200000000001'] });
+    expect(outside).toEqual([{ code: 'wave-isolation', message: 'attach guardrails-scp-s3.next to 200000000002: account 200000000002 (acct-200000000002) is not in this wave, but the SCPs reaching it would change' }]);
+  });
 });
