@@ -7,13 +7,14 @@
  * staged copies take their names) and planned again from an export each time: it must go on from where
  * it stopped.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findIntentFiles, loadIntent } from '../../src/intent/index.js';
 import { OrgTree, type OrgNode } from '../../src/model/org-tree.js';
 import { applyOperations, isOwned, readOrganization, stableNameOf, treeOfState, type OrgState } from '../../src/org/index.js';
-import { deniesEverythingOf, type DiffReport } from '../../src/plan/index.js';
+import { deniesEverythingOf, type DiffReport, type ExpectedTarget } from '../../src/plan/index.js';
 import { canonicalPolicyText } from '../../src/policy/index.js';
 import { DirectorySource, syncReference, type ReferenceIndex } from '../../src/reference/index.js';
 import { reference2026 } from '../support/reference.js';
@@ -30,7 +31,7 @@ let reference: ReferenceIndex;
 
 interface PlanJson {
   ok: boolean;
-  waves: { name: string; accounts: string[]; steps: { op: Parameters<typeof applyOperations>[2][number]; text: string }[]; calls: number; leastSeconds: number; strategies: { policy: string; strategy: string }[] }[];
+  waves: { name: string; accounts: string[]; steps: { op: Parameters<typeof applyOperations>[2][number]; text: string }[]; calls: number; leastSeconds: number; strategies: { policy: string; strategy: string }[]; expected: ExpectedTarget[] }[];
   totals: { calls: number };
 }
 
@@ -69,7 +70,20 @@ async function planFromExport(): Promise<PlanJson> {
 async function applyWaveByWave(plan: PlanJson, check: (wave: number, state: OrgState) => void): Promise<void> {
   for (const [i, wave] of plan.waves.entries()) {
     await applyOperations(moto.client(), await read(), wave.steps.map((s) => s.op));
-    check(i, await read());
+    const state = await read();
+    expectAsPlanned(wave.expected, state);
+    check(i, state);
+  }
+}
+
+/** Every target the wave touched holds, directly, exactly the policies its expected state lists. */
+function expectAsPlanned(expected: readonly ExpectedTarget[], state: OrgState): void {
+  for (const t of expected) {
+    const held = state.policies
+      .filter((p) => p.type === t.type && p.targets.includes(t.id))
+      .map((p) => (isOwned(p) ? { name: p.name, digest: createHash('sha256').update(canonicalPolicyText(p.content)).digest('hex'), owned: true } : { name: p.name, owned: false }))
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
+    expect(held, `${t.type} at ${t.label}`).toEqual(t.policies);
   }
 }
 
@@ -216,21 +230,22 @@ describe('deployed state, diff and plan against moto', () => {
     // What each account holds after each step of the rollout, with the accounts reached so far.
     const states: { label: string; reached: Set<string>; contents: Map<string, string[]> }[] = [];
     const reached = new Set<string>();
-    const apply = async (label: string, ops: PlanJson['waves'][number]['steps'], accounts: string[]) => {
+    const apply = async (label: string, ops: PlanJson['waves'][number]['steps'], accounts: string[], expected?: ExpectedTarget[]) => {
       await applyOperations(moto.client(), await read(), ops.map((s) => s.op));
+      if (expected) expectAsPlanned(expected, await read());
       for (const a of accounts) reached.add(a);
       states.push({ label, reached: new Set(reached), contents: effectiveContents(await read()) });
     };
 
     // The rollout stops after canary and nonprod; the state is exported and the rollout planned again.
-    for (const wave of plan.waves.slice(0, 2)) await apply(wave.name, wave.steps, wave.accounts);
+    for (const wave of plan.waves.slice(0, 2)) await apply(wave.name, wave.steps, wave.accounts, wave.expected);
     const resumed = await planFromExport();
     expect(resumed.waves.map((w) => w.name)).toEqual(plan.waves.map((w) => w.name));
     expect(resumed.waves.slice(0, 2).map((w) => [w.name, w.calls, w.accounts])).toEqual([['canary', 0, []], ['nonprod', 0, []]]);
     expect(resumed.waves.slice(2).map((w) => w.accounts)).toEqual(plan.waves.slice(2).map((w) => w.accounts));
 
     // It goes on with genai, and stops again in the last wave: the old versions deleted, the staged copies not yet renamed.
-    await apply('genai', resumed.waves[2]!.steps, resumed.waves[2]!.accounts);
+    await apply('genai', resumed.waves[2]!.steps, resumed.waves[2]!.accounts, resumed.waves[2]!.expected);
     const last = resumed.waves[3]!;
     const firstRename = last.steps.findIndex((s) => s.op.op === 'update' && s.op.rename !== undefined);
     expect(firstRename).toBeGreaterThan(0);
@@ -239,7 +254,7 @@ describe('deployed state, diff and plan against moto', () => {
     expect(renames.waves.slice(0, 3).map((w) => w.calls)).toEqual([0, 0, 0]);
     expect(renames.waves[3]!.steps).toEqual(last.steps.slice(firstRename));
     expect(renames.waves[3]!.steps.every((s) => s.op.op === 'update' && s.op.rename && s.op.policy.endsWith('.next'))).toBe(true);
-    await apply('the renames', renames.waves[3]!.steps, []);
+    await apply('the renames', renames.waves[3]!.steps, [], renames.waves[3]!.expected);
 
     const v2 = states.at(-1)!.contents;
     for (const { label, reached: atThatPoint, contents } of states) {
