@@ -6,15 +6,19 @@
  * policy and all others the old one; accounts whose deployed policies already are what compile wants
  * (a rollout interrupted and planned again) count as reached from the start. A policy attached high in
  * the tree cannot be staged with UpdatePolicy, which changes every account below it at once, so the new
- * version is created beside it (its staging name) and attached to the wave's targets, while the old one
+ * version is created beside it (its staging name) and attached to the wave's targets. When the new
+ * version denies everything the old one did, the old one simply stays where it is until the last wave
+ * (additive staging: both apply, the stricter wins, and no account is ever without either); otherwise it
  * is pushed down to the parts of the tree not yet reached. When no account needs the old version any
- * more it is deleted and the new one takes its name. A policy whose every account is in the wave is
- * simply updated in place.
+ * more it is deleted and the new one takes its name, or the old one takes the new content in place when
+ * that costs fewer calls. A policy whose every account is in the wave is simply updated in place. Each
+ * wave says, per policy, which strategy it got and why.
  *
- *   lineages.ts     what each policy and its versions look like at the end of each wave
- *   transition.ts   the operations from one wave's end to the next
- *   ordering.ts     their order within the slots of each target (push-down when a target is full)
- *   invariants.ts   the checks on every state, against the required state (required-state.ts)
+ *   lineages.ts       what each policy and its versions look like at the end of each wave, and its strategy
+ *   deny-coverage.ts  whether a new version denies everything an old one did (additive or not)
+ *   transition.ts     the operations from one wave's end to the next
+ *   ordering.ts       their order within the slots of each target (push-down when a target is full)
+ *   invariants.ts     the checks on every state, against the required state (required-state.ts)
  *
  * A plan that breaks an invariant is refused, saying which; so is a deployed state the planner cannot
  * take forward safely. Planning never throws on a deployed state: problems are diagnostics.
