@@ -80,6 +80,22 @@ describe('additive staging', () => {
     expectRolledOut(d, plan);
   });
 
+  it('stages additively a tightened policy that also reaches more of the tree: the old one stays on its OU until the last wave', () => {
+    const state = stateOf(TREE, [fullAccessEverywhere(TREE), owned('guardrails-scp-s3', OLD, ['ou-workloads'])]);
+    const d = deploymentOf(state, [{ name: 'guardrails-scp-s3', content: TIGHTER, targets: ['r-test'] }]);
+    const plan = planRollout(d, wavesOn(d, ['canary', ['200000000003']], ['security', ['Security']], ['all', ['Root']]));
+    expect(plan.ok, JSON.stringify(plan.diagnostics)).toBe(true);
+    expect(plan.waves.map((w) => w.strategies.map((s) => s.strategy))).toEqual([['additive'], ['additive'], ['in-place']]);
+    expect(texts(plan)[1]).toEqual(['attach guardrails-scp-s3.next to OU Root/Security']);
+    const model = AttachmentModel.fromDeployed(d.tree, d.deployed);
+    for (const w of plan.waves.slice(0, -1)) {
+      for (const s of w.steps) model.apply(s.op);
+      expect([...model.find('scp', 'guardrails-scp-s3')!.targets], w.name).toEqual(['ou-workloads']);
+    }
+    expectNeverWithout(d, AttachmentModel.fromDeployed(d.tree, d.deployed), plan.waves.flatMap((w) => w.steps.map((s) => s.op)), ['guardrails-scp-s3']);
+    expectRolledOut(d, plan);
+  });
+
   it('pushes down a tightened policy that reaches accounts the new version will not', () => {
     const state = stateOf(TREE, [fullAccessEverywhere(TREE), owned('guardrails-scp-s3', OLD, ['r-test'])]);
     const d = deploymentOf(state, [{ name: 'guardrails-scp-s3', content: TIGHTER, targets: ['ou-workloads'] }]);
