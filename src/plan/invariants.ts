@@ -154,6 +154,7 @@ export class InvariantChecker {
    */
   waveResult(model: AttachmentModel, everyAccount: boolean): Violation[] {
     const out: Violation[] = [];
+    const ids = this.ctx.required.ids;
     const views = new Views(model, this.ctx.required.ids);
     for (const account of this.ctx.leaves.accountsUnder(model.tree.root)) {
       if (!everyAccount && !this.touched.has(account) && !this.ctx.changing.has(account.id!)) continue;
@@ -161,8 +162,10 @@ export class InvariantChecker {
       const want = inScope ? this.ctx.required.desired(account) : this.startViews.of(account);
       const now = views.of(account);
       for (const type of POLICY_TYPES) {
-        const missing = [...want[type].owned].filter(([id]) => !now[type].owned.has(id)).map(([, name]) => name);
-        const extra = [...now[type].owned].filter(([id]) => !want[type].owned.has(id)).map(([, name]) => name);
+        // Contents compared by what they deny: an equivalent content written otherwise is the same.
+        const holds = (set: Map<number, string>, id: number) => set.has(id) || [...set.keys()].some((other) => ids.equivalent(other, id));
+        const missing = [...want[type].owned].filter(([id]) => !holds(now[type].owned, id)).map(([, name]) => name);
+        const extra = [...now[type].owned].filter(([id]) => !holds(want[type].owned, id)).map(([, name]) => name);
         if (!missing.length && !extra.length) continue;
         const problems = [...(missing.length ? [`lacks the content of ${missing.sort().join(', ')}`] : []), ...(extra.length ? [`holds the content of ${extra.sort().join(', ')} too`] : [])];
         out.push({

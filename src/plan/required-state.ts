@@ -80,6 +80,11 @@ export class ContentIds {
     return answer;
   }
 
+  /** Whether two contents deny exactly the same (each covers the other). */
+  equivalent(a: number, b: number): boolean {
+    return a === b || (this.covers(a, b).covers && this.covers(b, a).covers);
+  }
+
   /** The same, for canonical texts. */
   coversText(newer: string, older: string): DenyCoverage {
     return this.coverage.check(newer, older);
@@ -154,7 +159,11 @@ export class Views {
   }
 }
 
-/** Owned contents another content of the same lineage reaching the account covers (the first of equals stays). */
+/**
+ * Owned contents another content of the same lineage reaching the account covers. Of contents that
+ * cover each other (equivalent, written differently), the one with the smallest id stays, whatever the
+ * order they reach the account in.
+ */
 function superseded(held: ViewHoldings, ids: ContentIds): number[] {
   if (held.owned.size <= held.lineages.size) return [];
   const out: number[] = [];
@@ -166,7 +175,9 @@ function superseded(held: ViewHoldings, ids: ContentIds): number[] {
   }
   for (const list of byLineage.values()) {
     if (list.length < 2) continue;
-    for (const older of list) if (list.some((newer) => newer !== older && !out.includes(newer) && ids.covers(newer, older).covers)) out.push(older);
+    for (const older of list) {
+      if (list.some((newer) => newer !== older && ids.covers(newer, older).covers && (newer < older || !ids.covers(older, newer).covers))) out.push(older);
+    }
   }
   return out;
 }

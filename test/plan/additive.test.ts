@@ -9,13 +9,14 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OrgTree } from '../../src/model/org-tree.js';
 import { treeOfState, type OrgOperation, type OrgState } from '../../src/org/index.js';
-import { AttachmentModel, planRollout, type Plan } from '../../src/plan/index.js';
+import { AttachmentModel, planRollout, type Deployment, type Plan } from '../../src/plan/index.js';
 import { resolveQuotas } from '../../src/policy/index.js';
 import { DirectorySource, syncReference } from '../../src/reference/index.js';
 import { runCli } from '../support/cli.js';
 import { denyPolicy, deploymentOf, FULL_ACCESS, fullAccessEverywhere, owned, stateOf, type OuSpec } from '../support/org-state.js';
 import { PROJECT_ROOT, SNAPSHOT_2026 } from '../support/paths.js';
-import { expectRolledOut, wavesOn } from '../support/rollout.js';
+import { expectRolledOut, stateAfter, wavesOn } from '../support/rollout.js';
+import { reference2026 } from '../support/reference.js';
 import { tempDir } from '../support/temp.js';
 
 const TREE: Record<string, OuSpec> = {
@@ -184,6 +185,25 @@ describe("the example organization's change", () => {
       for (const p of ['guardrails-rcp-tls-minimum', 'guardrails-scp-protect-security-services+stay-in-organization']) expect([...model.find(p.includes('rcp') ? 'rcp' : 'scp', p)!.targets], `${p} after ${w.name}`).toEqual([snapshot.root.id]);
     }
   });
+  it('planned again after every step of its rollout, reaches the same end state with the invariants holding', async () => {
+    const snapshot = JSON.parse(fs.readFileSync(path.join(dir, 'guardrails', 'org-snapshot.json'), 'utf8')) as OrgState;
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'out', 'manifest.json'), 'utf8')) as { policies: { name: string; type: 'scp' | 'rcp'; file: string; controls: string[]; targets: { id: string }[] }[] };
+    const desired = manifest.policies.map((p) => ({ name: p.name, type: p.type, content: fs.readFileSync(path.join(dir, 'out', p.file), 'utf8'), controls: p.controls, targets: p.targets.map((t) => t.id) }));
+    const reference = (await reference2026()).index;
+    const build = (state: OrgState): Deployment => ({ ...deploymentOf(state, desired), reference });
+    const waves: [string, string[]][] = [['canary', ['333333333333']], ['nonprod', ['NonProd', 'Sandbox']], ['genai', ['GenAI']], ['everything', ['Root']]];
+    const d = build(snapshot);
+    const plan = planRollout(d, wavesOn(d, ...waves));
+    expect(plan.ok, JSON.stringify(plan.diagnostics)).toBe(true);
+    expect(plan.totals.calls).toBe(66);
+    const ops = plan.waves.flatMap((w) => w.steps.map((s) => s.op));
+    for (let k = 0; k <= ops.length; k++) {
+      const again = build(stateAfter(snapshot, d, ops, k));
+      const replanned = planRollout(again, wavesOn(again, ...waves));
+      expect(replanned.ok, `after step ${k}: ${JSON.stringify(replanned.diagnostics)}`).toBe(true);
+      expectRolledOut(again, replanned);
+      // Never more calls than were left: stopping costs nothing.
+      expect(replanned.totals.calls, `after step ${k}`).toBeLessThanOrEqual(ops.length - k);
+    }
+  });
 });
-
-

@@ -26,11 +26,14 @@ export type Contents = Map<string, string[]>;
 
 export function contentsOf(d: Deployment, model: AttachmentModel): Contents {
   const out: Contents = new Map();
+  const wanted = new Set(d.desired.map((p) => `${p.type} ${canonicalPolicyText(p.content)}`));
   for (const a of d.tree.accounts) {
     if (a.id === d.managementAccount) continue;
     const seen = (['scp', 'rcp'] as const).flatMap((type) => {
       const owned = model.effective(a, type).filter((e) => e.policy.owned).map((e) => e.policy);
-      const kept = owned.filter((p) => !owned.some((q) => q.lineage === p.lineage && q.canonical !== p.canonical && deniesEverythingOf(q.canonical, p.canonical, d.reference).covers));
+      const covers = (a: string, b: string) => deniesEverythingOf(a, b, d.reference).covers;
+      // Of two versions that deny the same, the compiled one stands for both.
+      const kept = owned.filter((p) => !owned.some((q) => q.lineage === p.lineage && q.canonical !== p.canonical && covers(q.canonical, p.canonical) && (!covers(p.canonical, q.canonical) || wanted.has(`${type} ${q.canonical}`))));
       return kept.map((p) => `${type} ${p.canonical}`);
     });
     out.set(a.id!, [...new Set(seen)].sort());
