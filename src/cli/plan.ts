@@ -5,8 +5,9 @@ import { errnoReason } from '../files/errno.js';
 import { isInside, realOrResolved, repositoryOf, rootForNamedPath } from '../files/index.js';
 import { intentDigest, outDigest, planFile, planRollout, wavesOf, writePlanFile } from '../plan/index.js';
 import { renderPlanText } from '../report/index.js';
+import type { Deployment } from '../plan/index.js';
 import { displayPath, summarizeCounts } from './format.js';
-import { loadDeployment, type DeploymentFlags } from './deployment.js';
+import { loadDeployment, type DeploymentFlags, type LoadedCompile } from './deployment.js';
 import { EXIT_BAD_INPUT, EXIT_OK, UsageError, type CliIO } from './io.js';
 import { printDiagnostics } from './workspace.js';
 
@@ -50,10 +51,7 @@ export async function runPlan(files: string[], flags: PlanFlags, io: CliIO): Pro
     throw new UsageError(`no wave named "${flags.wave}" in this plan; the intent declares ${declared.join(', ') || 'none'}, and the planner adds "${declared.length ? 'rest' : 'all'}" only when ${declared.length ? 'they do not reach' : 'there is'} something the change affects`);
   }
   const sorted = printDiagnostics([...all, ...plan.diagnostics], loaded.ws, io);
-  const file = planFile(plan, loaded.deployment, {
-    outDigest: outDigest(loaded.deployment.desired),
-    intentDigest: intentDigest(loaded.intent.files.map((f) => loaded.ws.sources.text(f) ?? fs.readFileSync(path.resolve(io.cwd, f)))),
-  });
+  const file = planFile(plan, loaded.deployment, planDigestsOf(loaded, loaded.deployment, io.cwd));
   if (flags.json) io.stdout.write(JSON.stringify(flags.wave ? { ...file, waves: file.waves.filter((w) => w.name === flags.wave) } : file, null, 2) + '\n');
   else io.stdout.write(renderPlanText(plan, flags.wave));
   if (saveTo) {
@@ -74,4 +72,16 @@ export async function runPlan(files: string[], flags: PlanFlags, io: CliIO): Pro
     return EXIT_BAD_INPUT;
   }
   return EXIT_OK;
+}
+
+/**
+ * The digests of out/ (the compiled policies, as placed in the deployed tree) and of the intent files
+ * (their bytes as read, in load order) that a plan file carries: a rollout computes them the same way to
+ * tell a stale saved plan.
+ */
+export function planDigestsOf(loaded: LoadedCompile, deployment: Deployment, cwd: string): { outDigest: string; intentDigest: string } {
+  return {
+    outDigest: outDigest(deployment.desired),
+    intentDigest: intentDigest(loaded.intent.files.map((f) => loaded.ws.sources.text(f) ?? fs.readFileSync(path.resolve(cwd, f)))),
+  };
 }
