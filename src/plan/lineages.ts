@@ -181,7 +181,7 @@ function stagingOf(versions: readonly PolicyVersion[], desiredLeaves: ReadonlySe
   for (const v of versions) {
     if (v.holdsDesired) continue;
     const c = coverage(desiredCanonical, v.canonical);
-    if (!c.covers) return { additive: false, why: `the new version may allow something ${v.name} denies (${c.why})` };
+    if (!c.covers) return { additive: false, why: `the new version is not proven to deny everything ${v.name} did: ${c.why}` };
     const outside = [...v.leaves].filter((x) => !desiredLeaves.has(x) && leaves.isAccount(x));
     if (outside.length) return { additive: false, why: `${v.name} reaches ${outside.length} account(s) the compiled version will not (${outside.slice(0, 3).join(', ')}${outside.length > 3 ? ', ...' : ''}): it must leave them wave by wave` };
     if ([...v.leaves].some((x) => !desiredLeaves.has(x))) return { additive: false, why: `${v.name} is attached where the compiled version will not be: it must leave there wave by wave` };
