@@ -12,6 +12,11 @@ export interface CliIO {
   stderr: Output;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /**
+   * A command that writes to AWS calls this to take over SIGINT and SIGTERM: the signal fires on the
+   * first, so it can stop at a safe point. Other commands leave the default (Ctrl-C ends them at once).
+   */
+  interrupt?: () => AbortSignal;
 }
 
 export const EXIT_OK = 0;

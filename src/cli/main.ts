@@ -108,6 +108,37 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       exitCode = await (await import('./plan.js')).runPlan(files, flags, io);
     });
 
+  const rollout = program
+    .command('rollout')
+    .description('apply the plan to AWS Organizations wave by wave: lock, read, plan again, preflight, apply, verify, bake, gate')
+    .argument('[files...]', 'intent files (default: guardrails/*.yaml)')
+    .option('--live', 'required: the rollout writes to AWS Organizations')
+    .option('--plan <file>', 'apply only this saved plan (guardrails plan --out); refused when the organization or out/ changed otherwise')
+    .option('--until <wave>', 'stop after this wave (exit 0; --resume goes on)')
+    .option('--bake <duration>', 'time to watch health signals after each wave (default: the intent\'s rollout.bake or the wave\'s bake, else 30m; 0 to skip)')
+    .option('--dry-run', 'read, plan and run every preflight check, print the calls per wave; write nothing')
+    .option('--approve', 'ask on the terminal before each next wave')
+    .option('--journal <file>', 'the run\'s journal (default rollouts/<run>.jsonl)')
+    .option('--resume <run>', 'go on with this run (after --until, a halt, an interruption); starts it under that id when it is new')
+    .option('--revert <run>', 'take the organization back to its state before that run')
+    .option('--emergency', 'with --revert: one wave, no bake')
+    .option('--check <command>', 'a command run after each wave and at the end of its bake; a failure halts (GUARDRAILS_WAVE, GUARDRAILS_ACCOUNTS, GUARDRAILS_PHASE, GUARDRAILS_RUN in its environment)')
+    .option('--enable-policy-types', 'enable the policy types the plan needs (and wait until they are)')
+    .option('--allow-lockout-risk', 'go on when the lockout guard finds a principal or action the rollout would deny (loudly)')
+    .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
+    .option('--out <dir>', 'the compiled policies', 'out')
+    .option('--json', 'the report as JSON')
+    .action(async (files: string[], flags) => {
+      exitCode = await (await import('./rollout.js')).runRolloutCommand(files, flags, io);
+    });
+  rollout
+    .command('unlock')
+    .description("release the rollout lock of the named run (like terraform force-unlock): only that run's")
+    .argument('<run>', 'the run id that holds the lock')
+    .action(async (run: string) => {
+      exitCode = await (await import('./rollout.js')).runUnlock(run, io);
+    });
+
   program
     .command('notify')
     .description('what AWS changed between two service-reference snapshots, and which guardrails it touches (exit 1 when one is)')

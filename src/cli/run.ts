@@ -9,13 +9,30 @@ import { envFlag, inertWriter, type CliIO } from './io.js';
 
 export async function run(): Promise<number> {
   ignoreClosedPipe(process.stdout);
-  const io: CliIO = { stdout: inertWriter(process.stdout), stderr: inertWriter(process.stderr, { clipLines: true }), env: process.env, cwd: process.cwd() };
+  const io: CliIO = { stdout: inertWriter(process.stdout), stderr: inertWriter(process.stderr, { clipLines: true }), env: process.env, cwd: process.cwd(), interrupt: interruptSignal };
   try {
     return await main(process.argv.slice(2), io);
   } catch (e) {
     io.stderr.write(describeInternalError(e, process.env));
     return 2;
   }
+}
+
+/**
+ * The first SIGINT or SIGTERM asks the running command to stop at a safe point (a rollout finishes the
+ * call in flight, journals it and exits 3 with the command that resumes); a second one ends the process
+ * at once, as a user pressing Ctrl-C twice expects.
+ */
+function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(name === 'SIGINT' ? 130 : 143);
+    process.stderr.write(`\n${name}: stopping at the next safe point (again to stop at once)\n`);
+    controller.abort(new Error(name));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return controller.signal;
 }
 
 /** Characters of an unexpected error's message shown: it may quote what a server or a file said. */

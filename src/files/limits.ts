@@ -17,6 +17,8 @@ export const LIMITS = {
   minimizeInput: 4 * MiB,
   /** An org snapshot (10,000 accounts and 1,000 policies take about 8 MB). */
   orgSnapshot: 256 * MiB,
+  /** A saved plan (plan --save): the calls of a whole rollout with its expected states. */
+  planFile: 256 * MiB,
   /** out/manifest.json and one compiled policy file of out/. */
   outManifest: 64 * MiB,
   outPolicy: 1 * MiB,

@@ -3,3 +3,4 @@ export * from './diff-text.js';
 export * from './plan-text.js';
 export * from './notify-render.js';
 export * from './notify-view.js';
+export * from './rollout-text.js';

@@ -15,3 +15,4 @@ export * from './rcp-probe.js';
 export * from './sleep.js';
 export * from './types.js';
 export * from './verify.js';
+export * from './run.js';

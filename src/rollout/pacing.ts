@@ -40,6 +40,16 @@ export function recordedRateLimits(): RateLimits {
   return { operations, writes: { rate: limitsFile.writes.rate, burst: limitsFile.writes.burst } };
 }
 
+/**
+ * The recorded limits with every rate and burst multiplied by `factor`: a local endpoint (moto in the
+ * tests and the benchmark) has no rate limits, and a test of a 66-call rollout should not take 33 s.
+ */
+export function scaledRateLimits(factor: number): RateLimits {
+  const base = recordedRateLimits();
+  const scale = (b: Bucket): Bucket => ({ rate: b.rate * factor, burst: Math.max(1, Math.round(b.burst * factor)) });
+  return { operations: Object.fromEntries(Object.entries(base.operations).map(([k, b]) => [k, scale(b)])), writes: scale(base.writes) };
+}
+
 class TokenBucket {
   private tokens: number;
   private at: number;

@@ -1,0 +1,339 @@
+/**
+ * `guardrails rollout`: applies the plan to AWS Organizations wave by wave (src/rollout does the work;
+ * this file reads flags, builds the clients from the environment, prints progress and the report).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import * as path from 'node:path';
+import { hasErrors } from '../diagnostics/index.js';
+import { AssumeRoleCommand } from '@aws-sdk/client-sts';
+import { organizationsClientFromEnv, readOrganization, treeOfState, type OrganizationsApi, type OrgState } from '../org/index.js';
+import { intentDigest, planFile, planRollout, readPlanFile, semanticDiff, wavesOf, type Deployment, type PlanFile, type WaveSpec } from '../plan/index.js';
+import { resolveQuotas } from '../policy/index.js';
+import type { ReferenceIndex } from '../reference/index.js';
+import {
+  callerIdentity,
+  canaryClient,
+  iamClientFactory,
+  type IamApi,
+  forceUnlock,
+  JournalError,
+  openJournal,
+  type Journal,
+  readJournal,
+  runCheck,
+  runRollout,
+  scaledRateLimits,
+  snapshotOf,
+  stsClientFromEnv,
+  type PlanSource,
+  type RolloutEvent,
+  type RolloutReport,
+} from '../rollout/index.js';
+import { renderPlanText, renderRolloutReport } from '../report/index.js';
+import { deploymentOf, loadCompiled } from './deployment.js';
+import { planDigestsOf } from './plan.js';
+import { EXIT_BAD_INPUT, showsProgress, UsageError, type CliIO } from './io.js';
+import { openWorkspace, printDiagnostics } from './workspace.js';
+
+export interface RolloutFlags {
+  cache: string;
+  out: string;
+  live?: boolean;
+  plan?: string;
+  until?: string;
+  bake?: string;
+  dryRun?: boolean;
+  approve?: boolean;
+  journal?: string;
+  resume?: string;
+  revert?: string;
+  emergency?: boolean;
+  check?: string;
+  allowLockoutRisk?: boolean;
+  enablePolicyTypes?: boolean;
+  json?: boolean;
+}
+
+const DEFAULT_BAKE_SECONDS = 30 * 60;
+
+export async function runRolloutCommand(files: string[], flags: RolloutFlags, io: CliIO): Promise<number> {
+  if (!flags.live) throw new UsageError('rollout writes to AWS Organizations: give --live to say so (use guardrails plan to see the calls without credentials)');
+  if (flags.resume && flags.revert) throw new UsageError('give either --resume RUN or --revert RUN, not both');
+  if (flags.emergency && !flags.revert) throw new UsageError('--emergency applies to --revert');
+  if (flags.plan && flags.revert) throw new UsageError('--plan applies to a forward rollout, not to --revert');
+  if (flags.approve && !process.stdin.isTTY) throw new UsageError('--approve asks on a terminal, and stdin is not one: gate waves with --until and a CI environment instead');
+  const bakeOverride = flags.bake !== undefined ? parseDuration(flags.bake) : undefined;
+  if (flags.bake !== undefined && bakeOverride === undefined) throw new UsageError(`--bake ${flags.bake}: expected a duration such as 30m, 2h, 90s or 0`);
+
+  const run = flags.resume ?? `r-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(2).toString('hex')}`;
+  const journalFile = path.resolve(io.cwd, flags.journal ?? path.join('rollouts', `${run}.jsonl`));
+
+  // What the rollout takes the organization to: the compiled intent, or the state before a run.
+  let source: PlanSource;
+  let reference: ReferenceIndex;
+  let intentWaves: { name: string; bake?: { seconds: number } }[];
+  let rolloutSettings;
+  let saved: PlanFile | undefined;
+  if (flags.revert) {
+    const ws = await openWorkspace(files, flags.cache, io);
+    if (!ws.intent || !ws.reference || hasErrors(ws.diagnostics)) {
+      printDiagnostics(ws.diagnostics, ws, io);
+      return EXIT_BAD_INPUT;
+    }
+    const revertJournal = path.resolve(io.cwd, flags.journal ?? path.join('rollouts', `${flags.revert}.jsonl`));
+    const snapshot = snapshotOf(readJournal(revertJournal).records, flags.revert);
+    if (!snapshot) {
+      io.stderr.write(`error revert-unknown-run: ${revertJournal} records no start of run ${flags.revert} (its snapshot of the policies before the run is what --revert restores)\n`);
+      return EXIT_BAD_INPUT;
+    }
+    const intent = ws.intent;
+    const quotas = resolveQuotas(intent.quotas) ?? resolveQuotas(undefined)!;
+    reference = ws.reference.index;
+    intentWaves = intent.waves;
+    rolloutSettings = intent.rollout;
+    source = {
+      describe: `the state before run ${flags.revert}`,
+      neededTypes: [...new Set(snapshot.map((p) => p.type))],
+      planAgainst(state: OrgState) {
+        const tree = treeOfState(state);
+        const deployment: Deployment = {
+          state,
+          tree,
+          managementAccount: state.organization.managementAccount,
+          quotas,
+          deployed: state.policies,
+          reference: ws.reference!.index,
+          desired: snapshot.map((p) => ({ name: p.name, type: p.type, content: p.content, controls: (p.tags['guardrails:controls'] ?? '').split(' ').filter(Boolean), targets: p.targets.map((t) => tree.node(t)).filter((n) => n !== undefined) })),
+        };
+        const waves: WaveSpec[] = flags.emergency ? [] : [...wavesOf(intent, tree).waves].reverse();
+        const plan = planRollout(deployment, waves);
+        if (!plan.ok) return { ok: false, diagnostics: plan.diagnostics };
+        return { ok: true, deployment, plan, file: planFile(plan, deployment, { intentDigest: intentDigest(ws.read.map((f) => ws.sources.text(f) ?? '')), outDigest: `revert:${flags.revert}` }) };
+      },
+    };
+  } else {
+    const loaded = await loadCompiled(files, flags, io, 'rollout');
+    if (typeof loaded === 'number') return loaded;
+    reference = loaded.ws.reference!.index;
+    intentWaves = loaded.intent.waves;
+    rolloutSettings = loaded.intent.rollout;
+    source = {
+      describe: 'the compiled policies in out/',
+      neededTypes: [...new Set(loaded.compiled.policies.map((p) => p.type))],
+      compiled: loaded.compiled.policies,
+      planAgainst(state: OrgState) {
+        const built = deploymentOf(loaded, state);
+        if (!built.deployment) return { ok: false, diagnostics: built.diagnostics };
+        const { waves, diagnostics } = wavesOf(loaded.intent, built.deployment.tree);
+        if (hasErrors(diagnostics)) return { ok: false, diagnostics };
+        const plan = planRollout(built.deployment, waves);
+        if (!plan.ok) return { ok: false, diagnostics: plan.diagnostics };
+        return { ok: true, deployment: built.deployment, plan, file: planFile(plan, built.deployment, planDigestsOf(loaded, built.deployment, io.cwd)) };
+      },
+    };
+    if (flags.plan) {
+      const read = await readPlanFile(path.resolve(io.cwd, flags.plan));
+      if (!read.plan) {
+        io.stderr.write(`error plan-file: ${read.problem}\n`);
+        return EXIT_BAD_INPUT;
+      }
+      saved = read.plan;
+    }
+  }
+
+  const bakeSeconds = (wave: string) => bakeOverride ?? intentWaves.find((w) => w.name === wave)?.bake?.seconds ?? rolloutSettings?.bake?.seconds ?? DEFAULT_BAKE_SECONDS;
+  const writer = organizationsClientFromEnv(io.env, { maxAttempts: 1 });
+  const reader = organizationsClientFromEnv(io.env);
+  const signal = io.interrupt?.() ?? new AbortController().signal;
+  const caller = await callerIdentity(stsClientFromEnv(io.env));
+  let journal: Pick<Journal, 'append'> = { append: async () => {} };
+  if (!flags.dryRun) {
+    try {
+      if (!flags.journal) await mkdir(path.dirname(journalFile), { recursive: true });
+      journal = await openJournal(journalFile);
+    } catch (e) {
+      if (!(e instanceof JournalError)) throw e;
+      io.stderr.write(`error journal: ${e.message}\n`);
+      return EXIT_BAD_INPUT;
+    }
+  }
+  const progress = showsProgress(io);
+
+  // Canary probes: what the change newly denies a role of the canary's account (the semantic diff of the
+  // first plan), and what the intent says must keep working; IAM is asked in the canary's account.
+  const canaries = rolloutSettings?.canaries ?? [];
+  const iamFor = iamClientFactory(io.env, assumeRoleWith(stsClientFromEnv(io.env)));
+  const newlyDenied = canaries.length && !flags.revert ? await newlyDeniedByAccount(source, reader, reference) : new Map<string, string[]>();
+  const canaryClients = new Map<string, IamApi>();
+  const canariesOf = (wave: string) =>
+    canaries
+      .filter((c) => c.wave === wave)
+      .map((c) => ({
+        iam: lazyIam(canaryClients, c, () => canaryClient(iamFor, c)),
+        probe: { principal: c.principal, mustBeDenied: (newlyDenied.get(accountOfArn(c.principal)) ?? []).slice(0, CANARY_DENIED_SAMPLE), mustStillWork: c.mustStillWork },
+      }));
+
+  const report: RolloutReport = await runRollout({
+    run,
+    command: ['guardrails', 'rollout', ...process.argv.slice(3)].join(' '),
+    source,
+    writer,
+    reader,
+    lockClient: reader,
+    ...(rateScale(io.env) ? { rateLimits: scaledRateLimits(rateScale(io.env)!) } : {}),
+    caller,
+    reference,
+    journal,
+    ...(saved ? { saved } : {}),
+    ...(flags.until ? { until: flags.until } : {}),
+    dryRun: flags.dryRun === true,
+    resume: flags.resume !== undefined,
+    bakeSeconds: flags.emergency ? () => 0 : bakeSeconds,
+    protect: rolloutSettings?.protect ?? [],
+    allowLockoutRisk: flags.allowLockoutRisk === true,
+    enablePolicyTypes: flags.enablePolicyTypes === true,
+    bakeSources: (w: { name: string; accounts: string[] }) => ({
+      ...(flags.check ? { check: { command: flags.check, options: { cwd: io.cwd, env: io.env, run, wave: w.name, accounts: w.accounts, timeoutMs: 10 * 60_000 } } } : {}),
+      canaries: canariesOf(w.name),
+    }),
+    ...(flags.approve ? { approve: (next: string) => ask(`go on with wave ${next}? [y/N] `, io) } : {}),
+    clock: { now: () => Date.now(), sleep: (ms, s) => sleep(ms, s ?? signal), random: Math.random },
+    signal,
+    onEvent: (e) => printEvent(e, io, progress),
+  });
+  if (flags.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  else io.stdout.write(renderRolloutReport(report));
+  if (report.result === 'interrupted') io.stderr.write(`resume with: guardrails rollout --live --resume ${run}${flags.journal ? ` --journal ${flags.journal}` : ''}\n`);
+  if (!flags.dryRun) io.stderr.write(`journal: ${path.relative(io.cwd, journalFile)}\n`);
+  return report.exitCode;
+}
+
+/** `guardrails rollout unlock RUN`: like terraform force-unlock, for the named run's lock only. */
+export async function runUnlock(runId: string, io: CliIO): Promise<number> {
+  const result = await forceUnlock(organizationsClientFromEnv(io.env), runId);
+  if (!result.released) {
+    io.stderr.write(`error unlock: ${result.heldBy ? `the rollout lock is held by run ${result.heldBy.run} (${result.heldBy.holder}), not ${runId}: only the named run's lock is released` : 'no rollout holds the lock'}\n`);
+    return EXIT_BAD_INPUT;
+  }
+  io.stdout.write(`released the rollout lock of run ${runId}\n`);
+  return 0;
+}
+
+/** At most this many newly denied actions are probed per canary: a sample, the IAM calls stay few. */
+const CANARY_DENIED_SAMPLE = 50;
+
+function accountOfArn(arn: string): string {
+  return arn.split(':')[4] ?? '';
+}
+
+/** An IAM client made on first use, so a rollout whose canaries are never probed assumes no role. */
+function lazyIam(cache: Map<string, IamApi>, c: { principal: string; assumeRole?: string }, make: () => Promise<IamApi>): IamApi {
+  return {
+    send: async (command: unknown) => {
+      const key = c.assumeRole ?? '';
+      let client = cache.get(key);
+      if (!client) cache.set(key, (client = await make()));
+      return client.send(command as never);
+    },
+  } as IamApi;
+}
+
+/** sts:AssumeRole with the rollout's own credentials, for the canary clients. */
+function assumeRoleWith(sts: { send(command: unknown): Promise<unknown> }) {
+  return async (roleArn: string, sessionName: string) => {
+    const out = (await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName }))) as { Credentials?: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string; Expiration?: Date } };
+    const c = out.Credentials;
+    if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) throw new Error(`sts:AssumeRole ${roleArn} returned no credentials`);
+    return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, ...(c.Expiration ? { expiration: c.Expiration } : {}) };
+  };
+}
+
+/** Per account, the actions the change newly denies a role of the account (SCPs), from the first plan's deployment. */
+async function newlyDeniedByAccount(source: PlanSource, reader: OrganizationsApi, reference: ReferenceIndex): Promise<Map<string, string[]>> {
+  const planned = source.planAgainst((await readOrganization(reader)).state);
+  const out = new Map<string, string[]>();
+  if (!planned.ok) return out;
+  for (const g of semanticDiff(planned.deployment, reference, { partnerAccounts: [] })) {
+    if (g.type !== 'scp') continue;
+    const actions = g.changes.filter((c) => c.kind === 'newly-denied').flatMap((c) => c.services.flatMap((x) => x.actions));
+    for (const a of g.accounts) out.set(a, [...new Set([...(out.get(a) ?? []), ...actions])].sort());
+  }
+  return out;
+}
+
+/** One answer from the terminal: yes only when it says so. */
+async function ask(question: string, io: CliIO): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    io.stderr.write('\n');
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+function printEvent(e: RolloutEvent, io: CliIO, progress: boolean): void {
+  switch (e.kind) {
+    case 'info':
+      io.stderr.write(`${e.text}\n`);
+      break;
+    case 'warning':
+      io.stderr.write(`warning: ${e.text}\n`);
+      break;
+    case 'wave':
+      io.stderr.write(`wave ${e.wave}: ${e.calls} call(s) for ${e.accounts} account(s), at least ${e.leastSeconds.toFixed(1)} s at the rate limits\n`);
+      break;
+    case 'step':
+      if (progress) io.stderr.write(`\r\x1b[2K  [${e.index + 1}/${e.total}] ${e.text}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`);
+      else if (e.attempt > 1) io.stderr.write(`  [${e.index + 1}/${e.total}] ${e.text}: attempt ${e.attempt}${e.waitMs ? ` after ${Math.round(e.waitMs)} ms` : ''}\n`);
+      break;
+    case 'verify':
+      io.stderr.write(`${progress ? '\r\x1b[2K' : ''}wave ${e.wave}: verification ${e.ok ? 'passed' : 'FAILED'} after ${e.polls} read(s)${e.ok ? '' : `: ${e.differences.slice(0, 5).join('; ')}`}\n`);
+      break;
+    case 'bake':
+      if (progress) io.stderr.write(`\r\x1b[2K  baking wave ${e.wave}: ${formatSeconds(e.elapsedSeconds)} of ${formatSeconds(e.totalSeconds)}`);
+      break;
+    case 'signal':
+      if (!e.result.ok || !progress) io.stderr.write(`${progress ? '\r\x1b[2K' : ''}  ${e.result.signal}: ${e.result.ok ? 'ok' : 'FAILED'}: ${e.result.detail}\n`);
+      break;
+    case 'dry-run':
+      io.stdout.write(renderPlanText(e.plan));
+      break;
+  }
+}
+
+/**
+ * GUARDRAILS_RATE_SCALE multiplies Organizations' recorded write rates: for a local endpoint such as
+ * moto, which has none. Against AWS it only earns throttling, which the executor then waits out.
+ */
+function rateScale(env: NodeJS.ProcessEnv): number | undefined {
+  const n = Number(env.GUARDRAILS_RATE_SCALE);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(s|m|h|d)?$/.exec(text.trim());
+  if (!m) return undefined;
+  const unit = { s: 1, m: 60, h: 3600, d: 86400 }[(m[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
+  return Math.round(Number(m[1]) * unit);
+}
+
+function formatSeconds(s: number): string {
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(Math.floor(s % 60)).padStart(2, '0')}s` : `${Math.floor(s)}s`;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      signal.removeEventListener('abort', done);
+      clearTimeout(t);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+

@@ -1,0 +1,217 @@
+/**
+ * `guardrails rollout` end to end: the example organization in a real moto_server behind the fault
+ * proxy (which refuses what AWS refuses and audits every write), version 1 deployed, version 2 rolled
+ * out by the CLI. Faults of every class on every write type, a kill at a write and a resume, a stale
+ * plan, the lock, a halt that plans around another actor, and a revert.
+ *
+ * Under `npm run test:exhaustive` the rollout is killed at every write of the example change in turn
+ * (before the write reaches moto, and after it landed with its answer lost), and resumed each time.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AttachPolicyCommand, CreatePolicyCommand, DetachPolicyCommand } from '@aws-sdk/client-organizations';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isOwned, treeOfState, type OrgState } from '../../src/org/index.js';
+import { canonicalPolicyText } from '../../src/policy/index.js';
+import { effectiveOwnedContents } from '../support/org-auditor.js';
+import { startExampleRollout, type ExampleRollout } from '../support/example-rollout.js';
+
+const EXHAUSTIVE = process.env.GUARDRAILS_EXHAUSTIVE === '1';
+let fx: ExampleRollout;
+
+/** The owned policies as compile wants them after the rollout: name, canonical content and targets. */
+function ownedSummary(state: OrgState): string[] {
+  const tree = treeOfState(state);
+  const where = (id: string) => tree.node(id)?.path ?? id;
+  return state.policies
+    .filter(isOwned)
+    .map((p) => `${p.type} ${p.name} ${canonicalPolicyText(p.content).length} ${p.targets.map(where).sort().join(',')}`)
+    .sort();
+}
+
+/** Runs the rollout to its end with no bake, resuming until it is done; returns the runs' exit codes. */
+async function rollOutToEnd(args: string[] = []): Promise<number[]> {
+  const codes: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const r = await fx.cli(['rollout', '--live', '--bake', '0', '--resume', 'r-test', ...args]);
+    codes.push(r.code);
+    if (r.code === 0) break;
+  }
+  return codes;
+}
+
+let wanted: string[];
+
+beforeAll(async () => {
+  fx = await startExampleRollout();
+  await fx.reset();
+  // What the rollout must end in: version 2 as a clean rollout leaves it.
+  const done = await fx.cli(['rollout', '--live', '--bake', '0']);
+  expect(done.code, done.stderr).toBe(0);
+  expect(fx.proxy.auditor.violations).toEqual([]);
+  wanted = ownedSummary(await fx.read());
+}, 300_000);
+
+afterAll(async () => {
+  await fx?.stop();
+});
+
+describe('rollout against moto behind the fault proxy', () => {
+  it('rolls version 2 out wave by wave, verified, journaled, and ends where a plan says nothing is left', async () => {
+    await fx.reset();
+    const planned = JSON.parse((await fx.cli(['plan', '--live', '--json'])).stdout) as { totals: { calls: number } };
+    const run = await fx.cli(['rollout', '--live', '--bake', '0', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as { result: string; waves: { name: string; calls: number; verification: { ok: boolean } }[] };
+    expect(report.result).toBe('done');
+    expect(report.waves.map((w) => w.name)).toEqual(['canary', 'nonprod', 'genai', 'everything']);
+    expect(report.waves.every((w) => w.verification.ok)).toBe(true);
+    expect(fx.proxy.auditor.violations).toEqual([]);
+    expect(ownedSummary(await fx.read())).toEqual(wanted);
+    const journal = fs.readdirSync(path.join(fx.dir, 'rollouts'));
+    expect(journal).toHaveLength(1);
+    const records = fs.readFileSync(path.join(fx.dir, 'rollouts', journal[0]!), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string });
+    expect(records[0]!.kind).toBe('run-start');
+    expect(records.at(-1)!.kind).toBe('run-end');
+    // Every planned call is journaled, before and after; the lock's own calls are not steps.
+    expect(records.filter((r) => r.kind === 'step-start')).toHaveLength(planned.totals.calls);
+    expect(records.filter((r) => r.kind === 'step-end')).toHaveLength(planned.totals.calls);
+  });
+
+  it('retries throttling, 5xx, ConcurrentModification and PolicyChangesInProgress, and confirms a write whose answer was lost', async () => {
+    await fx.reset();
+    fx.proxy.inject({ operation: 'AttachPolicy', call: 1, fault: 'throttle' });
+    fx.proxy.inject({ operation: 'CreatePolicy', call: 2, fault: 'server-error' });
+    fx.proxy.inject({ operation: 'AttachPolicy', call: 3, fault: 'concurrent-modification' });
+    fx.proxy.inject({ operation: 'DetachPolicy', call: 1, fault: 'policy-changes-in-progress' });
+    fx.proxy.inject({ operation: 'AttachPolicy', call: 5, fault: 'lost-answer' });
+    fx.proxy.inject({ operation: 'CreatePolicy', call: 3, fault: 'lost-answer-500' });
+    fx.proxy.inject({ operation: 'DetachPolicy', call: 2, fault: 'lost-answer' });
+    fx.proxy.inject({ operation: 'UpdatePolicy', call: 1, fault: 'unavailable' });
+    const run = await fx.cli(['rollout', '--live', '--bake', '0', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as { waves: { retries: Record<string, number> }[] };
+    const retried = report.waves.flatMap((w) => Object.keys(w.retries));
+    expect(retried).toEqual(expect.arrayContaining(['TooManyRequestsException', 'ConcurrentModificationException', 'PolicyChangesInProgressException']));
+    expect(fx.proxy.auditor.violations).toEqual([]);
+    expect(ownedSummary(await fx.read())).toEqual(wanted);
+  });
+
+  it('is killed at a write and resumed: the end state is the planned one, the auditor never trips', async () => {
+    const points = EXHAUSTIVE ? undefined : [3, 9];
+    await fx.reset();
+    // The number of writes of a clean run, to know the range to kill in.
+    const clean = await fx.cli(['rollout', '--live', '--bake', '0']);
+    expect(clean.code, clean.stderr).toBe(0);
+    const total = fx.proxy.counts.writes;
+    for (const k of points ?? Array.from({ length: total }, (_, i) => i + 1)) {
+      for (const when of ['before', 'after'] as const) {
+        await fx.reset();
+        const child = fx.spawnCli(['rollout', '--live', '--bake', '0', '--resume', 'r-kill']);
+        fx.proxy.onWrite(k, when, async () => {
+          child.kill('SIGKILL');
+          await child.exit;
+        });
+        const killed = await child.exit;
+        await fx.proxy.idle();
+        expect(killed.signal, `write ${k} ${when}: ${killed.stderr}`).toBe('SIGKILL');
+        const resumed = await fx.cli(['rollout', '--live', '--bake', '0', '--resume', 'r-kill']);
+        expect(resumed.code, `write ${k} ${when}: ${resumed.stderr}`).toBe(0);
+        expect(fx.proxy.auditor.violations, `write ${k} ${when}`).toEqual([]);
+        expect(ownedSummary(await fx.read()), `write ${k} ${when}`).toEqual(wanted);
+      }
+    }
+  }, EXHAUSTIVE ? 3_600_000 : 240_000);
+
+  it('refuses a second rollout while the first holds the lock, and unlock releases only the named run', async () => {
+    await fx.reset();
+    const first = await fx.cli(['rollout', '--live', '--bake', '0', '--until', 'canary', '--resume', 'r-first']);
+    expect(first.code, first.stderr).toBe(0);
+    const second = await fx.cli(['rollout', '--live', '--bake', '0']);
+    expect(second.code).toBe(2);
+    expect(second.stdout + second.stderr).toMatch(/lock.*r-first/);
+    expect((await fx.cli(['rollout', 'unlock', 'r-other'])).code).toBe(2);
+    expect((await fx.cli(['rollout', 'unlock', 'r-first'])).code).toBe(0);
+    const third = await fx.cli(['rollout', '--live', '--bake', '0']);
+    expect(third.code, third.stderr).toBe(0);
+    expect(ownedSummary(await fx.read())).toEqual(wanted);
+  });
+
+  it('applies a saved plan when nothing changed, and refuses it (writing nothing) once out/ changed', async () => {
+    await fx.reset();
+    expect((await fx.cli(['plan', '--live', '--save', 'plan.json'])).code).toBe(0);
+    const applied = await fx.cli(['rollout', '--live', '--bake', '0', '--plan', 'plan.json']);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(ownedSummary(await fx.read())).toEqual(wanted);
+    // out/ changed since the plan: always refused.
+    await fx.reset();
+    expect((await fx.cli(['plan', '--live', '--save', 'plan.json'])).code).toBe(0);
+    const baseline = path.join(fx.dir, 'guardrails', 'baseline.yaml');
+    fs.writeFileSync(baseline, fs.readFileSync(baseline, 'utf8').replace('      - iam:UpdateAccessKey\n', '      - iam:UpdateAccessKey\n      - iam:DeleteAccessKey\n'));
+    expect((await fx.cli(['compile'])).code).toBe(0);
+    const stale = await fx.cli(['rollout', '--live', '--bake', '0', '--plan', 'plan.json']);
+    expect(stale.code).toBe(2);
+    expect(stale.stdout).toMatch(/the saved plan is stale: .*out/);
+    expect(fx.proxy.counts.writes).toBe(0);
+  });
+
+  it('halts when another actor fills a target mid-wave (ConstraintViolation), plans again, and resumes once there is room', async () => {
+    await fx.reset();
+    const client = fx.moto.client();
+    const scp = (name: string) => client.send(new CreatePolicyCommand({ Name: name, Type: 'SERVICE_CONTROL_POLICY', Description: 'another team', Content: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: `ec2:${name}`, Resource: '*' }] }) }));
+    let filled: string | undefined;
+    const theirs: string[] = [];
+    // Just before the rollout's first attach to an OU, another actor fills that OU's SCP slots.
+    for (let k = 1; k <= 40; k++) {
+      fx.proxy.onWrite(k, 'before', async (call) => {
+        const target = call.body.TargetId as string | undefined;
+        if (filled || call.operation !== 'AttachPolicy' || !target?.startsWith('ou-')) return;
+        filled = target;
+        const held = (await fx.read()).policies.filter((p) => p.type === 'scp' && p.targets.includes(target)).length;
+        for (let i = held; i < 10; i++) {
+          const p = await scp(`Other${i}`);
+          theirs.push(p.Policy!.PolicySummary!.Id!);
+          await client.send(new AttachPolicyCommand({ PolicyId: p.Policy!.PolicySummary!.Id!, TargetId: target }));
+        }
+      });
+    }
+    const run = await fx.cli(['rollout', '--live', '--bake', '0', '--json', '--resume', 'r-conflict']);
+    expect(filled).toBeDefined();
+    expect(fx.proxy.calls.filter((c) => c.error === 'ConstraintViolationException').length).toBeGreaterThan(0);
+    const report = JSON.parse(run.stdout) as { result: string; reason?: string; waves: { replans: number }[] };
+    // The wave halted, the organization was read and planned again: the plan cannot reach that OU's
+    // accounts while it is full, so the run stops (exit 1) naming the OU and its quota.
+    expect(report.waves.reduce((n, w) => n + w.replans, 0)).toBeGreaterThan(0);
+    expect(run.code).toBe(1);
+    expect(report.reason).toMatch(/would hold 11 SCPs directly, over the quota of 10/);
+    expect(fx.proxy.auditor.violations).toEqual([]);
+    // The other team makes room; the run resumes and finishes beside their policies.
+    await client.send(new DetachPolicyCommand({ PolicyId: theirs[0]!, TargetId: filled! }));
+    const resumed = await fx.cli(['rollout', '--live', '--bake', '0', '--resume', 'r-conflict']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(fx.proxy.auditor.violations).toEqual([]);
+    expect((await fx.read()).policies.filter(isOwned).every((p) => !p.name.endsWith('.next'))).toBe(true);
+  });
+
+  it('reverts a run: the organization is back to its state before the run', async () => {
+    await fx.reset();
+    const before = ownedSummary(await fx.read());
+    const contentsBefore = effectiveOwnedContents(await fx.read());
+    const run = await fx.cli(['rollout', '--live', '--bake', '0', '--resume', 'r-forward']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(ownedSummary(await fx.read())).not.toEqual(before);
+    const revert = await fx.cli(['rollout', '--live', '--bake', '0', '--revert', 'r-forward', '--journal', 'rollouts/r-forward.jsonl']);
+    expect(revert.code, revert.stderr).toBe(0);
+    expect(effectiveOwnedContents(await fx.read())).toEqual(contentsBefore);
+    expect(fx.proxy.auditor.violations).toEqual([]);
+  });
+
+  it('--dry-run writes nothing and prints every wave', async () => {
+    await fx.reset();
+    const run = await fx.cli(['rollout', '--live', '--dry-run']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(fx.proxy.counts.writes).toBe(0);
+    expect(run.stdout).toMatch(/canary/);
+    expect(run.stdout).toMatch(/everything/);
+  });
+});
