@@ -7,6 +7,7 @@ import { benchMinimize } from './minimize.bench.js';
 import { benchNotify } from './notify.bench.js';
 import { benchPlan } from './plan.bench.js';
 import { benchReference } from './reference.bench.js';
+import { benchRollout } from './rollout.bench.js';
 
 const only = process.argv[2];
 const suites = [
@@ -15,6 +16,7 @@ const suites = [
   { name: 'minimize and pack', run: benchMinimize },
   { name: 'evaluation', run: benchEvaluate },
   { name: 'deployed state and wave plan', run: benchPlan },
+  { name: 'rollout', run: benchRollout },
   { name: 'rollout lockout guard', run: benchLockout },
   { name: 'notifications', run: benchNotify },
 ];

@@ -197,18 +197,19 @@ export function comparePlans(saved: PlanFile, fresh: PlanFile): string[] {
       if (wave.steps.length) out.push(`wave ${wave.name} (${wave.steps.length} step${wave.steps.length === 1 ? '' : 's'}) is not in the saved plan`);
       continue;
     }
-    const savedSteps = before.steps.map((s) => stepKey(s.op));
-    let at = 0;
+    // Each step of the fresh wave must be one the saved wave has (each saved step used once): a step
+    // the saved plan lacks was never reviewed. The order within a wave may differ, as a re-plan from a
+    // state the earlier waves left orders the same steps anew; the planner's invariants judge that order.
+    const left = new Map<string, number>();
+    for (const s of before.steps) left.set(stepKey(s.op), (left.get(stepKey(s.op)) ?? 0) + 1);
     for (const [i, step] of wave.steps.entries()) {
       const key = stepKey(step.op);
-      const found = savedSteps.indexOf(key, at);
-      if (found >= 0) {
-        at = found + 1;
+      const n = left.get(key) ?? 0;
+      if (n > 0) {
+        left.set(key, n - 1);
         continue;
       }
-      const elsewhere = savedSteps.indexOf(key) >= 0;
-      out.push(`wave ${wave.name}, step ${i + 1} (${step.text}) ${elsewhere ? 'comes in another order than in the saved plan' : 'is not in the saved plan'}`);
-      // Later steps are judged from where the saved plan left off.
+      out.push(`wave ${wave.name}, step ${i + 1} (${step.text}) is not in the saved plan`);
     }
   }
   return out;
