@@ -15,6 +15,7 @@ import { isOwned, treeOfState, type OrgState } from '../../src/org/index.js';
 import { canonicalPolicyText } from '../../src/policy/index.js';
 import { effectiveOwnedContents } from '../support/org-auditor.js';
 import { startExampleRollout, type ExampleRollout } from '../support/example-rollout.js';
+import { startStsServer } from '../support/sts-server.js';
 
 const EXHAUSTIVE = process.env.GUARDRAILS_EXHAUSTIVE === '1';
 let fx: ExampleRollout;
@@ -204,6 +205,35 @@ describe('rollout against moto behind the fault proxy', () => {
     expect(revert.code, revert.stderr).toBe(0);
     expect(effectiveOwnedContents(await fx.read())).toEqual(contentsBefore);
     expect(fx.proxy.auditor.violations).toEqual([]);
+  });
+
+  it('refuses (exit 2, no write) a rollout from a delegated administrator that the compiled SCPs would deny organizations:AttachPolicy, naming the control and its line', async () => {
+    await fx.reset();
+    const sts = await startStsServer();
+    try {
+      const admin = fx.ids.get('222222222201')!;
+      sts.answer({ account: admin, arn: `arn:aws:sts::${admin}:assumed-role/GuardrailsRollout/ci`, userId: 'AROATEST:ci' });
+      const baseline = path.join(fx.dir, 'guardrails', 'baseline.yaml');
+      fs.appendFileSync(baseline, '\n  no-policy-attachments:\n    kind: deny-actions\n    actions: [organizations:AttachPolicy]\n    attach: [Security]\n');
+      const line = fs.readFileSync(baseline, 'utf8').split('\n').indexOf('  no-policy-attachments:') + 1;
+      expect((await fx.cli(['compile'])).code).toBe(0);
+      const env = { AWS_ENDPOINT_URL_STS: sts.url };
+      const refused = await fx.cli(['rollout', '--live', '--bake', '0', '--json'], env);
+      expect(refused.code, refused.stderr).toBe(2);
+      const report = JSON.parse(refused.stdout) as { result: string; reason: string; findings: string[] };
+      expect(report.result).toBe('refused');
+      expect(report.findings.join('\n')).toMatch(/organizations:AttachPolicy/);
+      expect(report.findings.join('\n')).toContain('no-policy-attachments');
+      expect(report.findings.join('\n')).toContain(`baseline.yaml:${line}`);
+      expect(fx.proxy.counts.writes).toBe(0);
+      // From the management account the guard is moot: the same rollout goes ahead.
+      sts.answer({ account: fx.ids.get('111111111111')!, arn: `arn:aws:sts::${fx.ids.get('111111111111')}:assumed-role/GuardrailsRollout/ci`, userId: 'AROATEST:ci' });
+      const moot = await fx.cli(['rollout', '--live', '--bake', '0', '--dry-run'], env);
+      expect(moot.code, moot.stderr).toBe(0);
+      expect(moot.stderr).toMatch(/moot/);
+    } finally {
+      await sts.stop();
+    }
   });
 
   it('--dry-run writes nothing and prints every wave', async () => {
