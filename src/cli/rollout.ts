@@ -14,6 +14,8 @@ import type { ReferenceIndex } from '../reference/index.js';
 import {
   callerIdentity,
   canaryClient,
+  deployedRcpDecider,
+  watchCanary,
   iamClientFactory,
   type IamApi,
   forceUnlock,
@@ -166,13 +168,28 @@ export async function runRolloutCommand(files: string[], flags: RolloutFlags, io
   const iamFor = iamClientFactory(io.env, assumeRoleWith(stsClientFromEnv(io.env)));
   const newlyDenied = canaries.length && !flags.revert ? await newlyDeniedByAccount(source, reader, reference) : new Map<string, string[]>();
   const canaryClients = new Map<string, IamApi>();
-  const canariesOf = (wave: string) =>
+  // IAM's simulator does not evaluate RCPs: their probes are decided by the project's engine over the
+  // RCPs deployed now (labelled local): what the change newly denies a principal outside the
+  // organization on the canary account's resources must be denied, mustStillWork must stay allowed.
+  const canariesOf = (wave: string, state: OrgState) =>
     canaries
       .filter((c) => c.wave === wave)
-      .map((c) => ({
-        iam: lazyIam(canaryClients, c, () => canaryClient(iamFor, c)),
-        probe: { principal: c.principal, mustBeDenied: (newlyDenied.get(accountOfArn(c.principal)) ?? []).slice(0, CANARY_DENIED_SAMPLE), mustStillWork: c.mustStillWork },
-      }));
+      .map((c) => {
+        const account = accountOfArn(c.principal);
+        const rcpDenied = (newlyDenied.get(`rcp:${account}`) ?? []).slice(0, CANARY_DENIED_SAMPLE);
+        const outsider = deployedRcpDecider(state, { principal: OUTSIDER, resourceAccount: account }, reference);
+        const insider = deployedRcpDecider(state, { principal: c.principal, resourceAccount: account }, reference);
+        const denied = new Set(rcpDenied.map((a) => a.toLowerCase()));
+        return {
+          iam: lazyIam(canaryClients, c, () => canaryClient(iamFor, c)),
+          probe: {
+            principal: c.principal,
+            mustBeDenied: (newlyDenied.get(`scp:${account}`) ?? []).slice(0, CANARY_DENIED_SAMPLE),
+            mustStillWork: c.mustStillWork,
+            local: { mustBeDenied: rcpDenied, mustStillWork: c.mustStillWork, decide: (action: string, resource: string) => (denied.has(action.toLowerCase()) ? outsider : insider)(action, resource) },
+          },
+        };
+      });
 
   const report: RolloutReport = await runRollout({
     run,
@@ -193,10 +210,28 @@ export async function runRolloutCommand(files: string[], flags: RolloutFlags, io
     protect: rolloutSettings?.protect ?? [],
     allowLockoutRisk: flags.allowLockoutRisk === true,
     enablePolicyTypes: flags.enablePolicyTypes === true,
-    bakeSources: (w: { name: string; accounts: string[] }) => ({
+    bakeSources: async (w: { name: string; accounts: string[]; state: OrgState }) => ({
       ...(flags.check ? { check: { command: flags.check, options: { cwd: io.cwd, env: io.env, run, wave: w.name, accounts: w.accounts, timeoutMs: 10 * 60_000 } } } : {}),
-      canaries: canariesOf(w.name),
+      canaries: canariesOf(w.name, w.state),
     }),
+    ...(canaries.length
+      ? {
+          watchCanaries: async (w: { name: string; since: number; timeoutMs: number }) => {
+            const state = (await readOrganization(reader)).state;
+            return Promise.all(
+              canariesOf(w.name, state).map(async ({ iam, probe }) => {
+                const watched = await watchCanary(iam, probe, { since: w.since, timeoutMs: w.timeoutMs, everyMs: Math.min(20_000, Math.max(1_000, w.timeoutMs / 10)), signal });
+                const detail = watched.ok
+                  ? `${probe.principal}: every probe as wanted after ${(watched.propagationMs! / 1000).toFixed(0)} s (${watched.polls} poll(s))`
+                  : watched.interrupted
+                    ? `${probe.principal}: interrupted before IAM showed the change`
+                    : `${probe.principal}: not as wanted ${w.timeoutMs ? `within the bake (${Math.round(w.timeoutMs / 1000)} s)` : 'right after the wave (no bake)'}: ${watched.last.problems.slice(0, 3).join('; ')}`;
+                return { principal: probe.principal, ok: watched.ok, ...(watched.propagationMs !== undefined ? { propagationMs: watched.propagationMs } : {}), detail };
+              }),
+            );
+          },
+        }
+      : {}),
     ...(flags.approve ? { approve: (next: string) => ask(`go on with wave ${next}? [y/N] `, io) } : {}),
     clock: { now: () => Date.now(), sleep: (ms, s) => sleep(ms, s ?? signal), random: Math.random },
     signal,
@@ -219,6 +254,9 @@ export async function runUnlock(runId: string, io: CliIO): Promise<number> {
   io.stdout.write(`released the rollout lock of run ${runId}\n`);
   return 0;
 }
+
+/** A principal outside the organization, for RCP probes (the semantic diff's outsider persona). */
+const OUTSIDER = 'arn:aws:iam::999999999999:role/guardrails-canary-outsider';
 
 /** At most this many newly denied actions are probed per canary: a sample, the IAM calls stay few. */
 const CANARY_DENIED_SAMPLE = 50;
@@ -249,15 +287,19 @@ function assumeRoleWith(sts: { send(command: unknown): Promise<unknown> }) {
   };
 }
 
-/** Per account, the actions the change newly denies a role of the account (SCPs), from the first plan's deployment. */
+/**
+ * Per `scp:ACCOUNT`, the actions the change newly denies a role of the account; per `rcp:ACCOUNT`, those
+ * it newly denies a principal outside the organization on the account's resources (the first plan's).
+ */
 async function newlyDeniedByAccount(source: PlanSource, reader: OrganizationsApi, reference: ReferenceIndex): Promise<Map<string, string[]>> {
   const planned = source.planAgainst((await readOrganization(reader)).state);
   const out = new Map<string, string[]>();
   if (!planned.ok) return out;
   for (const g of semanticDiff(planned.deployment, reference, { partnerAccounts: [] })) {
-    if (g.type !== 'scp') continue;
+    // SCPs: a role of the account; RCPs: a role outside the organization, on the account's resources.
+    if (g.type === 'rcp' && !g.personas.some((p) => p.includes('outside the organization'))) continue;
     const actions = g.changes.filter((c) => c.kind === 'newly-denied').flatMap((c) => c.services.flatMap((x) => x.actions));
-    for (const a of g.accounts) out.set(a, [...new Set([...(out.get(a) ?? []), ...actions])].sort());
+    for (const a of g.accounts) out.set(`${g.type}:${a}`, [...new Set([...(out.get(`${g.type}:${a}`) ?? []), ...actions])].sort());
   }
   return out;
 }

@@ -16,6 +16,7 @@ export function renderRolloutReport(r: RolloutReport): string {
     lines.push(`wave ${w.name}: ${w.calls} call(s) in ${(w.ms / 1000).toFixed(1)} s (least ${w.leastSeconds.toFixed(1)} s at the rate limits)${retries ? `; retried: ${retries}` : ''}${w.replans ? `; planned again ${w.replans} time(s) after a halt` : ''}`);
     if (w.verification) lines.push(`  verification: ${w.verification.ok ? 'the targets hold what the wave should leave' : 'FAILED'} (${w.verification.polls} read(s), ${(w.verification.ms / 1000).toFixed(1)} s)`);
     for (const d of w.verification?.differences.slice(0, 10) ?? []) lines.push(`    ${d}`);
+    for (const p of w.propagation ?? []) lines.push(`  canary ${p.principal}: ${p.ok ? `the change showed in IAM's view after ${((p.propagationMs ?? 0) / 1000).toFixed(0)} s` : `FAILED: ${p.detail}`}`);
     if (w.bake) lines.push(`  bake: ${w.bake.ok ? 'passed' : 'HALTED'} after ${(w.bake.ms / 1000).toFixed(0)} s, ${w.bake.checks} round(s) of signals`);
     const failed = w.signals.filter((s) => !s.ok);
     for (const s of failed.slice(0, 10)) lines.push(`    ${s.signal}: ${s.detail}`);

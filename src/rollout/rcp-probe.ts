@@ -30,6 +30,11 @@ export function deployedRcpDecider(state: OrgState, probe: { principal: string; 
         principal: { id: probe.principal, ...(principalAccount ? { account: principalAccount } : {}), ...(inOrg ? { orgId: state.organization.id } : {}) },
         action,
         resource: { arn: resource, account: probe.resourceAccount, orgId: state.organization.id },
+        // A well-behaved request of the principal, as a canary's real one would be: over TLS 1.3, in
+        // us-east-1. Without them a TLS or transport guardrail would deny every probe, which says
+        // nothing about what the wave changed.
+        region: 'us-east-1',
+        context: { 'aws:SecureTransport': true, 's3:TlsVersion': 1.3 },
       },
       reference,
     );

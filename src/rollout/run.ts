@@ -51,6 +51,15 @@ export type RolloutEvent =
   | { kind: 'signal'; wave: string; result: SignalResult }
   | { kind: 'dry-run'; plan: Plan; file: PlanFile };
 
+/** How long a canary took to show what its wave changed. */
+export interface CanaryPropagation {
+  principal: string;
+  ok: boolean;
+  /** From the wave's last write to the first answer with every probe as wanted. */
+  propagationMs?: number;
+  detail: string;
+}
+
 export interface WaveReport {
   name: string;
   calls: number;
@@ -61,6 +70,7 @@ export interface WaveReport {
   verification?: { ok: boolean; polls: number; ms: number; differences: string[] };
   bake?: { ok: boolean; ms: number; checks: number };
   signals: SignalResult[];
+  propagation?: CanaryPropagation[];
 }
 
 export interface RolloutReport {
@@ -104,7 +114,12 @@ export interface RolloutOptions {
   allowLockoutRisk: boolean;
   enablePolicyTypes: boolean;
   /** Health signals during bake, beyond drift: canary probes and the user's check command (run after the wave and at the bake's end). */
-  bakeSources?: (wave: { name: string; accounts: string[] }) => Pick<BakeSignalSources, 'canaries' | 'check' | 'probeOptions'>;
+  bakeSources?: (wave: { name: string; accounts: string[]; state: OrgState }) => Promise<Pick<BakeSignalSources, 'canaries' | 'check' | 'probeOptions'>>;
+  /**
+   * After a wave is verified: probe its canaries until IAM shows what the wave changed (enforcement lags
+   * Organizations by minutes), measuring how long that took.
+   */
+  watchCanaries?: (wave: { name: string; accounts: string[]; since: number; timeoutMs: number }) => Promise<CanaryPropagation[]>;
   /** Asked between waves when given (a terminal); false ends the run "stopped". */
   approve?: (nextWave: string) => Promise<boolean>;
   /** The lock's calls: a client with the SDK's retries (its create is recognised as ours when an answer is lost). */
@@ -191,6 +206,8 @@ export async function runRollout(o: RolloutOptions): Promise<RolloutReport> {
       report.waves.push(wave);
       const started = o.clock.now();
       let accounts: string[] = [];
+      /** When the wave's last write was answered: canary propagation is measured from here. */
+      let wroteAt = o.clock.now();
       // Execute, and on a halt read and plan again: the planner goes around what another actor did.
       for (;;) {
         state = await read(o);
@@ -241,6 +258,7 @@ export async function runRollout(o: RolloutOptions): Promise<RolloutReport> {
           }
           continue;
         }
+        wroteAt = o.clock.now();
         // Verify what the wave's targets hold now against the plan's expected state.
         const verified = await verifyWave(o.reader, w.expected, { timeoutMs: o.verify?.timeoutMs ?? 60_000, intervalMs: o.verify?.intervalMs ?? 2_000, sleep: o.clock.sleep, now: o.clock.now, signal: o.signal });
         wave.verification = verified;
@@ -253,11 +271,28 @@ export async function runRollout(o: RolloutOptions): Promise<RolloutReport> {
         break;
       }
 
+      if (o.watchCanaries) {
+        // A canary that has not shown the change by the end of the bake time has failed (with no bake: at once).
+        wave.propagation = await o.watchCanaries({ name, accounts, since: wroteAt, timeoutMs: o.bakeSeconds(name) * 1000 });
+        for (const p of wave.propagation) {
+          const r: SignalResult = { signal: 'canary', ok: p.ok, detail: p.detail };
+          wave.signals.push(r);
+          o.onEvent({ kind: 'signal', wave: name, result: r });
+          await journal({ kind: 'signal', run: o.run, at: at(), wave: name, signal: 'canary', ok: p.ok, detail: p.detail });
+        }
+        const stuck = wave.propagation.find((p) => !p.ok);
+        if (stuck) {
+          await journal({ kind: 'wave-end', run: o.run, at: at(), wave: name, result: 'halted', calls: wave.calls, ms: o.clock.now() - started });
+          return await end('halted', `wave ${name}: canary ${stuck.principal}: ${stuck.detail}`);
+        }
+      }
+
       // Bake: drift of what this rollout owns and of the wave's targets, canaries, the user's check.
       const touched = planned.file.waves.find((x) => x.name === name)!.expected.map((t) => ({ id: t.id, type: t.type }));
-      const expectedAfter = driftExpectationOf(await read(o), touched);
+      const stateAfter = await read(o);
+      const expectedAfter = driftExpectationOf(stateAfter, touched);
       const seconds = o.bakeSeconds(name);
-      const extra = o.bakeSources?.({ name, accounts }) ?? {};
+      const extra = (await o.bakeSources?.({ name, accounts, state: stateAfter })) ?? {};
       const record = async (results: SignalResult[]) => {
         for (const r of results) {
           wave.signals.push(r);

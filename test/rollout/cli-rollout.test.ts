@@ -15,6 +15,7 @@ import { isOwned, treeOfState, type OrgState } from '../../src/org/index.js';
 import { canonicalPolicyText } from '../../src/policy/index.js';
 import { effectiveOwnedContents } from '../support/org-auditor.js';
 import { startExampleRollout, type ExampleRollout } from '../support/example-rollout.js';
+import { startIamPrincipalServer } from '../support/iam-principal-server.js';
 import { startStsServer } from '../support/sts-server.js';
 
 const EXHAUSTIVE = process.env.GUARDRAILS_EXHAUSTIVE === '1';
@@ -233,6 +234,39 @@ describe('rollout against moto behind the fault proxy', () => {
       expect(moot.stderr).toMatch(/moot/);
     } finally {
       await sts.stop();
+    }
+  });
+
+  it('probes the canary wave with IAM SimulatePrincipalPolicy (what the change newly denies, and mustStillWork) and with the engine for RCPs; a canary that still works halts nothing, one that broke halts (exit 1)', async () => {
+    const iam = await startIamPrincipalServer();
+    try {
+      for (const broken of [false, true]) {
+        await fx.reset();
+        const account = fx.ids.get('333333333333')!;
+        const principal = `arn:aws:iam::${account}:role/CanaryProbe`;
+        const organization = path.join(fx.dir, 'guardrails', 'organization.yaml');
+        fs.appendFileSync(organization, `\nrollout:\n  canaries:\n    - wave: canary\n      principal: "${principal}"\n      mustStillWork: [s3:GetObject, ec2:DescribeInstances]\n`);
+        expect((await fx.cli(['compile'])).code).toBe(0);
+        // IAM's view of the account after the wave: the change's denials are in force; s3:GetObject too when "broken".
+        const deniedByOrganizations = new Set(['iam:UpdateAccessKey', 'ram:CreateResourceShare', ...(broken ? ['s3:GetObject'] : [])]);
+        iam.principal(principal, { identity: () => 'allowed', organizations: (action) => !deniedByOrganizations.has(action) });
+        const before = iam.calls.length;
+        const run = await fx.cli(['rollout', '--live', '--bake', '0', '--until', 'canary', '--json'], { AWS_ENDPOINT_URL_IAM: iam.url });
+        const report = JSON.parse(run.stdout) as { result: string; reason?: string; waves: { propagation?: { ok: boolean; propagationMs?: number; detail: string }[]; signals: { signal: string; ok: boolean; detail: string }[] }[] };
+        const asked = iam.calls.slice(before).flatMap((c) => c.actions);
+        expect(asked).toEqual(expect.arrayContaining(['iam:UpdateAccessKey', 'ram:CreateResourceShare', 's3:GetObject', 'ec2:DescribeInstances']));
+        if (!broken) {
+          expect(run.code, run.stderr).toBe(0);
+          expect(report.waves[0]!.propagation).toEqual([expect.objectContaining({ ok: true, propagationMs: expect.any(Number) })]);
+        } else {
+          expect(run.code, run.stderr).toBe(1);
+          expect(report.result).toBe('halted');
+          expect(report.reason).toMatch(/canary .*CanaryProbe.*s3:GetObject/);
+        }
+        await fx.cli(['rollout', 'unlock', 'x']);
+      }
+    } finally {
+      await iam.close();
     }
   });
 
