@@ -58,7 +58,7 @@ afterAll(async () => {
   await fx?.stop();
 });
 
-describe('rollout against moto behind the fault proxy', () => {
+describe('rollout against moto behind the fault proxy', { timeout: 240_000 }, () => {
   it('rolls version 2 out wave by wave, verified, journaled, and ends where a plan says nothing is left', async () => {
     await fx.reset();
     const planned = JSON.parse((await fx.cli(['plan', '--live', '--json'])).stdout) as { totals: { calls: number } };
