@@ -197,6 +197,8 @@ export async function runRollout(o: RolloutOptions): Promise<RolloutReport> {
   try {
     await journal({ kind: 'run-start', run: o.run, at: at(), command: o.command, caller: o.caller.arn, organization: state.organization.id, digests: planned.file.digests, waves: planned.file.waves.map((w) => w.name), snapshot: ownedSnapshot(state) });
     const names = planned.file.waves.map((w) => w.name);
+    /** The state the last bake round read (none yet): where the next wave's plan starts. */
+    let carried: OrgState | undefined = state;
     for (const name of names) {
       if (o.signal.aborted) return await end('interrupted', `interrupted before wave ${name}`);
       const renewed = await renewLock(o.lockClient, lock, { now: () => new Date(o.clock.now()), ttlMs: LOCK_TTL_MS });
@@ -209,8 +211,12 @@ export async function runRollout(o: RolloutOptions): Promise<RolloutReport> {
       /** When the wave's last write was answered: canary propagation is measured from here. */
       let wroteAt = o.clock.now();
       // Execute, and on a halt read and plan again: the planner goes around what another actor did.
-      for (;;) {
-        state = await read(o);
+      // The first plan of a wave uses the read the last wave's bake ended with, when there was one: it
+      // is the organization as it is now (nothing of this rollout wrote since).
+      for (let first = true; ; first = false) {
+        if (!first || !carried) state = await read(o);
+        else state = carried;
+        carried = undefined;
         planned = o.source.planAgainst(state);
         if (!planned.ok) return await end('halted', `wave ${name}: the organization can no longer be planned: ${planned.diagnostics.find((d) => d.severity === 'error')?.message ?? 'see the diagnostics'}`);
         const stale = o.saved ? comparePlans(o.saved, planned.file) : [];
@@ -308,7 +314,8 @@ export async function runRollout(o: RolloutOptions): Promise<RolloutReport> {
           return await end('halted', `wave ${name}: ${after[0]!.detail}`);
         }
       }
-      const round = bakeSignals({ ...extra, drift: { expected: expectedAfter, read: () => read(o) }, signal: o.signal });
+      const readForDrift = async () => (carried = await read(o));
+      const round = bakeSignals({ ...extra, drift: { expected: expectedAfter, read: readForDrift }, signal: o.signal });
       const baked = await bake({
         seconds,
         everyMs: 60_000,
@@ -332,7 +339,7 @@ export async function runRollout(o: RolloutOptions): Promise<RolloutReport> {
       if (next && o.approve && !(await o.approve(next))) return await end('stopped', `stopped before wave ${next}: not approved`);
     }
     // The end: a full read must plan as nothing left to do.
-    const final = o.source.planAgainst(await read(o));
+    const final = o.source.planAgainst(carried ?? (await read(o)));
     const left = final.ok ? final.file.waves.reduce((n, w) => n + w.steps.length, 0) : -1;
     if (left !== 0) return await end('halted', left < 0 ? 'the final state could not be planned' : `after the last wave, ${left} call(s) are still planned: the organization is not what compile wants`);
     return await end('done');

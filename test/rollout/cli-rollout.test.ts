@@ -44,14 +44,18 @@ async function rollOutToEnd(args: string[] = []): Promise<number[]> {
 
 let wanted: string[];
 
+/** What compile wants, from out/manifest.json: the same summary as ownedSummary of the organization. */
+function wantedSummary(): string[] {
+  const manifest = JSON.parse(fs.readFileSync(path.join(fx.dir, 'out', 'manifest.json'), 'utf8')) as { policies: { name: string; type: string; file: string; targets: { target: string }[] }[] };
+  return manifest.policies
+    .map((p) => `${p.type} ${p.name} ${canonicalPolicyText(fs.readFileSync(path.join(fx.dir, 'out', p.file), 'utf8')).length} ${p.targets.map((t) => t.target).sort().join(',')}`)
+    .sort();
+}
+
 beforeAll(async () => {
   fx = await startExampleRollout();
   await fx.reset();
-  // What the rollout must end in: version 2 as a clean rollout leaves it.
-  const done = await fx.cli(['rollout', '--live', '--bake', '0']);
-  expect(done.code, done.stderr).toBe(0);
-  expect(fx.proxy.auditor.violations).toEqual([]);
-  wanted = ownedSummary(await fx.read());
+  wanted = wantedSummary();
 }, 300_000);
 
 afterAll(async () => {
@@ -101,11 +105,14 @@ describe('rollout against moto behind the fault proxy', { timeout: 240_000 }, ()
 
   it('is killed at a write and resumed: the end state is the planned one, the auditor never trips', async () => {
     const points = EXHAUSTIVE ? undefined : [9];
-    await fx.reset();
-    // The number of writes of a clean run, to know the range to kill in.
-    const clean = await fx.cli(['rollout', '--live', '--bake', '0']);
-    expect(clean.code, clean.stderr).toBe(0);
-    const total = fx.proxy.counts.writes;
+    let total = 0;
+    if (EXHAUSTIVE) {
+      // The number of writes of a clean run, to know the range to kill in.
+      await fx.reset();
+      const clean = await fx.cli(['rollout', '--live', '--bake', '0']);
+      expect(clean.code, clean.stderr).toBe(0);
+      total = fx.proxy.counts.writes;
+    }
     for (const k of points ?? Array.from({ length: total }, (_, i) => i + 1)) {
       for (const when of ['before', 'after'] as const) {
         await fx.reset();
@@ -134,9 +141,11 @@ describe('rollout against moto behind the fault proxy', { timeout: 240_000 }, ()
     expect(second.stdout + second.stderr).toMatch(/lock.*r-first/);
     expect((await fx.cli(['rollout', 'unlock', 'r-other'])).code).toBe(2);
     expect((await fx.cli(['rollout', 'unlock', 'r-first'])).code).toBe(0);
-    const third = await fx.cli(['rollout', '--live', '--bake', '0']);
+    // Once released, another run takes the organization over (and plans from where the first stopped).
+    const third = await fx.cli(['rollout', '--live', '--bake', '0', '--until', 'nonprod']);
     expect(third.code, third.stderr).toBe(0);
-    expect(ownedSummary(await fx.read())).toEqual(wanted);
+    const resumed = JSON.parse((await fx.cli(['plan', '--live', '--json'])).stdout) as { waves: { name: string; steps: unknown[] }[] };
+    expect(resumed.waves.filter((w) => w.steps.length).map((w) => w.name)).toEqual(['genai', 'everything']);
   });
 
   it('applies a saved plan when nothing changed, and refuses it (writing nothing) once out/ changed', async () => {
