@@ -149,7 +149,7 @@ export async function runRolloutCommand(files: string[], flags: RolloutFlags, io
   const reader = organizationsClientFromEnv(io.env);
   const signal = io.interrupt?.() ?? new AbortController().signal;
   const caller = await callerIdentity(stsClientFromEnv(io.env));
-  let journal: Pick<Journal, 'append'> = { append: async () => {} };
+  let journal: Pick<Journal, 'append' | 'close'> = { append: async () => {}, close: async () => {} };
   if (!flags.dryRun) {
     try {
       if (!flags.journal) await mkdir(path.dirname(journalFile), { recursive: true });
@@ -160,88 +160,93 @@ export async function runRolloutCommand(files: string[], flags: RolloutFlags, io
       return EXIT_BAD_INPUT;
     }
   }
-  const progress = showsProgress(io);
+  // The journal's file handle is closed on every path, a thrown error included (no descriptor is left to GC).
+  try {
+    const progress = showsProgress(io);
 
-  // Canary probes: what the change newly denies a role of the canary's account (the semantic diff of the
-  // first plan), and what the intent says must keep working; IAM is asked in the canary's account.
-  const canaries = rolloutSettings?.canaries ?? [];
-  const iamFor = iamClientFactory(io.env, assumeRoleWith(stsClientFromEnv(io.env)));
-  const newlyDenied = canaries.length && !flags.revert ? await newlyDeniedByAccount(source, reader, reference) : new Map<string, string[]>();
-  const canaryClients = new Map<string, IamApi>();
-  // IAM's simulator does not evaluate RCPs: their probes are decided by the project's engine over the
-  // RCPs deployed now (labelled local): what the change newly denies a principal outside the
-  // organization on the canary account's resources must be denied, mustStillWork must stay allowed.
-  const canariesOf = (wave: string, state: OrgState) =>
-    canaries
-      .filter((c) => c.wave === wave)
-      .map((c) => {
-        const account = accountOfArn(c.principal);
-        const rcpDenied = (newlyDenied.get(`rcp:${account}`) ?? []).slice(0, CANARY_DENIED_SAMPLE);
-        const outsider = deployedRcpDecider(state, { principal: OUTSIDER, resourceAccount: account }, reference);
-        const insider = deployedRcpDecider(state, { principal: c.principal, resourceAccount: account }, reference);
-        const denied = new Set(rcpDenied.map((a) => a.toLowerCase()));
-        return {
-          iam: lazyIam(canaryClients, c, () => canaryClient(iamFor, c)),
-          probe: {
-            principal: c.principal,
-            mustBeDenied: (newlyDenied.get(`scp:${account}`) ?? []).slice(0, CANARY_DENIED_SAMPLE),
-            mustStillWork: c.mustStillWork,
-            local: { mustBeDenied: rcpDenied, mustStillWork: c.mustStillWork, decide: (action: string, resource: string) => (denied.has(action.toLowerCase()) ? outsider : insider)(action, resource) },
-          },
-        };
-      });
+    // Canary probes: what the change newly denies a role of the canary's account (the semantic diff of the
+    // first plan), and what the intent says must keep working; IAM is asked in the canary's account.
+    const canaries = rolloutSettings?.canaries ?? [];
+    const iamFor = iamClientFactory(io.env, assumeRoleWith(stsClientFromEnv(io.env)));
+    const newlyDenied = canaries.length && !flags.revert ? await newlyDeniedByAccount(source, reader, reference) : new Map<string, string[]>();
+    const canaryClients = new Map<string, IamApi>();
+    // IAM's simulator does not evaluate RCPs: their probes are decided by the project's engine over the
+    // RCPs deployed now (labelled local): what the change newly denies a principal outside the
+    // organization on the canary account's resources must be denied, mustStillWork must stay allowed.
+    const canariesOf = (wave: string, state: OrgState) =>
+      canaries
+        .filter((c) => c.wave === wave)
+        .map((c) => {
+          const account = accountOfArn(c.principal);
+          const rcpDenied = (newlyDenied.get(`rcp:${account}`) ?? []).slice(0, CANARY_DENIED_SAMPLE);
+          const outsider = deployedRcpDecider(state, { principal: OUTSIDER, resourceAccount: account }, reference);
+          const insider = deployedRcpDecider(state, { principal: c.principal, resourceAccount: account }, reference);
+          const denied = new Set(rcpDenied.map((a) => a.toLowerCase()));
+          return {
+            iam: lazyIam(canaryClients, c, () => canaryClient(iamFor, c)),
+            probe: {
+              principal: c.principal,
+              mustBeDenied: (newlyDenied.get(`scp:${account}`) ?? []).slice(0, CANARY_DENIED_SAMPLE),
+              mustStillWork: c.mustStillWork,
+              local: { mustBeDenied: rcpDenied, mustStillWork: c.mustStillWork, decide: (action: string, resource: string) => (denied.has(action.toLowerCase()) ? outsider : insider)(action, resource) },
+            },
+          };
+        });
 
-  const report: RolloutReport = await runRollout({
-    run,
-    command: ['guardrails', 'rollout', ...process.argv.slice(3)].join(' '),
-    source,
-    writer,
-    reader,
-    lockClient: reader,
-    ...(rateScale(io.env) ? { rateLimits: scaledRateLimits(rateScale(io.env)!) } : {}),
-    caller,
-    reference,
-    journal,
-    ...(saved ? { saved } : {}),
-    ...(flags.until ? { until: flags.until } : {}),
-    dryRun: flags.dryRun === true,
-    resume: flags.resume !== undefined,
-    bakeSeconds: flags.emergency ? () => 0 : bakeSeconds,
-    protect: rolloutSettings?.protect ?? [],
-    allowLockoutRisk: flags.allowLockoutRisk === true,
-    enablePolicyTypes: flags.enablePolicyTypes === true,
-    bakeSources: async (w: { name: string; accounts: string[]; state: OrgState }) => ({
-      ...(flags.check ? { check: { command: flags.check, options: { cwd: io.cwd, env: io.env, run, wave: w.name, accounts: w.accounts, timeoutMs: 10 * 60_000 } } } : {}),
-      canaries: canariesOf(w.name, w.state),
-    }),
-    ...(canaries.length
-      ? {
-          watchCanaries: async (w: { name: string; since: number; timeoutMs: number }) => {
-            const state = (await readOrganization(reader)).state;
-            return Promise.all(
-              canariesOf(w.name, state).map(async ({ iam, probe }) => {
-                const watched = await watchCanary(iam, probe, { since: w.since, timeoutMs: w.timeoutMs, everyMs: Math.min(20_000, Math.max(1_000, w.timeoutMs / 10)), signal });
-                const detail = watched.ok
-                  ? `${probe.principal}: every probe as wanted after ${(watched.propagationMs! / 1000).toFixed(0)} s (${watched.polls} poll(s))`
-                  : watched.interrupted
-                    ? `${probe.principal}: interrupted before IAM showed the change`
-                    : `${probe.principal}: not as wanted ${w.timeoutMs ? `within the bake (${Math.round(w.timeoutMs / 1000)} s)` : 'right after the wave (no bake)'}: ${watched.last.problems.slice(0, 3).join('; ')}`;
-                return { principal: probe.principal, ok: watched.ok, ...(watched.propagationMs !== undefined ? { propagationMs: watched.propagationMs } : {}), detail };
-              }),
-            );
-          },
-        }
-      : {}),
-    ...(flags.approve ? { approve: (next: string) => ask(`go on with wave ${next}? [y/N] `, io) } : {}),
-    clock: { now: () => Date.now(), sleep: (ms, s) => sleep(ms, s ?? signal), random: Math.random },
-    signal,
-    onEvent: (e) => printEvent(e, io, progress),
-  });
-  if (flags.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n');
-  else io.stdout.write(renderRolloutReport(report));
-  if (report.result === 'interrupted') io.stderr.write(`resume with: guardrails rollout --live --resume ${run}${flags.journal ? ` --journal ${flags.journal}` : ''}\n`);
-  if (!flags.dryRun) io.stderr.write(`journal: ${path.relative(io.cwd, journalFile)}\n`);
-  return report.exitCode;
+    const report: RolloutReport = await runRollout({
+      run,
+      command: ['guardrails', 'rollout', ...process.argv.slice(3)].join(' '),
+      source,
+      writer,
+      reader,
+      lockClient: reader,
+      ...(rateScale(io.env) ? { rateLimits: scaledRateLimits(rateScale(io.env)!) } : {}),
+      caller,
+      reference,
+      journal,
+      ...(saved ? { saved } : {}),
+      ...(flags.until ? { until: flags.until } : {}),
+      dryRun: flags.dryRun === true,
+      resume: flags.resume !== undefined,
+      bakeSeconds: flags.emergency ? () => 0 : bakeSeconds,
+      protect: rolloutSettings?.protect ?? [],
+      allowLockoutRisk: flags.allowLockoutRisk === true,
+      enablePolicyTypes: flags.enablePolicyTypes === true,
+      bakeSources: async (w: { name: string; accounts: string[]; state: OrgState }) => ({
+        ...(flags.check ? { check: { command: flags.check, options: { cwd: io.cwd, env: io.env, run, wave: w.name, accounts: w.accounts, timeoutMs: 10 * 60_000 } } } : {}),
+        canaries: canariesOf(w.name, w.state),
+      }),
+      ...(canaries.length
+        ? {
+            watchCanaries: async (w: { name: string; since: number; timeoutMs: number }) => {
+              const state = (await readOrganization(reader)).state;
+              return Promise.all(
+                canariesOf(w.name, state).map(async ({ iam, probe }) => {
+                  const watched = await watchCanary(iam, probe, { since: w.since, timeoutMs: w.timeoutMs, everyMs: Math.min(20_000, Math.max(1_000, w.timeoutMs / 10)), signal });
+                  const detail = watched.ok
+                    ? `${probe.principal}: every probe as wanted after ${(watched.propagationMs! / 1000).toFixed(0)} s (${watched.polls} poll(s))`
+                    : watched.interrupted
+                      ? `${probe.principal}: interrupted before IAM showed the change`
+                      : `${probe.principal}: not as wanted ${w.timeoutMs ? `within the bake (${Math.round(w.timeoutMs / 1000)} s)` : 'right after the wave (no bake)'}: ${watched.last.problems.slice(0, 3).join('; ')}`;
+                  return { principal: probe.principal, ok: watched.ok, ...(watched.propagationMs !== undefined ? { propagationMs: watched.propagationMs } : {}), detail };
+                }),
+              );
+            },
+          }
+        : {}),
+      ...(flags.approve ? { approve: (next: string) => ask(`go on with wave ${next}? [y/N] `, io) } : {}),
+      clock: { now: () => Date.now(), sleep: (ms, s) => sleep(ms, s ?? signal), random: Math.random },
+      signal,
+      onEvent: (e) => printEvent(e, io, progress),
+    });
+    if (flags.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    else io.stdout.write(renderRolloutReport(report));
+    if (report.result === 'interrupted') io.stderr.write(`resume with: guardrails rollout --live --resume ${run}${flags.journal ? ` --journal ${flags.journal}` : ''}\n`);
+    if (!flags.dryRun) io.stderr.write(`journal: ${path.relative(io.cwd, journalFile)}\n`);
+    return report.exitCode;
+  } finally {
+    await journal.close();
+  }
 }
 
 /** `guardrails rollout unlock RUN`: like terraform force-unlock, for the named run's lock only. */

@@ -14,6 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isOwned, treeOfState, type OrgState } from '../../src/org/index.js';
 import { canonicalPolicyText } from '../../src/policy/index.js';
 import { effectiveOwnedContents } from '../support/org-auditor.js';
+import type { ProxyCall } from '../support/fault-proxy.js';
+import { ROLLOUT_LOCK_NAME } from '../../src/rollout/index.js';
 import { startExampleRollout, type ExampleRollout } from '../support/example-rollout.js';
 import { startIamPrincipalServer } from '../support/iam-principal-server.js';
 import { startStsServer } from '../support/sts-server.js';
@@ -62,6 +64,52 @@ afterAll(async () => {
   await fx?.stop();
 });
 
+/**
+ * Runs `rollout --resume r-kill` as a child process and kills it (SIGKILL) at the first write where
+ * `at` says so: asked before each write is forwarded (landed false) and after it landed (landed true).
+ * 'done' when the run ended by itself (it must then have exited 0).
+ */
+async function runKilledAt(when: 'before' | 'after', at: (call: ProxyCall, landed: boolean) => boolean | Promise<boolean>): Promise<'killed' | 'done'> {
+  const child = fx.spawnCli(['rollout', '--live', '--bake', '0', '--resume', 'r-kill']);
+  let killed = false;
+  const start = fx.proxy.counts.writes;
+  for (let k = start + 1; k <= start + 200; k++) {
+    for (const moment of ['before', 'after'] as const) {
+      fx.proxy.onWrite(k, moment, async (call) => {
+        if (killed || !(await at(call, moment === 'after'))) return;
+        if (moment !== when) return;
+        killed = true;
+        child.kill('SIGKILL');
+        await child.exit;
+      });
+    }
+  }
+  const ended = await child.exit;
+  await fx.proxy.idle();
+  if (!killed) {
+    expect(ended.code, ended.stderr).toBe(0);
+    return 'done';
+  }
+  expect(ended.signal, ended.stderr).toBe('SIGKILL');
+  return 'killed';
+}
+
+/** A write of the plan's steps, not of the rollout lock (its creation, renewal or release). */
+async function isStep(call: ProxyCall): Promise<boolean> {
+  if (call.operation === 'CreatePolicy') return call.body.Name !== ROLLOUT_LOCK_NAME;
+  if (call.operation === 'UpdatePolicy') return call.body.Content !== undefined;
+  if (call.operation === 'DeletePolicy') return (await fx.read()).policies.find((p) => p.id === call.body.PolicyId)?.name !== ROLLOUT_LOCK_NAME;
+  return true;
+}
+
+/** The killed run is resumed to its end: exit 0, the planned organization, no AWS rule ever broken. */
+async function expectResumesToPlan(label: string): Promise<void> {
+  const resumed = await fx.cli(['rollout', '--live', '--bake', '0', '--resume', 'r-kill']);
+  expect(resumed.code, `${label}: ${resumed.stderr}`).toBe(0);
+  expect(fx.proxy.auditor.violations, label).toEqual([]);
+  expect(ownedSummary(await fx.read()), label).toEqual(wanted);
+}
+
 describe('rollout against moto behind the fault proxy', { timeout: 240_000 }, () => {
   it('rolls version 2 out wave by wave, verified, journaled, and ends where a plan says nothing is left', async () => {
     await fx.reset();
@@ -104,33 +152,58 @@ describe('rollout against moto behind the fault proxy', { timeout: 240_000 }, ()
   });
 
   it('is killed at a write and resumed: the end state is the planned one, the auditor never trips', async () => {
-    const points = EXHAUSTIVE ? undefined : [9];
-    let total = 0;
-    if (EXHAUSTIVE) {
-      // The number of writes of a clean run, to know the range to kill in.
+    // Killed before a write reaches moto, and after it landed with its answer lost, then resumed.
+    for (const when of ['before', 'after'] as const) {
       await fx.reset();
-      const clean = await fx.cli(['rollout', '--live', '--bake', '0']);
-      expect(clean.code, clean.stderr).toBe(0);
-      total = fx.proxy.counts.writes;
+      const killed = await runKilledAt(when, (call) => call.write === 9);
+      expect(killed, `write 9 ${when}`).toBe('killed');
+      await expectResumesToPlan(`write 9 ${when}`);
     }
-    for (const k of points ?? Array.from({ length: total }, (_, i) => i + 1)) {
-      for (const when of ['before', 'after'] as const) {
-        await fx.reset();
-        const child = fx.spawnCli(['rollout', '--live', '--bake', '0', '--resume', 'r-kill']);
-        fx.proxy.onWrite(k, when, async () => {
-          child.kill('SIGKILL');
-          await child.exit;
+  });
+
+  it.runIf(EXHAUSTIVE)('is killed at every write in turn, each resumed run killed again, and still ends at the plan', async () => {
+    // The lock's own writes at the ends of a run: its creation (the first write) and its release (the last).
+    await fx.reset();
+    const clean = await fx.cli(['rollout', '--live', '--bake', '0']);
+    expect(clean.code, clean.stderr).toBe(0);
+    const total = fx.proxy.counts.writes;
+    for (const [k, when] of [[1, 'before'], [1, 'after'], [total, 'before'], [total, 'after']] as const) {
+      await fx.reset();
+      expect(await runKilledAt(when, (call) => call.write === k), `write ${k} ${when}`).toBe('killed');
+      await expectResumesToPlan(`write ${k} ${when}`);
+    }
+    // Every write between, as a chain: each run is killed at the next write the rollout has not made
+    // (before it reaches moto), or right after its first step landed (answer lost); the next run
+    // resumes from what the organization shows. A run of N steps is killed N times per chain, so
+    // every write of the rollout is a kill point once, and the kills pile up on one another.
+    for (const when of ['before', 'after'] as const) {
+      await fx.reset();
+      let kills = 0;
+      for (;;) {
+        const start = fx.proxy.counts.writes;
+        let stepsLanded = 0;
+        const steps = new Map<number, boolean>();
+        const outcome = await runKilledAt(when, async (call, landed) => {
+          // Whether a write is a step is decided before it lands (a released lock can no longer be named).
+          if (!landed) {
+            steps.set(call.seq, await isStep(call));
+            // The write after this run's first step: a step, a lock renewal at a wave's start, or the release.
+            return stepsLanded === 1;
+          }
+          if (steps.get(call.seq)) stepsLanded++;
+          return stepsLanded === 1;
         });
-        const killed = await child.exit;
+        if (outcome === 'done') break;
+        kills++;
+        expect(kills, `${when}: the chain does not end`).toBeLessThan(300);
         await fx.proxy.idle();
-        expect(killed.signal, `write ${k} ${when}: ${killed.stderr}`).toBe('SIGKILL');
-        const resumed = await fx.cli(['rollout', '--live', '--bake', '0', '--resume', 'r-kill']);
-        expect(resumed.code, `write ${k} ${when}: ${resumed.stderr}`).toBe(0);
-        expect(fx.proxy.auditor.violations, `write ${k} ${when}`).toEqual([]);
-        expect(ownedSummary(await fx.read()), `write ${k} ${when}`).toEqual(wanted);
+        expect(fx.proxy.auditor.violations, `${when}, kill ${kills}`).toEqual([]);
       }
+      expect(kills, when).toBeGreaterThan(40);
+      expect(fx.proxy.auditor.violations, when).toEqual([]);
+      expect(ownedSummary(await fx.read()), when).toEqual(wanted);
     }
-  }, EXHAUSTIVE ? 3_600_000 : 240_000);
+  }, 3_600_000);
 
   it('refuses a second rollout while the first holds the lock, and unlock releases only the named run', async () => {
     await fx.reset();
