@@ -22,6 +22,7 @@ import {
   JournalError,
   openJournal,
   type Journal,
+  type JournalRecord,
   readJournal,
   runCheck,
   runRollout,
@@ -44,6 +45,7 @@ export interface RolloutFlags {
   live?: boolean;
   plan?: string;
   until?: string;
+  wave?: string;
   bake?: string;
   dryRun?: boolean;
   approve?: boolean;
@@ -62,6 +64,7 @@ const DEFAULT_BAKE_SECONDS = 30 * 60;
 export async function runRolloutCommand(files: string[], flags: RolloutFlags, io: CliIO): Promise<number> {
   if (!flags.live) throw new UsageError('rollout writes to AWS Organizations: give --live to say so (use guardrails plan to see the calls without credentials)');
   if (flags.resume && flags.revert) throw new UsageError('give either --resume RUN or --revert RUN, not both');
+  if (flags.wave && flags.until) throw new UsageError('give either --wave NAME (that wave only) or --until NAME (every wave up to it), not both');
   if (flags.emergency && !flags.revert) throw new UsageError('--emergency applies to --revert');
   if (flags.plan && flags.revert) throw new UsageError('--plan applies to a forward rollout, not to --revert');
   if (flags.approve && !process.stdin.isTTY) throw new UsageError('--approve asks on a terminal, and stdin is not one: gate waves with --until and a CI environment instead');
@@ -162,7 +165,16 @@ export async function runRolloutCommand(files: string[], flags: RolloutFlags, io
   }
   // The journal's file handle is closed on every path, a thrown error included (no descriptor is left to GC).
   try {
-    const progress = showsProgress(io);
+    // A resumed run's own records: a wave whose bake it did not finish is baked again, though nothing is left to write.
+  let history: JournalRecord[];
+  try {
+    history = readJournal(journalFile).records.filter((r) => r.run === run);
+  } catch (e) {
+    if (!(e instanceof JournalError)) throw e;
+    io.stderr.write(`error journal: ${e.message}\n`);
+    return EXIT_BAD_INPUT;
+  }
+  const progress = showsProgress(io);
 
     // Canary probes: what the change newly denies a role of the canary's account (the semantic diff of the
     // first plan), and what the intent says must keep working; IAM is asked in the canary's account.
@@ -206,6 +218,8 @@ export async function runRolloutCommand(files: string[], flags: RolloutFlags, io
       journal,
       ...(saved ? { saved } : {}),
       ...(flags.until ? { until: flags.until } : {}),
+      ...(flags.wave ? { only: flags.wave } : {}),
+      history,
       dryRun: flags.dryRun === true,
       resume: flags.resume !== undefined,
       bakeSeconds: flags.emergency ? () => 0 : bakeSeconds,

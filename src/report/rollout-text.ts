@@ -13,6 +13,10 @@ export function renderRolloutReport(r: RolloutReport): string {
   for (const w of r.waves) {
     const retries = Object.entries(w.retries).map(([code, n]) => `${n} ${code}`).join(', ');
     lines.push('');
+    if (w.skipped) {
+      lines.push(`wave ${w.name}: nothing to do (done before, or not touched by this change)`);
+      continue;
+    }
     lines.push(`wave ${w.name}: ${w.calls} call(s) in ${(w.ms / 1000).toFixed(1)} s (least ${w.leastSeconds.toFixed(1)} s at the rate limits)${retries ? `; retried: ${retries}` : ''}${w.replans ? `; planned again ${w.replans} time(s) after a halt` : ''}`);
     if (w.verification) lines.push(`  verification: ${w.verification.ok ? 'the targets hold what the wave should leave' : 'FAILED'} (${w.verification.polls} read(s), ${(w.verification.ms / 1000).toFixed(1)} s)`);
     for (const d of w.verification?.differences.slice(0, 10) ?? []) lines.push(`    ${d}`);
@@ -28,7 +32,7 @@ export function renderRolloutReport(r: RolloutReport): string {
 function headline(r: RolloutReport): string {
   switch (r.result) {
     case 'done':
-      return r.waves.length ? `done: ${r.waves.length} wave(s) applied, verified and baked` : 'done: nothing to do';
+      return r.waves.some((w) => !w.skipped) ? `done: ${r.waves.filter((w) => !w.skipped).length} wave(s) applied, verified and baked` : 'done: nothing to do';
     case 'stopped':
       return 'stopped as asked (resume with --resume)';
     case 'halted':

@@ -155,7 +155,7 @@ export interface WaveRecord {
   name: string;
   started: boolean;
   /** The wave-end result, when the wave ended. */
-  result?: 'done' | 'halted' | 'interrupted';
+  result?: 'done' | 'skipped' | 'halted' | 'interrupted';
   verified?: boolean;
   /** Steps announced (step-start) and those that ended. */
   stepsStarted: number;
@@ -232,8 +232,9 @@ export function runState(records: readonly JournalRecord[], run?: string): RunSt
   const runs = runsOf(records);
   const r = run === undefined ? runs.at(-1) : runs.find((x) => x.run === run);
   if (!r) return undefined;
-  const wavesDone = r.waves.filter((w) => w.result === 'done').map((w) => w.name);
-  const nextWave = r.waves.find((w) => w.result !== 'done')?.name;
+  const ended = (w: { result?: string }) => w.result === 'done' || w.result === 'skipped';
+  const wavesDone = r.waves.filter(ended).map((w) => w.name);
+  const nextWave = r.waves.find((w) => !ended(w))?.name;
   const openWave = r.waves.find((w) => w.started && w.result === undefined)?.name;
   // Paired in order: a resumed run may number the steps of a re-planned wave again from 0.
   const pending = new Map<string, Extract<JournalRecord, { kind: 'step-start' }>>();

@@ -71,6 +71,8 @@ export interface WaveReport {
   bake?: { ok: boolean; ms: number; checks: number };
   signals: SignalResult[];
   propagation?: CanaryPropagation[];
+  /** Nothing to do and nothing owed: no step planned, and no bake of this run left unfinished. */
+  skipped?: boolean;
 }
 
 export interface RolloutReport {
@@ -106,6 +108,10 @@ export interface RolloutOptions {
   saved?: PlanFile;
   /** Stop after this wave (the run ends "stopped", exit 0). */
   until?: string;
+  /** Apply this wave only: refused while an earlier wave has steps left or a bake of this run unfinished. */
+  only?: string;
+  /** What this run's journal already holds (a resumed run): which waves still owe their bake. */
+  history?: readonly JournalRecord[];
   dryRun: boolean;
   /** Take over the lock of this same run (resuming after a kill). */
   resume: boolean;
@@ -185,6 +191,15 @@ export async function runRollout(o: RolloutOptions): Promise<RolloutReport> {
     return end('done');
   }
 
+  const until = o.only ?? o.until;
+  if (o.only) {
+    const refusal = onlyWaveRefusal(o.only, planned.file, o.history ?? []);
+    if (refusal) {
+      report.findings.push(refusal);
+      return end('refused', refusal);
+    }
+  }
+
   let lock: LockInfo;
   {
     const taken = await acquireLock(o.lockClient, { run: o.run, holder: o.caller.arn, ttlMs: LOCK_TTL_MS, now: () => new Date(o.clock.now()) });
@@ -228,6 +243,11 @@ export async function runRollout(o: RolloutOptions): Promise<RolloutReport> {
         if (refused) return await end('refused', refused);
         const w = planned.file.waves.find((x) => x.name === name);
         if (!w) return await end('halted', `wave ${name} is no longer in the plan`);
+        if (first && w.steps.length === 0 && !owesBake(o.history ?? [], name)) {
+          // Done before (a resumed run) or untouched by this change: a bake of nothing would only wait.
+          wave.skipped = true;
+          break;
+        }
         accounts = w.accounts;
         wave.leastSeconds = w.leastSeconds;
         o.onEvent({ kind: 'wave', wave: name, calls: w.steps.length, leastSeconds: w.leastSeconds, accounts: w.accounts.length });
@@ -275,6 +295,12 @@ export async function runRollout(o: RolloutOptions): Promise<RolloutReport> {
           return await end('halted', `wave ${name}: the organization does not hold what the wave should leave: ${verified.differences[0]}`);
         }
         break;
+      }
+      if (wave.skipped) {
+        o.onEvent({ kind: 'info', text: `wave ${name}: nothing to do (no step planned, no bake of this run owed)` });
+        await journal({ kind: 'wave-end', run: o.run, at: at(), wave: name, result: 'skipped', calls: 0, ms: 0 });
+        if (until === name) return await end('stopped', `stopped after wave ${name} (${o.only ? '--wave' : '--until'})`);
+        continue;
       }
 
       if (o.watchCanaries) {
@@ -334,7 +360,7 @@ export async function runRollout(o: RolloutOptions): Promise<RolloutReport> {
       }
       await journal({ kind: 'wave-end', run: o.run, at: at(), wave: name, result: baked.ok ? 'done' : 'halted', calls: wave.calls, ms: wave.ms });
       if (!baked.ok) return await end('halted', `wave ${name}: health signal ${baked.failed!.signal} failed: ${baked.failed!.detail}`);
-      if (o.until === name) return await end('stopped', `stopped after wave ${name} (--until)`);
+      if (until === name) return await end('stopped', `stopped after wave ${name} (${o.only ? '--wave' : '--until'})`);
       const next = names[names.indexOf(name) + 1];
       if (next && o.approve && !(await o.approve(next))) return await end('stopped', `stopped before wave ${next}: not approved`);
     }
@@ -349,6 +375,31 @@ export async function runRollout(o: RolloutOptions): Promise<RolloutReport> {
     // A refusal (a stale plan, the lockout guard) ends the run for good: the next run starts from a new plan.
     if (report.result === 'done' || report.result === 'refused') await releaseLock(o.lockClient, lock).catch(() => undefined);
   }
+}
+
+/**
+ * Whether this run wrote steps of the wave and has not journaled the end of its bake: a run killed or
+ * halted while the wave baked must bake it again on resume, though the wave has nothing left to write.
+ */
+export function owesBake(history: readonly JournalRecord[], wave: string): boolean {
+  let owed = false;
+  for (const r of history) {
+    if (r.kind === 'wave-start' && r.wave === wave && r.steps > 0) owed = true;
+    if (r.kind === 'wave-end' && r.wave === wave && r.result === 'done') owed = false;
+  }
+  return owed;
+}
+
+/** `--wave NAME` applies one wave: every wave before it must be done (no step left, no bake owed). */
+function onlyWaveRefusal(only: string, file: PlanFile, history: readonly JournalRecord[]): string | undefined {
+  const names = file.waves.map((w) => w.name);
+  if (!names.includes(only)) return `--wave ${only}: the plan has no such wave (its waves: ${names.join(', ')})`;
+  for (const w of file.waves) {
+    if (w.name === only) return undefined;
+    if (w.steps.length) return `--wave ${only}: wave ${w.name} comes first and has ${w.steps.length} step(s) left; roll it out first (--wave ${w.name})`;
+    if (owesBake(history, w.name)) return `--wave ${only}: wave ${w.name} comes first and its bake in this run did not finish; resume it first (--wave ${w.name})`;
+  }
+  return undefined;
 }
 
 function staleReason(stale: readonly string[]): string {

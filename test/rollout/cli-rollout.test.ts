@@ -221,6 +221,25 @@ describe('rollout against moto behind the fault proxy', { timeout: 240_000 }, ()
     expect(resumed.waves.filter((w) => w.steps.length).map((w) => w.name)).toEqual(['genai', 'everything']);
   });
 
+  it('--wave applies one wave once the waves before it are done, and a resumed run skips what it finished', async () => {
+    await fx.reset();
+    const early = await fx.cli(['rollout', '--live', '--bake', '0', '--wave', 'nonprod', '--resume', 'r-wave']);
+    expect(early.code).toBe(2);
+    expect(early.stdout).toMatch(/--wave nonprod: wave canary comes first and has \d+ step\(s\) left/);
+    expect(fx.proxy.counts.writes).toBe(0);
+    const canary = JSON.parse((await fx.cli(['rollout', '--live', '--bake', '0', '--wave', 'canary', '--resume', 'r-wave', '--json'])).stdout) as { result: string; waves: { name: string; calls: number; skipped?: boolean }[] };
+    expect(canary.result).toBe('stopped');
+    expect(canary.waves.map((w) => [w.name, w.calls > 0])).toEqual([['canary', true]]);
+    const nonprod = JSON.parse((await fx.cli(['rollout', '--live', '--bake', '0', '--wave', 'nonprod', '--resume', 'r-wave', '--json'])).stdout) as typeof canary;
+    expect(nonprod.result).toBe('stopped');
+    expect(nonprod.waves.map((w) => [w.name, w.skipped === true, w.calls > 0])).toEqual([['canary', true, false], ['nonprod', false, true]]);
+    const rest = await fx.cli(['rollout', '--live', '--bake', '0', '--resume', 'r-wave']);
+    expect(rest.code, rest.stderr).toBe(0);
+    expect(rest.stdout).toMatch(/wave canary: nothing to do/);
+    expect(fx.proxy.auditor.violations).toEqual([]);
+    expect(ownedSummary(await fx.read())).toEqual(wanted);
+  });
+
   it('applies a saved plan when nothing changed, and refuses it (writing nothing) once out/ changed', async () => {
     await fx.reset();
     expect((await fx.cli(['plan', '--live', '--save', 'plan.json'])).code).toBe(0);

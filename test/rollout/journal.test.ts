@@ -6,6 +6,7 @@ import { openJournal, readJournal, runState, runsOf, snapshotOf } from '../../sr
 import type { JournalRecord } from '../../src/rollout/types.js';
 import { tempDir } from '../support/temp.js';
 import { ScriptedOrg } from './scripted-org.js';
+import { owesBake } from '../../src/rollout/run.js';
 
 const at = '2026-12-05T08:00:00.000Z';
 const digests = { deployed: 'a', out: 'b', intent: 'c' };
@@ -123,5 +124,23 @@ describe('journal', () => {
     await journal.close();
     expect(seen).toEqual(['step-start 0', 'step-start 1']);
     expect(readJournal(file).records.map((r) => r.kind)).toEqual(['step-start', 'step-end', 'step-start', 'step-end']);
+  });
+});
+
+describe('owesBake: a resumed run bakes again a wave it wrote and did not finish baking', () => {
+  const at = '2026-12-05T00:00:00Z';
+  const start = (wave: string, steps: number): JournalRecord => ({ kind: 'wave-start', run: 'r', at, wave, steps, leastSeconds: 1 });
+  const end = (wave: string, result: 'done' | 'skipped' | 'halted' | 'interrupted'): JournalRecord => ({ kind: 'wave-end', run: 'r', at, wave, result, calls: 1, ms: 1 });
+  it.each<[string, JournalRecord[], boolean]>([
+    ['no history', [], false],
+    ['wrote, killed before the wave ended', [start('canary', 3)], true],
+    ['wrote, interrupted while baking', [start('canary', 3), end('canary', 'interrupted')], true],
+    ['wrote, halted by a signal', [start('canary', 3), end('canary', 'halted')], true],
+    ['wrote and baked', [start('canary', 3), end('canary', 'done')], false],
+    ['baked, then written again and killed', [start('canary', 3), end('canary', 'done'), start('canary', 1)], true],
+    ['started with nothing to write', [start('canary', 0)], false],
+    ['another wave owes, not this one', [start('nonprod', 2)], false],
+  ])('%s', (_, history, owed) => {
+    expect(owesBake(history, 'canary')).toBe(owed);
   });
 });
