@@ -184,7 +184,8 @@ export function lineageOfPolicy(p: ModelPolicy): string {
   return lineageKey(p.type, p.lineage);
 }
 
-function hasAllowStatement(canonical: string): boolean {
+/** Whether a policy text has an Allow statement (SCPs with one mean something different at each level). */
+export function hasAllowStatement(canonical: string): boolean {
   try {
     const doc = JSON.parse(canonical) as { Statement?: { Effect?: string }[] | { Effect?: string } };
     const list = Array.isArray(doc.Statement) ? doc.Statement : doc.Statement ? [doc.Statement] : [];

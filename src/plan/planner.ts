@@ -19,6 +19,7 @@
  *   transition.ts     the operations from one wave's end to the next
  *   ordering.ts       their order within the slots of each target (push-down when a target is full)
  *   invariants.ts     the checks on every state, against the required state (required-state.ts)
+ *   full-targets.ts   OUs whose slots other actors' policies fill: their subtrees are reached through their children
  *
  * A plan that breaks an invariant is refused, saying which; so is a deployed state the planner cannot
  * take forward safely. Planning never throws on a deployed state: problems are diagnostics.
@@ -28,8 +29,9 @@ import { OrgTree, type OrgNode } from '../model/org-tree.js';
 import { AWS_POLICY_TYPE, CONTROLS_TAG, controlsTagValue, describeOperation, enabledPolicyTypes, MAX_TAG_VALUE, type OrgOperation } from '../org/index.js';
 import { canonicalPolicyText, type PolicyType } from '../policy/index.js';
 import { leastSeconds } from './api-time.js';
-import { AttachmentModel, PlanStepError } from './attachment-model.js';
+import { AttachmentModel, hasAllowStatement, PlanStepError } from './attachment-model.js';
 import type { Deployment } from './deployment.js';
+import { FullTargets } from './full-targets.js';
 import { InvariantChecker, type Violation } from './invariants.js';
 import { Leaves, type Leaf } from './leaves.js';
 import { collectLineages, configForWave, initialHolder, lineageChanges, type ConfigEntry, type Cover, type Holder, type Lineage, type Placement, type Strategy } from './lineages.js';
@@ -80,7 +82,11 @@ export function planRollout(deployment: Deployment, declaredWaves: readonly Wave
   const deployed = AttachmentModel.fromDeployed(deployment.tree, deployment.deployed);
   const diagnostics = disabledPolicyTypes(deployment);
   const ids = new ContentIds(deployment.reference);
-  const collected = collectLineages(deployment, deployed, leaves, (newer, older) => ids.coversText(newer, older));
+  // Where compile's targets are full of policies guardrails does not own, the plan ends with the
+  // policies below them instead; the required state still reads compile's placement (accounts see the same).
+  const full = new FullTargets(deployed, deployment.quotas, leaves);
+  const placed: Deployment = { ...deployment, desired: deployment.desired.map((p) => ({ ...p, targets: full.around(p.targets, p.type, hasAllowStatement(canonicalPolicyText(p.content))) })) };
+  const collected = collectLineages(placed, deployed, leaves, (newer, older) => ids.coversText(newer, older));
   diagnostics.push(...collected.diagnostics);
   if (hasErrors(diagnostics)) return refused(diagnostics);
   const lineages = collected.lineages;
@@ -109,7 +115,7 @@ export function planRollout(deployment: Deployment, declaredWaves: readonly Wave
     reachedByWaves = new Set([...reachedByWaves, ...targets]);
     const changed = [...changing].filter((x) => !before.has(x));
     const final = k === waves.length - 1;
-    const context: WaveContext = { model, lineages, holders, scope, final, tree: deployment.tree, leaves, checker: () => new InvariantChecker({ start: model, required, scope, changing, quotas: deployment.quotas, leaves }) };
+    const context: WaveContext = { model, lineages, holders, scope, final, tree: deployment.tree, leaves, full, checker: () => new InvariantChecker({ start: model, required, scope, changing, quotas: deployment.quotas, leaves }) };
     // An additive attach needs a free slot at its target: where there is none, that policy is pushed
     // down in this wave instead, and the wave planned again.
     const pushedDown = new Map<Lineage, string>();
@@ -141,7 +147,7 @@ export function planRollout(deployment: Deployment, declaredWaves: readonly Wave
   }
 
   // The last wave must leave exactly what compile asked for (when every wave could be planned at all).
-  if (!violations.length) for (const problem of compareWithDesired(model, deployment)) diagnostics.push(error('plan-incomplete', `internal error: after the last wave, ${problem}`, undefined, 'please report this with the org snapshot and out/'));
+  if (!violations.length) for (const problem of compareWithDesired(model, placed)) diagnostics.push(error('plan-incomplete', `internal error: after the last wave, ${problem}`, undefined, 'please report this with the org snapshot and out/'));
   for (const v of violations) diagnostics.push(error(v.code === 'invalid-step' ? 'plan-invalid-step' : `invariant-${v.code}`, `${where(v)}: ${v.message}`));
   const calls = planned.reduce((n, w) => n + w.calls, 0);
   return {
@@ -161,6 +167,7 @@ interface WaveContext {
   final: boolean;
   tree: OrgTree;
   leaves: Leaves;
+  full: FullTargets;
   checker: () => InvariantChecker;
 }
 
@@ -178,7 +185,7 @@ interface WaveAttempt {
 
 /** One wave from the model it starts from, with the lineages in `pushedDown` pushed down (and why). */
 function planWave(w: WaveContext, pushedDown: ReadonlyMap<Lineage, string>): WaveAttempt {
-  const { place, gapNotes } = placementOn(w.model, w.leaves);
+  const { place, gapNotes } = placementOn(w.model, w.leaves, w.full);
   const checker = w.checker();
   const config: ConfigEntry[] = [];
   const holders = new Map<Lineage, Holder | undefined>();
@@ -192,7 +199,7 @@ function planWave(w: WaveContext, pushedDown: ReadonlyMap<Lineage, string>): Wav
     }
     const ops = transition(w.model, config, w.tree);
     const result = orderWithinSlots(w.model, ops, checker, w.leaves);
-    result.notes.push(...untaggedControls(config, ops));
+    result.notes.push(...untaggedControls(config, ops), ...aroundFullTargets(w.full, result.order));
     return { result, checker, config, holders, strategies: strategiesOf(w, config, result.order, chosen), chosen, gapNotes: gapNotes(), unplannable: false };
   } catch (e) {
     if (!(e instanceof PlanStepError)) throw e;
@@ -234,13 +241,14 @@ function strategiesOf(w: WaveContext, config: readonly ConfigEntry[], order: rea
  * cannot be reached without reaching accounts that must not be are noted, unless the caller says an
  * older version still covers them (additive staging).
  */
-function placementOn(model: AttachmentModel, leaves: Leaves): { place: Placement; gapNotes: () => string[] } {
+function placementOn(model: AttachmentModel, leaves: Leaves, full: FullTargets): { place: Placement; gapNotes: () => string[] } {
   const gaps = new Map<OrgNode, Set<string>>();
   const nodesOf = (type: PolicyType, name: string) => [...(model.find(type, name)?.targets ?? [])].map((t) => model.tree.node(t)).filter((n): n is OrgNode => n !== undefined);
   const cover: Cover = (wanted, lineage, name, noteGaps = true) => {
     const now = nodesOf(lineage.type, name);
     if (now.length && reachesExactly(leaves.union(now), wanted)) return now;
     const c = leaves.cover(wanted);
+    const allow = model.find(lineage.type, name)?.hasAllow ?? (lineage.desired !== undefined && hasAllowStatement(canonicalPolicyText(lineage.desired.content)));
     if (noteGaps) {
       for (const n of c.unreachable) {
         let names = gaps.get(n);
@@ -248,7 +256,7 @@ function placementOn(model: AttachmentModel, leaves: Leaves): { place: Placement
         names.add(lineage.name);
       }
     }
-    return c.nodes;
+    return full.around(c.nodes, lineage.type, allow);
   };
   const gapNotes = () =>
     [...gaps].map(([node, names]) => `until the last wave, accounts created in or moved to ${OrgTree.describe(node)} would get neither version of ${[...names].sort().join(', ')}: policies cannot be attached to an OU for its future accounts without reaching the accounts already there`);
@@ -288,6 +296,16 @@ function disabledPolicyTypes(d: Deployment): Diagnostic[] {
     );
   }
   return out;
+}
+
+/** What the wave attaches below a full target instead of at it, and what that leaves out. */
+function aroundFullTargets(full: FullTargets, order: readonly OrgOperation[]): string[] {
+  const notes = new Set<string>();
+  for (const f of full.known()) {
+    const instead = new Set(f.instead.map((n) => n.id!));
+    for (const op of order) if (op.op === 'attach' && op.type === f.type && instead.has(op.target.id)) notes.add(FullTargets.note(f, op.policy));
+  }
+  return [...notes];
 }
 
 /** Policies created without their controls tag, because the joined list is longer than a tag value may be. */
