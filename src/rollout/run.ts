@@ -241,19 +241,26 @@ export async function runRollout(o: RolloutOptions): Promise<RolloutReport> {
         }
         const refused = await preflight(o, planned, report);
         if (refused) return await end('refused', refused);
-        const w = planned.file.waves.find((x) => x.name === name);
+        const index = planned.file.waves.findIndex((x) => x.name === name);
+        const w = planned.file.waves[index];
         if (!w) return await end('halted', `wave ${name} is no longer in the plan`);
-        if (first && w.steps.length === 0 && !owesBake(o.history ?? [], name)) {
+        // Waves this run already did can have steps again in a fresh plan (planned again after a halt, or
+        // another actor changed the organization since): the plan's order puts them first, and the wave's
+        // expected state is what the plan leaves after them, so they are made first, in this wave.
+        const earlier = planned.file.waves.slice(0, index).flatMap((x) => x.steps);
+        if (earlier.length) o.onEvent({ kind: 'info', text: `wave ${name}: the plan has ${earlier.length} step(s) left in the waves before it (${planned.file.waves.slice(0, index).filter((x) => x.steps.length).map((x) => x.name).join(', ')}): they are made first` });
+        const steps = [...earlier, ...w.steps];
+        if (first && steps.length === 0 && !owesBake(o.history ?? [], name)) {
           // Done before (a resumed run) or untouched by this change: a bake of nothing would only wait.
           wave.skipped = true;
           break;
         }
         accounts = w.accounts;
         wave.leastSeconds = w.leastSeconds;
-        o.onEvent({ kind: 'wave', wave: name, calls: w.steps.length, leastSeconds: w.leastSeconds, accounts: w.accounts.length });
-        await journal({ kind: 'wave-start', run: o.run, at: at(), wave: name, steps: w.steps.length, leastSeconds: w.leastSeconds });
+        o.onEvent({ kind: 'wave', wave: name, calls: steps.length, leastSeconds: w.leastSeconds, accounts: w.accounts.length });
+        await journal({ kind: 'wave-start', run: o.run, at: at(), wave: name, steps: steps.length, leastSeconds: w.leastSeconds });
         const done: WaveExecution = await executeWave(
-          w.steps.map((s) => s.op),
+          steps.map((s) => s.op),
           {
             client: o.writer,
             state,
@@ -272,7 +279,7 @@ export async function runRollout(o: RolloutOptions): Promise<RolloutReport> {
         for (const [code, n] of Object.entries(done.retries)) wave.retries[code] = (wave.retries[code] ?? 0) + n;
         if (done.result === 'interrupted') {
           await journal({ kind: 'wave-end', run: o.run, at: at(), wave: name, result: 'interrupted', calls: wave.calls, ms: o.clock.now() - started });
-          return await end('interrupted', `interrupted in wave ${name} after ${done.done} of ${w.steps.length} steps`);
+          return await end('interrupted', `interrupted in wave ${name} after ${done.done} of ${steps.length} steps`);
         }
         if (done.result === 'halted') {
           wave.replans++;
