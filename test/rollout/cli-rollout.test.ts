@@ -2,7 +2,7 @@
  * `guardrails rollout` end to end: the example organization in a real moto_server behind the fault
  * proxy (which refuses what AWS refuses and audits every write), version 1 deployed, version 2 rolled
  * out by the CLI. Faults of every class on every write type, a kill at a write and a resume, a stale
- * plan, the lock, a halt that plans around another actor, and a revert.
+ * plan, the lock, a halt that plans around targets another actor filled, and a revert.
  *
  * Under `npm run test:exhaustive` the rollout is killed at every write of the example change in turn
  * (before the write reaches moto, and after it landed with its answer lost), and resumed each time.
@@ -258,42 +258,54 @@ describe('rollout against moto behind the fault proxy', { timeout: 240_000 }, ()
     expect(fx.proxy.counts.writes).toBe(0);
   });
 
-  it('halts when another actor fills a target mid-wave (ConstraintViolation), plans again, and resumes once there is room', async () => {
+  it('halts when another actor fills a target mid-wave (ConstraintViolation), plans around it to the end, and moves back up once there is room', async () => {
     await fx.reset();
     const client = fx.moto.client();
     const scp = (name: string) => client.send(new CreatePolicyCommand({ Name: name, Type: 'SERVICE_CONTROL_POLICY', Description: 'another team', Content: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: `ec2:${name}`, Resource: '*' }] }) }));
-    let filled: string | undefined;
-    const theirs: string[] = [];
-    // Just before the rollout's first attach to an OU, another actor fills that OU's SCP slots.
-    for (let k = 1; k <= 40; k++) {
+    const filled = new Map<string, string[]>();
+    const kindOf = (target: string) => (target.startsWith('ou-') ? 'ou' : target.startsWith('r-') ? 'root' : 'account');
+    // Just before the rollout's first attach to an OU (an old version pushed down there for a while), and
+    // before its first attach to the root (where compile wants a new policy), another actor fills that
+    // target's SCP slots with its own policies.
+    for (let k = 1; k <= 120; k++) {
       fx.proxy.onWrite(k, 'before', async (call) => {
         const target = call.body.TargetId as string | undefined;
-        if (filled || call.operation !== 'AttachPolicy' || !target?.startsWith('ou-')) return;
-        filled = target;
+        if (call.operation !== 'AttachPolicy' || !target || filled.has(target)) return;
+        const kind = kindOf(target);
+        if (kind === 'account' || [...filled.keys()].some((t) => kindOf(t) === kind)) return;
+        const theirs: string[] = [];
+        filled.set(target, theirs);
         const held = (await fx.read()).policies.filter((p) => p.type === 'scp' && p.targets.includes(target)).length;
         for (let i = held; i < 10; i++) {
-          const p = await scp(`Other${i}`);
+          const p = await scp(`Other${kind}${i}`);
           theirs.push(p.Policy!.PolicySummary!.Id!);
           await client.send(new AttachPolicyCommand({ PolicyId: p.Policy!.PolicySummary!.Id!, TargetId: target }));
         }
       });
     }
     const run = await fx.cli(['rollout', '--live', '--bake', '0', '--json', '--resume', 'r-conflict']);
-    expect(filled).toBeDefined();
+    expect([...filled.keys()].map(kindOf).sort()).toEqual(['ou', 'root']);
     expect(fx.proxy.calls.filter((c) => c.error === 'ConstraintViolationException').length).toBeGreaterThan(0);
     const report = JSON.parse(run.stdout) as { result: string; reason?: string; waves: { replans: number }[] };
-    // The wave halted, the organization was read and planned again: the plan cannot reach that OU's
-    // accounts while it is full, so the run stops (exit 1) naming the OU and its quota.
-    expect(report.waves.reduce((n, w) => n + w.replans, 0)).toBeGreaterThan(0);
-    expect(run.code).toBe(1);
-    expect(report.reason).toMatch(/would hold 11 SCPs directly, over the quota of 10/);
+    // Each halted wave read the organization and planned again, around the full targets, to the end.
+    expect(report.waves.reduce((n, w) => n + w.replans, 0)).toBeGreaterThan(1);
+    expect(run.code, run.stderr).toBe(0);
+    expect(report.result).toBe('done');
     expect(fx.proxy.auditor.violations).toEqual([]);
-    // The other team makes room; the run resumes and finishes beside their policies.
-    await client.send(new DetachPolicyCommand({ PolicyId: theirs[0]!, TargetId: filled! }));
+    const around = await fx.read();
+    expect(around.policies.filter(isOwned).every((p) => !p.name.endsWith('.next'))).toBe(true);
+    // Their policies are all still where they put them; ours are not at the full root, but below it.
+    for (const [target, theirs] of filled) expect(around.policies.filter((p) => theirs.includes(p.id)).every((p) => p.targets.includes(target)), target).toBe(true);
+    expect(ownedSummary(around)).not.toEqual(wanted);
+    // The other team makes room at both; the run resumes and moves our policy back up beside theirs.
+    for (const [target, theirs] of filled) await client.send(new DetachPolicyCommand({ PolicyId: theirs[0]!, TargetId: target }));
     const resumed = await fx.cli(['rollout', '--live', '--bake', '0', '--resume', 'r-conflict']);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(fx.proxy.auditor.violations).toEqual([]);
-    expect((await fx.read()).policies.filter(isOwned).every((p) => !p.name.endsWith('.next'))).toBe(true);
+    const final = await fx.read();
+    expect(ownedSummary(final)).toEqual(wanted);
+    // Around the full targets, every account was governed by exactly what compile wants for it.
+    expect(effectiveOwnedContents(around)).toEqual(effectiveOwnedContents(final));
   });
 
   it('reverts a run: the organization is back to its state before the run', async () => {
