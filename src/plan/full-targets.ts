@@ -27,6 +27,10 @@ export interface FullTarget {
   quota: number;
   /** Where a policy that must reach its subtree is attached instead (its children, or further down). */
   instead: OrgNode[];
+  /** Full targets below it, whose children stand in for them in turn. */
+  below: FullTarget[];
+  /** The lineages (stable names) placed around it so far. */
+  movedFor: Set<string>;
 }
 
 export class FullTargets {
@@ -57,10 +61,18 @@ export class FullTargets {
    * Attachment points reaching what `nodes` reach, full targets replaced by what stands in for them.
    * Allow-bearing SCPs mean something else at each level of the tree, so they are never moved.
    */
-  around(nodes: readonly OrgNode[], type: PolicyType, hasAllow: boolean): OrgNode[] {
+  around(nodes: readonly OrgNode[], type: PolicyType, hasAllow: boolean, lineage: string): OrgNode[] {
     if (hasAllow) return [...nodes];
     const out = new Map<string, OrgNode>();
-    for (const n of nodes) for (const m of this.of(n, type)?.instead ?? [n]) out.set(m.id!, m);
+    const moved = (f: FullTarget) => {
+      f.movedFor.add(lineage);
+      f.below.forEach(moved);
+    };
+    for (const n of nodes) {
+      const full = this.of(n, type);
+      if (full) moved(full);
+      for (const m of full?.instead ?? [n]) out.set(m.id!, m);
+    }
     return [...out.values()];
   }
 
@@ -85,18 +97,20 @@ export class FullTargets {
     const foreign = this.foreignAt(node, type);
     if (foreign < quota) return undefined;
     const instead: OrgNode[] = [];
+    const below: FullTarget[] = [];
     for (const c of node.children) {
       if (this.leaves.isManagement(c)) continue;
       if (this.foreignAt(c, type) < quota) {
         instead.push(c);
         continue;
       }
-      const below = this.of(c, type);
+      const full = this.of(c, type);
       // An account full of foreign policies cannot be reached at all: the attach at the node stays, refused.
-      if (!below) return undefined;
-      instead.push(...below.instead);
+      if (!full) return undefined;
+      below.push(full);
+      instead.push(...full.instead);
     }
-    return { node, type, foreign, quota, instead };
+    return { node, type, foreign, quota, instead, below, movedFor: new Set() };
   }
 
   private foreignAt(node: OrgNode, type: PolicyType): number {

@@ -85,7 +85,7 @@ export function planRollout(deployment: Deployment, declaredWaves: readonly Wave
   // Where compile's targets are full of policies guardrails does not own, the plan ends with the
   // policies below them instead; the required state still reads compile's placement (accounts see the same).
   const full = new FullTargets(deployed, deployment.quotas, leaves);
-  const placed: Deployment = { ...deployment, desired: deployment.desired.map((p) => ({ ...p, targets: full.around(p.targets, p.type, hasAllowStatement(canonicalPolicyText(p.content))) })) };
+  const placed: Deployment = { ...deployment, desired: deployment.desired.map((p) => ({ ...p, targets: full.around(p.targets, p.type, hasAllowStatement(canonicalPolicyText(p.content)), p.name) })) };
   const collected = collectLineages(placed, deployed, leaves, (newer, older) => ids.coversText(newer, older));
   diagnostics.push(...collected.diagnostics);
   if (hasErrors(diagnostics)) return refused(diagnostics);
@@ -199,7 +199,7 @@ function planWave(w: WaveContext, pushedDown: ReadonlyMap<Lineage, string>): Wav
     }
     const ops = transition(w.model, config, w.tree);
     const result = orderWithinSlots(w.model, ops, checker, w.leaves);
-    result.notes.push(...untaggedControls(config, ops), ...aroundFullTargets(w.full, result.order));
+    result.notes.push(...untaggedControls(config, ops), ...aroundFullTargets(w.full, config, result.order));
     return { result, checker, config, holders, strategies: strategiesOf(w, config, result.order, chosen), chosen, gapNotes: gapNotes(), unplannable: false };
   } catch (e) {
     if (!(e instanceof PlanStepError)) throw e;
@@ -256,7 +256,7 @@ function placementOn(model: AttachmentModel, leaves: Leaves, full: FullTargets):
         names.add(lineage.name);
       }
     }
-    return full.around(c.nodes, lineage.type, allow);
+    return full.around(c.nodes, lineage.type, allow, lineage.name);
   };
   const gapNotes = () =>
     [...gaps].map(([node, names]) => `until the last wave, accounts created in or moved to ${OrgTree.describe(node)} would get neither version of ${[...names].sort().join(', ')}: policies cannot be attached to an OU for its future accounts without reaching the accounts already there`);
@@ -299,11 +299,15 @@ function disabledPolicyTypes(d: Deployment): Diagnostic[] {
 }
 
 /** What the wave attaches below a full target instead of at it, and what that leaves out. */
-function aroundFullTargets(full: FullTargets, order: readonly OrgOperation[]): string[] {
+function aroundFullTargets(full: FullTargets, config: readonly ConfigEntry[], order: readonly OrgOperation[]): string[] {
   const notes = new Set<string>();
   for (const f of full.known()) {
     const instead = new Set(f.instead.map((n) => n.id!));
-    for (const op of order) if (op.op === 'attach' && op.type === f.type && instead.has(op.target.id)) notes.add(FullTargets.note(f, op.policy));
+    for (const op of order) {
+      if (op.op !== 'attach' || op.type !== f.type || !instead.has(op.target.id)) continue;
+      const lineage = config.find((e) => e.type === op.type && e.name === op.policy)?.lineage ?? op.policy;
+      if (f.movedFor.has(lineage)) notes.add(FullTargets.note(f, op.policy));
+    }
   }
   return [...notes];
 }

@@ -67,6 +67,8 @@ describe('a target full of policies guardrails does not own', () => {
     expect(canary).toContain('attach guardrails-scp-x to account 200000000002 (acct-200000000002)');
     expect(canary).not.toContain('attach guardrails-scp-x to OU Root/Workloads/Prod');
     expect(plan.waves[0]!.notes.join('\n')).toContain('guardrails-scp-x: OU Root/Workloads/Prod holds 10 SCPs not owned by guardrails (quota 10)');
+    // The new policy goes to the root, not around Prod: nothing is said of it.
+    expect(plan.waves.flatMap((w) => w.notes).join('\n')).not.toContain('guardrails-scp-y: OU Root/Workloads/Prod');
   });
 
   it('moves the policy back up once another actor frees a slot, attaching before it detaches', () => {
