@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { DeployedPolicy } from '../../src/org/index.js';
-import { AttachmentModel, planRollout, type Deployment, type Plan } from '../../src/plan/index.js';
+import { AttachmentModel, planFile, planRollout, type Deployment, type Plan } from '../../src/plan/index.js';
+import { renderPlanText } from '../../src/report/index.js';
 import { denyPolicy, deploymentOf, fullAccessEverywhere, owned, stateOf } from '../support/org-state.js';
 import { deployedOf, desiredContents, expectRolledOut, rollOut, wavesOn } from '../support/rollout.js';
 
@@ -35,9 +36,11 @@ describe('a target full of policies guardrails does not own', () => {
     const plan = planRollout(d, wavesOn(d, ['all', ['Root']]));
     expectReachesEveryAccount(d, plan);
     expect(attachTexts(plan).sort()).toEqual(['attach guardrails-scp-x to OU Root/Workloads/Dev', 'attach guardrails-scp-x to OU Root/Workloads/Prod']);
-    expect(plan.waves[0]!.notes).toContainEqual(
-      'guardrails-scp-x: OU Root/Workloads holds 10 SCPs not owned by guardrails (quota 10), so guardrails cannot free a slot there: attached at the 2 OUs and accounts below it instead (OU Root/Workloads/Prod, OU Root/Workloads/Dev); accounts created in or moved to OU Root/Workloads later will not get guardrails-scp-x until a slot is free there and the rollout is planned again',
-    );
+    const note = 'guardrails-scp-x: OU Root/Workloads holds 10 SCPs not owned by guardrails (quota 10), so guardrails cannot free a slot there: attached at the 2 OUs and accounts below it instead (OU Root/Workloads/Prod, OU Root/Workloads/Dev); accounts created in or moved to OU Root/Workloads later will not get guardrails-scp-x until a slot is free there and the rollout is planned again';
+    expect(plan.waves[0]!.notes).toContainEqual(note);
+    // Said in the plan's text and in its JSON (the saved plan a rollout applies).
+    expect(renderPlanText(plan)).toContain(`note: ${note}`);
+    expect(planFile(plan, d, { intentDigest: 'i', outDigest: 'o' }).waves[0]!.notes).toContainEqual(note);
   });
 
   it('goes further down where a child OU is full too, wave by wave changing only the wave\'s accounts', () => {
