@@ -5,7 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import { hasErrors } from '../diagnostics/index.js';
+import { hasErrors, type Diagnostic } from '../diagnostics/index.js';
+import { compile, locateOut, readOutManifest, type OutManifest } from '../compile/index.js';
+import type { Intent } from '../intent/index.js';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { organizationsClientFromEnv, readOrganization, treeOfState, type OrganizationsApi, type OrgState } from '../org/index.js';
 import { intentDigest, planFile, planRollout, readPlanFile, semanticDiff, wavesOf, type Deployment, type PlanFile, type WaveSpec } from '../plan/index.js';
@@ -34,7 +36,9 @@ import {
   type RolloutReport,
 } from '../rollout/index.js';
 import { renderPlanText, renderRolloutReport } from '../report/index.js';
-import { deploymentOf, loadCompiled } from './deployment.js';
+import { deploymentOf, loadCompiled, type LoadedCompile } from './deployment.js';
+import { summarizeCounts } from './format.js';
+import { GitRefError, materializeRef, type MaterializedRef } from './git-ref.js';
 import { planDigestsOf } from './plan.js';
 import { EXIT_BAD_INPUT, showsProgress, UsageError, type CliIO } from './io.js';
 import { openWorkspace, printDiagnostics } from './workspace.js';
@@ -51,7 +55,10 @@ export interface RolloutFlags {
   approve?: boolean;
   journal?: string;
   resume?: string;
-  revert?: string;
+  /** A run id, or true (the flag alone) with --to. */
+  revert?: string | boolean;
+  /** With --revert: the git ref whose intent the organization goes back to. */
+  to?: string;
   emergency?: boolean;
   check?: string;
   allowLockoutRisk?: boolean;
@@ -63,10 +70,15 @@ const DEFAULT_BAKE_SECONDS = 30 * 60;
 
 export async function runRolloutCommand(files: string[], flags: RolloutFlags, io: CliIO): Promise<number> {
   if (!flags.live) throw new UsageError('rollout writes to AWS Organizations: give --live to say so (use guardrails plan to see the calls without credentials)');
-  if (flags.resume && flags.revert) throw new UsageError('give either --resume RUN or --revert RUN, not both');
+  const revertRun = typeof flags.revert === 'string' ? flags.revert : undefined;
+  if (flags.to !== undefined && !flags.revert) throw new UsageError('--to GIT_REF applies to --revert: guardrails rollout --live --revert --to GIT_REF');
+  if (flags.revert && revertRun === undefined && flags.to === undefined) throw new UsageError('--revert needs what to go back to: a run (--revert RUN) or a git ref whose intent is compiled (--revert --to GIT_REF)');
+  if (revertRun !== undefined && flags.to !== undefined) throw new UsageError('give either --revert RUN or --revert --to GIT_REF, not both');
+  if (flags.resume && flags.revert) throw new UsageError('give either --resume RUN or --revert, not both');
   if (flags.wave && flags.until) throw new UsageError('give either --wave NAME (that wave only) or --until NAME (every wave up to it), not both');
   if (flags.emergency && !flags.revert) throw new UsageError('--emergency applies to --revert');
   if (flags.plan && flags.revert) throw new UsageError('--plan applies to a forward rollout, not to --revert');
+  if (flags.to !== undefined && files.length) throw new UsageError('--revert --to compiles the guardrails/ of that ref: give no intent files with it');
   if (flags.approve && !process.stdin.isTTY) throw new UsageError('--approve asks on a terminal, and stdin is not one: gate waves with --until and a CI environment instead');
   const bakeOverride = flags.bake !== undefined ? parseDuration(flags.bake) : undefined;
   if (flags.bake !== undefined && bakeOverride === undefined) throw new UsageError(`--bake ${flags.bake}: expected a duration such as 30m, 2h, 90s or 0`);
@@ -74,31 +86,103 @@ export async function runRolloutCommand(files: string[], flags: RolloutFlags, io
   const run = flags.resume ?? `r-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(2).toString('hex')}`;
   const journalFile = path.resolve(io.cwd, flags.journal ?? path.join('rollouts', `${run}.jsonl`));
 
-  // What the rollout takes the organization to: the compiled intent, or the state before a run.
-  let source: PlanSource;
-  let reference: ReferenceIndex;
-  let intentWaves: { name: string; bake?: { seconds: number } }[];
-  let rolloutSettings;
-  let saved: PlanFile | undefined;
-  if (flags.revert) {
-    const ws = await openWorkspace(files, flags.cache, io);
-    if (!ws.intent || !ws.reference || hasErrors(ws.diagnostics)) {
-      printDiagnostics(ws.diagnostics, ws, io);
+  // What the rollout takes the organization to: the compiled intent, the state before a run, or the
+  // intent of a git ref (compiled from a temporary copy of that commit's files, removed at the end).
+  let target: RolloutTarget | number;
+  let materialized: MaterializedRef | undefined;
+  if (flags.to !== undefined) {
+    const at = await materializeForRollout(flags, io);
+    if (typeof at === 'number') return at;
+    materialized = at;
+  }
+  try {
+    if (materialized) target = await revertToRefTarget(materialized, flags, io);
+    else if (revertRun !== undefined) target = await revertToRunTarget(revertRun, files, flags, io);
+    else target = await forwardTarget(files, flags, io);
+    if (typeof target === 'number') return target;
+    return await rolloutTo(target, { run, journalFile, bakeOverride }, flags, io);
+  } finally {
+    await materialized?.cleanup();
+  }
+}
+
+/** Where a rollout goes, and what it needs of the intent it goes by (waves, bake, canaries, protect). */
+interface RolloutTarget {
+  source: PlanSource;
+  reference: ReferenceIndex;
+  intentWaves: { name: string; bake?: { seconds: number } }[];
+  rolloutSettings: Intent['rollout'];
+  saved?: PlanFile;
+}
+
+/** The intent in the working tree, compiled and checked against out/. */
+async function forwardTarget(files: string[], flags: RolloutFlags, io: CliIO): Promise<RolloutTarget | number> {
+  const loaded = await loadCompiled(files, flags, io, 'rollout');
+  if (typeof loaded === 'number') return loaded;
+  const target: RolloutTarget = {
+    reference: loaded.ws.reference!.index,
+    intentWaves: loaded.intent.waves,
+    rolloutSettings: loaded.intent.rollout,
+    source: compiledSource(loaded, 'the compiled policies in out/', 'forward', io.cwd),
+  };
+  if (flags.plan) {
+    const read = await readPlanFile(path.resolve(io.cwd, flags.plan));
+    if (!read.plan) {
+      io.stderr.write(`error plan-file: ${read.problem}\n`);
       return EXIT_BAD_INPUT;
     }
-    const revertJournal = path.resolve(io.cwd, flags.journal ?? path.join('rollouts', `${flags.revert}.jsonl`));
-    const snapshot = snapshotOf(readJournal(revertJournal).records, flags.revert);
-    if (!snapshot) {
-      io.stderr.write(`error revert-unknown-run: ${revertJournal} records no start of run ${flags.revert} (its snapshot of the policies before the run is what --revert restores)\n`);
-      return EXIT_BAD_INPUT;
-    }
-    const intent = ws.intent;
-    const quotas = resolveQuotas(intent.quotas) ?? resolveQuotas(undefined)!;
-    reference = ws.reference.index;
-    intentWaves = intent.waves;
-    rolloutSettings = intent.rollout;
-    source = {
-      describe: `the state before run ${flags.revert}`,
+    target.saved = read.plan;
+  }
+  return target;
+}
+
+/**
+ * A compiled intent as a PlanSource: its waves in order (a forward rollout), in reverse order (going
+ * back to it), or none (emergency: the planner's one wave).
+ */
+function compiledSource(loaded: LoadedCompile, describe: string, order: 'forward' | 'reverse' | 'one-wave', cwd: string, intentAt?: { ref: string; commit: string }): PlanSource {
+  return {
+    describe,
+    neededTypes: [...new Set(loaded.compiled.policies.map((p) => p.type))],
+    compiled: loaded.compiled.policies,
+    ...(intentAt ? { intentAt } : {}),
+    planAgainst(state: OrgState) {
+      const built = deploymentOf(loaded, state);
+      if (!built.deployment) return { ok: false, diagnostics: built.diagnostics };
+      let waves: WaveSpec[] = [];
+      if (order !== 'one-wave') {
+        const made = wavesOf(loaded.intent, built.deployment.tree);
+        if (hasErrors(made.diagnostics)) return { ok: false, diagnostics: made.diagnostics };
+        waves = order === 'reverse' ? [...made.waves].reverse() : [...made.waves];
+      }
+      const plan = planRollout(built.deployment, waves);
+      if (!plan.ok) return { ok: false, diagnostics: plan.diagnostics };
+      return { ok: true, deployment: built.deployment, plan, file: planFile(plan, built.deployment, planDigestsOf(loaded, built.deployment, cwd)) };
+    },
+  };
+}
+
+/** The owned policies journaled at the start of a run. */
+async function revertToRunTarget(revertRun: string, files: string[], flags: RolloutFlags, io: CliIO): Promise<RolloutTarget | number> {
+  const ws = await openWorkspace(files, flags.cache, io);
+  if (!ws.intent || !ws.reference || hasErrors(ws.diagnostics)) {
+    printDiagnostics(ws.diagnostics, ws, io);
+    return EXIT_BAD_INPUT;
+  }
+  const revertJournal = path.resolve(io.cwd, flags.journal ?? path.join('rollouts', `${revertRun}.jsonl`));
+  const snapshot = snapshotOf(readJournal(revertJournal).records, revertRun);
+  if (!snapshot) {
+    io.stderr.write(`error revert-unknown-run: ${revertJournal} records no start of run ${revertRun} (its snapshot of the policies before the run is what --revert restores)\n`);
+    return EXIT_BAD_INPUT;
+  }
+  const intent = ws.intent;
+  const quotas = resolveQuotas(intent.quotas) ?? resolveQuotas(undefined)!;
+  return {
+    reference: ws.reference.index,
+    intentWaves: intent.waves,
+    rolloutSettings: intent.rollout,
+    source: {
+      describe: `the state before run ${revertRun}`,
       neededTypes: [...new Set(snapshot.map((p) => p.type))],
       planAgainst(state: OrgState) {
         const tree = treeOfState(state);
@@ -114,39 +198,68 @@ export async function runRolloutCommand(files: string[], flags: RolloutFlags, io
         const waves: WaveSpec[] = flags.emergency ? [] : [...wavesOf(intent, tree).waves].reverse();
         const plan = planRollout(deployment, waves);
         if (!plan.ok) return { ok: false, diagnostics: plan.diagnostics };
-        return { ok: true, deployment, plan, file: planFile(plan, deployment, { intentDigest: intentDigest(ws.read.map((f) => ws.sources.text(f) ?? '')), outDigest: `revert:${flags.revert}` }) };
+        return { ok: true, deployment, plan, file: planFile(plan, deployment, { intentDigest: intentDigest(ws.read.map((f) => ws.sources.text(f) ?? '')), outDigest: `revert:${revertRun}` }) };
       },
-    };
-  } else {
-    const loaded = await loadCompiled(files, flags, io, 'rollout');
-    if (typeof loaded === 'number') return loaded;
-    reference = loaded.ws.reference!.index;
-    intentWaves = loaded.intent.waves;
-    rolloutSettings = loaded.intent.rollout;
-    source = {
-      describe: 'the compiled policies in out/',
-      neededTypes: [...new Set(loaded.compiled.policies.map((p) => p.type))],
-      compiled: loaded.compiled.policies,
-      planAgainst(state: OrgState) {
-        const built = deploymentOf(loaded, state);
-        if (!built.deployment) return { ok: false, diagnostics: built.diagnostics };
-        const { waves, diagnostics } = wavesOf(loaded.intent, built.deployment.tree);
-        if (hasErrors(diagnostics)) return { ok: false, diagnostics };
-        const plan = planRollout(built.deployment, waves);
-        if (!plan.ok) return { ok: false, diagnostics: plan.diagnostics };
-        return { ok: true, deployment: built.deployment, plan, file: planFile(plan, built.deployment, planDigestsOf(loaded, built.deployment, io.cwd)) };
-      },
-    };
-    if (flags.plan) {
-      const read = await readPlanFile(path.resolve(io.cwd, flags.plan));
-      if (!read.plan) {
-        io.stderr.write(`error plan-file: ${read.problem}\n`);
-        return EXIT_BAD_INPUT;
-      }
-      saved = read.plan;
-    }
-  }
+    },
+  };
+}
 
+/** The commit's guardrails/ (with its reference cache and out/, when it has them) in a temporary directory. */
+async function materializeForRollout(flags: RolloutFlags, io: CliIO): Promise<MaterializedRef | number> {
+  // The cache and out/ are read from the ref where the flags name a path inside the repository.
+  const inRepository = (p: string) => {
+    const rel = path.relative(io.cwd, path.resolve(io.cwd, p)).split(path.sep).join('/');
+    return rel && !rel.startsWith('../') && rel !== '..' && !path.isAbsolute(rel) ? rel : undefined;
+  };
+  const paths = ['guardrails', inRepository(flags.cache), inRepository(flags.out)].filter((p): p is string => p !== undefined);
+  try {
+    return await materializeRef(io.cwd, flags.to!, { paths: [...new Set(paths)], required: ['guardrails'] });
+  } catch (e) {
+    if (!(e instanceof GitRefError)) throw e;
+    io.stderr.write(`error ${e.code}: ${e.message}\n`);
+    return EXIT_BAD_INPUT;
+  }
+}
+
+/**
+ * The intent at a git ref, compiled as compile would (the ref's committed out/, when it has one,
+ * keeps the packing it was deployed with). Its waves run in reverse order unless --emergency.
+ */
+async function revertToRefTarget(at: MaterializedRef, flags: RolloutFlags, io: CliIO): Promise<RolloutTarget | number> {
+  const describe = `the intent at ${at.ref} (${at.shortCommit})`;
+  // Diagnostics name the ref's files as the repository does (guardrails/x.yaml), not the temporary copy.
+  const atRef: CliIO = { ...io, cwd: at.dir };
+  const cacheAtRef = at.present.includes(path.normalize(flags.cache).split(path.sep).join('/'));
+  if (!cacheAtRef) io.stderr.write(`warning: ${at.ref} (${at.shortCommit}) has no ${flags.cache}: its intent is checked against the working tree's\n`);
+  const ws = await openWorkspace([], cacheAtRef ? flags.cache : path.resolve(io.cwd, flags.cache), atRef);
+  const fail = (diagnostics: Diagnostic[]) => {
+    const sorted = printDiagnostics(diagnostics, ws, atRef);
+    io.stderr.write(`rollout failed: ${describe} does not compile: ${summarizeCounts(sorted)}\n`);
+    return EXIT_BAD_INPUT;
+  };
+  if (!ws.intent || !ws.reference || hasErrors(ws.diagnostics)) return fail(ws.diagnostics);
+  const diagnostics = [...ws.diagnostics];
+  let previous: OutManifest | undefined;
+  if (at.present.includes(path.normalize(flags.out).split(path.sep).join('/'))) {
+    const located = locateOut(flags.out, at.dir);
+    if (located.ok) previous = await readOutManifest(located.dir, { cwd: at.dir, sources: ws.sources, diagnostics });
+  }
+  const compiled = compile({ intent: ws.intent, reference: ws.reference.index, referenceManifest: ws.reference.manifest, root: at.dir, ...(previous ? { previous } : {}) });
+  diagnostics.push(...compiled.diagnostics);
+  if (!compiled.ok || hasErrors(diagnostics)) return fail(diagnostics);
+  const loaded: LoadedCompile = { ws, intent: ws.intent, compiled, diagnostics };
+  io.stderr.write(`reverting to ${describe}: ${compiled.policies.length} policies compiled\n`);
+  return {
+    reference: ws.reference.index,
+    intentWaves: ws.intent.waves,
+    rolloutSettings: ws.intent.rollout,
+    source: compiledSource(loaded, describe, flags.emergency ? 'one-wave' : 'reverse', at.dir, { ref: at.ref, commit: at.commit }),
+  };
+}
+
+async function rolloutTo(target: RolloutTarget, o: { run: string; journalFile: string; bakeOverride: number | undefined }, flags: RolloutFlags, io: CliIO): Promise<number> {
+  const { source, reference, intentWaves, rolloutSettings, saved } = target;
+  const { run, journalFile, bakeOverride } = o;
   const bakeSeconds = (wave: string) => bakeOverride ?? intentWaves.find((w) => w.name === wave)?.bake?.seconds ?? rolloutSettings?.bake?.seconds ?? DEFAULT_BAKE_SECONDS;
   const writer = organizationsClientFromEnv(io.env, { maxAttempts: 1 });
   const reader = organizationsClientFromEnv(io.env);

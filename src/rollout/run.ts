@@ -33,6 +33,8 @@ export interface PlanSource {
   neededTypes: PolicyType[];
   /** The compiled policies, when the source is the intent: lockout findings then name controls and their intent lines. */
   compiled?: readonly CompiledPolicy[];
+  /** When the source is the intent of a git commit (revert --to): recorded in the journal's run-start. */
+  intentAt?: { ref: string; commit: string };
   planAgainst(state: OrgState): { ok: true; deployment: Deployment; plan: Plan; file: PlanFile } | { ok: false; diagnostics: Diagnostic[] };
 }
 
@@ -210,7 +212,7 @@ export async function runRollout(o: RolloutOptions): Promise<RolloutReport> {
     lock = taken.lock;
   }
   try {
-    await journal({ kind: 'run-start', run: o.run, at: at(), command: o.command, caller: o.caller.arn, organization: state.organization.id, digests: planned.file.digests, waves: planned.file.waves.map((w) => w.name), snapshot: ownedSnapshot(state) });
+    await journal({ kind: 'run-start', run: o.run, at: at(), command: o.command, caller: o.caller.arn, organization: state.organization.id, digests: planned.file.digests, waves: planned.file.waves.map((w) => w.name), snapshot: ownedSnapshot(state), ...(o.source.intentAt ? { intentAt: o.source.intentAt } : {}) });
     const names = planned.file.waves.map((w) => w.name);
     /** The state the last bake round read (none yet): where the next wave's plan starts. */
     let carried: OrgState | undefined = state;

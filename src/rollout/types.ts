@@ -21,7 +21,7 @@ export type { ExpectedPolicy, ExpectedTarget, PlanDigests, PlanFile, PlanWaveFil
 
 /** One record of the append-only JSONL journal. Every record carries the run id and a time. */
 export type JournalRecord =
-  | { kind: 'run-start'; run: string; at: string; command: string; caller: string; organization: string; digests: PlanDigests; waves: string[]; snapshot: OwnedPolicySnapshot[] }
+  | { kind: 'run-start'; run: string; at: string; command: string; caller: string; organization: string; digests: PlanDigests; waves: string[]; snapshot: OwnedPolicySnapshot[]; intentAt?: { ref: string; commit: string } }
   | { kind: 'wave-start'; run: string; at: string; wave: string; steps: number; leastSeconds: number }
   | { kind: 'step-start'; run: string; at: string; wave: string; index: number; op: OrgOperation; text: string }
   | { kind: 'step-end'; run: string; at: string; wave: string; index: number; result: 'done' | 'already-done' | 'halted' | 'failed'; attempts: number; requestId?: string; errorClass?: ErrorClass; error?: string; retries: Record<string, number>; ms: number }
