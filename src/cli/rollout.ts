@@ -207,11 +207,7 @@ async function revertToRunTarget(revertRun: string, files: string[], flags: Roll
 /** The commit's guardrails/ (with its reference cache and out/, when it has them) in a temporary directory. */
 async function materializeForRollout(flags: RolloutFlags, io: CliIO): Promise<MaterializedRef | number> {
   // The cache and out/ are read from the ref where the flags name a path inside the repository.
-  const inRepository = (p: string) => {
-    const rel = path.relative(io.cwd, path.resolve(io.cwd, p)).split(path.sep).join('/');
-    return rel && !rel.startsWith('../') && rel !== '..' && !path.isAbsolute(rel) ? rel : undefined;
-  };
-  const paths = ['guardrails', inRepository(flags.cache), inRepository(flags.out)].filter((p): p is string => p !== undefined);
+  const paths = ['guardrails', belowCwd(flags.cache, io.cwd), belowCwd(flags.out, io.cwd)].filter((p): p is string => p !== undefined);
   try {
     return await materializeRef(io.cwd, flags.to!, { paths: [...new Set(paths)], required: ['guardrails'] });
   } catch (e) {
@@ -229,8 +225,9 @@ async function revertToRefTarget(at: MaterializedRef, flags: RolloutFlags, io: C
   const describe = `the intent at ${at.ref} (${at.shortCommit})`;
   // Diagnostics name the ref's files as the repository does (guardrails/x.yaml), not the temporary copy.
   const atRef: CliIO = { ...io, cwd: at.dir };
-  const cacheAtRef = at.present.includes(path.normalize(flags.cache).split(path.sep).join('/'));
-  if (!cacheAtRef) io.stderr.write(`warning: ${at.ref} (${at.shortCommit}) has no ${flags.cache}: its intent is checked against the working tree's\n`);
+  const cacheRel = belowCwd(flags.cache, io.cwd);
+  const cacheAtRef = cacheRel !== undefined && at.present.includes(cacheRel);
+  if (cacheRel !== undefined && !cacheAtRef) io.stderr.write(`warning: ${at.ref} (${at.shortCommit}) has no ${cacheRel}/: its intent is compiled against the working tree's reference cache\n`);
   const ws = await openWorkspace([], cacheAtRef ? flags.cache : path.resolve(io.cwd, flags.cache), atRef);
   const fail = (diagnostics: Diagnostic[]) => {
     const sorted = printDiagnostics(diagnostics, ws, atRef);
@@ -240,7 +237,8 @@ async function revertToRefTarget(at: MaterializedRef, flags: RolloutFlags, io: C
   if (!ws.intent || !ws.reference || hasErrors(ws.diagnostics)) return fail(ws.diagnostics);
   const diagnostics = [...ws.diagnostics];
   let previous: OutManifest | undefined;
-  if (at.present.includes(path.normalize(flags.out).split(path.sep).join('/'))) {
+  const outRel = belowCwd(flags.out, io.cwd);
+  if (outRel !== undefined && at.present.includes(outRel)) {
     const located = locateOut(flags.out, at.dir);
     if (located.ok) previous = await readOutManifest(located.dir, { cwd: at.dir, sources: ws.sources, diagnostics });
   }
@@ -255,6 +253,13 @@ async function revertToRefTarget(at: MaterializedRef, flags: RolloutFlags, io: C
     rolloutSettings: ws.intent.rollout,
     source: compiledSource(loaded, describe, flags.emergency ? 'one-wave' : 'reverse', at.dir, { ref: at.ref, commit: at.commit }),
   };
+}
+
+/** A path the command line names, relative to cwd with '/' separators, when it lies below cwd. */
+function belowCwd(given: string, cwd: string): string | undefined {
+  const rel = path.relative(cwd, path.resolve(cwd, given));
+  if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) return undefined;
+  return rel.split(path.sep).join('/');
 }
 
 async function rolloutTo(target: RolloutTarget, o: { run: string; journalFile: string; bakeOverride: number | undefined }, flags: RolloutFlags, io: CliIO): Promise<number> {
