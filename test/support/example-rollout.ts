@@ -25,8 +25,11 @@ export interface ExampleRollout {
   ids: IdMap;
   /** The environment a rollout runs with: Organizations through the proxy, STS straight to moto. */
   env: NodeJS.ProcessEnv;
-  /** Builds the organization again, deploys version 1 and compiles version 2. */
-  reset(): Promise<void>;
+  /**
+   * Builds the organization again, deploys version 1 and compiles version 2. `atVersion1` runs with
+   * version 1 compiled and deployed, before version 2 is written (to commit it, say).
+   */
+  reset(options?: { atVersion1?: () => void | Promise<void> }): Promise<void>;
   /** The CLI in this process (no kill possible). */
   cli(args: string[], env?: NodeJS.ProcessEnv): Promise<CliRun>;
   /** The CLI as a child process, which a test can kill. */
@@ -65,7 +68,7 @@ export async function startExampleRollout(): Promise<ExampleRollout> {
       return { exit, kill: (signal = 'SIGKILL') => child.kill(signal), pid: child.pid! };
     },
     read: async () => (await readOrganization(moto.client())).state,
-    async reset() {
+    async reset(options = {}) {
       await moto.reset();
       proxy.reset();
       const { intent } = await loadIntent({ cwd: PROJECT_ROOT, files });
@@ -83,6 +86,7 @@ export async function startExampleRollout(): Promise<ExampleRollout> {
       expect(planned.code, planned.stderr).toBe(0);
       const plan = JSON.parse(planned.stdout) as { waves: { steps: { op: OrgOperation }[] }[] };
       for (const wave of plan.waves) await applyOperations(moto.client(), await fixture.read(), wave.steps.map((s) => s.op));
+      await options.atVersion1?.();
       writeVersion2(dir);
       const v2 = await fixture.cli(['compile']);
       expect(v2.code, v2.stderr).toBe(0);
