@@ -139,11 +139,15 @@ function isPlainRelativePath(p: string): boolean {
   return p.split('/').every((c) => c !== '' && c !== '.' && c !== '..');
 }
 
+/** A local git read that takes longer than this is stuck (a lock, a hook, a huge repository): stop it, never hang CI. */
+const GIT_TIMEOUT_MS = 120_000;
+
 /** git with arguments as an array (no shell), its stdout as bytes; a non-zero exit is a GitRefError. */
 function git(cwd: string, args: string[]): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    execFile('git', args, { cwd, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024, env: gitEnv() }, (error, stdout, stderr) => {
+    execFile('git', args, { cwd, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024, env: gitEnv(), timeout: GIT_TIMEOUT_MS, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
       if (!error) return resolve(stdout);
+      if ((error as { killed?: boolean }).killed) return reject(new GitRefError('git-failed', `git ${args[0]} did not answer within ${GIT_TIMEOUT_MS / 1000} s and was stopped`));
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return reject(new GitRefError('git-missing', 'git is not installed (or not on PATH): --to reads the ref with it'));
       const said = stderr.toString('utf8').trim().split('\n')[0] ?? '';
       reject(new GitRefError('git-failed', `git ${args[0]} failed${said ? `: ${said.slice(0, 300)}` : ''}`));
@@ -166,6 +170,11 @@ function readBlobs(cwd: string, objects: string[], expectedBytes: number): Promi
     // Each object is a header line, its bytes and a newline: more than that is not what was listed.
     const limit = expectedBytes + objects.length * 128;
     let stderr = '';
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, GIT_TIMEOUT_MS);
     child.stdout.on('data', (d: Buffer) => {
       received += d.length;
       if (received > limit) child.kill();
@@ -174,6 +183,8 @@ function readBlobs(cwd: string, objects: string[], expectedBytes: number): Promi
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
     child.on('error', (e) => reject(new GitRefError('git-failed', `git cat-file: ${e.message}`)));
     child.on('close', (code) => {
+      clearTimeout(timer);
+      if (timedOut) return reject(new GitRefError('git-failed', `git cat-file did not answer within ${GIT_TIMEOUT_MS / 1000} s and was stopped`));
       if (received > limit) return reject(new GitRefError('ref-too-large', 'git cat-file returned more than the listed files hold'));
       if (code !== 0) return reject(new GitRefError('git-failed', `git cat-file failed: ${stderr.trim().slice(0, 300)}`));
       const all = Buffer.concat(chunks);
