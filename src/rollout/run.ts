@@ -350,7 +350,9 @@ export async function runRollout(o: RolloutOptions): Promise<RolloutReport> {
         }
       }
       const readForDrift = async () => (carried = await read(o));
-      const round = bakeSignals({ ...extra, drift: { expected: expectedAfter, read: readForDrift }, signal: o.signal });
+      // With no bake there is no time for another actor to drift anything: the read just made is where the next wave starts.
+      if (seconds === 0) carried = stateAfter;
+      const round = bakeSignals({ ...extra, ...(seconds > 0 ? { drift: { expected: expectedAfter, read: readForDrift } } : {}), signal: o.signal });
       const baked = await bake({
         seconds,
         everyMs: 60_000,
