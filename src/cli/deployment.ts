@@ -110,7 +110,7 @@ async function staleOut(outDir: string, compiled: CompileResult, previous: OutMa
   if (!previous) return [error('no-out', `${outDir} holds no compiled policies (no manifest.json that can be read)`, undefined, hint)];
   const stale: string[] = [];
   const texts = await readOutPolicies(outDir, previous, read);
-  for (const p of compiled.policies) if (texts.get(p.name) !== p.text) stale.push(p.file);
+  for (const p of compiled.policies) if (texts.get(p.name) !== p.fileText) stale.push(p.file);
   const names = new Set(compiled.policies.map((p) => p.name));
   for (const p of previous.policies) if (!names.has(p.name)) stale.push(p.file);
   if (previous.reference.snapshotId !== compiled.manifest?.reference.snapshotId) stale.push('manifest.json (another service-reference snapshot)');

@@ -9,7 +9,7 @@ import { buildControl, type ControlContext, type StatementDraft } from '../contr
 import { checkIntent, namedFile, type Control, type Intent } from '../intent/index.js';
 import { LIMITS, readTextSync } from '../files/index.js';
 import { OrgTree, type OrgNode } from '../model/org-tree.js';
-import { checkGrammar, grammarErrors, renderPolicy, resolveQuotas, type PolicyType, type Quotas, type Statement } from '../policy/index.js';
+import { checkGrammar, grammarErrors, renderPolicy, renderPolicyFile, resolveQuotas, type PolicyType, type Quotas, type Statement } from '../policy/index.js';
 import type { ReferenceIndex, SnapshotManifest } from '../reference/index.js';
 import { compilePolicy } from '../evaluate/index.js';
 import { expandDrafts, type ExpandedStatement } from './expand.js';
@@ -30,9 +30,13 @@ export interface CompileInput {
 
 export interface CompiledPolicy extends PackedPolicy {
   file: string;
+  /** The canonical minified text: what is sent to AWS, and what its size quota counts. */
   text: string;
+  /** Characters of `text`, as AWS counts them. */
   chars: number;
   maxChars: number;
+  /** What out/<file> holds: the same policy laid out for review (renderPolicyFile). */
+  fileText: string;
 }
 
 export interface ControlPlacement {
@@ -115,7 +119,7 @@ export function compile(input: CompileInput): CompileResult {
       const st = p.statements[i]!;
       diagnostics.push(error(es.errorCode ?? 'cannot-evaluate', `policy ${p.name} (${p.type.toUpperCase()}, control ${st.origins.map((o) => o.draft.control.id).join(', ')}): statement ${st.statement.sid ?? i + 1}: ${es.error}`, st.origins[0]!.draft.location ?? locateControl(intent, p.controls[0]!)));
     });
-    policies.push({ ...p, file: `${p.name}.json`, text, chars: text.length, maxChars });
+    policies.push({ ...p, file: `${p.name}.json`, text, chars: text.length, maxChars, fileText: renderPolicyFile(statements) });
   }
   // The proof runs on every compile: per target, the statements the controls mean (after expansion)
   // and the statements emitted must mean the same actions under the same circumstances.

@@ -49,8 +49,11 @@ export interface ManifestPolicy {
   name: string;
   type: PolicyType;
   file: string;
+  /** Characters of the canonical minified text sent to AWS: what maxChars bounds. */
   chars: number;
   maxChars: number;
+  /** Bytes of the file in out/, laid out for review (larger than chars; no quota counts it). */
+  fileBytes?: number;
   statements: ManifestStatement[];
   controls: string[];
   targets: TargetRef[];
@@ -143,6 +146,7 @@ export function buildManifest(args: {
       file: p.file,
       chars: p.chars,
       maxChars: p.maxChars,
+      fileBytes: Buffer.byteLength(p.fileText, 'utf8'),
       sids: p.sids,
       ...(p.consolidatedFor ? { consolidatedFor: p.consolidatedFor.path } : {}),
       controls: p.controls,
@@ -255,6 +259,7 @@ const POLICY = object({
   file: policyFile,
   chars: count,
   maxChars: count,
+  'fileBytes?': count,
   statements: listOf(STATEMENT),
   controls: listOf(text),
   targets: listOf(object(TARGET_REF)),

@@ -76,7 +76,7 @@ export async function writeOut(dir: string, policies: readonly CompiledPolicy[],
   try {
     for (const p of policies) {
       writing = path.join(staging, p.file);
-      await fsp.writeFile(writing, p.text, { flag: 'wx' });
+      await fsp.writeFile(writing, p.fileText, { flag: 'wx' });
       await step('policy-written', p.file);
     }
     writing = staging;

@@ -73,12 +73,43 @@ export function canonicalPolicyText(content: string): string {
   return document ? renderDocument(document) : JSON.stringify(value);
 }
 
-/** Canonical JSON, indented, for a line diff a reviewer can read. */
+/**
+ * The elements of a statement in the order a reviewer reads them: what it does (Effect), to which
+ * actions, on which resources, for whom, when. The minified text keeps its own order (what AWS has
+ * been sent so far); both parse to the same values.
+ */
+const READING_ORDER = ['Sid', 'Effect', 'Action', 'NotAction', 'Resource', 'NotResource', 'Principal', 'NotPrincipal', 'Condition'] as const;
+
+function inReadingOrder(statement: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of READING_ORDER) if (statement[k] !== undefined) out[k] = statement[k];
+  return out;
+}
+
+/**
+ * The text of out/<policy>.json: the canonical policy indented by two spaces, one list element (one
+ * action) per line, keys in reading order, with a trailing newline, so that a change to one action is
+ * one line of the pull request's diff. Its size is not what AWS counts: that is renderPolicy's.
+ */
+export function renderPolicyFile(statements: readonly Statement[], id?: string): string {
+  const doc: Record<string, unknown> = { Version: POLICY_VERSION };
+  if (id) doc.Id = id;
+  doc.Statement = statements.map((s) => inReadingOrder(statementJson(s)));
+  return JSON.stringify(doc, null, 2) + '\n';
+}
+
+/**
+ * Any policy JSON laid out as out/ files are (renderPolicyFile, without the trailing newline), for a
+ * line diff a reviewer can read next to the file. Text that is not a policy document is indented as
+ * it is; text that is not JSON is returned unchanged.
+ */
 export function readablePolicyText(content: string): string {
-  const canonical = canonicalPolicyText(content);
+  let value: unknown;
   try {
-    return JSON.stringify(JSON.parse(canonical), null, 2);
+    value = JSON.parse(content);
   } catch {
     return content;
   }
+  const { document } = readPolicyDocument(value, undefined);
+  return document ? renderPolicyFile(document.statements, document.id).trimEnd() : JSON.stringify(value, null, 2);
 }

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checkGrammar, parseJsonWithPositions, readPolicyDocument } from '../../src/policy/index.js';
+import { canonicalPolicyText, checkGrammar, parseJsonWithPositions, readPolicyDocument } from '../../src/policy/index.js';
 import { SourceIndex } from '../../src/diagnostics/index.js';
 import { DirectorySource, syncReference } from '../../src/reference/index.js';
 import { diagnosticCodes, EXAMPLE_WARNINGS, runCli } from '../support/cli.js';
@@ -165,11 +165,14 @@ describe('guardrails compile on the example organization', () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8'));
     const controls = new Set<string>();
     for (const p of manifest.policies) {
-      const text = fs.readFileSync(path.join(out, p.file), 'utf8');
+      const file = fs.readFileSync(path.join(out, p.file), 'utf8');
+      // The file is laid out for review; the quota counts its canonical minified form, which is sent.
+      expect(Buffer.byteLength(file)).toBe(p.fileBytes);
+      const text = canonicalPolicyText(file);
       expect(text.length).toBe(p.chars);
       expect(text).not.toMatch(/\s"|":\s/);
       const sources = new SourceIndex();
-      const doc = readPolicyDocument(parseJsonWithPositions(p.file, text, sources).value, sources).document!;
+      const doc = readPolicyDocument(parseJsonWithPositions(p.file, file, sources).value, sources).document!;
       expect(checkGrammar(doc, p.type, { supportsRcp: (s) => RCP_SUPPORTED.has(s), maxChars: p.maxChars, text })).toEqual([]);
       for (const c of p.controls) controls.add(c);
     }

@@ -60,7 +60,7 @@ async function expectComplete(out: string): Promise<'v1' | 'v2'> {
   const v = version === 'v1' ? v1 : v2;
   expect(manifest).toEqual(JSON.parse(JSON.stringify(v.manifest)) as OutManifest);
   const texts = await readOutPolicies(out, manifest!);
-  expect(Object.fromEntries(texts)).toEqual(Object.fromEntries(v.policies.map((p) => [p.name, p.text])));
+  expect(Object.fromEntries(texts)).toEqual(Object.fromEntries(v.policies.map((p) => [p.name, p.fileText])));
   expect(fs.readdirSync(out).sort()).toEqual([...v.policies.map((p) => p.file), 'README.md', 'docs', 'manifest.json'].sort());
   expect(fs.readFileSync(path.join(out, 'docs', 'guide.md'), 'utf8')).toBe('guide\n');
   return version;
