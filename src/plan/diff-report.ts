@@ -20,7 +20,7 @@ export interface DiffReport {
 }
 
 export function buildDiffReport(d: Deployment, reference: ReferenceIndex, personas: PersonaSpec): DiffReport {
-  const structural = structuralDiff(d);
+  const structural = structuralDiff(d, reference);
   const semantic = semanticDiff(d, reference, personas);
   const c = structural.counts;
   return {

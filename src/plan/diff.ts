@@ -3,13 +3,15 @@
  * per target, the policies attached and detached and the slots before and after. Contents are compared
  * canonically, so key order and whitespace never cause a change.
  */
-import { createTwoFilesPatch } from 'diff';
+import { createTwoFilesPatch, structuredPatch } from 'diff';
 import { OrgTree, type OrgNode } from '../model/org-tree.js';
 import { CONTROLS_TAG, type TargetRef } from '../org/index.js';
 import type { PolicyType } from '../policy/index.js';
 import { AttachmentModel, type ModelPolicy } from './attachment-model.js';
 import { readablePolicyText } from '../policy/index.js';
 import type { Deployment } from './deployment.js';
+import type { ReferenceIndex } from '../reference/index.js';
+import { hunkActions, noteHunks, type HunkActions } from './hunk-actions.js';
 
 export type PolicyChangeKind = 'create' | 'update' | 'delete' | 'unchanged';
 
@@ -23,8 +25,13 @@ export interface PolicyDiff {
   detach: TargetRef[];
   /** Where it is attached once the change is applied. */
   targets: TargetRef[];
-  /** Unified diff of the canonical, indented JSON (create and delete diff against nothing). */
+  /**
+   * Unified diff of the canonical JSON in out/'s layout (create and delete diff against nothing). A
+   * hunk that changes action lines says in its header what that changes (hunk-actions.ts).
+   */
   textDiff: string | null;
+  /** Per hunk of textDiff that changes action lines: the actions they match on each side. */
+  hunks: HunkActions[];
 }
 
 export interface TargetDiff {
@@ -60,7 +67,8 @@ export function endStates(d: Deployment): { before: AttachmentModel; after: Atta
   return { before, after };
 }
 
-export function structuralDiff(d: Deployment): StructuralDiff {
+/** `reference` (default: the deployment's) expands the patterns of changed lines; without one they are compared as written. */
+export function structuralDiff(d: Deployment, reference: ReferenceIndex | undefined = d.reference): StructuralDiff {
   const { before, after } = endStates(d);
   const ref = (id: string): TargetRef => {
     const node = d.tree.node(id);
@@ -85,7 +93,7 @@ export function structuralDiff(d: Deployment): StructuralDiff {
       attach: [...newTargets].filter((t) => !oldTargets.has(t)).sort().map(ref),
       detach: [...oldTargets].filter((t) => !newTargets.has(t)).sort().map(ref),
       targets: [...newTargets].sort().map(ref),
-      textDiff: change === 'unchanged' ? null : textDiff(name, old, now),
+      ...(change === 'unchanged' ? { textDiff: null, hunks: [] } : textDiff(name, old, now, reference)),
     });
   }
   const targets: TargetDiff[] = [];
@@ -111,8 +119,11 @@ export function structuralDiff(d: Deployment): StructuralDiff {
   return { policies, targets, counts };
 }
 
-function textDiff(name: string, old: ModelPolicy | undefined, now: ModelPolicy | undefined): string {
+function textDiff(name: string, old: ModelPolicy | undefined, now: ModelPolicy | undefined, reference: ReferenceIndex | undefined): { textDiff: string; hunks: HunkActions[] } {
   const a = old ? readablePolicyText(old.content) + '\n' : '';
   const b = now ? readablePolicyText(now.content) + '\n' : '';
-  return createTwoFilesPatch(old ? `deployed/${name}.json` : '/dev/null', now ? `out/${name}.json` : '/dev/null', a, b, undefined, undefined, { context: 3 });
+  const [from, to] = [old ? `deployed/${name}.json` : '/dev/null', now ? `out/${name}.json` : '/dev/null'];
+  const patch = createTwoFilesPatch(from, to, a, b, undefined, undefined, { context: 3 });
+  const hunks = structuredPatch(from, to, a, b, undefined, undefined, { context: 3 }).hunks.map((h) => hunkActions(h, a, b, reference));
+  return { textDiff: noteHunks(patch, hunks), hunks: hunks.filter((h): h is HunkActions => h !== undefined) };
 }

@@ -37,6 +37,10 @@ describe('guardrails diff', () => {
     expect(r.stdout).toMatch(/now also denied when: [^\n]*Deny when NumericLessThan s3:TlsVersion \["1\.2"\]/);
     expect(r.stdout).toMatch(/\n  create    SCP guardrails-scp-approved-bedrock-models \(1,\d{3}\/10,240 characters\)/);
     expect(r.stdout).toContain('-          "s3:TlsVersion": "1.1"\n+          "s3:TlsVersion": "1.2"');
+    // Each hunk that changes action lines says what that changes: the new denial, by name, under its hunk;
+    // and the older compiler's wildcards, respelled now as the intent wrote them, as respellings.
+    expect(r.stdout).toMatch(/\n@@ -\d+,\d+ \+\d+,\d+ @@ 1 action added, 0 removed\n(?:[ +-][^\n]*\n)+# added: iam:CreateServiceSpecificCredential\n/);
+    expect(r.stdout).toMatch(/\n@@ -\d+,\d+ \+\d+,\d+ @@ respelled: same \d+ actions\n/);
   });
 
   it('--json is the whole report; --markdown a pull-request comment', async () => {
