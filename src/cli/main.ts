@@ -81,6 +81,18 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       exitCode = await (await import('./minimize.js')).runMinimize(file, flags, io);
     });
 
+  program
+    .command('explain')
+    .description('what a compiled policy\'s patterns match in the pinned reference, where each statement comes from, and what each wildcard will also match as AWS adds actions')
+    .argument('<policy>', 'a compiled policy, e.g. out/guardrails-scp-<control>.json (inside the repository)')
+    .option('--sid <sid>', 'only the statement with this Sid')
+    .option('--pattern <pattern>', "only this action pattern, e.g. 'iam:Create*User' (lists every action it matches)")
+    .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
+    .option('--json', 'the explanation as JSON')
+    .action(async (file: string, flags) => {
+      exitCode = await (await import('./explain.js')).runExplain(file, flags, io);
+    });
+
   const org = program.command('org').description('the deployed state of AWS Organizations');
   org
     .command('export')

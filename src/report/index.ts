@@ -4,3 +4,4 @@ export * from './plan-text.js';
 export * from './notify-render.js';
 export * from './notify-view.js';
 export * from './rollout-text.js';
+export * from './explain-text.js';
