@@ -17,6 +17,8 @@ export interface HunkActions {
   element: 'Action' | 'NotAction' | 'Action and NotAction';
   /** The removed and the added lines match the same actions: only the spelling changed. */
   respelled: boolean;
+  /** The hunk also changes lines that are not actions (a condition, a resource): the note is about its actions only. */
+  otherLinesChanged: boolean;
   /** Actions matched by the removed lines, and by the added lines. */
   before: number;
   after: number;
@@ -42,6 +44,9 @@ export interface PatchHunk {
 }
 
 type ActionLine = { pattern: string; element: 'Action' | 'NotAction' };
+
+/** Lines that only hold the layout together: a bracket, a brace, the opening of an action list. */
+const STRUCTURE = /^\s*(?:"(?:Action|NotAction)": \[|[[\]{}],?)$/;
 
 /** The action lines of a policy text in out/'s layout, by line number (1-based). */
 export function actionLines(text: string): Map<number, ActionLine> {
@@ -84,15 +89,18 @@ export function hunkActions(hunk: PatchHunk, oldText: string, newText: string, r
   const newLines = actionLines(newText);
   const removedLines: ActionLine[] = [];
   const addedLines: ActionLine[] = [];
+  let otherLinesChanged = false;
   let o = hunk.oldStart;
   let n = hunk.newStart;
   for (const line of hunk.lines) {
     if (line.startsWith('-')) {
       const a = oldLines.get(o++);
       if (a) removedLines.push(a);
+      else otherLinesChanged ||= !STRUCTURE.test(line.slice(1));
     } else if (line.startsWith('+')) {
       const a = newLines.get(n++);
       if (a) addedLines.push(a);
+      else otherLinesChanged ||= !STRUCTURE.test(line.slice(1));
     } else if (line.startsWith(' ')) {
       o++;
       n++;
@@ -108,6 +116,7 @@ export function hunkActions(hunk: PatchHunk, oldText: string, newText: string, r
     range: `-${hunk.oldLines === 0 ? hunk.oldStart - 1 : hunk.oldStart},${hunk.oldLines} +${hunk.newLines === 0 ? hunk.newStart - 1 : hunk.newStart},${hunk.newLines}`,
     element: elements.size === 2 ? 'Action and NotAction' : [...elements][0]!,
     respelled: removedLines.length > 0 && addedLines.length > 0 && !added.length && !removed.length,
+    otherLinesChanged,
     before: before.size,
     after: after.size,
     addedCount: added.length,
@@ -143,8 +152,9 @@ const LISTED = 20;
 /** One line for a hunk's header: what its action lines change. */
 export function hunkNote(h: HunkActions): string {
   const where = h.element === 'Action' ? '' : ` (${h.element})`;
-  if (h.respelled) return `respelled: same ${h.after} action${h.after === 1 ? '' : 's'}${where}`;
-  return `${h.addedCount} action${h.addedCount === 1 ? '' : 's'} added, ${h.removedCount} removed${where}`;
+  const other = h.otherLinesChanged ? '; other lines change too' : '';
+  if (h.respelled) return `respelled: same ${h.after} action${h.after === 1 ? '' : 's'}${where}${other}`;
+  return `${h.addedCount} action${h.addedCount === 1 ? '' : 's'} added, ${h.removedCount} removed${where}${other}`;
 }
 
 /** The lines under a hunk listing what it adds and removes (none for a respelling). */

@@ -93,6 +93,20 @@ describe('a hunk that changes actions', () => {
     expect(p.hunks[0]).toMatchObject({ respelled: false, added: ['iam:CreateU*er'], removed: ['iam:Cre*User'] });
   });
 
+  it('says when the hunk also changes lines that are not actions, so that a respelling is not taken for the whole hunk', () => {
+    const policy = (actions: string[], tls: string) =>
+      JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: actions, Resource: '*', Condition: { NumericLessThan: { 's3:TlsVersion': tls } } }] });
+    const state = stateOf(TREE, [fullAccessEverywhere(TREE), owned('guardrails-scp-x', policy(['iam:Cre*User', 's3:DeleteBucket'], '1.1'), ['ou-prod'])]);
+    const d = deploymentOf(state, [{ name: 'guardrails-scp-x', content: policy(['iam:CreateU*er', 's3:DeleteBucket'], '1.2'), targets: ['ou-prod'] }]);
+    const p = structuralDiff(d, ref).policies.find((x) => x.name === 'guardrails-scp-x')!;
+    expect(p.hunks).toHaveLength(1);
+    expect(p.hunks[0]).toMatchObject({ respelled: true, otherLinesChanged: true });
+    expect(p.textDiff).toMatch(/ @@ respelled: same 1 action; other lines change too\n/);
+    // A list that only gains its brackets (one action becoming two) is no other change.
+    const grown = diffOf(['iam:CreateUser'], ['iam:CreateUser', 'iam:DeleteUser']);
+    expect(grown.hunks[0]).toMatchObject({ otherLinesChanged: false, added: ['iam:DeleteUser'], removed: [] });
+  });
+
   it('leaves hunks that change no action line unannotated', () => {
     const cond = (v: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 's3:*', Resource: '*', Condition: { NumericLessThan: { 's3:TlsVersion': v } } }] });
     const state = stateOf(TREE, [fullAccessEverywhere(TREE), owned('guardrails-scp-x', cond('1.1'), ['ou-prod'])]);
