@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import { error, SourceIndex, warning, type Diagnostic } from '../diagnostics/index.js';
-import { readOutManifest } from '../compile/index.js';
+import { locateOut, readOutManifest } from '../compile/index.js';
 import { explainPolicy } from '../explain/explain.js';
 import { LIMITS, readText, repositoryOf } from '../files/index.js';
 import { parseJsonWithPositions, readPolicyDocument } from '../policy/index.js';
@@ -43,7 +43,9 @@ export async function runExplain(file: string, flags: ExplainFlags, io: CliIO): 
   if (!policy.document || policy.diagnostics.some((d) => d.severity === 'error')) return refuse(policy.diagnostics);
 
   const diagnostics: Diagnostic[] = [];
-  const manifest = await readOutManifest(path.dirname(full), { cwd: io.cwd, diagnostics });
+  // The manifest beside the file, when the file is in a directory compile could have written (else none).
+  const outDir = path.dirname(full);
+  const manifest = locateOut(outDir, io.cwd).ok ? await readOutManifest(outDir, { cwd: io.cwd, diagnostics }) : undefined;
   const entry = manifest?.policies.find((p) => p.file === path.basename(full));
 
   let reference: LoadedSnapshot;
@@ -63,7 +65,7 @@ export async function runExplain(file: string, flags: ExplainFlags, io: CliIO): 
 
   const result = explainPolicy(
     { document: policy.document, entry, manifest, reference: reference.index, ...(flags.sid !== undefined ? { sid: flags.sid } : {}), ...(flags.pattern !== undefined ? { pattern: flags.pattern } : {}) },
-    reference.manifest.syncedAt.slice(0, 10),
+    { referenceSyncedOn: reference.manifest.syncedAt.slice(0, 10), manifestPath: displayPath(path.join(outDir, 'manifest.json'), io.cwd) },
   );
   if (!result.ok) return refuse([...diagnostics, error(result.code, `${displayPath(full, io.cwd)}: ${result.message}`, undefined, 'guardrails explain FILE without --sid or --pattern lists every statement and pattern')]);
   print([...diagnostics, ...(flags.json ? [] : result.explanation.warnings.map((w) => warning('explain-provenance', w)))]);

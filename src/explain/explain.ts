@@ -61,12 +61,20 @@ export interface Explanation {
 
 export type ExplainResult = { ok: true; explanation: Explanation } | { ok: false; code: 'unknown-sid' | 'unknown-pattern'; message: string };
 
-export function explainPolicy(request: ExplainRequest, referenceSyncedOn: string | null): ExplainResult {
+/** How the caller found what it passes: the reference's sync day, and where the manifest was looked for. */
+export interface ExplainContext {
+  referenceSyncedOn: string | null;
+  manifestPath: string;
+}
+
+export function explainPolicy(request: ExplainRequest, context: ExplainContext): ExplainResult {
   const { document, entry, reference } = request;
+  const { referenceSyncedOn, manifestPath } = context;
   const warnings: string[] = [];
   const described = entry && statementsMatch(document.statements, entry) ? entry : undefined;
-  if (!entry) warnings.push('out/manifest.json does not list this file: where its statements come from is not known');
-  else if (!described) warnings.push(`out/manifest.json describes ${entry.file} with other statements than the file holds (out/ is stale: run guardrails compile): where they come from is left out`);
+  if (!request.manifest) warnings.push(`there is no compile manifest at ${manifestPath}: where the statements come from is not known`);
+  else if (!entry) warnings.push(`${manifestPath} does not list this file: where its statements come from is not known`);
+  else if (!described) warnings.push(`${manifestPath} describes ${entry.file} with other statements than the file holds (out/ is stale: run guardrails compile): where they come from is left out`);
   if (request.manifest && request.manifest.reference.snapshotId !== reference.snapshotId) {
     warnings.push(`the policy was compiled against reference ${request.manifest.reference.snapshotId}, which is not in the cache; matches are against ${reference.snapshotId}`);
   }

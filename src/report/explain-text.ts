@@ -13,7 +13,7 @@ const LISTED = 10;
 
 export function renderExplainText(x: Explanation, file: string, options: { allNames: boolean }): string {
   const out: string[] = [];
-  const what = x.policy ? `${x.type ? `${x.type.toUpperCase()} ` : ''}${t(x.policy)}` : 'a policy out/manifest.json does not list';
+  const what = x.policy ? `${x.type ? `${x.type.toUpperCase()} ` : ''}${t(x.policy)}` : 'a policy no compile manifest lists';
   out.push(`${t(file)}: ${what}; matches against reference ${t(x.reference.snapshotId)}${x.reference.syncedOn ? ` (synced ${t(x.reference.syncedOn)})` : ''}`);
   for (const s of x.statements) {
     out.push('');

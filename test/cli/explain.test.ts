@@ -158,13 +158,41 @@ describe('guardrails explain', () => {
     try {
       const r = await cli(['explain', 'out/hand-written.json']);
       expect(r.code, r.stderr).toBe(0);
-      expect(r.stderr).toContain('warning explain-provenance: out/manifest.json does not list this file: where its statements come from is not known');
-      expect(r.stdout).toMatch(/^out\/hand-written\.json: a policy out\/manifest\.json does not list; matches against reference /);
+      expect(r.stderr).toContain('warning explain-provenance: out/manifest.json does not list this file: where its statements come from is not known\n');
+      expect(r.stdout).toMatch(/^out\/hand-written\.json: a policy no compile manifest lists; matches against reference /);
       expect(r.stdout).not.toContain('from control');
       const x = await explainJson(['out/hand-written.json']);
       expect(x.statements.flatMap((s) => s.patterns.map((p) => p.writtenBy))).toEqual(x.statements.flatMap((s) => s.patterns.map(() => 'unknown')));
     } finally {
       fs.rmSync(copy);
+    }
+  });
+
+  it('explains a policy outside out/ (at the top of the repository) without a manifest, and says so, with no error', async () => {
+    fs.copyFileSync(path.join(dir, 'out', manifest.policies[0]!.file), path.join(dir, 'policy.json'));
+    try {
+      const r = await cli(['explain', 'policy.json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toBe('warning explain-provenance: there is no compile manifest at manifest.json: where the statements come from is not known\n');
+      expect(r.stdout).toMatch(/^policy\.json: a policy no compile manifest lists; /);
+    } finally {
+      fs.rmSync(path.join(dir, 'policy.json'));
+    }
+  });
+
+  it('warns when the manifest describes other statements than the file holds (a stale out/), and leaves provenance out', async () => {
+    const entry = manifest.policies.find((p) => p.statements.length > 1)!;
+    const file = path.join(dir, 'out', entry.file);
+    const original = fs.readFileSync(file, 'utf8');
+    const doc = JSON.parse(original) as { Statement: unknown[] };
+    fs.writeFileSync(file, JSON.stringify({ ...doc, Statement: doc.Statement.slice(1) }, null, 2));
+    try {
+      const x = await cli(['explain', `out/${entry.file}`]);
+      expect(x.code, x.stderr).toBe(0);
+      expect(x.stderr).toContain(`warning explain-provenance: out/manifest.json describes ${entry.file} with other statements than the file holds (out/ is stale: run guardrails compile): where they come from is left out\n`);
+      expect(x.stdout).not.toContain('from control');
+    } finally {
+      fs.writeFileSync(file, original);
     }
   });
 });
