@@ -11,7 +11,7 @@ import { AttachmentModel, type ModelPolicy } from './attachment-model.js';
 import { readablePolicyText } from '../policy/index.js';
 import type { Deployment } from './deployment.js';
 import type { ReferenceIndex } from '../reference/index.js';
-import { hunkActions, noteHunks, type HunkActions } from './hunk-actions.js';
+import { actionLines, hunkActions, noteHunks, type HunkActions } from './hunk-actions.js';
 
 export type PolicyChangeKind = 'create' | 'update' | 'delete' | 'unchanged';
 
@@ -124,6 +124,7 @@ function textDiff(name: string, old: ModelPolicy | undefined, now: ModelPolicy |
   const b = now ? readablePolicyText(now.content) + '\n' : '';
   const [from, to] = [old ? `deployed/${name}.json` : '/dev/null', now ? `out/${name}.json` : '/dev/null'];
   const patch = createTwoFilesPatch(from, to, a, b, undefined, undefined, { context: 3 });
-  const hunks = structuredPatch(from, to, a, b, undefined, undefined, { context: 3 }).hunks.map((h) => hunkActions(h, a, b, reference));
+  const [oldLines, newLines] = [actionLines(a), actionLines(b)];
+  const hunks = structuredPatch(from, to, a, b, undefined, undefined, { context: 3 }).hunks.map((h) => hunkActions(h, oldLines, newLines, reference));
   return { textDiff: noteHunks(patch, hunks), hunks: hunks.filter((h): h is HunkActions => h !== undefined) };
 }

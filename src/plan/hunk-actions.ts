@@ -43,7 +43,7 @@ export interface PatchHunk {
   lines: string[];
 }
 
-type ActionLine = { pattern: string; element: 'Action' | 'NotAction' };
+export type ActionLine = { pattern: string; element: 'Action' | 'NotAction' };
 
 /** Lines that only hold the layout together: a bracket, a brace, the opening of an action list. */
 const STRUCTURE = /^\s*(?:"(?:Action|NotAction)": \[|[[\]{}],?)$/;
@@ -83,10 +83,8 @@ function jsonString(text: string): string | undefined {
   }
 }
 
-/** What the hunk does to actions; undefined when it changes no action line. */
-export function hunkActions(hunk: PatchHunk, oldText: string, newText: string, reference: ReferenceIndex | undefined): HunkActions | undefined {
-  const oldLines = actionLines(oldText);
-  const newLines = actionLines(newText);
+/** What the hunk does to actions (the sides' action lines from actionLines); undefined when it changes no action line. */
+export function hunkActions(hunk: PatchHunk, oldLines: ReadonlyMap<number, ActionLine>, newLines: ReadonlyMap<number, ActionLine>, reference: ReferenceIndex | undefined): HunkActions | undefined {
   const removedLines: ActionLine[] = [];
   const addedLines: ActionLine[] = [];
   let otherLinesChanged = false;

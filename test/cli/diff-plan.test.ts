@@ -106,6 +106,22 @@ describe('guardrails diff', () => {
     expect(none.stderr).toContain('error no-out:');
   });
 
+  it('takes out/ as compiled only when its files are laid out as compile writes them (an out/ of minified files is stale)', async () => {
+    const older = path.join(await tempDir(), 'repo');
+    fs.cpSync(dir, older, { recursive: true });
+    const manifest = JSON.parse(fs.readFileSync(path.join(older, 'out', 'manifest.json'), 'utf8')) as { policies: { file: string }[] };
+    const file = path.join(older, 'out', manifest.policies[0]!.file);
+    const laidOut = fs.readFileSync(file, 'utf8');
+    expect(laidOut).toMatch(/^\{\n {2}"Version": "2012-10-17",\n {2}"Statement": \[\n/);
+    fs.writeFileSync(file, JSON.stringify(JSON.parse(laidOut)));
+    const r = await runCli(['diff', '--org', 'guardrails/org-snapshot.json', '--cache', cache], { cwd: older });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`error stale-out: out/ does not match the intent: ${manifest.policies[0]!.file}\n`);
+    fs.writeFileSync(file, laidOut);
+    const same = await runCli(['diff', '--org', 'guardrails/org-snapshot.json', '--cache', cache], { cwd: older });
+    expect(same.code, same.stderr).toBe(0);
+  });
+
   it('needs the deployed state, and refuses a snapshot of another organization', async () => {
     const usage = await cli(['diff']);
     expect(usage.code).toBe(2);
