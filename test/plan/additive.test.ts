@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { OrgTree } from '../../src/model/org-tree.js';
 import { treeOfState, type OrgOperation, type OrgState } from '../../src/org/index.js';
 import { AttachmentModel, planRollout, type Deployment, type Plan } from '../../src/plan/index.js';
-import { resolveQuotas } from '../../src/policy/index.js';
+import { canonicalPolicyText, resolveQuotas } from '../../src/policy/index.js';
 import { DirectorySource, syncReference } from '../../src/reference/index.js';
 import { runCli } from '../support/cli.js';
 import { denyPolicy, deploymentOf, fullAccessEverywhere, owned, stateOf, type OuSpec } from '../support/org-state.js';
@@ -187,7 +187,7 @@ describe("the example organization's change", () => {
   it('planned again after every step of its rollout, reaches the same end state with the invariants holding', async () => {
     const snapshot = JSON.parse(fs.readFileSync(path.join(dir, 'guardrails', 'org-snapshot.json'), 'utf8')) as OrgState;
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'out', 'manifest.json'), 'utf8')) as { policies: { name: string; type: 'scp' | 'rcp'; file: string; controls: string[]; targets: { id: string }[] }[] };
-    const desired = manifest.policies.map((p) => ({ name: p.name, type: p.type, content: fs.readFileSync(path.join(dir, 'out', p.file), 'utf8'), controls: p.controls, targets: p.targets.map((t) => t.id) }));
+    const desired = manifest.policies.map((p) => ({ name: p.name, type: p.type, content: canonicalPolicyText(fs.readFileSync(path.join(dir, 'out', p.file), 'utf8')), controls: p.controls, targets: p.targets.map((t) => t.id) }));
     const reference = (await reference2026()).index;
     const build = (state: OrgState): Deployment => ({ ...deploymentOf(state, desired), reference });
     const waves: [string, string[]][] = [['canary', ['333333333333']], ['nonprod', ['NonProd', 'Sandbox']], ['genai', ['GenAI']], ['everything', ['Root']]];
