@@ -148,7 +148,7 @@ function merge(parts: { file: string; value: Record<string, unknown> }[], source
   const intent: Intent = {
     organization: undefined as unknown as Organization,
     tree: undefined,
-    defaults: { wildcards: 'compact', sids: 'auto' },
+    defaults: { wildcards: 'readable', sids: 'auto' },
     foreignPolicies: [],
     controls: [],
     duplicateControls: [],
@@ -168,7 +168,7 @@ function merge(parts: { file: string; value: Record<string, unknown> }[], source
     if (once('quotas', part)) intent.quotas = v.quotas as QuotaSetting;
     if (once('defaults', part) && isObject(v.defaults)) {
       const d = v.defaults as { wildcards?: WildcardMode; sids?: SidMode };
-      intent.defaults = { wildcards: d.wildcards ?? 'compact', sids: d.sids ?? 'auto' };
+      intent.defaults = { wildcards: d.wildcards ?? 'readable', sids: d.sids ?? 'auto' };
     }
     if (once('waves', part) && Array.isArray(v.waves)) intent.waves = v.waves.filter(isObject) as unknown as Wave[];
     if (once('rollout', part) && isObject(v.rollout)) rollout = v.rollout;

@@ -9,7 +9,11 @@ import type { SourceIndex } from '../diagnostics/source-index.js';
 import type { PolicyType } from '../policy/model.js';
 
 export type { PolicyType };
-export type WildcardMode = 'exact' | 'compact';
+/**
+ * How far compile may minimize (see src/compile/minimize/levels.ts). `compact`, the former default,
+ * means `readable` now: intents written for it keep working and get the levelled behaviour.
+ */
+export type WildcardMode = 'readable' | 'exact' | 'compact' | 'aggressive';
 export type SidMode = 'keep' | 'drop' | 'auto';
 
 export interface Tag {

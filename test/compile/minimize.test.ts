@@ -90,7 +90,7 @@ describe('the equivalence proof (independent of the minimizer)', () => {
     for (const n of names) out.add(ref.action(n)!.id);
     return out;
   };
-  const deny = (actions: ActionSet, condition?: Record<string, Record<string, string[]>>): IntendedStatement<unknown> => ({ effect: 'Deny', element: 'Action', actions, given: [], mode: 'compact', resources: ['*'], origin: 0, ...(condition ? { condition } : {}) });
+  const deny = (actions: ActionSet, condition?: Record<string, Record<string, string[]>>): IntendedStatement<unknown> => ({ effect: 'Deny', element: 'Action', actions, given: [], maxLevel: 4, resources: ['*'], origin: 0, ...(condition ? { condition } : {}) });
   const teamA = { StringNotEquals: { 'aws:PrincipalTag/Team': ['A'] } };
   const teamB = { StringNotEquals: { 'aws:PrincipalTag/Team': ['B'] } };
 
@@ -222,8 +222,8 @@ describe('compaction', () => {
         const b = ref.emptySet();
         for (let id = svc.firstId; id < svc.endId; id++) (id % (step + 1) === 0 ? a : b).add(id);
         if (a.isEmpty() || b.isEmpty()) return;
-        const base = { effect: 'Deny' as const, element: 'Action' as const, given: [], mode: 'compact' as const, resources: ['*'] };
-        const minimized = minimizeStatements([{ ...base, actions: a, origin: 1 }, { ...base, actions: b, origin: 2 }], ref, { merge: true, keepSids: false, policyType: 'scp' });
+        const base = { effect: 'Deny' as const, element: 'Action' as const, given: [], maxLevel: 4 as const, resources: ['*'] };
+        const minimized = minimizeStatements([{ ...base, actions: a, origin: 1 }, { ...base, actions: b, origin: 2 }], ref, { merge: true, keepSids: false, policyType: 'scp', level: 4 });
         expect(minimized).toHaveLength(1);
         const parts = splitStatement(minimized[0]!, 200) ?? [minimized[0]!];
         const inputs = [{ ...base, actions: a, origin: 1 }, { ...base, actions: b, origin: 2 }];
@@ -239,10 +239,10 @@ describe('compaction', () => {
   it('writes a whole exempt service as svc:* in the NotAction complement, and records it as introduced', () => {
     const wanted = ref.allActions().minus(ref.serviceActions(ref.service('s3')!));
     wanted.delete(ref.action('iam:GetUser')!.id);
-    const [m] = minimizeStatements([{ effect: 'Deny', element: 'Action', actions: wanted, given: [], mode: 'compact', resources: ['*'], origin: 0 }], ref, { merge: true, keepSids: false, policyType: 'scp' });
+    const [m] = minimizeStatements([{ effect: 'Deny', element: 'Action', actions: wanted, given: [], maxLevel: 4, resources: ['*'], origin: 0 }], ref, { merge: true, keepSids: false, policyType: 'scp', level: 4 });
     expect(m!.statement.notAction).toEqual(['iam:GetUser', 's3:*']);
     expect(m!.introduced).toEqual(['s3:*']);
-    expect(prove([{ effect: 'Deny', element: 'Action', actions: wanted, given: [], mode: 'compact', resources: ['*'], origin: 0 }], [m!.statement])).toEqual([]);
+    expect(prove([{ effect: 'Deny', element: 'Action', actions: wanted, given: [], maxLevel: 4, resources: ['*'], origin: 0 }], [m!.statement])).toEqual([]);
   });
 
   it('property: in exact mode, an exact written list is never lengthened', () => {
@@ -306,18 +306,18 @@ describe('compaction', () => {
             element: d.kind === 'NotAction' ? 'NotAction' : 'Action',
             actions: nearlyAll ? ref.allActions().minus(actions) : actions,
             given: nearlyAll ? [] : d.given,
-            mode: d.mode,
+            maxLevel: d.mode === 'exact' ? 1 : 4,
             resources: resources[d.resource]!,
             ...(condition ? { condition } : {}),
             origin: k,
           };
         });
-        const minimized = minimizeStatements(inputs, ref, { merge, keepSids: !merge, policyType: 'scp' });
+        const minimized = minimizeStatements(inputs, ref, { merge, keepSids: !merge, policyType: 'scp', level: 4 });
         const parts = minimized.flatMap((m) => splitStatement(m, maxChars) ?? [m]);
         expect(prove(inputs, parts.map((p) => p.statement))).toEqual([]);
         for (const m of minimized) {
-          const modes = m.origins.map((o) => inputs[o]!.mode);
-          if (modes.includes('exact')) expect([m.introduced, m.introducedNotAction]).toEqual([[], false]);
+          const levels = m.origins.map((o) => inputs[o]!.maxLevel);
+          if (levels.includes(1)) expect([m.introduced, m.introducedNotAction]).toEqual([[], false]);
           if (m.introducedNotAction) expect(m.origins.map((o) => inputs[o]!.element)).not.toContain('NotAction');
         }
       }),
@@ -329,13 +329,13 @@ describe('compaction', () => {
     const wanted = ref.allActions();
     const keep = ['iam:GetUser', 's3:ListAllMyBuckets'].map((n) => ref.action(n)!.id);
     for (const id of keep) wanted.delete(id);
-    const [m] = minimizeStatements([{ effect: 'Deny', element: 'Action', actions: wanted, given: [], mode: 'compact', resources: ['*'], origin: 0 }], ref, { merge: true, keepSids: false, policyType: 'scp' });
+    const [m] = minimizeStatements([{ effect: 'Deny', element: 'Action', actions: wanted, given: [], maxLevel: 4, resources: ['*'], origin: 0 }], ref, { merge: true, keepSids: false, policyType: 'scp', level: 4 });
     expect(m!.element).toBe('NotAction');
     expect(m!.introducedNotAction).toBe(true);
     expect(m!.statement.notAction).toEqual(['iam:GetUser', 's3:ListAllMyBuckets']);
     // Exact mode never trades the listed actions for a NotAction (it would deny what AWS adds later).
-    const [exact] = minimizeStatements([{ effect: 'Deny', element: 'Action', actions: wanted, given: [], mode: 'exact', resources: ['*'], origin: 0 }], ref, { merge: true, keepSids: false, policyType: 'scp' });
+    const [exact] = minimizeStatements([{ effect: 'Deny', element: 'Action', actions: wanted, given: [], maxLevel: 1, resources: ['*'], origin: 0 }], ref, { merge: true, keepSids: false, policyType: 'scp', level: 4 });
     expect([exact!.element, exact!.introducedNotAction]).toEqual(['Action', false]);
-    expect(prove([{ effect: 'Deny', element: 'Action', actions: wanted, given: [], mode: 'compact', resources: ['*'], origin: 0 }], [m!.statement])).toEqual([]);
+    expect(prove([{ effect: 'Deny', element: 'Action', actions: wanted, given: [], maxLevel: 4, resources: ['*'], origin: 0 }], [m!.statement])).toEqual([]);
   });
 });

@@ -10,6 +10,7 @@ import { checkGrammar, grammarErrors, locateGrammarProblem, renderPolicy, type P
 import { knownArnService } from '../../reference/arn-services.js';
 import type { ReferenceIndex } from '../../reference/index.js';
 import { binPack, POLICY_OVERHEAD } from './bin-pack.js';
+import { maxLevelFor } from './levels.js';
 import { minimizeStatements, splitStatement, type IntendedStatement, type MinimizedStatement } from './minimize-statements.js';
 import { describeProofFailure, proveEquivalence, type ProofInput, type ProofOutput } from './prove.js';
 
@@ -62,19 +63,21 @@ export function minimizePolicy(doc: PolicyDocument, sources: SourceIndex, ref: R
     }
     // Patterns the minimizer may reuse as written: plain IAM syntax that no exclusion cuts into.
     const given = expansion.perPattern.filter((pp) => pp.kind === 'include' && !pp.text.includes('{') && !pp.matched.intersects(expansion.excluded)).map((pp) => pp.text);
-    const item: IntendedStatement<number> = { effect: s.effect, element, actions: expansion.actions, given, mode: options.mode, origin: i };
+    // Today's smallest output (every level allowed), or no wildcard beyond the input's.
+    const maxLevel = maxLevelFor({ effect: s.effect, element }, options.mode === 'exact' ? 'exact' : 'aggressive', options.type);
+    const item: IntendedStatement<number> = { effect: s.effect, element, actions: expansion.actions, given, maxLevel, origin: i };
     if (s.sid) item.sid = s.sid;
     if (s.principal) item.principal = s.principal;
     if (s.resource) item.resources = s.resource;
     if (s.notResource) item.notResources = s.notResource;
     if (s.condition) item.condition = s.condition;
     intended.push(item);
-    const { given: _given, mode: _mode, origin: _origin, sid: _sid, ...circumstances } = item;
+    const { given: _given, maxLevel: _maxLevel, origin: _origin, sid: _sid, ...circumstances } = item;
     proofInputs.push({ ...circumstances, scopes: [SCOPE], label: `input statement ${i + 1}${s.sid ? ` (Sid ${s.sid})` : ''}`, location: sources.locate(s.origin) });
   });
   if (diagnostics.some((d) => d.severity === 'error')) return fail();
 
-  const minimized = minimizeStatements(intended, ref, { merge: !options.keepSids, keepSids: options.keepSids, policyType: options.type });
+  const minimized = minimizeStatements(intended, ref, { merge: !options.keepSids, keepSids: options.keepSids, policyType: options.type, level: 4 });
   const statements: MinimizedStatement<number>[] = [];
   for (const m of minimized) {
     const parts = splitStatement(m, options.maxChars - POLICY_OVERHEAD);

@@ -1,13 +1,14 @@
 /**
  * Statement-level minimization. Statements merge only when Effect, Principal, Resource/NotResource and
  * Condition are all equal and both list actions with Action (two NotAction exemptions do not add up).
- * Each statement's action list is then compacted. Exemptions (NotAction in a Deny) and Allows are
- * never given a wildcard the intent did not write: a wildcard there could widen them as AWS adds
- * actions. An SCP Deny may become NotAction when that is shorter and exact within the reference.
+ * Each statement's action list is then written at the level asked for (levels.ts), capped by what the
+ * statement allows: exemptions (NotAction in a Deny) and Allows are never given a wildcard the intent
+ * did not write, since one could widen them as AWS adds actions.
  */
 import { renderPolicy, statementJson, type Condition, type Principal, type Statement } from '../../policy/index.js';
 import { hasWildcard, type ActionSet, type ReferenceIndex } from '../../reference/index.js';
-import { compactActions, listCost, type WildcardMode } from './compact-actions.js';
+import { compactActions, listCost } from './compact-actions.js';
+import { wordBoundaryCover, type MinimizeLevel } from './levels.js';
 
 export interface IntendedStatement<T> {
   effect: 'Allow' | 'Deny';
@@ -21,7 +22,13 @@ export interface IntendedStatement<T> {
   actions: ActionSet;
   /** Patterns written in the intent or generated from data (IAM syntax only). */
   given: string[];
-  mode: WildcardMode;
+  /**
+   * The list as written, exact against `actions` (the intent's patterns, selectors as exact names): the
+   * level-1 text. Without it, level 1 is the shortest list of the given patterns and exact names.
+   */
+  written?: string[];
+  /** The highest level this statement may be minimized to (levels.ts, maxLevelFor). */
+  maxLevel: MinimizeLevel;
   sid?: string;
   origin: T;
 }
@@ -44,6 +51,8 @@ export interface MinimizedStatement<T> {
   origins: T[];
   /** Characters of the rendered statement. */
   size: number;
+  /** The level its action list was written at: the one asked for, capped by its statements. */
+  level: MinimizeLevel;
 }
 
 export interface MinimizeOptions {
@@ -53,6 +62,8 @@ export interface MinimizeOptions {
   keepSids: boolean;
   /** Scope for the NotAction alternative: only for policies of this type. */
   policyType: 'scp' | 'rcp';
+  /** The level asked for; each statement is capped by its own maxLevel. */
+  level: MinimizeLevel;
 }
 
 export function minimizeStatements<T>(statements: readonly IntendedStatement<T>[], ref: ReferenceIndex, options: MinimizeOptions): MinimizedStatement<T>[] {
@@ -76,14 +87,22 @@ function minimizeGroup<T>(group: IntendedStatement<T>[], ref: ReferenceIndex, op
   const given = [...new Set(group.flatMap((s) => s.given))];
   // Exemptions and Allows must never grow with AWS's catalogue: no wildcard beyond what was written.
   const widens = first.element === 'NotAction' || first.effect === 'Allow';
-  const mode: WildcardMode = widens || group.some((s) => s.mode === 'exact') ? 'exact' : 'compact';
+  const level = (widens ? 1 : Math.min(options.level, ...group.map((s) => s.maxLevel))) as MinimizeLevel;
+  const asWritten = group.every((s) => s.written) ? writtenList(group.flatMap((s) => s.written!)) : compactActions(ref, intended, { mode: 'exact', given });
   let element = first.element;
-  let text = compactActions(ref, intended, { mode, given });
+  let text = asWritten;
   let target = intended;
-  if (options.policyType === 'scp' && first.effect === 'Deny' && element === 'Action' && mode === 'compact' && intended.size > ref.size / 2) {
+  if (level === 2) {
+    const words = wordBoundaryCover(ref, intended, given);
+    if (listCost(words) < listCost(text)) text = words;
+  } else if (level >= 3) {
+    const compact = compactActions(ref, intended, { mode: 'compact', given });
+    if (listCost(compact) < listCost(text)) text = compact;
+  }
+  if (level === 4 && options.policyType === 'scp' && first.effect === 'Deny' && element === 'Action' && intended.size > ref.size / 2) {
     // Deny everything but a few: NotAction of the complement is exact within the reference and may be
-    // far shorter. Its drift only ever denies more (new actions are not exempt), but it is drift, so
-    // only in compact mode, and recorded (introducedNotAction).
+    // far shorter. Its drift only ever denies more (new actions are not exempt), but it is drift, and
+    // recorded (introducedNotAction).
     const complement = ref.allActions().minus(intended);
     // `svc:*` for a service that is exempt as a whole: exact today, and far shorter than its actions.
     const alternative = compactActions(ref, complement, { mode: 'exact', given: [], wholeServices: true });
@@ -103,7 +122,14 @@ function minimizeGroup<T>(group: IntendedStatement<T>[], ref: ReferenceIndex, op
   if (first.condition && Object.keys(first.condition).length) statement.condition = first.condition;
   const givenLower = new Set(given.map((g) => g.toLowerCase()));
   const introduced = text.filter((t) => hasWildcard(t) && !givenLower.has(t.toLowerCase()));
-  return { statement, element, intended: target, introduced, introducedNotAction: element !== first.element, origins: group.map((s) => s.origin), size: statementSize(statement) };
+  return { statement, element, intended: target, introduced, introducedNotAction: element !== first.element, origins: group.map((s) => s.origin), size: statementSize(statement), level };
+}
+
+/** The written lists of merged statements as one: each name or pattern once (IAM ignores case), sorted. */
+function writtenList(list: readonly string[]): string[] {
+  const byLower = new Map<string, string>();
+  for (const t of list) if (!byLower.has(t.toLowerCase())) byLower.set(t.toLowerCase(), t);
+  return [...byLower.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, t]) => t);
 }
 
 export function statementSize(s: Statement): number {
