@@ -58,9 +58,10 @@ export async function runCompile(files: string[], flags: CompileFlags, io: CliIO
     `${formatCount(p.chars)} / ${formatCount(p.maxChars)}`,
     `${Math.round((p.chars / p.maxChars) * 100)}%`,
     String(p.statements.length),
+    p.level === 1 ? '1' : `${p.level} (${p.escalatedFor?.split(':')[0] ?? 'quota'})`,
     listTargets(p.targets.map((t) => t.path.split('/').slice(1).join('/') || t.path)),
   ]);
-  io.stdout.write(table(['policy', 'type', 'characters', 'used', 'statements', 'targets'], rows));
+  io.stdout.write(table(['policy', 'type', 'characters', 'used', 'statements', 'level', 'targets'], rows));
   const snap = result.manifest.reference;
   io.stdout.write(
     `\n${result.policies.length} policies from ${ws.intent.controls.length} controls written to ${displayPath(outDir, io.cwd)}/ (reference ${snap.snapshotId} of ${snap.syncedOn}, quotas ${result.quotas.profile}); ${summarizeCounts(all)}\n`,

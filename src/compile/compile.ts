@@ -4,7 +4,7 @@
  * quotas -> out/ and its manifest. Nothing is written unless every check passes.
  */
 import * as path from 'node:path';
-import { error, hasErrors, type Diagnostic, type SourceLocation } from '../diagnostics/index.js';
+import { error, hasErrors, warning, type Diagnostic, type SourceLocation } from '../diagnostics/index.js';
 import { buildControl, type ControlContext, type StatementDraft } from '../controls/index.js';
 import { checkIntent, namedFile, type Control, type Intent } from '../intent/index.js';
 import { LIMITS, readTextSync } from '../files/index.js';
@@ -14,6 +14,7 @@ import type { ReferenceIndex, SnapshotManifest } from '../reference/index.js';
 import { compilePolicy } from '../evaluate/index.js';
 import { expandDrafts, type ExpandedStatement } from './expand.js';
 import { buildManifest, type OutManifest } from './manifest.js';
+import { LEVEL_NAMES } from './minimize/levels.js';
 import { describeProofFailure, proveEquivalence, type ProofInput, type ProofOutput } from './minimize/prove.js';
 import { packPolicies, type PackedPolicy } from './pack.js';
 import { attachmentPoints } from './targets.js';
@@ -120,6 +121,19 @@ export function compile(input: CompileInput): CompileResult {
       diagnostics.push(error(es.errorCode ?? 'cannot-evaluate', `policy ${p.name} (${p.type.toUpperCase()}, control ${st.origins.map((o) => o.draft.control.id).join(', ')}): statement ${st.statement.sid ?? i + 1}: ${es.error}`, st.origins[0]!.draft.location ?? locateControl(intent, p.controls[0]!)));
     });
     policies.push({ ...p, file: `${p.name}.json`, text, chars: text.length, maxChars, fileText: renderPolicyFile(statements) });
+    // Levels 3 and 4 are exact but unreadable, and capture future actions along no meaningful line:
+    // a reviewer must know which policy needed them and why.
+    if (p.level >= 3) {
+      const introduced = [...new Set(p.statements.flatMap((st) => st.introduced))];
+      diagnostics.push(
+        warning(
+          'unreadable-minimization',
+          `policy ${p.name} (${p.type.toUpperCase()}) needed level ${p.level} (${LEVEL_NAMES[p.level]}) to fit, ${p.escalatedFor ?? 'a quota'}; it writes ${introduced.length} wildcard${introduced.length === 1 ? '' : 's'} the intent did not (${introduced.slice(0, 6).join(', ')}${introduced.length > 6 ? ', ...' : ''})${p.statements.some((st) => st.introducedNotAction) ? ' and a NotAction complement' : ''}`,
+          p.statements[0]?.origins[0]?.draft.location ?? locateControl(intent, p.controls[0]!),
+          'attach fewer controls to the same targets, give them the same targets so that they share policies, or raise the quota; out/manifest.json lists every wildcard compile wrote',
+        ),
+      );
+    }
   }
   // The proof runs on every compile: per target, the statements the controls mean (after expansion)
   // and the statements emitted must mean the same actions under the same circumstances.

@@ -61,6 +61,13 @@ export interface ManifestPolicy {
   sids?: 'keep' | 'drop';
   /** Set when consolidation made the policy for one target that ran out of slots. */
   consolidatedFor?: string;
+  /**
+   * How far it is minimized (1 exact names, 2 word-boundary prefixes, 3 substring wildcards, 4 the
+   * NotAction complement); absent in manifests written before levels.
+   */
+  level?: 1 | 2 | 3 | 4;
+  /** Above level 1: the quota that forced it, and by how much. */
+  escalatedFor?: string;
 }
 
 export interface ManifestTarget extends TargetRef {
@@ -149,6 +156,8 @@ export function buildManifest(args: {
       fileBytes: Buffer.byteLength(p.fileText, 'utf8'),
       sids: p.sids,
       ...(p.consolidatedFor ? { consolidatedFor: p.consolidatedFor.path } : {}),
+      level: p.level,
+      ...(p.escalatedFor ? { escalatedFor: p.escalatedFor } : {}),
       controls: p.controls,
       targets: p.targets.map(targetRef),
       statements: p.statements.map((s) => {
@@ -265,6 +274,8 @@ const POLICY = object({
   targets: listOf(object(TARGET_REF)),
   'sids?': oneOf('keep', 'drop'),
   'consolidatedFor?': text,
+  'level?': oneOf(1, 2, 3, 4),
+  'escalatedFor?': text,
 });
 const MANIFEST: Shape = object({
   format: oneOf(OUT_MANIFEST_FORMAT),

@@ -10,8 +10,11 @@
  *    control if it still fits, and anything that moves goes to a new policy, so a change to one
  *    control never renames or reshuffles a policy that does not hold it.
  * 3. A target with more policies attached than its free slots gets the statements of its smallest
- *    policies repacked into policies of its own where they fit; otherwise compile fails, saying by
- *    how many slots.
+ *    policies repacked into policies of its own where they fit.
+ * 4. Levels (minimize/levels.ts): every group is first written at level 1, as the intent wrote it. A
+ *    group that does not fit (a statement over the size quota, or a target out of slots) escalates one
+ *    level and everything is packed again, until it fits or no group involved can go further; then
+ *    compile fails, saying which quota and by how much.
  */
 import { createHash } from 'node:crypto';
 import { error, type Diagnostic } from '../diagnostics/index.js';
@@ -23,6 +26,7 @@ import type { ControlPlacement } from './compile.js';
 import type { ExpandedStatement } from './expand.js';
 import type { OutManifest } from './manifest.js';
 import { binPack, POLICY_OVERHEAD } from './minimize/bin-pack.js';
+import { maxLevelFor, type MinimizeLevel } from './minimize/levels.js';
 import { minimizeStatements, splitStatement, type IntendedStatement, type MinimizedStatement } from './minimize/minimize-statements.js';
 
 export type PackedStatement = MinimizedStatement<ExpandedStatement>;
@@ -37,6 +41,10 @@ export interface PackedPolicy {
   targets: OrgNode[];
   /** Set for a policy that consolidation made for one target that ran out of slots. */
   consolidatedFor?: OrgNode;
+  /** The level its target group needed (the highest among its statements' groups). */
+  level: MinimizeLevel;
+  /** Why the group could not stay at level 1: the quota that forced it, and by how much. */
+  escalatedFor?: string;
 }
 
 export interface PackInput {
@@ -56,6 +64,8 @@ const MAX_POLICY_NAME = 128;
 
 interface Bin {
   items: PackedStatement[];
+  /** The target groups its statements come from (several for a consolidated bin). */
+  groups: number[];
   targets: OrgNode[];
   sids: 'keep' | 'drop';
   /** Set when the bin was made for one target by consolidation. */
@@ -66,16 +76,53 @@ export function packPolicies(input: PackInput, diagnostics: Diagnostic[]): Packe
   const policies: PackedPolicy[] = [];
   for (const type of ['scp', 'rcp'] as const) {
     const capacity = input.quotas[type].maxChars;
-    const bins: Bin[] = [];
-    for (const group of targetGroups(input.placements, type)) {
-      const minimized = minimizeGroup(group.placements, group.targets, type, input, diagnostics);
-      if (!minimized) continue;
-      for (const items of placeInBins(minimized.statements, capacity, previousBins(input.previous, type, group.targets))) bins.push({ items, targets: group.targets, sids: minimized.sids });
+    const groups = targetGroups(input.placements, type).map((g) => ({ ...g, level: 1 as MinimizeLevel, escalatedFor: undefined as string | undefined, cap: groupCap(g.placements, type, input) }));
+    const minimized = new Map<string, ReturnType<typeof minimizeGroup>>();
+    for (;;) {
+      const attempt: Diagnostic[] = [];
+      const escalate = new Map<number, string>();
+      const bins: Bin[] = [];
+      groups.forEach((group, g) => {
+        const key = `${g}|${group.level}`;
+        let result = minimized.get(key);
+        if (!minimized.has(key)) minimized.set(key, (result = minimizeGroup(group.placements, group.targets, type, group.level, input)));
+        if (!result) return;
+        if ('tooLarge' in result) {
+          attempt.push(result.tooLarge);
+          escalate.set(g, `size: ${result.tooLarge.message.replace(/^an? (SCP|RCP) statement/, 'a statement')}`);
+          return;
+        }
+        for (const items of placeInBins(result.statements, capacity, previousBins(input.previous, type, group.targets))) bins.push({ items, groups: [g], targets: group.targets, sids: result.sids });
+      });
+      const outOfSlots = consolidateSlots(bins, type, input, attempt);
+      for (const { node, attached, message } of outOfSlots) {
+        // The group holding most of the node's policies (then the largest) escalates first: the
+        // fewest groups leave level 1.
+        const candidates = [...new Set(attached.flatMap((b) => b.groups))].filter((g) => groups[g]!.level < groups[g]!.cap);
+        const weight = (g: number) => [attached.filter((b) => b.groups.includes(g)).length, attached.filter((b) => b.groups.includes(g)).reduce((n, b) => n + b.items.reduce((m, s) => m + s.size, 0), 0)] as const;
+        candidates.sort((a, b) => weight(b)[0] - weight(a)[0] || weight(b)[1] - weight(a)[1] || a - b);
+        const chosen = candidates.find((g) => !escalate.has(g));
+        if (chosen !== undefined) escalate.set(chosen, `slots: ${message}`);
+      }
+      const escalated = [...escalate].filter(([g]) => groups[g]!.level < groups[g]!.cap);
+      if (escalated.length === 0 || (attempt.every((d) => d.severity !== 'error') && outOfSlots.length === 0)) {
+        diagnostics.push(...attempt);
+        policies.push(...nameBins(bins, type, groups));
+        break;
+      }
+      for (const [g, why] of escalated) {
+        groups[g]!.level = (groups[g]!.level + 1) as MinimizeLevel;
+        groups[g]!.escalatedFor = why;
+      }
     }
-    consolidateSlots(bins, type, input, diagnostics);
-    policies.push(...nameBins(bins, type));
   }
   return policies.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** The highest level any statement of the group may reach: escalating past it changes nothing. */
+function groupCap(placements: readonly ControlPlacement[], type: PolicyType, input: PackInput): MinimizeLevel {
+  const levels = placements.flatMap((p) => p.statements.filter((s) => s.draft.type === type).map((s) => intendedOf(s, input).maxLevel));
+  return Math.max(1, ...levels) as MinimizeLevel;
 }
 
 function signature(targets: readonly OrgNode[]): string {
@@ -105,7 +152,8 @@ function intendedOf(e: ExpandedStatement, input: PackInput): IntendedStatement<E
     element: e.actions ? 'Action' : 'NotAction',
     actions: list.set,
     given: list.text,
-    mode: d.control.wildcards ?? input.intent.defaults.wildcards,
+    written: list.text,
+    maxLevel: maxLevelFor({ effect: d.effect, element: e.actions ? 'Action' : 'NotAction', condition: d.condition }, d.control.wildcards ?? input.intent.defaults.wildcards, d.type),
     sid: d.sid,
     origin: e,
   };
@@ -116,38 +164,47 @@ function intendedOf(e: ExpandedStatement, input: PackInput): IntendedStatement<E
   return item;
 }
 
-/** The group's statements, minimized and split to fit; undefined when one cannot fit at all. */
-function minimizeGroup(placements: ControlPlacement[], targets: readonly OrgNode[], type: PolicyType, input: PackInput, diagnostics: Diagnostic[]): { statements: PackedStatement[]; sids: 'keep' | 'drop' } | undefined {
+/**
+ * The group's statements at a level, minimized and split to fit; `tooLarge` when one cannot fit in a
+ * policy at this level (a higher one may shorten it); undefined when the group cannot be packed.
+ */
+function minimizeGroup(
+  placements: ControlPlacement[],
+  targets: readonly OrgNode[],
+  type: PolicyType,
+  level: MinimizeLevel,
+  input: PackInput,
+): { statements: PackedStatement[]; sids: 'keep' | 'drop' } | { tooLarge: Diagnostic } | undefined {
   const capacity = input.quotas[type].maxChars;
   const intended = placements.flatMap((p) => p.statements.filter((s) => s.draft.type === type).map((s) => intendedOf(s, input)));
+  let tooLarge: Diagnostic | undefined;
   const run = (merge: boolean): PackedStatement[] | undefined => {
     const minimized = merge
-      ? minimizeStatements(intended, input.reference, { merge: true, keepSids: false, policyType: type })
-      : placements.flatMap((p) => minimizeStatements(intended.filter((i) => i.origin.draft.control === p.control), input.reference, { merge: false, keepSids: true, policyType: type }));
+      ? minimizeStatements(intended, input.reference, { merge: true, keepSids: false, policyType: type, level })
+      : placements.flatMap((p) => minimizeStatements(intended.filter((i) => i.origin.draft.control === p.control), input.reference, { merge: false, keepSids: true, policyType: type, level }));
     const out: PackedStatement[] = [];
     for (const m of minimized) {
       const parts = splitStatement(m, capacity - POLICY_OVERHEAD);
       if (!parts) {
         const controls = controlsOf([m]);
-        diagnostics.push(
-          error(
+        tooLarge = error(
             'statement-too-large',
             `an ${type.toUpperCase()} statement of control${controls.length > 1 ? 's' : ''} ${controls.join(', ')} for ${targets.map((t) => OrgTree.describe(t)).join(', ')} is ${m.size.toLocaleString('en-US')} characters, ${(m.size - capacity + POLICY_OVERHEAD).toLocaleString('en-US')} over what one ${type.toUpperCase()} holds (${capacity.toLocaleString('en-US')}), and a ${m.element} list cannot be split`,
             m.origins[0]!.draft.location,
-          ),
-        );
+          );
         return undefined;
       }
       out.push(...parts);
     }
     return out;
   };
+  const fitted = (statements: PackedStatement[] | undefined, sids: 'keep' | 'drop') => withSids(statements, sids) ?? (tooLarge ? { tooLarge } : undefined);
   const mode = input.intent.defaults.sids;
-  if (mode === 'keep') return withSids(run(false), 'keep');
-  if (mode === 'drop') return withSids(run(true), 'drop');
+  if (mode === 'keep') return fitted(run(false), 'keep');
+  if (mode === 'drop') return fitted(run(true), 'drop');
   const keep = run(false);
   const drop = run(true);
-  if (!keep) return withSids(drop, 'drop');
+  if (!keep) return fitted(drop, 'drop');
   if (!drop) return withSids(keep, 'keep');
   const count = (s: PackedStatement[]) => binPack(s.map((x) => x.size), capacity, POLICY_OVERHEAD).length;
   // Sticky: the group keeps the choice it made last time unless that choice no longer fits in the
@@ -214,7 +271,8 @@ function placeInBins(statements: PackedStatement[], capacity: number, previous: 
  * their statements out into fewer) into policies for that target alone; those policies keep their
  * other targets. The fewest policies are touched: the two smallest first, then three, and so on.
  */
-function consolidateSlots(bins: Bin[], type: PolicyType, input: PackInput, diagnostics: Diagnostic[]): void {
+function consolidateSlots(bins: Bin[], type: PolicyType, input: PackInput, diagnostics: Diagnostic[]): { node: OrgNode; attached: Bin[]; message: string }[] {
+  const outOfSlots: { node: OrgNode; attached: Bin[]; message: string }[] = [];
   const { maxChars, maxPerTarget } = input.quotas[type];
   const binSize = (b: Bin) => POLICY_OVERHEAD + b.items.reduce((n, s) => n + s.size, 0) + Math.max(0, b.items.length - 1);
   // Indexed once: consolidating at one node only changes which bins attach to that node.
@@ -244,11 +302,13 @@ function consolidateSlots(bins: Bin[], type: PolicyType, input: PackInput, diagn
         if (x.targets.length === 0) bins.splice(bins.indexOf(x), 1);
       }
       const sids = chosen.some((b) => b.sids === 'drop') ? 'drop' : 'keep';
-      for (const items of repacked) bins.push({ items, targets: [node], consolidatedFor: node, sids });
+      const groups = [...new Set(chosen.flatMap((b) => b.groups))].sort((a, b) => a - b);
+      for (const items of repacked) bins.push({ items, groups, targets: [node], consolidatedFor: node, sids });
       done = true;
     }
     if (done) continue;
     const over = attached.length - free;
+    outOfSlots.push({ node, attached, message: `${OrgTree.describe(node)} needs ${attached.length + foreign.length} ${type.toUpperCase()}s and holds ${maxPerTarget}` });
     diagnostics.push(
       error(
         'too-many-policies',
@@ -258,10 +318,11 @@ function consolidateSlots(bins: Bin[], type: PolicyType, input: PackInput, diagn
       ),
     );
   }
+  return outOfSlots;
 }
 
 /** Names say what a policy holds: its controls; a control spread over several policies numbers them. */
-function nameBins(bins: Bin[], type: PolicyType): PackedPolicy[] {
+function nameBins(bins: Bin[], type: PolicyType, groups: readonly { level: MinimizeLevel; escalatedFor: string | undefined }[]): PackedPolicy[] {
   const used = new Map<string, number>();
   return bins.map((b) => {
     const controls = controlsOf(b.items);
@@ -272,7 +333,10 @@ function nameBins(bins: Bin[], type: PolicyType): PackedPolicy[] {
     }
     const n = (used.get(base) ?? 0) + 1;
     used.set(base, n);
-    const policy: PackedPolicy = { name: n === 1 ? base : `${base}-${n}`, type, sids: b.sids, statements: b.items, controls, targets: b.targets };
+    const highest = b.groups.reduce((x, g) => (groups[g]!.level > groups[x]!.level ? g : x), b.groups[0]!);
+    const policy: PackedPolicy = { name: n === 1 ? base : `${base}-${n}`, type, sids: b.sids, statements: b.items, controls, targets: b.targets, level: groups[highest]!.level };
+    const why = groups[highest]!.escalatedFor;
+    if (why && policy.level > 1) policy.escalatedFor = why;
     if (b.consolidatedFor) policy.consolidatedFor = b.consolidatedFor;
     return policy;
   });
