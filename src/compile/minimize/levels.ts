@@ -132,11 +132,16 @@ function coverService(ref: ReferenceIndex, svc: ServiceInfo, wanted: ActionSet, 
     if (seen.has(key)) return;
     seen.add(key);
     const elements: number[] = [];
-    for (let i = 0; i < names.length; i++) {
-      if (!matches(i)) continue;
-      if (!want[i]) return;
-      const at = position.get(i);
-      if (at !== undefined) elements.push(at);
+    try {
+      for (let i = 0; i < names.length; i++) {
+        if (!matches(i)) continue;
+        if (!want[i]) return;
+        const at = position.get(i);
+        if (at !== undefined) elements.push(at);
+      }
+    } catch (e) {
+      if (e === OFF_WORD) return;
+      throw e;
     }
     if (elements.length) sets.push({ text: `${prefix}:${body}`, elements, weight: patternCost(`${prefix}:${body}`) });
   };
@@ -145,22 +150,48 @@ function coverService(ref: ReferenceIndex, svc: ServiceInfo, wanted: ActionSet, 
     const glob = actionGlob(body);
     consider(body, (j) => glob.test(names[j]!));
   }
+  // A pattern must fall on word boundaries of every action it matches, not only of the one it was
+  // made from: `ListGateway*` would cut ListGateways inside its last word.
+  const boundaries = new Map<number, Set<number>>();
+  const boundariesOf = (x: number) => {
+    let b = boundaries.get(x);
+    if (!b) {
+      b = new Set([0]);
+      let at = 0;
+      for (const w of camelWords(names[x]!)) b.add((at += w.length));
+      boundaries.set(x, b);
+    }
+    return b;
+  };
+  const globMatches = (x: number, h: string, t: string) => {
+    const name = lower[x]!;
+    return name.length >= h.length + t.length && name.startsWith(h) && name.endsWith(t);
+  };
+  /** Admitted only when every action it matches is cut on its word boundaries. */
+  const onWords = (h: string, t: string) => (x: number) => {
+    if (!globMatches(x, h, t)) return false;
+    const b = boundariesOf(x);
+    if (!b.has(h.length) || !b.has(lower[x]!.length - t.length)) throw OFF_WORD;
+    return true;
+  };
   for (const i of required) {
     const words = camelWords(names[i]!);
     for (let j = 1; j < words.length; j++) {
       const head = words.slice(0, j).join('');
       const h = head.toLowerCase();
-      consider(`${head}*`, (x) => lower[x]!.startsWith(h));
+      consider(`${head}*`, onWords(h, ''));
       for (let m = j + 1; m < words.length; m++) {
         const tail = words.slice(m).join('');
-        const t = tail.toLowerCase();
-        consider(`${head}*${tail}`, (x) => lower[x]!.length >= h.length + t.length && lower[x]!.startsWith(h) && lower[x]!.endsWith(t));
+        consider(`${head}*${tail}`, onWords(h, tail.toLowerCase()));
       }
     }
   }
   const { chosen } = solveSetCover(required.length, sets, WORK_BUDGET);
   return chosen.map((k) => sets[k]!.text).sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1));
 }
+
+/** Thrown by a candidate's matcher on an action it would cut inside a word: the candidate is refused. */
+const OFF_WORD = Symbol('off-word');
 
 /** Branch-and-bound work per service problem (set visits), as for level 3. */
 const WORK_BUDGET = 20_000_000;
