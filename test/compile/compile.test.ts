@@ -105,11 +105,21 @@ describe('output', () => {
     expect(c.result.manifest!.targets.find((t) => t.target === 'Root/Prod')!.scp).toEqual({ policies: ['guardrails-scp-guard'], foreign: ['FullAWSAccess'], used: 2, max: 10, free: 8 });
   });
 
-  it('records an Action list rewritten as NotAction in the manifest', async () => {
-    const compact = await compileControls(`  almost-all: { kind: deny-actions, actions: ["*", "iam:{Exclude:GetUser}"], attach: [Prod], wildcards: compact }\n`);
-    expect(errorsOf(compact)).toEqual([]);
-    expect(compact.result.manifest!.policies[0]!.statements[0]).toMatchObject({ element: 'NotAction', introducedNotAction: true });
-    expect(compact.policies.get('guardrails-scp-almost-all')!.Statement[0]!.NotAction).toBe('iam:GetUser');
+  it('records an Action list rewritten as NotAction in the manifest: level 4, only where the quota forces it and the intent allows it', async () => {
+    // Everything but iam:GetUser: at 2,000 characters and one free slot on Prod, neither the names
+    // (level 1), nor svc:* per service (levels 2 and 3), fit; NotAction of the complement does.
+    const quota = (wildcards: string) => ORG_HEADER.replace('  wildcards: exact', `  wildcards: ${wildcards}`).replace('defaults:', 'quotas: { profile: aws-2026-05, scp: { maxChars: 2000, maxPerTarget: 2 } }\ndefaults:');
+    const control = `  almost-all: { kind: deny-actions, actions: ["*", "iam:{Exclude:GetUser}"], attach: [Prod] }\n`;
+    const aggressive = await compileControls(control, {}, quota('aggressive'));
+    expect(errorsOf(aggressive)).toEqual([]);
+    const policy = aggressive.result.manifest!.policies[0]!;
+    expect(policy).toMatchObject({ level: 4, escalatedFor: 'slots: OU Root/Prod needs 5 SCPs and holds 2' });
+    expect(policy.statements[0]).toMatchObject({ element: 'NotAction', introducedNotAction: true });
+    expect(aggressive.policies.get('guardrails-scp-almost-all')!.Statement[0]!.NotAction).toBe('iam:GetUser');
+    expect(aggressive.result.diagnostics.filter((d) => d.code === 'unreadable-minimization').map((d) => d.message)).toEqual([expect.stringMatching(/^policy guardrails-scp-almost-all \(SCP\) needed level 4 \(NotAction complement\)/)]);
+    // Without a condition the Deny reaches every principal: the readable default stops at level 2.
+    const readable = await compileControls(control, {}, quota('readable'));
+    expect(errorsOf(readable).map((e) => e.split(':')[0])).toEqual(['too-many-policies']);
   });
 
   it('changing one control leaves the other policies byte for byte the same', async () => {
@@ -124,16 +134,23 @@ describe('output', () => {
 
 describe('wildcards: exact', () => {
   it('a control\'s own wildcards setting overrides the organization default, both ways', async () => {
-    const control = (mode: string) => `  deletes: { kind: deny-actions, actions: ["ec2:{Write}{*Delete*}"], attach: [Prod], wildcards: ${mode} }\n`;
+    // 1,500-character SCPs and one free slot on Prod: the names of ec2's Write *Delete* actions (about
+    // 3,100 characters) do not fit; word-boundary prefixes (about 800) do.
+    const quota = (header: string) => header.replace('defaults:', 'quotas: { profile: aws-2026-05, scp: { maxChars: 1500, maxPerTarget: 2 } }\ndefaults:');
+    const control = (mode: string) => `  deletes: { kind: deny-actions, actions: ["ec2:{Write}{*Delete*}"], conditions: { StringEquals: { "aws:PrincipalTag/team": [contractors] } }, attach: [Prod], wildcards: ${mode} }\n`;
     const introduced = (c: Awaited<ReturnType<typeof compileControls>>) => c.result.manifest!.policies.flatMap((p) => p.statements.flatMap((s) => s.introduced));
     // ORG_HEADER's default is exact.
-    const compact = await compileControls(control('compact'));
-    expect(errorsOf(compact)).toEqual([]);
-    expect(introduced(compact).length).toBeGreaterThan(0);
-    const exact = await compileControls(control('exact'), {}, ORG_HEADER.replace('wildcards: exact', 'wildcards: compact'));
-    expect(errorsOf(exact)).toEqual([]);
-    expect(introduced(exact)).toEqual([]);
-    expect(exact.result.policies[0]!.chars).toBeGreaterThan(compact.result.policies[0]!.chars);
+    const readable = await compileControls(control('readable'), {}, quota(ORG_HEADER));
+    expect(errorsOf(readable)).toEqual([]);
+    expect(readable.result.manifest!.policies.map((p) => p.level)).toEqual([2]);
+    expect(introduced(readable).length).toBeGreaterThan(0);
+    const exact = await compileControls(control('exact'), {}, quota(ORG_HEADER.replace('wildcards: exact', 'wildcards: readable')));
+    expect(errorsOf(exact).map((e) => e.split(':')[0])).toEqual(['too-many-policies']);
+    // Where the quota does not force it, the readable control is written as exact names too.
+    const roomy = await compileControls(control('readable'));
+    expect(errorsOf(roomy)).toEqual([]);
+    expect(introduced(roomy)).toEqual([]);
+    expect(roomy.result.policies[0]!.chars).toBeGreaterThan(readable.result.policies[0]!.chars);
   });
 
   it('keeps a cross-service wildcard of the intent as written: one small statement, not every Describe action', async () => {
@@ -160,7 +177,7 @@ describe('guardrails compile on the example organization', () => {
     const r = await compileExample(out);
     expect(diagnosticCodes(r.stderr)).toEqual(EXAMPLE_WARNINGS);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^policy\s+type\s+characters\s+used\s+statements\s+targets/);
+    expect(r.stdout).toMatch(/^policy\s+type\s+characters\s+used\s+statements\s+level\s+targets/);
     expect(r.stdout).toContain('guardrails-rcp-only-org-principals');
     const manifest = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8'));
     const controls = new Set<string>();
@@ -176,6 +193,10 @@ describe('guardrails compile on the example organization', () => {
       expect(checkGrammar(doc, p.type, { supportsRcp: (s) => RCP_SUPPORTED.has(s), maxChars: p.maxChars, text })).toEqual([]);
       for (const c of p.controls) controls.add(c);
     }
+    // Every policy of the example organization fits as the intent wrote it: level 1, no wildcard the
+    // intent did not write.
+    expect(manifest.policies.map((p: { level: number }) => p.level)).toEqual(manifest.policies.map(() => 1));
+    expect(manifest.policies.flatMap((p: { statements: { introduced: string[]; introducedNotAction: boolean }[] }) => p.statements.flatMap((s) => [...s.introduced, ...(s.introducedNotAction ? ['NotAction'] : [])]))).toEqual([]);
     expect([...controls].sort()).toEqual(['allowed-regions', 'approved-bedrock-models', 'no-long-term-credentials', 'only-org-principals', 'protect-security-services', 'stay-in-organization', 'tls-minimum']);
     expect(manifest.reference.snapshotId).toMatch(/^[0-9a-f]{16}$/);
     // The day the snapshot was synced, from the cache's manifest: a date, no time of day (no diff noise).
@@ -294,14 +315,17 @@ controls:
 describe('minimized compile output', () => {
   const COMPACT = (header: string) => header.replace('wildcards: exact', 'wildcards: compact');
 
-  it('compacts action lists exactly and records the wildcards it introduced; exact mode introduces none', async () => {
+  it('compacts action lists exactly where the quota forces it and records the wildcards it introduced; exact mode introduces none', async () => {
     const { ORG_HEADER } = await import('../support/compile.js');
-    const controls = `  guard: { kind: deny-actions, actions: ["iam:{Write}"], attach: [Prod] }\n`;
-    const compact = await compileControls(controls, {}, COMPACT(ORG_HEADER));
+    // iam:{Write} at 900 characters and one free slot on Prod: level 3 is the first that fits.
+    const quota = (header: string) => header.replace('defaults:', 'quotas: { profile: aws-2026-05, scp: { maxChars: 900, maxPerTarget: 2 } }\ndefaults:');
+    const controls = `  guard: { kind: deny-actions, actions: ["iam:{Write}"], conditions: { Bool: { "aws:MultiFactorAuthPresent": ["false"] } }, attach: [Prod] }\n`;
+    const compact = await compileControls(controls, {}, quota(COMPACT(ORG_HEADER)));
     const exact = await compileControls(controls, {}, ORG_HEADER);
     expect(errorsOf(compact)).toEqual([]);
     const c = compact.result.manifest!.policies[0]!;
     const e = exact.result.manifest!.policies[0]!;
+    expect(c.level).toBe(3);
     expect(c.chars).toBeLessThan(e.chars / 3);
     expect(c.statements[0]!.introduced.length).toBeGreaterThan(0);
     expect(c.statements[0]!.actions).toBe(e.statements[0]!.actions);
