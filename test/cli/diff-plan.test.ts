@@ -35,7 +35,7 @@ describe('guardrails diff', () => {
     expect(r.stdout).toMatch(/SCP, a role in the account: OU Root\/Workloads \(4 accounts\)\n    \d+ actions? becomes? denied: [^\n]*\n      [^\n]*iam:CreateServiceSpecificCredential/);
     expect(r.stdout).toContain('no longer denied when: Deny when NumericLessThan s3:TlsVersion ["1.1"]');
     expect(r.stdout).toMatch(/now also denied when: [^\n]*Deny when NumericLessThan s3:TlsVersion \["1\.2"\]/);
-    expect(r.stdout).toMatch(/\n  create    SCP guardrails-scp-approved-bedrock-models \(1,\d{3}\/10,240 characters\)/);
+    expect(r.stdout).toMatch(/\n  create    SCP guardrails-scp-approved-bedrock-models \(2,\d{3}\/10,240 characters\)/);
     expect(r.stdout).toContain('-          "s3:TlsVersion": "1.1"\n+          "s3:TlsVersion": "1.2"');
     // Each hunk that changes action lines says what that changes: the new denial, by name, under its hunk;
     // and the older compiler's wildcards, respelled now as the intent wrote them, as respellings.
