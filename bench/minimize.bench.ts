@@ -35,18 +35,20 @@ export async function benchMinimize(): Promise<Figure[]> {
   }
 
   const files = await findIntentFiles(PROJECT_ROOT);
-  for (const mode of ['exact', 'compact'] as const) {
+  for (const mode of ['exact', 'readable'] as const) {
     let written = 0;
     let minimized = 0;
+    let atLevel1 = '';
     const ms = await median(3, async () => {
       clearCompactionCache(ref);
       const { intent } = await loadIntent({ cwd: PROJECT_ROOT, files });
       intent!.defaults.wildcards = mode;
       const r = compile({ intent: intent!, reference: ref, referenceManifest: manifest, root: PROJECT_ROOT });
       minimized = r.policies.reduce((n, p) => n + p.chars, 0);
+      atLevel1 = `${r.policies.filter((p) => p.level === 1).length} of ${r.policies.length} policies at level 1`;
       written = r.placements.flatMap((p) => p.statements).reduce((n, s) => n + JSON.stringify((s.actions ?? s.notActions)!.text).length, 0);
     });
-    figures.push({ name: `compile example organization, ${mode}`, value: ms, unit: 'ms', note: `${minimized.toLocaleString('en-US')} characters in all policies (action lists as expanded: ${written.toLocaleString('en-US')})` });
+    figures.push({ name: `compile example organization, ${mode}`, value: ms, unit: 'ms', note: `${minimized.toLocaleString('en-US')} characters in all policies (action lists as expanded: ${written.toLocaleString('en-US')}); ${atLevel1}` });
   }
 
   // The proof on the example organization, and on a statement that names every action of the universe.

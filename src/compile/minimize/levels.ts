@@ -126,29 +126,28 @@ function coverService(ref: ReferenceIndex, svc: ServiceInfo, wanted: ActionSet, 
   const position = new Map(required.map((i, k) => [i, k]));
   const sets: { text: string; elements: number[]; weight: number }[] = [];
   const seen = new Set<string>();
-  /** Admitted only when everything it matches in the service is wanted: exact by construction. */
-  const consider = (body: string, matches: (i: number) => boolean) => {
+  /**
+   * Admitted only when everything it matches in the service is wanted (exact by construction) and,
+   * for a generated pattern, cut on word boundaries of every action it matches.
+   */
+  const consider = (body: string, matches: (i: number) => Match) => {
     const key = body.toLowerCase();
     if (seen.has(key)) return;
     seen.add(key);
     const elements: number[] = [];
-    try {
-      for (let i = 0; i < names.length; i++) {
-        if (!matches(i)) continue;
-        if (!want[i]) return;
-        const at = position.get(i);
-        if (at !== undefined) elements.push(at);
-      }
-    } catch (e) {
-      if (e === OFF_WORD) return;
-      throw e;
+    for (let i = 0; i < names.length; i++) {
+      const m = matches(i);
+      if (m === Match.No) continue;
+      if (m === Match.OffWord || !want[i]) return;
+      const at = position.get(i);
+      if (at !== undefined) elements.push(at);
     }
     if (elements.length) sets.push({ text: `${prefix}:${body}`, elements, weight: patternCost(`${prefix}:${body}`) });
   };
-  for (const i of required) consider(names[i]!, (j) => j === i);
+  for (const i of required) consider(names[i]!, (j) => (j === i ? Match.Yes : Match.No));
   for (const body of given) {
     const glob = actionGlob(body);
-    consider(body, (j) => glob.test(names[j]!));
+    consider(body, (j) => (glob.test(names[j]!) ? Match.Yes : Match.No));
   }
   // A pattern must fall on word boundaries of every action it matches, not only of the one it was
   // made from: `ListGateway*` would cut ListGateways inside its last word.
@@ -167,12 +166,10 @@ function coverService(ref: ReferenceIndex, svc: ServiceInfo, wanted: ActionSet, 
     const name = lower[x]!;
     return name.length >= h.length + t.length && name.startsWith(h) && name.endsWith(t);
   };
-  /** Admitted only when every action it matches is cut on its word boundaries. */
   const onWords = (h: string, t: string) => (x: number) => {
-    if (!globMatches(x, h, t)) return false;
+    if (!globMatches(x, h, t)) return Match.No;
     const b = boundariesOf(x);
-    if (!b.has(h.length) || !b.has(lower[x]!.length - t.length)) throw OFF_WORD;
-    return true;
+    return b.has(h.length) && b.has(lower[x]!.length - t.length) ? Match.Yes : Match.OffWord;
   };
   for (const i of required) {
     const words = camelWords(names[i]!);
@@ -190,8 +187,12 @@ function coverService(ref: ReferenceIndex, svc: ServiceInfo, wanted: ActionSet, 
   return chosen.map((k) => sets[k]!.text).sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1));
 }
 
-/** Thrown by a candidate's matcher on an action it would cut inside a word: the candidate is refused. */
-const OFF_WORD = Symbol('off-word');
+/** How a candidate meets an action: not at all, or matching it on its word boundaries, or inside a word. */
+const enum Match {
+  No,
+  Yes,
+  OffWord,
+}
 
 /** Branch-and-bound work per service problem (set visits), as for level 3. */
 const WORK_BUDGET = 20_000_000;
