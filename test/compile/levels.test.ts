@@ -83,6 +83,17 @@ describe('levels in compile', () => {
     expect(levels(perControl)['guardrails-scp-iam-writes']![0]).toBe(3);
   });
 
+  it('drift-aware: an RCP reaches every principal and is not taken past level 2, unless wildcards: aggressive', async () => {
+    // s3:{Write}: about 1,800 characters as names, 800 at level 2, 280 at level 3; RCPFullAWSAccess takes one of two slots.
+    const rcpHeader = (wildcards: string) => header({ maxChars: 10240, maxPerTarget: 10 }, wildcards).replace('scp: { maxChars: 10240, maxPerTarget: 10 }', 'rcp: { maxChars: 800, maxPerTarget: 2 }');
+    const control = `  s3-writes:\n    kind: deny-actions\n    type: rcp\n    actions: ["s3:{Write}"]\n${keyPresent}    attach: [Prod]\n`;
+    const readable = await compileControls(control, {}, rcpHeader('readable'));
+    expect(errorsOf(readable).map((e) => e.split(':')[0])).toEqual(['too-many-policies']);
+    const aggressive = await compileControls(control, {}, rcpHeader('aggressive'));
+    expect(errorsOf(aggressive)).toEqual([]);
+    expect(aggressive.result.manifest!.policies.map((p) => [p.type, p.level])).toEqual([['rcp', 3]]);
+  });
+
   it('wildcards: exact never escalates: the quota error stands', async () => {
     const c = await compileControls(iamWrites(keyPresent) + small, {}, header({ maxChars: 1500, maxPerTarget: 2 }, 'exact'));
     expect(errorsOf(c).map((e) => e.split(':')[0])).toEqual(['too-many-policies']);
