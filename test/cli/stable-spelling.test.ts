@@ -1,0 +1,142 @@
+/**
+ * Stable spelling across a reference sync (issue 13): compile against 2025-08-30, sync 2026-08-22,
+ * compile again with the first out/ in place. What the intent covers did not change, so no policy file
+ * changes. The manifest must name the snapshot it was compiled against (reference section), so it is
+ * compared by its policies section, which says what each policy holds and why.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DirectorySource, syncReference } from '../../src/reference/index.js';
+import { runCli } from '../support/cli.js';
+import { PROJECT_ROOT, SNAPSHOT_2025, SNAPSHOT_2026 } from '../support/paths.js';
+import { rawService } from '../support/reference.js';
+import { tempDir } from '../support/temp.js';
+
+interface PolicyFile {
+  Statement: { Sid?: string; Action?: string | string[] }[];
+}
+
+/** out/ before and after the sync: every file by name. */
+async function compileAcrossSync(setUp: (repo: string) => void): Promise<{ before: Map<string, string>; after: Map<string, string> }> {
+  const repo = path.join(await tempDir(), 'repo');
+  const cache = path.join(repo, 'service-reference-cache');
+  setUp(repo);
+  const read = () => new Map(fs.readdirSync(path.join(repo, 'out')).filter((f) => f.endsWith('.json')).map((f) => [f, fs.readFileSync(path.join(repo, 'out', f), 'utf8')]));
+  await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2025) });
+  const first = await runCli(['compile'], { cwd: repo });
+  if (first.code !== 0) throw new Error(first.stderr);
+  const before = read();
+  await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2026) });
+  const second = await runCli(['compile'], { cwd: repo });
+  if (second.code !== 0) throw new Error(second.stderr);
+  return { before, after: read() };
+}
+
+const policiesSection = (manifest: string) => (JSON.parse(manifest) as { policies: unknown }).policies;
+const snapshotOf = (manifest: string) => (JSON.parse(manifest) as { reference: { snapshotId: string } }).reference.snapshotId;
+
+/** The actions a list of IAM patterns matches in a snapshot, read from the raw service files. */
+function expand(patterns: readonly string[], snapshot: string): string[] {
+  const out = new Set<string>();
+  for (const p of patterns) {
+    const [service, name] = p.split(':') as [string, string];
+    const re = new RegExp(`^${name.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+    for (const a of rawService(service, snapshot).Actions) if (re.test(a.Name)) out.add(`${service}:${a.Name}`);
+  }
+  return [...out].sort();
+}
+const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** An organization of one OU with one deny-actions control of the given exact action names. */
+function smallOrganization(repo: string, actions: readonly string[], quota: { maxChars: number; wildcards: string }): void {
+  fs.mkdirSync(path.join(repo, 'guardrails'), { recursive: true });
+  fs.writeFileSync(
+    path.join(repo, 'guardrails', 'organization.yaml'),
+    `version: 1
+organization:
+  id: o-abcdefghij
+  managementAccount: "111111111111"
+  rootId: r-ab12
+  tree:
+    Root:
+      accounts: ["111111111111"]
+      Prod:
+        id: ou-ab12-prod0001
+        accounts: ["222222222222"]
+quotas: { profile: aws-2026-05, scp: { maxChars: ${quota.maxChars}, maxPerTarget: 2 } }
+defaults:
+  wildcards: ${quota.wildcards}
+controls:
+  changes:
+    kind: deny-actions
+    actions: [${actions.join(', ')}]
+    conditions:
+      StringEquals: { "aws:PrincipalTag/team": [contractors] }
+    attach: [Prod]
+`,
+  );
+}
+
+/** Names of a service in both snapshots starting with one of `verbs`, every third left out (so that no prefix covers them whole). */
+function namesInBoth(service: string, verbs: readonly string[]): string[] {
+  const old = new Set(rawService(service, SNAPSHOT_2025).Actions.map((a) => a.Name));
+  const both = rawService(service, SNAPSHOT_2026).Actions.map((a) => a.Name).filter((n) => old.has(n) && verbs.some((v) => n.startsWith(v))).sort();
+  return both.filter((_, i) => i % 3 !== 0).map((n) => `${service}:${n}`);
+}
+
+describe('stable spelling across a sync from 2025-08-30 to 2026-08-22', () => {
+  it('the example organization: only the statements whose expanded actions changed change', async () => {
+    const { before, after } = await compileAcrossSync((repo) => fs.cpSync(path.join(PROJECT_ROOT, 'guardrails'), path.join(repo, 'guardrails'), { recursive: true }));
+    expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
+    expect(snapshotOf(after.get('manifest.json')!)).not.toBe(snapshotOf(before.get('manifest.json')!));
+    const changedFiles = [...after.keys()].filter((f) => f !== 'manifest.json' && after.get(f) !== before.get(f));
+    // The Bedrock allowlist selects model-invocation actions (2026 adds bedrock:CountTokens and others)
+    // and bedrock-mantle, new in 2026: the one policy whose intent covers new actions.
+    expect(changedFiles).toEqual(['guardrails-scp-approved-bedrock-models.json']);
+    const [file] = changedFiles as [string];
+    const statements = (text: string) => new Map((JSON.parse(text) as PolicyFile).Statement.map((s) => [s.Sid ?? '', s]));
+    const old = statements(before.get(file)!);
+    const now = statements(after.get(file)!);
+    const changedSids = [...new Set([...old.keys(), ...now.keys()])].filter((sid) => JSON.stringify(old.get(sid)) !== JSON.stringify(now.get(sid)));
+    expect(changedSids.length).toBeGreaterThan(0);
+    for (const sid of changedSids) {
+      const was = old.get(sid);
+      const is = now.get(sid);
+      // A new statement (bedrock-mantle) or one whose actions, each expanded in its own snapshot, differ.
+      if (was && is) expect(expand(list(is.Action), SNAPSHOT_2026), sid).not.toEqual(expand(list(was.Action), SNAPSHOT_2025));
+      else expect(was, sid).toBeUndefined();
+    }
+  });
+
+  it('an intent whose actions did not change: every policy file and the manifest\'s policies section byte for byte, at levels 1 to 3', async () => {
+    // rds has the same 169 actions in both snapshots.
+    const rds = namesInBoth('rds', ['Create', 'Delete', 'Modify']);
+    for (const quota of [{ maxChars: 10240, wildcards: 'readable' }, { maxChars: 1200, wildcards: 'readable' }, { maxChars: 500, wildcards: 'aggressive' }]) {
+      const { before, after } = await compileAcrossSync((repo) => smallOrganization(repo, rds, quota));
+      for (const [name, text] of before) {
+        if (name === 'manifest.json') expect(policiesSection(after.get(name)!)).toEqual(policiesSection(text));
+        else expect(after.get(name), name).toBe(text);
+      }
+      expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
+    }
+  });
+
+  it('a statement forced to level 3 keeps its spelling when it is still exact against the new reference', async () => {
+    // iam gains actions in 2026; the intent names only actions of both snapshots.
+    const iam = namesInBoth('iam', ['Create', 'Delete', 'Update', 'Put']);
+    const { before, after } = await compileAcrossSync((repo) => smallOrganization(repo, iam, { maxChars: 600, wildcards: 'aggressive' }));
+    const name = 'guardrails-scp-changes.json';
+    const was = (JSON.parse(before.get(name)!) as PolicyFile).Statement[0]!;
+    const is = (JSON.parse(after.get(name)!) as PolicyFile).Statement[0]!;
+    // Level 3: the compile wrote substring wildcards...
+    expect(list(was.Action).some((a) => a.includes('*'))).toBe(true);
+    // ...each exact in its own snapshot (the equivalence proof)...
+    expect(expand(list(was.Action), SNAPSHOT_2025)).toEqual([...iam].sort());
+    expect(expand(list(is.Action), SNAPSHOT_2026)).toEqual([...iam].sort());
+    // ...and the 2025 spelling still is in 2026, so it is kept.
+    expect(expand(list(was.Action), SNAPSHOT_2026)).toEqual([...iam].sort());
+    expect(after.get(name)).toBe(before.get(name));
+    expect(policiesSection(after.get('manifest.json')!)).toEqual(policiesSection(before.get('manifest.json')!));
+  });
+});
