@@ -6,23 +6,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DiffReport } from '../../src/plan/index.js';
-import { DirectorySource, syncReference } from '../../src/reference/index.js';
 import { runCli } from '../support/cli.js';
-import { PROJECT_ROOT, SNAPSHOT_2026 } from '../support/paths.js';
+import { compiledExampleRepo, type ExampleRepo } from '../support/example-repo.js';
 import { tempDir } from '../support/temp.js';
 
 let dir: string;
 let cache: string;
-const cli = (args: string[]) => runCli([...args, '--cache', cache], { cwd: dir });
+let cli: ExampleRepo['cli'];
 
 beforeAll(async () => {
-  const root = await tempDir();
-  cache = path.join(root, 'cache');
-  dir = path.join(root, 'repo');
-  await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2026) });
-  fs.cpSync(path.join(PROJECT_ROOT, 'guardrails'), path.join(dir, 'guardrails'), { recursive: true });
-  const compiled = await cli(['compile']);
-  if (compiled.code !== 0) throw new Error(compiled.stderr);
+  ({ dir, cache, cli } = await compiledExampleRepo());
 });
 
 describe('guardrails diff', () => {

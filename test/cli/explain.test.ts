@@ -8,17 +8,16 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { OutManifest } from '../../src/compile/index.js';
 import { describeShape, type Explanation } from '../../src/explain/explain.js';
-import { DirectorySource, syncReference, type ReferenceIndex } from '../../src/reference/index.js';
-import { runCli } from '../support/cli.js';
-import { PROJECT_ROOT, SNAPSHOT_2026 } from '../support/paths.js';
+import type { ReferenceIndex } from '../../src/reference/index.js';
 import { reference2026 } from '../support/reference.js';
+import { compiledExampleRepo, type ExampleRepo } from '../support/example-repo.js';
 import { tempDir } from '../support/temp.js';
 
 let dir: string;
 let cache: string;
 let manifest: OutManifest;
 let ref: ReferenceIndex;
-const cli = (args: string[]) => runCli([...args, '--cache', cache], { cwd: dir });
+let cli: ExampleRepo['cli'];
 const explainJson = async (args: string[]) => {
   const r = await cli(['explain', ...args, '--json']);
   expect(r.code, r.stderr).toBe(0);
@@ -32,13 +31,7 @@ function namesMatching(pattern: string): string[] {
 }
 
 beforeAll(async () => {
-  const root = await tempDir();
-  cache = path.join(root, 'cache');
-  dir = path.join(root, 'repo');
-  await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2026) });
-  fs.cpSync(path.join(PROJECT_ROOT, 'guardrails'), path.join(dir, 'guardrails'), { recursive: true });
-  const compiled = await cli(['compile']);
-  if (compiled.code !== 0) throw new Error(compiled.stderr);
+  ({ dir, cache, cli } = await compiledExampleRepo());
   manifest = JSON.parse(fs.readFileSync(path.join(dir, 'out', 'manifest.json'), 'utf8')) as OutManifest;
   ref = (await reference2026()).index;
 });
