@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/index.js';
-import { compile, locateOut, readOutManifest, writeOut } from '../compile/index.js';
+import { compile, locateOut, readOutManifest, readOutPolicies, writeOut } from '../compile/index.js';
 import { displayPath, formatCount, summarizeCounts } from './format.js';
 import { EXIT_BAD_INPUT, EXIT_OK, type CliIO } from './io.js';
 import { openWorkspace, printDiagnostics } from './workspace.js';
@@ -35,7 +35,8 @@ export async function runCompile(files: string[], flags: CompileFlags, io: CliIO
   }
   const outDiagnostics: Diagnostic[] = [];
   const previous = flags.repack ? undefined : await readOutManifest(located.dir, { cwd: io.cwd, sources: ws.sources, diagnostics: outDiagnostics });
-  const result = compile({ intent: ws.intent, reference: ws.reference.index, referenceManifest: ws.reference.manifest, root: io.cwd, previous });
+  const previousTexts = previous ? await readOutPolicies(located.dir, previous, { cwd: io.cwd, diagnostics: outDiagnostics }) : undefined;
+  const result = compile({ intent: ws.intent, reference: ws.reference.index, referenceManifest: ws.reference.manifest, root: io.cwd, previous, ...(previousTexts ? { previousTexts } : {}) });
   let all = [...ws.diagnostics, ...outDiagnostics, ...result.diagnostics];
   const fail = (what: string) => {
     const sorted = printDiagnostics(flags.json ? all.filter((d) => d.severity === 'error') : all, ws, io);

@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import { error, hasErrors, type Diagnostic, type SourceLocation } from '../diagnostics/index.js';
-import { compile, locateOut, readOutManifest, readOutPolicies, type CompileResult, type OutManifest, type OutReadOptions } from '../compile/index.js';
+import { compile, locateOut, readOutManifest, readOutPolicies, type CompileResult, type OutManifest } from '../compile/index.js';
 import { repositoryOf, rootForNamedPath } from '../files/index.js';
 import type { Intent } from '../intent/index.js';
 import { OrgAccessError, organizationsClientFromEnv, readOrganization, readStateFile, type OrgState } from '../org/index.js';
@@ -95,21 +95,22 @@ export async function loadCompiled(files: string[], flags: Pick<DeploymentFlags,
   const diagnostics = [...ws.diagnostics];
   const outRead = { cwd: io.cwd, sources: ws.sources, diagnostics };
   const previous = await readOutManifest(outDir, outRead);
-  const compiled = compile({ intent: ws.intent, reference: ws.reference.index, referenceManifest: ws.reference.manifest, root: io.cwd, ...(previous ? { previous } : {}) });
+  const texts = previous ? await readOutPolicies(outDir, previous, outRead) : new Map<string, string>();
+  // Compiled as `compile` would compile it now, with out/ in place: the same spellings kept.
+  const compiled = compile({ intent: ws.intent, reference: ws.reference.index, referenceManifest: ws.reference.manifest, root: io.cwd, ...(previous ? { previous, previousTexts: texts } : {}) });
   diagnostics.push(...compiled.diagnostics);
   if (!compiled.ok) return fail(diagnostics);
-  diagnostics.push(...(await staleOut(outDir, compiled, previous, outRead)));
+  diagnostics.push(...staleOut(outDir, compiled, previous, texts));
   if (hasErrors(diagnostics)) return fail(diagnostics);
 
   return { ws, intent: ws.intent, compiled, diagnostics };
 }
 
 /** out/ must hold exactly what the intent compiles to now: a diff of anything else would mislead. */
-async function staleOut(outDir: string, compiled: CompileResult, previous: OutManifest | undefined, read: OutReadOptions): Promise<Diagnostic[]> {
+function staleOut(outDir: string, compiled: CompileResult, previous: OutManifest | undefined, texts: ReadonlyMap<string, string>): Diagnostic[] {
   const hint = 'run guardrails compile, and commit out/ with the intent';
   if (!previous) return [error('no-out', `${outDir} holds no compiled policies (no manifest.json that can be read)`, undefined, hint)];
   const stale: string[] = [];
-  const texts = await readOutPolicies(outDir, previous, read);
   for (const p of compiled.policies) if (texts.get(p.name) !== p.fileText) stale.push(p.file);
   const names = new Set(compiled.policies.map((p) => p.name));
   for (const p of previous.policies) if (!names.has(p.name)) stale.push(p.file);

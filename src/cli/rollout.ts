@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { hasErrors, type Diagnostic } from '../diagnostics/index.js';
-import { compile, locateOut, readOutManifest, type OutManifest } from '../compile/index.js';
+import { compile, locateOut, readOutManifest, readOutPolicies, type OutManifest } from '../compile/index.js';
 import type { Intent } from '../intent/index.js';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { organizationsClientFromEnv, readOrganization, treeOfState, type OrganizationsApi, type OrgState } from '../org/index.js';
@@ -237,12 +237,14 @@ async function revertToRefTarget(at: MaterializedRef, flags: RolloutFlags, io: C
   if (!ws.intent || !ws.reference || hasErrors(ws.diagnostics)) return fail(ws.diagnostics);
   const diagnostics = [...ws.diagnostics];
   let previous: OutManifest | undefined;
+  let previousTexts: Map<string, string> | undefined;
   const outRel = belowCwd(flags.out, io.cwd);
   if (outRel !== undefined && at.present.includes(outRel)) {
     const located = locateOut(flags.out, at.dir);
     if (located.ok) previous = await readOutManifest(located.dir, { cwd: at.dir, sources: ws.sources, diagnostics });
+    if (located.ok && previous) previousTexts = await readOutPolicies(located.dir, previous, { cwd: at.dir, diagnostics });
   }
-  const compiled = compile({ intent: ws.intent, reference: ws.reference.index, referenceManifest: ws.reference.manifest, root: at.dir, ...(previous ? { previous } : {}) });
+  const compiled = compile({ intent: ws.intent, reference: ws.reference.index, referenceManifest: ws.reference.manifest, root: at.dir, ...(previous ? { previous } : {}), ...(previousTexts ? { previousTexts } : {}) });
   diagnostics.push(...compiled.diagnostics);
   if (!compiled.ok || hasErrors(diagnostics)) return fail(diagnostics);
   const loaded: LoadedCompile = { ws, intent: ws.intent, compiled, diagnostics };

@@ -16,6 +16,7 @@ import { expandDrafts, type ExpandedStatement } from './expand.js';
 import { buildManifest, type OutManifest } from './manifest.js';
 import { LEVEL_NAMES } from './minimize/levels.js';
 import { describeProofFailure, proveEquivalence, type ProofInput, type ProofOutput } from './minimize/prove.js';
+import { previousSpellings } from './minimize/previous-spellings.js';
 import { packPolicies, type PackedPolicy } from './pack.js';
 import { attachmentPoints } from './targets.js';
 
@@ -27,6 +28,8 @@ export interface CompileInput {
   root: string;
   /** The previous out/manifest.json: packing keeps its assignments where they still fit. */
   previous?: OutManifest;
+  /** The previous out/'s policy texts by name (readOutPolicies): their spellings are kept where still exact. */
+  previousTexts?: ReadonlyMap<string, string>;
 }
 
 export interface CompiledPolicy extends PackedPolicy {
@@ -98,7 +101,7 @@ export function compile(input: CompileInput): CompileResult {
   if (hasErrors(diagnostics) || !tree) return fail();
 
   const packed = packPolicies(
-    { intent, tree, placements, reference, quotas, previous: input.previous, foreignAt: (node, type) => foreignPoliciesAt(intent, tree, node, type) },
+    { intent, tree, placements, reference, quotas, previous: input.previous, previousSpellings: previousSpellings(input.previous, input.previousTexts), foreignAt: (node, type) => foreignPoliciesAt(intent, tree, node, type) },
     diagnostics,
   );
   if (hasErrors(diagnostics)) return fail();

@@ -27,7 +27,8 @@ import type { ExpandedStatement } from './expand.js';
 import type { OutManifest } from './manifest.js';
 import { binPack, POLICY_OVERHEAD } from './minimize/bin-pack.js';
 import { maxLevelFor, type MinimizeLevel } from './minimize/levels.js';
-import { minimizeStatements, splitStatement, type IntendedStatement, type MinimizedStatement } from './minimize/minimize-statements.js';
+import { minimizeStatements, splitStatement, type IntendedStatement, type KeepSpelling, type MinimizedStatement } from './minimize/minimize-statements.js';
+import type { PreviousSpellings } from './minimize/previous-spellings.js';
 
 export type PackedStatement = MinimizedStatement<ExpandedStatement>;
 
@@ -55,6 +56,8 @@ export interface PackInput {
   quotas: Quotas;
   /** The previous out/manifest.json, for sticky packing. */
   previous?: OutManifest;
+  /** The previous out/'s action lists, kept where still exact (stable spelling). */
+  previousSpellings?: PreviousSpellings;
   /** Foreign policies attached directly to a node (FullAWSAccess, Control Tower's). */
   foreignAt: (node: OrgNode, type: PolicyType) => string[];
 }
@@ -76,16 +79,18 @@ export function packPolicies(input: PackInput, diagnostics: Diagnostic[]): Packe
   const policies: PackedPolicy[] = [];
   for (const type of ['scp', 'rcp'] as const) {
     const capacity = input.quotas[type].maxChars;
-    const groups = targetGroups(input.placements, type).map((g) => ({ ...g, level: 1 as MinimizeLevel, escalatedFor: undefined as string | undefined, cap: groupCap(g.placements, type, input) }));
+    // `fresh`: the group is minimized without the previous out/'s spellings, tried at a level before
+    // the next one, since a kept spelling may be longer than a fresh cover.
+    const groups = targetGroups(input.placements, type).map((g) => ({ ...g, level: 1 as MinimizeLevel, fresh: false, escalatedFor: undefined as string | undefined, cap: groupCap(g.placements, type, input) }));
     const minimized = new Map<string, ReturnType<typeof minimizeGroup>>();
     for (;;) {
       const attempt: Diagnostic[] = [];
       const escalate = new Map<number, string>();
       const bins: Bin[] = [];
       groups.forEach((group, g) => {
-        const key = `${g}|${group.level}`;
+        const key = `${g}|${group.level}|${group.fresh}`;
         let result = minimized.get(key);
-        if (!minimized.has(key)) minimized.set(key, (result = minimizeGroup(group.placements, group.targets, type, group.level, input)));
+        if (!minimized.has(key)) minimized.set(key, (result = minimizeGroup(group.placements, group.targets, type, group.level, group.fresh ? undefined : keepSpelling(input, type), input)));
         if (!result) return;
         if ('tooLarge' in result) {
           attempt.push(result.tooLarge);
@@ -104,19 +109,33 @@ export function packPolicies(input: PackInput, diagnostics: Diagnostic[]): Packe
         const chosen = candidates.find((g) => !escalate.has(g));
         if (chosen !== undefined) escalate.set(chosen, `slots: ${message}`);
       }
-      const escalated = [...escalate].filter(([g]) => groups[g]!.level < groups[g]!.cap);
+      const keptAny = (g: number) => {
+        const r = minimized.get(`${g}|${groups[g]!.level}|${groups[g]!.fresh}`);
+        return r !== undefined && 'statements' in r && r.statements.some((s) => s.keptSpelling);
+      };
+      const escalated = [...escalate].filter(([g]) => groups[g]!.level < groups[g]!.cap || (!groups[g]!.fresh && keptAny(g)));
       if (escalated.length === 0 || (attempt.every((d) => d.severity !== 'error') && outOfSlots.length === 0)) {
         diagnostics.push(...attempt);
         policies.push(...nameBins(bins, type, groups));
         break;
       }
       for (const [g, why] of escalated) {
-        groups[g]!.level = (groups[g]!.level + 1) as MinimizeLevel;
-        groups[g]!.escalatedFor = why;
+        const group = groups[g]!;
+        if (!group.fresh && keptAny(g)) group.fresh = true;
+        else {
+          group.level = (group.level + 1) as MinimizeLevel;
+          group.fresh = false;
+        }
+        group.escalatedFor = why;
       }
     }
   }
   return policies.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+function keepSpelling(input: PackInput, type: PolicyType): KeepSpelling | undefined {
+  const previous = input.previousSpellings;
+  return previous ? (circumstances, element, actions, level) => previous.find(type, circumstances, element, actions, level, input.reference) : undefined;
 }
 
 /** The highest level any statement of the group may reach: escalating past it changes nothing. */
@@ -173,6 +192,7 @@ function minimizeGroup(
   targets: readonly OrgNode[],
   type: PolicyType,
   level: MinimizeLevel,
+  keepPrevious: KeepSpelling | undefined,
   input: PackInput,
 ): { statements: PackedStatement[]; sids: 'keep' | 'drop' } | { tooLarge: Diagnostic } | undefined {
   const capacity = input.quotas[type].maxChars;
@@ -180,8 +200,8 @@ function minimizeGroup(
   let tooLarge: Diagnostic | undefined;
   const run = (merge: boolean): PackedStatement[] | undefined => {
     const minimized = merge
-      ? minimizeStatements(intended, input.reference, { merge: true, keepSids: false, policyType: type, level })
-      : placements.flatMap((p) => minimizeStatements(intended.filter((i) => i.origin.draft.control === p.control), input.reference, { merge: false, keepSids: true, policyType: type, level }));
+      ? minimizeStatements(intended, input.reference, { merge: true, keepSids: false, policyType: type, level, ...(keepPrevious ? { keepSpelling: keepPrevious } : {}) })
+      : placements.flatMap((p) => minimizeStatements(intended.filter((i) => i.origin.draft.control === p.control), input.reference, { merge: false, keepSids: true, policyType: type, level, ...(keepPrevious ? { keepSpelling: keepPrevious } : {}) }));
     const out: PackedStatement[] = [];
     for (const m of minimized) {
       const parts = splitStatement(m, capacity - POLICY_OVERHEAD);

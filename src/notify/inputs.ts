@@ -109,7 +109,7 @@ async function decide(req: NotifyRequest, warnings: Diagnostic[]): Promise<Notif
     );
   }
 
-  const recompiled = await recompile(req.cwd, to.snapshot, out?.manifest);
+  const recompiled = await recompile(req.cwd, to.snapshot, out);
   return { kind: 'result', result: notify(from, to.snapshot, out, recompiled, { ...(outBaseline ? { outBaseline } : {}), notes }) };
 }
 
@@ -155,8 +155,8 @@ async function readOut(outDir: string, cwd: string): Promise<{ out: CompiledOut 
 }
 
 /** The intent compiled against the newer snapshot, when the repository has one: what the next compile does. */
-async function recompile(cwd: string, to: LoadedSnapshot, previous: OutManifest | undefined): Promise<CompileResult | undefined> {
+async function recompile(cwd: string, to: LoadedSnapshot, previous: CompiledOut | undefined): Promise<CompileResult | undefined> {
   const { intent, files } = await loadIntent({ cwd });
   if (!files.length || !intent) return undefined;
-  return compile({ intent, reference: to.index, referenceManifest: to.manifest, root: cwd, ...(previous ? { previous } : {}) });
+  return compile({ intent, reference: to.index, referenceManifest: to.manifest, root: cwd, ...(previous ? { previous: previous.manifest, previousTexts: previous.texts } : {}) });
 }

@@ -18,7 +18,7 @@ interface PolicyFile {
 }
 
 /** out/ before and after the sync: every file by name. */
-async function compileAcrossSync(setUp: (repo: string) => void): Promise<{ before: Map<string, string>; after: Map<string, string> }> {
+async function compileAcrossSync(setUp: (repo: string) => void): Promise<{ before: Map<string, string>; after: Map<string, string>; repo: string; read: () => Map<string, string> }> {
   const repo = path.join(await tempDir(), 'repo');
   const cache = path.join(repo, 'service-reference-cache');
   setUp(repo);
@@ -30,7 +30,7 @@ async function compileAcrossSync(setUp: (repo: string) => void): Promise<{ befor
   await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2026) });
   const second = await runCli(['compile'], { cwd: repo });
   if (second.code !== 0) throw new Error(second.stderr);
-  return { before, after: read() };
+  return { before, after: read(), repo, read };
 }
 
 const policiesSection = (manifest: string) => (JSON.parse(manifest) as { policies: unknown }).policies;
@@ -122,4 +122,92 @@ describe('stable spelling across a sync from 2025-08-30 to 2026-08-22', () => {
     }
   });
 
+});
+
+/** Actions of a service in both snapshots starting with one of `verbs` (route53-recovery-control-config loses DescribeRoutingControlByName in 2026 and gains nothing). */
+function namesOf(service: string, verbs: readonly string[]): string[] {
+  const old = new Set(rawService(service, SNAPSHOT_2025).Actions.map((a) => a.Name));
+  return rawService(service, SNAPSHOT_2026).Actions.map((a) => a.Name).filter((n) => old.has(n) && verbs.some((v) => n.startsWith(v))).sort().map((n) => `${service}:${n}`);
+}
+
+const POLICY = 'guardrails-scp-changes.json';
+const actionsOf = (text: string) => (JSON.parse(text) as PolicyFile).Statement.flatMap((s) => list(s.Action));
+const levelsOf = (manifest: string) => (JSON.parse(manifest) as { policies: { level: number }[] }).policies.map((p) => p.level);
+
+describe('keeping the previous spelling', () => {
+  const recovery = namesOf('route53-recovery-control-config', ['Describe', 'List', 'Create', 'Delete']);
+
+  it('a level-2 cover still exact after the sync is kept, where a compile from scratch writes another', async () => {
+    const { before, after, repo, read } = await compileAcrossSync((dir) => smallOrganization(dir, recovery, { maxChars: 500, wildcards: 'readable' }));
+    expect(levelsOf(before.get('manifest.json')!)).toEqual([2]);
+    const was = actionsOf(before.get(POLICY)!);
+    expect(was.some((a) => a.includes('*'))).toBe(true);
+    // Exact in 2025 (the proof) and still exact in 2026: the one action that kept `Describe*` out is gone.
+    expect(expand(was, SNAPSHOT_2025)).toEqual(recovery);
+    expect(expand(was, SNAPSHOT_2026)).toEqual(recovery);
+    expect(after.get(POLICY)).toBe(before.get(POLICY));
+    expect(policiesSection(after.get('manifest.json')!)).toEqual(policiesSection(before.get('manifest.json')!));
+    // Without the previous out/, 2026 has a shorter cover of the same actions.
+    const repacked = await runCli(['compile', '--repack'], { cwd: repo });
+    expect(repacked.code, repacked.stderr).toBe(0);
+    const fresh = actionsOf(read().get(POLICY)!);
+    expect(expand(fresh, SNAPSHOT_2026)).toEqual(recovery);
+    expect(fresh).not.toEqual(was);
+    // diff and plan compile with out/ in place as compile does: out/ is not stale.
+    const diff = await runCli(['diff', '--against', 'out'], { cwd: repo });
+    expect(diff.stderr).not.toContain('stale-out');
+  });
+
+  it('a level-3 cover is not kept when the group now fits at level 2', async () => {
+    const names = namesOf('route53-recovery-control-config', ['Describe', 'Update']);
+    const { before, after } = await compileAcrossSync((dir) => smallOrganization(dir, names, { maxChars: 300, wildcards: 'readable' }));
+    expect(levelsOf(before.get('manifest.json')!)).toEqual([3]);
+    expect(expand(actionsOf(before.get(POLICY)!), SNAPSHOT_2026)).toEqual(names);
+    expect(levelsOf(after.get('manifest.json')!)).toEqual([2]);
+    expect(after.get(POLICY)).not.toBe(before.get(POLICY));
+    expect(expand(actionsOf(after.get(POLICY)!), SNAPSHOT_2026)).toEqual(names);
+  });
+
+  /** Compiles once in 2026, lets `edit` rewrite the policy file's action list, compiles again. */
+  async function recompileAfterEdit(maxChars: number, edit: (actions: string[]) => string[]): Promise<{ first: string; edited: string; second: string; levels: number[] }> {
+    const repo = path.join(await tempDir(), 'repo');
+    smallOrganization(repo, recovery, { maxChars, wildcards: 'readable' });
+    await syncReference({ cacheDir: path.join(repo, 'service-reference-cache'), source: new DirectorySource(SNAPSHOT_2026) });
+    const file = path.join(repo, 'out', POLICY);
+    const compileOnce = async () => {
+      const r = await runCli(['compile'], { cwd: repo });
+      if (r.code !== 0) throw new Error(r.stderr);
+      return fs.readFileSync(file, 'utf8');
+    };
+    const first = await compileOnce();
+    const doc = JSON.parse(first) as { Statement: { Action: string[] }[] };
+    doc.Statement[0]!.Action = edit(doc.Statement[0]!.Action);
+    const edited = JSON.stringify(doc, null, 2) + '\n';
+    fs.writeFileSync(file, edited);
+    const second = await compileOnce();
+    return { first, edited, second, levels: levelsOf(fs.readFileSync(path.join(repo, 'out', 'manifest.json'), 'utf8')) };
+  }
+
+  it('an out/ list that is not exact is never kept, whatever out/ says of it', async () => {
+    // A pull request may write out/: a pattern that also matches actions the intent does not deny,
+    // one that drops an action, and one in a syntax compile does not write.
+    for (const edit of [(a: string[]) => ['route53-recovery-control-config:*'], (a: string[]) => a.slice(1), (a: string[]) => [...a.slice(1), `route53-recovery-control-config:{Write}${a[0]!.split(':')[1]}`]]) {
+      const { first, edited, second } = await recompileAfterEdit(500, edit);
+      expect(edited).not.toBe(first);
+      expect(second).toBe(first);
+    }
+  });
+
+  it('a kept list that no longer fits gives way to a fresh cover at the same level before the group escalates', async () => {
+    // The level-2 cover respelled as exact names: exact, so a candidate, but over the 500 characters.
+    const literal = (a: string[]) => expand(a, SNAPSHOT_2026);
+    const tight = await recompileAfterEdit(500, literal);
+    expect(tight.second).toBe(tight.first);
+    expect(tight.levels).toEqual([2]);
+    // Another exact cover that fits (Describe* as its four names) is kept as out/ has it.
+    const roomy = await recompileAfterEdit(600, (a) => a.flatMap((p) => (p.endsWith(':Describe*') ? expand([p], SNAPSHOT_2026) : [p])));
+    expect(roomy.edited).not.toBe(roomy.first);
+    expect(roomy.second).toBe(roomy.edited);
+    expect(roomy.levels).toEqual([2]);
+  });
 });

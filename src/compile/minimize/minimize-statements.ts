@@ -53,7 +53,17 @@ export interface MinimizedStatement<T> {
   size: number;
   /** The level its action list was written at: the one asked for, capped by its statements. */
   level: MinimizeLevel;
+  /** Its list is the previous out/'s, kept because it still matches exactly (previous-spellings.ts). */
+  keptSpelling: boolean;
 }
+
+/** A list an earlier compile wrote for statements of these circumstances, exact now, at no higher level. */
+export type KeepSpelling = (
+  circumstances: Pick<IntendedStatement<unknown>, 'effect' | 'principal' | 'resources' | 'notResources' | 'condition'>,
+  element: 'Action' | 'NotAction',
+  actions: ActionSet,
+  level: MinimizeLevel,
+) => { element: 'Action' | 'NotAction'; text: readonly string[] } | undefined;
 
 export interface MinimizeOptions {
   /** Merge statements with equal non-action elements (Sids are then dropped). */
@@ -64,6 +74,8 @@ export interface MinimizeOptions {
   policyType: 'scp' | 'rcp';
   /** The level asked for; each statement is capped by its own maxLevel. */
   level: MinimizeLevel;
+  /** Above level 1, a spelling of the previous out/ that is still exact is kept rather than chosen afresh. */
+  keepSpelling?: KeepSpelling;
 }
 
 export function minimizeStatements<T>(statements: readonly IntendedStatement<T>[], ref: ReferenceIndex, options: MinimizeOptions): MinimizedStatement<T>[] {
@@ -112,6 +124,13 @@ function minimizeGroup<T>(group: IntendedStatement<T>[], ref: ReferenceIndex, op
       target = complement;
     }
   }
+  // Level 1 is the intent's own text, already stable; above it the cover is a choice a sync can change.
+  const kept = level > 1 ? options.keepSpelling?.(first, first.element, intended, level) : undefined;
+  if (kept) {
+    element = kept.element;
+    text = [...kept.text];
+    target = element === first.element ? intended : ref.allActions().minus(intended);
+  }
   const statement: Statement = { effect: first.effect };
   if (group.length === 1 && options.keepSids && first.sid) statement.sid = first.sid;
   if (first.principal) statement.principal = first.principal;
@@ -122,7 +141,7 @@ function minimizeGroup<T>(group: IntendedStatement<T>[], ref: ReferenceIndex, op
   if (first.condition && Object.keys(first.condition).length) statement.condition = first.condition;
   const givenLower = new Set(given.map((g) => g.toLowerCase()));
   const introduced = text.filter((t) => hasWildcard(t) && !givenLower.has(t.toLowerCase()));
-  return { statement, element, intended: target, introduced, introducedNotAction: element !== first.element, origins: group.map((s) => s.origin), size: statementSize(statement), level };
+  return { statement, element, intended: target, introduced, introducedNotAction: element !== first.element, origins: group.map((s) => s.origin), size: statementSize(statement), level, keptSpelling: kept !== undefined };
 }
 
 /** The written lists of merged statements as one: each name or pattern once (IAM ignores case), sorted. */
