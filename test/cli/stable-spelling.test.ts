@@ -131,6 +131,19 @@ function namesOf(service: string, verbs: readonly string[]): string[] {
 }
 
 const POLICY = 'guardrails-scp-changes.json';
+
+/** smallOrganization as deployed before guardrails: FullAWSAccess everywhere, nothing else. */
+function deployedNothing(): unknown {
+  const full = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}';
+  return {
+    format: 1,
+    source: 'AWS Organizations',
+    readAt: '2026-11-20T09:00:00.000Z',
+    organization: { id: 'o-abcdefghij', managementAccount: '111111111111' },
+    root: { id: 'r-ab12', name: 'Root', ous: [{ id: 'ou-ab12-prod0001', name: 'Prod', ous: [], accounts: [{ id: '222222222222', name: 'prod' }] }], accounts: [{ id: '111111111111', name: 'management' }] },
+    policies: [{ id: 'p-FullAWSAccess', name: 'FullAWSAccess', type: 'scp', description: 'Allows access to every operation', awsManaged: true, tags: {}, content: full, targets: ['r-ab12', 'ou-ab12-prod0001', '111111111111', '222222222222'] }],
+  };
+}
 const actionsOf = (text: string) => (JSON.parse(text) as PolicyFile).Statement.flatMap((s) => list(s.Action));
 const levelsOf = (manifest: string) => (JSON.parse(manifest) as { policies: { level: number }[] }).policies.map((p) => p.level);
 
@@ -147,15 +160,19 @@ describe('keeping the previous spelling', () => {
     expect(expand(was, SNAPSHOT_2026)).toEqual(recovery);
     expect(after.get(POLICY)).toBe(before.get(POLICY));
     expect(policiesSection(after.get('manifest.json')!)).toEqual(policiesSection(before.get('manifest.json')!));
+    // diff and plan compile with out/ in place as compile does: they find the kept spelling current, not stale.
+    fs.writeFileSync(path.join(repo, 'org.json'), JSON.stringify(deployedNothing()));
+    const diff = await runCli(['diff', '--org', 'org.json'], { cwd: repo });
+    expect(diff.stderr).not.toContain('stale-out');
+    expect(diff.stdout).toContain('guardrails-scp-changes');
+    expect([0, 1]).toContain(diff.code);
     // Without the previous out/, 2026 has a shorter cover of the same actions.
     const repacked = await runCli(['compile', '--repack'], { cwd: repo });
     expect(repacked.code, repacked.stderr).toBe(0);
     const fresh = actionsOf(read().get(POLICY)!);
     expect(expand(fresh, SNAPSHOT_2026)).toEqual(recovery);
     expect(fresh).not.toEqual(was);
-    // diff and plan compile with out/ in place as compile does: out/ is not stale.
-    const diff = await runCli(['diff', '--against', 'out'], { cwd: repo });
-    expect(diff.stderr).not.toContain('stale-out');
+
   });
 
   it('a level-3 cover is not kept when the group now fits at level 2', async () => {
