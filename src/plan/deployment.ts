@@ -19,6 +19,19 @@ export interface DesiredPolicy {
   controls: string[];
   /** Where it attaches, as nodes of the deployed tree. */
   targets: OrgNode[];
+  /** How far compile minimized it (absent for policies not from compile). */
+  minimization?: PolicyMinimization;
+}
+
+/** What the reviewer must know of a policy's minimization: its level, why, and the wildcards compile wrote. */
+export interface PolicyMinimization {
+  level: 1 | 2 | 3 | 4;
+  /** Above level 1: the quota that forced it. */
+  escalatedFor?: string;
+  /** Wildcards compile wrote that the intent did not: each also matches the actions AWS adds later that fit it. */
+  introduced: string[];
+  /** An Action list rewritten as NotAction of its complement: it denies every action AWS adds later. */
+  introducedNotAction: boolean;
 }
 
 export interface Deployment {
@@ -63,7 +76,13 @@ export function buildDeployment(input: DeploymentInput): { deployment: Deploymen
       if (found) targets.push(found);
       else diagnostics.push(error('unknown-deployed-target', `policy ${p.name} attaches to ${OrgTree.describe(t)}, which is not in the deployed organization (${state.source})`, undefined, 'the intent tree and the organization differ: create it in AWS, or fix the intent'));
     }
-    desired.push({ name: p.name, type: p.type, content: p.text, controls: p.controls, targets });
+    const minimization: PolicyMinimization = {
+      level: p.level,
+      introduced: [...new Set(p.statements.flatMap((st) => st.introduced))],
+      introducedNotAction: p.statements.some((st) => st.introducedNotAction),
+    };
+    if (p.escalatedFor) minimization.escalatedFor = p.escalatedFor;
+    desired.push({ name: p.name, type: p.type, content: p.text, controls: p.controls, targets, minimization });
   }
   for (const p of state.policies) {
     if (isOwned(p)) continue;

@@ -9,7 +9,7 @@ import { CONTROLS_TAG, type TargetRef } from '../org/index.js';
 import type { PolicyType } from '../policy/index.js';
 import { AttachmentModel, type ModelPolicy } from './attachment-model.js';
 import { readablePolicyText } from '../policy/index.js';
-import type { Deployment } from './deployment.js';
+import type { Deployment, DesiredPolicy } from './deployment.js';
 import type { ReferenceIndex } from '../reference/index.js';
 import { actionLines, hunkActions, noteHunks, type HunkActions } from './hunk-actions.js';
 
@@ -32,6 +32,19 @@ export interface PolicyDiff {
   textDiff: string | null;
   /** Per hunk of textDiff that changes action lines: the actions they match on each side. */
   hunks: HunkActions[];
+  /**
+   * Set when the policy compile wants holds wildcards compile wrote (or a NotAction rewrite): each one
+   * also captures the actions AWS adds later, so a pull request lists them all, new or not.
+   */
+  wildcards: IntroducedWildcards | null;
+}
+
+export interface IntroducedWildcards {
+  level: 1 | 2 | 3 | 4;
+  escalatedFor?: string;
+  /** `isNew`: the deployed version of the policy does not have it. */
+  patterns: { pattern: string; isNew: boolean }[];
+  notAction: boolean;
 }
 
 export interface TargetDiff {
@@ -94,6 +107,7 @@ export function structuralDiff(d: Deployment, reference: ReferenceIndex | undefi
       detach: [...oldTargets].filter((t) => !newTargets.has(t)).sort().map(ref),
       targets: [...newTargets].sort().map(ref),
       ...(change === 'unchanged' ? { textDiff: null, hunks: [] } : textDiff(name, old, now, reference)),
+      wildcards: now ? introducedWildcards(d.desired.find((p) => p.type === type && p.name === name), old) : null,
     });
   }
   const targets: TargetDiff[] = [];
@@ -117,6 +131,16 @@ export function structuralDiff(d: Deployment, reference: ReferenceIndex | undefi
     counts.detach += p.detach.length;
   }
   return { policies, targets, counts };
+}
+
+function introducedWildcards(desired: DesiredPolicy | undefined, old: ModelPolicy | undefined): IntroducedWildcards | null {
+  const m = desired?.minimization;
+  if (!m || (!m.introduced.length && !m.introducedNotAction)) return null;
+  // The canonical text quotes every action pattern: a pattern is in the deployed policy when its quoted form is.
+  const deployed = old?.canonical ?? '';
+  const out: IntroducedWildcards = { level: m.level, patterns: m.introduced.map((pattern) => ({ pattern, isNew: !deployed.includes(JSON.stringify(pattern)) })), notAction: m.introducedNotAction };
+  if (m.escalatedFor) out.escalatedFor = m.escalatedFor;
+  return out;
 }
 
 function textDiff(name: string, old: ModelPolicy | undefined, now: ModelPolicy | undefined, reference: ReferenceIndex | undefined): { textDiff: string; hunks: HunkActions[] } {

@@ -49,6 +49,22 @@ export function renderDiffMarkdown(r: DiffReport): string {
     }
     out.push('');
   }
+  const wild = r.structural.policies.filter((p) => p.wildcards);
+  if (wild.length) {
+    out.push('### Wildcards compile wrote');
+    out.push('');
+    out.push('The intent did not write these; compile did, to fit a quota. Each also matches the actions AWS adds later that fit it.');
+    out.push('');
+    out.push('| policy | level | forced by | wildcards |');
+    out.push('|---|---|---|---|');
+    for (const p of wild) {
+      const w = p.wildcards!;
+      const patterns = w.patterns.map((x) => `${code(x.pattern)}${x.isNew ? ' (new)' : ''}`);
+      if (w.notAction) patterns.push('an Action list as `NotAction` of its complement (denies every action AWS adds later)');
+      out.push(`| ${code(p.name)} | ${w.level} | ${w.escalatedFor ? md(w.escalatedFor) : ''} | ${patterns.join(', ')} |`);
+    }
+    out.push('');
+  }
   const changed = r.structural.policies.filter((p) => p.textDiff);
   if (changed.length) {
     out.push('### Policy text');

@@ -32,6 +32,16 @@ export function renderDiffText(r: DiffReport): string {
     const moves = [...p.attach.map((x) => `+${t(x.label)}`), ...p.detach.map((x) => `-${t(x.label)}`)];
     out.push(`  ${p.change.padEnd(9)} ${p.type.toUpperCase()} ${t(p.name)}${p.chars.after !== null ? ` (${formatCount(p.chars.after)}/${formatCount(p.chars.max)} characters)` : ''}${moves.length ? `  ${moves.join(' ')}` : ''}`);
   }
+  const wild = r.structural.policies.filter((p) => p.wildcards);
+  if (wild.length) {
+    out.push('', 'wildcards compile wrote (the intent did not; each also matches the actions AWS adds later that fit it):');
+    for (const p of wild) {
+      const w = p.wildcards!;
+      const patterns = w.patterns.map((x) => `${t(x.pattern)}${x.isNew ? ' (new)' : ''}`);
+      if (w.notAction) patterns.push('an Action list written as NotAction of its complement (it denies every action AWS adds later)');
+      out.push(`  ${t(p.name)}, level ${w.level}${w.escalatedFor ? ` (${t(w.escalatedFor)})` : ''}: ${patterns.join(', ')}`);
+    }
+  }
   for (const p of r.structural.policies) if (p.textDiff) out.push('', inertText(p.textDiff.trimEnd()));
   return out.join('\n') + '\n';
 }

@@ -119,7 +119,7 @@ describe('planning an interrupted rollout again', () => {
   it('refuses, without failing, a foreign policy holding the staging name', () => {
     const foreign = { ...owned('guardrails-scp-s3.next', OLD, []), id: 'p-lookalike', tags: {} };
     const state = stateOf(TREE, [fullAccessEverywhere(TREE), owned('guardrails-scp-s3', OLD, ['r-test']), foreign]);
-    const built = buildDeployment({ state, policies: [{ name: 'guardrails-scp-s3', type: 'scp', text: NEW, controls: ['s3'], targets: [] } as never], quotas: resolveQuotas('aws-2026-05')!, organizationId: 'o-test000000', managementAccount: '111111111111' });
+    const built = buildDeployment({ state, policies: [{ name: 'guardrails-scp-s3', type: 'scp', text: NEW, controls: ['s3'], targets: [], statements: [], level: 1 } as never], quotas: resolveQuotas('aws-2026-05')!, organizationId: 'o-test000000', managementAccount: '111111111111' });
     expect(built.deployment).toBeUndefined();
     expect(built.diagnostics.map((x) => [x.code, x.message])).toEqual([['name-taken', 'a SCP named guardrails-scp-s3.next exists (p-lookalike) but is not managed by guardrails; guardrails stages the next version of guardrails-scp-s3 under that name during a rollout']]);
     // The planner alone (no buildDeployment before it) refuses too, with a diagnostic and no exception.
