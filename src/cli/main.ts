@@ -69,7 +69,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
 
   program
     .command('minimize')
-    .description('rewrite an existing policy (IAM JSON or the SCP pre-processor format) as the smallest equivalent set of policies')
+    .description('rewrite an existing policy (IAM JSON or the SCP pre-processor format) as equivalent policies that fit the quota: names as written, shortened only as far as the quota requires')
     .argument('<policy>', 'policy file')
     .requiredOption('--type <type>', 'scp or rcp')
     .option('--quota <profile>', 'quota profile (aws-2026-05, aws-legacy)')
@@ -77,6 +77,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
     .option('--keep-sids', 'keep statement ids (statements are then not merged)')
     .option('--exact', 'write no wildcard the input does not have (no drift as AWS adds actions)')
+    .option('--aggressive', 'the smallest output: substring wildcards and NotAction complements, even where they reach every principal')
     .action(async (file: string, flags) => {
       exitCode = await (await import('./minimize.js')).runMinimize(file, flags, io);
     });

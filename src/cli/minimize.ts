@@ -2,7 +2,7 @@ import { constants as fsConstants } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { SourceIndex, error, sortDiagnostics, type Diagnostic } from '../diagnostics/index.js';
-import { minimizePolicy } from '../compile/index.js';
+import { LEVEL_NAMES, minimizePolicy } from '../compile/index.js';
 import { isInside, LIMITS, readText, realOrResolved, repositoryOf, rootForNamedPath } from '../files/index.js';
 import { parseJsonWithPositions, quotaProfile, QUOTA_PROFILE_NAMES, readPolicyDocument, DEFAULT_QUOTA_PROFILE, type PolicyType } from '../policy/index.js';
 import { CacheError, loadFromCache } from '../reference/index.js';
@@ -17,10 +17,13 @@ export interface MinimizeFlags {
   cache: string;
   keepSids?: boolean;
   exact?: boolean;
+  aggressive?: boolean;
 }
 
 export async function runMinimize(file: string, flags: MinimizeFlags, io: CliIO): Promise<number> {
   if (flags.type !== 'scp' && flags.type !== 'rcp') throw new UsageError(`--type must be scp or rcp, not "${flags.type}"`);
+  if (flags.exact && flags.aggressive) throw new UsageError('--exact and --aggressive contradict each other: --exact writes no wildcard the input does not have, --aggressive the smallest output');
+  const mode = flags.exact ? 'exact' : flags.aggressive ? 'aggressive' : 'readable';
   const profileName = flags.quota ?? DEFAULT_QUOTA_PROFILE;
   const quotas = quotaProfile(profileName);
   if (!quotas) throw new UsageError(`unknown quota profile "${profileName}"; profiles: ${QUOTA_PROFILE_NAMES.join(', ')}`);
@@ -57,7 +60,7 @@ export async function runMinimize(file: string, flags: MinimizeFlags, io: CliIO)
     return EXIT_BAD_INPUT;
   }
   const started = performance.now();
-  const result = minimizePolicy(policy.document, sources, reference.index, { type, maxChars: quotas[type].maxChars, keepSids: flags.keepSids === true, mode: flags.exact ? 'exact' : 'compact' });
+  const result = minimizePolicy(policy.document, sources, reference.index, { type, maxChars: quotas[type].maxChars, maxPerTarget: quotas[type].maxPerTarget, keepSids: flags.keepSids === true, mode });
   report(result.diagnostics);
   if (!result.ok) {
     io.stderr.write(`minimize failed: nothing written\n`);
@@ -76,6 +79,8 @@ export async function runMinimize(file: string, flags: MinimizeFlags, io: CliIO)
   } else {
     io.stdout.write(`[${result.policies.map((p) => p.text).join(',')}]\n`);
   }
+  // Which level, and why: the quota that forced it, or the flag that asked for it.
+  const why = mode === 'exact' ? 'as --exact asks' : mode === 'aggressive' ? 'as --aggressive asks' : result.escalatedFor ? `forced by ${result.escalatedFor}` : 'as written';
   const introduced = result.policies.flatMap((p) => p.statements.flatMap((s) => s.introduced));
   const notAction = result.policies.flatMap((p) => p.statements.filter((s) => s.introducedNotAction));
   io.stderr.write(
@@ -83,10 +88,12 @@ export async function runMinimize(file: string, flags: MinimizeFlags, io: CliIO)
       `${result.statementsIn} statements -> ${result.statementsOut}, ${formatCount(charsIn)} characters -> ${formatCount(charsOut)} in ${result.policies.length} ${result.policies.length === 1 ? 'policy' : 'policies'} ` +
       `(${result.policies.map((p) => formatCount(p.chars)).join(' + ')}); ${introduced.length} wildcards introduced` +
       (notAction.length ? `; ${notAction.length} Action ${notAction.length === 1 ? 'list' : 'lists'} rewritten as NotAction (${notAction.length === 1 ? 'it denies' : 'they deny'} every action AWS adds later)` : '') +
-      `; proven equivalent in ${Math.round(performance.now() - started)} ms\n`,
+      `; level ${result.level}, ${LEVEL_NAMES[result.level]}, ${why}; proven equivalent in ${Math.round(performance.now() - started)} ms\n`,
   );
-  if (result.policies.length > quotas[type].maxPerTarget) {
-    io.stderr.write(`warning: ${result.policies.length} policies exceed the ${quotas[type].maxPerTarget} that one target can hold\n`);
+  const maxPerTarget = quotas[type].maxPerTarget;
+  if (result.policies.length > maxPerTarget) {
+    const further = result.capped > 0 ? `; --aggressive may shorten further: ${result.capped} ${result.capped === 1 ? 'statement reaches' : 'statements reach'} every principal and stayed at level 2` : mode === 'exact' ? '; without --exact, minimize may shorten further' : '';
+    io.stderr.write(`warning: ${result.policies.length} policies exceed the ${maxPerTarget} that one target can hold, at level ${result.level} (${LEVEL_NAMES[result.level]}), the highest tried${further}\n`);
   }
   return EXIT_OK;
 }

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SourceIndex } from '../../src/diagnostics/index.js';
-import { compactActions, describeProofFailure, listCost, minimizePolicy, minimizeStatements, proveEquivalence, splitStatement, type IntendedStatement } from '../../src/compile/index.js';
+import { compactActions, describeProofFailure, listCost, minimizePolicy, minimizeStatements, proveEquivalence, reachesEveryPrincipal, splitStatement, type IntendedStatement, type MinimizeLevelMode, type MinimizePolicyResult } from '../../src/compile/index.js';
 import { parseJsonWithPositions, readPolicyDocument, type Condition, type PolicyDocument, type Statement } from '../../src/policy/index.js';
 import { ActionSet, type ReferenceIndex } from '../../src/reference/index.js';
 import { PREPROCESSOR_EXAMPLES } from '../support/paths.js';
@@ -52,12 +52,12 @@ function prove(inputs: readonly IntendedStatement<unknown>[], outputs: readonly 
 }
 
 /** Minimizes a policy given as JSON text (plain IAM). */
-function minimizeText(json: unknown, options: { maxChars?: number; keepSids?: boolean; mode?: 'exact' | 'compact' } = {}) {
+function minimizeText(json: unknown, options: { type?: 'scp' | 'rcp'; maxChars?: number; maxPerTarget?: number; keepSids?: boolean; mode?: MinimizeLevelMode } = {}) {
   const sources = new SourceIndex();
   const text = JSON.stringify(json);
   const parsed = parseJsonWithPositions('/virtual/policy.json', text, sources);
   const doc = readPolicyDocument(parsed.value, sources).document!;
-  return minimizePolicy(doc, sources, ref, { type: 'scp', maxChars: options.maxChars ?? 10240, keepSids: options.keepSids ?? false, mode: options.mode ?? 'compact' });
+  return minimizePolicy(doc, sources, ref, { type: options.type ?? 'scp', maxChars: options.maxChars ?? 10240, maxPerTarget: options.maxPerTarget ?? 5, keepSids: options.keepSids ?? false, mode: options.mode ?? 'readable' });
 }
 
 describe('merging', () => {
@@ -129,57 +129,159 @@ describe('the equivalence proof (independent of the minimizer)', () => {
   });
 });
 
+/** The output statements of a minimize result, as JSON. */
+function outputOf(result: MinimizePolicyResult): Record<string, unknown>[] {
+  return result.policies.flatMap((p) => (JSON.parse(p.text) as { Statement: Record<string, unknown>[] }).Statement);
+}
+
 describe('minimize on the SCP pre-processor example (22 Deny statements, 10,727 characters)', () => {
   const file = path.join(PREPROCESSOR_EXAMPLES, 'example.json');
+  const run = (mode: MinimizeLevelMode, maxChars: number, maxPerTarget: number, keepSids = false) => {
+    const { doc, sources } = readPolicy(file);
+    return minimizePolicy(doc, sources, ref, { type: 'scp', maxChars, maxPerTarget, keepSids, mode });
+  };
 
-  // The pre-processor reaches 7,425 only by losing 4 of the 22 guardrails; both profiles stay below it.
-  it.each([
-    ['aws-legacy', 5120, 7424],
-    ['aws-2026-05', 10240, 7424],
-  ])('%s: every one of the 22 guardrails survives, checked by expansion, in at most %d-character policies', (_, maxChars, budget) => {
-    const { doc, sources, text } = readPolicy(file);
-    const result = minimizePolicy(doc, sources, ref, { type: 'scp', maxChars, keepSids: false, mode: 'compact' });
-    expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    const input = JSON.parse(text).Statement as Record<string, unknown>[];
+  /** Every input statement still denies every one of its actions under its own circumstances, and nothing more. */
+  function expectEveryGuardrailKept(result: MinimizePolicyResult) {
+    const input = JSON.parse(fs.readFileSync(file, 'utf8')).Statement as Record<string, unknown>[];
     expect(input).toHaveLength(22);
-    const output = result.policies.flatMap((p) => (JSON.parse(p.text) as { Statement: Record<string, unknown>[] }).Statement);
     const before = meaning(input);
-    const after = meaning(output);
-    // Every input statement still denies every one of its actions under its own circumstances...
+    const after = meaning(outputOf(result));
     for (const s of input) {
       const key = circumstances(s);
       const set = ref.expandList([(s.Action ?? s.NotAction) as string | string[]].flat()).actions;
       expect(after.has(key) && set.isSubsetOf(after.get(key)!), String(s.Sid)).toBe(true);
     }
-    // ...and the output denies nothing more.
     expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
     for (const [key, set] of after) expect(set.equals(before.get(key)!), key).toBe(true);
+  }
+
+  // Readable by default: level 1 fits both profiles' five policies per target, so nothing is shortened.
+  // --aggressive is today's smallest (the pre-processor reaches 7,425 only by losing 4 of the 22 guardrails).
+  it.each([
+    { profile: 'aws-legacy', mode: 'readable', maxChars: 5120, level: 1, policies: 4, introduced: 'none' },
+    { profile: 'aws-2026-05', mode: 'readable', maxChars: 10240, level: 1, policies: 2, introduced: 'none' },
+    { profile: 'aws-legacy', mode: 'exact', maxChars: 5120, level: 1, policies: 4, introduced: 'none' },
+    { profile: 'aws-legacy', mode: 'aggressive', maxChars: 5120, level: 4, policies: 2, introduced: 'some' },
+    { profile: 'aws-2026-05', mode: 'aggressive', maxChars: 10240, level: 4, policies: 1, introduced: 'some' },
+  ] as const)('$profile, $mode: level $level, $policies policies, every one of the 22 guardrails kept', ({ mode, maxChars, level, policies, introduced }) => {
+    const result = run(mode, maxChars, 5);
+    expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(result.level).toBe(level);
+    expect(result.escalatedFor).toBeUndefined();
+    expect(result.policies).toHaveLength(policies);
     for (const p of result.policies) expect(p.chars).toBeLessThanOrEqual(maxChars);
-    const total = result.policies.reduce((n, p) => n + p.chars, 0);
-    expect(total).toBeLessThanOrEqual(budget);
+    const wildcards = result.policies.flatMap((p) => p.statements.flatMap((s) => s.introduced));
+    if (introduced === 'none') expect(wildcards).toEqual([]);
+    else expect(wildcards.length).toBeGreaterThan(0);
+    expectEveryGuardrailKept(result);
+  });
+
+  it('--aggressive is the smallest: under the pre-processor\'s 7,425 characters, and below the readable output', () => {
+    const aggressive = run('aggressive', 5120, 5);
+    const readable = run('readable', 5120, 5);
+    const total = (r: MinimizePolicyResult) => r.policies.reduce((n, p) => n + p.chars, 0);
+    expect(total(aggressive)).toBeLessThan(7425);
+    expect(total(aggressive)).toBeLessThan(total(readable));
+    expect(aggressive.diagnostics.map((d) => d.code)).not.toContain('unreadable-minimization');
+  });
+
+  // Fewer policies per target (a target that already holds others) force the levels one at a time:
+  // each stops at the first level that fits, and says which quota forced it.
+  it.each([
+    { maxPerTarget: 3, level: 2, policies: 3, why: 'the per-target quota: 4 policies at level 1, 3 fit', warned: false },
+    { maxPerTarget: 2, level: 3, policies: 2, why: 'the per-target quota: 3 policies at level 2, 2 fit', warned: true },
+  ])('aws-legacy with $maxPerTarget policies per target: level $level, $policies policies', ({ maxPerTarget, level, policies, why, warned }) => {
+    const result = run('readable', 5120, maxPerTarget);
+    expect(result.ok).toBe(true);
+    expect(result.level).toBe(level);
+    expect(result.escalatedFor).toBe(why);
+    expect(result.policies).toHaveLength(policies);
+    for (const p of result.policies) expect(p.chars).toBeLessThanOrEqual(5120);
+    expect(result.diagnostics.some((d) => d.code === 'unreadable-minimization')).toBe(warned);
+    expectEveryGuardrailKept(result);
+    // Statements whose condition holds when their keys are absent (ArnNotLikeIfExists) reach every
+    // principal, and with them any action a wildcard captures later: they stay at level 2 at most.
+    const reaching = result.policies.flatMap((p) => p.statements.filter((m) => m.statement.effect === 'Deny' && reachesEveryPrincipal(m.statement.condition)));
+    expect(reaching.length).toBeGreaterThan(0);
+    for (const m of reaching) expect(m.level).toBeLessThanOrEqual(2);
+    if (level === 3) expect(result.policies.some((p) => p.statements.some((m) => m.level === 3 && m.introduced.length > 0))).toBe(true);
+  });
+
+  it('when no readable level fits, writes the smallest it reached and counts the statements --aggressive would shorten', () => {
+    const result = run('readable', 5120, 1);
+    expect(result.ok).toBe(true);
+    expect(result.policies.length).toBeGreaterThan(1);
+    expect(result.escalatedFor).toMatch(/^the per-target quota: \d policies at level 3, 1 fit$/);
+    expect(result.capped).toBeGreaterThan(0);
+    expect(run('aggressive', 5120, 1).capped).toBe(0);
   });
 
   it('keeps every statement and its Sid with --keep-sids (no merging)', () => {
-    const { doc, sources } = readPolicy(file);
-    const result = minimizePolicy(doc, sources, ref, { type: 'scp', maxChars: 10240, keepSids: true, mode: 'compact' });
+    const { doc } = readPolicy(file);
+    const result = run('readable', 10240, 5, true);
     expect(result.ok).toBe(true);
-    const sids = result.policies.flatMap((p) => (JSON.parse(p.text) as { Statement: { Sid?: string }[] }).Statement.map((s) => s.Sid));
+    const sids = outputOf(result).map((s) => s.Sid);
     expect(sids.sort()).toEqual(doc.statements.map((s) => s.sid).sort());
   });
 
-  it('in exact mode writes no wildcard the input did not have', () => {
-    const { doc, sources } = readPolicy(file);
-    const result = minimizePolicy(doc, sources, ref, { type: 'scp', maxChars: 10240, keepSids: false, mode: 'exact' });
-    expect(result.ok).toBe(true);
-    expect(result.policies.flatMap((p) => p.statements.flatMap((s) => s.introduced))).toEqual([]);
-  });
-
-  it('never gives an exemption list (NotAction in a Deny) a wildcard of its own', () => {
-    const { doc, sources } = readPolicy(file);
-    const result = minimizePolicy(doc, sources, ref, { type: 'scp', maxChars: 10240, keepSids: false, mode: 'compact' });
+  it('never gives an exemption list (NotAction in a Deny) a wildcard of its own, even with --aggressive', () => {
+    const result = run('aggressive', 10240, 5);
     const exemptions = result.policies.flatMap((p) => p.statements.filter((s) => s.element === 'NotAction'));
     expect(exemptions).toHaveLength(1);
     expect(exemptions[0]!.introduced).toEqual([]);
+  });
+});
+
+describe('minimize levels on plain policies', () => {
+  const s3 = (prefix: string) => ref.expandList([`s3:${prefix}*`]).actions.toArray().map((id) => ref.actions[id]!.qualified);
+  // Every s3 Get and Put action by name but the object reads and writes themselves: ~190 names.
+  let names: string[];
+  beforeAll(() => {
+    names = [...s3('Get'), ...s3('Put')].filter((n) => n !== 's3:GetObject' && n !== 's3:PutObject');
+  });
+
+  it('a policy that fits at level 1 keeps its names and patterns as written: no wildcard the input did not have', () => {
+    const written = ['sts:AssumeRoleWithWebIdentity', 'organizations:LeaveOrganization', 'iam:Create*', 'cloudtrail:StopLogging', 'cloudtrail:DeleteTrail'];
+    const result = minimizeText({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: written, Resource: '*', Condition: { StringNotEquals: { 'aws:PrincipalTag/Team': 'admin' } } }] });
+    expect(result.ok).toBe(true);
+    expect(result.level).toBe(1);
+    expect(outputOf(result)[0]!.Action).toEqual([...written].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1)));
+    // --aggressive respells the same list (the one that would be unreadable by default).
+    const aggressive = minimizeText({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: written, Resource: '*', Condition: { StringNotEquals: { 'aws:PrincipalTag/Team': 'admin' } } }] }, { mode: 'aggressive' });
+    expect(aggressive.policies[0]!.statements[0]!.introduced.length).toBeGreaterThan(0);
+  });
+
+  it.each([
+    { what: 'an SCP Deny under StringNotEqualsIfExists', type: 'scp' as const, statement: { Condition: { StringNotEqualsIfExists: { 'aws:PrincipalTag/Team': 'admin' } } } },
+    { what: 'an RCP Deny (every principal, whatever its condition)', type: 'rcp' as const, statement: { Principal: '*', Condition: { StringEquals: { 'aws:ResourceTag/Protected': 'true' } } } },
+  ])('$what never goes past level 2 without --aggressive', ({ type, statement }) => {
+    const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: names, Resource: '*', ...statement }] };
+    // One policy of 2,048 characters: level 1 needs several, level 2 is the highest allowed.
+    const readable = minimizeText(policy, { type, maxChars: 2048, maxPerTarget: 1 });
+    expect(readable.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(readable.level).toBe(2);
+    expect(readable.escalatedFor).toMatch(/^the per-target quota: \d+ policies at level 1, 1 fit$/);
+    expect(readable.policies.flatMap((p) => p.statements.map((m) => m.level))).not.toContain(3);
+    expect(readable.capped).toBeGreaterThan(0);
+    // Word-boundary patterns only: each cut of a pattern falls between two CamelCase words.
+    for (const pattern of readable.policies.flatMap((p) => p.statements.flatMap((m) => m.introduced))) expect(pattern, pattern).toMatch(/^s3:[A-Z][A-Za-z]*\*([A-Z][A-Za-z]*)?$/);
+    const aggressive = minimizeText(policy, { type, maxChars: 2048, maxPerTarget: 1, mode: 'aggressive' });
+    expect(aggressive.ok).toBe(true);
+    expect(aggressive.level).toBe(4);
+    const total = (r: MinimizePolicyResult) => r.policies.reduce((n, p) => n + p.chars, 0);
+    expect(total(aggressive)).toBeLessThan(total(readable));
+  });
+
+  it('an exemption list (NotAction) too large for one policy fails: it is never shortened nor split', () => {
+    const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Deny', NotAction: names, Resource: '*' }] };
+    for (const mode of ['readable', 'aggressive'] as const) {
+      const result = minimizeText(policy, { maxChars: 2048, mode });
+      expect(result.ok).toBe(false);
+      const tooLarge = result.diagnostics.find((d) => d.code === 'statement-too-large');
+      expect(tooLarge?.message).toMatch(/^a statement from input statement 1 is [\d,]+ characters, over the 2,009 one policy of 2,048 holds, and a NotAction list cannot be split$/);
+      expect(tooLarge?.hint).toBeUndefined();
+    }
   });
 });
 

@@ -33,7 +33,7 @@ describe('minimized policies decide like their source', () => {
       const list = ref.expandList((s.action ?? s.notAction)!).actions.toArray().map((id) => ref.actions[id]!.qualified);
       return { ...s, ...(s.action ? { action: list } : { notAction: list }) };
     });
-    const minimized = minimizePolicy(doc, sources, ref, { type: 'scp', maxChars: 5120, keepSids: false, mode: 'compact' });
+    const minimized = minimizePolicy(doc, sources, ref, { type: 'scp', maxChars: 5120, maxPerTarget: 5, keepSids: false, mode: 'aggressive' });
     expect(minimized.ok).toBe(true);
     const source: CompiledPolicy[] = [compilePolicy('full', [FULL], ref), compilePolicy('source', exact, ref)];
     const target: CompiledPolicy[] = [compilePolicy('full', [FULL], ref), ...minimized.policies.map((p, i) => compilePolicy(`min${i}`, p.statements.map((s) => s.statement), ref))];

@@ -65,7 +65,7 @@ describe.each(CASES)('$name', (c) => {
     const sources = new SourceIndex();
     const parsed = parseJsonWithPositions('/policies/p.json', policyText(c), sources);
     const doc = readPolicyDocument(parsed.value, sources).document!;
-    const result = minimizePolicy(doc, sources, ref, { type: 'scp', maxChars: 10_240, keepSids: false, mode: 'compact' });
+    const result = minimizePolicy(doc, sources, ref, { type: 'scp', maxChars: 10_240, maxPerTarget: 5, keepSids: false, mode: 'readable' });
     expect(result.ok).toBe(false);
     expect(errors(result.diagnostics)).toEqual([{ code: c.code, file: 'p.json', line: 2 }]);
   });
