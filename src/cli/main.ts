@@ -77,6 +77,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
     .option('--keep-sids', 'keep statement ids (statements are then not merged)')
     .option('--exact', 'write no wildcard the input does not have (no drift as AWS adds actions)')
+    .option('--slots <n>', "policies the target can still take, when others are attached there (default: the quota's per-target count)")
     .option('--aggressive', 'the smallest output: substring wildcards and NotAction complements, even where they reach every principal')
     .action(async (file: string, flags) => {
       exitCode = await (await import('./minimize.js')).runMinimize(file, flags, io);

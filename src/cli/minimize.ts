@@ -18,6 +18,7 @@ export interface MinimizeFlags {
   keepSids?: boolean;
   exact?: boolean;
   aggressive?: boolean;
+  slots?: string;
 }
 
 export async function runMinimize(file: string, flags: MinimizeFlags, io: CliIO): Promise<number> {
@@ -28,6 +29,11 @@ export async function runMinimize(file: string, flags: MinimizeFlags, io: CliIO)
   const quotas = quotaProfile(profileName);
   if (!quotas) throw new UsageError(`unknown quota profile "${profileName}"; profiles: ${QUOTA_PROFILE_NAMES.join(', ')}`);
   const type = flags.type as PolicyType;
+  // The policies the target can still take: the per-target quota less what is attached there already
+  // (FullAWSAccess, Control Tower's).
+  const maxPerTarget = quotas[type].maxPerTarget;
+  const slots = flags.slots === undefined ? maxPerTarget : /^\d+$/.test(flags.slots) ? Number(flags.slots) : NaN;
+  if (!(slots >= 1 && slots <= maxPerTarget)) throw new UsageError(`--slots must be a whole number from 1 to ${maxPerTarget} (${quotas.profile}: ${maxPerTarget} ${type.toUpperCase()}s per target), not "${flags.slots}"`);
   const full = path.resolve(io.cwd, file);
   const sources = new SourceIndex();
   const report = (diagnostics: Parameters<typeof sortDiagnostics>[0]) => {
@@ -60,7 +66,7 @@ export async function runMinimize(file: string, flags: MinimizeFlags, io: CliIO)
     return EXIT_BAD_INPUT;
   }
   const started = performance.now();
-  const result = minimizePolicy(policy.document, sources, reference.index, { type, maxChars: quotas[type].maxChars, maxPerTarget: quotas[type].maxPerTarget, keepSids: flags.keepSids === true, mode });
+  const result = minimizePolicy(policy.document, sources, reference.index, { type, maxChars: quotas[type].maxChars, maxPerTarget: slots, keepSids: flags.keepSids === true, mode });
   report(result.diagnostics);
   if (!result.ok) {
     io.stderr.write(`minimize failed: nothing written\n`);
@@ -84,16 +90,15 @@ export async function runMinimize(file: string, flags: MinimizeFlags, io: CliIO)
   const introduced = result.policies.flatMap((p) => p.statements.flatMap((s) => s.introduced));
   const notAction = result.policies.flatMap((p) => p.statements.filter((s) => s.introducedNotAction));
   io.stderr.write(
-    `minimized ${file} as ${type.toUpperCase()} (${quotas.profile}: ${formatCount(quotas[type].maxChars)} characters, ${quotas[type].maxPerTarget} per target): ` +
+    `minimized ${file} as ${type.toUpperCase()} (${quotas.profile}: ${formatCount(quotas[type].maxChars)} characters, ${maxPerTarget} per target${slots === maxPerTarget ? '' : `, ${slots} free`}): ` +
       `${result.statementsIn} statements -> ${result.statementsOut}, ${formatCount(charsIn)} characters -> ${formatCount(charsOut)} in ${result.policies.length} ${result.policies.length === 1 ? 'policy' : 'policies'} ` +
       `(${result.policies.map((p) => formatCount(p.chars)).join(' + ')}); ${introduced.length} wildcards introduced` +
       (notAction.length ? `; ${notAction.length} Action ${notAction.length === 1 ? 'list' : 'lists'} rewritten as NotAction (${notAction.length === 1 ? 'it denies' : 'they deny'} every action AWS adds later)` : '') +
       `; level ${result.level}, ${LEVEL_NAMES[result.level]}, ${why}; proven equivalent in ${Math.round(performance.now() - started)} ms\n`,
   );
-  const maxPerTarget = quotas[type].maxPerTarget;
-  if (result.policies.length > maxPerTarget) {
+  if (result.policies.length > slots) {
     const further = result.capped > 0 ? `; --aggressive may shorten further: ${result.capped} ${result.capped === 1 ? 'statement reaches' : 'statements reach'} every principal and stayed at level 2` : mode === 'exact' ? '; without --exact, minimize may shorten further' : '';
-    io.stderr.write(`warning: ${result.policies.length} policies exceed the ${maxPerTarget} that one target can hold, at level ${result.level} (${LEVEL_NAMES[result.level]}), the highest tried${further}\n`);
+    io.stderr.write(`warning: ${result.policies.length} policies exceed the ${slots} that one target can ${slots === maxPerTarget ? 'hold' : 'still take (--slots)'}, at level ${result.level} (${LEVEL_NAMES[result.level]}), the highest tried${further}\n`);
   }
   return EXIT_OK;
 }

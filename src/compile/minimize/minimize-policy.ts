@@ -34,7 +34,7 @@ export interface MinimizePolicyResult {
   policies: MinimizedPolicy[];
   statementsIn: number;
   statementsOut: number;
-  /** The level the output was written at (the highest of its statements'). */
+  /** The level the output was written at: the highest of its statements' (4 only for a NotAction complement). */
   level: MinimizeLevel;
   /**
    * Why it is above level 1 in readable mode: the quota the level below missed, e.g. "the per-target
@@ -110,16 +110,20 @@ export function minimizePolicy(doc: PolicyDocument, sources: SourceIndex, ref: R
   let escalatedFor: string | undefined;
   let tooLarge: { origin: number; diagnostic: Diagnostic }[] = [];
   for (const level of levels) {
-    if (packed) escalatedFor = `the per-target quota: ${packed.bins.length} policies at level ${packed.level}, ${options.maxPerTarget} fit`;
-    else if (tooLarge.length) escalatedFor = `the size quota: at level ${level - 1} ${tooLarge[0]!.diagnostic.message}`;
+    const why = packed ? `the per-target quota: ${packed.bins.length} policies at level ${packed.level}, ${options.maxPerTarget} fit` : tooLarge.length ? `the size quota: at level ${level - 1} ${tooLarge[0]!.diagnostic.message}` : undefined;
     const attempt = packAt(intended, level, ref, options);
     if ('tooLarge' in attempt) {
-      packed = undefined;
+      // A NotAction complement (level 4) cannot be split: the level below stands.
+      if (packed) break;
       tooLarge = attempt.tooLarge.map((m) => ({ origin: m.origin, diagnostic: error('statement-too-large', m.message, sources.locate(doc.statements[m.origin]?.origin)) }));
       continue;
     }
+    const written = writtenLevel(attempt.statements);
+    // Level 4 that wrote no NotAction complement is level 3 again: nothing shorter to try.
+    if (packed && written <= packed.level) break;
+    packed = { level: written, ...attempt };
+    escalatedFor = why;
     tooLarge = [];
-    packed = { level, ...attempt };
     if (attempt.bins.length <= options.maxPerTarget) break;
   }
   const highest = levels[levels.length - 1]!;
@@ -129,8 +133,7 @@ export function minimizePolicy(doc: PolicyDocument, sources: SourceIndex, ref: R
     for (const d of tooLarge) diagnostics.push(options.mode === 'readable' && intended[d.origin]!.maxLevel === 2 ? { ...d.diagnostic, hint: `minimize went up to level ${highest} (${LEVEL_NAMES[highest]}); --aggressive may shorten it further` } : d.diagnostic);
     return fail(highest);
   }
-  const { statements, bins } = packed;
-  const level = Math.max(1, ...statements.map((m) => m.level)) as MinimizeLevel;
+  const { level, statements, bins } = packed;
   // Statements readable mode held at level 2 (they reach every principal) that --aggressive would shorten.
   const capped = options.mode === 'readable' ? statements.filter((m) => m.level === 2 && m.origins.some((o) => intended[o]!.maxLevel === 2)).length : 0;
   const policies = bins.map((bin) => {
@@ -168,6 +171,14 @@ export function minimizePolicy(doc: PolicyDocument, sources: SourceIndex, ref: R
   const result: MinimizePolicyResult = { ok: !diagnostics.some((d) => d.severity === 'error'), policies, statementsIn: doc.statements.length, statementsOut: statements.length, level, capped, diagnostics };
   if (escalatedFor && level > 1) result.escalatedFor = escalatedFor;
   return result;
+}
+
+/**
+ * The level an output was written at, as its text shows it: a statement allowed level 4 that kept its
+ * Action list (no NotAction complement was shorter) is written at level 3.
+ */
+function writtenLevel(statements: readonly MinimizedStatement<number>[]): MinimizeLevel {
+  return Math.max(1, ...statements.map((m) => (m.introducedNotAction ? 4 : Math.min(m.level, 3)))) as MinimizeLevel;
 }
 
 /**
