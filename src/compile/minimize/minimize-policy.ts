@@ -157,14 +157,16 @@ export function minimizePolicy(doc: PolicyDocument, sources: SourceIndex, ref: R
   // Levels 3 and 4 are exact but unreadable, and capture future actions along no meaningful line: when
   // a quota forced them (not --aggressive), the user must hear which statements and why.
   if (options.mode === 'readable' && level >= 3) {
-    const introduced = [...new Set(statements.flatMap((m) => m.introduced))];
-    const first = statements.find((m) => m.level >= 3);
+    // The level-3 and -4 statements' wildcards: those of statements held at level 2 read along word lines.
+    const unreadable = statements.filter((m) => m.level >= 3);
+    const introduced = [...new Set(unreadable.flatMap((m) => m.introduced))];
+    const first = unreadable[0];
     diagnostics.push(
       warning(
         'unreadable-minimization',
-        `the policy needed level ${level} (${LEVEL_NAMES[level]}) to fit, forced by ${escalatedFor ?? 'a quota'}; it writes ${introduced.length} wildcard${introduced.length === 1 ? '' : 's'} the input did not (${introduced.slice(0, 6).join(', ')}${introduced.length > 6 ? ', ...' : ''})${statements.some((m) => m.introducedNotAction) ? ' and a NotAction complement' : ''}`,
+        `the policy needed level ${level} (${LEVEL_NAMES[level]}) to fit, forced by ${escalatedFor ?? 'a quota'}; its ${unreadable.length} statement${unreadable.length === 1 ? '' : 's'} at that level write ${introduced.length} wildcard${introduced.length === 1 ? '' : 's'} the input did not (${introduced.slice(0, 6).join(', ')}${introduced.length > 6 ? ', ...' : ''})${unreadable.some((m) => m.introducedNotAction) ? ' and a NotAction complement' : ''}`,
         first ? sources.locate(doc.statements[first.origins[0]!]?.origin) : undefined,
-        'split the policy across targets, or use a larger --quota profile; --exact writes no wildcard the input does not have',
+        'free more slots on the target (--slots), attach part of the policy elsewhere, or use a larger --quota profile; --exact writes no wildcard the input does not have',
       ),
     );
   }
