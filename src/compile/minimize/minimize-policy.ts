@@ -26,7 +26,11 @@ export interface MinimizedPolicy {
   statements: MinimizedStatement<number>[];
 }
 
-/** How far minimize went, and why. */
+/**
+ * How far minimize may go: `readable` (the default) escalates from level 1 only while the output misses a
+ * quota, RCPs and Denies that reach every principal stopping at level 2; `aggressive` writes level 4 at
+ * once, every cap lifted; `exact` stays at level 1.
+ */
 export type MinimizeLevelMode = 'readable' | 'aggressive' | 'exact';
 
 export interface MinimizePolicyResult {
