@@ -317,8 +317,8 @@ describe('minimized compile output', () => {
 
   it('compacts action lists exactly where the quota forces it and records the wildcards it introduced; exact mode introduces none', async () => {
     const { ORG_HEADER } = await import('../support/compile.js');
-    // iam:{Write} at 900 characters and one free slot on Prod: level 3 is the first that fits.
-    const quota = (header: string) => header.replace('defaults:', 'quotas: { profile: aws-2026-05, scp: { maxChars: 900, maxPerTarget: 2 } }\ndefaults:');
+    // iam:{Write} at 700 characters and one free slot on Prod: level 3 is the first that fits.
+    const quota = (header: string) => header.replace('defaults:', 'quotas: { profile: aws-2026-05, scp: { maxChars: 700, maxPerTarget: 2 } }\ndefaults:');
     const controls = `  guard: { kind: deny-actions, actions: ["iam:{Write}"], conditions: { Bool: { "aws:MultiFactorAuthPresent": ["false"] } }, attach: [Prod] }\n`;
     const compact = await compileControls(controls, {}, quota(COMPACT(ORG_HEADER)));
     const exact = await compileControls(controls, {}, ORG_HEADER);

@@ -4,7 +4,8 @@
  *
  *   1  the names and patterns as the intent wrote them (selectors as exact names)
  *   2  word-boundary patterns: a prefix of whole CamelCase words of an intended action, optionally with
- *      a suffix of whole words (`guardduty:Disassociate*`, `s3:Put*Tagging`), exact in the reference
+ *      a suffix of whole words (`guardduty:Disassociate*`, `s3:Put*Tagging`), or a suffix of two words or
+ *      more alone (`iam:*AccessKey`), exact in the reference
  *   3  arbitrary-substring patterns (compact-actions.ts): the smallest, and unreadable
  *   4  level 3, and an SCP Deny of most actions written as NotAction of the complement
  *
@@ -173,6 +174,12 @@ function coverService(ref: ReferenceIndex, svc: ServiceInfo, wanted: ActionSet, 
   };
   for (const i of required) {
     const words = camelWords(names[i]!);
+    // A suffix of two whole words or more (`*AccessKey`, `*GroupPolicy`): the actions of the service
+    // about one thing. A single word (`*Used`, `*Mac`) says too little of what it captures.
+    for (let m = 1; m < words.length - 1; m++) {
+      const tail = words.slice(m).join('');
+      consider(`*${tail}`, onWords('', tail.toLowerCase()));
+    }
     for (let j = 1; j < words.length; j++) {
       const head = words.slice(0, j).join('');
       const h = head.toLowerCase();
