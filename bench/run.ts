@@ -1,6 +1,7 @@
 /** `npm run bench`: prints every benchmark figure of the project. */
 import { print } from './harness.js';
 import { benchCompile } from './compile.bench.js';
+import { benchCompileScale } from './compile-scale.bench.js';
 import { benchEvaluate } from './evaluate.bench.js';
 import { benchLockout } from './lockout.bench.js';
 import { benchMinimize } from './minimize.bench.js';
@@ -13,6 +14,7 @@ const only = process.argv[2];
 const suites = [
   { name: 'service reference', run: benchReference },
   { name: 'compile', run: benchCompile },
+  { name: 'compile at scale', run: benchCompileScale },
   { name: 'minimize and pack', run: benchMinimize },
   { name: 'evaluation', run: benchEvaluate },
   { name: 'deployed state and wave plan', run: benchPlan },
