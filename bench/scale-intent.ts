@@ -46,15 +46,28 @@ const unit = (a: number, b: number) => `Division${a}/Unit${b}`;
 const team = (a: number, b: number, c: number) => `Division${a}/Unit${b}/Team${c}`;
 
 /**
- * Where a control attaches. Most controls are a team's or a unit's own (their targets are theirs
- * alone, so the number of target groups grows with N); some are division-wide or organization-wide
- * and share their group with others of the same reach.
+ * How controls are spread over the tree:
+ * - `spread`: most controls are a team's or a unit's own (their targets are theirs alone, so the number
+ *   of target groups grows with N and each holds a control or two); one in ten is division-wide or
+ *   organization-wide.
+ * - `layered`: guardrails as organizations mostly layer them: a fifth at the root, a fifth on one of
+ *   the ten divisions, the rest on units and teams; the root's and the divisions' groups grow with N.
  */
-function placement(next: () => number): { attach: string[]; exclude?: string[] } {
+export type ScaleMix = 'spread' | 'layered';
+
+/** Where a control attaches. */
+function placement(mix: ScaleMix, next: () => number): { attach: string[]; exclude?: string[] } {
   const a = Math.floor(next() * 10);
   const b = Math.floor(next() * 20);
   const c = Math.floor(next() * 9);
-  switch (Math.floor(next() * 10)) {
+  const shape = Math.floor(next() * 10);
+  if (mix === 'layered') {
+    if (shape < 2) return { attach: ['Root'] };
+    if (shape < 4) return { attach: [division(a)] };
+    if (shape < 7) return { attach: [unit(a, b)] };
+    return { attach: [team(a, b, c)] };
+  }
+  switch (shape) {
     case 0:
       return next() < 0.3 ? { attach: ['Root'], exclude: [team(a, b, c)] } : { attach: [division(a)] };
     case 1:
@@ -82,9 +95,9 @@ const GUARDED = ['ec2', 'iam', 's3', 'kms', 'rds', 'lambda', 'cloudtrail', 'conf
 const RCP_SERVICES = ['s3', 'sqs', 'kms', 'secretsmanager', 'sts'];
 
 /** One control's YAML (under `controls:`), from its number and the reference's actions. */
-function controlYaml(i: number, ref: ReferenceIndex, writable: string[][], common: string[][]): string {
+function controlYaml(i: number, mix: ScaleMix, ref: ReferenceIndex, writable: string[][], common: string[][]): string {
   const next = random(i + 1);
-  const { attach, exclude } = placement(next);
+  const { attach, exclude } = placement(mix, next);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
   const id = `control-${String(i).padStart(4, '0')}`;
   const lines = [`  ${id}:`];
@@ -146,13 +159,13 @@ function writableServices(ref: ReferenceIndex): string[][] {
   return out;
 }
 
-/** Writes a repository with guardrails/organization.yaml and guardrails/controls.yaml of `controls` controls. */
-export function writeScaleRepository(repo: string, controls: number, ref: ReferenceIndex): void {
+/** Writes a repository with guardrails/organization.yaml and guardrails/controls.yaml of `controls` controls spread as `mix` says. */
+export function writeScaleRepository(repo: string, controls: number, mix: ScaleMix, ref: ReferenceIndex): void {
   const dir = path.join(repo, 'guardrails');
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'organization.yaml'), scaleOrganizationYaml());
   const writable = writableServices(ref);
   const common = writable.filter((w) => GUARDED.includes(ref.actions[Number(w[0])]!.qualified.split(':')[0]!));
-  const body = Array.from({ length: controls }, (_, i) => controlYaml(i, ref, writable, common));
+  const body = Array.from({ length: controls }, (_, i) => controlYaml(i, mix, ref, writable, common));
   fs.writeFileSync(path.join(dir, 'controls.yaml'), ['version: 1', 'controls:', ...body, ''].join('\n'));
 }
