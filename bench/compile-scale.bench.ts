@@ -130,7 +130,7 @@ function figuresOf(measured: readonly Measured[]): Figure[] {
       name: `compile at scale: ${label(m)}, command CPU`,
       value: m.commandMs / 1000,
       unit: 's',
-      note: `${(m.commandMs / m.controls).toFixed(1)} ms a control; peak ${Math.round(m.maxRssKb / 1024)} MB; ${m.policies} policies, ${m.atLevel1} at level 1`,
+      note: `${(m.commandMs / m.controls).toFixed(1)} ms a control; peak ${Math.round(m.maxRssKb / 1024)} MiB; ${m.policies} policies, ${m.atLevel1} at level 1`,
     });
   }
   for (const m of measured) {
