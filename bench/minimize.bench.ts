@@ -21,6 +21,7 @@ export async function benchMinimize(): Promise<Figure[]> {
     ['aws-legacy', 'readable', undefined],
     ['aws-legacy', 'readable', 3],
     ['aws-legacy', 'readable', 2],
+    ['aws-legacy', 'readable', 1],
     ['aws-legacy', 'aggressive', undefined],
     ['aws-2026-05', 'readable', undefined],
     ['aws-legacy', 'exact', undefined],
