@@ -52,8 +52,15 @@ const team = (a: number, b: number, c: number) => `Division${a}/Unit${b}/Team${c
  *   organization-wide.
  * - `layered`: guardrails as organizations mostly layer them: a fifth at the root, a fifth on one of
  *   the ten divisions, the rest on units and teams; the root's and the divisions' groups grow with N.
+ * - `selectors`: attached as `spread`, but the deny-actions controls are the big ones security teams
+ *   write: access-level selectors over whole services (`iam:{Permissions management}`, `s3:{Write}`,
+ *   `ec2:{Write}{*Vpc*}`), one to three a control, plus a few exact names of the same services. Each
+ *   control's action set is its own, so compaction has real work for every one (selectorActions).
  */
-export type ScaleMix = 'spread' | 'layered';
+export type ScaleMix = 'spread' | 'layered' | 'selectors';
+
+/** The mixes, in the order the benchmark and write-scale-org.js name them. */
+export const SCALE_MIXES: readonly ScaleMix[] = ['spread', 'layered', 'selectors'];
 
 /** Where a control attaches. */
 function placement(mix: ScaleMix, next: () => number): { attach: string[]; exclude?: string[] } {
@@ -114,6 +121,11 @@ function controlYaml(i: number, mix: ScaleMix, ref: ReferenceIndex, writable: st
     );
   } else if (kind === 19) {
     lines.push('    kind: tls-minimum', `    minVersion: "1.2"`, `    services: [${[...new Set([pick(RCP_SERVICES), pick(RCP_SERVICES)])].join(', ')}]`);
+  } else if (mix === 'selectors') {
+    lines.push('    kind: deny-actions', `    actions: [${selectorActions(next, ref).map((a) => JSON.stringify(a)).join(', ')}]`);
+    const who = next();
+    if (who < 0.5) lines.push(`    exceptPrincipals: ["arn:aws:iam::*:role/Admin${i % 7}"]`);
+    else if (who < 0.8) lines.push('    conditions:', `      StringEquals: { "aws:PrincipalTag/team": [contractors-${i % 5}] }`);
   } else {
     // deny-actions: exact names of one or two services, name patterns, and access-level selectors.
     const actions: string[] = [];
@@ -135,6 +147,55 @@ function controlYaml(i: number, mix: ScaleMix, ref: ReferenceIndex, writable: st
   lines.push(`    attach: [${attach.join(', ')}]`);
   if (exclude) lines.push(`    exclude: [${exclude.join(', ')}]`);
   return lines.join('\n');
+}
+
+/** The services most guardrails are about: two selectors in five are over one of these. */
+const MOST_GUARDED = ['ec2', 'iam', 's3', 'rds', 'kms', 'lambda'];
+/**
+ * ec2 is denied by scope more than whole (its Write actions alone are 16,721 characters, more than a
+ * policy holds at level 1): the networking, image and snapshot parts teams lock down.
+ */
+const EC2_SCOPES = ['*Vpc*', '*Subnet*', '*Route*', '*Gateway*', '*SecurityGroup*', '*Snapshot*', '*Image*', '*Ipam*', '*Transit*', '*Network*', 'Delete*', 'Modify*'];
+/** One selectors control in this many denies the whole of ec2:{Write} (its group escalates to fit). */
+const WHOLE_EC2_ONE_IN = 8;
+
+/**
+ * A `selectors` control's action list: one to three access-level selectors over services guardrails
+ * are written for, then one to four exact names of those services that the selectors leave out (a
+ * Write selector with a permissions-management action or two, and so on), so that no two controls
+ * deny the same set and the former default's compaction cache cannot share their work.
+ */
+function selectorActions(next: () => number, ref: ReferenceIndex): string[] {
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
+  const selectors: string[] = [];
+  const services: string[] = [];
+  const count = 1 + Math.floor(next() * 3);
+  for (let k = 0; k < count; k++) {
+    const svc = next() < 0.4 ? pick(MOST_GUARDED) : pick(GUARDED);
+    const r = next();
+    let selector: string;
+    if (svc === 'ec2') selector = next() * WHOLE_EC2_ONE_IN < 1 ? 'ec2:{Write}' : `ec2:{Write}{${pick(EC2_SCOPES)}}`;
+    else if (r < 0.5) selector = `${svc}:{Write}`;
+    else if (r < 0.75) selector = `${svc}:{Permissions management}`;
+    else if (r < 0.9) selector = `${svc}:{Permissions management}{Tagging}`;
+    else selector = `${svc}:{Tagging}`;
+    if (!matchesSomething(ref, selector)) selector = `${svc}:{Write}`;
+    if (!selectors.includes(selector)) selectors.push(selector);
+    if (!services.includes(svc)) services.push(svc);
+  }
+  const denied = ref.expandList(selectors).actions;
+  const left: string[] = [];
+  for (const svc of services) {
+    const info = ref.service(svc)!;
+    for (let id = info.firstId; id < info.endId; id++) {
+      const a = ref.actions[id]!;
+      if (!denied.has(id) && (a.accessLevel === 'Write' || a.accessLevel === 'Permissions management' || a.accessLevel === 'Tagging')) left.push(a.qualified);
+    }
+  }
+  const names: string[] = [];
+  const wanted = 1 + Math.floor(next() * 4);
+  for (let k = 0; k < wanted && left.length; k++) names.push(left.splice(Math.floor(next() * left.length), 1)[0]!);
+  return [...selectors, ...names.sort()];
 }
 
 function matchesSomething(ref: ReferenceIndex, pattern: string): boolean {

@@ -1,16 +1,16 @@
 /**
- * `node dist/bench/write-scale-org.js DIR CONTROLS [spread|layered]`: writes the repository the
+ * `node dist/bench/write-scale-org.js DIR CONTROLS [spread|layered|selectors]`: writes the repository the
  * compile-at-scale benchmark compiles, to time commands on it from outside (`/usr/bin/time -v`), or to
  * compile it with another version of guardrails.
  */
 import { loadFromDirectory } from '../src/reference/index.js';
 import { SNAPSHOT_2026 } from '../test/support/paths.js';
-import { writeScaleRepository, type ScaleMix } from './scale-intent.js';
+import { SCALE_MIXES, writeScaleRepository, type ScaleMix } from './scale-intent.js';
 
 const [dir, count, mix = 'spread'] = process.argv.slice(2);
 const controls = Number(count);
-if (!dir || !Number.isInteger(controls) || controls < 1 || (mix !== 'spread' && mix !== 'layered')) {
-  process.stderr.write('usage: node dist/bench/write-scale-org.js DIR CONTROLS [spread|layered]\n');
+if (!dir || !Number.isInteger(controls) || controls < 1 || !SCALE_MIXES.includes(mix as ScaleMix)) {
+  process.stderr.write('usage: node dist/bench/write-scale-org.js DIR CONTROLS [spread|layered|selectors]\n');
   process.exit(2);
 }
 const { index } = await loadFromDirectory(SNAPSHOT_2026);
