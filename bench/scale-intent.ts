@@ -156,7 +156,7 @@ const MOST_GUARDED = ['ec2', 'iam', 's3', 'rds', 'kms', 'lambda'];
  * policy holds at level 1): the networking, image and snapshot parts teams lock down.
  */
 const EC2_SCOPES = ['*Vpc*', '*Subnet*', '*Route*', '*Gateway*', '*SecurityGroup*', '*Snapshot*', '*Image*', '*Ipam*', '*Transit*', '*Network*', 'Delete*', 'Modify*'];
-/** One selectors control in this many denies the whole of ec2:{Write} (its group escalates to fit). */
+/** One ec2 selector in this many is the whole of ec2:{Write}: compile writes it in two policies at level 1. */
 const WHOLE_EC2_ONE_IN = 8;
 
 /**
