@@ -100,37 +100,11 @@ function minimizeGroup<T>(group: IntendedStatement<T>[], ref: ReferenceIndex, op
   // Exemptions and Allows must never grow with AWS's catalogue: no wildcard beyond what was written.
   const widens = first.element === 'NotAction' || first.effect === 'Allow';
   const level = (widens ? 1 : Math.min(options.level, ...group.map((s) => s.maxLevel))) as MinimizeLevel;
-  const asWritten = group.every((s) => s.written) ? writtenList(group.flatMap((s) => s.written!)) : compactActions(ref, intended, { mode: 'exact', given });
-  let element = first.element;
-  let text = asWritten;
-  let target = intended;
-  if (level === 2) {
-    const words = wordBoundaryCover(ref, intended, given);
-    if (listCost(words) < listCost(text)) text = words;
-  } else if (level >= 3) {
-    const compact = compactActions(ref, intended, { mode: 'compact', given });
-    if (listCost(compact) < listCost(text)) text = compact;
-  }
-  if (level === 4 && options.policyType === 'scp' && first.effect === 'Deny' && element === 'Action' && intended.size > ref.size / 2) {
-    // Deny everything but a few: NotAction of the complement is exact within the reference and may be
-    // far shorter. Its drift only ever denies more (new actions are not exempt), but it is drift, and
-    // recorded (introducedNotAction).
-    const complement = ref.allActions().minus(intended);
-    // `svc:*` for a service that is exempt as a whole: exact today, and far shorter than its actions.
-    const alternative = compactActions(ref, complement, { mode: 'exact', given: [], wholeServices: true });
-    if (alternative.length > 0 && listCost(alternative) < listCost(text)) {
-      element = 'NotAction';
-      text = alternative;
-      target = complement;
-    }
-  }
-  // Level 1 is the intent's own text, already stable; above it the cover is a choice a sync can change.
+  // Level 1 is the intent's own text, already stable; above it the cover is a choice a sync can change,
+  // so a previous spelling that still holds is kept, and no cover is computed for it.
   const kept = level > 1 ? options.keepSpelling?.(first, first.element, intended, level) : undefined;
-  if (kept) {
-    element = kept.element;
-    text = [...kept.text];
-    target = element === first.element ? intended : ref.allActions().minus(intended);
-  }
+  const written = kept ? { element: kept.element, text: [...kept.text], target: kept.element === first.element ? intended : ref.allActions().minus(intended) } : coverAtLevel(group, intended, given, level, ref, options);
+  const { element, text, target } = written;
   const statement: Statement = { effect: first.effect };
   if (group.length === 1 && options.keepSids && first.sid) statement.sid = first.sid;
   if (first.principal) statement.principal = first.principal;
@@ -142,6 +116,29 @@ function minimizeGroup<T>(group: IntendedStatement<T>[], ref: ReferenceIndex, op
   const givenLower = new Set(given.map((g) => g.toLowerCase()));
   const introduced = text.filter((t) => hasWildcard(t) && !givenLower.has(t.toLowerCase()));
   return { statement, element, intended: target, introduced, introducedNotAction: element !== first.element, origins: group.map((s) => s.origin), size: statementSize(statement), level, keptSpelling: kept !== undefined };
+}
+
+/** The group's action list written at `level`: as written, or the shortest cover the level allows. */
+function coverAtLevel<T>(group: IntendedStatement<T>[], intended: ActionSet, given: string[], level: MinimizeLevel, ref: ReferenceIndex, options: MinimizeOptions): { element: 'Action' | 'NotAction'; text: string[]; target: ActionSet } {
+  const first = group[0]!;
+  let text = group.every((s) => s.written) ? writtenList(group.flatMap((s) => s.written!)) : compactActions(ref, intended, { mode: 'exact', given });
+  if (level === 2) {
+    const words = wordBoundaryCover(ref, intended, given);
+    if (listCost(words) < listCost(text)) text = words;
+  } else if (level >= 3) {
+    const compact = compactActions(ref, intended, { mode: 'compact', given });
+    if (listCost(compact) < listCost(text)) text = compact;
+  }
+  if (level === 4 && options.policyType === 'scp' && first.effect === 'Deny' && first.element === 'Action' && intended.size > ref.size / 2) {
+    // Deny everything but a few: NotAction of the complement is exact within the reference and may be
+    // far shorter. Its drift only ever denies more (new actions are not exempt), but it is drift, and
+    // recorded (introducedNotAction).
+    const complement = ref.allActions().minus(intended);
+    // `svc:*` for a service that is exempt as a whole: exact today, and far shorter than its actions.
+    const alternative = compactActions(ref, complement, { mode: 'exact', given: [], wholeServices: true });
+    if (alternative.length > 0 && listCost(alternative) < listCost(text)) return { element: 'NotAction', text: alternative, target: complement };
+  }
+  return { element: first.element, text, target: intended };
 }
 
 /** The written lists of merged statements as one: each name or pattern once (IAM ignores case), sorted. */

@@ -28,6 +28,8 @@ export interface PreviousSpelling {
 
 export class PreviousSpellings {
   private readonly byCircumstances = new Map<string, PreviousSpelling[]>();
+  /** What each candidate matches in the reference: asked at every level a group is tried, computed once. */
+  private readonly matched = new Map<PreviousSpelling, ActionSet | null>();
 
   /** The previous manifest and its policy texts (policy name -> text of out/<file>). */
   constructor(manifest: OutManifest, texts: ReadonlyMap<string, string>) {
@@ -73,7 +75,8 @@ export class PreviousSpellings {
       // NotAction for an Action statement is the complement rewrite (level 4, SCP Denies only).
       const target = c.element === element ? actions : element === 'Action' && c.level === 4 && type === 'scp' && circumstances.effect === 'Deny' ? ref.allActions().minus(actions) : undefined;
       if (!target) continue;
-      const matched = matchExactly(c.text, ref);
+      let matched = this.matched.get(c);
+      if (matched === undefined) this.matched.set(c, (matched = matchExactly(c.text, ref) ?? null));
       if (matched?.equals(target)) return c;
     }
     return undefined;
