@@ -97,9 +97,12 @@ function checkTagProtection(ctx: CheckContext, holder: Record<string, unknown>, 
 
 export const TLS_VERSIONS = ['1.0', '1.1', '1.2', '1.3'] as const;
 
-/** YAML reads `1.2` as a number and `1.0` as 1; both spellings mean the version. */
-export function tlsVersion(v: string | number): (typeof TLS_VERSIONS)[number] | undefined {
-  const s = typeof v === 'number' ? v.toFixed(1) : v.trim();
+/**
+ * YAML reads `1.2` as a number and `1.0` as 1; both spellings mean the version. Anything else (`null`
+ * when the value is commented out) is no version: the schema reports it, and checks after it must not throw.
+ */
+export function tlsVersion(v: unknown): (typeof TLS_VERSIONS)[number] | undefined {
+  const s = typeof v === 'number' ? v.toFixed(1) : typeof v === 'string' ? v.trim() : undefined;
   return TLS_VERSIONS.find((t) => t === s);
 }
 
