@@ -13,7 +13,13 @@ import { LITERAL_QUESTION, LITERAL_STAR } from '../../src/evaluate/variables.js'
 import { wildcardTest } from '../../src/policy/index.js';
 import { actionGlob } from '../../src/reference/index.js';
 
-const RUNS = process.env.GUARDRAILS_EXHAUSTIVE === '1' ? 500_000 : 2000;
+const EXHAUSTIVE = process.env.GUARDRAILS_EXHAUSTIVE === '1';
+const RUNS = EXHAUSTIVE ? 500_000 : 2000;
+/**
+ * Half a million cases take about a minute alone and several on a loaded machine: vitest's default
+ * of 60 s would fail a correct matcher. A hang guard only, no timing claim.
+ */
+const PROPERTY_TIMEOUT_MS = EXHAUSTIVE ? 20 * 60_000 : undefined;
 /**
  * Generous: a case here takes microseconds, a backtracking matcher takes minutes on the pathological
  * shapes below. The bound only tells a blow-up apart from a slow machine.
@@ -89,7 +95,7 @@ describe('IAM wildcard matching', () => {
       }),
       { numRuns: RUNS },
     );
-  });
+  }, PROPERTY_TIMEOUT_MS);
 
   it('agrees with the reference on values built to nearly match (where greedy matching goes wrong)', () => {
     const caseOf = fc.array(patternToken, { minLength: 1, maxLength: 16 }).chain((tokens) =>
@@ -106,7 +112,7 @@ describe('IAM wildcard matching', () => {
       }),
       { numRuns: RUNS },
     );
-  });
+  }, PROPERTY_TIMEOUT_MS);
 
   it('treats escaped wildcards (policy variables ${*} and ${?}) as the characters themselves', () => {
     const escapedToken = fc.oneof(patternToken, fc.constantFrom<Token>({ kind: 'char', char: '*' }, { kind: 'char', char: '?' }));
@@ -118,7 +124,7 @@ describe('IAM wildcard matching', () => {
       }),
       { numRuns: RUNS },
     );
-  });
+  }, PROPERTY_TIMEOUT_MS);
 
   it('finishes at once on the shapes that make a backtracking matcher take exponential time', () => {
     const pathological = fc.tuple(fc.integer({ min: 8, max: 40 }), fc.constantFrom('*?', '*a', '?*', '**', '*a?', '*ab'), fc.constantFrom('Z', 'b', ''), fc.integer({ min: 0, max: 400 }), fc.constantFrom('a', 'ab', 'aZ'));
@@ -132,7 +138,7 @@ describe('IAM wildcard matching', () => {
       }),
       { numRuns: Math.max(200, Math.floor(RUNS / 10)) },
     );
-  });
+  }, PROPERTY_TIMEOUT_MS);
 
   it('matches a 10,000-character pattern against a 10,000-character value', () => {
     const value = 'a'.repeat(10_000);
