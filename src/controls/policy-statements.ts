@@ -39,6 +39,8 @@ export function draftsFromDocument(ctx: ControlContext, control: Control, doc: P
     if (s.resource) draft.resources = [...s.resource];
     if (s.notResource) draft.notResources = [...s.notResource];
     if (s.condition) draft.condition = s.condition;
+    const conditionSource = (s.origin as Record<string, unknown> | undefined)?.Condition;
+    if (typeof conditionSource === 'object' && conditionSource !== null) draft.conditionSource = conditionSource;
     if (skip) draft.skipUnsupportedServices = true;
     return draft;
   });
