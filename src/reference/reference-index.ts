@@ -232,7 +232,7 @@ export class ReferenceIndex {
       if (parsed.kind === 'exclude') {
         (excluded ??= this.emptySet()).addAll(matched);
         exclusions.push({ index, pattern: parsed, matched });
-        if (count === 0) problems.push(this.noMatch(index, parsed, 'warning', 'unknown-exclusion'));
+        if (count === 0) problems.push(this.noMatch(index, parsed, 'error', 'unknown-exclusion'));
         return;
       }
       included.addAll(matched);
