@@ -8,3 +8,4 @@ export * from './wildcard.js';
 export * from './arn.js';
 export * from './condition-values.js';
 export * from './condition-keys.js';
+export * from './placeholders.js';
