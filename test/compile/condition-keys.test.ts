@@ -3,10 +3,13 @@
  * imported files and rendered templates are located in their own text; keys none of the statement's
  * actions carry; keys accepted on purpose.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../../src/diagnostics/index.js';
 import { compileControls, ORG_HEADER } from '../support/compile.js';
+import { validateFiles } from '../support/intent.js';
+import { tempDir } from '../support/temp.js';
 
 const KEY_CODES = ['unknown-condition-key', 'condition-key-not-carried', 'accepted-condition-key', 'accepted-key-now-known', 'duplicate-accepted-key'];
 
@@ -118,5 +121,20 @@ describe('conditionKeys.accept', () => {
   it('an accepted key the reference knows warns that the entry can go', async () => {
     const c = await compileControls(`  none: { kind: deny-actions, actions: [s3:PutObject], attach: [Prod] }\n`, {}, header('    - { key: "s3:x-amz-acl", reason: "old" }\n'));
     expect(keyDiagnostics(c.result.diagnostics)).toEqual(['warning accepted-key-now-known at intent.yaml:23:14']);
+  });
+
+  it('each intent file may accept the keys of its own controls: the lists add up; a schema error for an entry without a reason', async () => {
+    const dir = await tempDir();
+    const org = 'version: 1\norganization: { id: o-abcdefghij, managementAccount: "111111111111", tree: { Root: {} } }\n';
+    const team = (name: string, key: string) => `version: 1\nconditionKeys:\n  accept:\n    - { key: "${key}", reason: "new" }\ncontrols:\n  ${name}: { kind: deny-actions, actions: [s3:PutObject], conditions: { StringEquals: { "${key}": x } }, attach: [Root] }\n`;
+    fs.writeFileSync(path.join(dir, 'org.yaml'), org);
+    fs.writeFileSync(path.join(dir, 'a.yaml'), team('a', 's3:NewKeyA'));
+    fs.writeFileSync(path.join(dir, 'b.yaml'), team('b', 's3:NewKeyB'));
+    const both = await validateFiles(['org.yaml', 'a.yaml', 'b.yaml'].map((f) => path.join(dir, f)));
+    expect(both.intent!.acceptedConditionKeys.map((a) => a.key)).toEqual(['s3:NewKeyA', 's3:NewKeyB']);
+    expect(both.diagnostics.map((d) => `${d.severity} ${d.code}`)).toEqual(['warning accepted-condition-key', 'warning accepted-condition-key']);
+    fs.writeFileSync(path.join(dir, 'b.yaml'), team('b', 's3:NewKeyB').replace(', reason: "new"', ''));
+    const noReason = await validateFiles(['org.yaml', 'b.yaml'].map((f) => path.join(dir, f)));
+    expect(noReason.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.code} at ${path.basename(d.location!.file)}:${d.location!.line}`)).toEqual(['missing-property at b.yaml:4']);
   });
 });
