@@ -125,18 +125,33 @@ function keyProblem(ref: ConditionKeyReference, check: ConditionCheck, operator:
 }
 
 /**
- * Whether the reference lists any condition key for the action (its own or its resource types'). A few
- * actions list none though AWS documents keys for them (aws-marketplace:Subscribe and
- * aws-marketplace:ProductId): the reference then says nothing either way.
+ * The condition keys the reference lists for an action, its own and its resource types', lower-cased;
+ * computed once per action and reference (a statement of "*" names every action, for each of its keys).
+ */
+const keySets = new WeakMap<ConditionKeyReference, Map<string, ReadonlySet<string>>>();
+
+function keysOf(ref: ConditionKeyReference, a: KeyCarrier): ReadonlySet<string> {
+  let perAction = keySets.get(ref);
+  if (!perAction) keySets.set(ref, (perAction = new Map()));
+  let keys = perAction.get(a.qualified);
+  if (!keys) {
+    const types = ref.service(a.service)?.resourceTypes;
+    const all = [...a.conditionKeys, ...a.resourceTypes.flatMap((rt) => types?.get(rt.toLowerCase())?.conditionKeys ?? [])];
+    keys = new Set(all.map((k) => k.toLowerCase()));
+    perAction.set(a.qualified, keys);
+  }
+  return keys;
+}
+
+/**
+ * Whether the reference lists any condition key for the action. A few actions list none though AWS
+ * documents keys for them (aws-marketplace:Subscribe and aws-marketplace:ProductId): the reference then
+ * says nothing either way.
  */
 function listsKeys(ref: ConditionKeyReference, a: KeyCarrier): boolean {
-  if (a.conditionKeys.length) return true;
-  const types = ref.service(a.service)?.resourceTypes;
-  return a.resourceTypes.some((rt) => (types?.get(rt.toLowerCase())?.conditionKeys.length ?? 0) > 0);
+  return keysOf(ref, a).size > 0;
 }
 
 function carries(ref: ConditionKeyReference, a: KeyCarrier, canonical: string): boolean {
-  if (a.conditionKeys.some((k) => k.toLowerCase() === canonical)) return true;
-  const types = ref.service(a.service)?.resourceTypes;
-  return a.resourceTypes.some((rt) => types?.get(rt.toLowerCase())?.conditionKeys.some((k) => k.toLowerCase() === canonical) === true);
+  return keysOf(ref, a).has(canonical);
 }
