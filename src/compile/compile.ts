@@ -12,6 +12,7 @@ import { OrgTree, type OrgNode } from '../model/org-tree.js';
 import { checkGrammar, grammarErrors, renderPolicy, renderPolicyFile, resolveQuotas, type PolicyType, type Quotas, type Statement } from '../policy/index.js';
 import type { ReferenceIndex, SnapshotManifest } from '../reference/index.js';
 import { compilePolicy } from '../evaluate/index.js';
+import { checkConditionKeys } from './condition-keys.js';
 import { expandDrafts, type ExpandedStatement } from './expand.js';
 import { buildManifest, type OutManifest } from './manifest.js';
 import { LEVEL_NAMES } from './minimize/levels.js';
@@ -93,6 +94,7 @@ export function compile(input: CompileInput): CompileResult {
     }
     const statements = expandDrafts(drafts, reference, diagnostics);
     checkControlGrammar(statements, reference, diagnostics);
+    checkConditionKeys(statements, reference, intent, diagnostics);
     if (!tree) continue;
     const resolve = (refs: string[] | undefined) => (refs ?? []).map((r) => tree.resolve(r)).flatMap((r) => (r.ok ? [r.node] : []));
     const targets = attachmentPoints({ attach: resolve(control.attach), exclude: resolve(control.exclude), managementAccount: intent.organization.managementAccount });

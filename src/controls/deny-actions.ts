@@ -17,6 +17,7 @@ export const denyActions: ControlBuilder<DenyActionsControl> = (c, ctx) => {
       actions: intentPatterns(ctx, c, 'actions'),
       ...(c.notResources ? { notResources: [...c.notResources] } : { resources: c.resources ? [...c.resources] : ['*'] }),
       condition,
+      ...(c.conditions ? { conditionSource: c.conditions } : {}),
       location: ctx.intent.sources.locate(c as object),
       summary: c.description ?? `deny ${c.actions.join(', ')}${c.exceptPrincipals?.length ? ` except for ${c.exceptPrincipals.join(', ')}` : ''}`,
       ...(c.skipUnsupportedServices === true ? { skipUnsupportedServices: true } : {}),

@@ -33,6 +33,8 @@ export interface StatementDraft {
   resources?: string[];
   notResources?: string[];
   condition?: Condition;
+  /** The Condition element as written (intent or file), to locate its keys; absent for generated conditions. */
+  conditionSource?: object;
   location: SourceLocation | undefined;
   /** Role of the statement this one protects (companion protections). */
   companionOf?: string;

@@ -3,7 +3,7 @@
  * grammar is checked here, where each problem can still be located in the text it came from.
  */
 import { error, warning, type SourceIndex } from '../diagnostics/index.js';
-import type { Control } from '../intent/index.js';
+import { isAcceptedKey, type Control } from '../intent/index.js';
 import { checkGrammar, grammarErrors, locateGrammarProblem, type PolicyDocument, type PolicyType, type Statement } from '../policy/index.js';
 import { knownArnService } from '../reference/arn-services.js';
 import { sidFor } from './common.js';
@@ -13,7 +13,7 @@ export function draftsFromDocument(ctx: ControlContext, control: Control, doc: P
   const skip = type === 'rcp' && control.skipUnsupportedServices === true;
   // With skipUnsupportedServices, a service RCPs do not support is dropped (with one warning per
   // service) when the statement is expanded, not rejected here.
-  const problems = checkGrammar(doc, type, { supportsRcp: (s) => skip || ctx.reference.supportsRcp(s), extendedActions, conditionKeyTypes: (k) => ctx.reference.conditionKey(k)?.types, knownArnService: knownArnService(ctx.reference) });
+  const problems = checkGrammar(doc, type, { supportsRcp: (s) => skip || ctx.reference.supportsRcp(s), extendedActions, conditionKeyTypes: (k) => ctx.reference.conditionKey(k)?.types, knownArnService: knownArnService(ctx.reference), isContextKey: (k) => ctx.reference.conditionKey(k) !== undefined || isAcceptedKey(ctx.intent, k) });
   for (const p of problems) {
     ctx.diagnostics.push((p.severity === 'warning' ? warning : error)(p.code, `control ${control.id} (${origin}): ${p.message}`, locateGrammarProblem(sources, doc, p), p.hint));
   }
@@ -39,6 +39,8 @@ export function draftsFromDocument(ctx: ControlContext, control: Control, doc: P
     if (s.resource) draft.resources = [...s.resource];
     if (s.notResource) draft.notResources = [...s.notResource];
     if (s.condition) draft.condition = s.condition;
+    const conditionSource = (s.origin as Record<string, unknown> | undefined)?.Condition;
+    if (typeof conditionSource === 'object' && conditionSource !== null) draft.conditionSource = conditionSource;
     if (skip) draft.skipUnsupportedServices = true;
     return draft;
   });

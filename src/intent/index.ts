@@ -1,7 +1,7 @@
 export * from './load.js';
 export * from './types.js';
 
-export { checkIntent, defaultType } from './semantic/index.js';
+export { checkIntent, defaultType, isAcceptedKey } from './semantic/index.js';
 export { tlsVersion, TLS_VERSIONS } from './semantic/controls.js';
 export { CONTROL_KINDS } from './schema-check.js';
 export { locateNamedFile, namedFile, type NamedFile } from './named-files.js';

@@ -9,7 +9,7 @@ import { isInside, LIMITS, readText, repositoryOf, rootForNamedPath } from '../f
 import { OrgTree, type OrgNode } from '../model/org-tree.js';
 import { checkSchema } from './schema-check.js';
 import { SourceIndex } from '../diagnostics/source-index.js';
-import type { Control, ForeignPolicy, Intent, Organization, QuotaSetting, SidMode, TestCase, Wave, WildcardMode } from './types.js';
+import type { AcceptedConditionKey, Control, ForeignPolicy, Intent, Organization, QuotaSetting, SidMode, TestCase, Wave, WildcardMode } from './types.js';
 import { readRolloutSettings } from './rollout-settings.js';
 import { loadYaml } from './yaml-loader.js';
 
@@ -150,6 +150,7 @@ function merge(parts: { file: string; value: Record<string, unknown> }[], source
     tree: undefined,
     defaults: { wildcards: 'readable', sids: 'auto' },
     foreignPolicies: [],
+    acceptedConditionKeys: [],
     controls: [],
     duplicateControls: [],
     waves: [],
@@ -173,6 +174,8 @@ function merge(parts: { file: string; value: Record<string, unknown> }[], source
     if (once('waves', part) && Array.isArray(v.waves)) intent.waves = v.waves.filter(isObject) as unknown as Wave[];
     if (once('rollout', part) && isObject(v.rollout)) rollout = v.rollout;
     if (once('foreignPolicies', part) && Array.isArray(v.foreignPolicies)) intent.foreignPolicies = v.foreignPolicies.filter(isObject) as unknown as ForeignPolicy[];
+    // Each file may accept the keys its own controls use: the lists add up.
+    if (isObject(v.conditionKeys) && Array.isArray(v.conditionKeys.accept)) intent.acceptedConditionKeys.push(...(v.conditionKeys.accept.filter(isObject) as unknown as AcceptedConditionKey[]));
     if (Array.isArray(v.tests)) intent.tests.push(...(v.tests.filter(isObject) as unknown as TestCase[]));
     if (isObject(v.controls)) {
       for (const [id, c] of Object.entries(v.controls)) {

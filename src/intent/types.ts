@@ -234,6 +234,15 @@ export interface ForeignPolicy {
   targets: string[];
 }
 
+/**
+ * A condition key the service reference does not list yet, used on purpose (AWS documents it, the
+ * snapshot predates it). Per key, with the reason reviewers read.
+ */
+export interface AcceptedConditionKey {
+  key: string;
+  reason: string;
+}
+
 export interface Organization {
   id: string;
   managementAccount: string;
@@ -248,6 +257,8 @@ export interface Intent {
   quotas?: QuotaSetting;
   defaults: { wildcards: WildcardMode; sids: SidMode };
   foreignPolicies: ForeignPolicy[];
+  /** conditionKeys.accept of every intent file. */
+  acceptedConditionKeys: AcceptedConditionKey[];
   controls: Control[];
   /** Later definitions of an id already taken: never compiled, but checked, so every problem shows at once. */
   duplicateControls: Control[];

@@ -9,6 +9,7 @@ import type { SourceIndex } from '../diagnostics/source-index.js';
 import { resourceArnProblem } from './arn.js';
 import { parseIamOperator, type ParsedOperator } from './condition-operators.js';
 import { conditionValueProblems } from './condition-values.js';
+import { placeholderProblem } from './placeholders.js';
 import type { PolicyDocument, PolicyType, Statement } from './model.js';
 
 export interface GrammarProblem {
@@ -43,6 +44,12 @@ export interface GrammarOptions {
   conditionKeyTypes?: (key: string) => readonly string[] | undefined;
   /** Whether the reference has resource ARNs of a service namespace: a Resource of another matches nothing (a warning). */
   knownArnService?: (service: string) => boolean;
+  /**
+   * Whether a name is a request context key, for the policy variables of Resource and condition
+   * values: given for policies people write (custom, imported, templated), where a placeholder
+   * left unfilled is an error.
+   */
+  isContextKey?: (name: string) => boolean;
 }
 
 const SID = /^[A-Za-z0-9]*$/;
@@ -96,6 +103,33 @@ export function checkGrammar(doc: PolicyDocument, type: PolicyType, options: Gra
         const p = resourceArnProblem(r, type, { knownArnService: options.knownArnService });
         if (p) add(p.code, p.message, element, p.hint, j, p.severity === 'warning' ? 'warning' : undefined);
       });
+    }
+    const isKey = options.isContextKey;
+    if (isKey) {
+      for (const [element, values] of [
+        ['Resource', s.resource],
+        ['NotResource', s.notResource],
+      ] as const) {
+        (values ?? []).forEach((r, j) => {
+          const p = placeholderProblem(r, isKey);
+          if (p) add(p.code, p.message, element, p.hint, j);
+        });
+      }
+      for (const [op, keys] of Object.entries(s.condition ?? {})) {
+        for (const [key, values] of Object.entries(keys)) {
+          const inKey = placeholderProblem(key, () => false);
+          if (inKey) {
+            add(inKey.code, `condition ${op}: the key ${inKey.message}`, 'Condition', inKey.hint);
+            Object.assign(problems[problems.length - 1]!, { operator: op, key });
+          }
+          values.forEach((v, j) => {
+            const p = placeholderProblem(v, isKey);
+            if (!p) return;
+            add(p.code, `condition ${op} ${key}: ${p.message}`, 'Condition', p.hint);
+            Object.assign(problems[problems.length - 1]!, { operator: op, key, index: j });
+          });
+        }
+      }
     }
     for (const v of conditionValueProblems(s.condition)) {
       add('bad-condition-value', v.message, 'Condition');

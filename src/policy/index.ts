@@ -7,3 +7,5 @@ export * from './render.js';
 export * from './wildcard.js';
 export * from './arn.js';
 export * from './condition-values.js';
+export * from './condition-keys.js';
+export * from './placeholders.js';

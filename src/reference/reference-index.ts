@@ -232,7 +232,7 @@ export class ReferenceIndex {
       if (parsed.kind === 'exclude') {
         (excluded ??= this.emptySet()).addAll(matched);
         exclusions.push({ index, pattern: parsed, matched });
-        if (count === 0) problems.push(this.noMatch(index, parsed, 'warning', 'unknown-exclusion'));
+        if (count === 0) problems.push(this.noMatch(index, parsed, 'error', 'unknown-exclusion'));
         return;
       }
       included.addAll(matched);
@@ -327,8 +327,8 @@ export class ReferenceIndex {
     }
     for (const pool of pools) {
       for (const [key, info] of pool) {
-        const at = key.indexOf('${');
-        if (at > 0 && lower.length > at && lower.startsWith(key.slice(0, at))) return info;
+        const template = keyTemplate(key);
+        if (template?.test(lower)) return info;
       }
     }
     return undefined;
@@ -349,6 +349,22 @@ export class ReferenceIndex {
     if (svc) names.push(...[...svc.conditionKeys.values()].map((k) => k.name));
     return closestNames(name, names);
   }
+}
+
+const templates = new Map<string, RegExp | null>();
+
+/**
+ * A templated key as a pattern over lower-cased names: each placeholder, written `${TagKey}` or
+ * `<key>` (s3:ExistingObjectTag/<key>), stands for one or more characters.
+ */
+function keyTemplate(lowerKey: string): RegExp | undefined {
+  let re = templates.get(lowerKey);
+  if (re === undefined) {
+    const parts = lowerKey.split(/\$\{[^}]*\}|<[^>]*>/);
+    re = parts.length > 1 ? new RegExp(`^${parts.map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('.+')}$`) : null;
+    templates.set(lowerKey, re);
+  }
+  return re ?? undefined;
 }
 
 function withHint(p: ExpansionProblem, hint: string | undefined): ExpansionProblem {

@@ -114,4 +114,19 @@ describe('guardrails validate catches what compile would reject', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^legacy\.json:3:17: error missing-resource: control legacy \(imported legacy\.json\): statement 1: a statement needs "Resource" or "NotResource"/);
   });
+
+  it('reports an unknown condition key once, where it is written, though validate and compile both check it', async () => {
+    const dir = await tempDir();
+    fs.writeFileSync(path.join(dir, 'legacy.json'), '{\n  "Version": "2012-10-17",\n  "Statement": [{ "Effect": "Deny", "Action": "s3:GetObject", "Resource": "*",\n    "Condition": { "BoolIfExists": { "aws:SecureTransprt": "false" } } }]\n}\n');
+    fs.writeFileSync(
+      path.join(dir, 'a.yaml'),
+      'version: 1\norganization: { id: o-abcdefghij, managementAccount: "111111111111", tree: { Root: { Dev: {} } } }\ncontrols:\n  legacy: { kind: import, type: scp, file: legacy.json, attach: [Dev] }\n  tls: { kind: deny-actions, actions: [s3:PutObject], conditions: { BoolIfExists: { "aws:SecureTransprt": "false" } }, attach: [Dev] }\n',
+    );
+    const r = await runCli(['validate', '--cache', cache, 'a.yaml'], { cwd: dir });
+    expect(r.code).toBe(2);
+    const found = [...r.stderr.matchAll(/^(\S+:\d+:\d+): error unknown-condition-key: (.*)$/gm)].map((m) => m[1]);
+    expect(found).toEqual(['a.yaml:5:85', 'legacy.json:4:38']);
+    expect(r.stderr).toContain("hint: did you mean 'aws:SecureTransport'?");
+    expect(r.stderr).toContain('(deny-all)');
+  });
 });

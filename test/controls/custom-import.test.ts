@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileControls, errorsOf, list } from '../support/compile.js';
+import { filledExample } from '../support/aws-examples.js';
 import { AWS_EXAMPLES, PREPROCESSOR_EXAMPLES } from '../support/paths.js';
 
 describe('custom', () => {
@@ -78,12 +79,22 @@ describe('custom', () => {
 describe('import', () => {
   // The file is copied into the repository beside the intent, as a user commits it: the intent may
   // only name files inside its repository.
-  const importOf = (file: string, type: 'scp' | 'rcp') =>
-    compileControls(`  legacy: { kind: import, type: ${type}, file: ${JSON.stringify(`policies/${path.basename(file)}`)}, attach: [Prod] }\n`, { [`policies/${path.basename(file)}`]: fs.readFileSync(file, 'utf8') });
+  const importOf = (file: string, type: 'scp' | 'rcp', fill = true) => {
+    const text = fs.readFileSync(file, 'utf8');
+    return compileControls(`  legacy: { kind: import, type: ${type}, file: ${JSON.stringify(`policies/${path.basename(file)}`)}, attach: [Prod] }\n`, { [`policies/${path.basename(file)}`]: fill ? filledExample(text) : text });
+  };
 
-  it('imports AWS examples as they are', async () => {
+  it('refuses an AWS example whose placeholders are not filled in, each at its place in the file', async () => {
+    const c = await importOf(path.join(AWS_EXAMPLES, 'dp_identity_perimeter_rcp.json'), 'rcp', false);
+    const placeholders = c.result.diagnostics.filter((d) => d.code === 'unresolved-placeholder');
+    expect(placeholders.length).toBeGreaterThanOrEqual(5);
+    expect(placeholders.every((d) => d.severity === 'error' && d.location?.file === path.join(c.dir, 'policies', 'dp_identity_perimeter_rcp.json'))).toBe(true);
+    expect(placeholders.map((d) => d.message).join('\n')).toContain('"<my-org-id>"');
+    expect(c.result.policies).toEqual([]);
+  });
+
+  it('imports AWS examples once their placeholders are filled in', async () => {
     const c = await importOf(path.join(AWS_EXAMPLES, 'dp_identity_perimeter_rcp.json'), 'rcp');
-    // The upstream file keeps placeholders such as <my-org-id>; they are just strings to the compiler.
     expect(errorsOf(c)).toEqual([]);
     expect(c.policies.get('guardrails-rcp-legacy')!.Statement.map((s) => s.Sid)).toEqual(['EnforceOrgIdentities', 'EnforceTrustedOIDCTenants', 'EnforceTrustedOIDCProviders', 'EnforceConfusedDeputyProtection']);
   });

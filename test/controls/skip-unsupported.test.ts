@@ -2,6 +2,7 @@
  * skipUnsupportedServices on every control that can emit an RCP: services RCPs do not support are
  * skipped with one warning per service (wherever and however often they are named), or fail the compile.
  */
+import { filledExample } from '../support/aws-examples.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -75,7 +76,7 @@ describe('skipUnsupportedServices', () => {
   });
 
   it('import: the AWS example that names cognito-sync compiles without it', async () => {
-    const example = fs.readFileSync(path.join(AWS_EXAMPLES, 'negative', 'dp_identity_perimeter_rcp_a2a4f71_with_cognito_sync.json'), 'utf8');
+    const example = filledExample(fs.readFileSync(path.join(AWS_EXAMPLES, 'negative', 'dp_identity_perimeter_rcp_a2a4f71_with_cognito_sync.json'), 'utf8'));
     const files = { 'perimeter.json': example };
     const strict = await compileControls(`  legacy: { kind: import, type: rcp, file: perimeter.json, attach: [Prod] }\n`, files);
     expect(strict.result.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code)).toContain('rcp-unsupported-service');

@@ -140,7 +140,7 @@ controls:
     expect(diagnostics.map((d) => [d.severity, d.code, d.location?.line, d.location?.col])).toEqual([['warning', 'multivalued-key-without-set-operator', 14, 26]]);
   });
 
-  it('warns about an exclusion outside every attached subtree and about an exclusion that never matches', async () => {
+  it('warns about an exclusion outside every attached subtree; an exclusion that never matches is an error', async () => {
     const { diagnostics } = await validateText(
       `version: 1
 organization:
@@ -160,13 +160,13 @@ controls:
       await tempDir(),
     );
     expect(diagnostics.map((d) => [d.severity, d.code, d.location?.line])).toEqual([
-      ['warning', 'unknown-exclusion', 12],
+      ['error', 'unknown-exclusion', 12],
       ['warning', 'exclude-outside-attach', 14],
     ]);
     expect(diagnostics[0]!.hint).toContain('iam:ListUsers');
   });
 
-  it('a key unknown to the reference is an error only where it denies every request: a Deny, an operator true when the key is absent', async () => {
+  it('a key unknown to the reference is an error in a Deny whatever the operator: the Deny never applies or applies to every request', async () => {
     const check = async (effect: string, op: string, key: string) => {
       const { diagnostics } = await validateText(
         `version: 1
@@ -176,15 +176,17 @@ controls:
 `,
         await tempDir(),
       );
-      return diagnostics.map((d) => `${d.severity} ${d.code}`);
+      return diagnostics.map((d) => `${d.severity} ${d.code}${d.severity === 'error' ? (d.message.includes('(deny-all)') ? ' deny-all' : d.message.includes('(a no-op guardrail)') ? ' no-op' : '') : ''}`);
     };
-    expect(await check('Deny', 'StringNotEquals', 'aws:PrincipleOrgID')).toEqual(['error unknown-condition-key']);
-    expect(await check('Deny', 'ForAllValues:StringEquals', 'aws:TagKey')).toEqual(['error unknown-condition-key']);
-    expect(await check('Deny', 'StringNotEquals', 's3:TlsVersio')).toEqual(['error unknown-condition-key']);
-    // IfExists says absence is expected; ForAnyValue and positive operators are false when it is absent.
-    expect(await check('Deny', 'StringNotEqualsIfExists', 'aws:PrincipleOrgID')).toEqual(['warning unknown-condition-key']);
-    expect(await check('Deny', 'ForAnyValue:StringNotEquals', 'aws:TagKey')).toEqual(['warning unknown-condition-key']);
-    expect(await check('Deny', 'StringEquals', 'aws:PrincipleOrgID')).toEqual(['warning unknown-condition-key']);
+    expect(await check('Deny', 'StringNotEquals', 'aws:PrincipleOrgID')).toEqual(['error unknown-condition-key deny-all']);
+    expect(await check('Deny', 'ForAllValues:StringEquals', 'aws:TagKey')).toEqual(['error unknown-condition-key deny-all']);
+    expect(await check('Deny', 'StringNotEquals', 's3:TlsVersio')).toEqual(['error unknown-condition-key deny-all']);
+    // IfExists is true when the key is absent: the data-perimeter idiom with a typo denies everything.
+    expect(await check('Deny', 'StringNotEqualsIfExists', 'aws:PrincipleOrgID')).toEqual(['error unknown-condition-key deny-all']);
+    expect(await check('Deny', 'StringEqualsIfExists', 'aws:PrincipleOrgID')).toEqual(['error unknown-condition-key deny-all']);
+    // ForAnyValue and positive operators are false when the key is absent: the Deny never applies.
+    expect(await check('Deny', 'ForAnyValue:StringNotEquals', 'aws:TagKey')).toEqual(['error unknown-condition-key no-op']);
+    expect(await check('Deny', 'StringEquals', 'aws:PrincipleOrgID')).toEqual(['error unknown-condition-key no-op']);
     expect(await check('Allow', 'StringNotEquals', 'aws:PrincipleOrgID')).toEqual(['warning unknown-condition-key']);
     // An identity provider's key is not in the reference and does not claim to be AWS's.
     expect(await check('Deny', 'StringNotEquals', 'accounts.google.com:sub')).toEqual(['warning unknown-condition-key']);

@@ -123,10 +123,10 @@ describe('the reference index on the 2026-08-22 snapshot', () => {
     expect(e.problems[0]!.hint).toContain('{Write}');
   });
 
-  it('warns about an exclusion that matches no action (a typo leaves the action denied)', () => {
+  it('an exclusion that matches no action is an error (a typo leaves the action denied)', () => {
     const e = index.expandList(['iam:*Group*', 'iam:{Exclude:ListGroupForUsers}']);
     expect(e.problems).toHaveLength(1);
-    expect(e.problems[0]).toMatchObject({ severity: 'warning', code: 'unknown-exclusion' });
+    expect(e.problems[0]).toMatchObject({ severity: 'error', code: 'unknown-exclusion' });
     expect(e.problems[0]!.hint).toContain('iam:ListGroupsForUser');
     expect(e.actions.size).toBe(e.included.size);
   });

@@ -25,7 +25,7 @@ const CASES: BadCase[] = [
   { name: 'Bool "maybe"', condition: { Bool: { 'aws:SecureTransport': 'maybe' } }, code: 'bad-condition-value' },
   { name: 'a date that does not exist', condition: { DateGreaterThan: { 'aws:CurrentTime': '2024-02-30' } }, code: 'bad-condition-value' },
   { name: 'an IP range with two prefixes', condition: { NotIpAddress: { 'aws:SourceIp': '10.0.0.0/8/9' } }, code: 'bad-condition-value' },
-  { name: 'a number in words', condition: { NumericLessThan: { 's3:max-keys': 'ten' } }, code: 'bad-condition-value' },
+  { name: 'a number in words', condition: { NumericLessThan: { 's3:signatureAge': 'ten' } }, code: 'bad-condition-value' },
   { name: 'an ARN of five components in ArnLike', condition: { ArnNotLike: { 'aws:PrincipalArn': 'arn:aws:iam::*' } }, code: 'bad-condition-value' },
   { name: 'a Resource that is no ARN', resource: 'bucket/*', code: 'bad-resource-arn' },
   { name: 'a Resource of three components', resource: 'arn:aws:s3', code: 'bad-resource-arn' },

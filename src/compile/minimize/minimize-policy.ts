@@ -84,7 +84,13 @@ export function minimizePolicy(doc: PolicyDocument, sources: SourceIndex, ref: R
     const raw = (s.origin as Record<string, unknown> | undefined)?.[element];
     const at = (k: number) => (Array.isArray(raw) ? sources.locate(raw, k) : sources.locate(s.origin, element));
     const expansion = ref.expandList(patterns);
-    for (const p of expansion.problems) diagnostics.push((p.severity === 'error' ? error : warning)(p.code, `statement ${s.sid ?? i + 1}: ${p.message}`, at(p.index), p.hint));
+    for (const p of expansion.problems) {
+      // An intent must mean every exclusion it writes (an error in validate and compile); minimize
+      // rewrites a file as it is, and what it writes decides exactly as the file does (the proof): a
+      // misspelled exclusion there removes nothing either, so the user hears about it and gets the output.
+      const severity = p.code === 'unknown-exclusion' ? 'warning' : p.severity;
+      diagnostics.push((severity === 'error' ? error : warning)(p.code, `statement ${s.sid ?? i + 1}: ${p.message}`, at(p.index), p.hint));
+    }
     if (expansion.actions.isEmpty() && expansion.problems.every((p) => p.severity !== 'error')) {
       diagnostics.push(error('empty-statement', `statement ${s.sid ?? i + 1} covers no action after its exclusions; it would be dropped`, sources.locate(s.origin)));
     }

@@ -1,6 +1,9 @@
 /** Action patterns, service lists and condition blocks wherever the intent writes them. */
-import { closestNames, didYouMean, type SourceLocation } from '../../diagnostics/index.js';
+import { closestNames, didYouMean, error, warning, type SourceLocation } from '../../diagnostics/index.js';
+import { conditionKeyProblems, type ConditionCheck } from '../../policy/condition-keys.js';
+import type { Condition } from '../../policy/model.js';
 import { parseIamOperator } from '../../policy/condition-operators.js';
+import { isAcceptedKey } from './accepted-keys.js';
 import { MULTIVALUED_CODE, multivaluedWithoutSetOperator } from '../../policy/grammar.js';
 import { isObject, type CheckContext } from './context.js';
 
@@ -92,17 +95,17 @@ function reportUnsupported(ctx: CheckContext, services: string[], prefix: string
 
 /**
  * Operators must be IAM's, spelled as IAM spells them (parseIamOperator: AWS evaluates any casing,
- * guardrails asks for IAM's spelling); keys unknown to the reference get a warning.
- * In a Deny, an unknown key under an operator that is true when the key is absent (a negated operator,
- * or ForAllValues:, without IfExists) is an error: a misspelled `StringNotEquals aws:PrincipleOrgID`
- * is never present, so the statement would deny every request. Only keys that claim to be AWS's
- * (prefix aws: or a service of the reference) are held to that: identity providers' keys
- * (accounts.google.com:sub) are not in the reference. IfExists says the author expects the key to be
- * absent at times; it stays a warning. Lint warnings (multivalued-key-without-set-operator) are
- * reported unless `lint` is false, where the policy grammar reports them.
+ * guardrails asks for IAM's spelling). Keys must mean something (conditionKeyProblem, which compile
+ * applies to every statement it expands, imported and templated ones too): in a Deny, a key the
+ * reference does not know, or that none of `actions` carries, makes the condition a constant, so the
+ * Deny never applies or applies to every request; both are errors. Keys of identity providers
+ * (accounts.google.com:sub) are not in the reference and only warned about. Lint warnings
+ * (multivalued-key-without-set-operator) are reported unless `lint` is false, where the policy
+ * grammar reports them.
  */
-export function checkConditionBlock(ctx: CheckContext, block: unknown, what: string, effect: 'Allow' | 'Deny' = 'Deny', lint = true): void {
+export function checkConditionBlock(ctx: CheckContext, block: unknown, what: string, effect: 'Allow' | 'Deny' = 'Deny', lint = true, actions?: readonly string[], extra?: Condition): void {
   if (!isObject(block)) return;
+  const written: Record<string, Record<string, string[]>> = {};
   for (const [op, keys] of Object.entries(block)) {
     const parsed = parseIamOperator(op);
     if (!parsed.ok) {
@@ -110,28 +113,35 @@ export function checkConditionBlock(ctx: CheckContext, block: unknown, what: str
       continue;
     }
     if (!isObject(keys) || !ctx.reference) continue;
-    const o = parsed.operator;
-    const trueWhenAbsent = !o.ifExists && ((o.negated && o.set !== 'ForAnyValue') || o.set === 'ForAllValues');
-    for (const key of Object.keys(keys)) {
+    written[op] = {};
+    for (const [key, value] of Object.entries(keys)) {
       const known = ctx.reference.conditionKey(key);
       const multi = lint && known ? multivaluedWithoutSetOperator(parsed.operator, key, known.types) : undefined;
       if (multi) ctx.warn(MULTIVALUED_CODE, `${what}: ${multi.message}`, ctx.atKey(keys, key), multi.hint);
-      if (known) continue;
-      const prefix = key.slice(0, Math.max(0, key.indexOf(':'))).toLowerCase();
-      const claimsAws = prefix === 'aws' || ctx.reference.service(prefix) !== undefined;
-      const suggestion = didYouMean(ctx.reference.suggestConditionKeys(key));
-      if (effect === 'Deny' && trueWhenAbsent && claimsAws) {
-        ctx.error(
-          'unknown-condition-key',
-          `${what}: condition key "${key}" is not in the service reference, and ${op} is true when the key is absent: this Deny would deny every request`,
-          ctx.atKey(keys, key),
-          suggestion ?? 'check the spelling; if the key really is new, write the IfExists form of the operator only if absence should deny',
-        );
-        continue;
-      }
-      ctx.warn('unknown-condition-key', `${what}: condition key "${key}" is not in the service reference`, ctx.atKey(keys, key), suggestion ?? 'keys of identity providers (e.g. accounts.google.com:sub) are not listed there; check the spelling');
+      written[op][key] = (Array.isArray(value) ? value : [value]).map(String);
     }
   }
+  const ref = ctx.reference;
+  if (!ref) return;
+  const check: ConditionCheck = {
+    condition: mergeForCheck(written, extra),
+    effect,
+    accepted: (key) => isAcceptedKey(ctx.intent, key),
+    judgePartial: (op, key) => written[op]?.[key] !== undefined,
+  };
+  if (actions) check.actions = ref.expandList(actions).actions.toArray().map((id) => ref.actions[id]!);
+  for (const p of conditionKeyProblems(ref, check)) {
+    const keys = (block as Record<string, unknown>)[p.operator];
+    if (!isObject(keys)) continue;
+    ctx.diagnostics.push((p.severity === 'error' ? error : warning)(p.code, `${what}: ${p.message}`, ctx.atKey(keys, p.key), p.hint));
+  }
+}
+
+/** The written block with the conditions the control adds (exceptPrincipals), for what they decide together. */
+function mergeForCheck(written: Condition, extra: Condition | undefined): Condition {
+  const out: Condition = { ...written };
+  for (const [op, keys] of Object.entries(extra ?? {})) out[op] = { ...keys, ...out[op] };
+  return out;
 }
 
 /** Actions and conditions of raw IAM statements (custom controls). */
@@ -142,6 +152,6 @@ export function checkStatements(ctx: CheckContext, statements: unknown, what: st
     const label = `${what} statement ${typeof st.Sid === 'string' ? st.Sid : i + 1}`;
     checkActionPatterns(ctx, st, 'Action', `${label} Action`, { rcp, skipUnsupported });
     checkActionPatterns(ctx, st, 'NotAction', `${label} NotAction`);
-    checkConditionBlock(ctx, st.Condition, label, st.Effect === 'Allow' ? 'Allow' : 'Deny', false);
+    checkConditionBlock(ctx, st.Condition, label, st.Effect === 'Allow' ? 'Allow' : 'Deny', false, st.NotAction === undefined ? patternsAt(ctx, st, 'Action')?.texts : undefined);
   });
 }

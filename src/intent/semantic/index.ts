@@ -8,12 +8,14 @@ import { QUOTA_PROFILE_NAMES } from '../../policy/quotas.js';
 import type { ReferenceIndex } from '../../reference/reference-index.js';
 import type { Intent } from '../types.js';
 import { CheckContext, isObject } from './context.js';
+import { checkAcceptedKeys } from './accepted-keys.js';
 import { checkControl } from './controls.js';
 import { checkControlTargets, checkForeignPolicyTargets, checkWaves, type ControlScope } from './targets.js';
 import { checkRollout } from './rollout.js';
 import { checkTests } from './tests.js';
 
 export { defaultType } from './controls.js';
+export { isAcceptedKey } from './accepted-keys.js';
 
 export function checkIntent(intent: Intent, reference: ReferenceIndex | undefined): Diagnostic[] {
   const ctx = new CheckContext(intent, reference);
@@ -21,6 +23,7 @@ export function checkIntent(intent: Intent, reference: ReferenceIndex | undefine
     ctx.warn('no-tree', 'organization.tree is not declared, so targets and waves are not checked', ctx.atKey(intent.organization, 'id'), 'declare the OU tree, or compile with --org to read it from Organizations');
   }
   checkQuotas(ctx);
+  checkAcceptedKeys(ctx);
   const scopes: ControlScope[] = [];
   for (const control of intent.controls) {
     if (!isObject(control)) continue;

@@ -1,0 +1,55 @@
+/**
+ * Placeholders IAM does not substitute (`${Account}`, `[PRIVILEGED_ROLE]`, `<my-org-id>`, `{{team}}`)
+ * in custom, templated and imported statements are errors at their place; IAM policy variables are not.
+ */
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { placeholderProblem } from '../../src/policy/index.js';
+import { compileControls } from '../support/compile.js';
+import { reference2026 } from '../support/reference.js';
+
+const CODES = ['unknown-policy-variable', 'unresolved-placeholder'];
+
+describe('placeholderProblem', () => {
+  it('knows IAM policy variables: context keys of the reference, with or without a default, and ${*} ${?} ${$}', async () => {
+    const ref = (await reference2026()).index;
+    const isKey = (k: string) => ref.conditionKey(k) !== undefined;
+    for (const v of ['arn:aws:s3:::home/${aws:username}/*', '${aws:PrincipalTag/team}', "${aws:username, 'nobody'}", 'a${*}b${?}c${$}', '${s3:prefix}', 'arn:aws:iam::*:role/Admin', 'plain [value] <lower case>']) {
+      expect([v, placeholderProblem(v, isKey)]).toEqual([v, undefined]);
+    }
+    const codes = (v: string) => placeholderProblem(v, isKey)?.code;
+    expect(codes('arn:aws:iam::${Account}:role/Admin')).toBe('unknown-policy-variable');
+    expect(codes('${aws:usernme}')).toBe('unknown-policy-variable');
+    expect(codes('arn:aws:iam::*:role/[PRIVILEGED_ROLE]')).toBe('unresolved-placeholder');
+    expect(codes('<my-org-id>')).toBe('unresolved-placeholder');
+    expect(codes('{{parameters.team}}')).toBe('unresolved-placeholder');
+  });
+});
+
+describe('placeholders in statements people write', () => {
+  it('custom statements: ${Account} in a Resource and [PRIVILEGED_ROLE] in a condition value are errors in the intent', async () => {
+    const c = await compileControls(`  raw:
+    kind: custom
+    type: scp
+    statements:
+      - Sid: ProtectRoles
+        Effect: Deny
+        Action: iam:DeleteRole
+        Resource: "arn:aws:iam::\${Account}:role/*"
+        Condition:
+          ArnNotLike: { "aws:PrincipalArn": "arn:aws:iam::*:role/[PRIVILEGED_ROLE]" }
+    attach: [Prod]
+`);
+    const found = c.result.diagnostics.filter((d) => CODES.includes(d.code)).map((d) => `${d.severity} ${d.code} at ${path.basename(d.location!.file)}:${d.location!.line}:${d.location!.col}`);
+    expect(found).toEqual(['error unknown-policy-variable at intent.yaml:29:19', 'error unresolved-placeholder at intent.yaml:31:45']);
+    expect(c.result.ok).toBe(false);
+  });
+
+  it('an imported file: the placeholder is located in the file; policy variables compile', async () => {
+    const doc = (resource: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 's3:PutObject', Resource: resource, Condition: { StringNotEquals: { 'aws:PrincipalTag/team': '${aws:PrincipalTag/owner}' } } }] }, null, 2);
+    const bad = await compileControls(`  legacy: { kind: import, type: scp, file: p.json, attach: [Prod] }\n`, { 'p.json': doc('arn:aws:s3:::{{bucket}}/*') });
+    expect(bad.result.diagnostics.filter((d) => CODES.includes(d.code)).map((d) => `${d.code} at ${path.basename(d.location!.file)}:${d.location!.line}`)).toEqual(['unresolved-placeholder at p.json:7']);
+    const good = await compileControls(`  legacy: { kind: import, type: scp, file: p.json, attach: [Prod] }\n`, { 'p.json': doc('arn:aws:s3:::home/${aws:username}/*') });
+    expect(good.result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  });
+});
