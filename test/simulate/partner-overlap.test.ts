@@ -95,8 +95,8 @@ describe('overlapping partner exceptions of one perimeter', () => {
     const { compiled } = await simulateOverlap({ alpha: ['partner-alpha', 'trusted'], beta: ['partner-beta', 'trusted'] });
     const statements = compiled.policies.flatMap((p) => p.statements.flatMap((s) => s.origins.map((o) => ({ role: o.draft.role, condition: o.draft.condition }))));
     const both = statements.find((s) => s.role === 'perimeter-partner-scope-1-2')!;
-    expect(both.condition.StringNotEqualsIfExists).toMatchObject({ 'aws:ResourceTag/partner-alpha': ['trusted'], 'aws:ResourceTag/partner-beta': ['trusted'] });
+    expect(both.condition!.StringNotEqualsIfExists).toMatchObject({ 'aws:ResourceTag/partner-alpha': ['trusted'], 'aws:ResourceTag/partner-beta': ['trusted'] });
     const alphaOnly = statements.find((s) => s.role === 'perimeter-partner-scope')!;
-    expect(Object.keys(alphaOnly.condition.StringNotEqualsIfExists!)).not.toContain('aws:ResourceTag/partner-beta');
+    expect(Object.keys(alphaOnly.condition!.StringNotEqualsIfExists!)).not.toContain('aws:ResourceTag/partner-beta');
   });
 });
