@@ -8,7 +8,7 @@
 import { warning } from '../diagnostics/index.js';
 import type { IdentityPerimeterControl } from '../intent/index.js';
 import type { Condition } from '../policy/index.js';
-import { combine, concatPatterns, intentPatterns, isEmptyPatterns, orgPathValues, partitionPatterns, sidFor } from './common.js';
+import { combine, concatPatterns, generatedPatterns, intentPatterns, isEmptyPatterns, orgPathValues, partitionPatterns, sidFor } from './common.js';
 import type { ActionPatterns, ControlBuilder, StatementDraft } from './draft.js';
 import { mergeUnconstrainedCompanions, orgMemberCondition, partnerAccessStatement, tagKeyCondition, tagProtectionStatements } from './partner-exception.js';
 
@@ -112,6 +112,15 @@ export const identityPerimeter: ControlBuilder<IdentityPerimeterControl> = (c, c
     if (c.resourceAccountExceptions?.length) deputyExceptions.push({ StringNotEqualsIfExists: { 'aws:ResourceAccount': [...c.resourceAccountExceptions] } });
     if (c.resourceTagException) deputyExceptions.push(tagKeyCondition(c.resourceTagException));
     const role = 'confused-deputy';
+    // A perimeter names only some sts actions: the web-identity, SAML and session-tag actions are
+    // called by identities outside the organization by design. A service principal acting for a
+    // source account is another matter, so, as in AWS's data-perimeter example
+    // (EnforceConfusedDeputyProtection), the protection covers sts:* once the perimeter covers sts.
+    const scopeSet = ctx.reference.expandList(scope.patterns).actions;
+    const stsSet = ctx.reference.expandList(['sts:*']).actions;
+    const deputyScope = scopeSet.intersects(stsSet)
+      ? concatPatterns(partitionPatterns(ctx, scope, stsSet).outside, generatedPatterns(['sts:*'], sources.locateKey(c as object, 'confusedDeputy')))
+      : scope;
     drafts.push({
       control: c,
       role,
@@ -119,7 +128,7 @@ export const identityPerimeter: ControlBuilder<IdentityPerimeterControl> = (c, c
       type: 'rcp',
       effect: 'Deny',
       principal: '*',
-      actions: scope,
+      actions: deputyScope,
       resources: ['*'],
       condition: combine(ctx, c, ...deputyExceptions, { Null: { 'aws:SourceAccount': ['false'] } }, { Bool: { 'aws:PrincipalIsAWSService': ['true'] } }),
       location: sources.locateKey(c as object, 'confusedDeputy'),
