@@ -81,3 +81,31 @@ describe('attachments within one control', () => {
     expect(await diagnosticsOf('  no-users: { kind: deny-actions, actions: [iam:CreateUser], attach: [Prod, Dev] }\n')).toEqual([]);
   });
 });
+
+describe('partner exceptions that share a tag', () => {
+  const partner = (accounts: string, scope: string, tag = 'trusted') =>
+    `      - { tag: { key: partner-access-exception, value: ${tag} }, accounts: ["${accounts}"], adminRoles: ["arn:aws:iam::*:role/SecurityAdmin"], ${scope} }\n`;
+  const perimeter = (partners: string) => `  perimeter:\n    kind: identity-perimeter\n    services: [sqs, kms]\n    partnerExceptions:\n${partners}    attach: [Root]\n`;
+
+  it('on scopes apart: each partner keeps its own actions, silent', async () => {
+    expect(await diagnosticsOf(perimeter(partner('555555555555', 'services: [sqs]') + partner('666666666666', 'services: [kms]')))).toEqual([]);
+  });
+
+  it('with a tag value each: silent (the perimeter compiles both)', async () => {
+    expect(await diagnosticsOf(perimeter(partner('555555555555', 'services: [sqs]', 'alpha') + partner('666666666666', 'actions: ["sqs:Get*"]', 'beta')))).toEqual([]);
+  });
+
+  it('a tag key differing only in case is the same tag', async () => {
+    const d = await diagnosticsOf(perimeter(partner('555555555555', 'services: [sqs]') + partner('666666666666', 'actions: ["sqs:Get*"]').replace('key: partner-access-exception', 'key: Partner-Access-Exception')));
+    expect(d).toEqual([expect.objectContaining({ severity: 'error', code: 'contradicting-partner-exceptions' })]);
+    expect(d[0]!.message).toMatch(/for 666666666666 uses the tag .* of the partner exception for 555555555555 \(intent\.yaml:\d+:\d+\) on \d+ common actions/);
+  });
+
+  it('across partner-tag-exception controls that reach a common node', async () => {
+    const control = (id: string, accounts: string, attach: string) =>
+      `  ${id}: { kind: partner-tag-exception, tag: { key: p, value: "yes" }, accounts: ["${accounts}"], adminRoles: ["arn:aws:iam::*:role/SecurityAdmin"], services: [sqs], attach: [${attach}] }\n`;
+    expect(await diagnosticsOf(control('alpha', '555555555555', 'Prod') + control('beta', '666666666666', 'Sandbox'))).toEqual([]);
+    const d = await diagnosticsOf(control('alpha', '555555555555', 'Workloads') + control('beta', '666666666666', 'Prod'));
+    expect(d).toEqual([expect.objectContaining({ severity: 'error', code: 'contradicting-partner-exceptions', line: 19 })]);
+  });
+});

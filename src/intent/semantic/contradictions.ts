@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { SourceLocation } from '../../diagnostics/index.js';
 import { OrgTree } from '../../model/org-tree.js';
 import type { RegionDenyControl } from '../types.js';
-import { describeNodes, strings, type CheckContext } from './context.js';
+import { describeNodes, isObject, strings, type CheckContext } from './context.js';
 import { scopeNodes, type ControlScope } from './targets.js';
 
 export function checkRegionDenyContradictions(ctx: CheckContext, scopes: ControlScope[]): void {
@@ -50,3 +50,56 @@ function at(l: SourceLocation | undefined): string {
   return l ? `${path.basename(l.file)}:${l.line}:${l.col}` : 'location unknown';
 }
 
+
+interface PartnerGrant {
+  holder: Record<string, unknown>;
+  key: string;
+  value: string;
+  accounts: string[];
+  patterns: string[];
+  reach?: Set<unknown>;
+}
+
+/**
+ * Two partner exceptions with the same tag (key in any casing, same value) and overlapping scopes:
+ * each one's statement restricts the tagged resources to its own accounts, so together they deny both
+ * partners what each was granted. Within one perimeter, or across partner-tag-exception controls that
+ * reach a common node.
+ */
+export function checkSharedPartnerTags(ctx: CheckContext, scopes: ControlScope[]): void {
+  for (const s of scopes) {
+    const c = s.control;
+    if (c.kind !== 'identity-perimeter' || c.enabled === false || !Array.isArray(c.partnerExceptions)) continue;
+    const perimeter = [...strings(c.services).map((x) => `${x}:*`), ...strings(c.actions)];
+    comparePairs(ctx, c.partnerExceptions.flatMap((p) => grant(p, perimeter)));
+  }
+  const standalone = scopes.filter((s) => s.control.kind === 'partner-tag-exception' && s.control.enabled !== false);
+  comparePairs(ctx, standalone.flatMap((s) => grant(s.control, []).map((g) => ({ ...g, reach: new Set<unknown>(scopeNodes(s)) }))));
+}
+
+function grant(p: unknown, defaultPatterns: string[]): PartnerGrant[] {
+  if (!isObject(p) || !isObject(p.tag) || typeof p.tag.key !== 'string' || typeof p.tag.value !== 'string') return [];
+  const declared = [...strings(p.services).map((x) => `${x}:*`), ...strings(p.actions)];
+  return [{ holder: p, key: p.tag.key, value: p.tag.value, accounts: strings(p.accounts), patterns: declared.length ? declared : defaultPatterns }];
+}
+
+function comparePairs(ctx: CheckContext, grants: PartnerGrant[]): void {
+  const ref = ctx.reference;
+  if (!ref) return;
+  for (let j = 1; j < grants.length; j++) {
+    for (let i = 0; i < j; i++) {
+      const [a, b] = [grants[i]!, grants[j]!];
+      if (a.key.toLowerCase() !== b.key.toLowerCase() || a.value !== b.value) continue;
+      if (a.reach && b.reach && ![...a.reach].some((n) => b.reach!.has(n))) continue;
+      const shared = ref.expandList(a.patterns).actions.intersect(ref.expandList(b.patterns).actions);
+      if (shared.isEmpty()) continue;
+      const example = ref.actions[shared.toArray()[0]!]!.qualified;
+      ctx.error(
+        'contradicting-partner-exceptions',
+        `the partner exception for ${b.accounts.join(', ')} uses the tag ${b.key}=${b.value} of the partner exception for ${a.accounts.join(', ')} (${at(ctx.at(a.holder, 'tag'))}) on ${shared.size} common action${shared.size === 1 ? '' : 's'} (${example}${shared.size > 1 ? ', ...' : ''}): each restricts resources tagged so to its own accounts, so neither partner reaches them`,
+        ctx.at(b.holder, 'tag'),
+        'give each partner its own tag value, or list all the accounts in one exception',
+      );
+    }
+  }
+}

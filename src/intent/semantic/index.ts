@@ -10,7 +10,7 @@ import type { Intent } from '../types.js';
 import { CheckContext, isObject } from './context.js';
 import { checkControl } from './controls.js';
 import { checkControlTargets, checkForeignPolicyTargets, checkWaves, type ControlScope } from './targets.js';
-import { checkRegionDenyContradictions } from './contradictions.js';
+import { checkRegionDenyContradictions, checkSharedPartnerTags } from './contradictions.js';
 import { checkRegions } from './regions.js';
 import { checkRollout } from './rollout.js';
 import { checkTests } from './tests.js';
@@ -38,6 +38,7 @@ export function checkIntent(intent: Intent, reference: ReferenceIndex | undefine
   checkForeignPolicyTargets(ctx);
   checkWaves(ctx, scopes);
   checkRegionDenyContradictions(ctx, scopes);
+  checkSharedPartnerTags(ctx, scopes);
   checkRollout(ctx);
   checkTests(ctx);
   return ctx.diagnostics;
