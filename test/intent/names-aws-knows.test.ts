@@ -51,6 +51,52 @@ tests:
   });
 });
 
+describe('Regions in conditions and resource ARNs', () => {
+  it('aws:RequestedRegion values of a deny-actions control: a typo and a pattern that matches nothing are errors', async () => {
+    const d = await diagnosticsOf(`  no-ec2:
+    kind: deny-actions
+    actions: [ec2:RunInstances]
+    conditions: { StringNotLike: { aws:RequestedRegion: [eu-*, us-eats-1, ap-sotheast-*] } }
+    attach: [Root]
+`);
+    expect(d.map((x) => `${x.severity} ${x.code} ${x.hint}`)).toEqual([
+      expect.stringMatching(/^error unknown-region did you mean 'us-east-1'/),
+      expect.stringMatching(/^error unknown-region did you mean/),
+    ]);
+  });
+
+  it('the Region of a custom statement\'s Resource ARN', async () => {
+    const d = await diagnosticsOf(`  c:
+    kind: custom
+    type: scp
+    statements:
+      - { Effect: Deny, Action: "sqs:DeleteQueue", Resource: "arn:aws:sqs:eu-wset-1:*:*" }
+    attach: [Root]
+`);
+    expect(d).toEqual([expect.objectContaining({ severity: 'error', code: 'unknown-region', line: 17 })]);
+  });
+
+  it('a policy variable in a custom statement\'s Resource is not a Region to check', async () => {
+    expect(await diagnosticsOf(`  c:
+    kind: custom
+    type: scp
+    statements:
+      - { Effect: Deny, Action: "sqs:DeleteQueue", Resource: "arn:aws:sqs:\${aws:RequestedRegion}:*:*" }
+    attach: [Root]
+`)).toEqual([]);
+  });
+
+  it('known Regions and patterns that match some pass', async () => {
+    expect(await diagnosticsOf(`  no-ec2:
+    kind: deny-actions
+    actions: [ec2:RunInstances]
+    resources: ["arn:aws:ec2:*:*:instance/*", "arn:aws:ec2:us-gov-west-1:*:instance/*"]
+    conditions: { StringNotLike: { aws:RequestedRegion: [eu-*, cn-north-1, "ap-southeast-?"] } }
+    attach: [Root]
+`)).toEqual([]);
+  });
+});
+
 describe('Bedrock model ids', () => {
   it('reads model ids and profile ids by their documented shape', () => {
     expect(modelIdShape('anthropic.claude-3-5-sonnet-20240620-v1:0')).toEqual({ kind: 'model', id: 'anthropic.claude-3-5-sonnet-20240620-v1:0' });

@@ -1,35 +1,81 @@
 /**
  * Every Region the intent names must be one AWS has (src/reference/regions.json, dated): a misspelled
  * allowed Region in a region-deny locks users out of the Region they meant, a misspelled Region in a
- * test request tests a request nobody can make.
+ * condition or a resource ARN makes the statement match nothing or everything, a misspelled Region in a
+ * test request tests a request nobody can make. A pattern (eu-*) must match some Region.
  */
 import { closestNames, didYouMean } from '../../diagnostics/index.js';
 import { regionCodes, regionInfo, REGIONS_DATE } from '../../reference/regions.js';
+import { wildcardTest } from '../../policy/wildcard.js';
 import { REGION } from '../formats.js';
 import { isObject, type CheckContext } from './context.js';
 import type { Control } from '../types.js';
 
+/** Condition keys whose values are Region codes: aws:RequestedRegion and service keys such as ec2:Region. */
+const REGION_KEY = /^(aws:requestedregion|[a-z0-9-]+:region)$/i;
+
 export function checkRegions(ctx: CheckContext, controls: readonly Control[]): void {
   for (const c of controls) {
-    if (!isObject(c) || c.kind !== 'region-deny' || !Array.isArray(c.allowedRegions)) continue;
-    c.allowedRegions.forEach((r, i) => checkRegion(ctx, r, `control ${c.id}: allowedRegions`, c.allowedRegions, i));
+    if (!isObject(c)) continue;
+    const what = `control ${c.id}`;
+    if (c.kind === 'region-deny' && Array.isArray(c.allowedRegions)) c.allowedRegions.forEach((r, i) => checkRegion(ctx, r, `${what}: allowedRegions`, c.allowedRegions, i, true));
+    if (c.kind === 'deny-actions') {
+      checkConditionRegions(ctx, c.conditions, `${what}: conditions`);
+      for (const key of ['resources', 'notResources'] as const) checkArnRegions(ctx, c[key], `${what}: ${key}`);
+    }
+    if (c.kind === 'custom' && Array.isArray(c.statements)) {
+      c.statements.forEach((st, i) => {
+        if (!isObject(st)) return;
+        checkConditionRegions(ctx, st.Condition, `${what}: statements[${i}].Condition`);
+        for (const key of ['Resource', 'NotResource'] as const) checkArnRegions(ctx, st[key], `${what}: statements[${i}].${key}`, st, key);
+      });
+    }
+    if (c.kind === 'bedrock-model-allowlist') {
+      checkArnRegions(ctx, c.approvedModelArns, `${what}: approvedModelArns`);
+      checkArnRegions(ctx, c.inferenceProfiles, `${what}: inferenceProfiles`);
+    }
   }
   for (const t of ctx.intent.tests) {
     if (!isObject(t) || !isObject(t.request)) continue;
     const r = t.request;
     const what = `test "${String(t.name)}"`;
-    checkRegion(ctx, r.region, `${what}: region`, r, 'region');
-    if (typeof r.resource === 'string') {
-      // arn:partition:service:region:account:resource; an empty or wildcard Region names none.
-      const region = r.resource.split(':')[3];
-      if (region && !/[*?$]/.test(region)) checkRegion(ctx, region, `${what}: the Region of resource ${r.resource}`, r, 'resource');
+    checkRegion(ctx, r.region, `${what}: region`, r, 'region', true);
+    checkArnRegions(ctx, r.resource, `${what}: resource`, r, 'resource');
+  }
+}
+
+function checkConditionRegions(ctx: CheckContext, block: unknown, what: string): void {
+  if (!isObject(block)) return;
+  for (const keys of Object.values(block)) {
+    if (!isObject(keys)) continue;
+    for (const [key, values] of Object.entries(keys)) {
+      if (!REGION_KEY.test(key)) continue;
+      if (Array.isArray(values)) values.forEach((v, i) => checkRegion(ctx, v, `${what}: ${key}`, values, i));
+      else checkRegion(ctx, values, `${what}: ${key}`, keys, key);
     }
   }
 }
 
-function checkRegion(ctx: CheckContext, region: unknown, what: string, holder: object, key: string | number): void {
-  // A value of the wrong shape is already a bad-region from the schema.
-  if (typeof region !== 'string' || !REGION.test(region) || regionInfo(region)) return;
+/** arn:partition:service:region:account:resource; an empty Region (global resources) names none. */
+function checkArnRegions(ctx: CheckContext, arns: unknown, what: string, holder?: object, key?: string): void {
+  const one = (arn: unknown, at: object, k: string | number) => {
+    if (typeof arn !== 'string' || !arn.startsWith('arn:')) return;
+    const region = arn.split(':')[3];
+    if (region) checkRegion(ctx, region, `${what}: the Region of ${arn}`, at, k);
+  };
+  if (Array.isArray(arns)) arns.forEach((a, i) => one(a, arns, i));
+  else if (holder && key) one(arns, holder, key);
+}
+
+function checkRegion(ctx: CheckContext, region: unknown, what: string, holder: object, key: string | number, schemaChecked = false): void {
+  if (typeof region !== 'string' || region.includes('${')) return;
+  if (/[*?]/.test(region)) {
+    if (region === '*' || regionCodes().some(wildcardTest(region))) return;
+    ctx.error('unknown-region', `${what}: "${region}" matches no AWS Region (src/reference/regions.json, ${REGIONS_DATE})`, ctx.at(holder, key), didYouMean(closestNames(region, regionCodes())));
+    return;
+  }
+  // Where the schema knows the value is a Region, a wrong shape is already its bad-region.
+  if ((schemaChecked && !REGION.test(region)) || regionInfo(region)) return;
   ctx.error(
     'unknown-region',
     `${what}: "${region}" is not an AWS Region (src/reference/regions.json, ${REGIONS_DATE})`,
