@@ -12,7 +12,7 @@ import { isObject, type CheckContext } from './context.js';
 import type { Control } from '../types.js';
 
 /** Condition keys whose values are Region codes: aws:RequestedRegion and service keys such as ec2:Region. */
-const REGION_KEY = /^(aws:requestedregion|[a-z0-9-]+:region)$/i;
+export const REGION_KEY = /^(aws:requestedregion|[a-z0-9-]+:region)$/i;
 
 export function checkRegions(ctx: CheckContext, controls: readonly Control[]): void {
   for (const c of controls) {
@@ -59,8 +59,7 @@ function checkConditionRegions(ctx: CheckContext, block: unknown, what: string):
 /** arn:partition:service:region:account:resource; an empty Region (global resources) names none. */
 function checkArnRegions(ctx: CheckContext, arns: unknown, what: string, holder?: object, key?: string): void {
   const one = (arn: unknown, at: object, k: string | number) => {
-    if (typeof arn !== 'string' || !arn.startsWith('arn:')) return;
-    const region = arn.split(':')[3];
+    const region = typeof arn === 'string' ? arnRegion(arn) : undefined;
     if (region) checkRegion(ctx, region, `${what}: the Region of ${arn}`, at, k);
   };
   if (Array.isArray(arns)) arns.forEach((a, i) => one(a, arns, i));
@@ -68,18 +67,23 @@ function checkArnRegions(ctx: CheckContext, arns: unknown, what: string, holder?
 }
 
 function checkRegion(ctx: CheckContext, region: unknown, what: string, holder: object, key: string | number, schemaChecked = false): void {
-  if (typeof region !== 'string' || region.includes('${')) return;
-  if (/[*?]/.test(region)) {
-    if (region === '*' || regionCodes().some(wildcardTest(region))) return;
-    ctx.error('unknown-region', `${what}: "${region}" matches no AWS Region (src/reference/regions.json, ${REGIONS_DATE})`, ctx.at(holder, key), didYouMean(closestNames(region, regionCodes())));
-    return;
-  }
   // Where the schema knows the value is a Region, a wrong shape is already its bad-region.
-  if ((schemaChecked && !REGION.test(region)) || regionInfo(region)) return;
-  ctx.error(
-    'unknown-region',
-    `${what}: "${region}" is not an AWS Region (src/reference/regions.json, ${REGIONS_DATE})`,
-    ctx.at(holder, key),
-    didYouMean(closestNames(region, regionCodes())) ?? 'if AWS launched it after that date, add it to src/reference/regions.json',
-  );
+  if (typeof region !== 'string' || (schemaChecked && !REGION.test(region))) return;
+  const problem = regionProblem(region);
+  if (problem) ctx.error('unknown-region', `${what}: ${problem.message}`, ctx.at(holder, key), problem.hint);
+}
+
+/** What is wrong with a Region value (a code, a pattern, or a policy variable), if anything. */
+export function regionProblem(region: string): { message: string; hint?: string } | undefined {
+  if (region.includes('${') || region === '*' || regionInfo(region)) return undefined;
+  const hint = didYouMean(closestNames(region, regionCodes()));
+  if (/[*?]/.test(region)) {
+    return regionCodes().some(wildcardTest(region)) ? undefined : { message: `"${region}" matches no AWS Region (src/reference/regions.json, ${REGIONS_DATE})`, ...(hint ? { hint } : {}) };
+  }
+  return { message: `"${region}" is not an AWS Region (src/reference/regions.json, ${REGIONS_DATE})`, hint: hint ?? 'if AWS launched it after that date, add it to src/reference/regions.json' };
+}
+
+/** The Region part of an ARN (arn:partition:service:region:...); empty for global resources. */
+export function arnRegion(arn: string): string | undefined {
+  return arn.startsWith('arn:') ? arn.split(':')[3] || undefined : undefined;
 }
