@@ -3,7 +3,7 @@
  * grammar is checked here, where each problem can still be located in the text it came from.
  */
 import { error, warning, type SourceIndex } from '../diagnostics/index.js';
-import { arnRegion, REGION_KEY, regionProblem, type Control } from '../intent/index.js';
+import { arnRegion, REGION_KEY, regionProblem, STRING_OPERATOR, type Control } from '../intent/index.js';
 import { checkGrammar, grammarErrors, locateGrammarProblem, type PolicyDocument, type PolicyType, type Statement } from '../policy/index.js';
 import { knownArnService } from '../reference/arn-services.js';
 import { sidFor } from './common.js';
@@ -69,8 +69,8 @@ function checkStatementRegions(ctx: ControlContext, control: Control, origin: st
     else fn(v, holder, key);
   };
   if (isRecord(raw.Condition)) {
-    for (const keys of Object.values(raw.Condition)) {
-      if (!isRecord(keys)) continue;
+    for (const [op, keys] of Object.entries(raw.Condition)) {
+      if (!isRecord(keys) || !STRING_OPERATOR.test(op)) continue;
       for (const [key, values] of Object.entries(keys)) {
         if (REGION_KEY.test(key)) each(values, keys, key, (x, h, k) => report(x, h, k, key));
       }

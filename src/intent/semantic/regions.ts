@@ -13,6 +13,8 @@ import type { Control } from '../types.js';
 
 /** Condition keys whose values are Region codes: aws:RequestedRegion and service keys such as ec2:Region. */
 export const REGION_KEY = /^(aws:requestedregion|[a-z0-9-]+:region)$/i;
+/** Region values are compared as strings; under another operator the operator is the mistake, reported elsewhere. */
+export const STRING_OPERATOR = /^(for(any|all)value:)?string/i;
 
 export function checkRegions(ctx: CheckContext, controls: readonly Control[]): void {
   for (const c of controls) {
@@ -46,8 +48,8 @@ export function checkRegions(ctx: CheckContext, controls: readonly Control[]): v
 
 function checkConditionRegions(ctx: CheckContext, block: unknown, what: string): void {
   if (!isObject(block)) return;
-  for (const keys of Object.values(block)) {
-    if (!isObject(keys)) continue;
+  for (const [op, keys] of Object.entries(block)) {
+    if (!isObject(keys) || !STRING_OPERATOR.test(op)) continue;
     for (const [key, values] of Object.entries(keys)) {
       if (!REGION_KEY.test(key)) continue;
       if (Array.isArray(values)) values.forEach((v, i) => checkRegion(ctx, v, `${what}: ${key}`, values, i));
