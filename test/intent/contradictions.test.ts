@@ -98,7 +98,7 @@ describe('partner exceptions that share a tag', () => {
   it('a tag key differing only in case is the same tag', async () => {
     const d = await diagnosticsOf(perimeter(partner('555555555555', 'services: [sqs]') + partner('666666666666', 'actions: ["sqs:Get*"]').replace('key: partner-access-exception', 'key: Partner-Access-Exception')));
     expect(d).toEqual([expect.objectContaining({ severity: 'error', code: 'contradicting-partner-exceptions' })]);
-    expect(d[0]!.message).toMatch(/for 666666666666 uses the tag .* of the partner exception for 555555555555 \(intent\.yaml:\d+:\d+\) on \d+ common actions/);
+    expect(d[0]!.message).toMatch(/^control perimeter: the partner exception for 666666666666 uses the tag .* of the partner exception for 555555555555 \(intent\.yaml:\d+:\d+\) on \d+ common actions/);
   });
 
   it('across partner-tag-exception controls that reach a common node', async () => {

@@ -2,11 +2,12 @@
  * Controls that contradict each other where both apply. Organization policies compose by intersection:
  * two region-deny controls on one node leave only the Regions both allow, so disjoint allowedRegions
  * deny every regional action there, however right each looks alone; lists that only overlap allow
- * less than either says.
+ * less than either says. Two partner exceptions with one tag each restrict the tagged resources to
+ * their own partner, so together they lock both partners out.
  */
 import * as path from 'node:path';
 import type { SourceLocation } from '../../diagnostics/index.js';
-import { OrgTree } from '../../model/org-tree.js';
+import { OrgTree, type OrgNode } from '../../model/org-tree.js';
 import type { RegionDenyControl } from '../types.js';
 import { describeNodes, isObject, strings, type CheckContext } from './context.js';
 import { scopeNodes, type ControlScope } from './targets.js';
@@ -50,14 +51,15 @@ function at(l: SourceLocation | undefined): string {
   return l ? `${path.basename(l.file)}:${l.line}:${l.col}` : 'location unknown';
 }
 
-
 interface PartnerGrant {
+  control: string;
   holder: Record<string, unknown>;
   key: string;
   value: string;
   accounts: string[];
   patterns: string[];
-  reach?: Set<unknown>;
+  /** For partner-tag-exception controls: the nodes the control reaches. */
+  reach?: Set<OrgNode>;
 }
 
 /**
@@ -71,16 +73,16 @@ export function checkSharedPartnerTags(ctx: CheckContext, scopes: ControlScope[]
     const c = s.control;
     if (c.kind !== 'identity-perimeter' || c.enabled === false || !Array.isArray(c.partnerExceptions)) continue;
     const perimeter = [...strings(c.services).map((x) => `${x}:*`), ...strings(c.actions)];
-    comparePairs(ctx, c.partnerExceptions.flatMap((p) => grant(p, perimeter)));
+    comparePairs(ctx, c.partnerExceptions.flatMap((p) => grant(c.id, p, perimeter)));
   }
   const standalone = scopes.filter((s) => s.control.kind === 'partner-tag-exception' && s.control.enabled !== false);
-  comparePairs(ctx, standalone.flatMap((s) => grant(s.control, []).map((g) => ({ ...g, reach: new Set<unknown>(scopeNodes(s)) }))));
+  comparePairs(ctx, standalone.flatMap((s) => grant(s.control.id, s.control, []).map((g) => ({ ...g, reach: new Set(scopeNodes(s)) }))));
 }
 
-function grant(p: unknown, defaultPatterns: string[]): PartnerGrant[] {
+function grant(control: string, p: unknown, defaultPatterns: string[]): PartnerGrant[] {
   if (!isObject(p) || !isObject(p.tag) || typeof p.tag.key !== 'string' || typeof p.tag.value !== 'string') return [];
   const declared = [...strings(p.services).map((x) => `${x}:*`), ...strings(p.actions)];
-  return [{ holder: p, key: p.tag.key, value: p.tag.value, accounts: strings(p.accounts), patterns: declared.length ? declared : defaultPatterns }];
+  return [{ control, holder: p, key: p.tag.key, value: p.tag.value, accounts: strings(p.accounts), patterns: declared.length ? declared : defaultPatterns }];
 }
 
 function comparePairs(ctx: CheckContext, grants: PartnerGrant[]): void {
@@ -96,7 +98,7 @@ function comparePairs(ctx: CheckContext, grants: PartnerGrant[]): void {
       const example = ref.actions[shared.toArray()[0]!]!.qualified;
       ctx.error(
         'contradicting-partner-exceptions',
-        `the partner exception for ${b.accounts.join(', ')} uses the tag ${b.key}=${b.value} of the partner exception for ${a.accounts.join(', ')} (${at(ctx.at(a.holder, 'tag'))}) on ${shared.size} common action${shared.size === 1 ? '' : 's'} (${example}${shared.size > 1 ? ', ...' : ''}): each restricts resources tagged so to its own accounts, so neither partner reaches them`,
+        `control ${b.control}: the partner exception for ${b.accounts.join(', ')} uses the tag ${b.key}=${b.value} of the partner exception for ${a.accounts.join(', ')}${a.control === b.control ? '' : ` in control ${a.control}`} (${at(ctx.at(a.holder, 'tag'))}) on ${shared.size} common action${shared.size === 1 ? '' : 's'} (${example}${shared.size > 1 ? ', ...' : ''}): each restricts resources tagged so to its own accounts, so neither partner reaches them`,
         ctx.at(b.holder, 'tag'),
         'give each partner its own tag value, or list all the accounts in one exception',
       );
