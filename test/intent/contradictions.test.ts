@@ -77,6 +77,11 @@ describe('attachments within one control', () => {
     expect(d[0]!.message).toMatch(/Prod is under OU .*Workloads/);
   });
 
+  it('an exclusion between the two: the outer target does not reach the inner one, no overlap', async () => {
+    const d = await diagnosticsOf('  no-users: { kind: deny-actions, actions: [iam:CreateUser], attach: [Root, Prod], exclude: [Workloads] }\n');
+    expect(d.map((x) => x.code)).not.toContain('overlapping-attach');
+  });
+
   it('targets side by side: silent', async () => {
     expect(await diagnosticsOf('  no-users: { kind: deny-actions, actions: [iam:CreateUser], attach: [Prod, Dev] }\n')).toEqual([]);
   });

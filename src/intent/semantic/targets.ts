@@ -23,7 +23,8 @@ export function checkControlTargets(ctx: CheckContext, control: Control): Contro
     }
   }
   for (const { node, index } of attach) {
-    const outer = attach.find((a) => a.node !== node && OrgTree.contains(a.node, node));
+    // Under an exclusion between the two, the outer attachment does not reach it: not an overlap.
+    const outer = attach.find((a) => a.node !== node && OrgTree.contains(a.node, node) && !exclude.some((x) => OrgTree.contains(a.node, x.node) && OrgTree.contains(x.node, node)));
     if (outer) {
       ctx.warn(
         'overlapping-attach',
