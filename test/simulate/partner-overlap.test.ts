@@ -71,7 +71,7 @@ ${[
   expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   const compiled = compile({ intent: intent!, reference: ref.index, referenceManifest: ref.manifest, root: dir });
   expect(compiled.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-  return { compiled, results: simulate(intent!, compiled, ref.index, { generated: false }).results, generated: simulate(intent!, compiled, ref.index).results.filter((r) => r.scenario.origin === 'generated') };
+  return { compiled, intent: intent!, ref, results: simulate(intent!, compiled, ref.index, { generated: false }).results, generated: simulate(intent!, compiled, ref.index).results.filter((r) => r.scenario.origin === 'generated') };
 }
 
 describe('overlapping partner exceptions of one perimeter', () => {
@@ -83,6 +83,22 @@ describe('overlapping partner exceptions of one perimeter', () => {
     expect(results).toHaveLength(11);
     const wrong = results.filter((r) => !r.pass).map((r) => `${r.scenario.name}: ${r.decision.decision} (${r.decision.reason})`);
     expect(wrong).toEqual([]);
+  });
+
+  it('a resource tagged for both partners is restricted by both statements: the organization only', async () => {
+    const { compiled, intent, ref } = await simulateOverlap({ alpha: ['partner-alpha', 'trusted'], beta: ['partner-beta', 'trusted'] });
+    const both = (name: string, who: string, org: string, e: 'allow' | 'deny') => ({
+      name,
+      request: { principal: who, principalOrgId: org, action: 'sqs:GetQueueAttributes', resource: 'arn:aws:sqs:us-east-1:222222222222:shared-queue', region: 'us-east-1', resourceTags: { 'partner-alpha': 'trusted', 'partner-beta': 'trusted' } },
+      expect: e,
+    });
+    const tests = [
+      both('alpha on a queue tagged for both', `arn:aws:iam::${ALPHA}:role/alpha`, 'o-zzzzzzzzzz', 'deny'),
+      both('beta on a queue tagged for both', `arn:aws:iam::${BETA}:role/beta`, 'o-zzzzzzzzzz', 'deny'),
+      both('the organization on a queue tagged for both', 'arn:aws:iam::222222222222:role/app', 'o-abcdefghij', 'allow'),
+    ];
+    const results = simulate({ ...intent, tests: tests as typeof intent.tests }, compiled, ref.index, { generated: false }).results;
+    expect(results.map((r) => `${r.scenario.name}: ${r.pass ? 'pass' : `fail (${r.decision.decision})`}`)).toEqual(tests.map((t) => `${t.name}: pass`));
   });
 
   it('the scenarios generated for the perimeter pass too', async () => {
