@@ -104,6 +104,8 @@ describe('Bedrock model ids', () => {
     expect(modelIdShape('meta.llama3-1-70b-instruct-v1:0').kind).toBe('model');
     expect(modelIdShape('eu.anthropic.claude-3-haiku-20240307-v1:0')).toEqual({ kind: 'profile', prefix: 'eu', model: 'anthropic.claude-3-haiku-20240307-v1:0' });
     expect(modelIdShape('us-gov.anthropic.claude-3-haiku-20240307-v1:0').kind).toBe('profile');
+    expect(modelIdShape('ca.anthropic.claude-3-haiku-20240307-v1:0')).toMatchObject({ kind: 'profile', prefix: 'ca' });
+    expect(modelIdShape('qwen.qwen3.5-32b-v1:0').kind).toBe('model');
     expect(modelIdShape('anthropic-claude-3-haiku').kind).toBe('malformed');
     expect(modelIdShape('Anthropic.Claude-3-haiku').kind).toBe('malformed');
   });
