@@ -20,7 +20,6 @@ interface Restriction {
   placement: ControlPlacement;
   allowed: Set<string>;
   location: SourceLocation | undefined;
-  reach: Set<OrgNode>;
 }
 
 export function checkRegionRestrictions(placements: readonly ControlPlacement[], managementAccount: string, diagnostics: Diagnostic[]): void {
@@ -28,17 +27,25 @@ export function checkRegionRestrictions(placements: readonly ControlPlacement[],
   for (const placement of placements) {
     for (const { draft } of placement.statements) {
       const allowed = allowedRegions(draft);
-      if (!allowed) continue;
-      const reach = new Set([...placement.targets].flatMap((t) => [...OrgTree.descendants(t)]).filter((n) => !(n.kind === 'account' && n.id === managementAccount)));
-      restrictions.push({ placement, allowed, location: draft.location, reach });
+      if (allowed) restrictions.push({ placement, allowed, location: draft.location });
     }
   }
+  if (restrictions.every((r) => r.placement.control.kind === 'region-deny')) return;
+  const reaches = new Map<ControlPlacement, Set<OrgNode>>();
+  const reachOf = (p: ControlPlacement): Set<OrgNode> => {
+    let reach = reaches.get(p);
+    if (!reach) {
+      reach = new Set(p.targets.flatMap((t) => [...OrgTree.descendants(t)]).filter((n) => !(n.kind === 'account' && n.id === managementAccount)));
+      reaches.set(p, reach);
+    }
+    return reach;
+  };
   for (let j = 1; j < restrictions.length; j++) {
     for (let i = 0; i < j; i++) {
       const [a, b] = [restrictions[i]!, restrictions[j]!];
       if (a.placement === b.placement || (a.placement.control.kind === 'region-deny' && b.placement.control.kind === 'region-deny')) continue;
       if ([...a.allowed].some((r) => b.allowed.has(r))) continue;
-      const common = [...a.reach].filter((n) => b.reach.has(n));
+      const common = [...reachOf(a.placement)].filter((n) => reachOf(b.placement).has(n));
       if (common.length === 0) continue;
       const top = common.filter((n) => !common.some((m) => m !== n && OrgTree.contains(m, n)));
       diagnostics.push(
