@@ -20,6 +20,7 @@ import { describeProofFailure, proveEquivalence, type ProofInput, type ProofOutp
 import { previousSpellings } from './minimize/previous-spellings.js';
 import { packPolicies, type PackedPolicy } from './pack.js';
 import { attachmentPoints } from './targets.js';
+import { checkRegionRestrictions } from './region-contradictions.js';
 
 export interface CompileInput {
   intent: Intent;
@@ -100,6 +101,7 @@ export function compile(input: CompileInput): CompileResult {
     const targets = attachmentPoints({ attach: resolve(control.attach), exclude: resolve(control.exclude), managementAccount: intent.organization.managementAccount });
     placements.push({ control, statements, targets });
   }
+  checkRegionRestrictions(placements, intent.organization.managementAccount, diagnostics);
   if (hasErrors(diagnostics) || !tree) return fail();
 
   const packed = packPolicies(

@@ -8,7 +8,7 @@
 import { warning } from '../diagnostics/index.js';
 import type { IdentityPerimeterControl } from '../intent/index.js';
 import type { Condition } from '../policy/index.js';
-import { combine, concatPatterns, intentPatterns, isEmptyPatterns, orgPathValues, partitionPatterns, sidFor } from './common.js';
+import { combine, concatPatterns, generatedPatterns, intentPatterns, isEmptyPatterns, orgPathValues, partitionPatterns, sidFor } from './common.js';
 import type { ActionPatterns, ControlBuilder, StatementDraft } from './draft.js';
 import { mergeUnconstrainedCompanions, orgMemberCondition, partnerAccessStatement, tagKeyCondition, tagProtectionStatements } from './partner-exception.js';
 
@@ -48,11 +48,16 @@ export const identityPerimeter: ControlBuilder<IdentityPerimeterControl> = (c, c
   });
   const who = `principals outside ${orgPaths.length ? `org paths ${orgPaths.join(', ')}` : `organization ${orgId}`}${trusted.length ? ` and accounts ${trusted.join(', ')}` : ''}`;
 
-  // Actions in the scope of a partner exception get that exception's tag carved out of the perimeter;
-  // the partner statement then restricts tagged resources to the organization and the partners.
-  let remaining = scope;
+  // Actions in the scope of partner exceptions get those exceptions' tags carved out of the perimeter;
+  // each partner statement then restricts resources tagged for it to the organization and that partner.
+  // Scopes may overlap (alpha: s3:*, beta: s3:Get*): the scope is cut into cells by the set of partners
+  // whose scope holds the action, and a cell's statement carves out the tags of all of them, so that
+  // each partner keeps its whole scope on its own tagged resources. Carving out only the first
+  // partner's tag took the overlapping actions away from the others.
+  let cells: { patterns: ActionPatterns; partners: number[] }[] = [{ patterns: scope, partners: [] }];
   const partnerDrafts: StatementDraft[] = [];
-  (c.partnerExceptions ?? []).forEach((p, i) => {
+  const partners = c.partnerExceptions ?? [];
+  partners.forEach((p, i) => {
     const declared = concatPatterns(
       p.services ? { patterns: p.services.map((s) => `${s}:*`), locations: p.services.map((_, j) => sources.locate(p.services as object, j)) } : undefined,
       p.actions ? intentPatterns(ctx, p, 'actions') : undefined,
@@ -65,16 +70,27 @@ export const identityPerimeter: ControlBuilder<IdentityPerimeterControl> = (c, c
         warning('partner-scope-outside-perimeter', `control ${c.id}: partner exception ${p.tag.key} names ${outsidePerimeter.size} actions the perimeter does not cover (${names.join(', ')}${outsidePerimeter.size > 3 ? ', ...' : ''}); the exception changes nothing there`, sources.locate(p as object)),
       );
     }
-    const { inside, outside } = partitionPatterns(ctx, remaining, partnerSet);
-    remaining = outside;
-    if (!isEmptyPatterns(inside)) {
-      drafts.push(perimeter(`perimeter-partner-scope${i ? `-${i + 1}` : ''}`, inside, [tagKeyCondition(p.tag)], `deny ${who}, except on resources tagged ${p.tag.key}=${p.tag.value}`));
-      partnerDrafts.push(
-        partnerAccessStatement({ control: c, ctx, exception: p, index: i, scope: inside, orgId, orgPaths, trustedAccounts: trusted, allowServicePrincipals, mainRole: MAIN_ROLE }),
-      );
+    cells = cells.flatMap((cell) => {
+      const { inside, outside } = partitionPatterns(ctx, cell.patterns, partnerSet);
+      return [
+        ...(isEmptyPatterns(inside) ? [] : [{ patterns: inside, partners: [...cell.partners, i] }]),
+        ...(isEmptyPatterns(outside) ? [] : [{ patterns: outside, partners: cell.partners }]),
+      ];
+    });
+    const whole = partitionPatterns(ctx, scope, partnerSet).inside;
+    if (!isEmptyPatterns(whole)) {
+      partnerDrafts.push(partnerAccessStatement({ control: c, ctx, exception: p, index: i, scope: whole, orgId, orgPaths, trustedAccounts: trusted, allowServicePrincipals, mainRole: MAIN_ROLE }));
     }
     partnerDrafts.push(...tagProtectionStatements(c, ctx, { tag: p.tag, protection: p, holder: p, scope: partnerSet, word: 'exception', index: i, mainRole: MAIN_ROLE }));
   });
+  for (const cell of cells) {
+    if (cell.partners.length === 0) continue;
+    const tagged = cell.partners.map((i) => partners[i]!.tag);
+    const [only] = cell.partners;
+    const role = cell.partners.length === 1 ? `perimeter-partner-scope${only ? `-${only + 1}` : ''}` : `perimeter-partner-scope-${cell.partners.map((i) => i + 1).join('-')}`;
+    drafts.push(perimeter(role, cell.patterns, tagged.map(tagKeyCondition), `deny ${who}, except on resources tagged ${tagged.map((t) => `${t.key}=${t.value}`).join(' or ')}`));
+  }
+  const remaining = cells.find((cell) => cell.partners.length === 0)?.patterns ?? { patterns: [], locations: [] };
   // A resource tag exception takes tagged resources out of the whole perimeter: its tag is protected
   // like a partner's, over the whole scope.
   const rte = c.resourceTagException;
@@ -96,6 +112,15 @@ export const identityPerimeter: ControlBuilder<IdentityPerimeterControl> = (c, c
     if (c.resourceAccountExceptions?.length) deputyExceptions.push({ StringNotEqualsIfExists: { 'aws:ResourceAccount': [...c.resourceAccountExceptions] } });
     if (c.resourceTagException) deputyExceptions.push(tagKeyCondition(c.resourceTagException));
     const role = 'confused-deputy';
+    // A perimeter names only some sts actions: the web-identity, SAML and session-tag actions are
+    // called by identities outside the organization by design. A service principal acting for a
+    // source account is another matter, so, as in AWS's data-perimeter example
+    // (EnforceConfusedDeputyProtection), the protection covers sts:* once the perimeter covers sts.
+    const scopeSet = ctx.reference.expandList(scope.patterns).actions;
+    const stsSet = ctx.reference.expandList(['sts:*']).actions;
+    const deputyScope = scopeSet.intersects(stsSet)
+      ? concatPatterns(partitionPatterns(ctx, scope, stsSet).outside, generatedPatterns(['sts:*'], sources.locateKey(c as object, 'confusedDeputy')))
+      : scope;
     drafts.push({
       control: c,
       role,
@@ -103,7 +128,7 @@ export const identityPerimeter: ControlBuilder<IdentityPerimeterControl> = (c, c
       type: 'rcp',
       effect: 'Deny',
       principal: '*',
-      actions: scope,
+      actions: deputyScope,
       resources: ['*'],
       condition: combine(ctx, c, ...deputyExceptions, { Null: { 'aws:SourceAccount': ['false'] } }, { Bool: { 'aws:PrincipalIsAWSService': ['true'] } }),
       location: sources.locateKey(c as object, 'confusedDeputy'),

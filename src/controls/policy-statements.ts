@@ -3,7 +3,7 @@
  * grammar is checked here, where each problem can still be located in the text it came from.
  */
 import { error, warning, type SourceIndex } from '../diagnostics/index.js';
-import { isAcceptedKey, type Control } from '../intent/index.js';
+import { arnRegion, isAcceptedKey, REGION_KEY, regionProblem, STRING_OPERATOR, type Control } from '../intent/index.js';
 import { checkGrammar, grammarErrors, locateGrammarProblem, type PolicyDocument, type PolicyType, type Statement } from '../policy/index.js';
 import { knownArnService } from '../reference/arn-services.js';
 import { sidFor } from './common.js';
@@ -18,6 +18,7 @@ export function draftsFromDocument(ctx: ControlContext, control: Control, doc: P
     ctx.diagnostics.push((p.severity === 'warning' ? warning : error)(p.code, `control ${control.id} (${origin}): ${p.message}`, locateGrammarProblem(sources, doc, p), p.hint));
   }
   if (grammarErrors(problems).length) return [];
+  for (const s of doc.statements) checkStatementRegions(ctx, control, origin, s.origin, sources);
   const usedSids = new Set<string>();
   return doc.statements.map((s, i) => {
     const role = s.sid ?? `statement-${i + 1}`;
@@ -52,4 +53,39 @@ function located(s: Statement, key: string, values: string[], sources: SourceInd
     patterns: [...values],
     locations: values.map((_, i) => (Array.isArray(raw) ? sources.locate(raw, i) : sources.locate(s.origin, key))),
   };
+}
+
+/**
+ * Regions in a statement as written (imported files and rendered templates included): a misspelled
+ * Region in aws:RequestedRegion or a resource ARN makes the statement match nothing or everything.
+ */
+function checkStatementRegions(ctx: ControlContext, control: Control, origin: string, raw: object | undefined, sources: SourceIndex): void {
+  if (!isRecord(raw)) return;
+  const report = (value: unknown, holder: object, key: string | number, what: string, region = value) => {
+    if (typeof region !== 'string') return;
+    const problem = regionProblem(region);
+    if (problem) ctx.diagnostics.push(error('unknown-region', `control ${control.id} (${origin}): ${what}: ${problem.message}`, sources.locate(holder, key), problem.hint));
+  };
+  const each = (v: unknown, holder: object, key: string, fn: (x: unknown, h: object, k: string | number) => void) => {
+    if (Array.isArray(v)) v.forEach((x, i) => fn(x, v, i));
+    else fn(v, holder, key);
+  };
+  if (isRecord(raw.Condition)) {
+    for (const [op, keys] of Object.entries(raw.Condition)) {
+      if (!isRecord(keys) || !STRING_OPERATOR.test(op)) continue;
+      for (const [key, values] of Object.entries(keys)) {
+        if (REGION_KEY.test(key)) each(values, keys, key, (x, h, k) => report(x, h, k, key));
+      }
+    }
+  }
+  for (const key of ['Resource', 'NotResource']) {
+    each(raw[key], raw, key, (x, h, k) => {
+      const region = typeof x === 'string' ? arnRegion(x) : undefined;
+      if (region) report(x, h, k, `the Region of ${String(x)}`, region);
+    });
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

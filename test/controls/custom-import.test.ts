@@ -128,3 +128,33 @@ describe('import', () => {
     });
   });
 });
+
+describe('Regions in imported and templated statements', () => {
+  it('a misspelled Region in an imported file is an error located in the file', async () => {
+    const policy = `{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Effect": "Deny",
+      "NotAction": ["iam:*", "sts:*"],
+      "Resource": "*",
+      "Condition": { "StringNotEquals": { "aws:RequestedRegion": ["eu-west-1", "eu-centrl-1"] } }
+    }
+  ]
+}
+`;
+    const c = await compileControls(`  legacy: { kind: import, type: scp, file: legacy.json, attach: [Prod] }\n`, { 'legacy.json': policy });
+    const d = c.result.diagnostics.filter((x) => x.code === 'unknown-region');
+    expect(d).toHaveLength(1);
+    expect(d[0]).toMatchObject({ severity: 'error', hint: expect.stringMatching(/^did you mean 'eu-central-1'/) });
+    expect(path.basename(d[0]!.location!.file)).toBe('legacy.json');
+    expect([d[0]!.location!.line, d[0]!.location!.col]).toEqual([8, 80]);
+  });
+
+  it('a misspelled Region in a rendered template ARN is an error', async () => {
+    const c = await compileControls(`  tpl: { kind: custom, type: scp, template: t.hbs, parameters: { region: us-eats-1 }, attach: [Prod] }\n`, {
+      't.hbs': '[{"Effect":"Deny","Action":"sqs:DeleteQueue","Resource":"arn:aws:sqs:{{parameters.region}}:*:*"}]',
+    });
+    expect(errorsOf(c)).toEqual([expect.stringContaining('unknown-region')]);
+  });
+});

@@ -48,6 +48,30 @@ describe('identity-perimeter (only-org principals, RCP)', () => {
     });
   });
 
+  it('covers sts:* with confused-deputy protection once the perimeter covers sts, like AWS example EnforceConfusedDeputyProtection', async () => {
+    const perimeterActions = list(awsPerimeter.Action);
+    const c = await compileControls(`  perimeter:
+    kind: identity-perimeter
+    services: [${perimeterActions.filter((a) => a.endsWith(':*')).map((a) => a.slice(0, -2)).join(', ')}]
+    actions: [${perimeterActions.filter((a) => a.startsWith('sts:')).join(', ')}]
+    confusedDeputy: true
+    attach: [Root]
+`);
+    expect(errorsOf(c)).toEqual([]);
+    const statements = c.policies.get('guardrails-rcp-perimeter')!.Statement;
+    const main = statements.find((s) => s.Sid === 'Perimeter')!;
+    const deputy = statements.find((s) => s.Sid === 'PerimeterConfusedDeputy')!;
+    // The perimeter keeps AWS's seven sts actions: federated identities call the others by design.
+    expect(list(main.Action).filter((a) => a.startsWith('sts:'))).toHaveLength(7);
+    expect(list(deputy.Action).sort()).toEqual(list(awsDeputy.Action).sort());
+  });
+
+  it('leaves sts out of confused-deputy protection when the perimeter does not cover sts', async () => {
+    const c = await compileControls(`  perimeter: { kind: identity-perimeter, services: [s3], confusedDeputy: true, attach: [Root] }\n`);
+    const deputy = c.policies.get('guardrails-rcp-perimeter')!.Statement.find((s) => s.Sid === 'PerimeterConfusedDeputy')!;
+    expect(list(deputy.Action)).toEqual(['s3:*']);
+  });
+
   it('uses aws:PrincipalOrgPaths for OUs and written paths, and aws:ResourceAccount for resource-account exceptions', async () => {
     const c = await compileControls(`  perimeter:
     kind: identity-perimeter

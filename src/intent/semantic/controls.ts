@@ -3,6 +3,7 @@ import type { Control } from '../types.js';
 import { locateNamedFile, namedFile } from '../named-files.js';
 import { checkActionPatterns, checkConditionBlock, checkServices, checkStatements } from './actions.js';
 import { isObject, type CheckContext } from './context.js';
+import { checkModelIds } from './models.js';
 
 export function checkControl(ctx: CheckContext, c: Control): void {
   const what = `control ${c.id}`;
@@ -44,6 +45,7 @@ export function checkControl(ctx: CheckContext, c: Control): void {
       break;
     case 'bedrock-model-allowlist':
       if (ctx.reference && !ctx.reference.service('bedrock')) ctx.error('unknown-service', `${what}: the service reference has no bedrock service`, ctx.at(c));
+      checkModelIds(ctx, c);
       (Array.isArray(c.approvedModelArns) ? c.approvedModelArns : []).forEach((arn, i) => {
         // A wildcard over foundation models approves models nobody reviewed; `models` names them.
         const m = /:(foundation-model|inference-profile)\/(.*)$/.exec(String(arn));

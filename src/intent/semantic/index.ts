@@ -11,6 +11,8 @@ import { CheckContext, isObject } from './context.js';
 import { checkAcceptedKeys } from './accepted-keys.js';
 import { checkControl } from './controls.js';
 import { checkControlTargets, checkForeignPolicyTargets, checkWaves, type ControlScope } from './targets.js';
+import { checkRegionDenyContradictions, checkSharedPartnerTags } from './contradictions.js';
+import { checkRegions } from './regions.js';
 import { checkRollout } from './rollout.js';
 import { checkTests } from './tests.js';
 
@@ -35,8 +37,11 @@ export function checkIntent(intent: Intent, reference: ReferenceIndex | undefine
     checkControlTargets(ctx, control);
     checkControl(ctx, control);
   }
+  checkRegions(ctx, intent.controls);
   checkForeignPolicyTargets(ctx);
   checkWaves(ctx, scopes);
+  checkRegionDenyContradictions(ctx, scopes);
+  checkSharedPartnerTags(ctx, scopes);
   checkRollout(ctx);
   checkTests(ctx);
   return ctx.diagnostics;

@@ -22,6 +22,18 @@ export function checkControlTargets(ctx: CheckContext, control: Control): Contro
       );
     }
   }
+  for (const { node, index } of attach) {
+    // Under an exclusion between the two, the outer attachment does not reach it: not an overlap.
+    const outer = attach.find((a) => a.node !== node && OrgTree.contains(a.node, node) && !exclude.some((x) => OrgTree.contains(a.node, x.node) && OrgTree.contains(x.node, node)));
+    if (outer) {
+      ctx.warn(
+        'overlapping-attach',
+        `control ${control.id}: ${OrgTree.describe(node)} is under ${OrgTree.describe(outer.node)}, which the control is attached to already: the policies reach it through the tree, so the second attachment adds nothing`,
+        ctx.at(control.attach, index),
+        `remove it from attach, or attach to the OUs beside it instead of ${OrgTree.describe(outer.node)}`,
+      );
+    }
+  }
   for (const { node, index } of exclude) {
     const above = attach.filter((a) => a.node !== node && OrgTree.contains(a.node, node));
     if (above.length) {
@@ -73,7 +85,7 @@ export function checkForeignPolicyTargets(ctx: CheckContext): void {
 }
 
 /** Nodes a control reaches: the attached subtrees minus the excluded ones. */
-function scopeNodes(scope: ControlScope): OrgNode[] {
+export function scopeNodes(scope: ControlScope): OrgNode[] {
   const out: OrgNode[] = [];
   for (const a of scope.attach) {
     for (const n of OrgTree.descendants(a)) {
