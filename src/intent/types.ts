@@ -210,6 +210,8 @@ export interface TestRequest {
   resourceTags?: Record<string, string>;
   /** An AWS managed KMS key (alias/aws/...): RCPs do not apply to it. */
   awsManagedKmsKey?: boolean;
+  /** ABAC enabled on the S3 bucket (default false, as in AWS): only then do its tags reach aws:ResourceTag. */
+  bucketAbac?: boolean;
   region?: string;
   context?: Record<string, string | number | boolean | (string | number | boolean)[]>;
 }

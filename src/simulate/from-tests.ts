@@ -48,6 +48,7 @@ export function requestFromTest(t: TestCase, world: World): RequestSpec {
         ...(resourceAccount ? { account: resourceAccount } : {}),
         ...(r.resourceTags ? { tags: r.resourceTags } : {}),
         ...(r.awsManagedKmsKey !== undefined ? { awsManagedKmsKey: r.awsManagedKmsKey } : {}),
+        ...(r.bucketAbac !== undefined ? { bucketAbac: r.bucketAbac } : {}),
         ...resourceOrg(world, resourceAccount),
       },
       region: r.region ?? regionOf(resource) ?? DEFAULT_REGION,

@@ -11,7 +11,7 @@
  */
 import type { ControlPlacement } from '../compile/index.js';
 import type { RequestSpec } from '../evaluate/index.js';
-import { resourceArnMatcher } from '../evaluate/index.js';
+import { isS3BucketOrObjectArn, resourceArnMatcher } from '../evaluate/index.js';
 import type { BedrockModelAllowlistControl, Control, DenyActionsControl, IdentityPerimeterControl, PartnerException, PartnerTagExceptionControl, RegionDenyControl, Tag, TagProtection, TlsMinimumControl } from '../intent/index.js';
 import { tlsVersion } from '../intent/index.js';
 import { mantleModelKey, modelUsageActions, tagScopeServices, taggingActions } from '../controls/index.js';
@@ -141,7 +141,20 @@ class Generator {
 
   private add(name: string, request: RequestSpec, expect: Scenario['expect']): void {
     const withRegion = request.region ? request : { ...request, region: this.region };
-    this.out.push({ name: `${this.control.id}: ${name}`, origin: 'generated', control: this.control.id, request: withDefaults(withRegion, this.world), expect });
+    const r = withRegion.resource;
+    if (r.tags && r.bucketAbac === undefined && isS3BucketOrObjectArn(r.arn)) {
+      // A bucket's tags count only with ABAC enabled on it (resourceTagsApply): both states. The tags
+      // generated scenarios carry only ever open an exception of this control, so without ABAC the
+      // request is what it is untagged: denied by this control.
+      this.push(`${name} (bucket ABAC enabled)`, { ...withRegion, resource: { ...r, bucketAbac: true } }, expect);
+      this.push(`${name}, but bucket ABAC is disabled, so its tags do not count`, { ...withRegion, resource: { ...r, bucketAbac: false } }, { kind: 'deny', by: this.control.id });
+      return;
+    }
+    this.push(name, withRegion, expect);
+  }
+
+  private push(name: string, request: RequestSpec, expect: Scenario['expect']): void {
+    this.out.push({ name: `${this.control.id}: ${name}`, origin: 'generated', control: this.control.id, request: withDefaults(request, this.world), expect });
   }
 
   /** The whole question must say allow: no guardrail at any level denies it. */

@@ -38,7 +38,7 @@ describe('guardrails simulate on the example organization', () => {
     expect(r.code).toBe(0);
     const m = /(\d+) of (\d+) scenarios pass \((\d+) from the intent's tests, (\d+) generated/.exec(r.stdout)!;
     expect(m[1]).toBe(m[2]);
-    expect(Number(m[3])).toBe(11);
+    expect(Number(m[3])).toBe(12);
     expect(Number(m[4])).toBeGreaterThan(50);
   });
 
@@ -159,7 +159,7 @@ describe('generated scenarios', () => {
     for (const pattern of [
       /^only-org-principals: a principal of the organization may [\w-]+:\w+$/,
       /^only-org-principals: the AWS service principal .* may .* on behalf of the organization/,
-      /^only-org-principals: partner \d+ may .* on a resource tagged/,
+      /^only-org-principals: partner \d+ may .* on a resource tagged [^,]*$/,
       /^tls-minimum: S3 over TLS 1\.2 is allowed/,
       /^approved-bedrock-models: invoking the approved model .* is allowed/,
       /^approved-bedrock-models: the approved model through the cross-Region profile/,
@@ -174,6 +174,23 @@ describe('generated scenarios', () => {
         expect(r.pass).toBe(true);
       }
     }
+  });
+
+  it('scenarios that rely on S3 bucket tags come in both ABAC states: enabled the tag opens the exception, disabled it does not count', async () => {
+    const sim = await exampleSimulation();
+    const on = sim.results.filter((r) => /^only-org-principals: partner \d+ may s3:\w+ on a resource tagged .* \(bucket ABAC enabled\)$/.test(r.scenario.name));
+    const off = sim.results.filter((r) => /^only-org-principals: partner \d+ may s3:\w+ on a resource tagged .*, but bucket ABAC is disabled, so its tags do not count$/.test(r.scenario.name));
+    expect(on.length).toBeGreaterThan(0);
+    expect(off.length).toBe(on.length);
+    for (const r of on) expect([r.scenario.request.resource.bucketAbac, r.decision.decision, r.pass]).toEqual([true, 'allow', true]);
+    for (const r of off) {
+      expect(r.scenario.request.resource.bucketAbac).toBe(false);
+      expect(r.scenario.expect).toEqual({ kind: 'deny', by: 'only-org-principals' });
+      expect([r.decision.decision, r.pass]).toEqual(['explicit-deny', true]);
+    }
+    // The declared test without bucketAbac: the partner tag opens nothing.
+    const declared = sim.results.find((r) => r.scenario.name === 'trusted partner cannot read a partner-tagged bucket without ABAC')!;
+    expect([declared.decision.decision, declared.pass]).toEqual(['explicit-deny', true]);
   });
 
   it('an allow expectation fails when another guardrail denies: the same request without its Region is denied by the region guardrail', async () => {
