@@ -42,6 +42,39 @@ describe('guardrails simulate on the example organization', () => {
     expect(Number(m[4])).toBeGreaterThan(50);
   });
 
+  it('an EU region lockdown passes: the Bedrock cross-Region scenarios use the eu. geography and Regions the lockdown allows', async () => {
+    const dir = await exampleCopy('baseline.yaml', (t) => t.replace('allowedRegions: [us-east-1, us-west-2, eu-central-1]', 'allowedRegions: [eu-west-1, eu-central-1]'));
+    // The declared tests name us-east-1 resources; the lockdown denies them, which is not this test's subject.
+    fs.rmSync(path.join(dir, 'guardrails', 'tests.yaml'));
+    const r = await runCli(['simulate', '--cache', cache, '--json'], { cwd: dir });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    const failed = out.results.filter((x: { pass: boolean }) => !x.pass).map((x: { name: string; failure: string }) => `${x.name}: ${x.failure}`);
+    expect(failed).toEqual([]);
+    expect(r.code).toBe(0);
+    const bedrock = out.results.filter((x: { name: string }) => /^approved-bedrock-models: .*cross-Region profile/.test(x.name));
+    expect(bedrock.length).toBeGreaterThan(0);
+    for (const x of bedrock) {
+      const req = x.request as { region: string; resource: { arn: string }; context: Record<string, string> };
+      expect(req.region).toMatch(/^eu-/);
+      const profile = req.context['bedrock:InferenceProfileArn'] ?? req.resource.arn;
+      // A profile lives in the Region the request is sent to and is of that Region's geography.
+      expect(profile).toMatch(/^arn:aws:bedrock:eu-(west|central)-1:\d{12}:inference-profile\/eu\./);
+    }
+    // Never an impossible request: a geography's profile is sent from a Region of that geography and
+    // routes to one (global. profiles route anywhere).
+    const prefixes: Record<string, string> = { us: 'us-', eu: 'eu-', apac: 'ap-' };
+    const routed = out.results.filter((x: { request: { context?: Record<string, string> } }) => x.request.context?.['bedrock:InferenceProfileArn']);
+    expect(routed.length).toBeGreaterThan(3);
+    for (const x of routed) {
+      const arn = x.request.context['bedrock:InferenceProfileArn'] as string;
+      const m = /^arn:aws:bedrock:([a-z0-9-]+):\d{12}:inference-profile\/([a-z-]+)\./.exec(arn)!;
+      if (m[2] === 'global') continue;
+      expect(m[1]!.startsWith(prefixes[m[2]!]!), `${x.name}: ${arn}`).toBe(true);
+      expect((x.request.region as string).startsWith(prefixes[m[2]!]!), `${x.name}: routed to ${x.request.region}`).toBe(true);
+    }
+  });
+
   it('a test can mark its resource as an AWS managed KMS key, which RCPs do not govern', async () => {
     const test = (name: string, managed: boolean) => `
   - name: ${name}
