@@ -9,7 +9,7 @@ import { isInside, LIMITS, readText, repositoryOf, rootForNamedPath } from '../f
 import { OrgTree, type OrgNode } from '../model/org-tree.js';
 import { checkSchema } from './schema-check.js';
 import { SourceIndex } from '../diagnostics/source-index.js';
-import type { Control, ForeignPolicy, Intent, Organization, QuotaSetting, SidMode, TestCase, Wave, WildcardMode } from './types.js';
+import type { Control, ForeignPolicy, Intent, Organization, QuotaSetting, ScenarioWaiver, SidMode, TestCase, Wave, WildcardMode } from './types.js';
 import { readRolloutSettings } from './rollout-settings.js';
 import { loadYaml } from './yaml-loader.js';
 
@@ -173,6 +173,10 @@ function merge(parts: { file: string; value: Record<string, unknown> }[], source
     if (once('waves', part) && Array.isArray(v.waves)) intent.waves = v.waves.filter(isObject) as unknown as Wave[];
     if (once('rollout', part) && isObject(v.rollout)) rollout = v.rollout;
     if (once('foreignPolicies', part) && Array.isArray(v.foreignPolicies)) intent.foreignPolicies = v.foreignPolicies.filter(isObject) as unknown as ForeignPolicy[];
+    if (once('simulate', part) && isObject(v.simulate)) {
+      const waive = (v.simulate as { waive?: unknown }).waive;
+      intent.simulate = { waive: Array.isArray(waive) ? (waive.filter(isObject) as unknown as ScenarioWaiver[]) : [] };
+    }
     if (Array.isArray(v.tests)) intent.tests.push(...(v.tests.filter(isObject) as unknown as TestCase[]));
     if (isObject(v.controls)) {
       for (const [id, c] of Object.entries(v.controls)) {

@@ -216,6 +216,17 @@ export interface TestRequest {
   context?: Record<string, string | number | boolean | (string | number | boolean)[]>;
 }
 
+/** A generated scenario whose expectation does not hold for this organization, and why. */
+export interface ScenarioWaiver {
+  /** The scenario's name, as simulate prints it: "<control id>: <what it checks>". */
+  scenario: string;
+  reason: string;
+}
+
+export interface SimulateSettings {
+  waive: ScenarioWaiver[];
+}
+
 export interface TestCase {
   name: string;
   request: TestRequest;
@@ -256,6 +267,8 @@ export interface Intent {
   waves: Wave[];
   rollout: RolloutSettings;
   tests: TestCase[];
+  /** The `simulate:` section. */
+  simulate?: SimulateSettings;
   /** Intent files in load order. */
   files: string[];
   /** The working directory the intent was loaded from: with each file, it decides the repository (src/files). */

@@ -75,6 +75,47 @@ describe('guardrails simulate on the example organization', () => {
     }
   });
 
+  describe('waivers', () => {
+    const failing = 'approved-bedrock-models: the excepted principal may invoke an unapproved model';
+    // A deny of DeepSeek models for everyone makes the allowlist's "excepted principal" scenario fail.
+    const withDeny = (t: string) => t.trimEnd() + '\n  no-deepseek:\n    kind: deny-actions\n    actions: [bedrock:InvokeModel]\n    resources: ["arn:aws:bedrock:*::foundation-model/deepseek.*"]\n    attach: [GenAI]\n';
+    const waiving = (name: string) => (t: string) => withDeny(t) + `\nsimulate:\n  waive:\n    - scenario: "${name}"\n      reason: DeepSeek models are banned for everyone, admins included\n`;
+
+    it('a wrong expectation fails simulate without a waiver', async () => {
+      const r = await runCli(['simulate', '--cache', cache], { cwd: await exampleCopy('genai.yaml', withDeny) });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(new RegExp(`FAIL +${failing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `));
+    });
+
+    it('a waived scenario still runs, is reported with its reason, and does not fail simulate', async () => {
+      const dir = await exampleCopy('genai.yaml', waiving(failing));
+      const r = await runCli(['simulate', '--cache', cache], { cwd: dir });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`waived  ${failing}`);
+      expect(r.stdout).toContain(`waived (simulate.waive in the intent):\n  ${failing}: DeepSeek models are banned for everyone, admins included\n`);
+      expect(r.stdout).toMatch(/; 1 failing waived\n/);
+      const json = JSON.parse((await runCli(['simulate', '--cache', cache, '--json'], { cwd: dir })).stdout);
+      expect(json.summary).toMatchObject({ failed: 0, waived: 1 });
+      expect(json.results.find((x: { name: string }) => x.name === failing)).toMatchObject({ pass: false, waived: 'DeepSeek models are banned for everyone, admins included', decision: 'explicit-deny' });
+    });
+
+    it('a waiver that names no generated scenario is an error at its line, with did-you-mean', async () => {
+      const typo = failing.replace('unapproved', 'unaproved');
+      const r = await runCli(['simulate', '--cache', cache], { cwd: await exampleCopy('genai.yaml', waiving(typo)) });
+      expect(r.code).toBe(2);
+      const line = fs.readFileSync(path.join(PROJECT_ROOT, 'guardrails', 'genai.yaml'), 'utf8').trimEnd().split('\n').length + 5 + 4;
+      expect(r.stderr).toContain(`guardrails/genai.yaml:${line}:17: error unknown-scenario: no generated scenario is named "${typo}"`);
+      expect(r.stderr).toContain(`did you mean '${failing}'?`);
+    });
+
+    it('a waiver of a declared test is an error: the test changes instead', async () => {
+      const r = await runCli(['simulate', '--cache', cache], { cwd: await exampleCopy('genai.yaml', waiving('trusted partner reads a bucket tagged for partners')) });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('error waived-test');
+    });
+  });
+
   it('a test can mark its resource as an AWS managed KMS key, which RCPs do not govern', async () => {
     const test = (name: string, managed: boolean) => `
   - name: ${name}
