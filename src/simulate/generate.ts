@@ -370,6 +370,13 @@ class Generator {
       if (unreached) this.deny(`a principal of account ${unreached}, which the SCP companion does not reach, cannot call ${bare} on a resource of ${this.account} (RCP, tag ${tag.key})`, { principal: this.principal(unreached, 'developer'), action: bare, resource: this.resource(bare) });
       this.deny(`a principal of the organization cannot call ${bare} on a resource of the management account, which RCPs do not cover (SCP, tag ${tag.key})`, { principal: developer, action: bare, resource: this.resource(bare, management) });
     }
+    const abac = ref.action('s3:PutBucketAbac');
+    if (abac && unconstrained.minus(optedOut).has(abac.id)) {
+      const bucket = (account: string) => ({ arn: `arn:aws:s3:::bucket-${account}`, account, ...resourceOrg(this.world, account) });
+      this.deny(`a principal of the organization cannot turn bucket ABAC on or off (s3:PutBucketAbac), which decides whether ${tag.key} counts on a bucket`, { principal: developer, action: abac.qualified, resource: bucket(this.account) });
+      if (adminRole) this.letThrough(`the admin role ${adminRole} may turn bucket ABAC on or off (s3:PutBucketAbac, tag ${tag.key})`, { principal: this.principal(this.account, adminRole), action: abac.qualified, resource: bucket(this.account) });
+      if (unreached) this.deny(`a principal of account ${unreached}, which the SCP companion does not reach, cannot turn ABAC on or off on a bucket of ${this.account} (RCP, tag ${tag.key})`, { principal: this.principal(unreached, 'developer'), action: abac.qualified, resource: bucket(this.account) });
+    }
     if (open) this.letThrough(`${open} stays open (allowUnconstrainedTagging of ${tag.key})`, { principal: developer, action: open, resource: this.resource(open) });
     this.deny(`an outsider cannot pass the exception tag ${tag.key} as a session tag`, { principal: this.outsider(), action: 'sts:TagSession', resource: this.resource('sts:TagSession'), context: { 'aws:TagKeys': [tag.key] } });
   }

@@ -200,9 +200,26 @@ describe('generated scenarios prove the protections they name', () => {
     expect(names.some((n) => /which the SCP companion does not reach, cannot set dp:exclude:identity/.test(n))).toBe(true);
   });
 
+  it('s3:PutBucketAbac, which decides whether bucket tags count, is protected like the tagging actions that name no tag key', async () => {
+    const { results } = await simulateWithout(/^$/);
+    const abac = results.filter((r) => r.scenario.request.action === 's3:PutBucketAbac');
+    expect(abac.map((r) => r.scenario.name)).toContain('only-org-principals: a principal of the organization cannot turn bucket ABAC on or off (s3:PutBucketAbac), which decides whether partner-access-exception counts on a bucket');
+    expect(abac.some((r) => /which the SCP companion does not reach, cannot turn ABAC on or off/.test(r.scenario.name))).toBe(true);
+    for (const r of abac) expect(r.pass, r.scenario.name).toBe(true);
+    const ref = await reference2026();
+    const { intent } = await loadIntent({ cwd: PROJECT_ROOT });
+    const compiled = compile({ intent: intent!, reference: ref.index, referenceManifest: ref.manifest, root: PROJECT_ROOT });
+    const id = ref.index.action('s3:PutBucketAbac')!.id;
+    for (const role of [/-tag-unconstrained$/, /-tag-unconstrained-rcp$/]) {
+      const statements = compiled.policies.flatMap((p) => p.statements).filter((s) => s.origins.some((o) => role.test(o.draft.role)));
+      expect(statements.length, String(role)).toBeGreaterThan(0);
+      expect(statements.some((s) => s.intended.has(id)), String(role)).toBe(true);
+    }
+  });
+
   it.each([
     ['the unconstrained-tagging SCP companions', /-tag-unconstrained(-\d+)?$/, /cannot call s3:PutBucketTagging on a resource of the management account/],
-    ['the unconstrained-tagging RCP companions', /-tag-unconstrained-rcp(-\d+)?$/, /does not reach, cannot call s3:PutBucketTagging/],
+    ['the unconstrained-tagging RCP companions', /-tag-unconstrained-rcp(-\d+)?$/, /does not reach, cannot (call s3:PutBucketTagging|turn ABAC on or off on a bucket)/],
     ['the tag-key RCP companions', /-tag-rcp(-\d+)?$/, /does not reach, cannot set (partner-access-exception|dp:exclude:identity)/],
     ['the Bedrock cross-Region inference statement', /^bedrock-cross-region-inference$/, /Bedrock inference (routed to \S+ through a (global|apac)\. profile .*|in \S+ without an inference profile) is denied$/],
     ['the Mantle model statement', /^mantle-model-allowlist$/, /Mantle inference with the unapproved model/],
