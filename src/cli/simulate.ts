@@ -54,7 +54,7 @@ export async function runSimulate(files: string[], flags: SimulateFlags, io: Cli
   if (flags.junit) await fs.writeFile(path.resolve(io.cwd, flags.junit), junitXml(results));
   const s = summary(results);
   if (flags.json) {
-    io.stdout.write(JSON.stringify(resultsJson(results), null, 2) + '\n');
+    io.stdout.write(JSON.stringify({ ...(resultsJson(results) as object), unsimulated: sim.unsimulated }, null, 2) + '\n');
     return s.failed ? EXIT_FINDINGS : EXIT_OK;
   }
   const shown = flags.all ? results : results.filter((r) => r.scenario.origin === 'test' || !r.pass || r.waived !== undefined);
@@ -64,6 +64,10 @@ export async function runSimulate(files: string[], flags: SimulateFlags, io: Cli
   if (waivers.length) {
     io.stdout.write('\nwaived (simulate.waive in the intent):\n');
     for (const r of waivers) io.stdout.write(`  ${r.scenario.name}: ${quoteUntrusted(r.waived!, 500)}${r.pass ? ' (the scenario passes now: the waiver can go)' : ''}\n`);
+  }
+  if (sim.unsimulated.length) {
+    io.stdout.write(`\n${sim.unsimulated.length} condition${sim.unsimulated.length === 1 ? '' : 's'} of Deny statements without generated scenarios (only the intent's tests check them):\n`);
+    for (const u of sim.unsimulated) io.stdout.write(`  ${quoteUntrusted(u, 300)}\n`);
   }
   const hidden = results.length - shown.length;
   io.stdout.write(

@@ -19,6 +19,7 @@ import geographyData from '../controls/inference-profile-geographies.json' with 
 import type { OrgNode } from '../model/org-tree.js';
 import { wildcardTest } from '../policy/index.js';
 import type { ActionSet, ReferenceIndex } from '../reference/index.js';
+import { conditionRequests } from './condition-scenarios.js';
 import { DEFAULT_REGION, orgIdentity, resourceOrg, withDefaults } from './from-tests.js';
 import type { Scenario } from './scenario.js';
 import type { World } from './world.js';
@@ -27,14 +28,18 @@ import type { World } from './world.js';
 export const OUTSIDE_ACCOUNT = '999999999999';
 export const OUTSIDE_ORG = 'o-outsider000';
 
-export function generateScenarios(world: World, placements: readonly ControlPlacement[]): Scenario[] {
+/**
+ * The scenarios of every control. Conditions for which no scenario could be built are added to
+ * `unsimulated` with the reason ("control: statement: why").
+ */
+export function generateScenarios(world: World, placements: readonly ControlPlacement[], unsimulated: string[] = []): Scenario[] {
   const out: Scenario[] = [];
   for (const p of placements) {
     if (p.targets.length === 0) continue;
     const accounts = world.accountsUnder(p.targets, resolve(world, p.control.exclude));
     const account = accounts[0];
     if (!account) continue;
-    const g = new Generator(world, p.control, account, out, allowedRegion(world, placements, account), inferenceRoutes(world, placements, account));
+    const g = new Generator(world, p.control, account, out, allowedRegion(world, placements, account), inferenceRoutes(world, placements, account), unsimulated);
     switch (p.control.kind) {
       case 'identity-perimeter':
         g.identityPerimeter(p.control, p);
@@ -54,8 +59,12 @@ export function generateScenarios(world: World, placements: readonly ControlPlac
       case 'region-deny':
         g.regionDeny(p.control, p);
         break;
+      case 'custom':
+      case 'import':
+        g.conditionalDenies(p);
+        break;
       default:
-        break; // custom and imported statements: only the intent's tests say what they must decide
+        break;
     }
     const excluded = resolve(world, p.control.exclude);
     if (excluded.length && p.control.kind === 'identity-perimeter') {
@@ -185,6 +194,7 @@ class Generator {
     /** A Region the region-deny controls over the account allow. */
     private readonly region: string,
     private readonly routes: InferenceRoutes = {},
+    private readonly unsimulated: string[] = [],
   ) {}
 
   /**
@@ -487,10 +497,44 @@ class Generator {
     for (const denied of c.marketplace?.denyProductIds ?? []) this.deny(`subscribing to product ${denied} is denied`, { principal: who, action: 'aws-marketplace:Subscribe', resource: { arn: '*' }, context: { 'aws-marketplace:ProductId': [denied] } });
   }
 
+  /**
+   * For every Deny statement with a Condition: a request that meets it (denied by this control) and
+   * one that misses it (not denied by this control), built by conditionRequests on a sample action
+   * and resource of the statement. Statements written with NotAction, and conditions no request could
+   * be built for, are listed in `unsimulated` instead.
+   */
+  conditionalDenies(p: ControlPlacement, resourceOf?: (action: string) => RequestSpec['resource'] | undefined): void {
+    p.statements.forEach((s, i) => {
+      const d = s.draft;
+      if (d.effect !== 'Deny' || !d.condition || Object.keys(d.condition).length === 0) return;
+      const what = `${this.control.id}: statement ${d.sid || i + 1}`;
+      const set = s.actions?.set;
+      if (!set) return void this.unsimulated.push(`${what}: written with NotAction`);
+      const [action] = sampleActions(this.ref, set);
+      const resource = action && (resourceOf ? resourceOf(action) : this.statementResource(d.resources, d.notResources, action));
+      if (!action || !resource) return void this.unsimulated.push(`${what}: no sample action and resource`);
+      const principal = this.principal(this.account, 'developer');
+      const r = conditionRequests(d.condition, { principal, action, resource }, this.ref, this.account);
+      if ('skip' in r) return void this.unsimulated.push(`${what}: ${r.skip}`);
+      const note = r.absent.length ? ` (no ${action} request carries ${r.absent.join(', ')})` : '';
+      this.deny(`${action} meeting the condition of ${d.sid || `statement ${i + 1}`} is denied${note}`, r.meets);
+      if (r.misses) this.letThrough(`${action} missing the condition of ${d.sid || `statement ${i + 1}`} is let through`, r.misses);
+    });
+  }
+
+  /** A resource a statement's Resource / NotResource covers, for an action. */
+  private statementResource(resources: string[] | undefined, notResources: string[] | undefined, action: string): RequestSpec['resource'] | undefined {
+    if (resources && !resources.includes('*')) {
+      const arn = concreteArn(resources[0]!, this.account, this.region);
+      return arn ? { arn, account: this.account, ...resourceOrg(this.world, this.account) } : undefined;
+    }
+    const r = this.resource(action);
+    if (notResources?.some((n) => resourceArnMatcher(n)(r.arn))) return undefined;
+    return r;
+  }
+
   denyActions(c: DenyActionsControl, p: ControlPlacement): void {
-    // Custom conditions could make any generated request miss or meet them: only the intent's tests
-    // know what the control must decide then.
-    if (c.conditions && Object.keys(c.conditions).length) return;
+    if (c.conditions && Object.keys(c.conditions).length) return this.conditionalDenies(p, (action) => this.concreteResource(c, action));
     const set = p.statements[0]?.actions?.set;
     if (!set) return;
     const type = c.type ?? 'scp';

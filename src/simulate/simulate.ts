@@ -24,12 +24,15 @@ export interface Simulation {
   results: ScenarioResult[];
   /** Problems with the intent's waivers (simulate.waive): an unknown scenario is an error. */
   diagnostics: Diagnostic[];
+  /** Conditions of Deny statements no scenario was generated for, with why ("control: statement: why"). */
+  unsimulated: string[];
 }
 
-export function buildScenarios(intent: Intent, compiled: CompileResult, reference: ReferenceIndex, options: SimulationOptions = {}): { world: World; scenarios: Scenario[] } {
+export function buildScenarios(intent: Intent, compiled: CompileResult, reference: ReferenceIndex, options: SimulationOptions = {}): { world: World; scenarios: Scenario[]; unsimulated: string[] } {
   const world = new World(intent, intent.tree!, compiled, reference);
-  const scenarios = [...scenariosFromTests(intent, world), ...(options.generated === false ? [] : uniqueNames(generateScenarios(world, compiled.placements)))];
-  return { world, scenarios };
+  const unsimulated: string[] = [];
+  const scenarios = [...scenariosFromTests(intent, world), ...(options.generated === false ? [] : uniqueNames(generateScenarios(world, compiled.placements, unsimulated)))];
+  return { world, scenarios, unsimulated };
 }
 
 /** A generated scenario's name is its id (waivers name it): a repeated name gets " (2)", " (3)"... */
@@ -43,8 +46,8 @@ function uniqueNames(scenarios: Scenario[]): Scenario[] {
 }
 
 export function simulate(intent: Intent, compiled: CompileResult, reference: ReferenceIndex, options: SimulationOptions = {}): Simulation {
-  const { world, scenarios } = buildScenarios(intent, compiled, reference, options);
+  const { world, scenarios, unsimulated } = buildScenarios(intent, compiled, reference, options);
   // Without the generated scenarios, waivers have nothing to name: they are checked when those run.
   const diagnostics = options.generated === false ? [] : checkWaivers(intent, scenarios);
-  return { world, scenarios, results: applyWaivers(intent, runLocal(world, scenarios)), diagnostics };
+  return { world, scenarios, results: applyWaivers(intent, runLocal(world, scenarios)), diagnostics, unsimulated };
 }

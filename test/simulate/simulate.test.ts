@@ -116,6 +116,79 @@ describe('guardrails simulate on the example organization', () => {
     });
   });
 
+  describe('scenarios from the conditions of deny-actions and custom statements', () => {
+    const controls = (extra: string) => (t: string) => t.trimEnd() + '\n' + extra;
+    const json = async (dir: string) => {
+      const r = await runCli(['simulate', '--cache', cache, '--json'], { cwd: dir });
+      return { code: r.code, out: JSON.parse(r.stdout) as { results: { name: string; pass: boolean; expected: string; decision: string; failure: string | null; request: { resource: { tags?: Record<string, string>; bucketAbac?: boolean }; context: Record<string, unknown> } }[]; unsimulated: string[] } };
+    };
+
+    it('a deny-actions condition: a request meeting it is denied, one missing it is let through', async () => {
+      const dir = await exampleCopy('baseline.yaml', controls(`
+  no-prod-bucket-deletes:
+    kind: deny-actions
+    actions: [s3:DeleteBucket]
+    conditions: { StringEquals: { "aws:ResourceTag/env": prod } }
+    exceptPrincipals: ["arn:aws:iam::*:role/BreakGlass"]
+    attach: [Workloads]
+`));
+      const { code, out } = await json(dir);
+      const mine = out.results.filter((x) => x.name.startsWith('no-prod-bucket-deletes: '));
+      expect(mine.map((x) => [x.name, x.expected, x.pass])).toEqual([
+        ['no-prod-bucket-deletes: s3:DeleteBucket meeting the condition of NoProdBucketDeletes is denied', 'deny by no-prod-bucket-deletes', true],
+        ['no-prod-bucket-deletes: s3:DeleteBucket missing the condition of NoProdBucketDeletes is let through', 'not denied by no-prod-bucket-deletes', true],
+      ]);
+      // The tag is meant to count: on an S3 bucket, that takes ABAC enabled.
+      expect(mine[0]!.request.resource).toMatchObject({ tags: { env: 'prod' }, bucketAbac: true });
+      expect(mine[1]!.request.resource.tags?.env).not.toBe('prod');
+      expect(code).toBe(0);
+    });
+
+    it('a custom statement that can never apply fails simulate: no request of its sampled action carries the key', async () => {
+      const dir = await exampleCopy('baseline.yaml', controls(`
+  no-public-acls:
+    kind: custom
+    type: scp
+    statements:
+      - Sid: NoPublicAcls
+        Effect: Deny
+        Action: [s3:GetObject, s3:PutObject]
+        Resource: "*"
+        Condition: { StringEquals: { "s3:x-amz-acl": public-read } }
+    attach: [Workloads]
+`));
+      const { code, out } = await json(dir);
+      const meets = out.results.find((x) => x.name.startsWith('no-public-acls: s3:GetObject meeting the condition of NoPublicAcls is denied'))!;
+      expect(meets.name).toContain('(no s3:GetObject request carries s3:x-amz-acl)');
+      expect(meets.pass).toBe(false);
+      expect(meets.failure).toBe('expected deny, got allow');
+      expect(code).toBe(1);
+    });
+
+    it('conditions no request can be built for are counted, with the reason', async () => {
+      const dir = await exampleCopy('baseline.yaml', controls(`
+  only-from-home:
+    kind: custom
+    type: scp
+    statements:
+      - Sid: OnlyFromHome
+        Effect: Deny
+        Action: s3:GetObject
+        Resource: "*"
+        Condition: { StringNotEquals: { "aws:PrincipalAccount": "222222222201" } }
+      - Sid: NoExcept
+        Effect: Deny
+        NotAction: s3:GetObject
+        Resource: "*"
+        Condition: { Bool: { "aws:SecureTransport": "false" } }
+    attach: [Workloads]
+`));
+      const r = await runCli(['simulate', '--cache', cache], { cwd: dir });
+      expect(r.stdout).toContain("2 conditions of Deny statements without generated scenarios (only the intent's tests check them):\n  only-from-home: statement OnlyFromHome: StringNotEquals aws:PrincipalAccount: a key the request derives from its principal or resource\n  only-from-home: statement NoExcept: written with NotAction\n");
+      expect((await json(dir)).out.unsimulated).toHaveLength(2);
+    });
+  });
+
   it('a test can mark its resource as an AWS managed KMS key, which RCPs do not govern', async () => {
     const test = (name: string, managed: boolean) => `
   - name: ${name}
