@@ -43,14 +43,14 @@ export function conditionRequests(condition: Condition, base: RequestSpec, ref: 
     const test = (v: Value | 'absent') => holds(c, v);
     if (!canCarry) {
       // No request of this action carries the key: the clause is decided by its absence.
-      if (!test('absent')) absent.push(c.key);
+      if (test('absent') !== true) absent.push(c.key);
       choices.push({ key: c.key, meet: 'absent', miss: undefined });
       continue;
     }
     const candidates = candidatesFor(c, account).filter((v) => v !== 'absent' || !DEFAULTED.test(c.key));
-    const meet = candidates.find(test);
+    const meet = candidates.find((v) => test(v) === true);
     if (meet === undefined) return { skip: `${c.op} ${c.key}: no value found that meets it` };
-    choices.push({ key: c.key, meet, miss: candidates.find((v) => !test(v)) });
+    choices.push({ key: c.key, meet, miss: candidates.find((v) => test(v) === false) });
   }
   const build = (missing: number) => {
     let spec: RequestSpec = { ...base, principal: { ...base.principal }, resource: { ...base.resource }, context: { ...(base.context ?? {}) } };
@@ -63,14 +63,14 @@ export function conditionRequests(condition: Condition, base: RequestSpec, ref: 
   return { meets: build(-1), misses: missAt >= 0 ? build(missAt) : undefined, absent };
 }
 
-/** Whether one clause holds with the key at `value` (absent when 'absent'). */
-function holds(c: { op: string; key: string; values: string[] }, value: Value | 'absent'): boolean {
+/** Whether one clause holds with the key at `value` (absent when 'absent'); undefined when the value does not fit the operator. */
+function holds(c: { op: string; key: string; values: string[] }, value: Value | 'absent'): boolean | undefined {
   const ctx = new RequestContext();
   if (value !== 'absent' && value !== undefined) ctx.set(c.key, value);
   try {
     return compileCondition({ [c.op]: { [c.key]: c.values } })(ctx);
   } catch {
-    return false;
+    return undefined;
   }
 }
 
