@@ -63,6 +63,19 @@ export function conditionRequests(condition: Condition, base: RequestSpec, ref: 
   return { meets: build(-1), misses: missAt >= 0 ? build(missAt) : undefined, absent };
 }
 
+/**
+ * Whether a condition met by a request still holds when the bucket tags leave it (ABAC disabled):
+ * each clause on aws:ResourceTag or s3:BucketTag read with its key absent, the others as met.
+ */
+export function holdsWithoutBucketTags(condition: Condition): boolean {
+  for (const [op, keys] of Object.entries(condition)) {
+    for (const [key, values] of Object.entries(keys)) {
+      if (/^(aws:ResourceTag|s3:BucketTag)\//i.test(key) && holds({ op, key, values }, 'absent') !== true) return false;
+    }
+  }
+  return true;
+}
+
 /** Whether one clause holds with the key at `value` (absent when 'absent'); undefined when the value does not fit the operator. */
 function holds(c: { op: string; key: string; values: string[] }, value: Value | 'absent'): boolean | undefined {
   const ctx = new RequestContext();

@@ -19,7 +19,7 @@ import geographyData from '../controls/inference-profile-geographies.json' with 
 import type { OrgNode } from '../model/org-tree.js';
 import { wildcardTest } from '../policy/index.js';
 import type { ActionSet, ReferenceIndex } from '../reference/index.js';
-import { conditionRequests } from './condition-scenarios.js';
+import { conditionRequests, holdsWithoutBucketTags } from './condition-scenarios.js';
 import { DEFAULT_REGION, orgIdentity, resourceOrg, withDefaults } from './from-tests.js';
 import type { Scenario } from './scenario.js';
 import type { World } from './world.js';
@@ -517,8 +517,16 @@ class Generator {
       const r = conditionRequests(d.condition, { principal, action, resource }, this.ref, this.account);
       if ('skip' in r) return void this.unsimulated.push(`${what}: ${r.skip}`);
       const note = r.absent.length ? ` (no ${action} request carries ${r.absent.join(', ')})` : '';
-      this.deny(`${action} meeting the condition of ${d.sid || `statement ${i + 1}`} is denied${note}`, r.meets);
-      if (r.misses) this.letThrough(`${action} missing the condition of ${d.sid || `statement ${i + 1}`} is let through`, r.misses);
+      const name = d.sid || `statement ${i + 1}`;
+      this.deny(`${action} meeting the condition of ${name} is denied${note}`, r.meets);
+      if (r.meets.resource.bucketAbac === true && r.meets.resource.tags) {
+        // The same request on a bucket without ABAC: its tags are not in the request (resourceTagsApply).
+        const off = { ...r.meets, resource: { ...r.meets.resource, bucketAbac: false } };
+        const label = `${action} meeting the condition of ${name}, but on a bucket without ABAC, whose tags do not count,`;
+        if (holdsWithoutBucketTags(d.condition)) this.deny(`${label} is denied`, off);
+        else this.letThrough(`${label} is let through`, off);
+      }
+      if (r.misses) this.letThrough(`${action} missing the condition of ${name} is let through`, r.misses);
     });
   }
 

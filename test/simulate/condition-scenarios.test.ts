@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildRequest, compileCondition, type RequestSpec } from '../../src/evaluate/index.js';
 import type { Condition } from '../../src/policy/index.js';
 import type { ReferenceIndex } from '../../src/reference/index.js';
-import { conditionRequests } from '../../src/simulate/condition-scenarios.js';
+import { conditionRequests, holdsWithoutBucketTags } from '../../src/simulate/condition-scenarios.js';
 import { reference2026 } from '../support/reference.js';
 
 let ref: ReferenceIndex;
@@ -50,6 +50,13 @@ describe('conditionRequests', () => {
     if ('skip' in r) throw new Error(r.skip);
     expect(r.absent).toEqual(['s3:x-amz-acl']);
     expect(compileCondition(condition)(buildRequest(r.meets, ref).context)).toBe(false);
+  });
+
+  it('without bucket ABAC, a tag clause reads its key absent: a positive operator misses, a negated one meets', () => {
+    expect(holdsWithoutBucketTags({ StringEquals: { 'aws:ResourceTag/env': ['prod'] } })).toBe(false);
+    expect(holdsWithoutBucketTags({ StringNotEquals: { 'aws:ResourceTag/partner': ['yes'] } })).toBe(true);
+    expect(holdsWithoutBucketTags({ StringEquals: { 's3:BucketTag/env': ['prod'] } })).toBe(false);
+    expect(holdsWithoutBucketTags({ Bool: { 'aws:SecureTransport': ['false'] } })).toBe(true);
   });
 
   it('skips keys derived from the principal or resource it does not model', () => {

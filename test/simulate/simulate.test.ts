@@ -136,11 +136,15 @@ describe('guardrails simulate on the example organization', () => {
       const mine = out.results.filter((x) => x.name.startsWith('no-prod-bucket-deletes: '));
       expect(mine.map((x) => [x.name, x.expected, x.pass])).toEqual([
         ['no-prod-bucket-deletes: s3:DeleteBucket meeting the condition of NoProdBucketDeletes is denied', 'deny by no-prod-bucket-deletes', true],
+        // A deny on prod-tagged buckets does not apply where ABAC is off: AWS allows.
+        ['no-prod-bucket-deletes: s3:DeleteBucket meeting the condition of NoProdBucketDeletes, but on a bucket without ABAC, whose tags do not count, is let through', 'not denied by no-prod-bucket-deletes', true],
         ['no-prod-bucket-deletes: s3:DeleteBucket missing the condition of NoProdBucketDeletes is let through', 'not denied by no-prod-bucket-deletes', true],
       ]);
+      expect(mine[1]!.request.resource).toMatchObject({ tags: { env: 'prod' }, bucketAbac: false });
+      expect(mine[1]!.decision).toBe('allow');
       // The tag is meant to count: on an S3 bucket, that takes ABAC enabled.
       expect(mine[0]!.request.resource).toMatchObject({ tags: { env: 'prod' }, bucketAbac: true });
-      expect(mine[1]!.request.resource.tags?.env).not.toBe('prod');
+      expect(mine[2]!.request.resource.tags?.env).not.toBe('prod');
       expect(code).toBe(0);
     });
 
