@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { hasErrors, quoteUntrusted } from '../diagnostics/index.js';
 import { compile } from '../compile/index.js';
-import { describeExpectation, junitXml, resultsJson, shortActual, simulate, summary, type ScenarioResult } from '../simulate/index.js';
+import { applyWaivers, describeExpectation, junitXml, resultsJson, shortActual, simulate, summary, type ScenarioResult } from '../simulate/index.js';
 import { summarizeCounts } from './format.js';
 import { EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, UsageError, type CliIO } from './io.js';
 import { table } from './compile.js';
@@ -32,11 +32,18 @@ export async function runSimulate(files: string[], flags: SimulateFlags, io: Cli
     return EXIT_BAD_INPUT;
   }
   const sim = simulate(ws.intent, compiled, ws.reference.index, { generated: flags.generated });
+  if (sim.diagnostics.length) {
+    const sorted = printDiagnostics(sim.diagnostics, ws, io);
+    if (hasErrors(sim.diagnostics)) {
+      io.stderr.write(`simulate failed: ${summarizeCounts(sorted)}\n`);
+      return EXIT_BAD_INPUT;
+    }
+  }
   let results: ScenarioResult[] = sim.results;
   if (flags.engine === 'aws') {
     const { runWithAws, AwsEngineError } = await import('../simulate/aws-engine.js');
     try {
-      results = await runWithAws(sim.world, sim.scenarios, results, { env: io.env });
+      results = applyWaivers(ws.intent, await runWithAws(sim.world, sim.scenarios, results, { env: io.env }));
     } catch (e) {
       if (!(e instanceof AwsEngineError)) throw e;
       // The message quotes what the IAM endpoint answered: any text, any length.
@@ -47,16 +54,25 @@ export async function runSimulate(files: string[], flags: SimulateFlags, io: Cli
   if (flags.junit) await fs.writeFile(path.resolve(io.cwd, flags.junit), junitXml(results));
   const s = summary(results);
   if (flags.json) {
-    io.stdout.write(JSON.stringify(resultsJson(results), null, 2) + '\n');
+    io.stdout.write(JSON.stringify({ ...(resultsJson(results) as object), unsimulated: sim.unsimulated }, null, 2) + '\n');
     return s.failed ? EXIT_FINDINGS : EXIT_OK;
   }
-  const shown = flags.all ? results : results.filter((r) => r.scenario.origin === 'test' || !r.pass);
-  const rows = shown.map((r) => [r.pass ? 'pass' : 'FAIL', r.scenario.name, describeExpectation(r.scenario.expect), r.pass ? shortActual(r) : (r.failure ?? r.actual), r.engine]);
+  const shown = flags.all ? results : results.filter((r) => r.scenario.origin === 'test' || !r.pass || r.waived !== undefined);
+  const rows = shown.map((r) => [r.pass ? 'pass' : r.waived !== undefined ? 'waived' : 'FAIL', r.scenario.name, describeExpectation(r.scenario.expect), r.pass ? shortActual(r) : (r.failure ?? r.actual), r.engine]);
   io.stdout.write(table(['result', 'scenario', 'expected', 'actual (deciding statement)', 'engine'], rows));
+  const waivers = results.filter((r) => r.waived !== undefined);
+  if (waivers.length) {
+    io.stdout.write('\nwaived (simulate.waive in the intent):\n');
+    for (const r of waivers) io.stdout.write(`  ${r.scenario.name}: ${quoteUntrusted(r.waived!, 500)}${r.pass ? ' (the scenario passes now: the waiver can go)' : ''}\n`);
+  }
+  if (sim.unsimulated.length) {
+    io.stdout.write(`\n${sim.unsimulated.length} condition${sim.unsimulated.length === 1 ? '' : 's'} of Deny statements without generated scenarios (only the intent's tests check them):\n`);
+    for (const u of sim.unsimulated) io.stdout.write(`  ${quoteUntrusted(u, 300)}\n`);
+  }
   const hidden = results.length - shown.length;
   io.stdout.write(
     `\n${s.passed} of ${s.total} scenarios pass (${s.declared} from the intent's tests, ${s.generated} generated from the controls${hidden ? `; ${hidden} passing generated scenarios not shown, --all shows them` : ''})` +
-      `${s.failed ? `; ${s.failed} FAILED` : ''}\n`,
+      `${s.waived ? `; ${s.waived} failing waived` : ''}${s.failed ? `; ${s.failed} FAILED` : ''}\n`,
   );
   return s.failed ? EXIT_FINDINGS : EXIT_OK;
 }

@@ -8,6 +8,7 @@ import { identityPerimeter } from './identity-perimeter.js';
 import { importPolicy } from './import.js';
 import { partnerTagException } from './partner-tag-exception.js';
 import { regionDeny } from './region-deny.js';
+import { warnBucketTagConditions } from './s3-bucket-abac.js';
 import { tlsMinimum } from './tls-minimum.js';
 
 export * from './draft.js';
@@ -28,5 +29,7 @@ const BUILDERS: { [K in Control['kind']]: ControlBuilder<Extract<Control, { kind
 
 export function buildControl(control: Control, ctx: ControlContext): StatementDraft[] {
   const builder = BUILDERS[control.kind] as ControlBuilder;
-  return builder(control, ctx);
+  const drafts = builder(control, ctx);
+  warnBucketTagConditions(drafts, ctx);
+  return drafts;
 }

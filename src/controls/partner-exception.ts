@@ -100,8 +100,19 @@ export interface TaggingActions {
 }
 
 /**
+ * Actions that change what a resource's tags mean rather than the tags. s3:PutBucketAbac turns ABAC on
+ * or off on a general purpose bucket, and with it whether the bucket's tags reach aws:ResourceTag at
+ * all ("By default, ABAC is disabled for all Amazon S3 general purpose buckets", Amazon S3 User Guide,
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/buckets-tagging-enable-abac.html): whoever can
+ * call it opens or closes every tag exception on the bucket, and its request names no tag key. They
+ * are protected as unconstrained tagging actions; one the reference does not know is left out.
+ */
+const TAG_MEANING_ACTIONS = ['s3:PutBucketAbac'];
+
+/**
  * The actions of `services` that can set or remove tags: access level Tagging, or any action whose
- * condition keys include aws:TagKeys or aws:RequestTag/${TagKey} (tags on create).
+ * condition keys include aws:TagKeys or aws:RequestTag/${TagKey} (tags on create); and those that
+ * switch what tags mean (TAG_MEANING_ACTIONS), unconstrained.
  */
 export function taggingActions(ref: ReferenceIndex, services: readonly string[]): TaggingActions {
   const constrained = ref.emptySet();
@@ -116,6 +127,10 @@ export function taggingActions(ref: ReferenceIndex, services: readonly string[])
       if (!tagging) continue;
       (keys.includes(TAG_KEYS) ? constrained : unconstrained).add(id);
     }
+  }
+  for (const name of TAG_MEANING_ACTIONS) {
+    const a = ref.action(name);
+    if (a && services.includes(a.service)) unconstrained.add(a.id);
   }
   return { constrained, unconstrained };
 }

@@ -39,6 +39,12 @@ export interface ResourceSpec {
   tags?: Record<string, string>;
   /** An AWS managed KMS key (alias/aws/...): RCPs do not apply to it. */
   awsManagedKmsKey?: boolean;
+  /**
+   * For an S3 general purpose bucket or an object in one: ABAC is enabled on the bucket
+   * (s3:PutBucketAbac). Off by default, as in AWS; while it is off, `tags` (the bucket's tags) do not
+   * reach aws:ResourceTag. See s3BucketTagsApply.
+   */
+  bucketAbac?: boolean;
 }
 
 export interface RequestSpec {
@@ -103,6 +109,30 @@ export function principalArnOf(id: string): string {
   return m ? `arn:${m[1]}:iam::${m[2]}:role/${m[3]}` : id;
 }
 
+/**
+ * An S3 general purpose bucket or an object in one: `arn:<partition>:s3:::bucket[/key]`, with no Region
+ * and no account (access points, directory buckets and S3 Express have ARNs of their own).
+ */
+export function isS3BucketOrObjectArn(arn: string): boolean {
+  return /^arn:[^:]+:s3:::[^/:]+(\/.*)?$/.test(arn);
+}
+
+/**
+ * Whether a resource's tags reach aws:ResourceTag. For S3 general purpose buckets they do only when
+ * ABAC is enabled on the bucket: "By default, ABAC is disabled for all Amazon S3 general purpose
+ * buckets" and, disabled, "you can only use tags for cost tracking purposes" (Amazon S3 User Guide,
+ * "Enabling ABAC in general purpose buckets",
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/buckets-tagging-enable-abac.html, and API
+ * reference, AbacStatus, https://docs.aws.amazon.com/AmazonS3/latest/API/API_AbacStatus.html).
+ * Object-level actions (the service reference gives the `object` resource type aws:ResourceTag and
+ * s3:BucketTag) see the bucket's tags under the same switch; an object's own tags are
+ * s3:ExistingObjectTag, never aws:ResourceTag. Access points and directory buckets have ABAC on by
+ * default (User Guide, "Using tags with S3 general purpose buckets"): their tags always apply.
+ */
+export function resourceTagsApply(resource: ResourceSpec): boolean {
+  return resource.bucketAbac === true || !isS3BucketOrObjectArn(resource.arn);
+}
+
 type ContextValue = string | number | boolean | readonly (string | number | boolean)[];
 
 /**
@@ -141,7 +171,7 @@ export function buildRequest(spec: RequestSpec, reference?: ReferenceIndex): Eva
   if (resourceAccount) ctx.set('aws:ResourceAccount', resourceAccount);
   if (r.orgId) ctx.set('aws:ResourceOrgID', r.orgId);
   if (r.orgPaths) ctx.set('aws:ResourceOrgPaths', r.orgPaths);
-  if (r.tags) for (const k in r.tags) ctx.set(`aws:ResourceTag/${k}`, r.tags[k]!);
+  if (r.tags && resourceTagsApply(r)) for (const k in r.tags) ctx.set(`aws:ResourceTag/${k}`, r.tags[k]!);
   if (spec.region) ctx.set('aws:RequestedRegion', spec.region);
   const context = spec.context;
   if (context) for (const k in context) ctx.set(k, reference ? shapeByType(k, context[k]!, reference) : context[k]!);

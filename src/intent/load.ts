@@ -9,7 +9,7 @@ import { isInside, LIMITS, readText, repositoryOf, rootForNamedPath } from '../f
 import { OrgTree, type OrgNode } from '../model/org-tree.js';
 import { checkSchema } from './schema-check.js';
 import { SourceIndex } from '../diagnostics/source-index.js';
-import type { AcceptedConditionKey, Control, ForeignPolicy, Intent, Organization, QuotaSetting, SidMode, TestCase, Wave, WildcardMode } from './types.js';
+import type { AcceptedConditionKey, Control, ForeignPolicy, Intent, Organization, QuotaSetting, ScenarioWaiver, SidMode, TestCase, Wave, WildcardMode } from './types.js';
 import { readRolloutSettings } from './rollout-settings.js';
 import { loadYaml } from './yaml-loader.js';
 
@@ -176,6 +176,10 @@ function merge(parts: { file: string; value: Record<string, unknown> }[], source
     if (once('foreignPolicies', part) && Array.isArray(v.foreignPolicies)) intent.foreignPolicies = v.foreignPolicies.filter(isObject) as unknown as ForeignPolicy[];
     // Each file may accept the keys its own controls use: the lists add up.
     if (isObject(v.conditionKeys) && Array.isArray(v.conditionKeys.accept)) intent.acceptedConditionKeys.push(...(v.conditionKeys.accept.filter(isObject) as unknown as AcceptedConditionKey[]));
+    if (once('simulate', part) && isObject(v.simulate)) {
+      const waive = (v.simulate as { waive?: unknown }).waive;
+      intent.simulate = { waive: Array.isArray(waive) ? (waive.filter(isObject) as unknown as ScenarioWaiver[]) : [] };
+    }
     if (Array.isArray(v.tests)) intent.tests.push(...(v.tests.filter(isObject) as unknown as TestCase[]));
     if (isObject(v.controls)) {
       for (const [id, c] of Object.entries(v.controls)) {

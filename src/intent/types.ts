@@ -210,8 +210,21 @@ export interface TestRequest {
   resourceTags?: Record<string, string>;
   /** An AWS managed KMS key (alias/aws/...): RCPs do not apply to it. */
   awsManagedKmsKey?: boolean;
+  /** ABAC enabled on the S3 bucket (default false, as in AWS): only then do its tags reach aws:ResourceTag. */
+  bucketAbac?: boolean;
   region?: string;
   context?: Record<string, string | number | boolean | (string | number | boolean)[]>;
+}
+
+/** A generated scenario whose expectation does not hold for this organization, and why. */
+export interface ScenarioWaiver {
+  /** The scenario's name, as simulate prints it: "<control id>: <what it checks>". */
+  scenario: string;
+  reason: string;
+}
+
+export interface SimulateSettings {
+  waive: ScenarioWaiver[];
 }
 
 export interface TestCase {
@@ -265,6 +278,8 @@ export interface Intent {
   waves: Wave[];
   rollout: RolloutSettings;
   tests: TestCase[];
+  /** The `simulate:` section. */
+  simulate?: SimulateSettings;
   /** Intent files in load order. */
   files: string[];
   /** The working directory the intent was loaded from: with each file, it decides the repository (src/files). */

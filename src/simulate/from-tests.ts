@@ -3,7 +3,8 @@
  * the principal's account from its ARN, its org id and org path when the account is in the tree, the
  * resource's account from its ARN (else the principal's), the Region from the resource ARN (else
  * us-east-1), and a request that uses TLS 1.3 (aws:SecureTransport true, s3:TlsVersion 1.3) unless
- * the test says otherwise.
+ * the test says otherwise. An S3 bucket has ABAC disabled unless the test says `bucketAbac: true`, as
+ * in AWS: its resourceTags then do not reach aws:ResourceTag (resourceTagsApply).
  */
 import type { RequestSpec } from '../evaluate/index.js';
 import { accountOf } from '../evaluate/index.js';
@@ -48,6 +49,7 @@ export function requestFromTest(t: TestCase, world: World): RequestSpec {
         ...(resourceAccount ? { account: resourceAccount } : {}),
         ...(r.resourceTags ? { tags: r.resourceTags } : {}),
         ...(r.awsManagedKmsKey !== undefined ? { awsManagedKmsKey: r.awsManagedKmsKey } : {}),
+        ...(r.bucketAbac !== undefined ? { bucketAbac: r.bucketAbac } : {}),
         ...resourceOrg(world, resourceAccount),
       },
       region: r.region ?? regionOf(resource) ?? DEFAULT_REGION,

@@ -11,12 +11,15 @@
  */
 import type { ControlPlacement } from '../compile/index.js';
 import type { RequestSpec } from '../evaluate/index.js';
-import { resourceArnMatcher } from '../evaluate/index.js';
+import { isS3BucketOrObjectArn, resourceArnMatcher } from '../evaluate/index.js';
 import type { BedrockModelAllowlistControl, Control, DenyActionsControl, IdentityPerimeterControl, PartnerException, PartnerTagExceptionControl, RegionDenyControl, Tag, TagProtection, TlsMinimumControl } from '../intent/index.js';
 import { tlsVersion } from '../intent/index.js';
 import { mantleModelKey, modelUsageActions, tagScopeServices, taggingActions } from '../controls/index.js';
+import geographyData from '../controls/inference-profile-geographies.json' with { type: 'json' };
 import type { OrgNode } from '../model/org-tree.js';
+import { wildcardTest } from '../policy/index.js';
 import type { ActionSet, ReferenceIndex } from '../reference/index.js';
+import { conditionRequests, holdsWithoutBucketTags } from './condition-scenarios.js';
 import { DEFAULT_REGION, orgIdentity, resourceOrg, withDefaults } from './from-tests.js';
 import type { Scenario } from './scenario.js';
 import type { World } from './world.js';
@@ -25,14 +28,18 @@ import type { World } from './world.js';
 export const OUTSIDE_ACCOUNT = '999999999999';
 export const OUTSIDE_ORG = 'o-outsider000';
 
-export function generateScenarios(world: World, placements: readonly ControlPlacement[]): Scenario[] {
+/**
+ * The scenarios of every control. Conditions for which no scenario could be built are added to
+ * `unsimulated` with the reason ("control: statement: why").
+ */
+export function generateScenarios(world: World, placements: readonly ControlPlacement[], unsimulated: string[] = []): Scenario[] {
   const out: Scenario[] = [];
   for (const p of placements) {
     if (p.targets.length === 0) continue;
     const accounts = world.accountsUnder(p.targets, resolve(world, p.control.exclude));
     const account = accounts[0];
     if (!account) continue;
-    const g = new Generator(world, p.control, account, out, allowedRegion(world, placements, account));
+    const g = new Generator(world, p.control, account, out, allowedRegion(world, placements, account), inferenceRoutes(world, placements, account), unsimulated);
     switch (p.control.kind) {
       case 'identity-perimeter':
         g.identityPerimeter(p.control, p);
@@ -52,13 +59,17 @@ export function generateScenarios(world: World, placements: readonly ControlPlac
       case 'region-deny':
         g.regionDeny(p.control, p);
         break;
+      case 'custom':
+      case 'import':
+        g.conditionalDenies(p);
+        break;
       default:
-        break; // custom and imported statements: only the intent's tests say what they must decide
+        break;
     }
     const excluded = resolve(world, p.control.exclude);
     if (excluded.length && p.control.kind === 'identity-perimeter') {
       const outsideScope = world.accountsUnder(excluded)[0];
-      if (outsideScope) new Generator(world, p.control, outsideScope, out, allowedRegion(world, placements, outsideScope)).outsiderOnExcludedAccount(p);
+      if (outsideScope) new Generator(world, p.control, outsideScope, out, allowedRegion(world, placements, outsideScope), inferenceRoutes(world, placements, outsideScope)).outsiderOnExcludedAccount(p);
     }
   }
   return out;
@@ -78,6 +89,55 @@ export function allowedRegion(world: World, placements: readonly ControlPlacemen
   }
   if (!allowed) return DEFAULT_REGION;
   return allowed.includes(DEFAULT_REGION) ? DEFAULT_REGION : (allowed[0] ?? DEFAULT_REGION);
+}
+
+/**
+ * Where the region-deny controls over an account let Bedrock inference go: the Regions they all allow
+ * and the cross-Region inference profile geographies (prefixes) each lets out of them, read from what
+ * its bedrock-cross-region-inference statement compiled to (none without that statement). Undefined
+ * fields: no region-deny control applies, anything goes.
+ */
+export interface InferenceRoutes {
+  regions?: string[];
+  geographies?: string[];
+}
+
+export function inferenceRoutes(world: World, placements: readonly ControlPlacement[], account: string): InferenceRoutes {
+  const routes: InferenceRoutes = {};
+  for (const p of placements) {
+    if (p.control.kind !== 'region-deny' || p.targets.length === 0) continue;
+    if (!world.accountsUnder(p.targets, resolve(world, p.control.exclude)).includes(account)) continue;
+    const regions = (p.control as RegionDenyControl).allowedRegions;
+    routes.regions = routes.regions ? routes.regions.filter((r) => regions.includes(r)) : [...regions];
+    const geographies = profileGeographies(p);
+    routes.geographies = routes.geographies ? routes.geographies.filter((g) => geographies.includes(g)) : geographies;
+  }
+  return routes;
+}
+
+/** The profile prefixes a region-deny's cross-Region inference statement lets through. */
+function profileGeographies(p: ControlPlacement): string[] {
+  const cris = p.statements.find((s) => s.draft.role === 'bedrock-cross-region-inference');
+  const arns = cris?.draft.condition?.ArnNotLike?.['bedrock:InferenceProfileArn'] ?? [];
+  return arns.map((a) => /inference-profile\/([a-z0-9-]+)\.\*$/.exec(a)?.[1]).filter((g): g is string => g !== undefined);
+}
+
+type Geography = { name: string; regions: string[]; default: boolean };
+const GEOGRAPHIES: Record<string, Geography> = geographyData.geographies;
+
+/**
+ * Regions to route to in examples, by geography (the data file gives Region patterns). A request is
+ * only generated to one of these or to a Region the intent names.
+ */
+const SAMPLE_REGIONS = ['us-east-1', 'us-west-2', 'us-east-2', 'eu-central-1', 'eu-west-1', 'eu-west-3', 'ap-northeast-1', 'ap-southeast-2', 'ap-south-1', 'ap-northeast-3', 'ap-southeast-4', 'us-gov-west-1', 'us-gov-east-1'];
+
+function inGeography(geography: string, region: string): boolean {
+  return (GEOGRAPHIES[geography]?.regions ?? []).some((p) => wildcardTest(p)(region));
+}
+
+/** The default geography of a Region: the prefix of the system-defined profiles sent from there. */
+export function geographyOf(region: string): string | undefined {
+  return Object.entries(GEOGRAPHIES).find(([g, v]) => v.default && inGeography(g, region))?.[0];
 }
 
 function resolve(world: World, refs: readonly string[] | undefined): OrgNode[] {
@@ -133,7 +193,20 @@ class Generator {
     private readonly out: Scenario[],
     /** A Region the region-deny controls over the account allow. */
     private readonly region: string,
+    private readonly routes: InferenceRoutes = {},
+    private readonly unsimulated: string[] = [],
   ) {}
+
+  /**
+   * A Region other than `from` that inference through a `geography.` profile sent from `from` reaches
+   * and the region-deny controls let it reach: an allowed Region of the geography, else one of the
+   * geography when they let its profiles out. Undefined when no such Region is certain.
+   */
+  private destination(geography: string, from: string): string | undefined {
+    const { regions, geographies } = this.routes;
+    const candidates = [...new Set([...(regions ?? []), ...SAMPLE_REGIONS])].filter((r) => r !== from && inGeography(geography, r));
+    return candidates.find((r) => !regions || regions.includes(r) || (geographies ?? []).includes(geography));
+  }
 
   private get ref(): ReferenceIndex {
     return this.world.reference;
@@ -141,7 +214,20 @@ class Generator {
 
   private add(name: string, request: RequestSpec, expect: Scenario['expect']): void {
     const withRegion = request.region ? request : { ...request, region: this.region };
-    this.out.push({ name: `${this.control.id}: ${name}`, origin: 'generated', control: this.control.id, request: withDefaults(withRegion, this.world), expect });
+    const r = withRegion.resource;
+    if (r.tags && r.bucketAbac === undefined && isS3BucketOrObjectArn(r.arn)) {
+      // A bucket's tags count only with ABAC enabled on it (resourceTagsApply): both states. The tags
+      // generated scenarios carry only ever open an exception of this control, so without ABAC the
+      // request is what it is untagged: denied by this control.
+      this.push(`${name} (bucket ABAC enabled)`, { ...withRegion, resource: { ...r, bucketAbac: true } }, expect);
+      this.push(`${name}, but bucket ABAC is disabled, so its tags do not count`, { ...withRegion, resource: { ...r, bucketAbac: false } }, { kind: 'deny', by: this.control.id });
+      return;
+    }
+    this.push(name, withRegion, expect);
+  }
+
+  private push(name: string, request: RequestSpec, expect: Scenario['expect']): void {
+    this.out.push({ name: `${this.control.id}: ${name}`, origin: 'generated', control: this.control.id, request: withDefaults(request, this.world), expect });
   }
 
   /** The whole question must say allow: no guardrail at any level denies it. */
@@ -294,6 +380,13 @@ class Generator {
       if (unreached) this.deny(`a principal of account ${unreached}, which the SCP companion does not reach, cannot call ${bare} on a resource of ${this.account} (RCP, tag ${tag.key})`, { principal: this.principal(unreached, 'developer'), action: bare, resource: this.resource(bare) });
       this.deny(`a principal of the organization cannot call ${bare} on a resource of the management account, which RCPs do not cover (SCP, tag ${tag.key})`, { principal: developer, action: bare, resource: this.resource(bare, management) });
     }
+    const abac = ref.action('s3:PutBucketAbac');
+    if (abac && unconstrained.minus(optedOut).has(abac.id)) {
+      const bucket = (account: string) => ({ arn: `arn:aws:s3:::bucket-${account}`, account, ...resourceOrg(this.world, account) });
+      this.deny(`a principal of the organization cannot turn bucket ABAC on or off (s3:PutBucketAbac), which decides whether ${tag.key} counts on a bucket`, { principal: developer, action: abac.qualified, resource: bucket(this.account) });
+      if (adminRole) this.letThrough(`the admin role ${adminRole} may turn bucket ABAC on or off (s3:PutBucketAbac, tag ${tag.key})`, { principal: this.principal(this.account, adminRole), action: abac.qualified, resource: bucket(this.account) });
+      if (unreached) this.deny(`a principal of account ${unreached}, which the SCP companion does not reach, cannot turn ABAC on or off on a bucket of ${this.account} (RCP, tag ${tag.key})`, { principal: this.principal(unreached, 'developer'), action: abac.qualified, resource: bucket(this.account) });
+    }
     if (open) this.letThrough(`${open} stays open (allowUnconstrainedTagging of ${tag.key})`, { principal: developer, action: open, resource: this.resource(open) });
     this.deny(`an outsider cannot pass the exception tag ${tag.key} as a session tag`, { principal: this.outsider(), action: 'sts:TagSession', resource: this.resource('sts:TagSession'), context: { 'aws:TagKeys': [tag.key] } });
   }
@@ -340,11 +433,17 @@ class Generator {
     const on = (arn: string) => ({ arn, account: acct });
     this.deny(`invoking the unapproved model ${unapproved} is denied`, { principal: who, action: invoke, resource: on(model(unapproved)) });
     this.allow(`invoking the approved model ${approved} is allowed`, { principal: who, action: invoke, resource: on(model(approved)) });
-    const profile = bedrockArn(`inference-profile/us.${approved}`);
-    this.allow(`the approved model through the cross-Region profile us.${approved} is allowed`, { principal: who, action: invoke, resource: on(profile), context: { 'bedrock:InferenceProfileArn': profile } });
-    const elsewhere = ['us-west-2', 'us-east-2', 'eu-west-1'].find((r) => r !== this.region)!;
-    this.allow(`the approved model in ${elsewhere}, reached through the cross-Region profile, is allowed`, { principal: who, action: invoke, resource: on(model(approved, elsewhere)), region: elsewhere, context: { 'bedrock:InferenceProfileArn': profile } });
-    this.deny(`the unapproved model through a cross-Region profile is denied`, { principal: who, action: invoke, resource: on(bedrockArn(`inference-profile/us.${unapproved}`)) });
+    // Cross-Region inference as AWS sees it: a profile of the geography of the Region the request is
+    // sent to (its ARN names that Region), routed to a Region of that geography the region-deny
+    // controls let it reach. A Region without a known geography gets no such scenario.
+    const geography = geographyOf(this.region);
+    if (geography) {
+      const profile = bedrockArn(`inference-profile/${geography}.${approved}`);
+      this.allow(`the approved model through the cross-Region profile ${geography}.${approved} is allowed`, { principal: who, action: invoke, resource: on(profile), context: { 'bedrock:InferenceProfileArn': profile } });
+      const elsewhere = this.destination(geography, this.region);
+      if (elsewhere) this.allow(`the approved model in ${elsewhere}, reached through the cross-Region profile ${geography}.${approved}, is allowed`, { principal: who, action: invoke, resource: on(model(approved, elsewhere)), region: elsewhere, context: { 'bedrock:InferenceProfileArn': profile } });
+      this.deny(`the unapproved model through the cross-Region profile ${geography}.${unapproved} is denied`, { principal: who, action: invoke, resource: on(bedrockArn(`inference-profile/${geography}.${unapproved}`)) });
+    }
     // Models that are not foundation models: denied unless approved (approvedModelArns).
     const others: [string, string][] = [
       ['imported-model', 'imported-model/deepseek-r1-distill'],
@@ -398,10 +497,52 @@ class Generator {
     for (const denied of c.marketplace?.denyProductIds ?? []) this.deny(`subscribing to product ${denied} is denied`, { principal: who, action: 'aws-marketplace:Subscribe', resource: { arn: '*' }, context: { 'aws-marketplace:ProductId': [denied] } });
   }
 
+  /**
+   * For every Deny statement with a Condition: a request that meets it (denied by this control) and
+   * one that misses it (not denied by this control), built by conditionRequests on a sample action
+   * and resource of the statement. Statements written with NotAction, and conditions no request could
+   * be built for, are listed in `unsimulated` instead.
+   */
+  conditionalDenies(p: ControlPlacement, resourceOf?: (action: string) => RequestSpec['resource'] | undefined): void {
+    p.statements.forEach((s, i) => {
+      const d = s.draft;
+      if (d.effect !== 'Deny' || !d.condition || Object.keys(d.condition).length === 0) return;
+      const what = `${this.control.id}: statement ${d.sid || i + 1}`;
+      const set = s.actions?.set;
+      if (!set) return void this.unsimulated.push(`${what}: written with NotAction`);
+      const [action] = sampleActions(this.ref, set);
+      const resource = action && (resourceOf ? resourceOf(action) : this.statementResource(d.resources, d.notResources, action));
+      if (!action || !resource) return void this.unsimulated.push(`${what}: no sample action and resource`);
+      const principal = this.principal(this.account, 'developer');
+      const r = conditionRequests(d.condition, { principal, action, resource }, this.ref, this.account);
+      if ('skip' in r) return void this.unsimulated.push(`${what}: ${r.skip}`);
+      const note = r.absent.length ? ` (no ${action} request carries ${r.absent.join(', ')})` : '';
+      const name = d.sid || `statement ${i + 1}`;
+      this.deny(`${action} meeting the condition of ${name} is denied${note}`, r.meets);
+      if (r.meets.resource.bucketAbac === true && r.meets.resource.tags) {
+        // The same request on a bucket without ABAC: its tags are not in the request (resourceTagsApply).
+        const off = { ...r.meets, resource: { ...r.meets.resource, bucketAbac: false } };
+        const label = `${action} meeting the condition of ${name}, but on a bucket without ABAC, whose tags do not count,`;
+        if (holdsWithoutBucketTags(d.condition)) this.deny(`${label} is denied`, off);
+        else this.letThrough(`${label} is let through`, off);
+      }
+      if (r.misses) this.letThrough(`${action} missing the condition of ${name} is let through`, r.misses);
+    });
+  }
+
+  /** A resource a statement's Resource / NotResource covers, for an action. */
+  private statementResource(resources: string[] | undefined, notResources: string[] | undefined, action: string): RequestSpec['resource'] | undefined {
+    if (resources && !resources.includes('*')) {
+      const arn = concreteArn(resources[0]!, this.account, this.region);
+      return arn ? { arn, account: this.account, ...resourceOrg(this.world, this.account) } : undefined;
+    }
+    const r = this.resource(action);
+    if (notResources?.some((n) => resourceArnMatcher(n)(r.arn))) return undefined;
+    return r;
+  }
+
   denyActions(c: DenyActionsControl, p: ControlPlacement): void {
-    // Custom conditions could make any generated request miss or meet them: only the intent's tests
-    // know what the control must decide then.
-    if (c.conditions && Object.keys(c.conditions).length) return;
+    if (c.conditions && Object.keys(c.conditions).length) return this.conditionalDenies(p, (action) => this.concreteResource(c, action));
     const set = p.statements[0]?.actions?.set;
     if (!set) return;
     const type = c.type ?? 'scp';
@@ -446,16 +587,31 @@ class Generator {
     if (globalAction && exempt?.has(globalAction.id)) this.letThrough(`the global service IAM works from ${outside}`, { principal: who, action: 'iam:CreateRole', resource: { arn: `arn:aws:iam::${this.account}:role/new`, account: this.account }, region: outside });
     const cris = p.statements.find((s) => s.draft.role === 'bedrock-cross-region-inference');
     if (cris) {
-      const model = `arn:aws:bedrock:${outside}::foundation-model/amazon.titan-text-express-v1`;
-      const profileOf = (prefix: string) => `arn:aws:bedrock:${inside}:${this.account}:inference-profile/${prefix}.amazon.titan-text-express-v1`;
-      const through = (prefix: string): RequestSpec => ({ principal: who, action: 'bedrock:InvokeModel', resource: { arn: model, account: this.account }, region: outside, context: { 'bedrock:InferenceProfileArn': profileOf(prefix) } });
+      const modelIn = (region: string) => `arn:aws:bedrock:${region}::foundation-model/amazon.titan-text-express-v1`;
+      // The destination side of cross-Region inference: the model in the Region the request is routed
+      // to, with the profile it came through, whose ARN names the Region it was sent to. Only routes a
+      // profile of that geography can take are generated.
+      const through = (prefix: string, from: string, to: string): RequestSpec => ({
+        principal: who,
+        action: 'bedrock:InvokeModel',
+        resource: { arn: modelIn(to), account: this.account },
+        region: to,
+        context: { 'bedrock:InferenceProfileArn': `arn:aws:bedrock:${from}:${this.account}:inference-profile/${prefix}.amazon.titan-text-express-v1` },
+      });
+      const notAllowed = (g: string) => SAMPLE_REGIONS.find((r) => inGeography(g, r) && !c.allowedRegions.includes(r));
       // The geographies the statement lets through, read from what it compiled to.
-      const allowed = (cris.draft.condition?.ArnNotLike?.['bedrock:InferenceProfileArn'] ?? []).map((a) => /inference-profile\/([a-z0-9-]+)\.\*$/.exec(a)?.[1]).filter((g): g is string => g !== undefined);
-      for (const g of allowed.slice(0, 2)) this.letThrough(`Bedrock inference routed to ${outside} through a ${g}. cross-Region profile is let through`, through(g));
-      if (!allowed.includes('global')) this.deny(`Bedrock inference routed to ${outside} through a global. profile (any Region) is denied`, through('global'));
+      const allowed = profileGeographies(p);
+      for (const g of allowed.filter((x) => x !== 'global').slice(0, 2)) {
+        const from = c.allowedRegions.find((r) => inGeography(g, r));
+        const to = notAllowed(g);
+        if (from && to) this.letThrough(`Bedrock inference routed to ${to} through a ${g}. cross-Region profile is let through`, through(g, from, to));
+      }
+      if (!allowed.includes('global')) this.deny(`Bedrock inference routed to ${outside} through a global. profile (any Region) is denied`, through('global', inside, outside));
       const other = ['apac', 'eu', 'us'].find((g) => !allowed.includes(g));
-      if (other) this.deny(`Bedrock inference routed to ${outside} through a ${other}. profile (a geography not allowed) is denied`, through(other));
-      this.deny(`Bedrock inference in ${outside} without an inference profile is denied`, { principal: who, action: 'bedrock:InvokeModel', resource: { arn: model, account: this.account }, region: outside });
+      const otherTo = other && notAllowed(other);
+      const otherFrom = other && SAMPLE_REGIONS.find((r) => inGeography(other, r) && r !== otherTo);
+      if (other && otherTo && otherFrom) this.deny(`Bedrock inference routed to ${otherTo} through a ${other}. profile (a geography not allowed) is denied`, through(other, otherFrom, otherTo));
+      this.deny(`Bedrock inference in ${outside} without an inference profile is denied`, { principal: who, action: 'bedrock:InvokeModel', resource: { arn: modelIn(outside), account: this.account }, region: outside });
     }
   }
 }

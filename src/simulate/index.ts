@@ -5,3 +5,4 @@ export * from './run.js';
 export * from './scenario.js';
 export * from './simulate.js';
 export * from './world.js';
+export * from './waivers.js';

@@ -2,9 +2,11 @@
 import { describeExpectation } from './scenario.js';
 import type { ScenarioResult } from './run.js';
 
-export function summary(results: readonly ScenarioResult[]): { total: number; passed: number; failed: number; declared: number; generated: number } {
-  const failed = results.filter((r) => !r.pass).length;
-  return { total: results.length, passed: results.length - failed, failed, declared: results.filter((r) => r.scenario.origin === 'test').length, generated: results.filter((r) => r.scenario.origin === 'generated').length };
+/** `failed` counts the failures that fail simulate: a waived scenario's failure counts as `waived`. */
+export function summary(results: readonly ScenarioResult[]): { total: number; passed: number; failed: number; waived: number; declared: number; generated: number } {
+  const failed = results.filter((r) => !r.pass && r.waived === undefined).length;
+  const waived = results.filter((r) => !r.pass && r.waived !== undefined).length;
+  return { total: results.length, passed: results.length - failed - waived, failed, waived, declared: results.filter((r) => r.scenario.origin === 'test').length, generated: results.filter((r) => r.scenario.origin === 'generated').length };
 }
 
 export function resultsJson(results: readonly ScenarioResult[]): unknown {
@@ -18,6 +20,7 @@ export function resultsJson(results: readonly ScenarioResult[]): unknown {
       actual: r.actual,
       pass: r.pass,
       failure: r.failure ?? null,
+      waived: r.waived ?? null,
       engine: r.engine,
       decision: r.decision.decision,
       decidedBy: r.decision.decidedBy ?? null,
@@ -73,8 +76,8 @@ export function junitXml(results: readonly ScenarioResult[]): string {
   const cases = results.map((r) => {
     const name = xml(r.scenario.name);
     const classname = xml(r.scenario.origin === 'test' ? 'guardrails.tests' : `guardrails.generated.${r.scenario.control}`);
-    const body = r.pass ? '' : `<failure message="${xml(r.failure ?? 'failed')}">${xml(`expected ${describeExpectation(r.scenario.expect)}\nactual ${r.actual}\nengine ${r.engine}`)}</failure>`;
+    const body = r.pass ? '' : r.waived !== undefined ? `<skipped message="${xml(`waived: ${r.waived}`)}"/>` : `<failure message="${xml(r.failure ?? 'failed')}">${xml(`expected ${describeExpectation(r.scenario.expect)}\nactual ${r.actual}\nengine ${r.engine}`)}</failure>`;
     return `    <testcase name="${name}" classname="${classname}">${body}</testcase>`;
   });
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites tests="${s.total}" failures="${s.failed}">\n  <testsuite name="guardrails simulate" tests="${s.total}" failures="${s.failed}">\n${cases.join('\n')}\n  </testsuite>\n</testsuites>\n`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites tests="${s.total}" failures="${s.failed}">\n  <testsuite name="guardrails simulate" tests="${s.total}" failures="${s.failed}" skipped="${s.waived}">\n${cases.join('\n')}\n  </testsuite>\n</testsuites>\n`;
 }

@@ -14,6 +14,8 @@ export interface ScenarioResult {
   actual: string;
   /** Why it failed, when it did. */
   failure?: string;
+  /** The reason of the intent's waiver for this scenario (simulate.waive): a failure does not count. */
+  waived?: string;
 }
 
 export function controlsOf(d: Decider): string[] {

@@ -3,12 +3,14 @@
  * intent's tests and the scenarios generated from each control.
  */
 import type { CompileResult } from '../compile/index.js';
+import type { Diagnostic } from '../diagnostics/index.js';
 import type { Intent } from '../intent/index.js';
 import type { ReferenceIndex } from '../reference/index.js';
 import { scenariosFromTests } from './from-tests.js';
 import { generateScenarios } from './generate.js';
 import { runLocal, type ScenarioResult } from './run.js';
 import type { Scenario } from './scenario.js';
+import { applyWaivers, checkWaivers } from './waivers.js';
 import { World } from './world.js';
 
 export interface SimulationOptions {
@@ -20,15 +22,32 @@ export interface Simulation {
   world: World;
   scenarios: Scenario[];
   results: ScenarioResult[];
+  /** Problems with the intent's waivers (simulate.waive): an unknown scenario is an error. */
+  diagnostics: Diagnostic[];
+  /** Conditions of Deny statements no scenario was generated for, with why ("control: statement: why"). */
+  unsimulated: string[];
 }
 
-export function buildScenarios(intent: Intent, compiled: CompileResult, reference: ReferenceIndex, options: SimulationOptions = {}): { world: World; scenarios: Scenario[] } {
+export function buildScenarios(intent: Intent, compiled: CompileResult, reference: ReferenceIndex, options: SimulationOptions = {}): { world: World; scenarios: Scenario[]; unsimulated: string[] } {
   const world = new World(intent, intent.tree!, compiled, reference);
-  const scenarios = [...scenariosFromTests(intent, world), ...(options.generated === false ? [] : generateScenarios(world, compiled.placements))];
-  return { world, scenarios };
+  const unsimulated: string[] = [];
+  const scenarios = [...scenariosFromTests(intent, world), ...(options.generated === false ? [] : uniqueNames(generateScenarios(world, compiled.placements, unsimulated)))];
+  return { world, scenarios, unsimulated };
+}
+
+/** A generated scenario's name is its id (waivers name it): a repeated name gets " (2)", " (3)"... */
+function uniqueNames(scenarios: Scenario[]): Scenario[] {
+  const seen = new Map<string, number>();
+  return scenarios.map((s) => {
+    const n = (seen.get(s.name) ?? 0) + 1;
+    seen.set(s.name, n);
+    return n === 1 ? s : { ...s, name: `${s.name} (${n})` };
+  });
 }
 
 export function simulate(intent: Intent, compiled: CompileResult, reference: ReferenceIndex, options: SimulationOptions = {}): Simulation {
-  const { world, scenarios } = buildScenarios(intent, compiled, reference, options);
-  return { world, scenarios, results: runLocal(world, scenarios) };
+  const { world, scenarios, unsimulated } = buildScenarios(intent, compiled, reference, options);
+  // Without the generated scenarios, waivers have nothing to name: they are checked when those run.
+  const diagnostics = options.generated === false ? [] : checkWaivers(intent, scenarios);
+  return { world, scenarios, results: applyWaivers(intent, runLocal(world, scenarios)), diagnostics, unsimulated };
 }

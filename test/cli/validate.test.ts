@@ -18,7 +18,7 @@ describe('guardrails validate', () => {
     // The example's only warnings are deliberate (see EXAMPLE_WARNINGS).
     expect(diagnosticCodes(r.stderr)).toEqual(EXAMPLE_WARNINGS);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^valid: 5 intent files, 7 controls, 11 tests: 0 errors, \d+ warnings/);
+    expect(r.stdout).toMatch(/^valid: 5 intent files, 7 controls, 12 tests: 0 errors, \d+ warnings/);
   });
 
   it('reports every error at once, in file order, as file:line:col with the line, a caret and a hint; exit 2', async () => {

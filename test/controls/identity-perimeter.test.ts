@@ -181,6 +181,9 @@ describe('trusted-partner tag exception with companion protections', () => {
       })
       .map((a) => `s3:${a.Name}`);
     expect(expected).toContain('s3:PutBucketTagging');
+    // s3:PutBucketAbac decides whether a bucket's tags count at all (ABAC off by default): protected too.
+    expect(expected).not.toContain('s3:PutBucketAbac');
+    expected.push('s3:PutBucketAbac');
     // s3:* resource types include S3 Object Lambda access points: their object tagging is protected too.
     expect(list(scp.Action).filter((a) => a.startsWith('s3:')).sort()).toEqual(expected.sort());
     expect(list(scp.Action).some((a) => a.startsWith('s3-object-lambda:'))).toBe(true);
@@ -218,7 +221,7 @@ describe('trusted-partner tag exception with companion protections', () => {
     expect(w.message).toContain('s3:PutObjectTagging');
     expect(w.message).not.toContain('s3:PutBucketTagging');
     const scp = some.policies.get('guardrails-scp-perimeter')!.Statement.find((s) => s.Sid === 'PerimeterProtectExceptionTagUnconstrained')!;
-    expect(list(scp.Action).sort()).toEqual(['s3:DeleteJobTagging', 's3:DeleteStorageLensConfigurationTagging', 's3:PutBucketTagging']);
+    expect(list(scp.Action).sort()).toEqual(['s3:DeleteJobTagging', 's3:DeleteStorageLensConfigurationTagging', 's3:PutBucketAbac', 's3:PutBucketTagging']);
 
     const none = await compileControls(intent.replace('        services: [s3]\n', '        services: [s3]\n        allowUnconstrainedTagging: true\n'));
     expect(errorsOf(none)).toEqual([]);

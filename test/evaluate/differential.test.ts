@@ -1,14 +1,16 @@
 /**
  * Differential test against @cloud-copilot/iam-simulate (AGPL: an exact-pinned devDependency used
  * only here, as an oracle). Over 10,000 requests on the example organization's compiled policies,
- * half with an extra SCP holding a random condition block, both engines must decide alike, except
+ * half with an extra SCP holding a random condition block, and S3 buckets with ABAC enabled on half of
+ * the requests and disabled on the others (the oracle's bucketAbacEnabled: it drops bucket tags from
+ * the request context when ABAC is off), both engines must decide alike, except
  * where AWS's documentation says the oracle is wrong; each such difference is listed below with its
  * source. Any other disagreement fails the test.
  */
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../src/compile/index.js';
-import { authorize, buildRequest, compilePolicy, SEMANTICS, type CompiledPolicy, type EvalRequest, type OrgChain, type RequestSpec } from '../../src/evaluate/index.js';
+import { authorize, buildRequest, compilePolicy, isS3BucketOrObjectArn, SEMANTICS, type CompiledPolicy, type EvalRequest, type OrgChain, type RequestSpec } from '../../src/evaluate/index.js';
 import { loadIntent } from '../../src/intent/index.js';
 import type { Statement } from '../../src/policy/index.js';
 import { World } from '../../src/simulate/index.js';
@@ -128,6 +130,8 @@ const RESOURCE_ALLOW_ALL = { Version: '2012-10-17', Statement: [{ Effect: 'Allow
 
 let world: World;
 let population: Population;
+/** The same organization, with S3 actions on buckets and objects as the covered actions: bucket tags in both ABAC states. */
+let s3Population: Population;
 beforeAll(async () => {
   const ref = await reference2026();
   const { intent } = await loadIntent({ cwd: PROJECT_ROOT });
@@ -148,6 +152,11 @@ beforeAll(async () => {
       { key: 'env', value: 'prod' },
     ],
   };
+  // Everyday bucket and object actions (some rarer ones carry condition keys in the oracle's data that
+  // differ from the pinned reference, which is not this run's subject).
+  const s3Actions = ref.index.emptySet();
+  for (const a of ['GetObject', 'PutObject', 'DeleteObject', 'GetObjectTagging', 'ListBucket', 'GetBucketPolicy', 'PutBucketPolicy', 'DeleteBucket', 'GetBucketTagging', 'PutBucketTagging']) s3Actions.add(ref.index.action(`s3:${a}`)!.id);
+  s3Population = { ...population, covered: s3Actions };
 });
 
 /**
@@ -190,6 +199,8 @@ function toOracleLevels(chain: OrgChain | undefined, extra: { statement: Stateme
 
 interface DifferentialRun {
   compared: number;
+  /** Compared requests on a tagged S3 bucket or object, by ABAC state. */
+  taggedBuckets: { abacOn: number; abacOff: number };
   oracleErrors: number;
   explained: Map<string, number>;
   unexplained: string[];
@@ -197,17 +208,24 @@ interface DifferentialRun {
   families: Map<string, number>;
 }
 
-async function runDifferential(limit: number, seed: number): Promise<DifferentialRun> {
+/** `abacIgnored`: our engine is told every bucket has ABAC enabled, whatever the oracle is told (the test must fail then). */
+async function runDifferential(limit: number, seed: number, options: { abacIgnored?: boolean; population?: Population } = {}): Promise<DifferentialRun> {
+  const pop = options.population ?? population;
   const r = new Random(seed);
   const ref = world.reference;
   const identity = compilePolicy('AllowAll', [{ effect: 'Allow', action: ['*'], resource: ['*'] }], ref);
   const resourcePolicy = compilePolicy('ResourceAllowAll', [{ effect: 'Allow', principal: '*', action: ['*'], resource: ['*'] }], ref);
-  const run: DifferentialRun = { compared: 0, oracleErrors: 0, explained: new Map(), unexplained: [], families: new Map() };
+  const run: DifferentialRun = { compared: 0, taggedBuckets: { abacOn: 0, abacOff: 0 }, oracleErrors: 0, explained: new Map(), unexplained: [], families: new Map() };
   for (let i = 0; run.compared < limit && i < limit * 1.4; i++) {
-    const g = randomRequest(ref, population, r);
+    const g = randomRequest(ref, pop, r);
+    // Alternating, not drawn: the random stream, and so the requests of a seed, stay what they were.
+    const abac = i % 2 === 0;
+    g.spec.resource.bucketAbac = abac;
     const extraStatement = r.chance(0.5) ? randomConditionStatement(r) : undefined;
     const extra = extraStatement ? { statement: extraStatement, policy: compilePolicy('random', [extraStatement], ref) } : undefined;
-    const request = buildRequest(g.spec, ref);
+    // A population of its own asks about its actions only (randomRequest also draws from the whole reference).
+    if (options.population && !options.population.covered.has(ref.action(g.spec.action)?.id ?? -1)) continue;
+    const request = buildRequest(options.abacIgnored ? { ...g.spec, resource: { ...g.spec.resource, bucketAbac: true } } : g.spec, ref);
     // A service principal acts for aws:SourceAccount: both engines get that account's SCP chain, which
     // only the oracle applies (KNOWN_DIFFERENCES, AWS service principals).
     const scpAccount = request.isAwsService ? request.context.get('aws:SourceAccount')?.values[0] : request.principalAccount;
@@ -220,12 +238,17 @@ async function runDifferential(limit: number, seed: number): Promise<Differentia
       const e = request.context.get(key)!;
       context[key] = e.multivalued ? e.values : e.values[0]!;
     }
+    // The resource's tags as AWS holds them: the oracle decides, from bucketAbacEnabled, whether they
+    // reach the request context.
+    const tags = g.spec.resource.tags ?? {};
+    for (const k of Object.keys(tags)) if (!request.context.has(`aws:ResourceTag/${k}`)) context[`aws:ResourceTag/${k}`] = tags[k]!;
     const simulation: Simulation = {
       request: { principal: g.spec.principal.id, action: request.action, resource: { resource: request.resource, accountId: request.resourceAccount ?? '' }, contextVariables: context },
       identityPolicies: [{ name: 'AllowAll', policy: ALLOW_ALL }],
       resourcePolicy: RESOURCE_ALLOW_ALL,
       serviceControlPolicies: toOracleLevels(world.chain(scpAccount, 'scp'), extra, 'scp'),
       resourceControlPolicies: toOracleLevels(rcp, undefined, 'rcp'),
+      additionalSettings: { s3: { bucketAbacEnabled: abac } },
     };
     const oracle = await runSimulation(simulation, {});
     if (oracle.resultType === 'error') {
@@ -233,6 +256,7 @@ async function runDifferential(limit: number, seed: number): Promise<Differentia
       continue;
     }
     run.compared++;
+    if (Object.keys(tags).length && isS3BucketOrObjectArn(request.resource)) run.taggedBuckets[abac ? 'abacOn' : 'abacOff']++;
     if (extraStatement && scp) for (const op of Object.keys(extraStatement.condition!)) run.families.set(familyOf(op), (run.families.get(familyOf(op)) ?? 0) + 1);
     const theirs = ORACLE[oracle.overallResult as keyof typeof ORACLE];
     if (theirs === ours.decision) continue;
@@ -264,9 +288,10 @@ describe('differential test against @cloud-copilot/iam-simulate', () => {
   it('decides 10,000 generated requests alike, except for documented differences the oracle confirms', async () => {
     const run = await runDifferential(LIMIT, 20261122);
     // eslint-disable-next-line no-console
-    console.log(`differential: ${run.compared} compared, ${run.oracleErrors} the oracle could not evaluate, known differences: ${JSON.stringify(Object.fromEntries(run.explained))}, random conditions by family: ${JSON.stringify(Object.fromEntries(run.families))}`);
+    console.log(`differential: ${run.compared} compared (tagged S3 buckets: ${run.taggedBuckets.abacOn} with ABAC, ${run.taggedBuckets.abacOff} without), ${run.oracleErrors} the oracle could not evaluate, known differences: ${JSON.stringify(Object.fromEntries(run.explained))}, random conditions by family: ${JSON.stringify(Object.fromEntries(run.families))}`);
     expect(run.compared).toBeGreaterThanOrEqual(LIMIT);
     expect(run.unexplained.slice(0, 5)).toEqual([]);
+    expect(run.taggedBuckets.abacOn + run.taggedBuckets.abacOff).toBeGreaterThan(0);
     // Every operator family took part, so that a wrong reading of any of them shows here.
     for (const f of ['String', 'String (set)', 'Numeric', 'Date', 'Bool', 'Binary', 'IpAddress', 'Arn', 'Null']) expect(run.families.get(f) ?? 0, f).toBeGreaterThan(50);
   }, 240_000);
@@ -286,6 +311,21 @@ describe('differential test against @cloud-copilot/iam-simulate', () => {
     } finally {
       Object.assign(SEMANTICS, saved);
     }
+  }, 120_000);
+
+  it('decides S3 requests on tagged buckets alike with bucket ABAC enabled and disabled', async () => {
+    const run = await runDifferential(2000, 20261206, { population: s3Population });
+    // eslint-disable-next-line no-console
+    console.log(`differential (S3): ${run.compared} compared, tagged S3 buckets: ${run.taggedBuckets.abacOn} with ABAC, ${run.taggedBuckets.abacOff} without`);
+    expect(run.unexplained.slice(0, 5)).toEqual([]);
+    expect(run.taggedBuckets.abacOn).toBeGreaterThan(100);
+    expect(run.taggedBuckets.abacOff).toBeGreaterThan(100);
+  }, 120_000);
+
+  it('fails when bucket tags count on buckets without ABAC', async () => {
+    const run = await runDifferential(2000, 20261206, { population: s3Population, abacIgnored: true });
+    expect(run.unexplained.length).toBeGreaterThan(0);
+    expect(run.unexplained.some((u) => u.includes('"bucketAbac":false'))).toBe(true);
   }, 120_000);
 });
 

@@ -38,8 +38,159 @@ describe('guardrails simulate on the example organization', () => {
     expect(r.code).toBe(0);
     const m = /(\d+) of (\d+) scenarios pass \((\d+) from the intent's tests, (\d+) generated/.exec(r.stdout)!;
     expect(m[1]).toBe(m[2]);
-    expect(Number(m[3])).toBe(11);
+    expect(Number(m[3])).toBe(12);
     expect(Number(m[4])).toBeGreaterThan(50);
+  });
+
+  it('an EU region lockdown passes: the Bedrock cross-Region scenarios use the eu. geography and Regions the lockdown allows', async () => {
+    const dir = await exampleCopy('baseline.yaml', (t) => t.replace('allowedRegions: [us-east-1, us-west-2, eu-central-1]', 'allowedRegions: [eu-west-1, eu-central-1]'));
+    // The declared tests name us-east-1 resources; the lockdown denies them, which is not this test's subject.
+    fs.rmSync(path.join(dir, 'guardrails', 'tests.yaml'));
+    const r = await runCli(['simulate', '--cache', cache, '--json'], { cwd: dir });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    const failed = out.results.filter((x: { pass: boolean }) => !x.pass).map((x: { name: string; failure: string }) => `${x.name}: ${x.failure}`);
+    expect(failed).toEqual([]);
+    expect(r.code).toBe(0);
+    const bedrock = out.results.filter((x: { name: string }) => /^approved-bedrock-models: .*cross-Region profile/.test(x.name));
+    expect(bedrock.length).toBeGreaterThan(0);
+    for (const x of bedrock) {
+      const req = x.request as { region: string; resource: { arn: string }; context: Record<string, string> };
+      expect(req.region).toMatch(/^eu-/);
+      const profile = req.context['bedrock:InferenceProfileArn'] ?? req.resource.arn;
+      // A profile lives in the Region the request is sent to and is of that Region's geography.
+      expect(profile).toMatch(/^arn:aws:bedrock:eu-(west|central)-1:\d{12}:inference-profile\/eu\./);
+    }
+    // Never an impossible request: a geography's profile is sent from a Region of that geography and
+    // routes to one (global. profiles route anywhere).
+    const prefixes: Record<string, string> = { us: 'us-', eu: 'eu-', apac: 'ap-' };
+    const routed = out.results.filter((x: { request: { context?: Record<string, string> } }) => x.request.context?.['bedrock:InferenceProfileArn']);
+    expect(routed.length).toBeGreaterThan(3);
+    for (const x of routed) {
+      const arn = x.request.context['bedrock:InferenceProfileArn'] as string;
+      const m = /^arn:aws:bedrock:([a-z0-9-]+):\d{12}:inference-profile\/([a-z-]+)\./.exec(arn)!;
+      if (m[2] === 'global') continue;
+      expect(m[1]!.startsWith(prefixes[m[2]!]!), `${x.name}: ${arn}`).toBe(true);
+      expect((x.request.region as string).startsWith(prefixes[m[2]!]!), `${x.name}: routed to ${x.request.region}`).toBe(true);
+    }
+  });
+
+  describe('waivers', () => {
+    const failing = 'approved-bedrock-models: the excepted principal may invoke an unapproved model';
+    // A deny of DeepSeek models for everyone makes the allowlist's "excepted principal" scenario fail.
+    const withDeny = (t: string) => t.trimEnd() + '\n  no-deepseek:\n    kind: deny-actions\n    actions: [bedrock:InvokeModel]\n    resources: ["arn:aws:bedrock:*::foundation-model/deepseek.*"]\n    attach: [GenAI]\n';
+    const waiving = (name: string) => (t: string) => withDeny(t) + `\nsimulate:\n  waive:\n    - scenario: "${name}"\n      reason: DeepSeek models are banned for everyone, admins included\n`;
+
+    it('a wrong expectation fails simulate without a waiver', async () => {
+      const r = await runCli(['simulate', '--cache', cache], { cwd: await exampleCopy('genai.yaml', withDeny) });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(new RegExp(`FAIL +${failing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `));
+    });
+
+    it('a waived scenario still runs, is reported with its reason, and does not fail simulate', async () => {
+      const dir = await exampleCopy('genai.yaml', waiving(failing));
+      const r = await runCli(['simulate', '--cache', cache], { cwd: dir });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`waived  ${failing}`);
+      expect(r.stdout).toContain(`waived (simulate.waive in the intent):\n  ${failing}: DeepSeek models are banned for everyone, admins included\n`);
+      expect(r.stdout).toMatch(/; 1 failing waived\n/);
+      const json = JSON.parse((await runCli(['simulate', '--cache', cache, '--json'], { cwd: dir })).stdout);
+      expect(json.summary).toMatchObject({ failed: 0, waived: 1 });
+      expect(json.results.find((x: { name: string }) => x.name === failing)).toMatchObject({ pass: false, waived: 'DeepSeek models are banned for everyone, admins included', decision: 'explicit-deny' });
+    });
+
+    it('a waiver that names no generated scenario is an error at its line, with did-you-mean', async () => {
+      const typo = failing.replace('unapproved', 'unaproved');
+      const r = await runCli(['simulate', '--cache', cache], { cwd: await exampleCopy('genai.yaml', waiving(typo)) });
+      expect(r.code).toBe(2);
+      const line = fs.readFileSync(path.join(PROJECT_ROOT, 'guardrails', 'genai.yaml'), 'utf8').trimEnd().split('\n').length + 5 + 4;
+      expect(r.stderr).toContain(`guardrails/genai.yaml:${line}:17: error unknown-scenario: no generated scenario is named "${typo}"`);
+      expect(r.stderr).toContain(`did you mean '${failing}'?`);
+    });
+
+    it('a waiver of a declared test is an error: the test changes instead', async () => {
+      const r = await runCli(['simulate', '--cache', cache], { cwd: await exampleCopy('genai.yaml', waiving('trusted partner reads a bucket tagged for partners')) });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('error waived-test');
+    });
+  });
+
+  describe('scenarios from the conditions of deny-actions and custom statements', () => {
+    const controls = (extra: string) => (t: string) => t.trimEnd() + '\n' + extra;
+    const json = async (dir: string) => {
+      const r = await runCli(['simulate', '--cache', cache, '--json'], { cwd: dir });
+      return { code: r.code, out: JSON.parse(r.stdout) as { results: { name: string; pass: boolean; expected: string; decision: string; failure: string | null; request: { resource: { tags?: Record<string, string>; bucketAbac?: boolean }; context: Record<string, unknown> } }[]; unsimulated: string[] } };
+    };
+
+    it('a deny-actions condition: a request meeting it is denied, one missing it is let through', async () => {
+      const dir = await exampleCopy('baseline.yaml', controls(`
+  no-prod-bucket-deletes:
+    kind: deny-actions
+    actions: [s3:DeleteBucket]
+    conditions: { StringEquals: { "aws:ResourceTag/env": prod } }
+    exceptPrincipals: ["arn:aws:iam::*:role/BreakGlass"]
+    attach: [Workloads]
+`));
+      const { code, out } = await json(dir);
+      const mine = out.results.filter((x) => x.name.startsWith('no-prod-bucket-deletes: '));
+      expect(mine.map((x) => [x.name, x.expected, x.pass])).toEqual([
+        ['no-prod-bucket-deletes: s3:DeleteBucket meeting the condition of NoProdBucketDeletes is denied', 'deny by no-prod-bucket-deletes', true],
+        // A deny on prod-tagged buckets does not apply where ABAC is off: AWS allows.
+        ['no-prod-bucket-deletes: s3:DeleteBucket meeting the condition of NoProdBucketDeletes, but on a bucket without ABAC, whose tags do not count, is let through', 'not denied by no-prod-bucket-deletes', true],
+        ['no-prod-bucket-deletes: s3:DeleteBucket missing the condition of NoProdBucketDeletes is let through', 'not denied by no-prod-bucket-deletes', true],
+      ]);
+      expect(mine[1]!.request.resource).toMatchObject({ tags: { env: 'prod' }, bucketAbac: false });
+      expect(mine[1]!.decision).toBe('allow');
+      // The tag is meant to count: on an S3 bucket, that takes ABAC enabled.
+      expect(mine[0]!.request.resource).toMatchObject({ tags: { env: 'prod' }, bucketAbac: true });
+      expect(mine[2]!.request.resource.tags?.env).not.toBe('prod');
+      expect(code).toBe(0);
+    });
+
+    it('a custom statement that can never apply fails simulate: no request of its sampled action carries the key', async () => {
+      const dir = await exampleCopy('baseline.yaml', controls(`
+  no-public-acls:
+    kind: custom
+    type: scp
+    statements:
+      - Sid: NoPublicAcls
+        Effect: Deny
+        Action: [s3:GetObject, s3:PutObject]
+        Resource: "*"
+        Condition: { StringEquals: { "s3:x-amz-acl": public-read } }
+    attach: [Workloads]
+`));
+      const { code, out } = await json(dir);
+      const meets = out.results.find((x) => x.name.startsWith('no-public-acls: s3:GetObject meeting the condition of NoPublicAcls is denied'))!;
+      expect(meets.name).toContain('(no s3:GetObject request carries s3:x-amz-acl)');
+      expect(meets.pass).toBe(false);
+      expect(meets.failure).toBe('expected deny, got allow');
+      expect(code).toBe(1);
+    });
+
+    it('conditions no request can be built for are counted, with the reason', async () => {
+      const dir = await exampleCopy('baseline.yaml', controls(`
+  only-from-home:
+    kind: custom
+    type: scp
+    statements:
+      - Sid: OnlyFromHome
+        Effect: Deny
+        Action: s3:GetObject
+        Resource: "*"
+        Condition: { StringNotEquals: { "aws:PrincipalAccount": "222222222201" } }
+      - Sid: NoExcept
+        Effect: Deny
+        NotAction: s3:GetObject
+        Resource: "*"
+        Condition: { Bool: { "aws:SecureTransport": "false" } }
+    attach: [Workloads]
+`));
+      const r = await runCli(['simulate', '--cache', cache], { cwd: dir });
+      expect(r.stdout).toContain("2 conditions of Deny statements without generated scenarios (only the intent's tests check them):\n  only-from-home: statement OnlyFromHome: StringNotEquals aws:PrincipalAccount: a key the request derives from its principal or resource\n  only-from-home: statement NoExcept: written with NotAction\n");
+      expect((await json(dir)).out.unsimulated).toHaveLength(2);
+    });
   });
 
   it('a test can mark its resource as an AWS managed KMS key, which RCPs do not govern', async () => {
@@ -126,9 +277,26 @@ describe('generated scenarios prove the protections they name', () => {
     expect(names.some((n) => /which the SCP companion does not reach, cannot set dp:exclude:identity/.test(n))).toBe(true);
   });
 
+  it('s3:PutBucketAbac, which decides whether bucket tags count, is protected like the tagging actions that name no tag key', async () => {
+    const { results } = await simulateWithout(/^$/);
+    const abac = results.filter((r) => r.scenario.request.action === 's3:PutBucketAbac');
+    expect(abac.map((r) => r.scenario.name)).toContain('only-org-principals: a principal of the organization cannot turn bucket ABAC on or off (s3:PutBucketAbac), which decides whether partner-access-exception counts on a bucket');
+    expect(abac.some((r) => /which the SCP companion does not reach, cannot turn ABAC on or off/.test(r.scenario.name))).toBe(true);
+    for (const r of abac) expect(r.pass, r.scenario.name).toBe(true);
+    const ref = await reference2026();
+    const { intent } = await loadIntent({ cwd: PROJECT_ROOT });
+    const compiled = compile({ intent: intent!, reference: ref.index, referenceManifest: ref.manifest, root: PROJECT_ROOT });
+    const id = ref.index.action('s3:PutBucketAbac')!.id;
+    for (const role of [/-tag-unconstrained$/, /-tag-unconstrained-rcp$/]) {
+      const statements = compiled.policies.flatMap((p) => p.statements).filter((s) => s.origins.some((o) => role.test(o.draft.role)));
+      expect(statements.length, String(role)).toBeGreaterThan(0);
+      expect(statements.some((s) => s.intended.has(id)), String(role)).toBe(true);
+    }
+  });
+
   it.each([
     ['the unconstrained-tagging SCP companions', /-tag-unconstrained(-\d+)?$/, /cannot call s3:PutBucketTagging on a resource of the management account/],
-    ['the unconstrained-tagging RCP companions', /-tag-unconstrained-rcp(-\d+)?$/, /does not reach, cannot call s3:PutBucketTagging/],
+    ['the unconstrained-tagging RCP companions', /-tag-unconstrained-rcp(-\d+)?$/, /does not reach, cannot (call s3:PutBucketTagging|turn ABAC on or off on a bucket)/],
     ['the tag-key RCP companions', /-tag-rcp(-\d+)?$/, /does not reach, cannot set (partner-access-exception|dp:exclude:identity)/],
     ['the Bedrock cross-Region inference statement', /^bedrock-cross-region-inference$/, /Bedrock inference (routed to \S+ through a (global|apac)\. profile .*|in \S+ without an inference profile) is denied$/],
     ['the Mantle model statement', /^mantle-model-allowlist$/, /Mantle inference with the unapproved model/],
@@ -159,7 +327,7 @@ describe('generated scenarios', () => {
     for (const pattern of [
       /^only-org-principals: a principal of the organization may [\w-]+:\w+$/,
       /^only-org-principals: the AWS service principal .* may .* on behalf of the organization/,
-      /^only-org-principals: partner \d+ may .* on a resource tagged/,
+      /^only-org-principals: partner \d+ may .* on a resource tagged [^,]*$/,
       /^tls-minimum: S3 over TLS 1\.2 is allowed/,
       /^approved-bedrock-models: invoking the approved model .* is allowed/,
       /^approved-bedrock-models: the approved model through the cross-Region profile/,
@@ -174,6 +342,23 @@ describe('generated scenarios', () => {
         expect(r.pass).toBe(true);
       }
     }
+  });
+
+  it('scenarios that rely on S3 bucket tags come in both ABAC states: enabled the tag opens the exception, disabled it does not count', async () => {
+    const sim = await exampleSimulation();
+    const on = sim.results.filter((r) => /^only-org-principals: partner \d+ may s3:\w+ on a resource tagged .* \(bucket ABAC enabled\)$/.test(r.scenario.name));
+    const off = sim.results.filter((r) => /^only-org-principals: partner \d+ may s3:\w+ on a resource tagged .*, but bucket ABAC is disabled, so its tags do not count$/.test(r.scenario.name));
+    expect(on.length).toBeGreaterThan(0);
+    expect(off.length).toBe(on.length);
+    for (const r of on) expect([r.scenario.request.resource.bucketAbac, r.decision.decision, r.pass]).toEqual([true, 'allow', true]);
+    for (const r of off) {
+      expect(r.scenario.request.resource.bucketAbac).toBe(false);
+      expect(r.scenario.expect).toEqual({ kind: 'deny', by: 'only-org-principals' });
+      expect([r.decision.decision, r.pass]).toEqual(['explicit-deny', true]);
+    }
+    // The declared test without bucketAbac: the partner tag opens nothing.
+    const declared = sim.results.find((r) => r.scenario.name === 'trusted partner cannot read a partner-tagged bucket without ABAC')!;
+    expect([declared.decision.decision, declared.pass]).toEqual(['explicit-deny', true]);
   });
 
   it('an allow expectation fails when another guardrail denies: the same request without its Region is denied by the region guardrail', async () => {

@@ -25,5 +25,5 @@ export function diagnosticCodes(stderr: string): string[] {
   return [...new Set([...stderr.matchAll(/^\S+:\d+:\d+: (error|warning) ([a-z-]+):/gm)].map((m) => `${m[1]} ${m[2]}`))].sort();
 }
 
-/** The example organization's deliberate warnings: the tagging actions its exceptions leave open, and PublicData's exclusion. */
-export const EXAMPLE_WARNINGS = ['warning exclusion-pushes-down', 'warning unprotected-exception-tag'];
+/** The example organization's deliberate warnings: the tagging actions its exceptions leave open, PublicData's exclusion, and its S3 tag exceptions counting only on buckets with ABAC. */
+export const EXAMPLE_WARNINGS = ['warning bucket-tags-need-abac', 'warning exclusion-pushes-down', 'warning unprotected-exception-tag'];
