@@ -15,8 +15,8 @@ import { compiledExampleRepo, type ExampleRepo } from '../support/example-repo.j
 let dir: string;
 let cli: ExampleRepo['cli'];
 
-const VENDED = '777777777701';
-const EXPERIMENT = '777777777702';
+const VENDED = '345678901234';
+const EXPERIMENT = '345678901235';
 const WEB_DEV = '333333333334';
 
 /** The example snapshot after a month of account vending: one account under Root, an OU with an account under Workloads, web-dev moved to Sandbox. */
