@@ -126,3 +126,11 @@ function staleOut(outDir: string, compiled: CompileResult, previous: OutManifest
   if (previous.reference.snapshotId !== compiled.manifest?.reference.snapshotId) stale.push('manifest.json (another service-reference snapshot)');
   return stale.length ? [error('stale-out', `out/ does not match the intent: ${stale.join(', ')}`, undefined, hint)] : [];
 }
+
+/** Tree drift as one error, for a command that must stop on it (a forward rollout). */
+export function treeDriftError(drift: TreeDrift): Diagnostic {
+  const shown = drift.entries.slice(0, 5).map((e) => `${e.kind === 'ou' ? 'OU' : 'account'} ${e.id} (${e.name}) ${e.change === 'new' ? `under ${e.parent}, not in the tree` : `under ${e.parent}, compiled under ${e.compiledParent}`}`);
+  const more = drift.entries.length > shown.length ? `, and ${drift.entries.length - shown.length} more` : '';
+  // The fix is in the message: a refused rollout reports messages only.
+  return error('tree-drift', `the organization is not ${drift.compiledFor}: ${shown.join('; ')}${more}; to fix: ${drift.fix.join('; then ')} (guardrails diff lists every one)`, undefined);
+}

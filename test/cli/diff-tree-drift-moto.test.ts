@@ -76,6 +76,15 @@ describe('tree drift against the live organization (moto)', () => {
     expect(plan.stdout).toContain(`  new   OU      ${experiments} (Experiments) under Root/Workloads, not in the tree\n`);
   });
 
+  it('a forward rollout refuses to place the policies for the drifted tree', async () => {
+    const env = { ...moto.env, AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_STS: moto.endpoint, AWS_ENDPOINT_URL_IAM: moto.endpoint, GUARDRAILS_RATE_SCALE: '1000' };
+    const r = await runCli(['rollout', '--live', '--dry-run', '--cache', cache], { cwd: dir, env });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stdout).toContain('refused before any write (exit 2)');
+    expect(r.stdout).toContain(`  - the organization is not organization.tree: account ${vended} (vended-1) under Root, not in the tree; `);
+    expect(r.stdout).toContain('; to fix: add each OU and account to organization.tree');
+  });
+
   it('is none again once the tree is exported, taken from the snapshot and compiled', async () => {
     const exported = await cli(['org', 'export', '--out', 'guardrails/org-snapshot.json']);
     expect(exported.code, exported.stderr).toBe(0);

@@ -56,6 +56,16 @@ describe('organization.treeFrom', () => {
     expect(OrgTree.accountsUnder(prod).map((a) => a.id)).toEqual(['333333333302']);
   });
 
+  it('refuses a snapshot committed as a symlink out of the repository, at treeFrom, without reading it', async () => {
+    const repo = path.join(dir, 'repo');
+    fs.mkdirSync(path.join(repo, '.git'), { recursive: true });
+    fs.copyFileSync(EXAMPLE_SNAPSHOT, path.join(dir, 'secret.json'));
+    fs.symlinkSync(path.join(dir, 'secret.json'), path.join(repo, 'org-snapshot.json'));
+    const { intent, diagnostics } = await validateText(HEADER, repo);
+    expect(diagnostics).toMatchObject([{ severity: 'error', code: 'outside-repository', location: { line: 5, col: 13 } }]);
+    expect(intent!.tree).toBeUndefined();
+  });
+
   it('refuses an organization with neither tree nor treeFrom, where organization is written', async () => {
     const { diagnostics } = await validateText('version: 1\norganization:\n  id: o-exmpl12345\n  managementAccount: "111111111111"\n', dir);
     expect(diagnostics).toMatchObject([{ severity: 'error', code: 'missing-tree', location: { line: 2, col: 1 } }]);
