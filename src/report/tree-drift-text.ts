@@ -12,7 +12,9 @@ function tally(d: TreeDrift): string {
 }
 
 function what(e: TreeDriftEntry): string {
-  return e.change === 'new' ? `under ${e.parent}, not in the tree` : `under ${e.parent}, compiled under ${e.compiledParent}`;
+  if (e.change === 'new') return `under ${e.parent}, not in the tree`;
+  // The parent was recreated: same path, another OU.
+  return e.parent === e.compiledParent ? `under ${e.parent}, another OU than the one compiled there` : `under ${e.parent}, compiled under ${e.compiledParent}`;
 }
 
 export function renderTreeDriftText(d: TreeDrift): string[] {
