@@ -8,8 +8,8 @@ import { compile, locateOut, readOutManifest, readOutPolicies, type CompileResul
 import { repositoryOf, rootForNamedPath } from '../files/index.js';
 import type { Intent } from '../intent/index.js';
 import { OrgAccessError, organizationsClientFromEnv, readOrganization, readStateFile, type OrgState } from '../org/index.js';
-import { buildDeployment, checkDeployedPolicies, type Deployment } from '../plan/index.js';
-import { summarizeCounts } from './format.js';
+import { buildDeployment, checkDeployedPolicies, treeDrift, type CompiledTreeSource, type Deployment, type TreeDrift } from '../plan/index.js';
+import { displayPath, summarizeCounts } from './format.js';
 import { EXIT_BAD_INPUT, UsageError, type CliIO } from './io.js';
 import { openWorkspace, printDiagnostics, type Workspace } from './workspace.js';
 
@@ -31,6 +31,8 @@ export interface LoadedCompile {
 
 export interface LoadedDeployment extends LoadedCompile {
   deployment: Deployment;
+  /** OUs and accounts of the deployed organization that the tree compiled for lacks or places elsewhere. */
+  drift: TreeDrift;
 }
 
 /** Loads everything, or prints why not and returns the exit code. */
@@ -69,7 +71,14 @@ export async function loadDeployment(files: string[], flags: DeploymentFlags, io
   const built = deploymentOf(loaded, state, contentAt);
   diagnostics.push(...built.diagnostics);
   if (!built.deployment) return fail(diagnostics);
-  return { ...loaded, deployment: built.deployment, diagnostics };
+  return { ...loaded, deployment: built.deployment, diagnostics, drift: driftOf(loaded.intent, built.deployment, io.cwd) };
+}
+
+/** The deployed tree against the tree the policies were compiled for (the intent's, written or read from a snapshot). */
+export function driftOf(intent: Intent, deployment: Deployment, cwd: string): TreeDrift {
+  const s = intent.treeSource;
+  const source: CompiledTreeSource = s?.kind === 'snapshot' ? { kind: 'snapshot', path: displayPath(s.file, cwd), readAt: s.readAt } : { kind: 'declared' };
+  return treeDrift(intent.tree!, deployment.tree, deployment.managementAccount, source);
 }
 
 /** The deployment of a state read now, against what was compiled once: a rollout builds one per wave. */
@@ -116,4 +125,12 @@ function staleOut(outDir: string, compiled: CompileResult, previous: OutManifest
   for (const p of previous.policies) if (!names.has(p.name)) stale.push(p.file);
   if (previous.reference.snapshotId !== compiled.manifest?.reference.snapshotId) stale.push('manifest.json (another service-reference snapshot)');
   return stale.length ? [error('stale-out', `out/ does not match the intent: ${stale.join(', ')}`, undefined, hint)] : [];
+}
+
+/** Tree drift as one error, for a command that must stop on it (a forward rollout). */
+export function treeDriftError(drift: TreeDrift): Diagnostic {
+  const shown = drift.entries.slice(0, 5).map((e) => `${e.kind === 'ou' ? 'OU' : 'account'} ${e.id} (${e.name}) ${e.change === 'new' ? `under ${e.parent}, not in the tree` : `under ${e.parent}, compiled under ${e.compiledParent}`}`);
+  const more = drift.entries.length > shown.length ? `, and ${drift.entries.length - shown.length} more` : '';
+  // The fix is in the message: a refused rollout reports messages only.
+  return error('tree-drift', `the organization is not ${drift.compiledFor}: ${shown.join('; ')}${more}; to fix: ${drift.fix.join('; then ')} (guardrails diff lists every one)`, undefined);
 }

@@ -4,10 +4,10 @@ import { inertLine } from '../diagnostics/index.js';
 import { errnoReason } from '../files/errno.js';
 import { isInside, realOrResolved, repositoryOf, rootForNamedPath } from '../files/index.js';
 import { intentDigest, outDigest, planFile, planRollout, wavesOf, writePlanFile, type Deployment } from '../plan/index.js';
-import { renderPlanText } from '../report/index.js';
+import { renderPlanText, renderTreeDriftText } from '../report/index.js';
 import { displayPath, summarizeCounts } from './format.js';
 import { loadDeployment, type DeploymentFlags, type LoadedCompile } from './deployment.js';
-import { EXIT_BAD_INPUT, EXIT_OK, UsageError, type CliIO } from './io.js';
+import { EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, UsageError, type CliIO } from './io.js';
 import { printDiagnostics } from './workspace.js';
 
 export interface PlanFlags extends DeploymentFlags {
@@ -17,7 +17,10 @@ export interface PlanFlags extends DeploymentFlags {
   save?: string;
 }
 
-/** `guardrails plan`: the staged rollout, wave by wave; exit 2 when an invariant would break. */
+/**
+ * `guardrails plan`: the staged rollout, wave by wave; exit 2 when an invariant would break, 1 when the
+ * organization has drifted from the tree the policies were compiled for (the plan is shown, never saved).
+ */
 export async function runPlan(files: string[], flags: PlanFlags, io: CliIO): Promise<number> {
   const saveTo = flags.save === undefined ? undefined : path.resolve(io.cwd, flags.save);
   if (flags.save !== undefined && saveTo) {
@@ -51,11 +54,15 @@ export async function runPlan(files: string[], flags: PlanFlags, io: CliIO): Pro
   }
   const sorted = printDiagnostics([...all, ...plan.diagnostics], loaded.ws, io);
   const file = planFile(plan, loaded.deployment, planDigestsOf(loaded, loaded.deployment, io.cwd));
-  if (flags.json) io.stdout.write(JSON.stringify(flags.wave ? { ...file, waves: file.waves.filter((w) => w.name === flags.wave) } : file, null, 2) + '\n');
-  else io.stdout.write(renderPlanText(plan, flags.wave));
+  const drifted = loaded.drift.entries.length > 0;
+  const shown = flags.wave ? { ...file, waves: file.waves.filter((w) => w.name === flags.wave) } : file;
+  if (flags.json) io.stdout.write(JSON.stringify(drifted ? { ...shown, treeDrift: loaded.drift } : shown, null, 2) + '\n');
+  else io.stdout.write(renderTreeDriftText(loaded.drift).map((l) => l + '\n').join('') + renderPlanText(plan, flags.wave));
   if (saveTo) {
     // A refused plan is never saved: a rollout must not be able to apply it.
     if (!plan.ok) io.stderr.write(`plan not saved to ${displayPath(saveTo, io.cwd)}: it is refused\n`);
+    // Nor one placed for a tree that is not the organization's: accounts outside it would stay uncovered.
+    else if (drifted) io.stderr.write(`plan not saved to ${displayPath(saveTo, io.cwd)}: the organization has drifted from the tree it was compiled for\n`);
     else {
       try {
         await writePlanFile(saveTo, file);
@@ -69,6 +76,10 @@ export async function runPlan(files: string[], flags: PlanFlags, io: CliIO): Pro
   if (!plan.ok) {
     io.stderr.write(`plan refused: ${summarizeCounts(sorted)}\n`);
     return EXIT_BAD_INPUT;
+  }
+  if (drifted) {
+    io.stderr.write(`plan found drift: the organization is not ${inertLine(loaded.drift.compiledFor)} (${loaded.drift.entries.length} listed above); fix the tree, compile, then plan again\n`);
+    return EXIT_FINDINGS;
   }
   return EXIT_OK;
 }

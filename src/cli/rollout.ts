@@ -36,7 +36,7 @@ import {
   type RolloutReport,
 } from '../rollout/index.js';
 import { renderPlanText, renderRolloutReport } from '../report/index.js';
-import { deploymentOf, loadCompiled, type LoadedCompile } from './deployment.js';
+import { deploymentOf, driftOf, loadCompiled, treeDriftError, type LoadedCompile } from './deployment.js';
 import { summarizeCounts } from './format.js';
 import { GitRefError, materializeRef, type MaterializedRef } from './git-ref.js';
 import { planDigestsOf } from './plan.js';
@@ -141,6 +141,7 @@ async function forwardTarget(files: string[], flags: RolloutFlags, io: CliIO): P
  * back to it), or none (emergency: the planner's one wave).
  */
 function compiledSource(loaded: LoadedCompile, describe: string, order: 'forward' | 'reverse' | 'one-wave', cwd: string, intentAt?: { ref: string; commit: string }): PlanSource {
+  let driftChecked = false;
   return {
     describe,
     neededTypes: [...new Set(loaded.compiled.policies.map((p) => p.type))],
@@ -149,6 +150,15 @@ function compiledSource(loaded: LoadedCompile, describe: string, order: 'forward
     planAgainst(state: OrgState) {
       const built = deploymentOf(loaded, state);
       if (!built.deployment) return { ok: false, diagnostics: built.diagnostics };
+      // Going forward places the policies for the compiled tree: on a drifted organization that leaves
+      // accounts outside guardrails the intent gives them, so a run refuses before its first write. Drift
+      // that appears mid-run is another actor's, which the waves already go around; halting there would
+      // leave the rollout half done. Going back (a revert, an emergency) must not wait for it.
+      if (order === 'forward' && !driftChecked) {
+        driftChecked = true;
+        const drift = driftOf(loaded.intent, built.deployment, cwd);
+        if (drift.entries.length) return { ok: false, diagnostics: [treeDriftError(drift)] };
+      }
       let waves: WaveSpec[] = [];
       if (order !== 'one-wave') {
         const made = wavesOf(loaded.intent, built.deployment.tree);

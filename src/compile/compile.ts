@@ -71,7 +71,7 @@ export function compile(input: CompileInput): CompileResult {
   // that one run names every problem of every control; only packing needs all of them right.
   const invalidIntent = hasErrors(diagnostics);
   const tree = intent.tree;
-  if (!tree) diagnostics.push(error('no-tree', 'compile needs the organization tree to place policies: declare organization.tree in the intent'));
+  if (!tree) diagnostics.push(error('no-tree', 'compile needs the organization tree to place policies: write organization.tree in the intent, or name an org snapshot in organization.treeFrom'));
 
   const ctx: ControlContext = {
     intent,

@@ -11,6 +11,7 @@ import { checkSchema } from './schema-check.js';
 import { SourceIndex } from '../diagnostics/source-index.js';
 import type { AcceptedConditionKey, Control, ForeignPolicy, Intent, Organization, QuotaSetting, ScenarioWaiver, SidMode, TestCase, Wave, WildcardMode } from './types.js';
 import { readRolloutSettings } from './rollout-settings.js';
+import { organizationAt, readTreeFrom } from './tree-from.js';
 import { loadYaml } from './yaml-loader.js';
 
 export interface LoadResult {
@@ -121,11 +122,18 @@ export async function loadIntent(selection: IntentSelection): Promise<LoadResult
   const intent = merge(parts, sources, diagnostics);
   intent.files = read;
   intent.workingDirectory = cwd;
+  const org = intent.organization;
+  if (org && typeof org.treeFrom === 'string' && org.tree === undefined) {
+    const from = await readTreeFrom(org, cwd, sources);
+    diagnostics.push(...from.diagnostics);
+    intent.tree = from.tree;
+    if (from.source) intent.treeSource = from.source;
+  }
   return { intent, diagnostics, sources, files, read };
 }
 
 function missingOrganization(at: SourceLocation): Diagnostic {
-  return error('missing-organization', 'no intent file defines "organization"', at, 'add an organization section with id, managementAccount and tree');
+  return error('missing-organization', 'no intent file defines "organization"', at, 'add an organization section with id, managementAccount and tree (or treeFrom, an org snapshot)');
 }
 
 /** Combines the files: sections that describe the organization once must appear once; lists concatenate. */
@@ -202,8 +210,18 @@ function merge(parts: { file: string; value: Record<string, unknown> }[], source
   intent.rollout = readRolloutSettings(rollout, intent.waves, sources, diagnostics);
   if (!intent.organization) {
     diagnostics.push(missingOrganization(sources.position(parts[0]!.file, 0)));
-  } else {
-    intent.tree = buildTree(intent.organization, sources, diagnostics);
+  } else if (isObject(intent.organization)) {
+    const org = intent.organization;
+    const hasTree = org.tree !== undefined;
+    const hasTreeFrom = org.treeFrom !== undefined;
+    if (hasTree && hasTreeFrom) {
+      diagnostics.push(error('tree-source', 'organization has both tree and treeFrom; give one: the tree written out, or the org snapshot it is read from', sources.locateKey(org, 'treeFrom'), 'keep treeFrom to compile against the organization as exported, or tree to write it by hand'));
+    } else if (!hasTree && !hasTreeFrom) {
+      diagnostics.push(error('missing-tree', 'organization has neither tree nor treeFrom: the policies need the OUs and accounts they attach to', organizationAt(org, sources, intent.roots), 'add treeFrom: org-snapshot.json (written by guardrails org export --out org-snapshot.json), or write the tree'));
+    } else if (hasTree) {
+      intent.tree = buildTree(org, sources, diagnostics);
+      if (intent.tree) intent.treeSource = { kind: 'declared' };
+    }
   }
   return intent;
 }

@@ -261,12 +261,19 @@ export interface Organization {
   managementAccount: string;
   rootId?: string;
   tree?: Record<string, unknown>;
+  /** An org snapshot file the tree is read from, relative to the intent file that declares it. */
+  treeFrom?: string;
 }
+
+/** Where the tree the intent compiles against comes from: written in the intent, or an org snapshot. */
+export type TreeSource = { kind: 'declared' } | { kind: 'snapshot'; /** resolved */ file: string; /** as written in the intent */ written: string; readAt: string };
 
 export interface Intent {
   organization: Organization;
   /** The organization's tree as declared, or undefined when the intent does not declare one. */
   tree: OrgTree | undefined;
+  /** Undefined when there is no tree. */
+  treeSource?: TreeSource;
   quotas?: QuotaSetting;
   defaults: { wildcards: WildcardMode; sids: SidMode };
   foreignPolicies: ForeignPolicy[];

@@ -4,6 +4,7 @@ import type { Quotas } from '../policy/index.js';
 import type { ReferenceIndex } from '../reference/index.js';
 import type { Deployment } from './deployment.js';
 import { structuralDiff, type StructuralDiff } from './diff.js';
+import type { TreeDrift } from './tree-drift.js';
 import { policyTypeWarnings, semanticDiff, type PersonaSpec, type SemanticGroup } from './semantic-diff.js';
 
 export interface DiffReport {
@@ -17,9 +18,13 @@ export interface DiffReport {
   semantic: SemanticGroup[];
   /** What the reviewer must know before the change can be applied (a policy type not enabled). */
   warnings: Diagnostic[];
+  /** OUs and accounts in AWS that the tree the policies were compiled for lacks or places elsewhere. */
+  treeDrift: TreeDrift;
 }
 
-export function buildDiffReport(d: Deployment, reference: ReferenceIndex, personas: PersonaSpec): DiffReport {
+const NO_DRIFT: TreeDrift = { compiledFor: '', entries: [], fix: [] };
+
+export function buildDiffReport(d: Deployment, reference: ReferenceIndex, personas: PersonaSpec, drift: TreeDrift = NO_DRIFT): DiffReport {
   const structural = structuralDiff(d, reference);
   const semantic = semanticDiff(d, reference, personas);
   const c = structural.counts;
@@ -32,5 +37,6 @@ export function buildDiffReport(d: Deployment, reference: ReferenceIndex, person
     structural,
     semantic,
     warnings: policyTypeWarnings(d),
+    treeDrift: drift,
   };
 }

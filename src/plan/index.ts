@@ -14,3 +14,4 @@ export * from './deny-coverage.js';
 export * from './plan-file.js';
 export type { Strategy, StrategyName } from './lineages.js';
 export * from './save-plan.js';
+export * from './tree-drift.js';

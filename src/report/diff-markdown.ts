@@ -9,6 +9,7 @@
 import type { DiffReport, SemanticChange, SemanticGroup } from '../plan/index.js';
 import { markdownCode as code, markdownFence, markdownText as md } from './escape.js';
 import { formatCount } from './format.js';
+import { renderTreeDriftMarkdown } from './tree-drift-text.js';
 import { changeTitle, conditionLines, sampleActions, summarizeActions } from './semantic-summary.js';
 
 const MAX_ACTIONS_SHOWN = 12;
@@ -19,6 +20,7 @@ export function renderDiffMarkdown(r: DiffReport): string {
   out.push(`## guardrails diff: ${md(r.organization)}`);
   out.push('');
   for (const w of r.warnings) out.push(`> **Warning:** ${md(w.message)}.${w.hint ? ` ${warningHint(w.hint)}.` : ''}`, '');
+  out.push(...renderTreeDriftMarkdown(r.treeDrift));
   const deployed = `${md(r.deployed.source)}, read ${md(r.deployed.readAt)}`;
   if (!r.changed) {
     out.push(`No change: the deployed policies (${deployed}) are what the intent compiles to.`);

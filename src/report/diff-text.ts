@@ -6,12 +6,14 @@ import type { DiffReport } from '../plan/index.js';
 import { inertText } from '../diagnostics/index.js';
 import { terminalText as t } from './escape.js';
 import { formatCount } from './format.js';
+import { renderTreeDriftText } from './tree-drift-text.js';
 import { changeTitle, conditionLines, sampleActions, summarizeActions } from './semantic-summary.js';
 
 export function renderDiffText(r: DiffReport): string {
   const out: string[] = [];
   const c = r.structural.counts;
   for (const w of r.warnings) out.push(`warning: ${t(w.message)}`, ...(w.hint ? [`  hint: ${t(w.hint)}`] : []), '');
+  out.push(...renderTreeDriftText(r.treeDrift));
   if (!r.changed) return `${out.join('\n')}${out.length ? '\n' : ''}no change: the deployed policies (${t(r.deployed.source)}) are what the intent compiles to\n`;
   out.push(`${c.create} to create, ${c.update} to update, ${c.delete} to delete; ${c.attach} attachments to add, ${c.detach} to remove (deployed: ${t(r.deployed.source)}, read ${t(r.deployed.readAt)})`);
   out.push('');

@@ -5,3 +5,4 @@ export * from './notify-render.js';
 export * from './notify-view.js';
 export * from './rollout-text.js';
 export * from './explain-text.js';
+export * from './tree-drift-text.js';

@@ -65,7 +65,7 @@ describe('YAML loading with positions', () => {
 
   it('reads several documents of one file as parts of the organization', async () => {
     const file = path.join(dir, 'multi.yaml');
-    fs.writeFileSync(file, 'version: 1\norganization: { id: o-abcdefghij, managementAccount: "111111111111" }\n---\nversion: 1\ncontrols:\n  c: { kind: deny-actions, actions: [s3:GetObject], attach: [Root] }\n');
+    fs.writeFileSync(file, 'version: 1\norganization: { id: o-abcdefghij, managementAccount: "111111111111", tree: { Root: {} } }\n---\nversion: 1\ncontrols:\n  c: { kind: deny-actions, actions: [s3:GetObject], attach: [Root] }\n');
     const { intent, diagnostics } = await loadIntent({ cwd: dir, files: [file] });
     expect(diagnostics).toEqual([]);
     expect(intent!.controls.map((c) => c.id)).toEqual(['c']);

@@ -17,6 +17,7 @@ import { liveMarkup, renderGithub, tagCount } from './github-markdown.js';
 import { ADDED_ACTION, HOSTILE, hostileSnapshot, MARKUP_KEY, RAW_CONTROL, substitute, writeHostileMirrors } from './hostile-inputs.js';
 import { renderNotify, type NotifyFormat, type RenderOptions } from '../../src/report/notify-render.js';
 import type { NotifyResult } from '../../src/notify/index.js';
+import type { OrgState } from '../../src/org/index.js';
 
 const ZWSP = /\u200b/g;
 
@@ -66,6 +67,36 @@ describe('names of the org snapshot', () => {
       expect(r.stderr).not.toMatch(RAW_CONTROL);
       expect(r.stdout).toContain(inertLine(HOSTILE));
       expect(r.stdout).toContain(`guardrails-scp-old${inertLine(HOSTILE)}`);
+    }
+  });
+});
+
+describe('names of OUs and accounts the compiled tree lacks (tree drift)', () => {
+  beforeAll(() => {
+    const s = hostileSnapshot() as unknown as OrgState;
+    s.root.accounts.push({ id: '345678901299', name: `vended${HOSTILE}` });
+    s.root.ous.push({ id: 'ou-ex12-hostile1', name: `new-ou${HOSTILE}`, ous: [], accounts: [{ id: '345678901298', name: `in-new-ou${HOSTILE}` }] });
+    for (const p of s.policies) if (p.awsManaged) p.targets.push('345678901299', '345678901298', 'ou-ex12-hostile1');
+    fs.writeFileSync(path.join(dir, 'hostile-drift.json'), JSON.stringify(s, null, 2));
+  });
+
+  it('diff --markdown: escaped in the drift table, which stays one row per node', async () => {
+    const r = await cli(['diff', '--org', 'hostile-drift.json', '--markdown']);
+    expect(r.code, r.stderr).toBe(1);
+    const policyTexts = (r.stdout.split('### Policy text')[1]?.match(/<details>/g) ?? []).length;
+    expectSafeMarkdown(r.stdout, policyTexts);
+    const rows = r.stdout.split('\n').filter((l) => l.startsWith('| new |'));
+    expect(rows).toHaveLength(3);
+    for (const row of rows) expect(tagCount(renderGithub(`| a | b | c | d | e | f |\n|---|---|---|---|---|---|\n${row}`).html, 'td')).toBe(6);
+  });
+
+  it('diff and plan on a terminal: no escape sequence in the drift lines', async () => {
+    for (const args of [['diff', '--org', 'hostile-drift.json'], ['plan', '--org', 'hostile-drift.json']]) {
+      const r = await cli(args);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stdout).not.toMatch(RAW_CONTROL);
+      expect(r.stderr).not.toMatch(RAW_CONTROL);
+      expect(r.stdout).toContain(`  new   account 345678901299 (vended${inertLine(HOSTILE)}) under Root, not in the tree`);
     }
   });
 });

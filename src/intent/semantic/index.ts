@@ -21,9 +21,7 @@ export { isAcceptedKey } from './accepted-keys.js';
 
 export function checkIntent(intent: Intent, reference: ReferenceIndex | undefined): Diagnostic[] {
   const ctx = new CheckContext(intent, reference);
-  if (!intent.tree && intent.organization) {
-    ctx.warn('no-tree', 'organization.tree is not declared, so targets and waves are not checked', ctx.atKey(intent.organization, 'id'), 'declare the OU tree, or compile with --org to read it from Organizations');
-  }
+  // Without a tree the loader has said why (missing-tree, tree-source, or a snapshot it could not read).
   checkQuotas(ctx);
   checkAcceptedKeys(ctx);
   const scopes: ControlScope[] = [];

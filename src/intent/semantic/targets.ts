@@ -72,9 +72,9 @@ function warnPushedDown(ctx: CheckContext, control: Control, excluded: OrgNode, 
   const names = parents.map((p) => (p.kind === 'root' ? `root ${p.name}` : p.path.split('/').slice(1).join('/'))).join(' or ');
   ctx.warn(
     'exclusion-pushes-down',
-    `control ${control.id}: excluding ${OrgTree.describe(excluded)} attaches the control's policies to the OUs and accounts beside it under ${names}, not to ${parents.length === 1 ? 'that parent' : 'those parents'}: an OU or account created later directly under ${names} is not covered until it is in organization.tree and the policies are compiled and rolled out again`,
+    `control ${control.id}: excluding ${OrgTree.describe(excluded)} attaches the control's policies to the OUs and accounts beside it under ${names}, not to ${parents.length === 1 ? 'that parent' : 'those parents'}: an OU or account created later directly under ${names} is not covered until it is in the tree the policies are compiled for and they are rolled out again (diff and plan report it as tree drift)`,
     ctx.at(control.exclude, index),
-    'add new OUs and accounts to organization.tree as they are created, or attach the control to the OUs it must cover and exclude nothing',
+    ctx.intent.treeSource?.kind === 'snapshot' ? 'export the organization again (guardrails org export) and compile as OUs and accounts are created, or attach the control to the OUs it must cover and exclude nothing' : 'take the tree from an org snapshot (organization.treeFrom) or add new OUs and accounts to organization.tree as they are created; or attach the control to the OUs it must cover and exclude nothing',
   );
 }
 
