@@ -63,20 +63,23 @@ describe('stable spelling across a sync from 2025-08-30 to 2026-08-22', () => {
     expect(snapshotOf(after.get('manifest.json')!)).not.toBe(snapshotOf(before.get('manifest.json')!));
     const changedFiles = [...after.keys()].filter((f) => f !== 'manifest.json' && after.get(f) !== before.get(f));
     // The Bedrock allowlist selects model-invocation actions (2026 adds bedrock:CountTokens and others)
-    // and bedrock-mantle, new in 2026: the one policy whose intent covers new actions.
-    expect(changedFiles).toEqual(['guardrails-scp-approved-bedrock-models.json']);
-    const [file] = changedFiles as [string];
+    // and bedrock-mantle, new in 2026; the perimeter's tag protections name s3:PutBucketAbac, new in
+    // 2026 (turning bucket ABAC on or off changes what the exception tags mean): the policies whose
+    // intent covers new actions.
+    expect(changedFiles).toEqual(['guardrails-rcp-only-org-principals.json', 'guardrails-scp-approved-bedrock-models.json', 'guardrails-scp-only-org-principals.json']);
     const statements = (text: string) => new Map((JSON.parse(text) as PolicyFile).Statement.map((s) => [s.Sid ?? '', s]));
-    const old = statements(before.get(file)!);
-    const now = statements(after.get(file)!);
-    const changedSids = [...new Set([...old.keys(), ...now.keys()])].filter((sid) => JSON.stringify(old.get(sid)) !== JSON.stringify(now.get(sid)));
-    expect(changedSids.length).toBeGreaterThan(0);
-    for (const sid of changedSids) {
-      const was = old.get(sid);
-      const is = now.get(sid);
-      // A new statement (bedrock-mantle) or one whose actions, each expanded in its own snapshot, differ.
-      if (was && is) expect(expand(list(is.Action), SNAPSHOT_2026), sid).not.toEqual(expand(list(was.Action), SNAPSHOT_2025));
-      else expect(was, sid).toBeUndefined();
+    for (const file of changedFiles) {
+      const old = statements(before.get(file)!);
+      const now = statements(after.get(file)!);
+      const changedSids = [...new Set([...old.keys(), ...now.keys()])].filter((sid) => JSON.stringify(old.get(sid)) !== JSON.stringify(now.get(sid)));
+      expect(changedSids.length, file).toBeGreaterThan(0);
+      for (const sid of changedSids) {
+        const was = old.get(sid);
+        const is = now.get(sid);
+        // A new statement (bedrock-mantle) or one whose actions, each expanded in its own snapshot, differ.
+        if (was && is) expect(expand(list(is.Action), SNAPSHOT_2026), `${file} ${sid}`).not.toEqual(expand(list(was.Action), SNAPSHOT_2025));
+        else expect(was, `${file} ${sid}`).toBeUndefined();
+      }
     }
   });
 

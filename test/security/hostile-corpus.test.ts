@@ -59,7 +59,7 @@ const cases = loadCases();
 describe.runIf(HAVE_STRACE)('hostile corpus', () => {
   it.concurrent.each(cases)('$name', async (c) => {
     const r = await runHostile(c);
-    const summary = `exit ${r.code}${r.signal ? ` (${r.signal})` : ''}${r.timedOut ? ' TIMED OUT' : ''} in ${r.ms} ms\n--- stderr ---\n${r.stderr.slice(0, 3000)}\n--- stdout ---\n${r.stdout.slice(0, 1000)}`;
+    const summary = `exit ${r.code}${r.signal ? ` (${r.signal})` : ''}${r.timedOut ? ' TIMED OUT' : ''} in ${r.ms} ms\n--- stderr ---\n${r.stderr.slice(0, 3000)}\n--- stdout ---\n${r.stdout.slice(-3000)}`;
     expect(r.timedOut, summary).toBe(false);
     expect(r.leaks, summary).toEqual([]);
     expect(r.outsideAccess, summary).toEqual([]);
