@@ -59,10 +59,19 @@ export function trueWhenAbsent(op: ParsedOperator, values: readonly string[]): b
   return op.negated;
 }
 
-/** Keys of identity providers (accounts.google.com:sub) are not AWS's: the reference does not list them. */
+/**
+ * Keys of identity providers are not AWS's, and the reference does not list them: they are prefixed
+ * with the provider's host name (accounts.google.com:sub, token.actions.githubusercontent.com:sub,
+ * oidc.eks.<region>.amazonaws.com/id/<id>:sub) or with saml. Any other key claims to be AWS's: a
+ * prefix that is neither aws nor a service is a misspelled one (asw:, ec22:), and so is a key without
+ * a prefix (PrincipalOrgID, aws.PrincipalOrgID).
+ */
 export function claimsAws(ref: ConditionKeyReference, key: string): boolean {
-  const prefix = key.slice(0, Math.max(0, key.indexOf(':'))).toLowerCase();
-  return prefix === 'aws' || ref.service(prefix) !== undefined;
+  const colon = key.indexOf(':');
+  if (colon <= 0) return true;
+  const prefix = key.slice(0, colon).toLowerCase();
+  if (prefix === 'aws' || ref.service(prefix) !== undefined) return true;
+  return !(prefix.includes('.') || prefix === 'saml');
 }
 
 /**

@@ -344,10 +344,22 @@ export class ReferenceIndex {
     if (!this.maySuggest()) return [];
     const lower = name.toLowerCase();
     const prefix = lower.slice(0, Math.max(0, lower.indexOf(':')));
-    const names = [...this.globalKeys.values()].map((k) => k.name);
-    const svc = this.serviceByLower.get(prefix);
-    if (svc) names.push(...[...svc.conditionKeys.values()].map((k) => k.name));
-    return closestNames(name, names);
+    const pools: ReadonlyMap<string, ConditionKeyInfo>[] = [this.globalKeys];
+    // A misspelled prefix (ec22:) is looked up in the services whose prefix is closest.
+    const services = this.serviceByLower.has(prefix) ? [prefix] : prefix ? closestNames(prefix, this.serviceByLower.keys(), 2) : [];
+    for (const s of services) pools.push(this.serviceByLower.get(s)!.conditionKeys);
+    // A templated key is compared with the tag key written in place of its slot, so that
+    // aws:PrincipleTag/team is close to aws:PrincipalTag/team, not far from aws:PrincipalTag/${TagKey}.
+    const slash = name.indexOf('/');
+    const written = slash >= 0 ? name.slice(slash + 1) : undefined;
+    const candidates = new Map<string, string>();
+    for (const pool of pools) {
+      for (const k of pool.values()) {
+        const slot = written === undefined ? -1 : k.name.search(/\/(\$\{[^}]*\}|<[^>]*>|tag-key)?$/);
+        candidates.set(slot >= 0 ? `${k.name.slice(0, slot)}/${written}` : k.name, k.name);
+      }
+    }
+    return closestNames(name, candidates.keys());
   }
 }
 
@@ -360,7 +372,10 @@ const templates = new Map<string, RegExp | null>();
 function keyTemplate(lowerKey: string): RegExp | undefined {
   let re = templates.get(lowerKey);
   if (re === undefined) {
-    const parts = lowerKey.split(/\$\{[^}]*\}|<[^>]*>/);
+    // Most services write the tag key's slot as ${TagKey}; a few spell it out (secretsmanager's
+    // ResourceTag/tag-key) or leave it empty (glacier's ResourceTag/): the same slot.
+    const slotted = lowerKey.replace(/\/(tag-key)?$/, '/${tagkey}');
+    const parts = slotted.split(/\$\{[^}]*\}|<[^>]*>/);
     re = parts.length > 1 ? new RegExp(`^${parts.map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('.+')}$`) : null;
     templates.set(lowerKey, re);
   }

@@ -149,6 +149,18 @@ describe('the reference index on the 2026-08-22 snapshot', () => {
     expect(index.conditionKey('s3:NoSuchKey')).toBeUndefined();
   });
 
+  it('takes a tag key slot spelled out (secretsmanager:ResourceTag/tag-key) or left empty (glacier:ResourceTag/) as ${TagKey}', () => {
+    expect(index.conditionKey('secretsmanager:ResourceTag/owner')?.name).toBe('secretsmanager:ResourceTag/tag-key');
+    expect(index.conditionKey('glacier:ResourceTag/env')?.name).toBe('glacier:ResourceTag/');
+    expect(index.conditionKey('secretsmanager:ResourceTagg/owner')).toBeUndefined();
+  });
+
+  it('suggests the key meant for a misspelled prefix and for a templated key, with the tag key as written', () => {
+    expect(index.suggestConditionKeys('ec22:InstanceType')).toContain('ec2:InstanceType');
+    expect(index.suggestConditionKeys('asw:PrincipalOrgID')[0]).toBe('aws:PrincipalOrgID');
+    expect(index.suggestConditionKeys('aws:PrincipleTag/team')[0]).toBe('aws:PrincipalTag/team');
+  });
+
   it('knows resource types and their ARN formats', () => {
     const s3 = index.service('s3')!;
     expect(s3.resourceTypes.get('object')?.arnFormats).toEqual(['arn:${Partition}:s3:::${BucketName}/${ObjectName}']);
