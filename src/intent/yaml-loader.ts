@@ -173,7 +173,9 @@ class Converter {
           this.merge(obj, pair.value as Node | null, depth);
           continue;
         }
-        if (!isScalar(keyNode) || keyNode.value === null || typeof keyNode.value === 'object') {
+        // IAM's `Null` operator written plainly is YAML's null: a key is a name, so it is read as written.
+        const nullWord = isScalar(keyNode) && keyNode.value === null && keyNode.type === 'PLAIN' && /^(null|Null|NULL)$/.test(this.plainText(keyNode));
+        if (!isScalar(keyNode) || (keyNode.value === null ? !nullWord : typeof keyNode.value === 'object')) {
           this.diagnostics.push(error('yaml-syntax', 'mapping keys must be plain names', this.at(keyNode)));
           continue;
         }

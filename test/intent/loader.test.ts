@@ -45,6 +45,13 @@ describe('YAML loading with positions', () => {
     expect(documents[0]!.value).toEqual({ accounts: ['012345678901', '123456789012'], count: 12 });
   });
 
+  it("reads IAM's Null operator written plainly as a key named Null, not YAML's null; an empty or ~ key stays an error", () => {
+    const { documents, diagnostics } = loadYaml('a.yaml', 'conditions:\n  Null: { "aws:RequestTag/owner": "true" }\n  null: { a: "false" }\n', new SourceIndex());
+    expect(diagnostics).toEqual([]);
+    expect(documents[0]!.value).toEqual({ conditions: { Null: { 'aws:RequestTag/owner': 'true' }, null: { a: 'false' } } });
+    for (const text of ['~: 1\n', ': 1\n']) expect(loadYaml('b.yaml', text, new SourceIndex()).diagnostics[0], text).toMatchObject({ code: 'yaml-syntax', location: { line: 1, col: 1 } });
+  });
+
   it('locates values, keys and list items, through anchors and merge keys', () => {
     const sources = new SourceIndex();
     const text = 'base: &base\n  attach: [Root]\nx:\n  <<: *base\n  kind: deny-actions\n  actions:\n    - s3:GetObject\n    - "s3:PutObject"\n';
