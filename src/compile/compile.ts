@@ -12,7 +12,7 @@ import { OrgTree, type OrgNode } from '../model/org-tree.js';
 import { checkGrammar, grammarErrors, renderPolicy, renderPolicyFile, resolveQuotas, type PolicyType, type Quotas, type Statement } from '../policy/index.js';
 import type { ReferenceIndex, SnapshotManifest } from '../reference/index.js';
 import { compilePolicy } from '../evaluate/index.js';
-import { checkConditionKeys } from './condition-keys.js';
+import { checkConditionKeys, keyLocation } from './condition-keys.js';
 import { expandDrafts, type ExpandedStatement } from './expand.js';
 import { buildManifest, type OutManifest } from './manifest.js';
 import { LEVEL_NAMES } from './minimize/levels.js';
@@ -94,7 +94,7 @@ export function compile(input: CompileInput): CompileResult {
       continue;
     }
     const statements = expandDrafts(drafts, reference, diagnostics);
-    checkControlGrammar(statements, reference, diagnostics);
+    checkControlGrammar(statements, reference, intent, diagnostics);
     checkConditionKeys(statements, reference, intent, diagnostics);
     if (!tree) continue;
     const resolve = (refs: string[] | undefined) => (refs ?? []).map((r) => tree.resolve(r)).flatMap((r) => (r.ok ? [r.node] : []));
@@ -166,7 +166,7 @@ export function compile(input: CompileInput): CompileResult {
  * that one run names it beside every other control's problems. The whole policies are checked again
  * after packing (size, and as sent).
  */
-function checkControlGrammar(statements: readonly ExpandedStatement[], reference: ReferenceIndex, diagnostics: Diagnostic[]): void {
+function checkControlGrammar(statements: readonly ExpandedStatement[], reference: ReferenceIndex, intent: Intent, diagnostics: Diagnostic[]): void {
   for (const e of statements) {
     const d = e.draft;
     const st: Statement = { sid: d.sid, effect: d.effect };
@@ -184,7 +184,10 @@ function checkControlGrammar(statements: readonly ExpandedStatement[], reference
     }
     if (problems.length) continue;
     const [es] = compilePolicy(d.control.id, [st], reference).statements;
-    if (es?.error) diagnostics.push(error(es.errorCode ?? 'cannot-evaluate', `control ${d.control.id} (${d.type.toUpperCase()}): statement ${d.sid}: ${es.error}`, d.location));
+    if (!es?.error) continue;
+    // A condition the engine cannot evaluate is pointed at where its key is written, when it is.
+    const at = es.errorCondition ? keyLocation(intent, d.conditionSource, es.errorCondition.operator, es.errorCondition.key) : undefined;
+    diagnostics.push(error(es.errorCode ?? 'cannot-evaluate', `control ${d.control.id} (${d.type.toUpperCase()}): statement ${d.sid}: ${es.error}`, at ?? d.location));
   }
 }
 

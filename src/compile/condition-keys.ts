@@ -30,7 +30,8 @@ export function checkConditionKeys(statements: readonly ExpandedStatement[], ref
   }
 }
 
-function keyLocation(intent: Intent, source: object | undefined, op: string, key: string): SourceLocation | undefined {
+/** Where `key` under operator `op` is written in a statement's Condition element (`source`), if it is. */
+export function keyLocation(intent: Intent, source: object | undefined, op: string, key: string): SourceLocation | undefined {
   const keys = (source as Record<string, unknown> | undefined)?.[op];
   return typeof keys === 'object' && keys !== null && key in keys ? intent.sources.locateKey(keys, key) : undefined;
 }

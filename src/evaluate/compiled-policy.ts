@@ -21,6 +21,8 @@ export interface CompiledStatement {
   error: string | undefined;
   /** The error's stable code (condition-type-mismatch, unknown-key-type, cannot-evaluate). */
   errorCode?: string;
+  /** The condition (operator and key as written) the error is about, when it is about one. */
+  errorCondition?: { operator: string; key: string };
   matches(request: EvalRequest): boolean;
   condition: ConditionEvaluator;
   /** What the caller attached (e.g. the controls the statement carries). */
@@ -49,7 +51,7 @@ function compileStatement(s: Statement, index: number, reference: ReferenceIndex
     return { ...base, error: undefined, condition, matches: (r) => actionMatches(r) && resourceMatches(r) && principal(r) };
   } catch (e) {
     if (!(e instanceof EvaluationError)) throw e;
-    return { ...base, error: e.message, errorCode: e.code, condition: () => false, matches: () => true };
+    return { ...base, error: e.message, errorCode: e.code, ...(e.condition ? { errorCondition: e.condition } : {}), condition: () => false, matches: () => true };
   }
 }
 

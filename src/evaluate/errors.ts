@@ -5,9 +5,12 @@
 export class EvaluationError extends Error {
   /** A stable code for diagnostics: condition-type-mismatch, unknown-key-type, or cannot-evaluate. */
   readonly code: string;
-  constructor(message: string, code = 'cannot-evaluate') {
+  /** The condition the error is about, when it is about one: where to point the author. */
+  readonly condition: { operator: string; key: string } | undefined;
+  constructor(message: string, code = 'cannot-evaluate', condition?: { operator: string; key: string }) {
     super(message);
     this.name = 'EvaluationError';
     this.code = code;
+    this.condition = condition;
   }
 }

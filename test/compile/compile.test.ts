@@ -361,7 +361,7 @@ describe('foreign policies', () => {
 });
 
 describe('statements the evaluation engine cannot evaluate fail the compile where they were written', () => {
-  it('an operator that does not fit its key type (Numeric on a String key) is an error at the control', async () => {
+  it('an operator that does not fit its key type (Numeric on a String key) is an error where the key is written', async () => {
     const c = await compileControls(`  c:
     kind: deny-actions
     actions: [s3:DeleteBucket]
@@ -371,7 +371,7 @@ describe('statements the evaluation engine cannot evaluate fail the compile wher
 `);
     expect(c.result.ok).toBe(false);
     const d = c.result.diagnostics.filter((x) => x.severity === 'error');
-    expect(d.map((x) => [x.code, x.location?.line, x.location?.col])).toEqual([['condition-type-mismatch', 22, 3]]);
+    expect(d.map((x) => [x.code, x.location?.line, x.location?.col])).toEqual([['condition-type-mismatch', 26, 26]]);
     expect(d[0]!.message).toMatch(/control c \(SCP\): statement .*: condition NumericLessThan cannot compare "aws:RequestedRegion", a String key/);
   });
 

@@ -34,7 +34,7 @@ export function checkKeyType(operator: string, family: OperatorFamily, key: stri
   if (bases.some((b) => FITS[b]?.includes(family))) return;
   const unknown = bases.filter((b) => !FITS[b]);
   if (unknown.length === bases.length) {
-    throw new EvaluationError(`condition ${operator} on "${key}": the key's type ${unknown.join(', ')} is one the engine does not know, so it cannot say how AWS compares it`, 'unknown-key-type');
+    throw new EvaluationError(`condition ${operator} on "${key}": the key's type ${unknown.join(', ')} is one the engine does not know, so it cannot say how AWS compares it`, 'unknown-key-type', { operator, key });
   }
-  throw new EvaluationError(`condition ${operator} cannot compare "${key}", a ${types.join(' or ')} key: use a ${bases.map((b) => FITS[b]?.[0]).filter(Boolean).join(' or ')} operator`, 'condition-type-mismatch');
+  throw new EvaluationError(`condition ${operator} cannot compare "${key}", a ${types.join(' or ')} key: use a ${bases.map((b) => FITS[b]?.[0]).filter(Boolean).join(' or ')} operator`, 'condition-type-mismatch', { operator, key });
 }
