@@ -4,7 +4,7 @@
  */
 import { error, warning, type SourceIndex } from '../diagnostics/index.js';
 import { arnRegion, isAcceptedKey, REGION_KEY, regionProblem, STRING_OPERATOR, type Control } from '../intent/index.js';
-import { checkGrammar, grammarErrors, locateGrammarProblem, type PolicyDocument, type PolicyType, type Statement } from '../policy/index.js';
+import { checkGrammar, grammarErrors, locateGrammarProblem, PLACEHOLDER_CODES, type PolicyDocument, type PolicyType, type Statement } from '../policy/index.js';
 import { knownArnService } from '../reference/arn-services.js';
 import { sidFor } from './common.js';
 import type { ActionPatterns, ControlContext, StatementDraft } from './draft.js';
@@ -17,7 +17,9 @@ export function draftsFromDocument(ctx: ControlContext, control: Control, doc: P
   for (const p of problems) {
     ctx.diagnostics.push((p.severity === 'warning' ? warning : error)(p.code, `control ${control.id} (${origin}): ${p.message}`, locateGrammarProblem(sources, doc, p), p.hint));
   }
-  if (grammarErrors(problems).length) return [];
+  // A placeholder leaves the statement readable: its other problems (keys, Regions, exclusions) are
+  // reported in the same run. Any other grammar error leaves nothing to build on.
+  if (grammarErrors(problems).some((p) => !PLACEHOLDER_CODES.has(p.code))) return [];
   for (const s of doc.statements) checkStatementRegions(ctx, control, origin, s.origin, sources);
   const usedSids = new Set<string>();
   return doc.statements.map((s, i) => {

@@ -7,8 +7,11 @@
  * and the literal characters `${*}`, `${?}`, `${$}` (IAM User Guide, policy variables).
  */
 
+export type PlaceholderCode = 'unknown-policy-variable' | 'unresolved-placeholder';
+export const PLACEHOLDER_CODES: ReadonlySet<string> = new Set<PlaceholderCode>(['unknown-policy-variable', 'unresolved-placeholder']);
+
 export interface PlaceholderProblem {
-  code: 'unknown-policy-variable' | 'unresolved-placeholder';
+  code: PlaceholderCode;
   message: string;
   hint?: string;
 }

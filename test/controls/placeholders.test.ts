@@ -52,4 +52,11 @@ describe('placeholders in statements people write', () => {
     const good = await compileControls(`  legacy: { kind: import, type: scp, file: p.json, attach: [Prod] }\n`, { 'p.json': doc('arn:aws:s3:::home/${aws:username}/*') });
     expect(good.result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   });
+
+  it("an imported file's other problems are reported in the same run as its placeholders", async () => {
+    const doc = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'A', Effect: 'Deny', Action: ['iam:*', 'iam:{Exclude:ListUserz}'], Resource: 'arn:aws:iam::${Account}:role/x', Condition: { StringNotEquals: { 'aws:RequestedRegion': 'eu-centrl-1', 'aws:PrincipleArn': '[PRIVILEGED_ROLE]' } } }] }, null, 2);
+    const c = await compileControls(`  legacy: { kind: import, type: scp, file: p.json, attach: [Prod] }\n`, { 'p.json': doc });
+    const codes = c.result.diagnostics.filter((d) => d.severity === 'error' && path.basename(d.location?.file ?? '') === 'p.json').map((d) => d.code).sort();
+    expect(codes).toEqual(['unknown-condition-key', 'unknown-exclusion', 'unknown-policy-variable', 'unknown-region', 'unresolved-placeholder']);
+  });
 });
