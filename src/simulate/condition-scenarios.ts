@@ -75,12 +75,12 @@ export function conditionRequests(condition: Condition, base: RequestSpec, ref: 
       return undefined;
     }
   };
-  const carried = carriedKeys(base.action, ref);
+  const carried = carryable(base.action, ref, accepted);
   const choices: { key: string; meet: Value | 'absent'; misses: (Value | 'absent')[] }[] = [];
   const absent: string[] = [];
   for (const { key, clauses } of groups.values()) {
     const lower = key.toLowerCase();
-    const canCarry = accepted.has(lower) || (lower.startsWith('aws:') ? ref.conditionKey(key) !== undefined : carried(key));
+    const canCarry = carried(key);
     const test = (v: Value | 'absent') => clauses.every((c) => holds(c, v) === true);
     if (!canCarry) {
       // No request of this action carries the key: the clauses are decided by its absence.
@@ -159,6 +159,15 @@ function candidatesFor(c: { op: string; key: string; values: string[] }, account
   scalars.push('true', 'false', /arn/i.test(c.key) ? `arn:aws:iam::${account}:role/guardrails-sample-other` : 'guardrails-sample-other', '203.0.113.254', 'us-east-1', 'eu-west-1', 'ap-southeast-2');
   const unique = [...new Set(scalars)];
   return [...(set ? [...unique.map((v) => [v]), []] : unique), 'absent'];
+}
+
+/**
+ * Whether a request of the action can carry a key: a global key the reference knows, a key the
+ * intent accepts, or a service key of the action or its resource types.
+ */
+export function carryable(action: string, ref: ReferenceIndex, accepted: ReadonlySet<string> = new Set()): (key: string) => boolean {
+  const carried = carriedKeys(action, ref);
+  return (key) => accepted.has(key.toLowerCase()) || (key.toLowerCase().startsWith('aws:') ? ref.conditionKey(key) !== undefined : carried(key));
 }
 
 /** Whether the action (or one of its resource types) has the service-specific key. */
