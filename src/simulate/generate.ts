@@ -7,7 +7,8 @@
  * principal and an AWS service principal inside the perimeter, a partner on a tagged resource, S3 over
  * the minimum TLS version, an approved Bedrock model directly and through a cross-Region inference
  * profile, a control's excepted principal), the scenario expects a real end-to-end allow through
- * every SCP and RCP level. Other "let through" scenarios only claim that this control does not deny.
+ * every SCP and RCP level, unless another control of the intent denies that request: then, like the
+ * other "let through" scenarios, it only claims that this control does not deny.
  */
 import type { ControlPlacement } from '../compile/index.js';
 import type { RequestSpec } from '../evaluate/index.js';
