@@ -540,6 +540,7 @@ class Generator {
         else this.letThrough(`${label} is let through`, off);
       }
       if (r.misses) this.letThrough(`${action} missing the condition of ${name} is let through`, r.misses);
+      else this.unsimulated.push(`${what}: no ${action} request found that misses the whole condition (only the request that meets it is generated)`);
     });
   }
 

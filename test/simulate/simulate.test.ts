@@ -172,6 +172,25 @@ describe('guardrails simulate on the example organization', () => {
       expect(code).toBe(0);
     });
 
+    it('a condition no generated request misses gets its "meets" scenario only, and is listed with the reason', async () => {
+      // Every generated request carries aws:SecureTransport, so none misses "Null: false" on it.
+      const dir = await exampleCopy('baseline.yaml', controls(`
+  always-tls-known:
+    kind: custom
+    type: scp
+    statements:
+      - Sid: AlwaysTlsKnown
+        Effect: Deny
+        Action: s3:GetObject
+        Resource: "*"
+        Condition: { "Null": { "aws:SecureTransport": "false" } }
+    attach: [Workloads]
+`));
+      const { out } = await json(dir);
+      expect(out.results.filter((x) => x.name.startsWith('always-tls-known: ')).map((x) => x.name)).toEqual(['always-tls-known: s3:GetObject meeting the condition of AlwaysTlsKnown is denied']);
+      expect(out.unsimulated).toContain('always-tls-known: statement AlwaysTlsKnown: no s3:GetObject request found that misses the whole condition (only the request that meets it is generated)');
+    });
+
     it('conditions no request can be built for are counted, with the reason', async () => {
       const dir = await exampleCopy('baseline.yaml', controls(`
   only-from-home:
