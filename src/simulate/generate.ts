@@ -559,6 +559,8 @@ class Generator {
       .flatMap((k) => Object.keys(k))
       .filter((k) => !unmodelledKey(k));
     const accepted = this.acceptedKeys;
+    // Global and accepted keys do not depend on the action: no need to read every action's keys.
+    if (keys.every((k) => k.toLowerCase().startsWith('aws:') || accepted.has(k.toLowerCase()))) return set;
     const carrying = this.ref.emptySet();
     for (const id of set.toArray()) {
       const carried = carryable(this.ref.actions[id]!.qualified, this.ref, accepted);
