@@ -79,7 +79,6 @@ export function conditionRequests(condition: Condition, base: RequestSpec, ref: 
   const choices: { key: string; meet: Value | 'absent'; misses: (Value | 'absent')[] }[] = [];
   const absent: string[] = [];
   for (const { key, clauses } of groups.values()) {
-    const lower = key.toLowerCase();
     const canCarry = carried(key);
     const test = (v: Value | 'absent') => clauses.every((c) => holds(c, v) === true);
     if (!canCarry) {

@@ -18,7 +18,7 @@ import { tlsVersion } from '../intent/index.js';
 import { mantleModelKey, modelUsageActions, tagScopeServices, taggingActions } from '../controls/index.js';
 import geographyData from '../controls/inference-profile-geographies.json' with { type: 'json' };
 import type { OrgNode } from '../model/org-tree.js';
-import { wildcardTest } from '../policy/index.js';
+import { wildcardTest, type Condition } from '../policy/index.js';
 import type { ActionSet, ReferenceIndex } from '../reference/index.js';
 import { carryable, conditionRequests, holdsWithoutBucketTags, unmodelledKey } from './condition-scenarios.js';
 import { DEFAULT_REGION, orgIdentity, resourceOrg, withDefaults } from './from-tests.js';
@@ -554,7 +554,7 @@ class Generator {
    * requests model), so that the request meeting it is one AWS can send; the whole set when none can
    * (validate reports keys no action carries, and the scenario then shows the statement never applies).
    */
-  private carryingAll(set: ActionSet, condition: NonNullable<ControlPlacement['statements'][number]['draft']['condition']>): ActionSet {
+  private carryingAll(set: ActionSet, condition: Condition): ActionSet {
     const keys = Object.values(condition)
       .flatMap((k) => Object.keys(k))
       .filter((k) => !unmodelledKey(k));
