@@ -6,8 +6,8 @@
  * Every clause (operator, key, values) gets a value that meets it and one that misses it, chosen
  * among candidates built from its values (the values made concrete, another value, numbers and
  * dates beside them, the key absent) by the engine's reading of that one operator (which the
- * differential test holds to the oracle). A request meets the condition when it meets every clause,
- * and misses it when it misses the first clause it can miss and meets the others.
+ * differential test holds to the oracle). A request meets the condition when it meets every clause;
+ * the one that misses it must miss the whole condition as the engine reads it, or there is none.
  *
  * The request carries a key only where AWS would put it there: a global key (aws:...), or a key the
  * service reference gives the action or its resource types. A key no request of the action can carry
@@ -16,7 +16,7 @@
  * the request derives from its principal or resource in ways not modelled here, leave the statement
  * without scenarios, with the reason (reported as a count).
  */
-import { compileCondition, isS3BucketOrObjectArn, RequestContext, type RequestSpec } from '../evaluate/index.js';
+import { buildRequest, compileCondition, isS3BucketOrObjectArn, RequestContext, type RequestSpec } from '../evaluate/index.js';
 import type { Condition } from '../policy/index.js';
 import type { ReferenceIndex } from '../reference/index.js';
 
@@ -28,40 +28,95 @@ type Value = string | string[] | undefined;
 const DERIVED = /^aws:(PrincipalArn|PrincipalOrgID|PrincipalTag\/.+|ResourceTag\/.+|RequestedRegion)$/i;
 /** Keys every generated request carries (withDefaults, the Region, an IAM principal): never left absent. */
 const DEFAULTED = /^(aws:SecureTransport|s3:TlsVersion|aws:RequestedRegion|aws:PrincipalArn)$/i;
-/** Other keys derived from the principal or resource: not set here (the request would contradict itself). */
-const NOT_MODELLED = /^aws:(Principal\w*|Resource\w*|SourceIdentity|userid|username|CalledVia\w*|ViaAWSService)$/i;
+/** Other keys AWS sets from something generated requests do not describe, with what that is: not set here (the request would contradict itself). */
+const NOT_MODELLED: [RegExp, string][] = [
+  [/^aws:(CalledVia\w*|ViaAWSService)$/i, 'a key AWS sets when a service makes the request on the principal\'s behalf, which generated requests do not model'],
+  [/^aws:(SourceIdentity|userid|username)$/i, "a key AWS sets from the principal's identity or session, which generated requests do not model"],
+  [/^aws:Principal\w*$/i, 'a key the request derives from its principal'],
+  [/^aws:Resource\w*$/i, 'a key the request derives from its resource'],
+];
 
-export function conditionRequests(condition: Condition, base: RequestSpec, ref: ReferenceIndex, account: string): ConditionRequests {
-  const clauses: { op: string; key: string; values: string[] }[] = [];
-  for (const [op, keys] of Object.entries(condition)) for (const [key, values] of Object.entries(keys)) clauses.push({ op, key, values });
-  const carried = carriedKeys(base.action, ref);
-  const choices: { key: string; meet: Value | 'absent'; miss: Value | 'absent' | undefined }[] = [];
+/** Why generated requests cannot set a key, or undefined when they can. */
+export function unmodelledKey(key: string): string | undefined {
+  if (DERIVED.test(key)) return undefined;
+  return NOT_MODELLED.find(([re]) => re.test(key))?.[1];
+}
+
+/**
+ * The requests that meet and miss a condition. Clauses on the same key are read together (a key has
+ * one value in a request), and the request that misses is checked against the whole condition, as
+ * the engine reads it on the built request, before it is used: for each key in turn, the values that
+ * miss its clauses are tried (the clauses' own, then the key absent, then those of the key's other
+ * clauses) with the other keys as met. `accepted` are keys the intent takes on trust
+ * (conditionKeys.accept): any request may carry them.
+ */
+export function conditionRequests(condition: Condition, base: RequestSpec, ref: ReferenceIndex, account: string, accepted: ReadonlySet<string> = new Set()): ConditionRequests {
+  const groups = new Map<string, { key: string; clauses: Clause[] }>();
+  for (const [op, keys] of Object.entries(condition)) {
+    for (const [key, values] of Object.entries(keys)) {
+      const why = unmodelledKey(key);
+      if (why) return { skip: `${op} ${key}: ${why}` };
+      const group = groups.get(key.toLowerCase()) ?? { key, clauses: [] };
+      group.clauses.push({ op, key, values });
+      groups.set(key.toLowerCase(), group);
+    }
+  }
+  let evaluate: ReturnType<typeof compileCondition>;
+  try {
+    evaluate = compileCondition(condition);
+  } catch (e) {
+    return { skip: `the condition cannot be evaluated: ${(e as Error).message}` };
+  }
+  /** The whole condition on the built request; undefined when a value does not fit an operator. */
+  const whole = (spec: RequestSpec): boolean | undefined => {
+    try {
+      return evaluate(buildRequest(spec, ref).context);
+    } catch {
+      return undefined;
+    }
+  };
+  const carried = carryable(base.action, ref, accepted);
+  const choices: { key: string; meet: Value | 'absent'; misses: (Value | 'absent')[] }[] = [];
   const absent: string[] = [];
-  for (const c of clauses) {
-    if (NOT_MODELLED.test(c.key) && !DERIVED.test(c.key)) return { skip: `${c.op} ${c.key}: a key the request derives from its principal or resource` };
-    const canCarry = c.key.toLowerCase().startsWith('aws:') ? ref.conditionKey(c.key) !== undefined : carried(c.key);
-    const test = (v: Value | 'absent') => holds(c, v);
+  for (const { key, clauses } of groups.values()) {
+    const canCarry = carried(key);
+    const test = (v: Value | 'absent') => clauses.every((c) => holds(c, v) === true);
     if (!canCarry) {
-      // No request of this action carries the key: the clause is decided by its absence.
-      if (test('absent') !== true) absent.push(c.key);
-      choices.push({ key: c.key, meet: 'absent', miss: undefined });
+      // No request of this action carries the key: the clauses are decided by its absence.
+      if (!test('absent')) absent.push(key);
+      choices.push({ key, meet: 'absent', misses: [] });
       continue;
     }
-    const candidates = candidatesFor(c, account).filter((v) => v !== 'absent' || !DEFAULTED.test(c.key));
-    const meet = candidates.find((v) => test(v) === true);
-    if (meet === undefined) return { skip: `${c.op} ${c.key}: no value found that meets it` };
-    choices.push({ key: c.key, meet, miss: candidates.find((v) => test(v) === false) });
+    const seen = new Set<string>();
+    const candidates = clauses
+      .flatMap((c) => candidatesFor(c, account))
+      .filter((v) => v !== 'absent' || !DEFAULTED.test(key))
+      .filter((v) => !seen.has(JSON.stringify(v)) && seen.add(JSON.stringify(v)) !== undefined);
+    const meet = candidates.find(test);
+    if (meet === undefined) return { skip: `${clauses.map((c) => c.op).join(' and ')} ${key}: no value found that meets it` };
+    choices.push({ key, meet, misses: candidates.filter((v) => !test(v)) });
   }
-  const build = (missing: number) => {
+  const build = (missing: number, miss?: Value | 'absent') => {
     let spec: RequestSpec = { ...base, principal: { ...base.principal }, resource: { ...base.resource }, context: { ...(base.context ?? {}) } };
     choices.forEach((ch, i) => {
-      spec = withKey(spec, ch.key, i === missing ? ch.miss! : ch.meet);
+      spec = withKey(spec, ch.key, i === missing ? miss! : ch.meet);
     });
     return spec;
   };
-  const missAt = choices.findIndex((ch) => ch.miss !== undefined);
-  return { meets: build(-1), misses: missAt >= 0 ? build(missAt) : undefined, absent };
+  let misses: RequestSpec | undefined;
+  for (let i = 0; i < choices.length && !misses; i++) {
+    for (const v of choices[i]!.misses) {
+      const spec = build(i, v);
+      if (whole(spec) === false) {
+        misses = spec;
+        break;
+      }
+    }
+  }
+  return { meets: build(-1), misses, absent };
 }
+
+type Clause = { op: string; key: string; values: string[] };
 
 /**
  * Whether a condition met by a request still holds when the bucket tags leave it (ABAC disabled):
@@ -103,6 +158,15 @@ function candidatesFor(c: { op: string; key: string; values: string[] }, account
   scalars.push('true', 'false', /arn/i.test(c.key) ? `arn:aws:iam::${account}:role/guardrails-sample-other` : 'guardrails-sample-other', '203.0.113.254', 'us-east-1', 'eu-west-1', 'ap-southeast-2');
   const unique = [...new Set(scalars)];
   return [...(set ? [...unique.map((v) => [v]), []] : unique), 'absent'];
+}
+
+/**
+ * Whether a request of the action can carry a key: a global key the reference knows, a key the
+ * intent accepts, or a service key of the action or its resource types.
+ */
+export function carryable(action: string, ref: ReferenceIndex, accepted: ReadonlySet<string> = new Set()): (key: string) => boolean {
+  const carried = carriedKeys(action, ref);
+  return (key) => accepted.has(key.toLowerCase()) || (key.toLowerCase().startsWith('aws:') ? ref.conditionKey(key) !== undefined : carried(key));
 }
 
 /** Whether the action (or one of its resource types) has the service-specific key. */

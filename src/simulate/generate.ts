@@ -7,7 +7,8 @@
  * principal and an AWS service principal inside the perimeter, a partner on a tagged resource, S3 over
  * the minimum TLS version, an approved Bedrock model directly and through a cross-Region inference
  * profile, a control's excepted principal), the scenario expects a real end-to-end allow through
- * every SCP and RCP level. Other "let through" scenarios only claim that this control does not deny.
+ * every SCP and RCP level, unless another control of the intent denies that request: then, like the
+ * other "let through" scenarios, it only claims that this control does not deny.
  */
 import type { ControlPlacement } from '../compile/index.js';
 import type { RequestSpec } from '../evaluate/index.js';
@@ -17,10 +18,11 @@ import { tlsVersion } from '../intent/index.js';
 import { mantleModelKey, modelUsageActions, tagScopeServices, taggingActions } from '../controls/index.js';
 import geographyData from '../controls/inference-profile-geographies.json' with { type: 'json' };
 import type { OrgNode } from '../model/org-tree.js';
-import { wildcardTest } from '../policy/index.js';
+import { wildcardTest, type Condition } from '../policy/index.js';
 import type { ActionSet, ReferenceIndex } from '../reference/index.js';
-import { conditionRequests, holdsWithoutBucketTags } from './condition-scenarios.js';
+import { carryable, conditionRequests, holdsWithoutBucketTags, unmodelledKey } from './condition-scenarios.js';
 import { DEFAULT_REGION, orgIdentity, resourceOrg, withDefaults } from './from-tests.js';
+import { controlsOf, evaluateScenario } from './run.js';
 import type { Scenario } from './scenario.js';
 import type { World } from './world.js';
 
@@ -227,7 +229,18 @@ class Generator {
   }
 
   private push(name: string, request: RequestSpec, expect: Scenario['expect']): void {
-    this.out.push({ name: `${this.control.id}: ${name}`, origin: 'generated', control: this.control.id, request: withDefaults(request, this.world), expect });
+    const scenario: Scenario = { name: `${this.control.id}: ${name}`, origin: 'generated', control: this.control.id, request: withDefaults(request, this.world), expect };
+    if (expect.kind === 'allow') {
+      // A full allow is only claimed when no other control of the intent denies the request: another
+      // correct control (IMDSv2 on the sample action, say) must not turn this one's scenario red.
+      // When only others deny it, the scenario claims what this control decides: not denied by it.
+      const others = [...new Set(evaluateScenario(this.world, scenario).denies.flatMap(controlsOf))];
+      if (others.length && !others.includes(this.control.id)) {
+        scenario.name += ` as far as ${this.control.id} goes (${others.join(', ')} ${others.length > 1 ? 'deny' : 'denies'} it)`;
+        scenario.expect = { kind: 'not-denied-by', control: this.control.id };
+      }
+    }
+    this.out.push(scenario);
   }
 
   /** The whole question must say allow: no guardrail at any level denies it. */
@@ -510,11 +523,11 @@ class Generator {
       const what = `${this.control.id}: statement ${d.sid || i + 1}`;
       const set = s.actions?.set;
       if (!set) return void this.unsimulated.push(`${what}: written with NotAction`);
-      const [action] = sampleActions(this.ref, set);
+      const [action] = sampleActions(this.ref, this.carryingAll(set, d.condition));
       const resource = action && (resourceOf ? resourceOf(action) : this.statementResource(d.resources, d.notResources, action));
       if (!action || !resource) return void this.unsimulated.push(`${what}: no sample action and resource`);
       const principal = this.principal(this.account, 'developer');
-      const r = conditionRequests(d.condition, { principal, action, resource }, this.ref, this.account);
+      const r = conditionRequests(d.condition, { principal, action, resource }, this.ref, this.account, this.acceptedKeys);
       if ('skip' in r) return void this.unsimulated.push(`${what}: ${r.skip}`);
       const note = r.absent.length ? ` (no ${action} request carries ${r.absent.join(', ')})` : '';
       const name = d.sid || `statement ${i + 1}`;
@@ -527,7 +540,33 @@ class Generator {
         else this.letThrough(`${label} is let through`, off);
       }
       if (r.misses) this.letThrough(`${action} missing the condition of ${name} is let through`, r.misses);
+      else this.unsimulated.push(`${what}: no ${action} request found that misses the whole condition (only the request that meets it is generated)`);
     });
+  }
+
+  /** Keys the intent takes on trust (conditionKeys.accept): requests may carry them. */
+  private get acceptedKeys(): Set<string> {
+    return new Set(this.world.intent.acceptedConditionKeys.map((k) => k.key.toLowerCase()));
+  }
+
+  /**
+   * The actions of a set whose requests can carry every key of the condition (those generated
+   * requests model), so that the request meeting it is one AWS can send; the whole set when none can
+   * (validate reports keys no action carries, and the scenario then shows the statement never applies).
+   */
+  private carryingAll(set: ActionSet, condition: Condition): ActionSet {
+    const keys = Object.values(condition)
+      .flatMap((k) => Object.keys(k))
+      .filter((k) => !unmodelledKey(k));
+    const accepted = this.acceptedKeys;
+    // Global and accepted keys do not depend on the action: no need to read every action's keys.
+    if (keys.every((k) => k.toLowerCase().startsWith('aws:') || accepted.has(k.toLowerCase()))) return set;
+    const carrying = this.ref.emptySet();
+    for (const id of set.toArray()) {
+      const carried = carryable(this.ref.actions[id]!.qualified, this.ref, accepted);
+      if (keys.every(carried)) carrying.add(id);
+    }
+    return carrying.size ? carrying : set;
   }
 
   /** A resource a statement's Resource / NotResource covers, for an action. */

@@ -59,7 +59,45 @@ describe('conditionRequests', () => {
     expect(holdsWithoutBucketTags({ Bool: { 'aws:SecureTransport': ['false'] } })).toBe(true);
   });
 
+  it("AWS's encrypt-with-KMS idiom: the request that misses sets the header to another value or leaves it out, never one the Null clause keeps meeting", () => {
+    const condition = { StringNotEquals: { 's3:x-amz-server-side-encryption': ['aws:kms'] }, Null: { 's3:x-amz-server-side-encryption': ['false'] } };
+    const r = conditionRequests(condition, S3, ref, ACCOUNT);
+    if ('skip' in r) throw new Error(r.skip);
+    const holds = compileCondition(condition);
+    expect(holds(buildRequest(r.meets, ref).context)).toBe(true);
+    expect(r.misses).toBeDefined();
+    expect(holds(buildRequest(r.misses!, ref).context)).toBe(false);
+  });
+
+  it('a condition that no request misses gets no "misses" request', () => {
+    // Null false on a key every S3 request carries (withDefaults), with StringLike "*": nothing misses it.
+    const r = conditionRequests({ StringLike: { 's3:TlsVersion': ['*'] }, Null: { 's3:TlsVersion': ['false'] } }, S3, ref, ACCOUNT);
+    if ('skip' in r) throw new Error(r.skip);
+    expect(r.misses).toBeUndefined();
+  });
+
+  it('a key the intent accepts (conditionKeys.accept) is taken on trust: the request carries it', () => {
+    const condition = { StringEquals: { 's3:NewKey': ['x'] } };
+    const get = base('s3:GetObject', 'arn:aws:s3:::data/key');
+    const r = conditionRequests(condition, get, ref, ACCOUNT, new Set(['s3:newkey']));
+    if ('skip' in r) throw new Error(r.skip);
+    expect(r.absent).toEqual([]);
+    expect(compileCondition(condition)(buildRequest(r.meets, ref).context)).toBe(true);
+    expect(compileCondition(condition)(buildRequest(r.misses!, ref).context)).toBe(false);
+    const untrusted = conditionRequests(condition, get, ref, ACCOUNT);
+    expect('absent' in untrusted && untrusted.absent).toEqual(['s3:NewKey']);
+  });
+
+  it.each([
+    ['aws:ViaAWSService', "a key AWS sets when a service makes the request on the principal's behalf, which generated requests do not model"],
+    ['aws:CalledViaFirst', "a key AWS sets when a service makes the request on the principal's behalf, which generated requests do not model"],
+    ['aws:SourceIdentity', "a key AWS sets from the principal's identity or session, which generated requests do not model"],
+    ['aws:ResourceOrgPaths', 'a key the request derives from its resource'],
+  ])('says why %s is not simulated', (key, why) => {
+    expect(conditionRequests({ StringEquals: { [key]: ['x'] } }, S3, ref, ACCOUNT)).toEqual({ skip: `StringEquals ${key}: ${why}` });
+  });
+
   it('skips keys derived from the principal or resource it does not model', () => {
-    expect(conditionRequests({ StringEquals: { 'aws:PrincipalAccount': ['111111111111'] } }, S3, ref, ACCOUNT)).toEqual({ skip: 'StringEquals aws:PrincipalAccount: a key the request derives from its principal or resource' });
+    expect(conditionRequests({ StringEquals: { 'aws:PrincipalAccount': ['111111111111'] } }, S3, ref, ACCOUNT)).toEqual({ skip: 'StringEquals aws:PrincipalAccount: a key the request derives from its principal' });
   });
 });
