@@ -37,3 +37,15 @@ export function modelIdShape(s: string): ModelIdShape {
 export function isKnownModelId(id: string): boolean {
   return KNOWN_MODEL_IDS.includes(id);
 }
+
+/**
+ * Bedrock powered by Mantle names a model by provider.model, without a geography prefix; its OpenAI-
+ * compatible catalog writes no version suffix (openai.gpt-oss-120b for openai.gpt-oss-120b-1:0). The
+ * ids it may name: the known model ids, as written and without their version suffix.
+ */
+export const KNOWN_MANTLE_MODEL_IDS: readonly string[] = [...new Set(KNOWN_MODEL_IDS.flatMap((id) => [withoutVersion(id), id]))];
+export const MODEL_PROVIDERS: readonly string[] = [...PROVIDERS];
+
+function withoutVersion(id: string): string {
+  return id.replace(/(?:-v?\d+)?(?::\d+[a-z]?)+$/, '').replace(/-v\d+$/, '');
+}
