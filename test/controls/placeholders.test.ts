@@ -1,6 +1,7 @@
 /**
  * Placeholders IAM does not substitute (`${Account}`, `[PRIVILEGED_ROLE]`, `<my-org-id>`, `{{team}}`)
- * in custom, templated and imported statements are errors at their place; IAM policy variables are not.
+ * in custom, templated and imported statements, and in the values other control kinds write into
+ * policies, are errors at their place; IAM policy variables are not.
  */
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -51,5 +52,45 @@ describe('placeholders in statements people write', () => {
     expect(bad.result.diagnostics.filter((d) => CODES.includes(d.code)).map((d) => `${d.code} at ${path.basename(d.location!.file)}:${d.location!.line}`)).toEqual(['unresolved-placeholder at p.json:7']);
     const good = await compileControls(`  legacy: { kind: import, type: scp, file: p.json, attach: [Prod] }\n`, { 'p.json': doc('arn:aws:s3:::home/${aws:username}/*') });
     expect(good.result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  });
+});
+
+describe('placeholders in the parameters of the other control kinds', () => {
+  const found = (c: Awaited<ReturnType<typeof compileControls>>) =>
+    c.result.diagnostics.filter((d) => CODES.includes(d.code)).map((d) => `${d.code} at ${path.basename(d.location!.file)}:${d.location!.line}:${d.location!.col}`).sort();
+
+  it('deny-actions: resources, condition values and exceptPrincipals; a policy variable is not one', async () => {
+    const c = await compileControls(`  da:
+    kind: deny-actions
+    actions: [s3:DeleteBucket]
+    resources: ["arn:aws:s3:::\${Account}-logs", "arn:aws:s3:::\${aws:PrincipalAccount}-logs"]
+    conditions: { StringNotEquals: { "aws:PrincipalOrgID": "<my-org-id>" } }
+    exceptPrincipals: ["arn:aws:iam::*:role/[PRIVILEGED_ROLE]"]
+    attach: [Prod]
+`);
+    expect(found(c)).toEqual(['unknown-policy-variable at intent.yaml:25:17', 'unresolved-placeholder at intent.yaml:26:60', 'unresolved-placeholder at intent.yaml:27:24'].sort());
+    expect(c.result.ok).toBe(false);
+  });
+
+  it('perimeter, partner and Bedrock parameters: tags, admin roles, ARNs, product ids', async () => {
+    const c = await compileControls(`  perimeter:
+    kind: identity-perimeter
+    services: [s3]
+    resourceTagException: { key: "{{exclude-tag}}", value: "true", adminRoles: ["arn:aws:iam::*:role/SecurityAdmin"] }
+    partnerExceptions:
+      - { tag: { key: partner-access, value: "<partner-name>" }, accounts: ["555555555555"], adminRoles: ["arn:aws:iam::*:role/SecurityAdmin"] }
+    attach: [Prod]
+  px: { kind: partner-tag-exception, tag: { key: px, value: "yes" }, accounts: ["666666666666"], adminRoles: ["arn:aws:iam::*:role/[ADMIN_ROLE]"], services: [sqs], attach: [Dev] }
+  models: { kind: bedrock-model-allowlist, models: [amazon.nova-pro-v1:0], approvedModelArns: ["arn:aws:bedrock:*:\${AccountId}:custom-model/*"], marketplace: { allowProductIds: ["<product-id>"] }, attach: [Dev] }
+  regions: { kind: region-deny, allowedRegions: [eu-west-1], exceptPrincipals: ["arn:aws:iam::*:role/{{breakglass}}"], attach: [Public] }
+`);
+    expect(found(c)).toEqual([
+      'unresolved-placeholder at intent.yaml:25:34', // resourceTagException.key
+      'unresolved-placeholder at intent.yaml:27:46', // a partner's tag value
+      'unresolved-placeholder at intent.yaml:29:111', // px adminRoles
+      'unknown-policy-variable at intent.yaml:30:96', // approvedModelArns
+      'unresolved-placeholder at intent.yaml:30:179', // allowProductIds
+      'unresolved-placeholder at intent.yaml:31:81', // region-deny exceptPrincipals
+    ].sort());
   });
 });
