@@ -144,6 +144,8 @@ describe('Bedrock model ids', () => {
       expect.stringMatching(/^error bad-model-id: control m: mantleModels "us\.openai\.gpt-oss-120b-1:0" is an inference profile id/),
     ]);
     expect(d[0]!.hint).toMatch(/^did you mean 'openai\.gpt-oss-120b'/);
+    // Suggestions are in Mantle's form, without the version suffix.
+    expect(d[0]!.hint).not.toContain(':0');
     expect(d[1]!.hint).toBe("did you mean 'openai.gpt-oss-*'?");
     expect(d[1]!.message).toContain('matches none of the model ids known to');
   });

@@ -7,7 +7,7 @@
  */
 import { closestNames, didYouMean } from '../../diagnostics/index.js';
 import { wildcardTest } from '../../policy/wildcard.js';
-import { BEDROCK_MODELS_DATE, INFERENCE_PROFILE_PREFIXES, isKnownModelId, KNOWN_MANTLE_MODEL_IDS, KNOWN_MODEL_IDS, MODEL_PROVIDERS, modelIdShape } from '../../reference/bedrock-models.js';
+import { BEDROCK_MODELS_DATE, INFERENCE_PROFILE_PREFIXES, isKnownMantleModel, isKnownModelId, KNOWN_MANTLE_MODEL_IDS, KNOWN_MODEL_IDS, MODEL_PROVIDERS, modelIdShape } from '../../reference/bedrock-models.js';
 import type { BedrockModelAllowlistControl } from '../types.js';
 import type { CheckContext } from './context.js';
 
@@ -72,12 +72,11 @@ function checkMantleModels(ctx: CheckContext, c: BedrockModelAllowlistControl, w
       return;
     }
     if (!/[*?]/.test(m)) {
-      if (KNOWN_MANTLE_MODEL_IDS.includes(m)) return;
+      if (isKnownMantleModel((id) => id === m)) return;
       ctx.warn('unknown-model-id', `${what}: ${where} is not in the model ids known to ${LIST}; it is used as written (a model released since then is fine)`, at, suggestMantle(m) ?? 'check the id with the Mantle endpoint\'s model list (GET /v1/models)');
       return;
     }
-    const matches = wildcardTest(m);
-    if (KNOWN_MANTLE_MODEL_IDS.some(matches)) return;
+    if (isKnownMantleModel(wildcardTest(m))) return;
     ctx.warn('unknown-model-id', `${what}: ${where} matches none of the model ids known to ${LIST}: it may approve no model, and the allowlist then denies every Mantle request that names one`, at, suggestMantle(m) ?? 'check the pattern against the Mantle endpoint\'s model list (GET /v1/models)');
   });
 }
