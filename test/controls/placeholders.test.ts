@@ -72,7 +72,7 @@ describe('placeholders in the parameters of the other control kinds', () => {
     expect(c.result.ok).toBe(false);
   });
 
-  it('perimeter, partner and Bedrock parameters: tags, admin roles, ARNs, product ids', async () => {
+  it('perimeter, partner and Bedrock parameters: tags, admin roles, model and profile ARNs', async () => {
     const c = await compileControls(`  perimeter:
     kind: identity-perimeter
     services: [s3]
@@ -81,7 +81,7 @@ describe('placeholders in the parameters of the other control kinds', () => {
       - { tag: { key: partner-access, value: "<partner-name>" }, accounts: ["555555555555"], adminRoles: ["arn:aws:iam::*:role/SecurityAdmin"] }
     attach: [Prod]
   px: { kind: partner-tag-exception, tag: { key: px, value: "yes" }, accounts: ["666666666666"], adminRoles: ["arn:aws:iam::*:role/[ADMIN_ROLE]"], services: [sqs], attach: [Dev] }
-  models: { kind: bedrock-model-allowlist, models: [amazon.nova-pro-v1:0], approvedModelArns: ["arn:aws:bedrock:*:\${AccountId}:custom-model/*"], marketplace: { allowProductIds: ["<product-id>"] }, attach: [Dev] }
+  models: { kind: bedrock-model-allowlist, models: [amazon.nova-pro-v1:0], approvedModelArns: ["arn:aws:bedrock:*:*:custom-model/\${team}-*"], inferenceProfiles: ["arn:aws:bedrock:*:*:inference-profile/us.amazon.nova-pro-v1:0", "arn:aws:bedrock:*:*:application-inference-profile/<profile-id>"], attach: [Dev] }
   regions: { kind: region-deny, allowedRegions: [eu-west-1], exceptPrincipals: ["arn:aws:iam::*:role/{{breakglass}}"], attach: [Public] }
 `);
     expect(found(c)).toEqual([
@@ -89,8 +89,13 @@ describe('placeholders in the parameters of the other control kinds', () => {
       'unresolved-placeholder at intent.yaml:27:46', // a partner's tag value
       'unresolved-placeholder at intent.yaml:29:111', // px adminRoles
       'unknown-policy-variable at intent.yaml:30:96', // approvedModelArns
-      'unresolved-placeholder at intent.yaml:30:179', // allowProductIds
+      'unresolved-placeholder at intent.yaml:30:228', // inferenceProfiles
       'unresolved-placeholder at intent.yaml:31:81', // region-deny exceptPrincipals
     ].sort());
+  });
+
+  it('a value that fails its own format is reported once, by the schema', async () => {
+    const c = await compileControls(`  da: { kind: deny-actions, actions: [s3:DeleteBucket], exceptPrincipals: ["arn:aws:iam::\${Account}:role/Admin"], attach: [Prod] }\n`);
+    expect(c.result.diagnostics.filter((d) => d.location?.line === 22).map((d) => d.code)).toEqual(['bad-arn']);
   });
 });
