@@ -37,3 +37,21 @@ export function modelIdShape(s: string): ModelIdShape {
 export function isKnownModelId(id: string): boolean {
   return KNOWN_MODEL_IDS.includes(id);
 }
+
+/**
+ * Bedrock powered by Mantle names a model by provider.model, without a geography prefix; its OpenAI-
+ * compatible catalog writes no version suffix (openai.gpt-oss-120b for openai.gpt-oss-120b-1:0). The
+ * ids it may name: the known model ids without their version suffix (the ones suggested), and as written.
+ */
+export const KNOWN_MANTLE_MODEL_IDS: readonly string[] = [...new Set(KNOWN_MODEL_IDS.map(withoutVersion))];
+const MANTLE_OR_MODEL_IDS: readonly string[] = [...KNOWN_MANTLE_MODEL_IDS, ...KNOWN_MODEL_IDS];
+export const MODEL_PROVIDERS: readonly string[] = [...PROVIDERS];
+
+/** Whether a Mantle model id, or any id a Mantle pattern matches, is known. */
+export function isKnownMantleModel(matches: (id: string) => boolean): boolean {
+  return MANTLE_OR_MODEL_IDS.some(matches);
+}
+
+function withoutVersion(id: string): string {
+  return id.replace(/(?:-v?\d+)?(?::\d+[a-z]?)+$/, '').replace(/-v\d+$/, '');
+}

@@ -113,4 +113,21 @@ describe('partner exceptions that share a tag', () => {
     const d = await diagnosticsOf(control('alpha', '555555555555', 'Workloads') + control('beta', '666666666666', 'Prod'));
     expect(d).toEqual([expect.objectContaining({ severity: 'error', code: 'contradicting-partner-exceptions', line: 19 })]);
   });
+
+  describe("a perimeter's partner exception and a partner-tag-exception control", () => {
+    const standalone = (accounts: string, attach: string) =>
+      `  px: { kind: partner-tag-exception, tag: { key: partner-access-exception, value: trusted }, accounts: ["${accounts}"], adminRoles: ["arn:aws:iam::*:role/SecurityAdmin"], actions: ["sqs:SendMessage"], attach: [${attach}] }\n`;
+    const inPerimeter = perimeter(partner('555555555555', 'services: [sqs]'));
+
+    it('that reach a common node: an error at the later one naming the other', async () => {
+      const d = await diagnosticsOf(inPerimeter + standalone('666666666666', 'Prod'));
+      expect(d).toEqual([expect.objectContaining({ severity: 'error', code: 'contradicting-partner-exceptions', line: 24, col: 43 })]);
+      expect(d[0]!.message).toMatch(/^control px: the partner exception for 666666666666 uses the tag partner-access-exception=trusted of the partner exception for 555555555555 in control perimeter \(intent\.yaml:22:16\) on 1 common action \(sqs:SendMessage\)/);
+    });
+
+    it('for the same partner accounts, or with a tag value each: silent', async () => {
+      expect(await diagnosticsOf(inPerimeter + standalone('555555555555', 'Prod'))).toEqual([]);
+      expect(await diagnosticsOf(inPerimeter + standalone('666666666666', 'Prod').replace('value: trusted', 'value: other'))).toEqual([]);
+    });
+  });
 });

@@ -135,6 +135,25 @@ describe('Bedrock model ids', () => {
     expect(d.map((x) => `${x.severity} ${x.code}`)).toEqual(['error bad-model-id', 'error bad-model-id', 'error bad-inference-profile-id']);
   });
 
+  it('mantleModels: a malformed id is an error, an unknown id and a pattern that matches no known id are warnings with did-you-mean', async () => {
+    const d = await diagnosticsOf('  m: { kind: bedrock-model-allowlist, models: [amazon.nova-pro-v1:0], mantleModels: ["openai.gpt-oss-120bb", "opnai.gpt-oss-*", "gpt oss", us.openai.gpt-oss-120b-1:0], attach: [Root] }\n');
+    expect(d.map((x) => `${x.severity} ${x.code}: ${x.message}`)).toEqual([
+      expect.stringMatching(/^warning unknown-model-id: control m: mantleModels "openai\.gpt-oss-120bb" is not in the model ids known to/),
+      expect.stringMatching(/^warning unknown-model-id: control m: mantleModels "opnai\.gpt-oss-\*" matches none of the model ids known to/),
+      expect.stringMatching(/^error bad-model-id: control m: mantleModels "gpt oss" is not a Bedrock model id/),
+      expect.stringMatching(/^error bad-model-id: control m: mantleModels "us\.openai\.gpt-oss-120b-1:0" is an inference profile id/),
+    ]);
+    expect(d[0]!.hint).toMatch(/^did you mean 'openai\.gpt-oss-120b'/);
+    // Suggestions are in Mantle's form, without the version suffix.
+    expect(d[0]!.hint).not.toContain(':0');
+    expect(d[1]!.hint).toBe("did you mean 'openai.gpt-oss-*'?");
+    expect(d[1]!.message).toContain('matches none of the model ids known to');
+  });
+
+  it('mantleModels: known ids with or without their version suffix, and patterns that match one, are silent', async () => {
+    expect(await diagnosticsOf('  m: { kind: bedrock-model-allowlist, models: [amazon.nova-pro-v1:0], mantleModels: [openai.gpt-oss-120b, openai.gpt-oss-20b-1:0, "openai.gpt-oss-*"], attach: [Root] }\n')).toEqual([]);
+  });
+
   it('profile patterns are checked for their shape, not looked up', async () => {
     expect(await diagnosticsOf('  m: { kind: bedrock-model-allowlist, models: [amazon.nova-pro-v1:0], inferenceProfiles: ["arn:aws:bedrock:*:*:inference-profile/us.anthropic.*"], attach: [Root] }\n')).toEqual([]);
   });

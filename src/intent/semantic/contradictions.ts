@@ -58,31 +58,37 @@ interface PartnerGrant {
   value: string;
   accounts: string[];
   patterns: string[];
-  /** For partner-tag-exception controls: the nodes the control reaches. */
-  reach?: Set<OrgNode>;
+  /** The nodes the control reaches: two grants contradict only where both apply. */
+  reach: Set<OrgNode>;
 }
 
 /**
  * Two partner exceptions with the same tag (key in any casing, same value) and overlapping scopes:
  * each one's statement restricts the tagged resources to its own accounts, so together they deny both
- * partners what each was granted. Within one perimeter, or across partner-tag-exception controls that
- * reach a common node.
+ * partners what each was granted. Wherever they are written: in one perimeter, in two perimeters, in
+ * partner-tag-exception controls, or a perimeter's exception and such a control, when both reach a
+ * common node.
  */
 export function checkSharedPartnerTags(ctx: CheckContext, scopes: ControlScope[]): void {
+  const grants: PartnerGrant[] = [];
   for (const s of scopes) {
     const c = s.control;
-    if (c.kind !== 'identity-perimeter' || c.enabled === false || !Array.isArray(c.partnerExceptions)) continue;
-    const perimeter = [...strings(c.services).map((x) => `${x}:*`), ...strings(c.actions)];
-    comparePairs(ctx, c.partnerExceptions.flatMap((p) => grant(c.id, p, perimeter)));
+    if (c.enabled === false) continue;
+    if (c.kind === 'identity-perimeter' && Array.isArray(c.partnerExceptions)) {
+      const perimeter = [...strings(c.services).map((x) => `${x}:*`), ...strings(c.actions)];
+      const reach = new Set(scopeNodes(s));
+      grants.push(...c.partnerExceptions.flatMap((p) => grant(c.id, p, perimeter, reach)));
+    } else if (c.kind === 'partner-tag-exception') {
+      grants.push(...grant(c.id, c, [], new Set(scopeNodes(s))));
+    }
   }
-  const standalone = scopes.filter((s) => s.control.kind === 'partner-tag-exception' && s.control.enabled !== false);
-  comparePairs(ctx, standalone.flatMap((s) => grant(s.control.id, s.control, []).map((g) => ({ ...g, reach: new Set(scopeNodes(s)) }))));
+  comparePairs(ctx, grants);
 }
 
-function grant(control: string, p: unknown, defaultPatterns: string[]): PartnerGrant[] {
+function grant(control: string, p: unknown, defaultPatterns: string[], reach: Set<OrgNode>): PartnerGrant[] {
   if (!isObject(p) || !isObject(p.tag) || typeof p.tag.key !== 'string' || typeof p.tag.value !== 'string') return [];
   const declared = [...strings(p.services).map((x) => `${x}:*`), ...strings(p.actions)];
-  return [{ control, holder: p, key: p.tag.key, value: p.tag.value, accounts: strings(p.accounts), patterns: declared.length ? declared : defaultPatterns }];
+  return [{ control, holder: p, key: p.tag.key, value: p.tag.value, accounts: strings(p.accounts), patterns: declared.length ? declared : defaultPatterns, reach }];
 }
 
 function comparePairs(ctx: CheckContext, grants: PartnerGrant[]): void {
@@ -92,7 +98,9 @@ function comparePairs(ctx: CheckContext, grants: PartnerGrant[]): void {
     for (let i = 0; i < j; i++) {
       const [a, b] = [grants[i]!, grants[j]!];
       if (a.key.toLowerCase() !== b.key.toLowerCase() || a.value !== b.value) continue;
-      if (a.reach && b.reach && ![...a.reach].some((n) => b.reach!.has(n))) continue;
+      if (![...a.reach].some((n) => b.reach.has(n))) continue;
+      // The same partners twice restrict the tagged resources to the same accounts: no one is locked out.
+      if (sameSet(a.accounts, b.accounts)) continue;
       const shared = ref.expandList(a.patterns).actions.intersect(ref.expandList(b.patterns).actions);
       if (shared.isEmpty()) continue;
       const example = ref.actions[shared.toArray()[0]!]!.qualified;
@@ -104,4 +112,8 @@ function comparePairs(ctx: CheckContext, grants: PartnerGrant[]): void {
       );
     }
   }
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.every((x) => b.includes(x)) && b.every((x) => a.includes(x));
 }

@@ -4,6 +4,7 @@ import { locateNamedFile, namedFile } from '../named-files.js';
 import { checkActionPatterns, checkConditionBlock, checkServices, checkStatements } from './actions.js';
 import { isObject, type CheckContext } from './context.js';
 import { checkModelIds } from './models.js';
+import { checkControlPlaceholders } from './placeholders.js';
 
 export function checkControl(ctx: CheckContext, c: Control): void {
   const what = `control ${c.id}`;
@@ -12,6 +13,7 @@ export function checkControl(ctx: CheckContext, c: Control): void {
   if (skipUnsupported && !rcp && c.kind !== 'partner-tag-exception') {
     ctx.warn('unused-option', `${what}: skipUnsupportedServices applies to RCPs only; this control is an ${String(c.type ?? defaultType(c)).toUpperCase()}`, ctx.atKey(c as object, 'skipUnsupportedServices'));
   }
+  checkControlPlaceholders(ctx, c);
   switch (c.kind) {
     case 'identity-perimeter': {
       if (c.services === undefined && c.actions === undefined) {

@@ -14,7 +14,7 @@ import { checkControlTargets, checkForeignPolicyTargets, checkWaves, type Contro
 import { checkRegionDenyContradictions, checkSharedPartnerTags } from './contradictions.js';
 import { checkRegions } from './regions.js';
 import { checkRollout } from './rollout.js';
-import { checkTests } from './tests.js';
+import { checkTests, checkWaivedTests } from './tests.js';
 
 export { defaultType } from './controls.js';
 export { isAcceptedKey } from './accepted-keys.js';
@@ -42,6 +42,7 @@ export function checkIntent(intent: Intent, reference: ReferenceIndex | undefine
   checkSharedPartnerTags(ctx, scopes);
   checkRollout(ctx);
   checkTests(ctx);
+  checkWaivedTests(ctx);
   return ctx.diagnostics;
 }
 

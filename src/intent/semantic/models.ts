@@ -2,9 +2,12 @@
  * Model ids and inference profile ids of a bedrock-model-allowlist. A malformed id approves no model,
  * so the allowlist denies the one the author meant: an error. An id of the documented shape that the
  * dated list does not know may be a typo or a model released since: a warning with the closest ids.
+ * mantleModels are the values of bedrock-mantle:Model, compared with StringNotLike: the same checks,
+ * and a pattern that matches no known id is a warning too (it may approve nothing).
  */
 import { closestNames, didYouMean } from '../../diagnostics/index.js';
-import { BEDROCK_MODELS_DATE, INFERENCE_PROFILE_PREFIXES, isKnownModelId, KNOWN_MODEL_IDS, modelIdShape } from '../../reference/bedrock-models.js';
+import { wildcardTest } from '../../policy/wildcard.js';
+import { BEDROCK_MODELS_DATE, INFERENCE_PROFILE_PREFIXES, isKnownMantleModel, isKnownModelId, KNOWN_MANTLE_MODEL_IDS, KNOWN_MODEL_IDS, MODEL_PROVIDERS, modelIdShape } from '../../reference/bedrock-models.js';
 import type { BedrockModelAllowlistControl } from '../types.js';
 import type { CheckContext } from './context.js';
 
@@ -50,6 +53,43 @@ export function checkModelIds(ctx: CheckContext, c: BedrockModelAllowlistControl
       } else warnUnknownModel(ctx, what, `inferenceProfiles "${p}"`, shape.model, at, `${shape.prefix}.`);
     });
   }
+  checkMantleModels(ctx, c, what);
+}
+
+function checkMantleModels(ctx: CheckContext, c: BedrockModelAllowlistControl, what: string): void {
+  if (!Array.isArray(c.mantleModels)) return;
+  c.mantleModels.forEach((m, i) => {
+    if (typeof m !== 'string') return;
+    const at = ctx.at(c.mantleModels, i);
+    const where = `mantleModels "${m}"`;
+    const shape = modelIdShape(m);
+    if (shape.kind === 'malformed') {
+      ctx.error('bad-model-id', `${what}: ${where} is not a Bedrock model id: bedrock-mantle:Model is never like it, so the allowlist denies the model meant`, at, suggestMantle(m) ?? 'a Mantle model id is provider.model-name, for example openai.gpt-oss-120b');
+      return;
+    }
+    if (shape.kind === 'profile') {
+      ctx.error('bad-model-id', `${what}: ${where} is an inference profile id; Mantle names models without a geography prefix`, at, `write ${shape.model}`);
+      return;
+    }
+    if (!/[*?]/.test(m)) {
+      if (isKnownMantleModel((id) => id === m)) return;
+      ctx.warn('unknown-model-id', `${what}: ${where} is not in the model ids known to ${LIST}; it is used as written (a model released since then is fine)`, at, suggestMantle(m) ?? 'check the id with the Mantle endpoint\'s model list (GET /v1/models)');
+      return;
+    }
+    if (isKnownMantleModel(wildcardTest(m))) return;
+    ctx.warn('unknown-model-id', `${what}: ${where} matches none of the model ids known to ${LIST}: it may approve no model, and the allowlist then denies every Mantle request that names one`, at, suggestMantle(m) ?? 'check the pattern against the Mantle endpoint\'s model list (GET /v1/models)');
+  });
+}
+
+/** A misspelled provider is the likeliest slip in a pattern: suggest the closest provider with the rest as written. */
+function suggestMantle(s: string): string | undefined {
+  const dot = s.indexOf('.');
+  const provider = dot > 0 ? s.slice(0, dot).toLowerCase() : '';
+  if (provider && !/[*?]/.test(provider) && !MODEL_PROVIDERS.includes(provider)) {
+    const near = closestNames(provider, MODEL_PROVIDERS);
+    if (near.length) return didYouMean(near.map((p) => p + s.slice(dot)));
+  }
+  return didYouMean(closestNames(s.toLowerCase(), KNOWN_MANTLE_MODEL_IDS));
 }
 
 function warnUnknownModel(ctx: CheckContext, what: string, where: string, id: string, at: ReturnType<CheckContext['at']>, prefix = ''): void {

@@ -1,4 +1,4 @@
-/** The intent's tests: unique names, known controls, well-formed requests. */
+/** The intent's tests: unique names, known controls, well-formed requests; no waiver names one. */
 import { closestNames, didYouMean } from '../../diagnostics/index.js';
 import { hasWildcard } from '../../reference/action-pattern.js';
 import { ARN_PATTERN } from '../formats.js';
@@ -37,4 +37,17 @@ export function checkTests(ctx: CheckContext): void {
       }
     }
   });
+}
+
+/**
+ * A waiver that names a declared test: a test states what the author expects, so a wrong expectation
+ * is fixed in the test. Validate knows the test names; the generated scenario names are known only
+ * when simulate generates them, so a waiver naming none of those is simulate's to report.
+ */
+export function checkWaivedTests(ctx: CheckContext): void {
+  const names = new Set(ctx.intent.tests.filter(isObject).map((t) => String(t.name)));
+  for (const w of ctx.intent.simulate?.waive ?? []) {
+    if (!isObject(w) || typeof w.scenario !== 'string' || !names.has(w.scenario)) continue;
+    ctx.error('waived-test', `simulate.waive: "${w.scenario}" is a test of the intent: change its expectation instead of waiving it`, ctx.at(w, 'scenario') ?? ctx.at(w), 'a waiver names a generated scenario (guardrails simulate --all prints them)');
+  }
 }
