@@ -80,6 +80,20 @@ function wildcardArn(format: string): string {
   return format.replace('${Partition}', 'aws').replace(/\$\{[^}]+\}/g, '*');
 }
 
+/**
+ * The bedrock-mantle:Model values a control approves: mantleModels, or else its models as Mantle names
+ * them. Mantle's catalog writes a model without the version suffix of its Bedrock id
+ * (openai.gpt-oss-120b for openai.gpt-oss-120b-1:0), so a versioned id alone would approve nothing
+ * there and the allowlist would deny the model meant; the default names both spellings.
+ */
+export function mantleModelIds(c: BedrockModelAllowlistControl): string[] {
+  if (c.mantleModels) return [...c.mantleModels];
+  return [...new Set(c.models.flatMap((m) => [m.replace(MODEL_VERSION_SUFFIX, ''), m]))];
+}
+
+/** A Bedrock model id's version suffix: -v1:0, -v2, -1:0, :0. */
+export const MODEL_VERSION_SUFFIX = /(-v?\d+)?:\d+$|-v\d+$/;
+
 /** The Mantle model key, when the reference has the service and the key. */
 export function mantleModelKey(reference: ReferenceIndex): string | undefined {
   const key = reference.conditionKey('bedrock-mantle:Model');
@@ -130,7 +144,7 @@ export const bedrockModelAllowlist: ControlBuilder<BedrockModelAllowlistControl>
 
   const mantleKey = mantleModelKey(ctx.reference);
   if (mantleKey) {
-    const mantleModels = c.mantleModels ?? c.models;
+    const mantleModels = mantleModelIds(c);
     // Deny when the model named is not approved. Both StringNotLike and StringNotLikeIfExists are
     // true when the key is absent, so either alone would deny every Mantle request that names no model
     // (GetProject, ListModels...). The Null condition keeps this statement to requests that name one.

@@ -12,7 +12,7 @@ import { warnBucketTagConditions } from './s3-bucket-abac.js';
 import { tlsMinimum } from './tls-minimum.js';
 
 export * from './draft.js';
-export { mantleModelKey, modelUsageActions } from './bedrock-model-allowlist.js';
+export { mantleModelIds, mantleModelKey, modelUsageActions } from './bedrock-model-allowlist.js';
 export { mergeConditions } from './common.js';
 export { tagScopeServices, taggingActions } from './partner-exception.js';
 

@@ -15,7 +15,7 @@ import type { RequestSpec } from '../evaluate/index.js';
 import { isS3BucketOrObjectArn, resourceArnMatcher } from '../evaluate/index.js';
 import type { BedrockModelAllowlistControl, Control, DenyActionsControl, IdentityPerimeterControl, PartnerException, PartnerTagExceptionControl, RegionDenyControl, Tag, TagProtection, TlsMinimumControl } from '../intent/index.js';
 import { tlsVersion } from '../intent/index.js';
-import { mantleModelKey, modelUsageActions, tagScopeServices, taggingActions } from '../controls/index.js';
+import { mantleModelIds, mantleModelKey, modelUsageActions, tagScopeServices, taggingActions } from '../controls/index.js';
 import geographyData from '../controls/inference-profile-geographies.json' with { type: 'json' };
 import type { OrgNode } from '../model/org-tree.js';
 import { wildcardTest, type Condition } from '../policy/index.js';
@@ -493,7 +493,7 @@ class Generator {
     const mantleKey = mantleModelKey(this.ref);
     const mantleInference = this.ref.action('bedrock-mantle:CreateInference');
     if (mantleKey && mantleInference) {
-      const mantleModels = c.mantleModels ?? c.models;
+      const mantleModels = mantleModelIds(c);
       const project = `arn:aws:bedrock-mantle:${this.region}:${acct}:project/sample`;
       const ok = mantleModels.find((m) => !/[*?]/.test(m));
       if (ok) this.letThrough(`Mantle inference with the approved model ${ok} is let through`, { principal: who, action: mantleInference.qualified, resource: on(project), context: { [mantleKey]: ok } });
