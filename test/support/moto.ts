@@ -21,7 +21,8 @@ export interface Moto {
   endpoint: string;
   env: NodeJS.ProcessEnv;
   client(): OrganizationsClient;
-  reset(): Promise<void>;
+  /** Forgets every resource; `seed` then makes the ids moto gives next the same on every reset. */
+  reset(options?: { seed?: number }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -67,8 +68,9 @@ async function startWith(command: string, prefix: string[]): Promise<Moto> {
     endpoint,
     env,
     client: () => new OrganizationsClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }),
-    reset: async () => {
+    reset: async (options = {}) => {
       await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+      if (options.seed !== undefined) await fetch(`${endpoint}/moto-api/seed?a=${options.seed}`, { method: 'POST' });
     },
     stop: async () => {
       child.removeAllListeners('exit');
