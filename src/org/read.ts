@@ -4,6 +4,7 @@
  * and attachments are read per policy (ListTargetsForPolicy) rather than per target, which would cost
  * a ListPoliciesForTarget call for each of 10,000 accounts.
  */
+import { setMaxListeners } from 'node:events';
 import {
   DescribeOrganizationCommand,
   DescribePolicyCommand,
@@ -60,6 +61,10 @@ export async function readOrganization(client: OrganizationsApi, options: ReadOp
   // in flight are aborted, retries included, and those waiting never start. Otherwise the calls already
   // queued would go on for minutes, each retrying against the same throttling, after the read failed.
   const stop = options.stop ?? new AbortController();
+  // Not a leak: each call in flight listens on the signal about three times (the SDK's retry race, its
+  // HTTP request until the socket's request closes, a retry's wait), and each removes its listeners
+  // once answered; Node's default of 10 warns at 4 calls in flight. The limiter bounds the count.
+  setMaxListeners(Math.max(10, concurrency * 3 + 2), stop.signal);
   // Every call goes through one limiter: a policy read runs up to three calls side by side, and the
   // tree walk two per parent, so bounding the reads alone would let several times `concurrency` fly.
   const limit = limiter(concurrency, stop.signal);

@@ -2,6 +2,7 @@
  * Reading the deployed state: against a real moto_server through the real client (a three-level OU
  * tree with accounts and policies built first); the snapshot file it is exported to.
  */
+import { getEventListeners } from 'node:events';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -102,6 +103,25 @@ describe('reading AWS Organizations (moto)', () => {
       ListTargetsForPolicy: policies,
       ListTagsForResource: state.policies.filter((p) => p.name.startsWith('guardrails-')).length,
     });
+  });
+
+  it('keeps many calls in flight on one stop signal without a listener-leak warning, and leaves no call listening on it', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      for (const concurrency of [4, 12]) {
+        const stop = new AbortController();
+        await readOrganization(moto.client(), { concurrency, stop });
+        // The SDK removes its HTTP listener when the request's socket closes, just after the answer.
+        await new Promise((r) => setTimeout(r, 50));
+        // Only the limiter's own listener stays: every call removed its listeners once it was answered.
+        expect(getEventListeners(stop.signal, 'abort').length, `concurrency ${concurrency}`).toBeLessThanOrEqual(1);
+      }
+      expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 
   it('exports to a file that reads back to the same state, byte for byte the same on a second export', async () => {

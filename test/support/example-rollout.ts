@@ -2,9 +2,15 @@
  * The example organization in a real moto_server behind the fault proxy, with version 1 of its policies
  * deployed and version 2 (one control tightened, one loosened, one added, one removed) compiled in a
  * repository of its own: the starting point of every rollout test. `reset()` builds it again from
- * nothing (moto gives new ids; the intent is rewritten with them), so each case starts the same way.
+ * nothing (the intent is rewritten with moto's ids), so each case starts the same way.
+ *
+ * moto is seeded at each reset, so it gives the same ids every time and the intent is rewritten to the
+ * same text: the CLI calls that prepare versions 1 and 2 (compile, plan, compile: seconds of each
+ * reset) are then memoized on exactly what they read (the repository's intent files, and the exported
+ * organization for the plan), and a reset whose inputs differ in any byte runs them again.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expect } from 'vitest';
@@ -39,6 +45,8 @@ export interface ExampleRollout {
 }
 
 const BIN = path.join(PROJECT_ROOT, 'bin', 'guardrails.js');
+/** Any fixed number: moto's ids are then the same at every reset. */
+const MOTO_SEED = 14;
 
 export async function startExampleRollout(): Promise<ExampleRollout> {
   const moto = await startMoto();
@@ -51,6 +59,43 @@ export async function startExampleRollout(): Promise<ExampleRollout> {
   await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2026) });
   const files = await findIntentFiles(PROJECT_ROOT);
   const env: NodeJS.ProcessEnv = { ...proxy.env, CI: 'true', GUARDRAILS_RATE_SCALE: '1000', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_STS: moto.endpoint, AWS_ENDPOINT_URL_IAM: moto.endpoint };
+  /** Outputs of the CLI calls that prepare a reset, by what they read. */
+  const memo = new Map<string, string>();
+  const outFiles = new Map<string, Map<string, Buffer>>();
+  const digestOf = (folder: string) => {
+    const hash = createHash('sha256');
+    if (!fs.existsSync(folder)) return 'none';
+    for (const f of fs.readdirSync(folder, { recursive: true, encoding: 'utf8' }).sort()) {
+      const file = path.join(folder, f);
+      if (fs.statSync(file).isFile()) hash.update(`${f}\0`).update(fs.readFileSync(file)).update('\0');
+    }
+    return hash.digest('hex');
+  };
+  const intentDigest = () => digestOf(path.join(dir, 'guardrails'));
+  /**
+   * `guardrails compile`, or out/ as the same compile wrote it before from the same intent files and
+   * the same out/ before it (compile keeps the previous packing where it can).
+   */
+  const compileMemoized = async (fresh = false) => {
+    const key = `${intentDigest()} ${digestOf(path.join(dir, 'out'))}`;
+    const out = path.join(dir, 'out');
+    const known = fresh ? undefined : outFiles.get(key);
+    if (known) {
+      fs.rmSync(out, { recursive: true, force: true });
+      for (const [f, bytes] of known) {
+        fs.mkdirSync(path.dirname(path.join(out, f)), { recursive: true });
+        fs.writeFileSync(path.join(out, f), bytes);
+      }
+      return;
+    }
+    const compiled = await fixture.cli(['compile']);
+    expect(compiled.code, compiled.stderr).toBe(0);
+    const files = new Map<string, Buffer>();
+    for (const f of fs.readdirSync(out, { recursive: true, encoding: 'utf8' })) {
+      if (fs.statSync(path.join(out, f)).isFile()) files.set(f, fs.readFileSync(path.join(out, f)));
+    }
+    outFiles.set(key, files);
+  };
   const fixture: ExampleRollout = {
     moto,
     proxy,
@@ -69,7 +114,7 @@ export async function startExampleRollout(): Promise<ExampleRollout> {
     },
     read: async () => (await readOrganization(moto.client())).state,
     async reset(options = {}) {
-      await moto.reset();
+      await moto.reset({ seed: MOTO_SEED });
       proxy.reset();
       const { intent } = await loadIntent({ cwd: PROJECT_ROOT, files });
       fixture.ids = await buildOrganization(moto.client(), intent!.tree!, intent!.organization);
@@ -79,17 +124,23 @@ export async function startExampleRollout(): Promise<ExampleRollout> {
       fs.mkdirSync(path.join(dir, 'guardrails'));
       copyIntentWithIds(files, path.join(dir, 'guardrails'), fixture.ids);
       // Version 1, deployed straight to moto (the rollout under test starts from it).
-      const compiled = await fixture.cli(['compile']);
-      expect(compiled.code, compiled.stderr).toBe(0);
+      await compileMemoized();
       fs.writeFileSync(path.join(dir, 'org.json'), (await fixture.cli(['org', 'export'], { AWS_ENDPOINT_URL_ORGANIZATIONS: moto.endpoint })).stdout);
-      const planned = await fixture.cli(['plan', '--org', 'org.json', '--json']);
-      expect(planned.code, planned.stderr).toBe(0);
-      const plan = JSON.parse(planned.stdout) as { waves: { steps: { op: OrgOperation }[] }[] };
+      const orgRead = JSON.parse(fs.readFileSync(path.join(dir, 'org.json'), 'utf8')) as { readAt?: string };
+      delete orgRead.readAt;
+      const planKey = `plan ${intentDigest()} ${JSON.stringify(orgRead)}`;
+      let planText = memo.get(planKey);
+      if (planText === undefined) {
+        const planned = await fixture.cli(['plan', '--org', 'org.json', '--json']);
+        expect(planned.code, planned.stderr).toBe(0);
+        memo.set(planKey, (planText = planned.stdout));
+      }
+      const plan = JSON.parse(planText) as { waves: { steps: { op: OrgOperation }[] }[] };
       for (const wave of plan.waves) await applyOperations(moto.client(), await fixture.read(), wave.steps.map((s) => s.op));
       await options.atVersion1?.();
       writeVersion2(dir);
-      const v2 = await fixture.cli(['compile']);
-      expect(v2.code, v2.stderr).toBe(0);
+      // atVersion1 may change what compile reads beyond the intent (a git commit): compiled afresh then.
+      await compileMemoized(options.atVersion1 !== undefined);
       fs.rmSync(path.join(dir, 'org.json'));
       proxy.reset();
       proxy.auditor.clear();

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   CreateAccountCommand,
   CreateOrganizationalUnitCommand,
@@ -20,17 +21,21 @@ export interface Moto {
   endpoint: string;
   env: NodeJS.ProcessEnv;
   client(): OrganizationsClient;
-  reset(): Promise<void>;
+  /** Forgets every resource; `seed` then makes the ids moto gives next the same on every reset. */
+  reset(options?: { seed?: number }): Promise<void>;
   stop(): Promise<void>;
 }
 
+/** moto_server without its per-request access log and directory listing (see the script). */
+const LAUNCHER = fileURLToPath(new URL('./moto_server.py', import.meta.url));
+
 export async function startMoto(): Promise<Moto> {
   try {
-    return await startWith('moto_server', []);
+    return await startWith('python3', [LAUNCHER]);
   } catch (e) {
-    // The image's Python has moto either way; the console script may just not be on PATH.
+    // The image's Python has moto either way; python3 may just not be on PATH under that name.
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    return startWith('python3', ['-m', 'moto.server']);
+    return startWith('moto_server', []);
   }
 }
 
@@ -63,8 +68,9 @@ async function startWith(command: string, prefix: string[]): Promise<Moto> {
     endpoint,
     env,
     client: () => new OrganizationsClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }),
-    reset: async () => {
+    reset: async (options = {}) => {
       await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+      if (options.seed !== undefined) await fetch(`${endpoint}/moto-api/seed?a=${options.seed}`, { method: 'POST' });
     },
     stop: async () => {
       child.removeAllListeners('exit');
