@@ -61,7 +61,7 @@ export function checkControl(ctx: CheckContext, c: Control): void {
       if (c.resources !== undefined && c.notResources !== undefined) {
         ctx.error('conflicting-properties', `${what} has both "resources" and "notResources"; a statement takes one of them`, ctx.atKey(c as object, 'notResources'));
       }
-      checkConditionBlock(ctx, c.conditions, what, 'Deny', true, Array.isArray(c.actions) ? c.actions.filter((a): a is string => typeof a === 'string') : undefined, c.exceptPrincipals?.length ? { ArnNotLike: { 'aws:PrincipalArn': c.exceptPrincipals.map(String) } } : undefined);
+      checkConditionBlock(ctx, c.conditions, what, 'Deny', true, Array.isArray(c.actions) ? c.actions.filter((a): a is string => typeof a === 'string') : undefined, Array.isArray(c.exceptPrincipals) && c.exceptPrincipals.length ? { ArnNotLike: { 'aws:PrincipalArn': c.exceptPrincipals.map(String) } } : undefined);
       break;
     case 'region-deny':
       checkActionPatterns(ctx, c, 'exemptActions', `${what}: exemptActions`);
