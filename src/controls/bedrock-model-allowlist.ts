@@ -25,6 +25,7 @@ import type { BedrockModelAllowlistControl } from '../intent/index.js';
 import type { Condition } from '../policy/index.js';
 import { combine, exceptPrincipalsCondition, generatedPatterns, sidFor } from './common.js';
 import type { ReferenceIndex } from '../reference/index.js';
+import { withoutVersion } from '../reference/bedrock-models.js';
 import type { ControlBuilder, StatementDraft } from './draft.js';
 import modelData from './bedrock-model-resources.json' with { type: 'json' };
 
@@ -88,11 +89,8 @@ function wildcardArn(format: string): string {
  */
 export function mantleModelIds(c: BedrockModelAllowlistControl): string[] {
   if (c.mantleModels) return [...c.mantleModels];
-  return [...new Set(c.models.flatMap((m) => [m.replace(MODEL_VERSION_SUFFIX, ''), m]))];
+  return [...new Set(c.models.flatMap((m) => [withoutVersion(m), m]))];
 }
-
-/** A Bedrock model id's version suffix: -v1:0, -v2, -1:0, :0. */
-export const MODEL_VERSION_SUFFIX = /(-v?\d+)?:\d+$|-v\d+$/;
 
 /** The Mantle model key, when the reference has the service and the key. */
 export function mantleModelKey(reference: ReferenceIndex): string | undefined {

@@ -52,6 +52,7 @@ export function isKnownMantleModel(matches: (id: string) => boolean): boolean {
   return MANTLE_OR_MODEL_IDS.some(matches);
 }
 
-function withoutVersion(id: string): string {
+/** A Bedrock model id without its version suffix (-v1:0, -v2, :0:18k...), as Mantle's catalog names the model. */
+export function withoutVersion(id: string): string {
   return id.replace(/(?:-v?\d+)?(?::\d+[a-z]?)+$/, '').replace(/-v\d+$/, '');
 }

@@ -8,13 +8,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CreateAccountCommand, CreateOrganizationalUnitCommand, MoveAccountCommand } from '@aws-sdk/client-organizations';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findIntentFiles, loadIntent } from '../../src/intent/index.js';
 import type { DiffReport } from '../../src/plan/index.js';
-import { DirectorySource, syncReference } from '../../src/reference/index.js';
 import { runCli } from '../support/cli.js';
-import { buildOrganization, copyIntentWithIds, startMoto, type IdMap, type Moto } from '../support/moto.js';
-import { PROJECT_ROOT, SNAPSHOT_2026 } from '../support/paths.js';
-import { tempDir } from '../support/temp.js';
+import { exampleRepoInMoto, startMoto, type IdMap, type Moto } from '../support/moto.js';
 
 let moto: Moto;
 let dir: string;
@@ -25,15 +21,7 @@ const cli = (args: string[]) => runCli(args[0] === 'org' ? args : [...args, '--c
 
 beforeAll(async () => {
   moto = await startMoto();
-  const root = await tempDir();
-  cache = path.join(root, 'cache');
-  dir = path.join(root, 'repo');
-  fs.mkdirSync(path.join(dir, 'guardrails'), { recursive: true });
-  await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2026) });
-  const files = await findIntentFiles(PROJECT_ROOT);
-  const { intent } = await loadIntent({ cwd: PROJECT_ROOT, files });
-  ids = await buildOrganization(moto.client(), intent!.tree!, intent!.organization);
-  copyIntentWithIds(files, path.join(dir, 'guardrails'), ids);
+  ({ dir, cache, ids } = await exampleRepoInMoto(moto));
 }, 120_000);
 
 afterAll(async () => {

@@ -11,17 +11,14 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findIntentFiles, loadIntent } from '../../src/intent/index.js';
 import { OrgTree, type OrgNode } from '../../src/model/org-tree.js';
 import { applyOperations, isOwned, readOrganization, stableNameOf, treeOfState, type OrgState } from '../../src/org/index.js';
 import { deniesEverythingOf, type DiffReport, type ExpectedTarget } from '../../src/plan/index.js';
 import { canonicalPolicyText } from '../../src/policy/index.js';
-import { DirectorySource, syncReference, type ReferenceIndex } from '../../src/reference/index.js';
+import type { ReferenceIndex } from '../../src/reference/index.js';
 import { reference2026 } from '../support/reference.js';
 import { runCli } from '../support/cli.js';
-import { buildOrganization, copyIntentWithIds, startMoto, type IdMap, type Moto } from '../support/moto.js';
-import { PROJECT_ROOT, SNAPSHOT_2026 } from '../support/paths.js';
-import { tempDir } from '../support/temp.js';
+import { exampleRepoInMoto, startMoto, type IdMap, type Moto } from '../support/moto.js';
 
 let moto: Moto;
 let dir: string;
@@ -90,15 +87,7 @@ function expectAsPlanned(expected: readonly ExpectedTarget[], state: OrgState): 
 beforeAll(async () => {
   moto = await startMoto();
   reference = (await reference2026()).index;
-  const root = await tempDir();
-  cache = path.join(root, 'cache');
-  dir = path.join(root, 'repo');
-  fs.mkdirSync(path.join(dir, 'guardrails'), { recursive: true });
-  await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2026) });
-  const files = await findIntentFiles(PROJECT_ROOT);
-  const { intent } = await loadIntent({ cwd: PROJECT_ROOT, files });
-  ids = await buildOrganization(moto.client(), intent!.tree!, intent!.organization);
-  copyIntentWithIds(files, path.join(dir, 'guardrails'), ids);
+  ({ dir, cache, ids } = await exampleRepoInMoto(moto));
 }, 120_000);
 
 afterAll(async () => {

@@ -15,7 +15,11 @@ import {
   MoveAccountCommand,
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
+import { findIntentFiles, loadIntent } from '../../src/intent/index.js';
 import type { OrgNode, OrgTree } from '../../src/model/org-tree.js';
+import { DirectorySource, syncReference } from '../../src/reference/index.js';
+import { PROJECT_ROOT, SNAPSHOT_2026 } from './paths.js';
+import { tempDir } from './temp.js';
 
 export interface Moto {
   endpoint: string;
@@ -126,3 +130,21 @@ export function copyIntentWithIds(files: readonly string[], dir: string, ids: Id
   }
   return out;
 }
+
+/**
+ * A repository of the example intent in a fresh temporary directory, with moto's ids in place of the
+ * example's, the example organization built in `moto`, and a reference cache of the 2026 snapshot.
+ */
+export async function exampleRepoInMoto(moto: Moto): Promise<{ dir: string; cache: string; ids: IdMap }> {
+  const root = await tempDir();
+  const cache = path.join(root, 'cache');
+  const dir = path.join(root, 'repo');
+  fs.mkdirSync(path.join(dir, 'guardrails'), { recursive: true });
+  await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2026) });
+  const files = await findIntentFiles(PROJECT_ROOT);
+  const { intent } = await loadIntent({ cwd: PROJECT_ROOT, files });
+  const ids = await buildOrganization(moto.client(), intent!.tree!, intent!.organization);
+  copyIntentWithIds(files, path.join(dir, 'guardrails'), ids);
+  return { dir, cache, ids };
+}
+
