@@ -11,21 +11,33 @@ import type { ReferenceIndex } from '../src/reference/index.js';
 import { syntheticState } from './synthetic-org.js';
 
 /**
- * organization.yaml: the synthetic tree, OUs by name, accounts by id and name (the synthetic OU ids
- * are not AWS-shaped, and compile needs none).
+ * organization.yaml: the synthetic tree with AWS's ids (those of syntheticState, so that a snapshot of
+ * that state is this organization), and four rollout waves: a canary account, one division, four more,
+ * then the root.
  */
-export function scaleOrganizationYaml(): string {
-  const state = syntheticState(() => []);
-  const lines = ['version: 1', 'organization:', `  id: ${state.organization.id}`, `  managementAccount: "${state.organization.managementAccount}"`, '  tree:', '    Root:'];
+export function scaleOrganizationYaml(accounts = 10_000, treeFrom?: string): string {
+  const state = syntheticState(() => [], accounts);
+  const lines = ['version: 1', 'organization:', `  id: ${state.organization.id}`, `  managementAccount: "${state.organization.managementAccount}"`, `  rootId: ${state.root.id}`];
+  if (treeFrom) lines.push(`  treeFrom: ${treeFrom}`);
+  else lines.push('  tree:', '    Root:');
   const walk = (ou: OrgStateOu, indent: string) => {
     if (ou.accounts.length) lines.push(`${indent}accounts: [${ou.accounts.map((a) => `{ id: "${a.id}", name: ${a.name} }`).join(', ')}]`);
     for (const child of ou.ous) {
-      lines.push(`${indent}${child.name}:${child.ous.length || child.accounts.length ? '' : ' {}'}`);
+      lines.push(`${indent}${child.name}:`, `${indent}  id: ${child.id}`);
       walk(child, `${indent}  `);
     }
   };
-  walk(state.root, '      ');
-  lines.push('quotas: aws-2026-05', '');
+  if (!treeFrom) walk(state.root, '      ');
+  const canary = state.root.ous[0]!.ous[0]!.ous[0]!.accounts[0]!.name;
+  lines.push(
+    'quotas: aws-2026-05',
+    'waves:',
+    `  - { name: canary, targets: [${canary}] }`,
+    '  - { name: one-division, targets: [Division0] }',
+    '  - { name: half, targets: [Division1, Division2, Division3, Division4] }',
+    '  - { name: everything, targets: [Root] }',
+    '',
+  );
   return lines.join('\n');
 }
 
@@ -110,7 +122,8 @@ function controlYaml(i: number, mix: ScaleMix, ref: ReferenceIndex, writable: st
   const lines = [`  ${id}:`];
   const kind = i % 20;
   if (kind === 9) {
-    const regions = [...new Set([pick(REGIONS), pick(REGIONS), pick(REGIONS)])];
+    // Every region-deny allows us-east-1 as well: two that reach one OU with no Region in common are an error (contradicting-controls).
+    const regions = [...new Set(['us-east-1', pick(REGIONS), pick(REGIONS)])];
     lines.push('    kind: region-deny', `    allowedRegions: [${regions.join(', ')}]`, '    exceptPrincipals: ["arn:aws:iam::*:role/BreakGlass"]');
   } else if (kind === 14) {
     lines.push(
@@ -220,11 +233,15 @@ function writableServices(ref: ReferenceIndex): string[][] {
   return out;
 }
 
-/** Writes a repository with guardrails/organization.yaml and guardrails/controls.yaml of `controls` controls spread as `mix` says. */
-export function writeScaleRepository(repo: string, controls: number, mix: ScaleMix, ref: ReferenceIndex): void {
+/**
+ * Writes a repository with guardrails/organization.yaml (`accounts` accounts, the tree written out or,
+ * with `treeFrom`, read from that org snapshot) and guardrails/controls.yaml of `controls` controls
+ * spread as `mix` says.
+ */
+export function writeScaleRepository(repo: string, controls: number, mix: ScaleMix, ref: ReferenceIndex, accounts = 10_000, treeFrom?: string): void {
   const dir = path.join(repo, 'guardrails');
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'organization.yaml'), scaleOrganizationYaml());
+  fs.writeFileSync(path.join(dir, 'organization.yaml'), scaleOrganizationYaml(accounts, treeFrom));
   const writable = writableServices(ref);
   const common = writable.filter((w) => GUARDED.includes(ref.actions[Number(w[0])]!.qualified.split(':')[0]!));
   const body = Array.from({ length: controls }, (_, i) => controlYaml(i, mix, ref, writable, common));

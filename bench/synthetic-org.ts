@@ -17,25 +17,31 @@ import type { DeployedPolicy, OrgState, OrgStateOu } from '../src/org/index.js';
 
 export const MANAGEMENT = '100000000000';
 
-/** Root -> 10 OUs -> 20 each -> 9 each: 2,010 OUs; 10,000 accounts spread over the 1,800 deepest. */
-export function syntheticState(policies: (all: string[], top: string[]) => DeployedPolicy[]): OrgState {
+/**
+ * Root -> 10 OUs -> 20 each -> 9 each: 2,010 OUs; `accounts` accounts (10,000 by default) spread over
+ * the 1,800 deepest. OU ids have AWS's shape (ou-<root>-<8 or more>), so that a snapshot of this state
+ * reads back as `guardrails org export` writes one.
+ */
+export function syntheticState(policies: (all: string[], top: string[]) => DeployedPolicy[], accounts = 10_000): OrgState {
   let account = 1;
+  let ous = 0;
+  const ouId = () => `ou-synt-${String(++ous).padStart(8, '0')}`;
   const root: OrgStateOu = { id: 'r-synt', name: 'Root', ous: [], accounts: [{ id: MANAGEMENT, name: 'management' }] };
   const leaves: OrgStateOu[] = [];
   for (let a = 0; a < 10; a++) {
-    const top: OrgStateOu = { id: `ou-synt-${a}`, name: `Division${a}`, ous: [], accounts: [] };
+    const top: OrgStateOu = { id: ouId(), name: `Division${a}`, ous: [], accounts: [] };
     root.ous.push(top);
     for (let b = 0; b < 20; b++) {
-      const mid: OrgStateOu = { id: `ou-synt-${a}-${b}`, name: `Unit${b}`, ous: [], accounts: [] };
+      const mid: OrgStateOu = { id: ouId(), name: `Unit${b}`, ous: [], accounts: [] };
       top.ous.push(mid);
       for (let c = 0; c < 9; c++) {
-        const leaf: OrgStateOu = { id: `ou-synt-${a}-${b}-${c}`, name: `Team${c}`, ous: [], accounts: [] };
+        const leaf: OrgStateOu = { id: ouId(), name: `Team${c}`, ous: [], accounts: [] };
         mid.ous.push(leaf);
         leaves.push(leaf);
       }
     }
   }
-  for (let i = 0; i < 10_000; i++) {
+  for (let i = 0; i < accounts; i++) {
     const id = String(200000000000 + account++);
     leaves[i % leaves.length]!.accounts.push({ id, name: `account-${id}` });
   }
