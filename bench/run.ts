@@ -3,6 +3,7 @@ import { print } from './harness.js';
 import { benchCompile } from './compile.bench.js';
 import { benchCompileScale } from './compile-scale.bench.js';
 import { benchEvaluate } from './evaluate.bench.js';
+import { benchGoals } from './goals.bench.js';
 import { benchLockout } from './lockout.bench.js';
 import { benchMinimize } from './minimize.bench.js';
 import { benchNotify } from './notify.bench.js';
@@ -12,6 +13,7 @@ import { benchRollout } from './rollout.bench.js';
 
 const only = process.argv[2];
 const suites = [
+  { name: 'issue 15 goals: commands at scale', run: benchGoals },
   { name: 'service reference', run: benchReference },
   { name: 'compile', run: benchCompile },
   { name: 'compile at scale', run: benchCompileScale },
