@@ -20,6 +20,7 @@ import geographyData from '../controls/inference-profile-geographies.json' with 
 import type { OrgNode } from '../model/org-tree.js';
 import { wildcardTest, type Condition } from '../policy/index.js';
 import type { ActionSet, ReferenceIndex } from '../reference/index.js';
+import type { AccountScope } from './account-scope.js';
 import { carryable, conditionRequests, holdsWithoutBucketTags, unmodelledKey } from './condition-scenarios.js';
 import { DEFAULT_REGION, orgIdentity, resourceOrg, withDefaults } from './from-tests.js';
 import { controlsOf, evaluateScenario } from './run.js';
@@ -36,12 +37,12 @@ export const OUTSIDE_ORG = 'o-outsider000';
  */
 export function generateScenarios(world: World, placements: readonly ControlPlacement[], unsimulated: string[] = []): Scenario[] {
   const out: Scenario[] = [];
+  const limits = new RegionLimits(world, placements);
   for (const p of placements) {
     if (p.targets.length === 0) continue;
-    const accounts = world.accountsUnder(p.targets, resolve(world, p.control.exclude));
-    const account = accounts[0];
+    const account = world.scopeOf(p.targets, resolve(world, p.control.exclude)).first;
     if (!account) continue;
-    const g = new Generator(world, p.control, account, out, allowedRegion(world, placements, account), inferenceRoutes(world, placements, account), unsimulated);
+    const g = new Generator(world, p.control, account, out, limits.allowedRegion(account), limits.inferenceRoutes(account), unsimulated);
     switch (p.control.kind) {
       case 'identity-perimeter':
         g.identityPerimeter(p.control, p);
@@ -70,8 +71,8 @@ export function generateScenarios(world: World, placements: readonly ControlPlac
     }
     const excluded = resolve(world, p.control.exclude);
     if (excluded.length && p.control.kind === 'identity-perimeter') {
-      const outsideScope = world.accountsUnder(excluded)[0];
-      if (outsideScope) new Generator(world, p.control, outsideScope, out, allowedRegion(world, placements, outsideScope), inferenceRoutes(world, placements, outsideScope)).outsiderOnExcludedAccount(p);
+      const outsideScope = world.scopeOf(excluded).first;
+      if (outsideScope) new Generator(world, p.control, outsideScope, out, limits.allowedRegion(outsideScope), limits.inferenceRoutes(outsideScope)).outsiderOnExcludedAccount(p);
     }
   }
   return out;
@@ -82,15 +83,7 @@ export function generateScenarios(world: World, placements: readonly ControlPlac
  * when no such control applies), so that scenarios about other controls are not denied by those.
  */
 export function allowedRegion(world: World, placements: readonly ControlPlacement[], account: string): string {
-  let allowed: string[] | undefined;
-  for (const p of placements) {
-    if (p.control.kind !== 'region-deny' || p.targets.length === 0) continue;
-    if (!world.accountsUnder(p.targets, resolve(world, p.control.exclude)).includes(account)) continue;
-    const regions = (p.control as RegionDenyControl).allowedRegions;
-    allowed = allowed ? allowed.filter((r) => regions.includes(r)) : [...regions];
-  }
-  if (!allowed) return DEFAULT_REGION;
-  return allowed.includes(DEFAULT_REGION) ? DEFAULT_REGION : (allowed[0] ?? DEFAULT_REGION);
+  return new RegionLimits(world, placements).allowedRegion(account);
 }
 
 /**
@@ -105,16 +98,61 @@ export interface InferenceRoutes {
 }
 
 export function inferenceRoutes(world: World, placements: readonly ControlPlacement[], account: string): InferenceRoutes {
-  const routes: InferenceRoutes = {};
-  for (const p of placements) {
-    if (p.control.kind !== 'region-deny' || p.targets.length === 0) continue;
-    if (!world.accountsUnder(p.targets, resolve(world, p.control.exclude)).includes(account)) continue;
-    const regions = (p.control as RegionDenyControl).allowedRegions;
-    routes.regions = routes.regions ? routes.regions.filter((r) => regions.includes(r)) : [...regions];
-    const geographies = profileGeographies(p);
-    routes.geographies = routes.geographies ? routes.geographies.filter((g) => geographies.includes(g)) : geographies;
+  return new RegionLimits(world, placements).inferenceRoutes(account);
+}
+
+/**
+ * The region-deny controls of a set of placements, and what they leave each account (allowedRegion,
+ * inferenceRoutes), worked out once per account: many controls share their representative account.
+ */
+class RegionLimits {
+  private regionDenies: { control: RegionDenyControl; placement: ControlPlacement; scope: AccountScope }[] | undefined;
+  private readonly regions = new Map<string, string>();
+  private readonly routes = new Map<string, InferenceRoutes>();
+
+  constructor(
+    private readonly world: World,
+    private readonly placements: readonly ControlPlacement[],
+  ) {}
+
+  /** The region-deny controls over an account, in the order of the placements. */
+  private over(account: string): { control: RegionDenyControl; placement: ControlPlacement }[] {
+    // Their scopes are all built on the first question, as every question used to build them: the
+    // stand-in accounts they create are numbered in that order.
+    this.regionDenies ??= this.placements
+      .filter((p) => p.control.kind === 'region-deny' && p.targets.length > 0)
+      .map((p) => ({ control: p.control as RegionDenyControl, placement: p, scope: this.world.scopeOf(p.targets, resolve(this.world, p.control.exclude)) }));
+    return this.regionDenies.filter((r) => r.scope.has(account));
   }
-  return routes;
+
+  allowedRegion(account: string): string {
+    let region = this.regions.get(account);
+    if (region === undefined) {
+      let allowed: string[] | undefined;
+      for (const { control } of this.over(account)) {
+        const regions = control.allowedRegions;
+        allowed = allowed ? allowed.filter((r) => regions.includes(r)) : [...regions];
+      }
+      region = !allowed ? DEFAULT_REGION : allowed.includes(DEFAULT_REGION) ? DEFAULT_REGION : (allowed[0] ?? DEFAULT_REGION);
+      this.regions.set(account, region);
+    }
+    return region;
+  }
+
+  inferenceRoutes(account: string): InferenceRoutes {
+    let routes = this.routes.get(account);
+    if (routes === undefined) {
+      routes = {};
+      for (const { control, placement } of this.over(account)) {
+        const regions = control.allowedRegions;
+        routes.regions = routes.regions ? routes.regions.filter((r) => regions.includes(r)) : [...regions];
+        const geographies = profileGeographies(placement);
+        routes.geographies = routes.geographies ? routes.geographies.filter((g) => geographies.includes(g)) : geographies;
+      }
+      this.routes.set(account, routes);
+    }
+    return routes;
+  }
 }
 
 /** The profile prefixes a region-deny's cross-Region inference statement lets through. */
@@ -368,7 +406,15 @@ class Generator {
     const adminRole = (protection.adminRoles ?? []).map((a) => /:role\/(?:.*\/)?([^/*?]+)$/.exec(a)?.[1]).find((r) => r !== undefined);
     // A principal of the organization that the SCP companion does not reach: an excluded account, or
     // one outside the control's targets. Only the RCP companion protects the tag from it.
-    const unreached = this.world.accountsUnder([this.world.tree.root]).find((a) => !this.world.accountsUnder(p.targets).includes(a));
+    let reached: AccountScope | undefined;
+    let unreached: string | undefined;
+    for (const a of this.world.scopeOf([this.world.tree.root])) {
+      reached ??= this.world.scopeOf(p.targets);
+      if (!reached.has(a)) {
+        unreached = a;
+        break;
+      }
+    }
     // Resources the RCP companions cannot protect: those of the management account (RCPs do not apply
     // to them) and those of services RCPs do not support (IAM roles, for sts:AssumeRole).
     const management = this.world.managementAccount;

@@ -7,9 +7,10 @@
 import { foreignPoliciesAt, type CompileResult } from '../compile/index.js';
 import { compilePolicy, type CompiledPolicy, type OrgChain } from '../evaluate/index.js';
 import type { Intent } from '../intent/index.js';
-import { OrgTree, type OrgNode } from '../model/org-tree.js';
+import type { OrgNode, OrgTree } from '../model/org-tree.js';
 import type { PolicyType } from '../policy/index.js';
 import type { ReferenceIndex } from '../reference/index.js';
+import { AccountScope } from './account-scope.js';
 
 /** What a compiled statement carries into decisions: the controls it implements. */
 export interface StatementTag {
@@ -21,6 +22,7 @@ export class World {
   private readonly virtualAccounts = new Map<string, OrgNode>();
   private readonly chains: Record<PolicyType, Map<string, OrgChain | undefined>> = { scp: new Map(), rcp: new Map() };
   private readonly fullAccess: Record<PolicyType, CompiledPolicy>;
+  private readonly scopes = new Map<string, AccountScope>();
 
   constructor(
     readonly intent: Intent,
@@ -62,17 +64,30 @@ export class World {
 
   /** The accounts a set of attachment points reaches, real ones first, the management account left out. */
   accountsUnder(nodes: readonly OrgNode[], exclude: readonly OrgNode[] = []): string[] {
-    const out: string[] = [];
-    for (const n of nodes) {
-      const accounts = OrgTree.accountsUnder(n).filter((a) => a.id && a.id !== this.managementAccount && !exclude.some((x) => OrgTree.contains(x, a)));
-      if (accounts.length) out.push(...accounts.map((a) => a.id!));
-      else if (n.kind === 'account' && n.id && n.id !== this.managementAccount) out.push(n.id);
-      else if (n.kind !== 'account') {
-        const ou = [...OrgTree.descendants(n)].find((d) => d.kind !== 'account' && d.children.every((c) => c.kind !== 'account') && !exclude.some((x) => OrgTree.contains(x, d)));
-        if (ou) out.push(this.virtualAccountIn(ou));
-      }
+    return this.scopeOf(nodes, exclude).accounts;
+  }
+
+  /**
+   * The accounts a set of attachment points reaches (accountsUnder), to ask for the first or whether
+   * one is in it without listing them all. Built once per set of nodes and kept.
+   */
+  scopeOf(nodes: readonly OrgNode[], exclude: readonly OrgNode[] = []): AccountScope {
+    const key = this.scopeKey(nodes, exclude);
+    let scope = key === undefined ? undefined : this.scopes.get(key);
+    if (!scope) {
+      scope = new AccountScope(this.tree, nodes, exclude, this.managementAccount, (ou) => this.virtualAccountIn(ou));
+      if (key !== undefined) this.scopes.set(key, scope);
     }
-    return [...new Set(out)];
+    return scope;
+  }
+
+  /** The nodes by their place in the tree's pre-order; undefined (not kept) when one is not of the tree. */
+  private scopeKey(nodes: readonly OrgNode[], exclude: readonly OrgNode[]): string | undefined {
+    const at = (n: OrgNode) => this.tree.subtreeRange(n)?.start;
+    const a = nodes.map(at);
+    const x = exclude.map(at);
+    if (a.includes(undefined) || x.includes(undefined)) return undefined;
+    return `${a.join(',')}|${x.join(',')}`;
   }
 
   orgPathsOf(account: string): string[] | undefined {
