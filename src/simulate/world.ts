@@ -18,11 +18,15 @@ export interface StatementTag {
 }
 
 export class World {
+  /** Compiled on first use: a simulation reaches the policies of a few representative accounts. */
   private readonly compiled = new Map<string, CompiledPolicy>();
   private readonly virtualAccounts = new Map<string, OrgNode>();
   private readonly chains: Record<PolicyType, Map<string, OrgChain | undefined>> = { scp: new Map(), rcp: new Map() };
   private readonly fullAccess: Record<PolicyType, CompiledPolicy>;
   private readonly scopes = new Map<string, AccountScope>();
+  /** Our policies by the node they are attached to, in the order of the compile result. */
+  private attached: Record<PolicyType, Map<OrgNode, CompileResult['policies']>> | undefined;
+  private readonly atNode: Record<PolicyType, Map<OrgNode, CompiledPolicy[]>> = { scp: new Map(), rcp: new Map() };
 
   constructor(
     readonly intent: Intent,
@@ -30,14 +34,20 @@ export class World {
     readonly result: CompileResult,
     readonly reference: ReferenceIndex,
   ) {
-    for (const p of result.policies) {
-      const tags = p.statements.map((s) => ({ controls: [...new Set(s.origins.map((o) => o.draft.control.id))] }) satisfies StatementTag);
-      this.compiled.set(p.name, compilePolicy(p.name, p.statements.map((s) => s.statement), reference, (i) => tags[i], { controls: p.controls }));
-    }
     this.fullAccess = {
       scp: compilePolicy('FullAWSAccess', [{ effect: 'Allow', action: ['*'], resource: ['*'] }], reference),
       rcp: compilePolicy('RCPFullAWSAccess', [{ effect: 'Allow', principal: '*', action: ['*'], resource: ['*'] }], reference),
     };
+  }
+
+  private compiledPolicy(p: CompileResult['policies'][number]): CompiledPolicy {
+    let compiled = this.compiled.get(p.name);
+    if (!compiled) {
+      const tags = p.statements.map((s) => ({ controls: [...new Set(s.origins.map((o) => o.draft.control.id))] }) satisfies StatementTag);
+      compiled = compilePolicy(p.name, p.statements.map((s) => s.statement), this.reference, (i) => tags[i], { controls: p.controls });
+      this.compiled.set(p.name, compiled);
+    }
+    return compiled;
   }
 
   get orgId(): string {
@@ -137,10 +147,30 @@ export class World {
   }
 
   private policiesAt(node: OrgNode, type: PolicyType): CompiledPolicy[] {
-    const ours = this.result.policies.filter((p) => p.type === type && p.targets.includes(node)).map((p) => this.compiled.get(p.name)!);
-    const foreign = foreignPoliciesAt(this.intent, this.tree, node, type).map((name) =>
-      name === 'FullAWSAccess' || name === 'RCPFullAWSAccess' ? this.fullAccess[type] : { name: `${name} (content not known)`, statements: [] },
-    );
-    return [...ours, ...foreign];
+    let policies = this.atNode[type].get(node);
+    if (!policies) {
+      const ours = (this.attachedPolicies()[type].get(node) ?? []).map((p) => this.compiledPolicy(p));
+      const foreign = foreignPoliciesAt(this.intent, this.tree, node, type).map((name) =>
+        name === 'FullAWSAccess' || name === 'RCPFullAWSAccess' ? this.fullAccess[type] : { name: `${name} (content not known)`, statements: [] },
+      );
+      policies = [...ours, ...foreign];
+      this.atNode[type].set(node, policies);
+    }
+    // Chains of accounts under one OU share its level: each gets its own list.
+    return [...policies];
+  }
+
+  private attachedPolicies(): Record<PolicyType, Map<OrgNode, CompileResult['policies']>> {
+    if (this.attached) return this.attached;
+    const attached: Record<PolicyType, Map<OrgNode, CompileResult['policies']>> = { scp: new Map(), rcp: new Map() };
+    for (const p of this.result.policies) {
+      const byNode = attached[p.type];
+      for (const t of new Set(p.targets)) {
+        const list = byNode.get(t);
+        if (list) list.push(p);
+        else byNode.set(t, [p]);
+      }
+    }
+    return (this.attached = attached);
   }
 }
