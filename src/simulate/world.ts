@@ -72,6 +72,14 @@ export class World {
     return id;
   }
 
+  /** The nodes target references (a control's exclude, say) name; those that name none are left out. */
+  nodesOf(refs: readonly string[] | undefined): OrgNode[] {
+    return (refs ?? []).flatMap((r) => {
+      const x = this.tree.resolve(r);
+      return x.ok ? [x.node] : [];
+    });
+  }
+
   /** The accounts a set of attachment points reaches, real ones first, the management account left out. */
   accountsUnder(nodes: readonly OrgNode[], exclude: readonly OrgNode[] = []): string[] {
     return this.scopeOf(nodes, exclude).accounts;
