@@ -5,7 +5,7 @@
  * policies (whose content is unknown: they deny nothing here).
  */
 import { foreignPoliciesAt, type CompileResult } from '../compile/index.js';
-import { compilePolicy, type CompiledPolicy, type OrgChain } from '../evaluate/index.js';
+import { compilePolicy, type CompiledPolicy, type Decision, type OrgChain, type RequestSpec } from '../evaluate/index.js';
 import type { Intent } from '../intent/index.js';
 import type { OrgNode, OrgTree } from '../model/org-tree.js';
 import type { PolicyType } from '../policy/index.js';
@@ -24,6 +24,8 @@ export class World {
   private readonly chains: Record<PolicyType, Map<string, OrgChain | undefined>> = { scp: new Map(), rcp: new Map() };
   private readonly fullAccess: Record<PolicyType, CompiledPolicy>;
   private readonly scopes = new Map<string, AccountScope>();
+  /** The local engine's decisions by request (evaluateScenario): chains do not change, nor do requests. */
+  readonly decisions = new WeakMap<RequestSpec, Decision>();
   /** Our policies by the node they are attached to, in the order of the compile result. */
   private attached: Record<PolicyType, Map<OrgNode, CompileResult['policies']>> | undefined;
   private readonly atNode: Record<PolicyType, Map<OrgNode, CompiledPolicy[]>> = { scp: new Map(), rcp: new Map() };
