@@ -10,6 +10,7 @@ import { benchNotify } from './notify.bench.js';
 import { benchPlan } from './plan.bench.js';
 import { benchReference } from './reference.bench.js';
 import { benchRollout } from './rollout.bench.js';
+import { benchSimulateScale } from './simulate-scale.bench.js';
 
 const only = process.argv[2];
 const suites = [
@@ -19,6 +20,7 @@ const suites = [
   { name: 'compile at scale', run: benchCompileScale },
   { name: 'minimize and pack', run: benchMinimize },
   { name: 'evaluation', run: benchEvaluate },
+  { name: 'simulate at scale', run: benchSimulateScale },
   { name: 'deployed state and wave plan', run: benchPlan },
   { name: 'rollout', run: benchRollout },
   { name: 'rollout lockout guard', run: benchLockout },

@@ -29,6 +29,8 @@ export class OrgTree {
   private readonly byAccountId = new Map<string, OrgNode>();
   private readonly byId = new Map<string, OrgNode>();
   readonly root: OrgNode;
+  /** The nodes in pre-order and where each subtree ends in it, built on first use after a change. */
+  private walk: { order: OrgNode[]; at: Map<OrgNode, number>; end: number[] } | undefined;
 
   constructor(rootName: string, rootId?: string) {
     this.root = this.add({ kind: 'root', name: rootName, id: rootId, parent: undefined });
@@ -40,6 +42,7 @@ export class OrgTree {
     const node: OrgNode = { kind: spec.kind, name: spec.name, id: spec.id, path, parent: spec.parent, children: [], depth: spec.parent ? spec.parent.depth + 1 : 0 };
     spec.parent?.children.push(node);
     this.nodes.push(node);
+    this.walk = undefined;
     if (spec.kind !== 'account') this.byPathLower.set(path.toLowerCase(), node);
     const list = this.byNameLower.get(spec.name.toLowerCase()) ?? [];
     list.push(node);
@@ -97,19 +100,83 @@ export class OrgTree {
     return [...names];
   }
 
+  /**
+   * The nodes from the root in pre-order: a node, then the subtree of each of its children in order
+   * (the order of `descendants`). Built once and kept until a node is added.
+   */
+  get preOrder(): readonly OrgNode[] {
+    return this.preOrderWalk().order;
+  }
+
+  /**
+   * Where a node's subtree sits in `preOrder`: the node at `start`, its descendants up to `end`
+   * (excluded). Undefined for a node not of this tree.
+   */
+  subtreeRange(node: OrgNode): { start: number; end: number } | undefined {
+    const walk = this.preOrderWalk();
+    const start = walk.at.get(node);
+    return start === undefined ? undefined : { start, end: walk.end[start]! };
+  }
+
+  /** `OrgTree.contains` in constant time for nodes of this tree (either may be any node). */
+  contains(a: OrgNode, b: OrgNode): boolean {
+    const walk = this.preOrderWalk();
+    const i = walk.at.get(a);
+    const j = walk.at.get(b);
+    if (i === undefined || j === undefined) return OrgTree.contains(a, b);
+    return i <= j && j < walk.end[i]!;
+  }
+
+  private preOrderWalk(): { order: OrgNode[]; at: Map<OrgNode, number>; end: number[] } {
+    if (this.walk) return this.walk;
+    const order: OrgNode[] = [];
+    const at = new Map<OrgNode, number>();
+    const end: number[] = [];
+    const stack: { node: OrgNode; child: number }[] = [{ node: this.root, child: 0 }];
+    at.set(this.root, 0);
+    order.push(this.root);
+    while (stack.length) {
+      const top = stack[stack.length - 1]!;
+      const next = top.node.children[top.child++];
+      if (next) {
+        at.set(next, order.length);
+        order.push(next);
+        stack.push({ node: next, child: 0 });
+      } else {
+        end[at.get(top.node)!] = order.length;
+        stack.pop();
+      }
+    }
+    this.walk = { order, at, end };
+    return this.walk;
+  }
+
   /** True when `a` is `b` or one of its ancestors. */
   static contains(a: OrgNode, b: OrgNode): boolean {
     for (let n: OrgNode | undefined = b; n; n = n.parent) if (n === a) return true;
     return false;
   }
 
+  /** A node and every node below it, in pre-order. */
   static *descendants(node: OrgNode): IterableIterator<OrgNode> {
-    yield node;
-    for (const c of node.children) yield* OrgTree.descendants(c);
+    yield* OrgTree.subtreeOf(node);
   }
 
+  /** The accounts at or below a node, in pre-order. */
   static accountsUnder(node: OrgNode): OrgNode[] {
-    return [...OrgTree.descendants(node)].filter((n) => n.kind === 'account');
+    return OrgTree.subtreeOf(node).filter((n) => n.kind === 'account');
+  }
+
+  /** A node's subtree in pre-order, walked with a stack (nested generators cost a step per level per node). */
+  private static subtreeOf(node: OrgNode): OrgNode[] {
+    const out: OrgNode[] = [];
+    const stack: OrgNode[] = [node];
+    while (stack.length) {
+      const n = stack.pop()!;
+      out.push(n);
+      for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]!);
+    }
+    return out;
   }
 
   static describe(node: OrgNode): string {

@@ -22,9 +22,15 @@ export function controlsOf(d: Decider): string[] {
   return (d.tag as StatementTag | undefined)?.controls ?? [];
 }
 
+/**
+ * The engine's decision on a scenario's request. Kept per request object: generation evaluates its
+ * "allow" scenarios to word them, and the run asks again for the same request.
+ */
 export function evaluateScenario(world: World, scenario: Scenario): Decision {
+  const known = world.decisions.get(scenario.request);
+  if (known) return known;
   const request = buildRequest(scenario.request, world.reference);
-  return authorize({
+  const decision = authorize({
     request,
     managementAccount: world.managementAccount,
     scp: world.chain(request.principalAccount, 'scp'),
@@ -32,6 +38,8 @@ export function evaluateScenario(world: World, scenario: Scenario): Decision {
     supportsRcp: (s) => world.reference.supportsRcp(s),
     allDenies: true,
   });
+  world.decisions.set(scenario.request, decision);
+  return decision;
 }
 
 export function judge(scenario: Scenario, decision: Decision, engine: EngineName): ScenarioResult {

@@ -5,11 +5,12 @@
  * policies (whose content is unknown: they deny nothing here).
  */
 import { foreignPoliciesAt, type CompileResult } from '../compile/index.js';
-import { compilePolicy, type CompiledPolicy, type OrgChain } from '../evaluate/index.js';
+import { compilePolicy, type CompiledPolicy, type Decision, type OrgChain, type RequestSpec } from '../evaluate/index.js';
 import type { Intent } from '../intent/index.js';
-import { OrgTree, type OrgNode } from '../model/org-tree.js';
+import type { OrgNode, OrgTree } from '../model/org-tree.js';
 import type { PolicyType } from '../policy/index.js';
 import type { ReferenceIndex } from '../reference/index.js';
+import { AccountScope } from './account-scope.js';
 
 /** What a compiled statement carries into decisions: the controls it implements. */
 export interface StatementTag {
@@ -17,10 +18,17 @@ export interface StatementTag {
 }
 
 export class World {
+  /** Compiled on first use: a simulation reaches the policies of a few representative accounts. */
   private readonly compiled = new Map<string, CompiledPolicy>();
   private readonly virtualAccounts = new Map<string, OrgNode>();
   private readonly chains: Record<PolicyType, Map<string, OrgChain | undefined>> = { scp: new Map(), rcp: new Map() };
   private readonly fullAccess: Record<PolicyType, CompiledPolicy>;
+  private readonly scopes = new Map<string, AccountScope>();
+  /** The local engine's decisions by request (evaluateScenario): chains do not change, nor do requests. */
+  readonly decisions = new WeakMap<RequestSpec, Decision>();
+  /** Our policies by the node they are attached to, in the order of the compile result. */
+  private attached: Record<PolicyType, Map<OrgNode, CompileResult['policies']>> | undefined;
+  private readonly atNode: Record<PolicyType, Map<OrgNode, CompiledPolicy[]>> = { scp: new Map(), rcp: new Map() };
 
   constructor(
     readonly intent: Intent,
@@ -28,14 +36,20 @@ export class World {
     readonly result: CompileResult,
     readonly reference: ReferenceIndex,
   ) {
-    for (const p of result.policies) {
-      const tags = p.statements.map((s) => ({ controls: [...new Set(s.origins.map((o) => o.draft.control.id))] }) satisfies StatementTag);
-      this.compiled.set(p.name, compilePolicy(p.name, p.statements.map((s) => s.statement), reference, (i) => tags[i], { controls: p.controls }));
-    }
     this.fullAccess = {
       scp: compilePolicy('FullAWSAccess', [{ effect: 'Allow', action: ['*'], resource: ['*'] }], reference),
       rcp: compilePolicy('RCPFullAWSAccess', [{ effect: 'Allow', principal: '*', action: ['*'], resource: ['*'] }], reference),
     };
+  }
+
+  private compiledPolicy(p: CompileResult['policies'][number]): CompiledPolicy {
+    let compiled = this.compiled.get(p.name);
+    if (!compiled) {
+      const tags = p.statements.map((s) => ({ controls: [...new Set(s.origins.map((o) => o.draft.control.id))] }) satisfies StatementTag);
+      compiled = compilePolicy(p.name, p.statements.map((s) => s.statement), this.reference, (i) => tags[i], { controls: p.controls });
+      this.compiled.set(p.name, compiled);
+    }
+    return compiled;
   }
 
   get orgId(): string {
@@ -60,19 +74,40 @@ export class World {
     return id;
   }
 
+  /** The nodes target references (a control's exclude, say) name; those that name none are left out. */
+  nodesOf(refs: readonly string[] | undefined): OrgNode[] {
+    return (refs ?? []).flatMap((r) => {
+      const x = this.tree.resolve(r);
+      return x.ok ? [x.node] : [];
+    });
+  }
+
   /** The accounts a set of attachment points reaches, real ones first, the management account left out. */
   accountsUnder(nodes: readonly OrgNode[], exclude: readonly OrgNode[] = []): string[] {
-    const out: string[] = [];
-    for (const n of nodes) {
-      const accounts = OrgTree.accountsUnder(n).filter((a) => a.id && a.id !== this.managementAccount && !exclude.some((x) => OrgTree.contains(x, a)));
-      if (accounts.length) out.push(...accounts.map((a) => a.id!));
-      else if (n.kind === 'account' && n.id && n.id !== this.managementAccount) out.push(n.id);
-      else if (n.kind !== 'account') {
-        const ou = [...OrgTree.descendants(n)].find((d) => d.kind !== 'account' && d.children.every((c) => c.kind !== 'account') && !exclude.some((x) => OrgTree.contains(x, d)));
-        if (ou) out.push(this.virtualAccountIn(ou));
-      }
+    return this.scopeOf(nodes, exclude).accounts;
+  }
+
+  /**
+   * The accounts a set of attachment points reaches (accountsUnder), to ask for the first or whether
+   * one is in it without listing them all. Built once per set of nodes and kept.
+   */
+  scopeOf(nodes: readonly OrgNode[], exclude: readonly OrgNode[] = []): AccountScope {
+    const key = this.scopeKey(nodes, exclude);
+    let scope = key === undefined ? undefined : this.scopes.get(key);
+    if (!scope) {
+      scope = new AccountScope(this.tree, nodes, exclude, this.managementAccount, (ou) => this.virtualAccountIn(ou));
+      if (key !== undefined) this.scopes.set(key, scope);
     }
-    return [...new Set(out)];
+    return scope;
+  }
+
+  /** The nodes by their place in the tree's pre-order; undefined (not kept) when one is not of the tree. */
+  private scopeKey(nodes: readonly OrgNode[], exclude: readonly OrgNode[]): string | undefined {
+    const at = (n: OrgNode) => this.tree.subtreeRange(n)?.start;
+    const a = nodes.map(at);
+    const x = exclude.map(at);
+    if (a.includes(undefined) || x.includes(undefined)) return undefined;
+    return `${a.join(',')}|${x.join(',')}`;
   }
 
   orgPathsOf(account: string): string[] | undefined {
@@ -122,10 +157,30 @@ export class World {
   }
 
   private policiesAt(node: OrgNode, type: PolicyType): CompiledPolicy[] {
-    const ours = this.result.policies.filter((p) => p.type === type && p.targets.includes(node)).map((p) => this.compiled.get(p.name)!);
-    const foreign = foreignPoliciesAt(this.intent, this.tree, node, type).map((name) =>
-      name === 'FullAWSAccess' || name === 'RCPFullAWSAccess' ? this.fullAccess[type] : { name: `${name} (content not known)`, statements: [] },
-    );
-    return [...ours, ...foreign];
+    let policies = this.atNode[type].get(node);
+    if (!policies) {
+      const ours = (this.attachedPolicies()[type].get(node) ?? []).map((p) => this.compiledPolicy(p));
+      const foreign = foreignPoliciesAt(this.intent, this.tree, node, type).map((name) =>
+        name === 'FullAWSAccess' || name === 'RCPFullAWSAccess' ? this.fullAccess[type] : { name: `${name} (content not known)`, statements: [] },
+      );
+      policies = [...ours, ...foreign];
+      this.atNode[type].set(node, policies);
+    }
+    // Chains of accounts under one OU share its level: each gets its own list.
+    return [...policies];
+  }
+
+  private attachedPolicies(): Record<PolicyType, Map<OrgNode, CompileResult['policies']>> {
+    if (this.attached) return this.attached;
+    const attached: Record<PolicyType, Map<OrgNode, CompileResult['policies']>> = { scp: new Map(), rcp: new Map() };
+    for (const p of this.result.policies) {
+      const byNode = attached[p.type];
+      for (const t of new Set(p.targets)) {
+        const list = byNode.get(t);
+        if (list) list.push(p);
+        else byNode.set(t, [p]);
+      }
+    }
+    return (this.attached = attached);
   }
 }
