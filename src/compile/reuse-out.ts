@@ -49,7 +49,7 @@ export function reuseOut(input: CompileInput & { out: OutAsRead }, placed: { tre
   const no = (why: string): OutReuse => ({ ok: false, why });
   if (!manifest.inputs) return no('out/manifest.json records no input digest (written by an earlier guardrails)');
   if (manifest.inputs.compiler !== inputs.compiler) return no(`out/ was compiled by ${manifest.inputs.compiler}, not ${inputs.compiler}`);
-  if (manifest.inputs.digest !== inputs.digest) return no('out/ was compiled from other inputs (intent, files it names, org snapshot or service reference)');
+  if (manifest.inputs.digest !== inputs.digest) return no('out/ was compiled from other inputs: the intent, a file it names, the org snapshot or the service reference');
   if (manifest.reference.snapshotId !== input.referenceManifest.snapshotId) return no('out/ was compiled against another service-reference snapshot');
 
   const drafts = new Map<string, ExpandedStatement[]>();
