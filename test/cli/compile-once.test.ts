@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { loadCompiled } from '../../src/cli/deployment.js';
 import { packPolicies } from '../../src/compile/pack.js';
 import { DirectorySource, syncReference } from '../../src/reference/index.js';
 import { runCli, type CliRun } from '../support/cli.js';
@@ -199,5 +200,21 @@ describe('an out/ edited or forged in a pull request is never acted on', () => {
     expect(r.stderr).toMatch(/^policies: compiled in memory \(/m);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe(honest.stdout);
+  });
+});
+
+describe('rollout', () => {
+  it('always compiles: it changes the organization, so it never takes out/ on a digest', async () => {
+    let stderr = '';
+    const io = { stdout: { write: () => true }, stderr: { write: (t: string) => ((stderr += t), true) }, env: { CI: 'true', GUARDRAILS_VERBOSE: '1' }, cwd: base };
+    const loaded = await loadCompiled([], { cache, out: 'out' }, io, 'rollout');
+    expect(typeof loaded).not.toBe('number');
+    expect(stderr).toBe('policies: compiled in memory (a rollout always compiles)\n');
+    expect(packed()).toBe(1);
+    // The same loader for diff and plan takes out/ as it is.
+    stderr = '';
+    await loadCompiled([], { cache, out: 'out' }, io, 'diff');
+    expect(stderr).toBe(REUSED);
+    expect(packed()).toBe(1);
   });
 });
