@@ -1,6 +1,7 @@
 /**
  * out/manifest.json: what reviewers and the rollout read. Everything in it derives from the intent and
- * the reference, with no timestamps, so that an unrelated change never shows up in its diff.
+ * the reference, with no timestamps, so that an unrelated change never shows up in its diff; only the
+ * input digest (`inputs`) changes with every byte compile reads, a comment in the intent included.
  */
 import * as path from 'node:path';
 import type { SourceLocation } from '../diagnostics/index.js';
