@@ -1,6 +1,12 @@
 /**
- * What `diff` and `plan` start from: the intent compiled in memory (and checked against out/, so what
- * is reviewed is what gets rolled out), and the deployed state from a snapshot file or read live.
+ * What `diff` and `plan` start from: the intent's policies, checked against out/ so that what is
+ * reviewed is what gets rolled out, and the deployed state from a snapshot file or read live.
+ *
+ * The policies are out/'s own when out/ was compiled from the inputs read now (its manifest records
+ * their digest) and checks out against the intent (src/compile/reuse-out.ts: the digest is recomputed,
+ * each policy file is the one the manifest lists, and the equivalence proof holds between the intent
+ * and out/): then the minimizer and packer do not run. Otherwise the intent is compiled in memory and
+ * out/ must be exactly that (stale-out). `rollout`, which changes the organization, always compiles.
  */
 import * as path from 'node:path';
 import { error, hasErrors, type Diagnostic, type SourceLocation } from '../diagnostics/index.js';
@@ -11,6 +17,7 @@ import { OrgAccessError, organizationsClientFromEnv, readOrganization, readState
 import { buildDeployment, checkDeployedPolicies, treeDrift, type CompiledTreeSource, type Deployment, type TreeDrift } from '../plan/index.js';
 import { displayPath, summarizeCounts } from './format.js';
 import { EXIT_BAD_INPUT, UsageError, type CliIO } from './io.js';
+import { reportPolicySource } from './policy-source.js';
 import { openWorkspace, printDiagnostics, type Workspace } from './workspace.js';
 
 export interface DeploymentFlags {
@@ -105,8 +112,11 @@ export async function loadCompiled(files: string[], flags: Pick<DeploymentFlags,
   const outRead = { cwd: io.cwd, sources: ws.sources, diagnostics };
   const previous = await readOutManifest(outDir, outRead);
   const texts = previous ? await readOutPolicies(outDir, previous, outRead) : new Map<string, string>();
-  // Compiled as `compile` would compile it now, with out/ in place: the same spellings kept.
-  const compiled = compile({ intent: ws.intent, reference: ws.reference.index, referenceManifest: ws.reference.manifest, root: io.cwd, ...(previous ? { previous, previousTexts: texts } : {}) });
+  // Compiled as `compile` would compile it now, with out/ in place: the same spellings kept; out/ taken
+  // as it is when it is what that compile writes (reuse-out.ts), except by a rollout.
+  const reuse = previous && command !== 'rollout' ? { out: { manifest: previous, texts } } : {};
+  const compiled = compile({ intent: ws.intent, reference: ws.reference.index, referenceManifest: ws.reference.manifest, root: io.cwd, ...(previous ? { previous, previousTexts: texts } : {}), ...reuse });
+  reportPolicySource(compiled, io, command === 'rollout' ? 'a rollout always compiles' : previous ? undefined : 'no out/manifest.json');
   diagnostics.push(...compiled.diagnostics);
   if (!compiled.ok) return fail(diagnostics);
   diagnostics.push(...staleOut(outDir, compiled, previous, texts));

@@ -63,6 +63,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .option('--junit <file>', 'write JUnit XML for CI')
     .option('--no-generated', "run only the intent's tests")
     .option('--all', 'show passing generated scenarios too')
+    .option('--out <dir>', 'the compiled policies, simulated as they are when compiled from the same inputs (else the intent is compiled in memory)', 'out')
     .action(async (files: string[], flags) => {
       exitCode = await (await import('./simulate.js')).runSimulate(files, flags, io);
     });

@@ -6,6 +6,7 @@ import { applyWaivers, describeExpectation, junitXml, resultsJson, shortActual, 
 import { summarizeCounts } from './format.js';
 import { EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, UsageError, type CliIO } from './io.js';
 import { table } from './compile.js';
+import { readOutIfAny, reportPolicySource } from './policy-source.js';
 import { openWorkspace, printDiagnostics } from './workspace.js';
 
 export interface SimulateFlags {
@@ -15,6 +16,8 @@ export interface SimulateFlags {
   junit?: string;
   generated: boolean;
   all?: boolean;
+  /** The compiled policies: simulated as they are when compiled from the same inputs (policy-source.ts). */
+  out?: string;
 }
 
 export async function runSimulate(files: string[], flags: SimulateFlags, io: CliIO): Promise<number> {
@@ -25,7 +28,11 @@ export async function runSimulate(files: string[], flags: SimulateFlags, io: Cli
     io.stderr.write(`simulate failed: ${summarizeCounts(sorted)}\n`);
     return EXIT_BAD_INPUT;
   }
-  const compiled = compile({ intent: ws.intent, reference: ws.reference.index, referenceManifest: ws.reference.manifest, root: io.cwd });
+  // out/ is simulated as committed when it is what the intent compiles to; else the intent compiled in
+  // memory, afresh, as simulate always has (it does not require out/).
+  const out = await readOutIfAny(flags.out ?? 'out', io.cwd);
+  const compiled = compile({ intent: ws.intent, reference: ws.reference.index, referenceManifest: ws.reference.manifest, root: io.cwd, ...(out ? { out } : {}) });
+  reportPolicySource(compiled, io, out ? undefined : 'no out/manifest.json with an input digest');
   if (!compiled.ok) {
     const sorted = printDiagnostics(compiled.diagnostics, ws, io);
     io.stderr.write(`simulate failed: the intent does not compile (${summarizeCounts(sorted)})\n`);

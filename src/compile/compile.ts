@@ -20,6 +20,8 @@ import { describeProofFailure, proveEquivalence, type ProofInput, type ProofOutp
 import { previousSpellings } from './minimize/previous-spellings.js';
 import { packPolicies, type PackedPolicy } from './pack.js';
 import { attachmentPoints } from './targets.js';
+import { compileInputsOf } from './input-digest.js';
+import { reuseOut } from './reuse-out.js';
 import { checkRegionRestrictions } from './region-contradictions.js';
 
 export interface CompileInput {
@@ -32,6 +34,17 @@ export interface CompileInput {
   previous?: OutManifest;
   /** The previous out/'s policy texts by name (readOutPolicies): their spellings are kept where still exact. */
   previousTexts?: ReadonlyMap<string, string>;
+  /**
+   * out/ as read (manifest and policy texts): when it was compiled from these very inputs and checks
+   * out against the intent, its policies are taken as they are and the packer does not run
+   * (reuse-out.ts). Otherwise compile packs as without it.
+   */
+  out?: OutAsRead;
+}
+
+export interface OutAsRead {
+  manifest: OutManifest;
+  texts: ReadonlyMap<string, string>;
 }
 
 export interface CompiledPolicy extends PackedPolicy {
@@ -59,13 +72,58 @@ export interface CompileResult {
   quotas: Quotas;
   manifest: OutManifest | undefined;
   diagnostics: Diagnostic[];
+  /** Given out/: whether its policies were taken as they are (no packing), and if not, why not. */
+  reusedOut?: boolean;
+  outNotReused?: string;
 }
 
 export function compile(input: CompileInput): CompileResult {
   const { intent, reference } = input;
+  const front = placeControls(input);
+  const { diagnostics, placements, tree, quotas } = front;
+  const fail = (): CompileResult => ({ ok: false, policies: [], placements: [], quotas, manifest: undefined, diagnostics: dedupe(diagnostics) });
+  if (hasErrors(diagnostics) || !tree) return fail();
+  const inputs = compileInputsOf(input, front.read);
+
+  const reused = input.out ? reuseOut({ ...input, out: input.out }, { tree, placements, quotas, inputs }) : undefined;
+  if (reused?.ok) {
+    diagnostics.push(...reused.diagnostics);
+    return { ok: true, policies: reused.policies, placements, quotas, manifest: input.out!.manifest, diagnostics: dedupe(diagnostics), reusedOut: true };
+  }
+  const outNotReused = reused ? { outNotReused: reused.why } : {};
+  const packed = packPolicies(
+    { intent, tree, placements, reference, quotas, previous: input.previous, previousSpellings: previousSpellings(input.previous, input.previousTexts), foreignAt: (node, type) => foreignPoliciesAt(intent, tree, node, type) },
+    diagnostics,
+  );
+  if (hasErrors(diagnostics)) return { ...fail(), ...outNotReused };
+  const policies = packed.map((p) => finishPolicy(p, intent, reference, quotas, diagnostics));
+  // The proof runs on every compile: per target, the statements the controls mean (after expansion)
+  // and the statements emitted must mean the same actions under the same circumstances.
+  diagnostics.push(...proofErrors(placements, packed, tree, input.root, reference));
+  if (hasErrors(diagnostics)) return { ...fail(), policies, placements, ...outNotReused };
+  const manifest = buildManifest({ intent, reference: input.referenceManifest, quotas, policies, placements, root: input.root, tree, inputs });
+  return { ok: true, policies, placements, quotas, manifest, diagnostics: dedupe(diagnostics), reusedOut: false, ...outNotReused };
+}
+
+/** What compile did before packing: the controls built, expanded, checked and placed in the tree. */
+export interface PlacedControls {
+  diagnostics: Diagnostic[];
+  placements: ControlPlacement[];
+  tree: OrgTree | undefined;
+  quotas: Quotas;
+  /** The files the controls named (templates, imported policies), as read, in the order read: digested. */
+  read: { file: string; text: string }[];
+}
+
+/**
+ * Everything before packing: cheap next to it (no minimizer), so a command that finds out/ compiled
+ * from the same inputs still runs it, to check out/ against the intent (reuse-out.ts).
+ */
+export function placeControls(input: CompileInput): PlacedControls {
+  const { intent, reference } = input;
   const diagnostics: Diagnostic[] = [...checkIntent(intent, reference)];
   const quotas = resolveQuotas(intent.quotas) ?? resolveQuotas(undefined)!;
-  const fail = (): CompileResult => ({ ok: false, policies: [], placements: [], quotas, manifest: undefined, diagnostics: dedupe(diagnostics) });
+  const read: { file: string; text: string }[] = [];
   // Problems are reported together where practical: an invalid intent does not stop the controls
   // from being built, expanded and checked against their policy grammar, each control on its own, so
   // that one run names every problem of every control; only packing needs all of them right.
@@ -79,7 +137,9 @@ export function compile(input: CompileInput): CompileResult {
     diagnostics,
     readFile: (control, relative) => {
       const file = namedFile(intent, control, relative);
-      return readTextSync(file.path, { root: file.root, maxBytes: LIMITS.policyFile, what: 'file' });
+      const got = readTextSync(file.path, { root: file.root, maxBytes: LIMITS.policyFile, what: 'file' });
+      if (got.ok) read.push({ file: file.path, text: got.text });
+      return got;
     },
   };
   const placements: ControlPlacement[] = [];
@@ -102,59 +162,56 @@ export function compile(input: CompileInput): CompileResult {
     placements.push({ control, statements, targets });
   }
   checkRegionRestrictions(placements, intent.organization.managementAccount, diagnostics);
-  if (hasErrors(diagnostics) || !tree) return fail();
+  return { diagnostics, placements, tree, quotas, read };
+}
 
-  const packed = packPolicies(
-    { intent, tree, placements, reference, quotas, previous: input.previous, previousSpellings: previousSpellings(input.previous, input.previousTexts), foreignAt: (node, type) => foreignPoliciesAt(intent, tree, node, type) },
-    diagnostics,
+/**
+ * A packed policy as written: its canonical text, checked against the grammar and the quotas, and
+ * evaluable (fail closed at compile time, see checkControlGrammar, again on the statements as packed
+ * and sent); a warning when it needed an unreadable level.
+ */
+export function finishPolicy(p: PackedPolicy, intent: Intent, reference: ReferenceIndex, quotas: Quotas, diagnostics: Diagnostic[]): CompiledPolicy {
+  const statements = p.statements.map((s) => s.statement);
+  const text = renderPolicy(statements);
+  const maxChars = quotas[p.type].maxChars;
+  // Lint warnings were reported where the statements were written (validate, custom and imported policies).
+  const grammarFlagged = new Set<number>();
+  for (const problem of grammarErrors(checkGrammar({ version: '2012-10-17', statements }, p.type, { maxChars, text, supportsRcp: (s) => reference.supportsRcp(s) }))) {
+    if (problem.statement !== undefined) grammarFlagged.add(problem.statement);
+    const st = problem.statement === undefined ? undefined : p.statements[problem.statement];
+    diagnostics.push(error(problem.code, `policy ${p.name} (${p.type.toUpperCase()}, control${p.controls.length > 1 ? 's' : ''} ${p.controls.join(', ')}): ${problem.message}`, st?.origins[0]!.draft.location ?? locateControl(intent, p.controls[0]!), problem.hint));
+  }
+  compilePolicy(p.name, statements, reference).statements.forEach((es, i) => {
+    if (!es.error || grammarFlagged.has(i)) return;
+    const st = p.statements[i]!;
+    diagnostics.push(error(es.errorCode ?? 'cannot-evaluate', `policy ${p.name} (${p.type.toUpperCase()}, control ${st.origins.map((o) => o.draft.control.id).join(', ')}): statement ${st.statement.sid ?? i + 1}: ${es.error}`, st.origins[0]!.draft.location ?? locateControl(intent, p.controls[0]!)));
+  });
+  // Levels 3 and 4 are exact but unreadable, and capture future actions along no meaningful line:
+  // a reviewer must know which policy needed them and why.
+  if (p.level >= 3) {
+    const introduced = [...new Set(p.statements.flatMap((st) => st.introduced))];
+    diagnostics.push(
+      warning(
+        'unreadable-minimization',
+        `policy ${p.name} (${p.type.toUpperCase()}) needed level ${p.level} (${LEVEL_NAMES[p.level]}) to fit, ${p.escalatedFor ?? 'a quota'}; it writes ${introduced.length} wildcard${introduced.length === 1 ? '' : 's'} the intent did not (${introduced.slice(0, 6).join(', ')}${introduced.length > 6 ? ', ...' : ''})${p.statements.some((st) => st.introducedNotAction) ? ' and a NotAction complement' : ''}`,
+        p.statements[0]?.origins[0]?.draft.location ?? locateControl(intent, p.controls[0]!),
+        'attach fewer controls to the same targets, give them the same targets so that they share policies, or raise the quota; out/manifest.json lists every wildcard compile wrote',
+      ),
+    );
+  }
+  return { ...p, file: `${p.name}.json`, text, chars: text.length, maxChars, fileText: renderPolicyFile(statements) };
+}
+
+/** The equivalence proof's failures (see prove.ts), as errors naming the target. */
+export function proofErrors(placements: readonly ControlPlacement[], packed: readonly PackedPolicy[], tree: OrgTree, root: string, reference: ReferenceIndex): Diagnostic[] {
+  const scope = (s: string) => {
+    const [type, target] = [s.slice(0, s.indexOf(' ')), s.slice(s.indexOf(' ') + 1)];
+    const node = tree.nodes.find((n) => n.path === target);
+    return `${node ? OrgTree.describe(node) : target} (${type.toUpperCase()})`;
+  };
+  return proveEquivalence(proofInputs(placements, root), proofOutputs(packed), reference).map((f) =>
+    error('proof-failed', `internal error: ${describeProofFailure(f, scope)}`, f.inputs[0]?.location, 'please report this with the intent; compile with wildcards: exact to work around it'),
   );
-  if (hasErrors(diagnostics)) return fail();
-  const policies: CompiledPolicy[] = [];
-  for (const p of packed) {
-    const statements = p.statements.map((s) => s.statement);
-    const text = renderPolicy(statements);
-    const maxChars = quotas[p.type].maxChars;
-    // Lint warnings were reported where the statements were written (validate, custom and imported policies).
-    const grammarFlagged = new Set<number>();
-    for (const problem of grammarErrors(checkGrammar({ version: '2012-10-17', statements }, p.type, { maxChars, text, supportsRcp: (s) => reference.supportsRcp(s) }))) {
-      if (problem.statement !== undefined) grammarFlagged.add(problem.statement);
-      const st = problem.statement === undefined ? undefined : p.statements[problem.statement];
-      diagnostics.push(error(problem.code, `policy ${p.name} (${p.type.toUpperCase()}, control${p.controls.length > 1 ? 's' : ''} ${p.controls.join(', ')}): ${problem.message}`, st?.origins[0]!.draft.location ?? locateControl(intent, p.controls[0]!), problem.hint));
-    }
-    // Fail closed at compile time (see checkControlGrammar), again on the statements as packed and sent.
-    compilePolicy(p.name, statements, reference).statements.forEach((es, i) => {
-      if (!es.error || grammarFlagged.has(i)) return;
-      const st = p.statements[i]!;
-      diagnostics.push(error(es.errorCode ?? 'cannot-evaluate', `policy ${p.name} (${p.type.toUpperCase()}, control ${st.origins.map((o) => o.draft.control.id).join(', ')}): statement ${st.statement.sid ?? i + 1}: ${es.error}`, st.origins[0]!.draft.location ?? locateControl(intent, p.controls[0]!)));
-    });
-    policies.push({ ...p, file: `${p.name}.json`, text, chars: text.length, maxChars, fileText: renderPolicyFile(statements) });
-    // Levels 3 and 4 are exact but unreadable, and capture future actions along no meaningful line:
-    // a reviewer must know which policy needed them and why.
-    if (p.level >= 3) {
-      const introduced = [...new Set(p.statements.flatMap((st) => st.introduced))];
-      diagnostics.push(
-        warning(
-          'unreadable-minimization',
-          `policy ${p.name} (${p.type.toUpperCase()}) needed level ${p.level} (${LEVEL_NAMES[p.level]}) to fit, ${p.escalatedFor ?? 'a quota'}; it writes ${introduced.length} wildcard${introduced.length === 1 ? '' : 's'} the intent did not (${introduced.slice(0, 6).join(', ')}${introduced.length > 6 ? ', ...' : ''})${p.statements.some((st) => st.introducedNotAction) ? ' and a NotAction complement' : ''}`,
-          p.statements[0]?.origins[0]?.draft.location ?? locateControl(intent, p.controls[0]!),
-          'attach fewer controls to the same targets, give them the same targets so that they share policies, or raise the quota; out/manifest.json lists every wildcard compile wrote',
-        ),
-      );
-    }
-  }
-  // The proof runs on every compile: per target, the statements the controls mean (after expansion)
-  // and the statements emitted must mean the same actions under the same circumstances.
-  for (const f of proveEquivalence(proofInputs(placements, input.root), proofOutputs(packed), reference)) {
-    const scope = (s: string) => {
-      const [type, target] = [s.slice(0, s.indexOf(' ')), s.slice(s.indexOf(' ') + 1)];
-      const node = tree.nodes.find((n) => n.path === target);
-      return `${node ? OrgTree.describe(node) : target} (${type.toUpperCase()})`;
-    };
-    diagnostics.push(error('proof-failed', `internal error: ${describeProofFailure(f, scope)}`, f.inputs[0]?.location, 'please report this with the intent; compile with wildcards: exact to work around it'));
-  }
-  if (hasErrors(diagnostics)) return { ...fail(), policies, placements };
-  const manifest = buildManifest({ intent, reference: input.referenceManifest, quotas, policies, placements, root: input.root, tree });
-  return { ok: true, policies, placements, quotas, manifest, diagnostics: dedupe(diagnostics) };
 }
 
 /**

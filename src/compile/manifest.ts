@@ -1,6 +1,7 @@
 /**
  * out/manifest.json: what reviewers and the rollout read. Everything in it derives from the intent and
- * the reference, with no timestamps, so that an unrelated change never shows up in its diff.
+ * the reference, with no timestamps, so that an unrelated change never shows up in its diff; only the
+ * input digest (`inputs`) changes with every byte compile reads, a comment in the intent included.
  */
 import * as path from 'node:path';
 import type { SourceLocation } from '../diagnostics/index.js';
@@ -9,6 +10,7 @@ import type { OrgTree, OrgNode } from '../model/org-tree.js';
 import type { PolicyType, Quotas } from '../policy/index.js';
 import type { SnapshotManifest } from '../reference/index.js';
 import { foreignPoliciesAt, type CompiledPolicy, type ControlPlacement } from './compile.js';
+import { textHash, type CompileInputs } from './input-digest.js';
 
 export const OUT_MANIFEST_FORMAT = 1;
 
@@ -54,6 +56,8 @@ export interface ManifestPolicy {
   maxChars: number;
   /** Bytes of the file in out/, laid out for review (larger than chars; no quota counts it). */
   fileBytes?: number;
+  /** sha256 of the file in out/ (hex): a file edited after compile no longer matches. Absent before input digests. */
+  sha256?: string;
   statements: ManifestStatement[];
   controls: string[];
   targets: TargetRef[];
@@ -85,6 +89,12 @@ export interface SlotUse {
 
 export interface OutManifest {
   format: typeof OUT_MANIFEST_FORMAT;
+  /**
+   * What compile read (input-digest.ts): a command that computes the same digest from the inputs it
+   * has may take out/'s policies instead of packing them again (reuse-out.ts). Absent in manifests
+   * written before digests: those commands then compile in memory.
+   */
+  inputs?: CompileInputs;
   /** The pinned reference: its content hash, and the day it was synced (UTC; no time, see buildManifest). */
   reference: { snapshotId: string; syncedOn: string; services: number; actions: number };
   quotas: Quotas;
@@ -107,6 +117,7 @@ export function buildManifest(args: {
   placements: ControlPlacement[];
   root: string;
   tree: OrgTree;
+  inputs?: CompileInputs;
 }): OutManifest {
   const { intent, reference, quotas, policies, placements, root, tree } = args;
   const rel = (f: string) => path.relative(root, f).split(path.sep).join('/');
@@ -133,6 +144,7 @@ export function buildManifest(args: {
   }
   return {
     format: OUT_MANIFEST_FORMAT,
+    ...(args.inputs ? { inputs: { digest: args.inputs.digest, compiler: args.inputs.compiler } } : {}),
     // The snapshot id pins the reference; the day it was synced says how old it is. Only the day: the
     // cache is committed, so the day changes only with the cache itself (a re-sync), never from one
     // machine or compile to the next; where it came from would only add noise to diffs.
@@ -154,6 +166,7 @@ export function buildManifest(args: {
       chars: p.chars,
       maxChars: p.maxChars,
       fileBytes: Buffer.byteLength(p.fileText, 'utf8'),
+      ...(args.inputs ? { sha256: textHash(p.fileText) } : {}),
       sids: p.sids,
       ...(p.consolidatedFor ? { consolidatedFor: p.consolidatedFor.path } : {}),
       level: p.level,
@@ -269,6 +282,7 @@ const POLICY = object({
   chars: count,
   maxChars: count,
   'fileBytes?': count,
+  'sha256?': text,
   statements: listOf(STATEMENT),
   controls: listOf(text),
   targets: listOf(object(TARGET_REF)),
@@ -279,6 +293,7 @@ const POLICY = object({
 });
 const MANIFEST: Shape = object({
   format: oneOf(OUT_MANIFEST_FORMAT),
+  'inputs?': object({ digest: text, compiler: text }),
   reference: object({ snapshotId: text, syncedOn: text, services: count, actions: count }),
   quotas: object({ profile: text, scp: TYPE_QUOTA, rcp: TYPE_QUOTA }),
   organization: object({ id: text, managementAccount: text }),
