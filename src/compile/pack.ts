@@ -257,17 +257,32 @@ export function controlsOf(statements: readonly PackedStatement[]): string[] {
   return [...new Set(statements.flatMap((s) => s.origins.map((o) => o.draft.control.id)))].sort();
 }
 
-/** The previous policies of this type and target group, as the control sets they held. */
-function previousBins(previous: OutManifest | undefined, type: PolicyType, targets: readonly OrgNode[]): string[][] | undefined {
+/** A previous policy of this type and target group: the controls it held and its statements by statementKey. */
+interface PreviousBin {
+  controls: string[];
+  statements: Set<string>;
+}
+
+/**
+ * What makes a statement the same one from one compile to the next: the control statements merged into
+ * it (control, role and summary, as the manifest records its sources; not the source line, which moves
+ * when the file is edited above it).
+ */
+function statementKey(sources: readonly { control: string; role: string; summary: string }[]): string {
+  return sources.map((s) => `${s.control}\u0000${s.role}\u0000${s.summary}`).sort().join('\u0001');
+}
+
+/** The previous policies of this type and target group. */
+function previousBins(previous: OutManifest | undefined, type: PolicyType, targets: readonly OrgNode[]): PreviousBin[] | undefined {
   if (!previous) return undefined;
   const sig = signature(targets);
   return previous.policies
     .filter((p) => p.type === type && p.targets.map((t) => t.target).sort().join('|') === sig)
     .sort((a, b) => (a.name < b.name ? -1 : 1))
-    .map((p) => [...p.controls]);
+    .map((p) => ({ controls: [...p.controls], statements: new Set(p.statements.map((st) => statementKey(st.sources))) }));
 }
 
-function placeInBins(statements: PackedStatement[], capacity: number, previous: string[][] | undefined): PackedStatement[][] {
+function placeInBins(statements: PackedStatement[], capacity: number, previous: PreviousBin[] | undefined): PackedStatement[][] {
   const size = (items: PackedStatement[]) => POLICY_OVERHEAD + items.reduce((n, s) => n + s.size, 0) + Math.max(0, items.length - 1);
   if (!previous || previous.length === 0) {
     return binPack(statements.map((s) => s.size), capacity, POLICY_OVERHEAD).map((bin) => bin.map((i) => statements[i]!));
@@ -275,8 +290,15 @@ function placeInBins(statements: PackedStatement[], capacity: number, previous: 
   const sticky: PackedStatement[][] = previous.map(() => []);
   const moved: PackedStatement[] = [];
   for (const s of statements) {
-    const controls = controlsOf([s]);
-    const at = previous.findIndex((held) => controls.every((c) => held.includes(c)));
+    // The policy that held this very statement; else one that held all its controls. A control split
+    // over two policies would otherwise send its statements to the first, which may not hold them:
+    // compiling twice would then not give the same out/.
+    const key = statementKey(s.origins.map((o) => ({ control: o.draft.control.id, role: o.draft.role, summary: o.draft.summary })));
+    let at = previous.findIndex((held) => held.statements.has(key));
+    if (at < 0) {
+      const controls = controlsOf([s]);
+      at = previous.findIndex((held) => controls.every((c) => held.controls.includes(c)));
+    }
     if (at >= 0 && size([...sticky[at]!, s]) <= capacity) sticky[at]!.push(s);
     else moved.push(s);
   }

@@ -2,8 +2,15 @@
  * Changing one control's parameters must not rename or reshuffle the policies that do not hold it:
  * compile reads the previous manifest and keeps what still fits where it was.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { writeScaleRepository } from '../../bench/scale-intent.js';
+import { compile } from '../../src/compile/index.js';
+import { loadIntent } from '../../src/intent/index.js';
 import { compileControls, errorsOf, ORG_HEADER } from '../support/compile.js';
+import { reference2026 } from '../support/reference.js';
 
 // A small SCP size quota (600 characters) forces four controls with the same targets into two policies.
 const HEADER = ORG_HEADER.replace('defaults:', 'quotas: { profile: aws-2026-05, scp: { maxChars: 600 } }\ndefaults:');
@@ -70,4 +77,25 @@ describe('stable Sids under sids: auto', () => {
     expect(shape(second)).toEqual([['guardrails-scp-a+d', 'keep'], ['guardrails-scp-b+c', 'keep']]);
     expect(second.result.policies[0]!.text).toBe(first.result.policies[0]!.text);
   });
+});
+
+describe('compiling twice gives the same out/', () => {
+  // The layered mix of the scale benchmark: at the root, controls merge into statements that several
+  // policies share out (sids: drop), so one control's statements sit in two policies. Placing a
+  // statement by its controls alone sent it to the first of those, which it might not fit: the second
+  // compile then reshuffled, and diff refused the first compile's out/ as stale.
+  it('the policies compiled with the previous out/ of the same intent are that out/, byte for byte', async () => {
+    const { index, manifest } = await reference2026();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'guardrails-idempotent-'));
+    try {
+      writeScaleRepository(dir, 300, 'layered', index);
+      const { intent } = await loadIntent({ cwd: dir });
+      const first = compile({ intent: intent!, reference: index, referenceManifest: manifest, root: dir });
+      expect(first.ok).toBe(true);
+      const second = compile({ intent: intent!, reference: index, referenceManifest: manifest, root: dir, previous: first.manifest!, previousTexts: new Map(first.policies.map((p) => [p.name, p.fileText])) });
+      expect(second.policies.map((p) => [p.name, p.fileText])).toEqual(first.policies.map((p) => [p.name, p.fileText]));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
