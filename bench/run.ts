@@ -2,6 +2,7 @@
 import { print } from './harness.js';
 import { benchCompile } from './compile.bench.js';
 import { benchCompileScale } from './compile-scale.bench.js';
+import { benchDiffScale } from './diff-scale.bench.js';
 import { benchEvaluate } from './evaluate.bench.js';
 import { benchLockout } from './lockout.bench.js';
 import { benchMinimize } from './minimize.bench.js';
@@ -18,6 +19,7 @@ const suites = [
   { name: 'minimize and pack', run: benchMinimize },
   { name: 'evaluation', run: benchEvaluate },
   { name: 'deployed state and wave plan', run: benchPlan },
+  { name: 'diff at scale', run: benchDiffScale },
   { name: 'rollout', run: benchRollout },
   { name: 'rollout lockout guard', run: benchLockout },
   { name: 'notifications', run: benchNotify },
