@@ -7,6 +7,7 @@
  */
 import { clauseKeys, compileCondition, EvaluationError, type ConditionEvaluator, type PartialRequest, type PreparedStatement, type RequestContext } from '../evaluate/index.js';
 import type { Chain } from './chains.js';
+import type { PreparedPolicy } from './prepared-policies.js';
 import type { Persona } from './personas.js';
 
 interface Clause {
@@ -17,6 +18,8 @@ interface Clause {
   reads: string[];
   /** Of `reads`, the keys the statement part's actions never carry: absent from every request for them. */
   absent: string[];
+  /** Equal clauses (same operator, key, values and absent keys) decide alike. */
+  text: string;
   test?: ConditionEvaluator;
 }
 
@@ -33,7 +36,8 @@ function statementClauses(s: PreparedStatement): Clause[] {
       for (const key of Object.keys(condition[operator]!)) {
         const values = condition[operator]![key]!;
         const reads = clauseKeys(key, values).map((k) => k.toLowerCase());
-        found.push({ operator, key, values, reads, absent: reads.filter((k) => part.absent.has(k)) });
+        const absent = reads.filter((k) => part.absent.has(k));
+        found.push({ operator, key, values, reads, absent, text: JSON.stringify([operator, key, values, absent]) });
       }
     }
   }
@@ -44,29 +48,35 @@ function statementClauses(s: PreparedStatement): Clause[] {
 /** The clauses of a persona's chains that may decide differently from one account to another. */
 export class AccountClauses {
   private readonly ofChain = new Map<Chain, Clause[]>();
+  private readonly ofPolicy = new Map<PreparedPolicy, Clause[]>();
+  private readonly ofPairs = new Map<Chain, Map<Chain, Clause[]>>();
 
   constructor(private readonly persona: Persona) {}
 
   /** The clauses of `chain` whose keys are all known and one of them varies by account, each once. */
   of(chain: Chain): Clause[] {
     let found = this.ofChain.get(chain);
+    if (!found) this.ofChain.set(chain, (found = distinct(chain.levels.flatMap((level) => level.flatMap((p) => this.inPolicy(p))))));
+    return found;
+  }
+
+  /** The clauses of both chains an account holds, before and after the change (before: none if the type is not enabled). */
+  ofPair(before: Chain | undefined, after: Chain): Clause[] {
+    if (!before) return this.of(after);
+    let row = this.ofPairs.get(before);
+    if (!row) this.ofPairs.set(before, (row = new Map()));
+    let found = row.get(after);
+    if (!found) row.set(after, (found = distinct([...this.of(before), ...this.of(after)])));
+    return found;
+  }
+
+  /** The same, of one policy. */
+  inPolicy(policy: PreparedPolicy): Clause[] {
+    let found = this.ofPolicy.get(policy);
     if (found) return found;
     const { known, varying } = this.persona;
-    const seen = new Map<string, Clause>();
-    for (const level of chain.levels) {
-      for (const policy of level) {
-        for (const s of policy.statements) {
-          for (const c of statementClauses(s)) {
-            if (!c.reads.some((k) => varying.has(k))) continue;
-            if (!c.reads.every((k) => known.has(k) || c.absent.includes(k))) continue;
-            const text = JSON.stringify([c.operator, c.key, c.values, c.absent]);
-            if (!seen.has(text)) seen.set(text, c);
-          }
-        }
-      }
-    }
-    found = [...seen.values()];
-    this.ofChain.set(chain, found);
+    const mayVary = (c: Clause) => c.reads.some((k) => varying.has(k)) && c.reads.every((k) => known.has(k) || c.absent.includes(k));
+    this.ofPolicy.set(policy, (found = distinct(policy.statements.flatMap((s) => statementClauses(s).filter(mayVary)))));
     return found;
   }
 
@@ -76,6 +86,12 @@ export class AccountClauses {
     for (const c of clauses) out += `${outcome(c, request.context)};`;
     return out;
   }
+}
+
+function distinct(clauses: Clause[]): Clause[] {
+  const seen = new Map<string, Clause>();
+  for (const c of clauses) if (!seen.has(c.text)) seen.set(c.text, c);
+  return [...seen.values()];
 }
 
 function outcome(c: Clause, context: RequestContext): string {

@@ -14,6 +14,8 @@ export interface Chain {
   readonly type: PolicyType;
   /** From the root down: the policies attached at each level, in the order Organizations lists them. */
   readonly levels: readonly (readonly PreparedPolicy[])[];
+  /** The chains one level deeper, by the ids of their last level's policies. */
+  readonly children: Map<string, Chain>;
 }
 
 /**
@@ -26,30 +28,42 @@ export interface ChainSide {
 }
 
 export class Chains {
-  private readonly interned = new Map<string, Chain>();
+  private count = 0;
+  private readonly roots: Record<PolicyType, Map<string, Chain>> = { scp: new Map(), rcp: new Map() };
   private readonly memo = new Map<ChainSide, Record<PolicyType, Map<OrgNode, Chain>>>();
 
   constructor(private readonly policies: PreparedPolicies) {}
 
-  /** The chain of `node` (a root, OU or account) on `side`. */
+  /**
+   * The chain of `node` on `side`. Those of the root and OUs are remembered (every account under them
+   * asks); an account's is not: the caller asks once per account and type.
+   */
   of(node: OrgNode, side: ChainSide, type: PolicyType): Chain {
+    if (node.kind === 'account') return this.extend(node.parent ? this.of(node.parent, side, type) : undefined, node, side, type);
     let bySide = this.memo.get(side);
     if (!bySide) this.memo.set(side, (bySide = { scp: new Map(), rcp: new Map() }));
     const known = bySide[type];
-    const found = known.get(node);
-    if (found) return found;
-    const parent = node.parent ? this.of(node.parent, side, type) : undefined;
-    const level = side.attachments.attachedAt(node.id!, type).map((p) => this.policies.of(p, type));
-    if (side.fullAccessEverywhere.has(type)) level.unshift(this.policies.fullAccess[type]);
-    const key = `${type}|${parent?.id ?? ''}|${level.map((p) => p.id).join(',')}`;
-    let chain = this.interned.get(key);
-    if (!chain) this.interned.set(key, (chain = { id: this.interned.size, type, levels: [...(parent?.levels ?? []), level] }));
-    known.set(node, chain);
+    let found = known.get(node);
+    if (!found) known.set(node, (found = this.extend(node.parent ? this.of(node.parent, side, type) : undefined, node, side, type)));
+    return found;
+  }
+
+  private extend(parent: Chain | undefined, node: OrgNode, side: ChainSide, type: PolicyType): Chain {
+    const level: PreparedPolicy[] = side.fullAccessEverywhere.has(type) ? [this.policies.fullAccess[type]] : [];
+    let key = level.length ? `${level[0]!.id},` : '';
+    for (const p of side.attachments.attachedAt(node.id!, type)) {
+      const prepared = this.policies.of(p, type);
+      level.push(prepared);
+      key += `${prepared.id},`;
+    }
+    const siblings = parent ? parent.children : this.roots[type];
+    let chain = siblings.get(key);
+    if (!chain) siblings.set(key, (chain = { id: this.count++, type, levels: [...(parent?.levels ?? []), level], children: new Map() }));
     return chain;
   }
 
-  /** How many distinct chains the accounts asked about so far hold. */
+  /** How many distinct chains the nodes asked about so far hold. */
   get size(): number {
-    return this.interned.size;
+    return this.count;
   }
 }

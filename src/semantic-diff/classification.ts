@@ -6,7 +6,9 @@
 import { classifyActions, partialStatement, type ActionClassification, type PartialLevel, type PartialRequest, type PartialStatement } from '../evaluate/index.js';
 import type { PolicyType } from '../policy/index.js';
 import type { ActionSet, ReferenceIndex } from '../reference/index.js';
+import { AccountClauses } from './account-clauses.js';
 import type { Chain } from './chains.js';
+import type { PreparedPolicy } from './prepared-policies.js';
 import type { SemanticChange, SemanticChangeKind, ServiceCount } from './types.js';
 
 const MAX_LISTED = 100;
@@ -14,6 +16,7 @@ const MAX_LISTED = 100;
 export class Classifier {
   private readonly classified = new Map<string, ActionClassification>();
   private readonly compared = new Map<ActionClassification, Map<ActionClassification, SemanticChange[]>>();
+  private readonly partials = new Map<AccountClauses, Map<string, { statements: PartialStatement[]; key: string }>>();
 
   constructor(
     private readonly reference: ReferenceIndex,
@@ -28,19 +31,29 @@ export class Classifier {
     return c;
   }
 
-  /** How `chain` treats every action for `request` (one persona asking about one account). */
-  classify(chain: Chain, request: PartialRequest): ActionClassification {
+  /**
+   * How `chain` treats every action for `request` (one persona asking about one account). A policy's
+   * partial statements depend on the request only through its clauses that vary by account, so they
+   * are computed once per policy and outcome of those clauses.
+   */
+  classify(chain: Chain, request: PartialRequest, clauses: AccountClauses): ActionClassification {
+    let partials = this.partials.get(clauses);
+    if (!partials) this.partials.set(clauses, (partials = new Map()));
     const levels: PartialLevel[] = [];
     const keyParts: string[] = [];
     for (const level of chain.levels) {
       const statements: PartialStatement[] = [];
+      const keys: string[] = [];
       for (const policy of level) {
-        for (const s of policy.statements) statements.push(...partialStatement(s, request));
-        if (policy.unreadable) statements.push(policy.unreadable);
+        const varying = clauses.inPolicy(policy);
+        const id = varying.length ? `${policy.id}|${AccountClauses.outcomes(varying, request)}` : `${policy.id}`;
+        let partial = partials.get(id);
+        if (!partial) partials.set(id, (partial = partialPolicy(policy, request)));
+        statements.push(...partial.statements);
+        if (partial.key) keys.push(partial.key);
       }
       levels.push({ label: '', statements });
-      // Two chains whose statements evaluate alike classify alike: the key is what classification reads.
-      keyParts.push(statements.map((s) => `${s.effect}${s.condition}${s.resources}|${JSON.stringify(s.residual)}|${JSON.stringify(s.resourceElement ?? null)}|${s.error ?? ''}#${actionKey(s.actions)}`).join(','));
+      keyParts.push(keys.join(','));
     }
     const key = `${chain.type}\n${keyParts.join('\n')}`;
     let c = this.classified.get(key);
@@ -58,6 +71,17 @@ export class Classifier {
   }
 }
 
+/**
+ * A policy's statements for one request, and what classification reads of them as text: two chains
+ * whose statements evaluate alike classify alike.
+ */
+function partialPolicy(policy: PreparedPolicy, request: PartialRequest): { statements: PartialStatement[]; key: string } {
+  const statements = policy.statements.flatMap((s) => partialStatement(s, request));
+  if (policy.unreadable) statements.push(policy.unreadable);
+  const key = statements.map((s) => `${s.effect}${s.condition}${s.resources}|${JSON.stringify(s.residual)}|${JSON.stringify(s.resourceElement ?? null)}|${s.error ?? ''}#${actionKey(s.actions)}`).join(',');
+  return { statements, key };
+}
+
 function compare(old: ActionClassification, now: ActionClassification, universe: ActionSet, reference: ReferenceIndex): SemanticChange[] {
   const parts = (c: ActionClassification) => {
     const rest = universe.clone();
@@ -72,13 +96,18 @@ function compare(old: ActionClassification, now: ActionClassification, universe:
     if (existing) existing.set.addAll(set);
     else found.set(key, { kind, count: 0, services: [], ...(before ? { before } : {}), ...(after ? { after } : {}), set: set.clone() });
   };
+  const wasAllowed = universe.minus(old.denied);
+  const isAllowed = universe.minus(now.denied);
+  const newParts = parts(now);
   for (const bo of parts(old)) {
-    for (const bn of parts(now)) {
+    for (const bn of newParts) {
       const both = bo.actions.intersect(bn.actions);
       if (both.isEmpty()) continue;
       for (const wasDenied of [true, false]) {
+        const was = both.intersect(wasDenied ? old.denied : wasAllowed);
+        if (was.isEmpty()) continue;
         for (const isDenied of [true, false]) {
-          const set = both.intersect(wasDenied ? old.denied : universe.minus(old.denied)).intersect(isDenied ? now.denied : universe.minus(now.denied));
+          const set = was.intersect(isDenied ? now.denied : isAllowed);
           if (set.isEmpty()) continue;
           if (!wasDenied && isDenied) add('newly-denied', set);
           else if (wasDenied && !isDenied) {

@@ -15,7 +15,7 @@ import type { OrgNode } from '../model/org-tree.js';
 import type { ReferenceIndex } from '../reference/index.js';
 import { AccountClauses } from './account-clauses.js';
 import { Accounts } from './accounts.js';
-import { Chains, type ChainSide } from './chains.js';
+import { Chains, type Chain, type ChainSide } from './chains.js';
 import { Classifier } from './classification.js';
 import { buildPersonas, type Persona } from './personas.js';
 import { PreparedPolicies, universesOf } from './prepared-policies.js';
@@ -63,29 +63,36 @@ export function semanticDiff(input: SemanticDiffInput, reference: ReferenceIndex
     return { changes, id };
   };
 
-  const decided = new Map<string, Outcome>();
-  const decide = (persona: Persona, clauses: AccountClauses, index: number, account: OrgNode): Outcome => {
-    const was = notEnabled.has(persona.type) ? undefined : chains.of(account, before, persona.type);
-    const will = chains.of(account, after, persona.type);
-    const wasClauses = was ? clauses.of(was) : [];
-    const willClauses = clauses.of(will);
-    let request = wasClauses.length || willClauses.length ? persona.request(account) : undefined;
-    const key = `${index}|${was?.id ?? '-'}|${will.id}|${request ? `${AccountClauses.outcomes(wasClauses, request)}|${AccountClauses.outcomes(willClauses, request)}` : ''}`;
-    let found = decided.get(key);
+  // Per persona: chain before -> chain after -> outcomes of their account-dependent clauses -> outcome.
+  const decided = personas.map(() => new Map<Chain | undefined, Map<Chain, Map<string, Outcome>>>());
+  let decidedCount = 0;
+  const decide = (persona: Persona, clauses: AccountClauses, index: number, account: OrgNode, was: Chain | undefined, will: Chain): Outcome => {
+    let byWas = decided[index]!.get(was);
+    if (!byWas) decided[index]!.set(was, (byWas = new Map()));
+    let byWill = byWas.get(will);
+    if (!byWill) byWas.set(will, (byWill = new Map()));
+    const varying = clauses.ofPair(was, will);
+    let request = varying.length ? persona.request(account) : undefined;
+    const key = request ? AccountClauses.outcomes(varying, request) : '';
+    let found = byWill.get(key);
     if (!found) {
       request ??= persona.request(account);
-      const old: ActionClassification = was ? classifier.classify(was, request) : classifier.notEnabled(persona.type);
-      const now = classifier.classify(will, request);
-      decided.set(key, (found = outcomeOf(classifier.changes(old, now, persona.type))));
+      const old: ActionClassification = was ? classifier.classify(was, request, clauses) : classifier.notEnabled(persona.type);
+      const now = classifier.classify(will, request, clauses);
+      byWill.set(key, (found = outcomeOf(classifier.changes(old, now, persona.type))));
+      decidedCount++;
     }
     return found;
   };
 
   const clausesOf = personas.map((p) => new AccountClauses(p));
   const byPersona = new Map<string, { persona: Persona; accounts: OrgNode[]; outcome: Outcome }>();
+  const types = [...new Set(personas.map((p) => p.type))];
   for (const account of accounts.all) {
+    const held = new Map(types.map((t) => [t, { was: notEnabled.has(t) ? undefined : chains.of(account, before, t), will: chains.of(account, after, t) }]));
     personas.forEach((persona, index) => {
-      const outcome = decide(persona, clausesOf[index]!, index, account);
+      const { was, will } = held.get(persona.type)!;
+      const outcome = decide(persona, clausesOf[index]!, index, account, was, will);
       if (!outcome.changes.length) return;
       const key = `${index}|${outcome.id}`;
       const g = byPersona.get(key);
@@ -93,7 +100,7 @@ export function semanticDiff(input: SemanticDiffInput, reference: ReferenceIndex
       else byPersona.set(key, { persona, accounts: [account], outcome });
     });
   }
-  if (stats) Object.assign(stats, { accounts: accounts.all.length, chains: chains.size, decided: decided.size });
+  if (stats) Object.assign(stats, { accounts: accounts.all.length, chains: chains.size, decided: decidedCount });
   // Personas with the same outcome on the same accounts are reported once.
   const groups = new Map<string, SemanticGroup>();
   for (const g of byPersona.values()) {
