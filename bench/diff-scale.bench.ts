@@ -80,7 +80,7 @@ export async function benchDiffScale(): Promise<Figure[]> {
       let groups = 0;
       for (let i = 0; i < STAGE_RUNS; i++) {
         const start = performance.now();
-        groups = deploymentSemanticDiff(loaded.deployment, loaded.ws.reference!.index, personas, stats).length;
+        groups = deploymentSemanticDiff(loaded.deployment, loaded.ws.reference!.index, personas, { stats }).length;
         stages.push(performance.now() - start);
       }
       measured.push({ accounts, wallMs: medianOf(walls), maxRssKb, stageMs: medianOf(stages), stats, groups });

@@ -6,7 +6,7 @@ import type { PolicyType, Quotas } from '../policy/index.js';
 import type { ReferenceIndex } from '../reference/index.js';
 import { semanticDiff, type PersonaSpec, type SemanticDiffStats, type SemanticGroup } from '../semantic-diff/index.js';
 import type { Deployment } from './deployment.js';
-import { endStates, structuralDiff, type StructuralDiff } from './diff.js';
+import { endStates, structuralDiff, type EndStates, type StructuralDiff } from './diff.js';
 import type { TreeDrift } from './tree-drift.js';
 
 export interface DiffReport {
@@ -27,8 +27,9 @@ export interface DiffReport {
 const NO_DRIFT: TreeDrift = { compiledFor: '', entries: [], fix: [] };
 
 export function buildDiffReport(d: Deployment, reference: ReferenceIndex, personas: PersonaSpec, drift: TreeDrift = NO_DRIFT): DiffReport {
-  const structural = structuralDiff(d, reference);
-  const semantic = deploymentSemanticDiff(d, reference, personas);
+  const ends = endStates(d);
+  const structural = structuralDiff(d, reference, ends);
+  const semantic = deploymentSemanticDiff(d, reference, personas, { ends });
   const c = structural.counts;
   return {
     organization: d.state.organization.id,
@@ -44,9 +45,9 @@ export function buildDiffReport(d: Deployment, reference: ReferenceIndex, person
 }
 
 /** The semantic diff of a deployment: the deployed chains against the chains once every owned policy is what compile wants. */
-export function deploymentSemanticDiff(d: Deployment, reference: ReferenceIndex, personas: PersonaSpec, stats?: SemanticDiffStats): SemanticGroup[] {
-  const { before, after } = endStates(d);
-  return semanticDiff({ tree: d.tree, managementAccount: d.managementAccount, organizationId: d.state.organization.id, enabled: enabledPolicyTypes(d.state), before, after }, reference, personas, stats);
+export function deploymentSemanticDiff(d: Deployment, reference: ReferenceIndex, personas: PersonaSpec, options: { ends?: EndStates; stats?: SemanticDiffStats } = {}): SemanticGroup[] {
+  const { before, after } = options.ends ?? endStates(d);
+  return semanticDiff({ tree: d.tree, managementAccount: d.managementAccount, organizationId: d.state.organization.id, enabled: enabledPolicyTypes(d.state), before, after }, reference, personas, options.stats);
 }
 
 /** The accounts outside the organization the intent names (partners, trusted accounts): the RCP personas. */

@@ -32,7 +32,7 @@ describe('semantic diff per distinct chain', () => {
       { name: 'guardrails-scp-prod', content: denyPolicy(['iam:CreateUser', 's3:DeleteBucket']), targets: ['ou-prod'] },
     ]);
     const stats: SemanticDiffStats = { accounts: 0, chains: 0, decided: 0 };
-    const groups = deploymentSemanticDiff(d, ref, none, stats);
+    const groups = deploymentSemanticDiff(d, ref, none, { stats });
     const v = verdicts(groups);
     // A and C hold the same chains: one verdict, reported under one group naming them.
     expect(v[A]).toBe(v[C]);
@@ -75,7 +75,7 @@ describe('semantic diff per distinct chain', () => {
     const state = stateOf(TREE, [fullAccessEverywhere(TREE)]);
     const d = deploymentOf(state, [{ name: 'guardrails-scp-x', content: denyWhen('ForAnyValue:StringLike', 'aws:PrincipalOrgPaths', ['*/ou-dev/*']), targets: ['r-test'] }]);
     const stats: SemanticDiffStats = { accounts: 0, chains: 0, decided: 0 };
-    const groups = deploymentSemanticDiff(d, ref, none, stats);
+    const groups = deploymentSemanticDiff(d, ref, none, { stats });
     expect(groups).toHaveLength(1);
     expect(groups[0]!.accounts.sort()).toEqual([D, E]);
     expect(groups[0]!.targets).toEqual(['OU Root/Dev']);
