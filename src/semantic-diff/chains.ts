@@ -49,16 +49,16 @@ export class Chains {
   }
 
   private extend(parent: Chain | undefined, node: OrgNode, side: ChainSide, type: PolicyType): Chain {
-    const level: PreparedPolicy[] = side.fullAccessEverywhere.has(type) ? [this.policies.fullAccess[type]] : [];
-    let key = level.length ? `${level[0]!.id},` : '';
-    for (const p of side.attachments.attachedAt(node.id!, type)) {
-      const prepared = this.policies.of(p, type);
-      level.push(prepared);
-      key += `${prepared.id},`;
-    }
+    const attached = side.attachments.attachedAt(node.id!, type);
+    const full = side.fullAccessEverywhere.has(type) ? this.policies.fullAccess[type] : undefined;
+    let key = full ? `${full.id},` : '';
+    for (const p of attached) key += `${this.policies.of(p, type).id},`;
     const siblings = parent ? parent.children : this.roots[type];
     let chain = siblings.get(key);
-    if (!chain) siblings.set(key, (chain = { id: this.count++, type, levels: [...(parent?.levels ?? []), level], children: new Map() }));
+    if (!chain) {
+      const level = [...(full ? [full] : []), ...attached.map((p) => this.policies.of(p, type))];
+      siblings.set(key, (chain = { id: this.count++, type, levels: [...(parent?.levels ?? []), level], children: new Map() }));
+    }
     return chain;
   }
 

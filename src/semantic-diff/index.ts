@@ -87,18 +87,22 @@ export function semanticDiff(input: SemanticDiffInput, reference: ReferenceIndex
 
   const clausesOf = personas.map((p) => new AccountClauses(p));
   const byPersona = new Map<string, { persona: Persona; accounts: OrgNode[]; outcome: Outcome }>();
-  const types = [...new Set(personas.map((p) => p.type))];
   for (const account of accounts.all) {
-    const held = new Map(types.map((t) => [t, { was: notEnabled.has(t) ? undefined : chains.of(account, before, t), will: chains.of(account, after, t) }]));
-    personas.forEach((persona, index) => {
-      const { was, will } = held.get(persona.type)!;
-      const outcome = decide(persona, clausesOf[index]!, index, account, was, will);
-      if (!outcome.changes.length) return;
+    // Each account's chains, looked up once for all its personas.
+    const wasScp = notEnabled.has('scp') ? undefined : chains.of(account, before, 'scp');
+    const willScp = chains.of(account, after, 'scp');
+    const wasRcp = notEnabled.has('rcp') ? undefined : chains.of(account, before, 'rcp');
+    const willRcp = chains.of(account, after, 'rcp');
+    for (let index = 0; index < personas.length; index++) {
+      const persona = personas[index]!;
+      const scp = persona.type === 'scp';
+      const outcome = decide(persona, clausesOf[index]!, index, account, scp ? wasScp : wasRcp, scp ? willScp : willRcp);
+      if (!outcome.changes.length) continue;
       const key = `${index}|${outcome.id}`;
       const g = byPersona.get(key);
       if (g) g.accounts.push(account);
       else byPersona.set(key, { persona, accounts: [account], outcome });
-    });
+    }
   }
   if (stats) Object.assign(stats, { accounts: accounts.all.length, chains: chains.size, decided: decidedCount });
   // Personas with the same outcome on the same accounts are reported once.
