@@ -269,11 +269,12 @@ export function classifyActions(levels: readonly PartialLevel[], universe: Actio
   for (const m of maybe) {
     const next: typeof blocks = [];
     for (const b of blocks) {
-      const inside = b.actions.intersect(m.actions);
-      if (inside.isEmpty()) {
+      // Most blocks share no action with a statement: test before allocating the intersection.
+      if (!b.actions.intersects(m.actions)) {
         next.push(b);
         continue;
       }
+      const inside = b.actions.intersect(m.actions);
       const outside = b.actions.minus(m.actions);
       next.push({ actions: inside, signatures: b.signatures.includes(m.signature) ? b.signatures : [...b.signatures, m.signature] });
       if (!outside.isEmpty()) next.push({ actions: outside, signatures: b.signatures });

@@ -101,6 +101,8 @@ function compare(old: ActionClassification, now: ActionClassification, universe:
   const newParts = parts(now);
   for (const bo of parts(old)) {
     for (const bn of newParts) {
+      // Most pairs of blocks share no action: test before allocating their intersection.
+      if (!bo.actions.intersects(bn.actions)) continue;
       const both = bo.actions.intersect(bn.actions);
       if (both.isEmpty()) continue;
       for (const wasDenied of [true, false]) {
