@@ -2,6 +2,7 @@
 import { print } from './harness.js';
 import { benchCompile } from './compile.bench.js';
 import { benchCompileScale } from './compile-scale.bench.js';
+import { benchDiffScale } from './diff-scale.bench.js';
 import { benchEvaluate } from './evaluate.bench.js';
 import { benchGoals } from './goals.bench.js';
 import { benchLockout } from './lockout.bench.js';
@@ -22,6 +23,7 @@ const suites = [
   { name: 'evaluation', run: benchEvaluate },
   { name: 'simulate at scale', run: benchSimulateScale },
   { name: 'deployed state and wave plan', run: benchPlan },
+  { name: 'diff at scale', run: benchDiffScale },
   { name: 'rollout', run: benchRollout },
   { name: 'rollout lockout guard', run: benchLockout },
   { name: 'notifications', run: benchNotify },

@@ -10,7 +10,7 @@ import { compile, locateOut, readOutManifest, readOutPolicies, type OutManifest 
 import type { Intent } from '../intent/index.js';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { organizationsClientFromEnv, readOrganization, treeOfState, type OrganizationsApi, type OrgState } from '../org/index.js';
-import { intentDigest, planFile, planRollout, readPlanFile, semanticDiff, wavesOf, type Deployment, type PlanFile, type WaveSpec } from '../plan/index.js';
+import { deploymentSemanticDiff, intentDigest, planFile, planRollout, readPlanFile, wavesOf, type Deployment, type PlanFile, type WaveSpec } from '../plan/index.js';
 import { resolveQuotas } from '../policy/index.js';
 import type { ReferenceIndex } from '../reference/index.js';
 import {
@@ -444,7 +444,7 @@ async function newlyDeniedByAccount(source: PlanSource, reader: OrganizationsApi
   const planned = source.planAgainst((await readOrganization(reader)).state);
   const out = new Map<string, string[]>();
   if (!planned.ok) return out;
-  for (const g of semanticDiff(planned.deployment, reference, { partnerAccounts: [] })) {
+  for (const g of deploymentSemanticDiff(planned.deployment, reference, { partnerAccounts: [] })) {
     // SCPs: a role of the account; RCPs: a role outside the organization, on the account's resources.
     if (g.type === 'rcp' && !g.personas.some((p) => p.includes('outside the organization'))) continue;
     const actions = g.changes.filter((c) => c.kind === 'newly-denied').flatMap((c) => c.services.flatMap((x) => x.actions));

@@ -157,6 +157,11 @@ export function keyPresence(reference: ReferenceIndex): KeyPresence {
 
 const VARIABLE_KEYS = /\$\{\s*([^},'\s]+)/g;
 
+/** The keys a condition clause reads: its own and those its values name as policy variables. */
+export function clauseKeys(key: string, values: readonly string[]): string[] {
+  return [key, ...values.flatMap((v) => [...v.matchAll(VARIABLE_KEYS)].map((m) => m[1]!))];
+}
+
 /** A statement for one persona: one result per part of its actions (see PreparedStatement.parts). */
 export function partialStatement(p: PreparedStatement, request: PartialRequest): PartialStatement[] {
   return p.parts.map((part) => {
@@ -181,7 +186,7 @@ function partialPart(s: Statement, actions: ActionSet, request: PartialRequest):
   for (const op of Object.keys(s.condition ?? {}).sort()) {
     for (const key of Object.keys(s.condition![op]!).sort()) {
       const values = s.condition![op]![key]!;
-      const referenced = [key, ...values.flatMap((v) => [...v.matchAll(VARIABLE_KEYS)].map((m) => m[1]!))];
+      const referenced = clauseKeys(key, values);
       let outcome: Tri;
       if (referenced.every((k) => request.known.has(k.toLowerCase()))) {
         try {
@@ -264,11 +269,12 @@ export function classifyActions(levels: readonly PartialLevel[], universe: Actio
   for (const m of maybe) {
     const next: typeof blocks = [];
     for (const b of blocks) {
-      const inside = b.actions.intersect(m.actions);
-      if (inside.isEmpty()) {
+      // Most blocks share no action with a statement: test before allocating the intersection.
+      if (!b.actions.intersects(m.actions)) {
         next.push(b);
         continue;
       }
+      const inside = b.actions.intersect(m.actions);
       const outside = b.actions.minus(m.actions);
       next.push({ actions: inside, signatures: b.signatures.includes(m.signature) ? b.signatures : [...b.signatures, m.signature] });
       if (!outside.isEmpty()) next.push({ actions: outside, signatures: b.signatures });

@@ -25,7 +25,7 @@
 import type { Condition, Principal, Statement } from '../policy/index.js';
 import { foldCase } from '../policy/index.js';
 import { isPatternError, parseActionPattern, type ActionSet, type ReferenceIndex } from '../reference/index.js';
-import { statementsOf } from './deployed-policies.js';
+import { statementsOf } from '../semantic-diff/index.js';
 
 export type DenyCoverage = { covers: true } | { covers: false; why: string };
 

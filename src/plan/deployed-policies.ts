@@ -14,22 +14,8 @@
 import { error, quoteUntrusted, type Diagnostic, type SourceLocation } from '../diagnostics/index.js';
 import { compilePolicy } from '../evaluate/index.js';
 import type { DeployedPolicy } from '../org/index.js';
-import { readPolicyDocument, type Statement } from '../policy/index.js';
 import type { ReferenceIndex } from '../reference/index.js';
-
-/** The statements of a policy text, or why there are none to evaluate. */
-export function statementsOf(content: string): { ok: true; statements: Statement[] } | { ok: false; problem: string } {
-  let value: unknown;
-  try {
-    value = JSON.parse(content);
-  } catch (e) {
-    return { ok: false, problem: `its content is not JSON (${(e as Error).message})` };
-  }
-  const { document, diagnostics } = readPolicyDocument(value, undefined);
-  const first = diagnostics.find((d) => d.severity === 'error');
-  if (!document || first) return { ok: false, problem: first?.message ?? 'it is not a policy document' };
-  return { ok: true, statements: document.statements };
-}
+import { statementsOf } from '../semantic-diff/index.js';
 
 /** Why the engine cannot evaluate `content`, if it cannot: the document, then each statement. */
 export function evaluationProblem(content: string, reference: ReferenceIndex): string | undefined {

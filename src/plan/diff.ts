@@ -61,8 +61,13 @@ export interface StructuralDiff {
   counts: Record<'create' | 'update' | 'delete' | 'attach' | 'detach', number>;
 }
 
+export interface EndStates {
+  before: AttachmentModel;
+  after: AttachmentModel;
+}
+
 /** The deployed model, and the model once every owned policy is exactly what compile wants. */
-export function endStates(d: Deployment): { before: AttachmentModel; after: AttachmentModel } {
+export function endStates(d: Deployment): EndStates {
   const before = AttachmentModel.fromDeployed(d.tree, d.deployed);
   const after = AttachmentModel.fromDeployed(d.tree, [
     ...d.deployed.filter((p) => !before.find(p.type, p.name)?.owned),
@@ -81,8 +86,8 @@ export function endStates(d: Deployment): { before: AttachmentModel; after: Atta
 }
 
 /** `reference` (default: the deployment's) expands the patterns of changed lines; without one they are compared as written. */
-export function structuralDiff(d: Deployment, reference: ReferenceIndex | undefined = d.reference): StructuralDiff {
-  const { before, after } = endStates(d);
+export function structuralDiff(d: Deployment, reference: ReferenceIndex | undefined = d.reference, ends: EndStates = endStates(d)): StructuralDiff {
+  const { before, after } = ends;
   const ref = (id: string): TargetRef => {
     const node = d.tree.node(id);
     return { id, label: node ? OrgTree.describe(node) : id };
@@ -116,6 +121,8 @@ export function structuralDiff(d: Deployment, reference: ReferenceIndex | undefi
     for (const type of ['scp', 'rcp'] as const) {
       const was = before.attachedAt(node.id!, type);
       const will = after.attachedAt(node.id!, type);
+      // Most nodes (every account but a few) keep the very same policies: nothing to list.
+      if (was.length === will.length && was.every((p, i) => p.name === will[i]!.name)) continue;
       const wasNames = new Set(was.map((p) => p.name));
       const willNames = new Set(will.map((p) => p.name));
       const attach = [...willNames].filter((n) => !wasNames.has(n)).sort();

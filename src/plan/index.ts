@@ -6,7 +6,6 @@ export * from './invariants.js';
 export * from './leaves.js';
 export * from './planner.js';
 export * from './required-state.js';
-export * from './semantic-diff.js';
 export * from './waves.js';
 export * from './diff-report.js';
 export * from './deployed-policies.js';

@@ -6,7 +6,8 @@
  * and is written through markdownText / markdownCode (./escape.ts): the snapshot is as untrusted as the
  * pull request, and the comment is posted with the workflow's token.
  */
-import type { DiffReport, SemanticChange, SemanticGroup } from '../plan/index.js';
+import type { DiffReport } from '../plan/index.js';
+import type { SemanticChange, SemanticGroup } from '../semantic-diff/index.js';
 import { markdownCode as code, markdownFence, markdownText as md } from './escape.js';
 import { formatCount } from './format.js';
 import { renderTreeDriftMarkdown } from './tree-drift-text.js';

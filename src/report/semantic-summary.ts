@@ -1,5 +1,5 @@
 /** One line for a set of actions: counts per access level, then the services with the most actions. */
-import { CHANGE_TITLES, type SemanticChange } from '../plan/index.js';
+import { CHANGE_TITLES, type SemanticChange } from '../semantic-diff/index.js';
 import { ACCESS_LEVEL_SEVERITY, type AccessLevel } from '../reference/index.js';
 import { formatCount } from './format.js';
 

@@ -3,7 +3,7 @@
  * itself, a Deny that may apply, never one that silently vanishes.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checkDeployedPolicies, semanticDiff } from '../../src/plan/index.js';
+import { checkDeployedPolicies, deploymentSemanticDiff } from '../../src/plan/index.js';
 import type { ReferenceIndex } from '../../src/reference/index.js';
 import { denyPolicy, deploymentOf, fullAccessEverywhere, owned, stateOf, type OuSpec } from '../support/org-state.js';
 import { reference2026 } from '../support/reference.js';
@@ -55,7 +55,7 @@ describe('the semantic diff fails closed on a policy it cannot read', () => {
     // would report s3:DeleteBucket as newly allowed.
     const unreadable = doc({ Effect: 'deny', Action: 's3:*', Resource: '*' });
     const state = stateOf(TREE, [fullAccessEverywhere(TREE), foreign(unreadable), owned('guardrails-scp-x', denyPolicy(['s3:DeleteBucket']), ['r-test'])]);
-    const groups = semanticDiff(deploymentOf(state, []), ref, { partnerAccounts: [] });
+    const groups = deploymentSemanticDiff(deploymentOf(state, []), ref, { partnerAccounts: [] });
     const changes = groups.flatMap((g) => g.changes);
     const forDelete = changes.filter((c) => c.services.some((s) => s.actions.includes('s3:DeleteBucket')));
     expect(forDelete.map((c) => c.kind)).toEqual(['now-conditional']);

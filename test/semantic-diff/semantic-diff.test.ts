@@ -1,6 +1,6 @@
 /** The semantic diff on small organizations: what it reports, and what it must not. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { policyTypeWarnings, semanticDiff, structuralDiff } from '../../src/plan/index.js';
+import { deploymentSemanticDiff, policyTypeWarnings, structuralDiff } from '../../src/plan/index.js';
 import type { ReferenceIndex } from '../../src/reference/index.js';
 import { deploymentOf, fullAccessEverywhere, owned, stateOf, type OuSpec } from '../support/org-state.js';
 import { rawService, reference2026 } from '../support/reference.js';
@@ -25,7 +25,7 @@ describe('semantic diff', () => {
   it('reports a changed condition value as the same actions denied under other conditions, for every persona', () => {
     const state = stateOf(TREE, [fullAccessEverywhere(TREE), RCP_FULL, owned('guardrails-rcp-tls', tls('1.2'), ['r-test'], 'rcp')]);
     const d = deploymentOf(state, [{ name: 'guardrails-rcp-tls', type: 'rcp', content: tls('1.3'), targets: ['r-test'] }]);
-    const groups = semanticDiff(d, ref, { partnerAccounts: [] });
+    const groups = deploymentSemanticDiff(d, ref, { partnerAccounts: [] });
     expect(groups).toHaveLength(1);
     const g = groups[0]!;
     expect(g.type).toBe('rcp');
@@ -42,7 +42,7 @@ describe('semantic diff', () => {
     const both = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: ['iam:CreateUser'], Resource: '*' }, { Resource: '*', Action: 'iam:CreateAccessKey', Effect: 'Deny' }] }, null, 2);
     const state = stateOf(TREE, [fullAccessEverywhere(TREE), owned('guardrails-scp-a', a, ['r-test']), owned('guardrails-scp-b', b, ['r-test'])]);
     const d = deploymentOf(state, [{ name: 'guardrails-scp-a+b', content: both, targets: ['r-test'] }]);
-    expect(semanticDiff(d, ref, { partnerAccounts: [] })).toEqual([]);
+    expect(deploymentSemanticDiff(d, ref, { partnerAccounts: [] })).toEqual([]);
     const structural = structuralDiff(d);
     expect(structural.policies.map((p) => `${p.change} ${p.name}`)).toEqual(['delete guardrails-scp-a', 'create guardrails-scp-a+b', 'delete guardrails-scp-b']);
   });
@@ -50,7 +50,7 @@ describe('semantic diff', () => {
   it('leaves the management account out: organization policies do not affect it', () => {
     const state = stateOf(TREE, [fullAccessEverywhere(TREE)]);
     const d = deploymentOf(state, [{ name: 'guardrails-scp-x', content: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'iam:CreateUser', Resource: '*' }] }), targets: ['r-test'] }]);
-    const groups = semanticDiff(d, ref, { partnerAccounts: [] });
+    const groups = deploymentSemanticDiff(d, ref, { partnerAccounts: [] });
     expect(groups).toHaveLength(1);
     expect(groups[0]!.accounts.sort()).toEqual(['200000000001', '200000000002']);
     expect(groups[0]!.changes).toEqual([expect.objectContaining({ kind: 'newly-denied', count: 1, services: [expect.objectContaining({ service: 'iam', accessLevel: 'Write', actions: ['iam:CreateUser'] })] })]);
@@ -59,7 +59,7 @@ describe('semantic diff', () => {
   it('a Deny of every action under a tag-key condition changes only the actions that can carry tag keys', () => {
     const companion = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: '*', Resource: '*', Condition: { 'ForAnyValue:StringEqualsIgnoreCase': { 'aws:TagKeys': ['dp:exclude'] } } }] });
     const d = deploymentOf(stateOf(TREE, [fullAccessEverywhere(TREE)]), [{ name: 'guardrails-scp-tags', content: companion, targets: ['r-test'] }]);
-    const [g] = semanticDiff(d, ref, { partnerAccounts: [] });
+    const [g] = deploymentSemanticDiff(d, ref, { partnerAccounts: [] });
     expect(g!.changes).toHaveLength(1);
     const c = g!.changes[0]!;
     expect(c).toMatchObject({ kind: 'newly-conditional', after: ['Deny when ForAnyValue:StringEqualsIgnoreCase aws:TagKeys ["dp:exclude"]'] });
@@ -72,7 +72,7 @@ describe('semantic diff', () => {
   it('a service key: only the actions that carry it are denied under conditions', () => {
     const mantle = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'bedrock-mantle:*', Resource: '*', Condition: { Null: { 'bedrock-mantle:Model': 'false' }, StringNotLike: { 'bedrock-mantle:Model': ['amazon.titan-text-express-v1'] } } }] });
     const d = deploymentOf(stateOf(TREE, [fullAccessEverywhere(TREE)]), [{ name: 'guardrails-scp-mantle', content: mantle, targets: ['r-test'] }]);
-    const [g] = semanticDiff(d, ref, { partnerAccounts: [] });
+    const [g] = deploymentSemanticDiff(d, ref, { partnerAccounts: [] });
     const names = g!.changes.flatMap((c) => c.services.flatMap((s) => s.actions));
     expect(names).toContain('bedrock-mantle:CreateInference');
     expect(names).not.toContain('bedrock-mantle:ArchiveProject');
@@ -82,14 +82,14 @@ describe('semantic diff', () => {
   it('asks as a role no control excepts: a Deny that excepts role/guardrails-* still shows', () => {
     const deny = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'ec2:RunInstances', Resource: '*', Condition: { ArnNotLike: { 'aws:PrincipalArn': ['arn:aws:iam::*:role/guardrails-*', 'arn:aws:iam::*:role/BreakGlass', 'arn:aws:iam::*:role/*Admin*'] } } }] });
     const d = deploymentOf(stateOf(TREE, [fullAccessEverywhere(TREE)]), [{ name: 'guardrails-scp-x', content: deny, targets: ['r-test'] }]);
-    const groups = semanticDiff(d, ref, { partnerAccounts: [] });
+    const groups = deploymentSemanticDiff(d, ref, { partnerAccounts: [] });
     expect(groups.map((g) => g.changes.map((c) => `${c.kind} ${c.services.flatMap((s) => s.actions)}`))).toEqual([['newly-denied ec2:RunInstances']]);
   });
 
   it('RCPs not enabled: before, they decide nothing; after, enabling them attaches RCPFullAWSAccess everywhere with the compiled RCPs', () => {
     const state = stateOf(TREE, [fullAccessEverywhere(TREE)]);
     const d = deploymentOf(state, [{ name: 'guardrails-rcp-tls', type: 'rcp', content: tls('1.2'), targets: ['r-test'] }]);
-    const groups = semanticDiff(d, ref, { partnerAccounts: [] });
+    const groups = deploymentSemanticDiff(d, ref, { partnerAccounts: [] });
     expect(groups.map((g) => [g.type, g.targets])).toEqual([['rcp', ['root Root']]]);
     expect(groups[0]!.changes).toEqual([expect.objectContaining({ kind: 'newly-conditional', count: s3ActionsWithTlsVersion(), after: ['Deny when NumericLessThan s3:TlsVersion ["1.2"]'] })]);
     expect(policyTypeWarnings(d)).toEqual([
@@ -101,7 +101,7 @@ describe('semantic diff', () => {
 
   it('SCPs not enabled: the same, with FullAWSAccess', () => {
     const d = deploymentOf(stateOf(TREE, []), [{ name: 'guardrails-scp-x', content: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'iam:CreateUser', Resource: '*' }] }), targets: ['ou-prod'] }]);
-    const groups = semanticDiff(d, ref, { partnerAccounts: [] });
+    const groups = deploymentSemanticDiff(d, ref, { partnerAccounts: [] });
     expect(groups.map((g) => [g.type, g.targets, g.changes.map((c) => `${c.kind} ${c.count}`)])).toEqual([['scp', ['OU Root/Prod'], ['newly-denied 1']]]);
     expect(policyTypeWarnings(d).map((w) => w.message)).toEqual([expect.stringMatching(/^SCPs are not enabled .* attaches FullAWSAccess to the root and every OU and account/)]);
   });

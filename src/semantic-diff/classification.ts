@@ -1,0 +1,157 @@
+/**
+ * What a chain does to every action of the universe for one persona (partial evaluation, then the
+ * chain rule: evaluate/partial.ts), and how two such classifications differ, as the changes a reviewer
+ * reads: actions that become denied, denied under conditions, allowed, or denied under other conditions.
+ */
+import { classifyActions, partialStatement, type ActionClassification, type PartialLevel, type PartialRequest, type PartialStatement } from '../evaluate/index.js';
+import type { PolicyType } from '../policy/index.js';
+import type { ActionSet, ReferenceIndex } from '../reference/index.js';
+import { AccountClauses } from './account-clauses.js';
+import type { Chain } from './chains.js';
+import type { PreparedPolicy } from './prepared-policies.js';
+import type { SemanticChange, SemanticChangeKind, ServiceCount } from './types.js';
+
+const MAX_LISTED = 100;
+
+export class Classifier {
+  private readonly classified = new Map<string, ActionClassification>();
+  private readonly compared = new Map<ActionClassification, Map<ActionClassification, SemanticChange[]>>();
+  private readonly partials = new Map<AccountClauses, Map<string, { statements: PartialStatement[]; key: string }>>();
+
+  constructor(
+    private readonly reference: ReferenceIndex,
+    private readonly universes: Record<PolicyType, ActionSet>,
+  ) {}
+
+  /** What a policy type the organization has not enabled decides: nothing. */
+  notEnabled(type: PolicyType): ActionClassification {
+    const key = `${type}\nnot enabled`;
+    let c = this.classified.get(key);
+    if (!c) this.classified.set(key, (c = classifyActions([], this.universes[type])));
+    return c;
+  }
+
+  /**
+   * How `chain` treats every action for `request` (one persona asking about one account). A policy's
+   * partial statements depend on the request only through its clauses that vary by account, so they
+   * are computed once per policy and outcome of those clauses.
+   */
+  classify(chain: Chain, request: PartialRequest, clauses: AccountClauses): ActionClassification {
+    let partials = this.partials.get(clauses);
+    if (!partials) this.partials.set(clauses, (partials = new Map()));
+    const levels: PartialLevel[] = [];
+    const keyParts: string[] = [];
+    for (const level of chain.levels) {
+      const statements: PartialStatement[] = [];
+      const keys: string[] = [];
+      for (const policy of level) {
+        const varying = clauses.inPolicy(policy);
+        const id = varying.length ? `${policy.id}|${AccountClauses.outcomes(varying, request)}` : `${policy.id}`;
+        let partial = partials.get(id);
+        if (!partial) partials.set(id, (partial = partialPolicy(policy, request)));
+        statements.push(...partial.statements);
+        if (partial.key) keys.push(partial.key);
+      }
+      levels.push({ label: '', statements });
+      keyParts.push(keys.join(','));
+    }
+    const key = `${chain.type}\n${keyParts.join('\n')}`;
+    let c = this.classified.get(key);
+    if (!c) this.classified.set(key, (c = classifyActions(levels, this.universes[chain.type])));
+    return c;
+  }
+
+  /** The changes from `old` to `now`, computed once per pair. */
+  changes(old: ActionClassification, now: ActionClassification, type: PolicyType): SemanticChange[] {
+    let row = this.compared.get(old);
+    if (!row) this.compared.set(old, (row = new Map()));
+    let changes = row.get(now);
+    if (!changes) row.set(now, (changes = compare(old, now, this.universes[type], this.reference)));
+    return changes;
+  }
+}
+
+/**
+ * A policy's statements for one request, and what classification reads of them as text: two chains
+ * whose statements evaluate alike classify alike.
+ */
+function partialPolicy(policy: PreparedPolicy, request: PartialRequest): { statements: PartialStatement[]; key: string } {
+  const statements = policy.statements.flatMap((s) => partialStatement(s, request));
+  if (policy.unreadable) statements.push(policy.unreadable);
+  const key = statements.map((s) => `${s.effect}${s.condition}${s.resources}|${JSON.stringify(s.residual)}|${JSON.stringify(s.resourceElement ?? null)}|${s.error ?? ''}#${actionKey(s.actions)}`).join(',');
+  return { statements, key };
+}
+
+function compare(old: ActionClassification, now: ActionClassification, universe: ActionSet, reference: ReferenceIndex): SemanticChange[] {
+  const parts = (c: ActionClassification) => {
+    const rest = universe.clone();
+    for (const b of c.blocks) rest.removeAll(b.actions);
+    return [...c.blocks, { actions: rest, signatures: [] as string[] }];
+  };
+  const found = new Map<string, SemanticChange & { set: ActionSet }>();
+  const add = (kind: SemanticChangeKind, set: ActionSet, before?: string[], after?: string[]) => {
+    if (set.isEmpty()) return;
+    const key = `${kind}|${JSON.stringify(before ?? null)}|${JSON.stringify(after ?? null)}`;
+    const existing = found.get(key);
+    if (existing) existing.set.addAll(set);
+    else found.set(key, { kind, count: 0, services: [], ...(before ? { before } : {}), ...(after ? { after } : {}), set: set.clone() });
+  };
+  const wasAllowed = universe.minus(old.denied);
+  const isAllowed = universe.minus(now.denied);
+  const newParts = parts(now);
+  for (const bo of parts(old)) {
+    for (const bn of newParts) {
+      // Most pairs of blocks share no action: test before allocating their intersection.
+      if (!bo.actions.intersects(bn.actions)) continue;
+      const both = bo.actions.intersect(bn.actions);
+      if (both.isEmpty()) continue;
+      for (const wasDenied of [true, false]) {
+        const was = both.intersect(wasDenied ? old.denied : wasAllowed);
+        if (was.isEmpty()) continue;
+        for (const isDenied of [true, false]) {
+          const set = was.intersect(isDenied ? now.denied : isAllowed);
+          if (set.isEmpty()) continue;
+          if (!wasDenied && isDenied) add('newly-denied', set);
+          else if (wasDenied && !isDenied) {
+            if (bn.signatures.length) add('now-conditional', set, undefined, bn.signatures);
+            else add('newly-allowed', set);
+          } else if (!wasDenied && !isDenied) {
+            const removed = bo.signatures.filter((x) => !bn.signatures.includes(x));
+            const added = bn.signatures.filter((x) => !bo.signatures.includes(x));
+            if (!removed.length && !added.length) continue;
+            if (!bo.signatures.length) add('newly-conditional', set, undefined, added);
+            else if (!bn.signatures.length) add('newly-allowed', set, removed);
+            else add('conditions-changed', set, removed, added);
+          }
+        }
+      }
+    }
+  }
+  const order: SemanticChangeKind[] = ['newly-denied', 'newly-conditional', 'conditions-changed', 'now-conditional', 'newly-allowed'];
+  return [...found.values()]
+    .sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || b.set.size - a.set.size)
+    .map(({ set, ...change }) => ({ ...change, count: set.size, services: byService(set, reference) }));
+}
+
+function byService(set: ActionSet, reference: ReferenceIndex): ServiceCount[] {
+  const groups = new Map<string, ServiceCount>();
+  for (const id of set.toArray()) {
+    const a = reference.actions[id]!;
+    const key = `${a.service}|${a.accessLevel}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { service: a.service, accessLevel: a.accessLevel, count: 0, actions: [], more: 0 }));
+    g.count++;
+    if (g.actions.length < MAX_LISTED) g.actions.push(a.qualified);
+    else g.more++;
+  }
+  return [...groups.values()].sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : a.accessLevel < b.accessLevel ? -1 : 1));
+}
+
+const actionKeys = new WeakMap<ActionSet, string>();
+let nextActionKey = 0;
+/** Statements share action sets (prepared once per policy text), so identity is a cheap, exact key. */
+function actionKey(set: ActionSet): string {
+  let k = actionKeys.get(set);
+  if (k === undefined) actionKeys.set(set, (k = String(nextActionKey++)));
+  return k;
+}

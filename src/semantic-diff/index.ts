@@ -1,0 +1,118 @@
+/**
+ * The semantic diff: what the change does, computed with the evaluation engine over every action of
+ * the pinned reference. For each account (as principal for SCPs, as resource owner for RCPs) and each
+ * persona (personas.ts), the chain before the change and the chain after it are partially evaluated
+ * and compared: which actions become denied, denied under conditions, allowed, or denied under other
+ * conditions. Accounts with the same outcome are reported together, grouped by service and access
+ * level. This is what a reviewer reads first.
+ *
+ * The work is per distinct chain, not per account: accounts whose chains hold the same policies at
+ * each level (chains.ts), and on which the chains' account-dependent conditions decide alike
+ * (account-clauses.ts), are decided once, by the first of them.
+ */
+import type { ActionClassification } from '../evaluate/index.js';
+import type { OrgNode } from '../model/org-tree.js';
+import type { ReferenceIndex } from '../reference/index.js';
+import { AccountClauses } from './account-clauses.js';
+import { Accounts } from './accounts.js';
+import { Chains, type Chain, type ChainSide } from './chains.js';
+import { Classifier } from './classification.js';
+import { buildPersonas, type Persona } from './personas.js';
+import { PreparedPolicies, universesOf } from './prepared-policies.js';
+import type { PersonaSpec, SemanticChange, SemanticDiffInput, SemanticGroup } from './types.js';
+
+export { statementsOf } from './prepared-policies.js';
+export * from './types.js';
+
+/** How much work the semantic diff did: the distinct chains and outcomes it evaluated, for the benchmark. */
+export interface SemanticDiffStats {
+  accounts: number;
+  chains: number;
+  /** Distinct (persona, chain before, chain after, account-dependent outcomes): each classified once. */
+  decided: number;
+}
+
+export function semanticDiff(input: SemanticDiffInput, reference: ReferenceIndex, spec: PersonaSpec, stats?: SemanticDiffStats): SemanticGroup[] {
+  const accounts = new Accounts(input.tree, input.managementAccount);
+  const personas = buildPersonas(input.organizationId, spec);
+  const universes = universesOf(reference);
+  const chains = new Chains(new PreparedPolicies(reference, universes));
+  const classifier = new Classifier(reference, universes);
+  // A policy type the organization has not enabled does not apply: before, its chain decides nothing;
+  // after, it is what enabling it does (the AWS-managed full-access policy on the root and every OU and
+  // account) with the compiled policies attached.
+  const notEnabled = new Set((['scp', 'rcp'] as const).filter((t) => !input.enabled.has(t)));
+  const before: ChainSide = { attachments: input.before, fullAccessEverywhere: new Set() };
+  const after: ChainSide = { attachments: input.after, fullAccessEverywhere: notEnabled };
+
+  interface Outcome {
+    changes: SemanticChange[];
+    /** Outcomes with equal changes share one id: the accounts they reach are reported together. */
+    id: number;
+  }
+  const outcomeIds = new Map<SemanticChange[], number>();
+  const idOfChanges = new Map<string, number>();
+  const outcomeOf = (changes: SemanticChange[]): Outcome => {
+    let id = outcomeIds.get(changes);
+    if (id === undefined) {
+      const text = JSON.stringify(changes);
+      id = idOfChanges.get(text);
+      if (id === undefined) idOfChanges.set(text, (id = idOfChanges.size));
+      outcomeIds.set(changes, id);
+    }
+    return { changes, id };
+  };
+
+  // Per persona: chain before -> chain after -> outcomes of their account-dependent clauses -> outcome.
+  const decided = personas.map(() => new Map<Chain | undefined, Map<Chain, Map<string, Outcome>>>());
+  let decidedCount = 0;
+  const decide = (persona: Persona, clauses: AccountClauses, index: number, account: OrgNode, was: Chain | undefined, will: Chain): Outcome => {
+    let byWas = decided[index]!.get(was);
+    if (!byWas) decided[index]!.set(was, (byWas = new Map()));
+    let byWill = byWas.get(will);
+    if (!byWill) byWas.set(will, (byWill = new Map()));
+    const varying = clauses.ofPair(was, will);
+    let request = varying.length ? persona.request(account) : undefined;
+    const key = request ? AccountClauses.outcomes(varying, request) : '';
+    let found = byWill.get(key);
+    if (!found) {
+      request ??= persona.request(account);
+      const old: ActionClassification = was ? classifier.classify(was, request, clauses) : classifier.notEnabled(persona.type);
+      const now = classifier.classify(will, request, clauses);
+      byWill.set(key, (found = outcomeOf(classifier.changes(old, now, persona.type))));
+      decidedCount++;
+    }
+    return found;
+  };
+
+  const clausesOf = personas.map((p) => new AccountClauses(p));
+  const byPersona = new Map<string, { persona: Persona; accounts: OrgNode[]; outcome: Outcome }>();
+  for (const account of accounts.all) {
+    // Each account's chains, looked up once for all its personas.
+    const wasScp = notEnabled.has('scp') ? undefined : chains.of(account, before, 'scp');
+    const willScp = chains.of(account, after, 'scp');
+    const wasRcp = notEnabled.has('rcp') ? undefined : chains.of(account, before, 'rcp');
+    const willRcp = chains.of(account, after, 'rcp');
+    for (let index = 0; index < personas.length; index++) {
+      const persona = personas[index]!;
+      const scp = persona.type === 'scp';
+      const outcome = decide(persona, clausesOf[index]!, index, account, scp ? wasScp : wasRcp, scp ? willScp : willRcp);
+      if (!outcome.changes.length) continue;
+      const key = `${index}|${outcome.id}`;
+      const g = byPersona.get(key);
+      if (g) g.accounts.push(account);
+      else byPersona.set(key, { persona, accounts: [account], outcome });
+    }
+  }
+  if (stats) Object.assign(stats, { accounts: accounts.all.length, chains: chains.size, decided: decidedCount });
+  // Personas with the same outcome on the same accounts are reported once.
+  const groups = new Map<string, SemanticGroup>();
+  for (const g of byPersona.values()) {
+    const ids = g.accounts.map((a) => a.id!);
+    const key = `${g.persona.type}|${ids.join(',')}|${g.outcome.id}`;
+    const existing = groups.get(key);
+    if (existing) existing.personas.push(g.persona.label);
+    else groups.set(key, { type: g.persona.type, personas: [g.persona.label], accounts: ids, targets: accounts.name(g.accounts), changes: g.outcome.changes });
+  }
+  return [...groups.values()];
+}
