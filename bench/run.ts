@@ -9,10 +9,12 @@ import { benchNotify } from './notify.bench.js';
 import { benchPlan } from './plan.bench.js';
 import { benchReference } from './reference.bench.js';
 import { benchRollout } from './rollout.bench.js';
+import { benchStartup } from './startup.bench.js';
 
 const only = process.argv[2];
 const suites = [
   { name: 'service reference', run: benchReference },
+  { name: 'start-up', run: benchStartup },
   { name: 'compile', run: benchCompile },
   { name: 'compile at scale', run: benchCompileScale },
   { name: 'minimize and pack', run: benchMinimize },
