@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { error, sortDiagnostics, type Diagnostic } from '../diagnostics/index.js';
 import { loadIntent, type Intent } from '../intent/index.js';
-import { CacheError, loadFromCache, type LoadedSnapshot } from '../reference/index.js';
+import { CacheError, loadFromCacheAside, type LoadedSnapshot } from '../reference/index.js';
 import type { SourceIndex } from '../diagnostics/index.js';
 import { formatDiagnostics } from './format.js';
 import type { CliIO } from './io.js';
@@ -18,9 +18,9 @@ export interface Workspace {
 }
 
 export async function openWorkspace(files: string[], cacheDir: string, io: CliIO): Promise<Workspace> {
-  // The reference is read while the intent is parsed: its reads and inflates run on libuv's threads
-  // while the main thread reads YAML. It is used (and its errors reported) only when there is an intent.
-  const loading = settle(loadFromCache(path.resolve(io.cwd, cacheDir), 'current', { cwd: io.cwd }));
+  // The reference is loaded on a worker thread while this one parses the intent's YAML (which never
+  // yields to let the two interleave). It is used, and its errors reported, only when there is an intent.
+  const loading = settle(loadFromCacheAside(path.resolve(io.cwd, cacheDir), 'current', { cwd: io.cwd }));
   const { intent, diagnostics, sources, files: paths, read } = await loadIntent({ cwd: io.cwd, files });
   let reference: LoadedSnapshot | undefined;
   if (intent) {
