@@ -23,7 +23,7 @@ import { SourceIndex } from '../src/diagnostics/source-index.js';
 import { loadIntent } from '../src/intent/index.js';
 import { checkSchema } from '../src/intent/schema-check.js';
 import { loadYaml } from '../src/intent/yaml-loader.js';
-import { DirectorySource, loadFromCache, syncReference } from '../src/reference/index.js';
+import { DirectorySource, loadFromCache, loadFromCacheAside, syncReference } from '../src/reference/index.js';
 import { PROJECT_ROOT, SNAPSHOT_2026 } from '../test/support/paths.js';
 import { median, type Figure } from './harness.js';
 import { writeScaleWorkspace } from './scale-workspace.js';
@@ -83,7 +83,7 @@ export async function benchStartup(): Promise<Figure[]> {
     const schemaMs = await median(STAGE_RUNS, () => checkSchema(orgValue, new SourceIndex()));
     const intentMs = await median(STAGE_RUNS, () => loadIntent({ cwd: repo }));
     const togetherMs = await median(STAGE_RUNS, async () => {
-      const ref = loadReference();
+      const ref = loadFromCacheAside(cache, 'current', { cwd: repo });
       await loadIntent({ cwd: repo });
       await ref;
     });
@@ -115,7 +115,7 @@ export async function benchStartup(): Promise<Figure[]> {
       { name: '  stage: YAML of organization.yaml', value: yamlMs, unit: 'ms', note: `${Math.round(orgText.length / 1024)} KB` },
       { name: '  stage: schema check of organization.yaml', value: schemaMs, unit: 'ms' },
       { name: '  stage: intent load (both files)', value: intentMs, unit: 'ms', note: 'YAML, schema, merge, tree' },
-      { name: '  stage: reference and intent, concurrently', value: togetherMs, unit: 'ms', note: `${Math.round(referenceMs + intentMs)} ms one after the other` },
+      { name: '  stage: reference (worker) and intent together', value: togetherMs, unit: 'ms', note: `${Math.round(referenceMs + intentMs)} ms one after the other` },
       { name: '  stage: in-memory compile', value: compileMs, unit: 'ms' },
       { name: `YAML, ${ALIASES.toLocaleString('en-US')} aliases`, value: smallMs, unit: 'ms' },
       { name: `YAML, ${(4 * ALIASES).toLocaleString('en-US')} aliases`, value: largeMs, unit: 'ms', note: `${(largeMs / smallMs).toFixed(1)}x for 4x the aliases (linear: 4x)` },
