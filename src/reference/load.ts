@@ -38,11 +38,15 @@ export async function loadFromCache(cacheDir: string, snapshot = 'current', opti
   return { index: ReferenceIndex.fromCompact(compact), manifest, origin: cacheDir };
 }
 
-/** What loadFromCache builds its index from: the compact form, from the objects, every one checked. */
-export async function compactFromCache(cacheDir: string, snapshot = 'current', options: LoadOptions = {}): Promise<{ compact: CompactIndex; manifest: SnapshotManifest }> {
+/**
+ * What loadFromCache builds its index from: the compact form, from the objects, every one checked.
+ * `blocking` reads the objects with blocking calls, for a thread that has nothing else to do.
+ */
+export async function compactFromCache(cacheDir: string, snapshot = 'current', options: LoadOptions & { blocking?: boolean } = {}): Promise<{ compact: CompactIndex; manifest: SnapshotManifest }> {
   const store = new CacheStore(cacheDir, storeOptions(options));
   const manifest = await store.readSnapshot(snapshot);
-  return { compact: await compactFromObjects(store, manifest), manifest };
+  const read = options.blocking ? await store.blockingObjectReader() : (sha: string, what: string, maxBytes?: number) => store.readObject(sha, what, maxBytes);
+  return { compact: await compactFromObjects(store, manifest, read), manifest };
 }
 
 function storeOptions(options: LoadOptions): CacheStoreOptions {
@@ -50,9 +54,9 @@ function storeOptions(options: LoadOptions): CacheStoreOptions {
 }
 
 /** The compact index of a snapshot from its objects, every one checked against the manifest, and the manifest's counts against them. */
-async function compactFromObjects(store: CacheStore, manifest: SnapshotManifest): Promise<CompactIndex> {
+async function compactFromObjects(store: CacheStore, manifest: SnapshotManifest, read: (sha: string, what: string, maxBytes?: number) => Buffer | Promise<Buffer>): Promise<CompactIndex> {
   const integrity = (message: string) => new CacheError(`${store.manifestPath} (snapshot ${manifest.snapshotId}): ${message}; run guardrails sync to rebuild the cache`, 'cache-integrity');
-  const listBytes = await store.readObject(manifest.serviceList.sha256, 'the service list', LIMITS.serviceList);
+  const listBytes = await read(manifest.serviceList.sha256, 'the service list', LIMITS.serviceList);
   const listed = shapeChecked(() => checkServiceList(parseJson(listBytes)), store.objectPath(manifest.serviceList.sha256), 'the service list');
   const names = Object.keys(manifest.services);
   const listedNames = new Set(listed.map((e) => e.service));
@@ -70,7 +74,7 @@ async function compactFromObjects(store: CacheStore, manifest: SnapshotManifest)
   const versions: Record<string, number> = {};
   const compact = await mapLimited(names, PARALLEL_READS, async (name) => {
     const entry = manifest.services[name]!;
-    const bytes = await store.readObject(entry.sha256, `service ${name}`, LIMITS.serviceFile);
+    const bytes = await read(entry.sha256, `service ${name}`, LIMITS.serviceFile);
     totalBytes += bytes.length;
     if (totalBytes > LIMITS.referenceSnapshot) throw integrity(`its service files come to more than ${formatBytes(LIMITS.referenceSnapshot)}, the most read for a snapshot`);
     const file = shapeChecked(() => checkServiceFile(parseJson(bytes), name), store.objectPath(entry.sha256), `service ${name}`);

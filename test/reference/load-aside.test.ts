@@ -55,3 +55,34 @@ describe('the reference loaded on a worker thread', () => {
     expect(err!.code).toBe('no-cache');
   });
 });
+
+describe('blocking reads (what the worker uses) against the usual ones', () => {
+  const both = async (dir: string) => {
+    const blocking = await source.compactFromCache(dir, 'current', { blocking: true }).catch((e: unknown) => e);
+    const usual = await source.compactFromCache(dir, 'current').catch((e: unknown) => e);
+    return { blocking, usual };
+  };
+
+  it('read the same compact index', async () => {
+    const { blocking, usual } = await both(cache);
+    expect(blocking).toEqual(usual);
+  });
+
+  it.each([
+    ['an object that is not gzip', (file: string) => fs.writeFileSync(file, 'not gzip'), /is not valid gzip/],
+    ['an object that inflates past the cap', (file: string) => fs.writeFileSync(file, gzipSync(Buffer.alloc(17 << 20, 0x20))), /decompresses to more than 16 MiB/],
+    ['a missing object', (file: string) => fs.rmSync(file), /is missing from the cache/],
+    ['an object that is a directory', (file: string) => (fs.rmSync(file), fs.mkdirSync(file)), /./],
+  ])('refuse %s with the same error', async (_what, spoil, message) => {
+    const dir = path.join(await tempDir(), 'cache');
+    fs.cpSync(cache, dir, { recursive: true });
+    const store = new source.CacheStore(dir);
+    spoil(store.objectPath((await store.readSnapshot('current')).services.ec2!.sha256));
+    const { blocking, usual } = await both(dir);
+    expect(blocking).toBeInstanceOf(source.CacheError);
+    expect(usual).toBeInstanceOf(source.CacheError);
+    const described = (e: unknown) => ({ code: (e as source.CacheError).code, message: (e as source.CacheError).message });
+    expect(described(blocking)).toEqual(described(usual));
+    expect(described(blocking).message).toMatch(message);
+  });
+});
