@@ -20,18 +20,21 @@ export async function loadFromCacheAside(cacheDir: string, snapshot = 'current',
   // Run from TypeScript sources (the tests) there is no compiled worker to start: the same load, here.
   if (WORKER.protocol !== 'file:' || !existsSync(fileURLToPath(WORKER))) return loadFromCache(cacheDir, snapshot, options);
   const request: AsideRequest = { cacheDir, snapshot, ...(options.cwd !== undefined ? { cwd: options.cwd } : {}) };
-  const reply = await new Promise<AsideReply>((resolve, reject) => {
-    const worker = new Worker(WORKER, { workerData: request });
-    let replied = false;
-    worker.once('message', (m: AsideReply) => {
-      replied = true;
-      resolve(m);
-    });
-    worker.once('error', reject);
-    worker.once('exit', (code) => {
-      if (!replied) reject(new Error(`the service reference loader stopped (exit ${code}) without an answer`));
-    });
+  // The worker answers every outcome of the load itself; no answer means the thread could not run
+  // (it could not start, or ran out of memory), and then the load runs here, as it would have.
+  const reply = await new Promise<AsideReply | undefined>((resolve) => {
+    let worker: Worker;
+    try {
+      worker = new Worker(WORKER, { workerData: request });
+    } catch {
+      resolve(undefined);
+      return;
+    }
+    worker.once('message', resolve);
+    worker.once('error', () => resolve(undefined));
+    worker.once('exit', () => resolve(undefined));
   });
+  if (!reply) return loadFromCache(cacheDir, snapshot, options);
   if (!reply.ok) {
     if (reply.cacheError) throw new CacheError(reply.cacheError.message, reply.cacheError.code, reply.cacheError.errno);
     const error = new Error(reply.message);
