@@ -12,11 +12,13 @@ import { benchPlan } from './plan.bench.js';
 import { benchReference } from './reference.bench.js';
 import { benchRollout } from './rollout.bench.js';
 import { benchSimulateScale } from './simulate-scale.bench.js';
+import { benchStartup } from './startup.bench.js';
 
 const only = process.argv[2];
 const suites = [
   { name: 'issue 15 goals: commands at scale', run: benchGoals },
   { name: 'service reference', run: benchReference },
+  { name: 'start-up', run: benchStartup },
   { name: 'compile', run: benchCompile },
   { name: 'compile at scale', run: benchCompileScale },
   { name: 'minimize and pack', run: benchMinimize },

@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { error, sortDiagnostics, type Diagnostic } from '../diagnostics/index.js';
 import { loadIntent, type Intent } from '../intent/index.js';
-import { CacheError, loadFromCache, type LoadedSnapshot } from '../reference/index.js';
+import { CacheError, loadFromCacheAside, type LoadedSnapshot } from '../reference/index.js';
 import type { SourceIndex } from '../diagnostics/index.js';
 import { formatDiagnostics } from './format.js';
 import type { CliIO } from './io.js';
@@ -18,17 +18,26 @@ export interface Workspace {
 }
 
 export async function openWorkspace(files: string[], cacheDir: string, io: CliIO): Promise<Workspace> {
+  // The reference is loaded on a worker thread while this one parses the intent's YAML (which never
+  // yields to let the two interleave). It is used, and its errors reported, only when there is an intent.
+  const loading = settle(loadFromCacheAside(path.resolve(io.cwd, cacheDir), 'current', { cwd: io.cwd }));
   const { intent, diagnostics, sources, files: paths, read } = await loadIntent({ cwd: io.cwd, files });
   let reference: LoadedSnapshot | undefined;
   if (intent) {
-    try {
-      reference = await loadFromCache(path.resolve(io.cwd, cacheDir), 'current', { cwd: io.cwd });
-    } catch (e) {
-      if (!(e instanceof CacheError)) throw e;
-      diagnostics.push(referenceError(e));
-    }
+    const loaded = await loading;
+    if (loaded.ok) reference = loaded.value;
+    else if (loaded.error instanceof CacheError) diagnostics.push(referenceError(loaded.error));
+    else throw loaded.error;
   }
   return { files: paths, read, intent, reference, sources, diagnostics };
+}
+
+/** A promise that never rejects, so one not awaited (no intent) is no unhandled rejection. */
+function settle<T>(promise: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  return promise.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
 }
 
 /**

@@ -2,22 +2,15 @@
  * Checks one intent file against the JSON Schema (the contract) and turns ajv's errors into
  * diagnostics with stable codes, positions and hints.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { closestNames, didYouMean, error, type Diagnostic } from '../diagnostics/index.js';
 import schema from './intent.schema.json' with { type: 'json' };
 import { FORMATS } from './formats.js';
 import type { SourceIndex } from '../diagnostics/source-index.js';
+// ajv's code for intent.schema.json, generated ahead (schema-standalone.ts): compiling the schema at
+// every start cost each command about 0.15 s.
+import { validate as generated } from './intent-schema.validator.js';
 
-/** Compiling the schema takes ajv a noticeable fraction of a second: done once, when first needed. */
-let compiled: ValidateFunction | undefined;
-function validator(): ValidateFunction {
-  if (!compiled) {
-    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, discriminator: true, verbose: true });
-    for (const [name, f] of Object.entries(FORMATS)) ajv.addFormat(name, f.test);
-    compiled = ajv.compile(schema);
-  }
-  return compiled;
-}
 
 export const CONTROL_KINDS: readonly string[] = schema.definitions.control.oneOf.map((b) => b.properties.kind.const);
 
@@ -29,7 +22,7 @@ export const CONTROL_KINDS: readonly string[] = schema.definitions.control.oneOf
 export const MAX_SCHEMA_PROBLEMS = 100;
 
 export function checkSchema(value: unknown, sources: SourceIndex): Diagnostic[] {
-  const validate = validator();
+  const validate = generated as ValidateFunction;
   if (validate(value)) return [];
   const errors = dedupe(validate.errors ?? []);
   const listed = errors.slice(0, MAX_SCHEMA_PROBLEMS).map((e) => toDiagnostic(e, value, sources)).filter((d): d is Diagnostic => d !== undefined);

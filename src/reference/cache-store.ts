@@ -21,8 +21,8 @@ import { statSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { gunzip, gzipSync } from 'node:zlib';
-import { readBytes, type ReadRefusal } from '../files/read.js';
+import { gunzip, gunzipSync, gzipSync } from 'node:zlib';
+import { readBytes, readBytesSync, type ReadRefusal } from '../files/read.js';
 import { formatBytes, LIMITS } from '../files/limits.js';
 import { isInside, realOrResolved, repositoryOf, rootForNamedPath } from '../files/repository.js';
 import { checkCacheManifest, checkSnapshotManifest, ManifestProblem, sha256Hex, summarize, type CacheManifest, type SnapshotManifest } from './cache-manifest.js';
@@ -215,18 +215,52 @@ export class CacheStore {
   async readObject(sha: string, what: string, maxBytes: number = LIMITS.serviceFile): Promise<Buffer> {
     const file = this.objectPath(sha);
     const stored = await this.readFile(file, `cache object (${what})`, maxBytes);
+    return this.checkedObject(file, sha, what, maxBytes, stored, () => gunzipAsync(stored as Buffer, { maxOutputLength: maxBytes }));
+  }
+
+  /**
+   * readObject for a thread of its own (the reference loader's worker), where waiting blocks nothing
+   * else: the same gate (readBytesSync: inside the cache's real directory, a regular file, capped) and
+   * the same checks, without a promise and a thread-pool hop for every open, stat, read and inflate.
+   */
+  async blockingObjectReader(): Promise<(sha: string, what: string, maxBytes?: number) => Buffer> {
+    const root = await this.requireRealDirectory();
+    return (sha, what, maxBytes = LIMITS.serviceFile) => {
+      const file = this.objectPath(sha);
+      const read = readBytesSync(file, { root, maxBytes, what: `cache object (${what})` });
+      const stored = read.ok ? read.bytes : read;
+      return this.checkedObject(file, sha, what, maxBytes, stored, () => gunzipSync(stored as Buffer, { maxOutputLength: maxBytes }));
+    };
+  }
+
+  private checkedObject(file: string, sha: string, what: string, maxBytes: number, stored: Buffer | ReadRefusal, inflate: () => Buffer): Buffer;
+  private checkedObject(file: string, sha: string, what: string, maxBytes: number, stored: Buffer | ReadRefusal, inflate: () => Promise<Buffer>): Promise<Buffer>;
+  private checkedObject(file: string, sha: string, what: string, maxBytes: number, stored: Buffer | ReadRefusal, inflate: () => Buffer | Promise<Buffer>): Buffer | Promise<Buffer> {
     if (!Buffer.isBuffer(stored)) {
       if (stored.code === 'file-not-found') throw new CacheError(`${what} is missing from the cache: no ${file}; ${REBUILD}`, 'cache-integrity');
       throw this.refused(stored);
     }
-    let bytes: Buffer;
-    try {
-      bytes = await gunzipAsync(stored, { maxOutputLength: maxBytes });
-    } catch (e) {
+    const corrupt = (e: unknown) => {
       const code = (e as NodeJS.ErrnoException).code;
       const why = code === 'ERR_BUFFER_TOO_LARGE' ? `decompresses to more than ${formatBytes(maxBytes)}, the most read for one file` : `is not valid gzip (${code ?? 'error'})`;
-      throw new CacheError(`${file} (${what}) ${why}; ${REBUILD}`, 'cache-integrity');
+      return new CacheError(`${file} (${what}) ${why}; ${REBUILD}`, 'cache-integrity');
+    };
+    let inflated: Buffer | Promise<Buffer>;
+    try {
+      inflated = inflate();
+    } catch (e) {
+      throw corrupt(e);
     }
+    if (Buffer.isBuffer(inflated)) return this.hashChecked(file, sha, what, inflated);
+    return inflated.then(
+      (bytes) => this.hashChecked(file, sha, what, bytes),
+      (e: unknown) => {
+        throw corrupt(e);
+      },
+    );
+  }
+
+  private hashChecked(file: string, sha: string, what: string, bytes: Buffer): Buffer {
     const actual = sha256Hex(bytes);
     if (actual !== sha) {
       throw new CacheError(`${file} (${what}) does not match the manifest: its content hashes to ${actual}, the manifest lists ${sha}; ${REBUILD}`, 'cache-integrity');

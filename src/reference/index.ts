@@ -8,3 +8,4 @@ export * from './service-file.js';
 export * from './sources.js';
 export * from './sync.js';
 export * from './compact-index.js';
+export * from './load-aside.js';

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { formatBytes, LIMITS } from '../files/limits.js';
 import { repositoryOf, rootForNamedPath } from '../files/repository.js';
 import { CacheError, CacheStore, computeSnapshotId, sha256Hex, type CacheStoreOptions, type ServiceEntry, type SnapshotManifest } from './cache-store.js';
-import { COMPACT_INDEX_FORMAT, compactService } from './compact-index.js';
+import { COMPACT_INDEX_FORMAT, compactService, type CompactIndex } from './compact-index.js';
 import { ReferenceIndex } from './reference-index.js';
 import { checkServiceFile, checkServiceList, parseJson, ShapeError, type RawServiceFile } from './service-file.js';
 import { DirectorySource, FetchError, serviceFilePath } from './sources.js';
@@ -34,19 +34,29 @@ export interface LoadOptions {
 const PARALLEL_READS = 8;
 
 export async function loadFromCache(cacheDir: string, snapshot = 'current', options: LoadOptions = {}): Promise<LoadedSnapshot> {
+  const { compact, manifest } = await compactFromCache(cacheDir, snapshot, options);
+  return { index: ReferenceIndex.fromCompact(compact), manifest, origin: cacheDir };
+}
+
+/**
+ * What loadFromCache builds its index from: the compact form, from the objects, every one checked.
+ * `blocking` reads the objects with blocking calls, for a thread that has nothing else to do.
+ */
+export async function compactFromCache(cacheDir: string, snapshot = 'current', options: LoadOptions & { blocking?: boolean } = {}): Promise<{ compact: CompactIndex; manifest: SnapshotManifest }> {
   const store = new CacheStore(cacheDir, storeOptions(options));
   const manifest = await store.readSnapshot(snapshot);
-  return { index: await buildFromObjects(store, manifest), manifest, origin: cacheDir };
+  const read = options.blocking ? await store.blockingObjectReader() : (sha: string, what: string, maxBytes?: number) => store.readObject(sha, what, maxBytes);
+  return { compact: await compactFromObjects(store, manifest, read), manifest };
 }
 
 function storeOptions(options: LoadOptions): CacheStoreOptions {
   return options.cwd !== undefined ? { cwd: options.cwd } : {};
 }
 
-/** The index of a snapshot from its objects, every one checked against the manifest, and the manifest's counts against them. */
-async function buildFromObjects(store: CacheStore, manifest: SnapshotManifest): Promise<ReferenceIndex> {
+/** The compact index of a snapshot from its objects, every one checked against the manifest, and the manifest's counts against them. */
+async function compactFromObjects(store: CacheStore, manifest: SnapshotManifest, read: (sha: string, what: string, maxBytes?: number) => Buffer | Promise<Buffer>): Promise<CompactIndex> {
   const integrity = (message: string) => new CacheError(`${store.manifestPath} (snapshot ${manifest.snapshotId}): ${message}; run guardrails sync to rebuild the cache`, 'cache-integrity');
-  const listBytes = await store.readObject(manifest.serviceList.sha256, 'the service list', LIMITS.serviceList);
+  const listBytes = await read(manifest.serviceList.sha256, 'the service list', LIMITS.serviceList);
   const listed = shapeChecked(() => checkServiceList(parseJson(listBytes)), store.objectPath(manifest.serviceList.sha256), 'the service list');
   const names = Object.keys(manifest.services);
   const listedNames = new Set(listed.map((e) => e.service));
@@ -64,7 +74,7 @@ async function buildFromObjects(store: CacheStore, manifest: SnapshotManifest): 
   const versions: Record<string, number> = {};
   const compact = await mapLimited(names, PARALLEL_READS, async (name) => {
     const entry = manifest.services[name]!;
-    const bytes = await store.readObject(entry.sha256, `service ${name}`, LIMITS.serviceFile);
+    const bytes = await read(entry.sha256, `service ${name}`, LIMITS.serviceFile);
     totalBytes += bytes.length;
     if (totalBytes > LIMITS.referenceSnapshot) throw integrity(`its service files come to more than ${formatBytes(LIMITS.referenceSnapshot)}, the most read for a snapshot`);
     const file = shapeChecked(() => checkServiceFile(parseJson(bytes), name), store.objectPath(entry.sha256), `service ${name}`);
@@ -81,7 +91,7 @@ async function buildFromObjects(store: CacheStore, manifest: SnapshotManifest): 
     throw integrity(`"totals" (${totals.services} services, ${totals.actions} actions, ${totals.bytes} bytes) do not add up (${names.length}, ${actions}, ${totalBytes})`);
   }
   if (!sameCounts(schemaVersions, versions)) throw integrity('"schemaVersions" do not count the versions of its service files');
-  return ReferenceIndex.fromCompact({ format: COMPACT_INDEX_FORMAT, snapshotId: manifest.snapshotId, services: compact });
+  return { format: COMPACT_INDEX_FORMAT, snapshotId: manifest.snapshotId, services: compact };
 }
 
 function shapeChecked<T>(check: () => T, file: string, what: string): T {
