@@ -58,10 +58,9 @@ export class AttachmentModel {
   clone(): AttachmentModel {
     const m = new AttachmentModel(this.tree);
     m.nextUid = this.nextUid;
-    for (const p of this.policies.values()) {
-      const copy: ModelPolicy = { ...p, targets: new Set(p.targets) };
-      m.policies.set(p.uid, copy);
-    }
+    // Foreign policies never change (apply refuses them), so both models share them: FullAWSAccess is
+    // attached to every node, and copying its targets was most of a copy's cost.
+    for (const p of this.policies.values()) m.policies.set(p.uid, p.owned ? { ...p, targets: new Set(p.targets) } : p);
     for (const [node, set] of this.byNode) m.byNode.set(node, new Set(set));
     return m;
   }
@@ -87,6 +86,12 @@ export class AttachmentModel {
       if (p.type === type) out.push(p);
     }
     return out;
+  }
+
+  /** The policies attached directly to a node (of every type), as a string: nodes with the same one hold the same policies directly. */
+  attachmentKey(nodeId: string): string {
+    const set = this.byNode.get(nodeId);
+    return set ? [...set].join(',') : '';
   }
 
   /** Policies that reach an account: attached to it or to any node above it, with the depth of attachment. */

@@ -246,7 +246,7 @@ function placementOn(model: AttachmentModel, leaves: Leaves, full: FullTargets):
   const nodesOf = (type: PolicyType, name: string) => [...(model.find(type, name)?.targets ?? [])].map((t) => model.tree.node(t)).filter((n): n is OrgNode => n !== undefined);
   const cover: Cover = (wanted, lineage, name, noteGaps = true) => {
     const now = nodesOf(lineage.type, name);
-    if (now.length && reachesExactly(leaves.union(now), wanted)) return now;
+    if (now.length && leaves.reachExactly(now, wanted)) return now;
     const c = leaves.cover(wanted);
     const allow = model.find(lineage.type, name)?.hasAllow ?? (lineage.desired !== undefined && hasAllowStatement(canonicalPolicyText(lineage.desired.content)));
     if (noteGaps) {
@@ -261,12 +261,6 @@ function placementOn(model: AttachmentModel, leaves: Leaves, full: FullTargets):
   const gapNotes = () =>
     [...gaps].map(([node, names]) => `until the last wave, accounts created in or moved to ${OrgTree.describe(node)} would get neither version of ${[...names].sort().join(', ')}: policies cannot be attached to an OU for its future accounts without reaching the accounts already there`);
   return { place: { cover, current: (lineage, name) => nodesOf(lineage.type, name) }, gapNotes };
-}
-
-function reachesExactly(reached: ReadonlySet<Leaf>, wanted: ReadonlySet<Leaf>): boolean {
-  if (reached.size !== wanted.size) return false;
-  for (const x of wanted) if (!reached.has(x)) return false;
-  return true;
 }
 
 function where(v: PlanViolation): string {
