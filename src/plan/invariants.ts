@@ -70,9 +70,14 @@ export class InvariantChecker {
     return this.applyTo(m, op, true);
   }
 
-  /** What `op` would break if applied to `model` now; the model is left as it is. */
+  /** What `op` would break if applied to `model` now; the model is left as it is (the operation is applied, then undone). */
   wouldBreak(model: AttachmentModel, op: OrgOperation): Violation[] {
-    return this.applyTo(model.clone(), op, false);
+    const undo = model.checkpoint(op);
+    try {
+      return this.applyTo(model, op, false);
+    } finally {
+      undo();
+    }
   }
 
   private applyTo(m: AttachmentModel, op: OrgOperation, record: boolean): Violation[] {

@@ -12,6 +12,7 @@ export class Leaves {
   private readonly memo = new Map<OrgNode, Set<Leaf>>();
   private readonly nodeOfLeaf = new Map<Leaf, OrgNode>();
   private readonly accountsMemo = new Map<OrgNode, readonly OrgNode[]>();
+  private readonly unionMemo = new Map<string, ReadonlySet<Leaf>>();
   readonly all: ReadonlySet<Leaf>;
 
   constructor(
@@ -53,8 +54,13 @@ export class Leaves {
   union(nodes: Iterable<OrgNode>): ReadonlySet<Leaf> {
     const list = [...nodes];
     if (list.length === 1) return this.under(list[0]!);
-    const out = new Set<Leaf>();
-    for (const n of list) for (const l of this.under(n)) out.add(l);
+    // Kept by the set of nodes: a policy that does not move reaches, as deployed and as compiled, the same set.
+    const key = list.map((n) => n.id ?? n.path).sort().join('\n');
+    let out = this.unionMemo.get(key);
+    if (out) return out;
+    const set = new Set<Leaf>();
+    for (const n of list) for (const l of this.under(n)) set.add(l);
+    this.unionMemo.set(key, (out = set));
     return out;
   }
 

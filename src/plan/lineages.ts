@@ -257,14 +257,7 @@ export function lineageChanges(l: Lineage): boolean {
  */
 export function configForWave(l: Lineage, holder: Holder | undefined, scope: ReadonlySet<Leaf>, final: boolean, place: Placement, pushedDownWhy?: string): { entries: ConfigEntry[]; holder: Holder | undefined; strategy: Strategy } {
   const additive = l.staging.additive && pushedDownWhy === undefined;
-  // The leaves of a set not settled yet (pending, and no wave has reached them): found from the smaller
-  // of the two sets, since most lineages have few pending leaves or none.
-  const unsettled = (set: ReadonlySet<Leaf>): Set<Leaf> => {
-    const out = new Set<Leaf>();
-    const [small, big] = l.pending.size <= set.size ? [l.pending, set] : [set, l.pending];
-    for (const x of small) if (big.has(x) && !scope.has(x)) out.add(x);
-    return out;
-  };
+  const unsettled = (set: ReadonlySet<Leaf>) => splitBySettled(scope, l.pending, set).unsettled;
   const keepOf = (v: PolicyVersion) => unsettled(v.leaves);
   const entry = (name: string, content: string, controls: readonly string[] | undefined, targets: OrgNode[], rename?: string): ConfigEntry => ({ type: l.type, lineage: l.name, name, content, controls, targets, ...(rename ? { rename } : {}) });
   const strategy = (name: StrategyName, why: string): Strategy => ({ policy: l.name, type: l.type, strategy: name, why });
@@ -285,8 +278,7 @@ export function configForWave(l: Lineage, holder: Holder | undefined, scope: Rea
   const pushDown = () => strategy('push-down', pushedDownWhy ?? (l.staging.additive ? 'pushed down' : l.staging.why));
   if (!desired) return { entries, holder: undefined, strategy: strategy('delete', stagingWhy(l)) };
 
-  const notYet = unsettled(l.desiredLeaves);
-  let wanted: ReadonlySet<Leaf> = notYet.size ? new Set([...l.desiredLeaves].filter((x) => !notYet.has(x))) : l.desiredLeaves;
+  let wanted = splitBySettled(scope, l.pending, l.desiredLeaves).settled();
   // Where the holder reaches what compile no longer wants, it keeps doing so until a wave reaches there.
   const held = holder?.version ? keepOf(holder.version) : undefined;
   if (held?.size) wanted = new Set([...wanted, ...held]);
@@ -312,6 +304,37 @@ export function configForWave(l: Lineage, holder: Holder | undefined, scope: Rea
   function additiveStrategy(): Strategy {
     return strategy('additive', final ? 'last wave: the staged copy moves to the compiled targets, the old version goes and the copy takes its name' : 'the new version denies everything the old one did: attached beside it at the wave\'s targets, the old one stays where it is until the last wave');
   }
+}
+
+interface SettledSplit {
+  /** The leaves not settled yet. */
+  readonly unsettled: ReadonlySet<Leaf>;
+  /** The others (the set itself when all are settled). */
+  settled(): ReadonlySet<Leaf>;
+}
+
+/** Kept per wave scope, pending set and set: lineages created or moved alike share their sets (leaves.ts keeps them per node). */
+const splits = new WeakMap<ReadonlySet<Leaf>, WeakMap<ReadonlySet<Leaf>, WeakMap<ReadonlySet<Leaf>, SettledSplit>>>();
+
+/**
+ * The leaves of `set` not settled yet in a wave whose reach is `scope` (pending, and no wave has reached
+ * them), and the others: found from the smaller of `pending` and `set`, since most lineages have few
+ * pending leaves or none. Read-only.
+ */
+function splitBySettled(scope: ReadonlySet<Leaf>, pending: ReadonlySet<Leaf>, set: ReadonlySet<Leaf>): SettledSplit {
+  let byPending = splits.get(scope);
+  if (!byPending) splits.set(scope, (byPending = new WeakMap()));
+  let bySet = byPending.get(pending);
+  if (!bySet) byPending.set(pending, (bySet = new WeakMap()));
+  let split = bySet.get(set);
+  if (split) return split;
+  const unsettled = new Set<Leaf>();
+  const [small, big] = pending.size <= set.size ? [pending, set] : [set, pending];
+  for (const x of small) if (big.has(x) && !scope.has(x)) unsettled.add(x);
+  let settled: ReadonlySet<Leaf> | undefined;
+  split = { unsettled, settled: () => (settled ??= unsettled.size ? new Set([...set].filter((x) => !unsettled.has(x))) : set) };
+  bySet.set(set, split);
+  return split;
 }
 
 function stagingWhy(l: Lineage): string {
