@@ -7,6 +7,7 @@ import { benchLockout } from './lockout.bench.js';
 import { benchMinimize } from './minimize.bench.js';
 import { benchNotify } from './notify.bench.js';
 import { benchPlan } from './plan.bench.js';
+import { benchPlanScale } from './plan-scale.bench.js';
 import { benchReference } from './reference.bench.js';
 import { benchRollout } from './rollout.bench.js';
 
@@ -18,6 +19,7 @@ const suites = [
   { name: 'minimize and pack', run: benchMinimize },
   { name: 'evaluation', run: benchEvaluate },
   { name: 'deployed state and wave plan', run: benchPlan },
+  { name: 'wave plan at scale', run: benchPlanScale },
   { name: 'rollout', run: benchRollout },
   { name: 'rollout lockout guard', run: benchLockout },
   { name: 'notifications', run: benchNotify },
