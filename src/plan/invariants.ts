@@ -54,7 +54,7 @@ export interface StageContext {
 
 export class InvariantChecker {
   private readonly startViews: Views;
-  /** Accounts some operation of the wave could change: the others end the wave as they began it. */
+  /** Nodes some operation of the wave was attached to or detached from, or updated at: the accounts under none of them end the wave as they began it. */
   private readonly touched = new Set<OrgNode>();
 
   constructor(private readonly ctx: StageContext) {
@@ -81,6 +81,7 @@ export class InvariantChecker {
   }
 
   private applyTo(m: AttachmentModel, op: OrgOperation, record: boolean): Violation[] {
+    const reached = this.reached(m, op);
     const before = this.affected(m, op);
     try {
       m.apply(op);
@@ -88,31 +89,42 @@ export class InvariantChecker {
       if (!(e instanceof PlanStepError)) throw e;
       return [{ code: 'invalid-step', message: `${describeOperation(op)}: ${e.message}` }];
     }
+    // Kept as the nodes reached (a few), not their accounts (at the root, every account of the organization).
+    if (record) for (const n of [...reached, ...this.reached(m, op)]) this.touched.add(n);
     const after = this.affected(m, op);
     // Attaches and detaches reach the same accounts before and after (the same list, kept per node).
     const affected = after === before || !after.length ? before : !before.length ? after : [...new Set([...before, ...after])];
-    if (record) for (const a of affected) this.touched.add(a);
     return this.check(m, op, affected);
   }
 
   /** The accounts an operation can change, found on the model before it is applied. */
   affected(model: AttachmentModel, op: OrgOperation): readonly OrgNode[] {
+    const nodes = this.reached(model, op);
+    if (nodes.length === 1) return this.ctx.leaves.accountsUnder(nodes[0]!);
+    const out = new Set<OrgNode>();
+    for (const node of nodes) for (const a of this.ctx.leaves.accountsUnder(node)) out.add(a);
+    return [...out];
+  }
+
+  /** The nodes whose accounts an operation can change: its target, or where the policy it updates is attached. */
+  private reached(model: AttachmentModel, op: OrgOperation): OrgNode[] {
     const tree = model.tree;
     if (op.op === 'attach' || op.op === 'detach') {
       const node = tree.node(op.target.id);
-      return node ? this.ctx.leaves.accountsUnder(node) : [];
+      return node ? [node] : [];
     }
     if (op.op === 'update' || op.op === 'tag') {
       const p = model.find(op.type, op.policy);
       if (!p) return [];
-      const out = new Set<OrgNode>();
-      for (const t of p.targets) {
-        const node = tree.node(t);
-        if (node) for (const a of this.ctx.leaves.accountsUnder(node)) out.add(a);
-      }
-      return [...out];
+      return [...p.targets].map((t) => tree.node(t)).filter((n): n is OrgNode => n !== undefined);
     }
     return [];
+  }
+
+  /** Whether some operation of the wave reached the account (it is under a node one was made at). */
+  private wasTouched(account: OrgNode): boolean {
+    for (let n: OrgNode | undefined = account; n; n = n.parent) if (this.touched.has(n)) return true;
+    return false;
   }
 
   /**
@@ -166,7 +178,7 @@ export class InvariantChecker {
     const views = new Views(model, this.ctx.required.ids);
     const verdicts = new Memo<ResultProblem[]>();
     for (const account of this.ctx.leaves.accountsUnder(model.tree.root)) {
-      if (!everyAccount && !this.touched.has(account) && !this.ctx.changing.has(account.id!)) continue;
+      if (!everyAccount && !this.ctx.changing.has(account.id!) && !this.wasTouched(account)) continue;
       const inScope = this.ctx.scope.has(account.id!);
       const want = inScope ? this.ctx.required.desired(account) : this.startViews.of(account);
       const now = views.of(account);
