@@ -9,6 +9,7 @@ import { benchLockout } from './lockout.bench.js';
 import { benchMinimize } from './minimize.bench.js';
 import { benchNotify } from './notify.bench.js';
 import { benchPlan } from './plan.bench.js';
+import { benchPlanScale } from './plan-scale.bench.js';
 import { benchReference } from './reference.bench.js';
 import { benchRollout } from './rollout.bench.js';
 import { benchSimulateScale } from './simulate-scale.bench.js';
@@ -26,6 +27,7 @@ const suites = [
   { name: 'simulate at scale', run: benchSimulateScale },
   { name: 'deployed state and wave plan', run: benchPlan },
   { name: 'diff at scale', run: benchDiffScale },
+  { name: 'wave plan at scale', run: benchPlanScale },
   { name: 'rollout', run: benchRollout },
   { name: 'rollout lockout guard', run: benchLockout },
   { name: 'notifications', run: benchNotify },

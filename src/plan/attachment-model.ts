@@ -38,32 +38,82 @@ export class PlanStepError extends Error {
   }
 }
 
+/** The policies attached directly to a node, never changed in place (copies of the model share them), and their uids as a string. */
+class Attached {
+  private joined: string | undefined;
+
+  constructor(readonly uids: readonly number[]) {}
+
+  get key(): string {
+    return (this.joined ??= this.uids.join(','));
+  }
+}
+
 export class AttachmentModel {
   private readonly policies = new Map<number, ModelPolicy>();
-  private readonly byNode = new Map<string, Set<number>>();
+  /** Uids attached to each node, in the order attached. */
+  private readonly byNode = new Map<string, Attached>();
   private nextUid = 1;
 
   private constructor(readonly tree: OrgTree) {}
 
   static fromDeployed(tree: OrgTree, deployed: readonly DeployedPolicy[]): AttachmentModel {
     const m = new AttachmentModel(tree);
+    // Built in place, then frozen: FullAWSAccess alone is attached to every node.
+    const at = new Map<string, number[]>();
     for (const p of deployed) {
       const owned = isOwned(p);
       const mp = m.addPolicy({ name: p.name, type: p.type, content: p.content, owned, lineage: owned ? stableNameOf(p) : p.name, controls: controlsOf(p) });
-      for (const t of p.targets) m.link(mp, t);
+      for (const t of p.targets) {
+        if (mp.targets.has(t)) continue;
+        mp.targets.add(t);
+        const uids = at.get(t);
+        if (uids) uids.push(mp.uid);
+        else at.set(t, [mp.uid]);
+      }
     }
+    for (const [node, uids] of at) m.byNode.set(node, new Attached(uids));
     return m;
   }
 
   clone(): AttachmentModel {
     const m = new AttachmentModel(this.tree);
     m.nextUid = this.nextUid;
-    for (const p of this.policies.values()) {
-      const copy: ModelPolicy = { ...p, targets: new Set(p.targets) };
-      m.policies.set(p.uid, copy);
-    }
-    for (const [node, set] of this.byNode) m.byNode.set(node, new Set(set));
+    // Foreign policies never change (apply refuses them), so both models share them: FullAWSAccess is
+    // attached to every node, and copying its targets was most of a copy's cost.
+    for (const p of this.policies.values()) m.policies.set(p.uid, p.owned ? { ...p, targets: new Set(p.targets) } : p);
+    for (const [node, attached] of this.byNode) m.byNode.set(node, attached);
     return m;
+  }
+
+  /**
+   * Saves what `op` can change (the policy it names, the attachments of its target, the set of
+   * policies) and returns what puts it back exactly, order included: an operation tried and rejected
+   * is applied to the model itself and undone, instead of to a copy of the whole organization.
+   */
+  checkpoint(op: OrgOperation): () => void {
+    const nextUid = this.nextUid;
+    const p = this.find(op.type, op.policy);
+    const fields = p && { name: p.name, content: p.content, canonical: p.canonical, lineage: p.lineage, controls: p.controls, hasAllow: p.hasAllow, targets: [...p.targets] };
+    const targetId = op.op === 'attach' || op.op === 'detach' ? op.target.id : undefined;
+    const attached = targetId === undefined ? undefined : this.byNode.get(targetId);
+    const policies = op.op === 'create' || op.op === 'delete' ? [...this.policies] : undefined;
+    return () => {
+      this.nextUid = nextUid;
+      if (policies) {
+        this.policies.clear();
+        for (const [uid, q] of policies) this.policies.set(uid, q);
+      }
+      if (p && fields) {
+        Object.assign(p, { name: fields.name, content: fields.content, canonical: fields.canonical, lineage: fields.lineage, controls: fields.controls, hasAllow: fields.hasAllow });
+        p.targets.clear();
+        for (const t of fields.targets) p.targets.add(t);
+      }
+      if (targetId !== undefined) {
+        if (attached) this.byNode.set(targetId, attached);
+        else this.byNode.delete(targetId);
+      }
+    };
   }
 
   all(): ModelPolicy[] {
@@ -82,11 +132,16 @@ export class AttachmentModel {
   /** Policies of a type attached directly to a node. */
   attachedAt(nodeId: string, type: PolicyType): ModelPolicy[] {
     const out: ModelPolicy[] = [];
-    for (const uid of this.byNode.get(nodeId) ?? []) {
+    for (const uid of this.byNode.get(nodeId)?.uids ?? []) {
       const p = this.policies.get(uid)!;
       if (p.type === type) out.push(p);
     }
     return out;
+  }
+
+  /** The policies attached directly to a node (of every type), as a string: nodes with the same one hold the same policies directly. */
+  attachmentKey(nodeId: string): string {
+    return this.byNode.get(nodeId)?.key ?? '';
   }
 
   /** Policies that reach an account: attached to it or to any node above it, with the depth of attachment. */
@@ -134,7 +189,7 @@ export class AttachmentModel {
         const p = this.mustFind(o);
         if (!p.targets.has(o.target.id)) throw new PlanStepError(`${o.policy} is not attached to ${o.target.label}`);
         p.targets.delete(o.target.id);
-        this.byNode.get(o.target.id)?.delete(p.uid);
+        this.byNode.set(o.target.id, new Attached(this.byNode.get(o.target.id)?.uids.filter((u) => u !== p.uid) ?? []));
         return;
       }
       case 'tag': {
@@ -169,9 +224,8 @@ export class AttachmentModel {
 
   private link(p: ModelPolicy, nodeId: string): void {
     p.targets.add(nodeId);
-    let set = this.byNode.get(nodeId);
-    if (!set) this.byNode.set(nodeId, (set = new Set()));
-    set.add(p.uid);
+    const uids = this.byNode.get(nodeId)?.uids ?? [];
+    if (!uids.includes(p.uid)) this.byNode.set(nodeId, new Attached([...uids, p.uid]));
   }
 }
 

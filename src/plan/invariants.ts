@@ -28,10 +28,10 @@
  */
 import { OrgTree, type OrgNode } from '../model/org-tree.js';
 import { describeOperation, nameProblem, type OrgOperation } from '../org/index.js';
-import type { Quotas } from '../policy/index.js';
+import type { PolicyType, Quotas } from '../policy/index.js';
 import { PlanStepError, type AttachmentModel } from './attachment-model.js';
 import type { Leaf, Leaves } from './leaves.js';
-import { POLICY_TYPES, Views, type Holdings, type RequiredState } from './required-state.js';
+import { POLICY_TYPES, Views, type AccountView, type ContentIds, type Holdings, type RequiredState, type RequiredView } from './required-state.js';
 
 export type InvariantCode = 'slots' | 'no-scp' | 'size' | 'policy-count' | 'names' | 'continuity' | 'wave-isolation' | 'wave-result' | 'invalid-step';
 
@@ -54,7 +54,7 @@ export interface StageContext {
 
 export class InvariantChecker {
   private readonly startViews: Views;
-  /** Accounts some operation of the wave could change: the others end the wave as they began it. */
+  /** Nodes some operation of the wave was attached to or detached from, or updated at: the accounts under none of them end the wave as they began it. */
   private readonly touched = new Set<OrgNode>();
 
   constructor(private readonly ctx: StageContext) {
@@ -70,12 +70,18 @@ export class InvariantChecker {
     return this.applyTo(m, op, true);
   }
 
-  /** What `op` would break if applied to `model` now; the model is left as it is. */
+  /** What `op` would break if applied to `model` now; the model is left as it is (the operation is applied, then undone). */
   wouldBreak(model: AttachmentModel, op: OrgOperation): Violation[] {
-    return this.applyTo(model.clone(), op, false);
+    const undo = model.checkpoint(op);
+    try {
+      return this.applyTo(model, op, false);
+    } finally {
+      undo();
+    }
   }
 
   private applyTo(m: AttachmentModel, op: OrgOperation, record: boolean): Violation[] {
+    const reached = this.reached(m, op);
     const before = this.affected(m, op);
     try {
       m.apply(op);
@@ -83,32 +89,49 @@ export class InvariantChecker {
       if (!(e instanceof PlanStepError)) throw e;
       return [{ code: 'invalid-step', message: `${describeOperation(op)}: ${e.message}` }];
     }
-    const affected = [...new Set([...before, ...this.affected(m, op)])];
-    if (record) for (const a of affected) this.touched.add(a);
+    // Kept as the nodes reached (a few), not their accounts (at the root, every account of the organization).
+    if (record) for (const n of [...reached, ...this.reached(m, op)]) this.touched.add(n);
+    const after = this.affected(m, op);
+    // Attaches and detaches reach the same accounts before and after (the same list, kept per node).
+    const affected = after === before || !after.length ? before : !before.length ? after : [...new Set([...before, ...after])];
     return this.check(m, op, affected);
   }
 
   /** The accounts an operation can change, found on the model before it is applied. */
-  affected(model: AttachmentModel, op: OrgOperation): OrgNode[] {
+  affected(model: AttachmentModel, op: OrgOperation): readonly OrgNode[] {
+    const nodes = this.reached(model, op);
+    if (nodes.length === 1) return this.ctx.leaves.accountsUnder(nodes[0]!);
+    const out = new Set<OrgNode>();
+    for (const node of nodes) for (const a of this.ctx.leaves.accountsUnder(node)) out.add(a);
+    return [...out];
+  }
+
+  /** The nodes whose accounts an operation can change: its target, or where the policy it updates is attached. */
+  private reached(model: AttachmentModel, op: OrgOperation): OrgNode[] {
     const tree = model.tree;
     if (op.op === 'attach' || op.op === 'detach') {
       const node = tree.node(op.target.id);
-      return node ? this.ctx.leaves.accountsUnder(node) : [];
+      return node ? [node] : [];
     }
     if (op.op === 'update' || op.op === 'tag') {
       const p = model.find(op.type, op.policy);
       if (!p) return [];
-      const out = new Set<OrgNode>();
-      for (const t of p.targets) {
-        const node = tree.node(t);
-        if (node) for (const a of this.ctx.leaves.accountsUnder(node)) out.add(a);
-      }
-      return [...out];
+      return [...p.targets].map((t) => tree.node(t)).filter((n): n is OrgNode => n !== undefined);
     }
     return [];
   }
 
-  /** Checks the state `model` reached by applying `op`, looking at the accounts it could change. */
+  /** Whether some operation of the wave reached the account (it is under a node one was made at). */
+  private wasTouched(account: OrgNode): boolean {
+    for (let n: OrgNode | undefined = account; n; n = n.parent) if (this.touched.has(n)) return true;
+    return false;
+  }
+
+  /**
+   * Checks the state `model` reached by applying `op`, looking at the accounts it could change. Accounts
+   * that see the same now, saw the same at the start and must see the same (the same view objects: most
+   * accounts under an OU hold only FullAWSAccess directly) get one verdict, worked out once.
+   */
   check(model: AttachmentModel, op: OrgOperation, affected: readonly OrgNode[]): Violation[] {
     const out: Violation[] = [];
     const what = describeOperation(op);
@@ -129,18 +152,16 @@ export class InvariantChecker {
       out.push({ code: 'policy-count', message: `${what}: the organization would hold ${model.count(op.type)} ${op.type.toUpperCase()}s, over the quota of ${quota.maxPerOrganization.toLocaleString('en-US')}` });
     }
     const views = new Views(model, this.ctx.required.ids);
+    const verdicts = new Memo<AccountProblem[]>();
     for (const account of affected) {
       const now = views.of(account);
       const start = this.startViews.of(account);
       const required = this.ctx.required.of(account, this.ctx.scope.has(account.id!));
+      const changing = this.ctx.changing.has(account.id!);
+      const problems = verdicts.get([now, start, required, changing], () => accountProblems(start, required, now, changing));
+      if (!problems.length) continue;
       const label = OrgTree.describe(account);
-      for (const type of POLICY_TYPES) {
-        const lost = lostGuardrails(start[type], required[type], now[type]);
-        if (lost.length) out.push({ code: 'continuity', message: `${what}: ${label} would have neither the old nor the new version of ${lost.join(', ')}` });
-        if (!this.ctx.changing.has(account.id!) && now[type].signature !== start[type].signature) {
-          out.push({ code: 'wave-isolation', message: `${what}: ${label} is not in this wave, but the ${type.toUpperCase()}s reaching it would change` });
-        }
-      }
+      for (const p of problems) out.push(describeAccountProblem(p, what, label));
     }
     return out;
   }
@@ -154,27 +175,87 @@ export class InvariantChecker {
    */
   waveResult(model: AttachmentModel, everyAccount: boolean): Violation[] {
     const out: Violation[] = [];
-    const ids = this.ctx.required.ids;
     const views = new Views(model, this.ctx.required.ids);
+    const verdicts = new Memo<ResultProblem[]>();
     for (const account of this.ctx.leaves.accountsUnder(model.tree.root)) {
-      if (!everyAccount && !this.touched.has(account) && !this.ctx.changing.has(account.id!)) continue;
+      if (!everyAccount && !this.ctx.changing.has(account.id!) && !this.wasTouched(account)) continue;
       const inScope = this.ctx.scope.has(account.id!);
       const want = inScope ? this.ctx.required.desired(account) : this.startViews.of(account);
       const now = views.of(account);
-      for (const type of POLICY_TYPES) {
-        // Contents compared by what they deny: an equivalent content written otherwise is the same.
-        const holds = (set: Map<number, string>, id: number) => set.has(id) || [...set.keys()].some((other) => ids.equivalent(other, id));
-        const missing = [...want[type].owned].filter(([id]) => !holds(now[type].owned, id)).map(([, name]) => name);
-        const extra = [...now[type].owned].filter(([id]) => !holds(want[type].owned, id)).map(([, name]) => name);
-        if (!missing.length && !extra.length) continue;
-        const problems = [...(missing.length ? [`lacks the content of ${missing.sort().join(', ')}`] : []), ...(extra.length ? [`holds the content of ${extra.sort().join(', ')} too`] : [])];
+      const problems = verdicts.get([want, now, inScope], () => resultProblems(want, now, this.ctx.required.ids));
+      if (!problems.length) continue;
+      const label = OrgTree.describe(account);
+      for (const p of problems) {
+        const list = [...(p.missing.length ? [`lacks the content of ${p.missing.join(', ')}`] : []), ...(p.extra.length ? [`holds the content of ${p.extra.join(', ')} too`] : [])];
         out.push({
           code: 'wave-result',
-          message: `${OrgTree.describe(account)} ${inScope ? 'has been reached by the rollout, but its' : 'is not reached yet, but its'} ${type.toUpperCase()}s are not ${inScope ? 'what compile wants' : 'what it held when the wave began'}: it ${problems.join(' and ')}`,
+          message: `${label} ${inScope ? 'has been reached by the rollout, but its' : 'is not reached yet, but its'} ${p.type.toUpperCase()}s are not ${inScope ? 'what compile wants' : 'what it held when the wave began'}: it ${list.join(' and ')}`,
         });
       }
     }
     return out;
+  }
+}
+
+/** What breaks continuity or isolation for one account, by policy type. */
+export type AccountProblem = { code: 'continuity'; lost: string[] } | { code: 'wave-isolation'; type: PolicyType };
+
+/**
+ * Continuity and isolation for an account that saw `start` when the wave began, must see `required`
+ * and sees `now` (`changing`: the wave may change it).
+ */
+export function accountProblems(start: AccountView, required: RequiredView, now: AccountView, changing: boolean): AccountProblem[] {
+  const out: AccountProblem[] = [];
+  for (const type of POLICY_TYPES) {
+    const lost = lostGuardrails(start[type], required[type], now[type]);
+    if (lost.length) out.push({ code: 'continuity', lost });
+    if (!changing && now[type].signature !== start[type].signature) out.push({ code: 'wave-isolation', type });
+  }
+  return out;
+}
+
+export function describeAccountProblem(p: AccountProblem, what: string, label: string): Violation {
+  return p.code === 'continuity'
+    ? { code: 'continuity', message: `${what}: ${label} would have neither the old nor the new version of ${p.lost.join(', ')}` }
+    : { code: 'wave-isolation', message: `${what}: ${label} is not in this wave, but the ${p.type.toUpperCase()}s reaching it would change` };
+}
+
+interface ResultProblem {
+  type: PolicyType;
+  /** Sorted names. */
+  missing: string[];
+  extra: string[];
+}
+
+/** The contents an account lacks or holds too, against what it must hold at the end of the wave. */
+function resultProblems(want: RequiredView, now: AccountView, ids: ContentIds): ResultProblem[] {
+  const out: ResultProblem[] = [];
+  for (const type of POLICY_TYPES) {
+    // Contents compared by what they deny: an equivalent content written otherwise is the same.
+    const holds = (set: ReadonlyMap<number, string>, id: number) => set.has(id) || [...set.keys()].some((other) => ids.equivalent(other, id));
+    const missing = [...want[type].owned].filter(([id]) => !holds(now[type].owned, id)).map(([, name]) => name);
+    const extra = [...now[type].owned].filter(([id]) => !holds(want[type].owned, id)).map(([, name]) => name);
+    if (missing.length || extra.length) out.push({ type, missing: missing.sort(), extra: extra.sort() });
+  }
+  return out;
+}
+
+/** Verdicts kept by the identity of what they were worked out from (views, flags). */
+class Memo<T> {
+  private readonly root = new Map<unknown, unknown>();
+
+  get(key: readonly unknown[], make: () => T): T {
+    let level = this.root;
+    for (const k of key.slice(0, -1)) {
+      let next = level.get(k) as Map<unknown, unknown> | undefined;
+      if (!next) level.set(k, (next = new Map()));
+      level = next;
+    }
+    const last = key[key.length - 1];
+    if (level.has(last)) return level.get(last) as T;
+    const value = make();
+    level.set(last, value);
+    return value;
   }
 }
 

@@ -11,6 +11,8 @@ export type Leaf = string;
 export class Leaves {
   private readonly memo = new Map<OrgNode, Set<Leaf>>();
   private readonly nodeOfLeaf = new Map<Leaf, OrgNode>();
+  private readonly accountsMemo = new Map<OrgNode, readonly OrgNode[]>();
+  private readonly unionMemo = new Map<string, ReadonlySet<Leaf>>();
   readonly all: ReadonlySet<Leaf>;
 
   constructor(
@@ -48,9 +50,17 @@ export class Leaves {
     return set;
   }
 
-  union(nodes: Iterable<OrgNode>): Set<Leaf> {
-    const out = new Set<Leaf>();
-    for (const n of nodes) for (const l of this.under(n)) out.add(l);
+  /** The leaves under any of `nodes`; read-only (one node's own set is returned as it is, not copied). */
+  union(nodes: Iterable<OrgNode>): ReadonlySet<Leaf> {
+    const list = [...nodes];
+    if (list.length === 1) return this.under(list[0]!);
+    // Kept by the set of nodes: a policy that does not move reaches, as deployed and as compiled, the same set.
+    const key = list.map((n) => n.id ?? n.path).sort().join('\n');
+    let out = this.unionMemo.get(key);
+    if (out) return out;
+    const set = new Set<Leaf>();
+    for (const n of list) for (const l of this.under(n)) set.add(l);
+    this.unionMemo.set(key, (out = set));
     return out;
   }
 
@@ -63,6 +73,21 @@ export class Leaves {
     return !leaf.startsWith('future-accounts-of:');
   }
 
+  /** Whether `nodes` together reach exactly the leaves of `wanted`, without building their union when they are disjoint. */
+  reachExactly(nodes: readonly OrgNode[], wanted: ReadonlySet<Leaf>): boolean {
+    const set = new Set(nodes);
+    const nested = nodes.some((n) => {
+      for (let p = n.parent; p; p = p.parent) if (set.has(p)) return true;
+      return false;
+    });
+    if (nested || set.size !== nodes.length) return sameLeaves(this.union(nodes), wanted);
+    let size = 0;
+    for (const n of nodes) size += this.under(n).size;
+    if (size !== wanted.size) return false;
+    for (const n of nodes) for (const l of this.under(n)) if (!wanted.has(l)) return false;
+    return true;
+  }
+
   /**
    * The fewest attachment points that reach exactly the leaves of `wanted` and nothing else: a node is
    * used when all its leaves are wanted. A future-accounts leaf that cannot be reached without reaching
@@ -71,13 +96,17 @@ export class Leaves {
   cover(wanted: ReadonlySet<Leaf>): { nodes: OrgNode[]; unreachable: OrgNode[] } {
     const nodes: OrgNode[] = [];
     const unreachable: OrgNode[] = [];
+    // How many wanted leaves each node has below it, counted up from the wanted leaves (not down from every node).
+    const inside = new Map<OrgNode, number>();
+    for (const l of wanted) {
+      for (let n = this.nodeOfLeaf.get(l); n; n = n.parent) inside.set(n, (inside.get(n) ?? 0) + 1);
+    }
     const visit = (n: OrgNode) => {
       if (this.isManagement(n)) return;
       const leaves = this.under(n);
-      let inside = 0;
-      for (const l of leaves) if (wanted.has(l)) inside++;
-      if (inside === 0) return;
-      if (inside === leaves.size) {
+      const count = inside.get(n) ?? 0;
+      if (count === 0) return;
+      if (count === leaves.size) {
         nodes.push(n);
         return;
       }
@@ -88,8 +117,16 @@ export class Leaves {
     return { nodes, unreachable };
   }
 
-  /** The accounts (real ones, management aside) under a node. */
-  accountsUnder(node: OrgNode): OrgNode[] {
-    return OrgTree.accountsUnder(node).filter((a) => !this.isManagement(a));
+  /** The accounts (real ones, management aside) under a node; read-only (kept per node: the invariants ask for them at every step). */
+  accountsUnder(node: OrgNode): readonly OrgNode[] {
+    let list = this.accountsMemo.get(node);
+    if (!list) this.accountsMemo.set(node, (list = OrgTree.accountsUnder(node).filter((a) => !this.isManagement(a))));
+    return list;
   }
+}
+
+function sameLeaves(a: ReadonlySet<Leaf>, b: ReadonlySet<Leaf>): boolean {
+  if (a.size !== b.size) return false;
+  for (const x of b) if (!a.has(x)) return false;
+  return true;
 }

@@ -155,7 +155,19 @@ export function collectLineages(d: Deployment, model: AttachmentModel, leaves: L
  * Leaves whose versions of the lineage are not yet exactly the desired one (or none, where none is
  * desired). Older versions beside the desired one that it denies everything of count as the desired one.
  */
-function pendingLeaves(versions: readonly PolicyVersion[], desiredLeaves: ReadonlySet<Leaf>, desiredCanonical: string | undefined, coverage: Coverage): Set<Leaf> {
+function pendingLeaves(versions: readonly PolicyVersion[], desiredLeaves: ReadonlySet<Leaf>, desiredCanonical: string | undefined, coverage: Coverage): ReadonlySet<Leaf> {
+  // One version or none (most lineages): its leaves are as desired exactly where it holds the desired
+  // content and is desired; the same leaves, in the same order, as the general case below finds.
+  if (versions.length === 0) return desiredLeaves;
+  if (versions.length === 1) {
+    const v = versions[0]!;
+    if (desiredCanonical === undefined) return v.leaves;
+    if (v.holdsDesired && v.leaves === desiredLeaves) return new Set();
+    const pending = new Set<Leaf>();
+    for (const leaf of v.leaves) if (!(v.holdsDesired && desiredLeaves.has(leaf))) pending.add(leaf);
+    for (const leaf of desiredLeaves) if (!v.leaves.has(leaf)) pending.add(leaf);
+    return pending;
+  }
   const seen = new Map<Leaf, Set<string>>();
   for (const v of versions) {
     for (const leaf of v.leaves) {
@@ -245,8 +257,8 @@ export function lineageChanges(l: Lineage): boolean {
  */
 export function configForWave(l: Lineage, holder: Holder | undefined, scope: ReadonlySet<Leaf>, final: boolean, place: Placement, pushedDownWhy?: string): { entries: ConfigEntry[]; holder: Holder | undefined; strategy: Strategy } {
   const additive = l.staging.additive && pushedDownWhy === undefined;
-  const settled = (x: Leaf) => scope.has(x) || !l.pending.has(x);
-  const keepOf = (v: PolicyVersion) => new Set([...v.leaves].filter((x) => !settled(x)));
+  const unsettled = (set: ReadonlySet<Leaf>) => splitBySettled(scope, l.pending, set).unsettled;
+  const keepOf = (v: PolicyVersion) => unsettled(v.leaves);
   const entry = (name: string, content: string, controls: readonly string[] | undefined, targets: OrgNode[], rename?: string): ConfigEntry => ({ type: l.type, lineage: l.name, name, content, controls, targets, ...(rename ? { rename } : {}) });
   const strategy = (name: StrategyName, why: string): Strategy => ({ policy: l.name, type: l.type, strategy: name, why });
   const stable = l.versions.find((v) => v.name === l.name && v !== holder?.version && !v.holdsDesired);
@@ -266,9 +278,10 @@ export function configForWave(l: Lineage, holder: Holder | undefined, scope: Rea
   const pushDown = () => strategy('push-down', pushedDownWhy ?? (l.staging.additive ? 'pushed down' : l.staging.why));
   if (!desired) return { entries, holder: undefined, strategy: strategy('delete', stagingWhy(l)) };
 
-  const wanted = new Set([...l.desiredLeaves].filter(settled));
+  let wanted = splitBySettled(scope, l.pending, l.desiredLeaves).settled();
   // Where the holder reaches what compile no longer wants, it keeps doing so until a wave reaches there.
-  if (holder?.version) for (const x of keepOf(holder.version)) wanted.add(x);
+  const held = holder?.version ? keepOf(holder.version) : undefined;
+  if (held?.size) wanted = new Set([...wanted, ...held]);
   const created = !l.versions.length;
   if (!holder && !wanted.size && !final) return { entries, holder, strategy: created ? strategy('create', stagingWhy(l)) : additive ? additiveStrategy() : pushDown() };
   const stableStays = entries.some((e) => e.name === l.name);
@@ -291,6 +304,37 @@ export function configForWave(l: Lineage, holder: Holder | undefined, scope: Rea
   function additiveStrategy(): Strategy {
     return strategy('additive', final ? 'last wave: the staged copy moves to the compiled targets, the old version goes and the copy takes its name' : 'the new version denies everything the old one did: attached beside it at the wave\'s targets, the old one stays where it is until the last wave');
   }
+}
+
+interface SettledSplit {
+  /** The leaves not settled yet. */
+  readonly unsettled: ReadonlySet<Leaf>;
+  /** The others (the set itself when all are settled). */
+  settled(): ReadonlySet<Leaf>;
+}
+
+/** Kept per wave scope, pending set and set: lineages created or moved alike share their sets (leaves.ts keeps them per node). */
+const splits = new WeakMap<ReadonlySet<Leaf>, WeakMap<ReadonlySet<Leaf>, WeakMap<ReadonlySet<Leaf>, SettledSplit>>>();
+
+/**
+ * The leaves of `set` not settled yet in a wave whose reach is `scope` (pending, and no wave has reached
+ * them), and the others: found from the smaller of `pending` and `set`, since most lineages have few
+ * pending leaves or none. Read-only.
+ */
+function splitBySettled(scope: ReadonlySet<Leaf>, pending: ReadonlySet<Leaf>, set: ReadonlySet<Leaf>): SettledSplit {
+  let byPending = splits.get(scope);
+  if (!byPending) splits.set(scope, (byPending = new WeakMap()));
+  let bySet = byPending.get(pending);
+  if (!bySet) byPending.set(pending, (bySet = new WeakMap()));
+  let split = bySet.get(set);
+  if (split) return split;
+  const unsettled = new Set<Leaf>();
+  const [small, big] = pending.size <= set.size ? [pending, set] : [set, pending];
+  for (const x of small) if (big.has(x) && !scope.has(x)) unsettled.add(x);
+  let settled: ReadonlySet<Leaf> | undefined;
+  split = { unsettled, settled: () => (settled ??= unsettled.size ? new Set([...set].filter((x) => !unsettled.has(x))) : set) };
+  bySet.set(set, split);
+  return split;
 }
 
 function stagingWhy(l: Lineage): string {

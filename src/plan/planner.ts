@@ -246,7 +246,9 @@ function placementOn(model: AttachmentModel, leaves: Leaves, full: FullTargets):
   const nodesOf = (type: PolicyType, name: string) => [...(model.find(type, name)?.targets ?? [])].map((t) => model.tree.node(t)).filter((n): n is OrgNode => n !== undefined);
   const cover: Cover = (wanted, lineage, name, noteGaps = true) => {
     const now = nodesOf(lineage.type, name);
-    if (now.length && reachesExactly(leaves.union(now), wanted)) return now;
+    // Where the policy already is where compile places it, and all of that is wanted (most policies, most waves).
+    if (now.length && lineage.desired && wanted === lineage.desiredLeaves && sameNodes(now, lineage.desired.targets)) return now;
+    if (now.length && leaves.reachExactly(now, wanted)) return now;
     const c = leaves.cover(wanted);
     const allow = model.find(lineage.type, name)?.hasAllow ?? (lineage.desired !== undefined && hasAllowStatement(canonicalPolicyText(lineage.desired.content)));
     if (noteGaps) {
@@ -263,10 +265,9 @@ function placementOn(model: AttachmentModel, leaves: Leaves, full: FullTargets):
   return { place: { cover, current: (lineage, name) => nodesOf(lineage.type, name) }, gapNotes };
 }
 
-function reachesExactly(reached: ReadonlySet<Leaf>, wanted: ReadonlySet<Leaf>): boolean {
-  if (reached.size !== wanted.size) return false;
-  for (const x of wanted) if (!reached.has(x)) return false;
-  return true;
+function sameNodes(a: readonly OrgNode[], b: readonly OrgNode[]): boolean {
+  const ids = new Set(a.map((n) => n.id));
+  return ids.size === new Set(b.map((n) => n.id)).size && b.every((n) => ids.has(n.id));
 }
 
 function where(v: PlanViolation): string {

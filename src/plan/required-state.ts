@@ -102,6 +102,11 @@ export function viewOf(model: AttachmentModel, account: OrgNode, ids: ContentIds
  */
 export class Views {
   private readonly memo = new Map<OrgNode, AccountView>();
+  /**
+   * Accounts under one OU that hold the same policies directly (most hold only FullAWSAccess) see the
+   * same: one view object for all of them, so that checks can be made once per distinct view.
+   */
+  private readonly accountMemo = new Map<OrgNode, Map<string, AccountView>>();
 
   constructor(
     private readonly model: AttachmentModel,
@@ -111,11 +116,21 @@ export class Views {
   of(node: OrgNode): AccountView {
     let view = this.memo.get(node);
     if (view) return view;
-    const above = node.parent ? this.of(node.parent) : undefined;
+    const parent = node.parent;
+    let siblings: Map<string, AccountView> | undefined;
+    let key = '';
+    if (node.kind === 'account' && parent) {
+      siblings = this.accountMemo.get(parent);
+      if (!siblings) this.accountMemo.set(parent, (siblings = new Map()));
+      key = this.model.attachmentKey(node.id!);
+      view = siblings.get(key);
+      if (view) return view;
+    }
+    const above = parent ? this.of(parent) : undefined;
     view = {} as AccountView;
     for (const type of POLICY_TYPES) view[type] = this.extend(above?.[type], node, type);
-    // Accounts are leaves: only the OU chain is worth keeping.
-    if (node.kind !== 'account') this.memo.set(node, view);
+    if (siblings) siblings.set(key, view);
+    else this.memo.set(node, view);
     return view;
   }
 
@@ -185,7 +200,7 @@ function superseded(held: ViewHoldings, ids: ContentIds): number[] {
 export class RequiredState {
   private readonly desiredAt = new Map<string, DesiredPolicy[]>();
   private readonly desiredIds = new Map<DesiredPolicy, number>();
-  private readonly desiredCache = new Map<string, RequiredView>();
+  private readonly desiredCache = new Map<OrgNode, RequiredView>();
   private readonly deployedViews: Views;
 
   /** `deployed` is the model before the first wave; it must not change while this object is used. */
@@ -210,21 +225,32 @@ export class RequiredState {
     return inScope ? this.desired(account) : this.beforeRollout(account);
   }
 
-  /** The desired policies attached to the account or above it. */
-  desired(account: OrgNode): RequiredView {
-    let view = this.desiredCache.get(account.id!);
+  /**
+   * The desired policies attached to the account or above it. A node with none of its own shares its
+   * parent's view (the same object), so that checks can be made once per distinct view.
+   */
+  desired(node: OrgNode): RequiredView {
+    let view = this.desiredCache.get(node);
     if (view) return view;
-    view = { scp: emptyHoldings(), rcp: emptyHoldings() };
-    for (let n: OrgNode | undefined = account; n; n = n.parent) {
-      for (const p of this.desiredAt.get(n.id!) ?? []) {
+    const above = node.parent ? this.desired(node.parent) : undefined;
+    const own = this.desiredAt.get(node.id!);
+    if (above && !own) view = above;
+    else {
+      view = { scp: copyHoldings(above?.scp), rcp: copyHoldings(above?.rcp) };
+      // A content held by several desired policies is named by the one closest to the account.
+      const named = new Set<number>();
+      for (const p of own ?? []) {
         const held = view[p.type];
         held.lineages.add(lineageKey(p.type, p.name));
         for (const c of p.controls) held.controls.add(c);
         const id = this.desiredIds.get(p)!;
-        if (!held.owned.has(id)) held.owned.set(id, p.name);
+        if (!named.has(id)) {
+          named.add(id);
+          held.owned.set(id, p.name);
+        }
       }
     }
-    this.desiredCache.set(account.id!, view);
+    this.desiredCache.set(node, view);
     return view;
   }
 
@@ -234,6 +260,6 @@ export class RequiredState {
   }
 }
 
-function emptyHoldings(): Holdings {
-  return { lineages: new Set(), controls: new Set(), untracked: false, owned: new Map() };
+function copyHoldings(h: Holdings | undefined): Holdings {
+  return { lineages: new Set(h?.lineages), controls: new Set(h?.controls), untracked: false, owned: new Map(h?.owned) };
 }
