@@ -2,11 +2,12 @@ import { constants as fsConstants } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { SourceIndex, error, sortDiagnostics, type Diagnostic } from '../diagnostics/index.js';
-import { LEVEL_NAMES, minimizePolicy } from '../compile/index.js';
+import { LEVEL_NAMES, minimizePolicy, partialResultStands, servicesNamedBy, type MinimizePolicyOptions, type MinimizePolicyResult } from '../compile/minimize/index.js';
 import { isInside, LIMITS, readText, realOrResolved, repositoryOf, rootForNamedPath } from '../files/index.js';
 import { parseJsonWithPositions, quotaProfile, QUOTA_PROFILE_NAMES, readPolicyDocument, DEFAULT_QUOTA_PROFILE, type PolicyType } from '../policy/index.js';
-import { CacheError, loadFromCache } from '../reference/index.js';
-import { referenceError } from './workspace.js';
+import { CacheError, loadFromCache, type ReferenceIndex } from '../reference/index.js';
+import { loadServicesFromCache, readCachedManifest } from '../reference/load-services.js';
+import { referenceError } from './reference-error.js';
 import { formatCount, formatDiagnostic } from './format.js';
 import { EXIT_BAD_INPUT, EXIT_OK, UsageError, type CliIO } from './io.js';
 
@@ -57,16 +58,33 @@ export async function runMinimize(file: string, flags: MinimizeFlags, io: CliIO)
     report(policy.diagnostics);
     return EXIT_BAD_INPUT;
   }
-  let reference;
+  const cacheDir = path.resolve(io.cwd, flags.cache);
+  const options: MinimizePolicyOptions = { type, maxChars: quotas[type].maxChars, maxPerTarget: slots, keepSids: flags.keepSids === true, mode };
+  let result: MinimizePolicyResult | undefined;
+  let started = performance.now();
   try {
-    reference = await loadFromCache(path.resolve(io.cwd, flags.cache), 'current', { cwd: io.cwd });
+    // The services the policy names are enough for levels 1 and 2 and their proof: the other service
+    // files (most of the reference) are not read. What needs the whole reference (--aggressive, a
+    // level the quota forces past 2, or a diagnostic that may differ on a partial one)
+    // minimizes again with all of it.
+    const manifest = await readCachedManifest(cacheDir, 'current', { cwd: io.cwd });
+    const named = mode === 'aggressive' ? undefined : servicesNamedBy(policy.document, Object.keys(manifest.services));
+    if (named) {
+      const partial = await loadServicesFromCache(cacheDir, manifest, named.load, { cwd: io.cwd });
+      started = performance.now();
+      result = minimizePolicy(policy.document, sources, partial.index, { ...options, partialReference: true });
+      if (!partialResultStands(result, named, policy.document)) result = undefined;
+    }
+    if (!result) {
+      const whole: ReferenceIndex = (await loadFromCache(cacheDir, 'current', { cwd: io.cwd })).index;
+      started = performance.now();
+      result = minimizePolicy(policy.document, sources, whole, options);
+    }
   } catch (e) {
     if (!(e instanceof CacheError)) throw e;
     report([referenceError(e)]);
     return EXIT_BAD_INPUT;
   }
-  const started = performance.now();
-  const result = minimizePolicy(policy.document, sources, reference.index, { type, maxChars: quotas[type].maxChars, maxPerTarget: slots, keepSids: flags.keepSids === true, mode });
   report(result.diagnostics);
   if (!result.ok) {
     io.stderr.write(`minimize failed: nothing written\n`);

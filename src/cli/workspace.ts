@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { error, sortDiagnostics, type Diagnostic } from '../diagnostics/index.js';
 import { loadIntent, type Intent } from '../intent/index.js';
 import { CacheError, loadFromCacheAside, type LoadedSnapshot } from '../reference/index.js';
+import { referenceError } from './reference-error.js';
 import type { SourceIndex } from '../diagnostics/index.js';
 import { formatDiagnostics } from './format.js';
 import type { CliIO } from './io.js';
@@ -40,15 +41,7 @@ function settle<T>(promise: Promise<T>): Promise<{ ok: true; value: T } | { ok: 
   );
 }
 
-/**
- * A cache that is not there is "no reference yet" (sync first); one that is there but fails its checks
- * (a file that does not match the manifest, one that leads out of the repository) keeps its own code, so
- * a reviewer sees that the pull request's cache was refused, not that a sync is missing.
- */
-export function referenceError(e: CacheError): Diagnostic {
-  if (e.code === 'no-cache' || e.code === 'no-snapshot') return error('no-reference', `actions and services were not checked: ${e.message}`, undefined, 'run guardrails sync (see the README for offline mirrors)');
-  return error(e.code, `the service-reference cache cannot be used: ${e.message}`);
-}
+export { referenceError } from './reference-error.js';
 
 /** Prints the diagnostics (each code capped, the rest counted: see formatDiagnostics) and returns them all, sorted. */
 export function printDiagnostics(diagnostics: readonly Diagnostic[], ws: Workspace, io: CliIO): Diagnostic[] {

@@ -4,3 +4,4 @@ export * from './minimize-policy.js';
 export * from './minimize-statements.js';
 export * from './prove.js';
 export * from './levels.js';
+export * from './services-named.js';

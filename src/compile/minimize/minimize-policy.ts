@@ -51,6 +51,11 @@ export interface MinimizePolicyResult {
    */
   capped: number;
   diagnostics: Diagnostic[];
+  /**
+   * Set when the reference was partial and the policy needed level 3 or more: nothing was decided, and
+   * the caller must minimize again with the whole reference.
+   */
+  needsWholeReference?: true;
 }
 
 export interface MinimizePolicyOptions {
@@ -60,6 +65,13 @@ export interface MinimizePolicyOptions {
   maxPerTarget: number;
   keepSids: boolean;
   mode: MinimizeLevelMode;
+  /**
+   * The reference holds only the services the policy names (plus those its condition keys name). Levels
+   * 1 and 2 write patterns within a service, exact against that service's actions, and the proof over
+   * those services decides as over all (no other service's action matches either side); levels 3 and 4
+   * may write `*` or a NotAction complement, which mean the whole action universe.
+   */
+  partialReference?: boolean;
 }
 
 /** The minimize command's proof has one unnamed scope: the output goes wherever the input policy went. */
@@ -120,6 +132,7 @@ export function minimizePolicy(doc: PolicyDocument, sources: SourceIndex, ref: R
   let escalatedFor: string | undefined;
   let tooLarge: { origin: number; diagnostic: Diagnostic }[] = [];
   for (const level of levels) {
+    if (level >= 3 && options.partialReference) return { ...fail(level), needsWholeReference: true };
     const why = packed ? `the per-target quota: ${packed.bins.length} policies at level ${packed.level}, ${options.maxPerTarget} fit` : tooLarge.length ? `the size quota: at level ${level - 1} ${tooLarge[0]!.diagnostic.message}` : undefined;
     const attempt = packAt(intended, level, ref, options);
     if ('tooLarge' in attempt) {

@@ -18,7 +18,7 @@
  */
 import type { SourceLocation } from '../../diagnostics/index.js';
 import type { Statement } from '../../policy/index.js';
-import type { ActionSet, ReferenceIndex } from '../../reference/index.js';
+import { hasWildcard, type ActionSet, type ReferenceIndex } from '../../reference/index.js';
 import { circumstanceKey } from './minimize-statements.js';
 
 type Circumstances = Parameters<typeof circumstanceKey>[0];
@@ -59,11 +59,14 @@ export interface ProofFailure {
 export function proveEquivalence(inputs: readonly ProofInput[], outputs: readonly ProofOutput[], ref: ReferenceIndex): ProofFailure[] {
   const failures: ProofFailure[] = [];
   const names = (s: ActionSet) => s.toArray().map((id) => ref.actions[id]!.qualified);
+  // A statement packed into several policies (one per target set) is expanded once.
+  const byList = new Map<string, { set: ActionSet; invalid: string[] }>();
   const expanded = outputs.map((o) => {
     const list = o.statement.action ?? o.statement.notAction ?? [];
-    const expansion = ref.expandList(list);
-    const invalid = expansion.problems.filter((p) => p.severity === 'error').map((p) => list[p.index]!);
-    return { output: o, element: o.statement.action ? ('Action' as const) : ('NotAction' as const), set: expansion.actions, invalid, key: circumstanceKey(circumstancesOf(o.statement)) };
+    const text = JSON.stringify(list);
+    let expansion = byList.get(text);
+    if (!expansion) byList.set(text, (expansion = expandOutputList(list, ref)));
+    return { output: o, element: o.statement.action ? ('Action' as const) : ('NotAction' as const), set: expansion.set, invalid: expansion.invalid, key: circumstanceKey(circumstancesOf(o.statement)) };
   });
   for (const e of expanded) {
     if (e.invalid.length) failures.push({ scope: e.output.scopes[0] ?? '', element: e.element, inputs: [], outputs: [e.output], missing: [], extra: [], invalid: e.invalid });
@@ -146,6 +149,31 @@ export function proveEquivalence(inputs: readonly ProofInput[], outputs: readonl
     if (also) for (const f of failures.slice(failuresBefore)) f.alsoAt = also;
   }
   return failures;
+}
+
+/**
+ * What an emitted list matches, and its patterns that do not resolve. Without exclusions (the
+ * pre-processor's `{...}` forms, which compile and minimize never emit) a list matches the union of what
+ * its patterns match, and a name the reference knows matches that action alone: those are looked up
+ * (a compiled list is mostly names, and expanding each through expandList costs a set the size of the
+ * universe), the rest expanded together.
+ */
+function expandOutputList(list: readonly string[], ref: ReferenceIndex): { set: ActionSet; invalid: string[] } {
+  if (list.some((t) => t.includes('{'))) {
+    const expansion = ref.expandList(list);
+    return { set: expansion.actions, invalid: expansion.problems.filter((p) => p.severity === 'error').map((p) => list[p.index]!) };
+  }
+  const set = ref.emptySet();
+  const rest: string[] = [];
+  for (const text of list) {
+    const action = hasWildcard(text) ? undefined : ref.action(text);
+    if (action) set.add(action.id);
+    else rest.push(text);
+  }
+  if (rest.length === 0) return { set, invalid: [] };
+  const expansion = ref.expandList(rest);
+  set.addAll(expansion.actions);
+  return { set, invalid: expansion.problems.filter((p) => p.severity === 'error').map((p) => rest[p.index]!) };
 }
 
 function circumstancesOf(s: Statement): Circumstances {
