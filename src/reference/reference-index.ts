@@ -226,16 +226,20 @@ export class ReferenceIndex {
         problems.push(withHint({ index, severity: 'error', code: parsed.code, message: parsed.message }, parsed.hint));
         return;
       }
-      const matched = this.emptySet();
-      const count = this.matchInto(parsed, matched);
-      perPattern.push({ text, kind: parsed.kind, matched, index });
       if (parsed.kind === 'exclude') {
+        const matched = this.emptySet();
+        const count = this.matchInto(parsed, matched);
+        perPattern.push({ text, kind: parsed.kind, matched, index });
         (excluded ??= this.emptySet()).addAll(matched);
         exclusions.push({ index, pattern: parsed, matched });
         if (count === 0) problems.push(this.noMatch(index, parsed, 'error', 'unknown-exclusion'));
         return;
       }
-      included.addAll(matched);
+      // Matched straight into the union: most lists are exact names, and a set of its own per pattern
+      // (2.7 KB each, zeroed) was most of what expanding them cost. The few callers that look at one
+      // pattern's matches get them on first access.
+      const count = this.matchInto(parsed, included);
+      perPattern.push(this.lazilyMatched(text, parsed, index));
       if (count === 0) problems.push(this.noMatch(index, parsed, 'error', 'unknown-action'));
       if (parsed.levels) this.leftOutByLevels(index, parsed, warnedLevels, problems);
     });
@@ -251,6 +255,20 @@ export class ReferenceIndex {
     }
     const actions = excluded ? included.minus(excluded) : included.clone();
     return { actions, included, excluded: excluded ?? this.emptySet(), perPattern, problems };
+  }
+
+  /** A perPattern entry whose `matched` is computed when first read, then kept. */
+  private lazilyMatched(text: string, pattern: ActionPattern, index: number): Expansion['perPattern'][number] {
+    let matched: ActionSet | undefined;
+    const reference = this;
+    return {
+      text,
+      kind: pattern.kind,
+      index,
+      get matched(): ActionSet {
+        return (matched ??= reference.match(pattern));
+      },
+    };
   }
 
   /**
