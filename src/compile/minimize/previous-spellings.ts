@@ -14,7 +14,7 @@
 import { SourceIndex } from '../../diagnostics/index.js';
 import { parseJsonWithPositions, readPolicyDocument, type PolicyType, type Statement } from '../../policy/index.js';
 import { isPatternError, parseActionPattern, type ActionSet, type ReferenceIndex } from '../../reference/index.js';
-import type { OutManifest } from '../manifest.js';
+import { statementKey, type OutManifest } from '../manifest.js';
 import type { MinimizeLevel } from './levels.js';
 import { circumstanceKey } from './minimize-statements.js';
 
@@ -24,6 +24,8 @@ export interface PreviousSpelling {
   text: readonly string[];
   /** The highest level it may have been written at (its policy's level; 1 when compile introduced no wildcard). */
   level: MinimizeLevel;
+  /** statementKey of the statement that had it (its sources, whatever part). */
+  owner: string | undefined;
 }
 
 export class PreviousSpellings {
@@ -47,7 +49,7 @@ export class PreviousSpellings {
         const introducedNothing = recorded !== undefined && Array.isArray(recorded.introduced) && recorded.introduced.length === 0 && recorded.introducedNotAction === false;
         const level = introducedNothing ? 1 : policyLevel;
         const key = spellingKey(policy.type, s);
-        const entry: PreviousSpelling = { element: s.action ? 'Action' : 'NotAction', text: list, level };
+        const entry: PreviousSpelling = { element: s.action ? 'Action' : 'NotAction', text: list, level, owner: recorded ? statementKey(recorded.sources) : undefined };
         const found = this.byCircumstances.get(key);
         if (found) found.push(entry);
         else this.byCircumstances.set(key, [entry]);
@@ -58,7 +60,9 @@ export class PreviousSpellings {
   /**
    * The previous list for a statement of these circumstances that matches exactly `actions` (or, for
    * a NotAction candidate of an Action statement, exactly their complement) in `ref`, at a level no
-   * higher than `level`.
+   * higher than `level`. The list of the statement `owner` (a statementKey) is preferred: statements of
+   * equal circumstances and actions may have been written differently (one at level 1, one escalated),
+   * and taking the other's would respell a statement the same intent compiled to.
    */
   find(
     type: PolicyType,
@@ -67,9 +71,11 @@ export class PreviousSpellings {
     actions: ActionSet,
     level: MinimizeLevel,
     ref: ReferenceIndex,
+    owner?: string,
   ): PreviousSpelling | undefined {
-    const candidates = this.byCircumstances.get(`${type}|${circumstanceKey(circumstances)}`);
-    if (!candidates) return undefined;
+    const found = this.byCircumstances.get(`${type}|${circumstanceKey(circumstances)}`);
+    if (!found) return undefined;
+    const candidates = owner === undefined ? found : [...found.filter((c) => c.owner === owner), ...found.filter((c) => c.owner !== owner)];
     for (const c of candidates) {
       if (c.level > level) continue;
       // NotAction for an Action statement is the complement rewrite (level 4, SCP Denies only).
