@@ -98,9 +98,9 @@ export function packPolicies(input: PackInput, diagnostics: Diagnostic[]): Packe
           escalate.set(g, `size: ${result.tooLarge.message.replace(/^an? (SCP|RCP) statement/, 'a statement')}`);
           return;
         }
-        for (const items of placeInBins(result.statements, capacity, previousBins(input.previous, type, group), previousKeys)) bins.push({ items, groups: [g], targets: group.targets, sids: result.sids });
+        for (const items of placeInBins(result.statements, capacity, previousBins(input.previous, type, group, group.level), previousKeys)) bins.push({ items, groups: [g], targets: group.targets, sids: result.sids });
       });
-      const outOfSlots = consolidateSlots(bins, type, input, attempt, previousKeys);
+      const outOfSlots = consolidateSlots(bins, type, input, attempt, previousKeys, (g) => groups[g]!.level);
       for (const { node, attached, message } of outOfSlots) {
         // The group holding most of the node's policies (then the largest) escalates first: the
         // fewest groups leave level 1.
@@ -259,6 +259,7 @@ export function controlsOf(statements: readonly PackedStatement[]): string[] {
 /** A previous policy: its name, the controls it held, and where each of its statements was (by statementKey). */
 interface PreviousBin {
   name: string;
+  level: MinimizeLevel;
   controls: string[];
   statements: Map<string, number>;
 }
@@ -268,7 +269,7 @@ function keyOf(origins: readonly ExpandedStatement[], part?: number): string {
 }
 
 function asPreviousBin(p: OutManifest['policies'][number]): PreviousBin {
-  return { name: p.name, controls: [...p.controls], statements: new Map(p.statements.map((st, i) => [statementKey(st.sources, st.part), i])) };
+  return { name: p.name, level: p.level ?? 1, controls: [...p.controls], statements: new Map(p.statements.map((st, i) => [statementKey(st.sources, st.part), i])) };
 }
 
 /**
@@ -284,8 +285,11 @@ function byName(a: { name: string }, b: { name: string }): number {
  * some of them to consolidation (fewer targets, every control the group's); not the consolidated ones,
  * which hold statements of several groups and are replayed by consolidateSlots.
  */
-function previousBins(previous: OutManifest | undefined, type: PolicyType, group: GroupOf): PreviousBin[] | undefined {
-  return previous ? previousPoliciesOf(previous, type, group).sort(byName).map(asPreviousBin) : undefined;
+function previousBins(previous: OutManifest | undefined, type: PolicyType, group: GroupOf, level: MinimizeLevel): PreviousBin[] | undefined {
+  // Tried at a lower level than it had, the group is packed as the previous compile packed that attempt:
+  // afresh. Its statements are not those policies held, and the quota it then misses (the reason it
+  // escalates, which the manifest records) must be missed by as much.
+  return previous ? previousPoliciesOf(previous, type, group).filter((p) => (p.level ?? 1) <= level).sort(byName).map(asPreviousBin) : undefined;
 }
 
 type GroupOf = { targets: readonly OrgNode[]; placements: readonly ControlPlacement[] };
@@ -342,7 +346,7 @@ function placeInBins(statements: PackedStatement[], capacity: number, previous: 
  * their statements out into fewer) into policies for that target alone; those policies keep their
  * other targets. The fewest policies are touched: the two smallest first, then three, and so on.
  */
-function consolidateSlots(bins: Bin[], type: PolicyType, input: PackInput, diagnostics: Diagnostic[], previousKeys: ReadonlySet<string>): { node: OrgNode; attached: Bin[]; message: string }[] {
+function consolidateSlots(bins: Bin[], type: PolicyType, input: PackInput, diagnostics: Diagnostic[], previousKeys: ReadonlySet<string>, levelOf: (group: number) => MinimizeLevel): { node: OrgNode; attached: Bin[]; message: string }[] {
   const outOfSlots: { node: OrgNode; attached: Bin[]; message: string }[] = [];
   const { maxChars, maxPerTarget } = input.quotas[type];
   const binSize = (b: Bin) => POLICY_OVERHEAD + b.items.reduce((n, s) => n + s.size, 0) + Math.max(0, b.items.length - 1);
@@ -385,7 +389,9 @@ function consolidateSlots(bins: Bin[], type: PolicyType, input: PackInput, diagn
     if (before) {
       const held = new Set(before.flatMap((b) => [...b.statements.keys()]));
       const chosen = attached.filter((b) => b.items.every((s) => held.has(keyOf(s.origins, s.part))));
-      if (chosen.length > 1) {
+      // Not below the level it was made at: that attempt is the one the previous compile made afresh.
+      const level = Math.max(1, ...chosen.flatMap((b) => b.groups.map(levelOf)));
+      if (chosen.length > 1 && before.every((b) => b.level <= level)) {
         const repacked = placeInBins(chosen.flatMap((b) => b.items), maxChars, before, previousKeys);
         if (attached.length - chosen.length + repacked.length <= free) {
           consolidate(node, chosen, repacked);
