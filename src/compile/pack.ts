@@ -100,7 +100,7 @@ export function packPolicies(input: PackInput, diagnostics: Diagnostic[]): Packe
         }
         for (const items of placeInBins(result.statements, capacity, previousBins(input.previous, type, group, group.level), previousKeys)) bins.push({ items, groups: [g], targets: group.targets, sids: result.sids });
       });
-      const outOfSlots = consolidateSlots(bins, type, input, attempt, previousKeys, (g) => groups[g]!.level);
+      const outOfSlots = consolidateSlots(bins, type, input, attempt);
       for (const { node, attached, message } of outOfSlots) {
         // The group holding most of the node's policies (then the largest) escalates first: the
         // fewest groups leave level 1.
@@ -259,7 +259,6 @@ export function controlsOf(statements: readonly PackedStatement[]): string[] {
 /** A previous policy: its name, the controls it held, and where each of its statements was (by statementKey). */
 interface PreviousBin {
   name: string;
-  level: MinimizeLevel;
   controls: string[];
   statements: Map<string, number>;
 }
@@ -269,7 +268,7 @@ function keyOf(origins: readonly ExpandedStatement[], part?: number): string {
 }
 
 function asPreviousBin(p: OutManifest['policies'][number]): PreviousBin {
-  return { name: p.name, level: p.level ?? 1, controls: [...p.controls], statements: new Map(p.statements.map((st, i) => [statementKey(st.sources, st.part), i])) };
+  return { name: p.name, controls: [...p.controls], statements: new Map(p.statements.map((st, i) => [statementKey(st.sources, st.part), i])) };
 }
 
 /**
@@ -283,7 +282,7 @@ function byName(a: { name: string }, b: { name: string }): number {
 /**
  * The previous policies of this type and target group: those with its targets, and those that lost
  * some of them to consolidation (fewer targets, every control the group's); not the consolidated ones,
- * which hold statements of several groups and are replayed by consolidateSlots.
+ * which hold statements of several groups: consolidateSlots makes them again from the group's policies.
  */
 function previousBins(previous: OutManifest | undefined, type: PolicyType, group: GroupOf, level: MinimizeLevel): PreviousBin[] | undefined {
   // Tried at a lower level than it had, the group is packed as the previous compile packed that attempt:
@@ -346,7 +345,7 @@ function placeInBins(statements: PackedStatement[], capacity: number, previous: 
  * their statements out into fewer) into policies for that target alone; those policies keep their
  * other targets. The fewest policies are touched: the two smallest first, then three, and so on.
  */
-function consolidateSlots(bins: Bin[], type: PolicyType, input: PackInput, diagnostics: Diagnostic[], previousKeys: ReadonlySet<string>, levelOf: (group: number) => MinimizeLevel): { node: OrgNode; attached: Bin[]; message: string }[] {
+function consolidateSlots(bins: Bin[], type: PolicyType, input: PackInput, diagnostics: Diagnostic[]): { node: OrgNode; attached: Bin[]; message: string }[] {
   const outOfSlots: { node: OrgNode; attached: Bin[]; message: string }[] = [];
   const { maxChars, maxPerTarget } = input.quotas[type];
   const binSize = (b: Bin) => POLICY_OVERHEAD + b.items.reduce((n, s) => n + s.size, 0) + Math.max(0, b.items.length - 1);
@@ -359,46 +358,12 @@ function consolidateSlots(bins: Bin[], type: PolicyType, input: PackInput, diagn
       else attachedAt.set(t, [b]);
     }
   }
-  // The previous compile's consolidated policies, by the node they were made for.
-  const previousAt = new Map<string, PreviousBin[]>();
-  for (const p of input.previous?.policies ?? []) {
-    if (p.type !== type || !p.consolidatedFor) continue;
-    const list = previousAt.get(p.consolidatedFor);
-    if (list) list.push(asPreviousBin(p));
-    else previousAt.set(p.consolidatedFor, [asPreviousBin(p)]);
-  }
-  const consolidate = (node: OrgNode, chosen: Bin[], repacked: PackedStatement[][]) => {
-    for (const x of chosen) {
-      x.targets = x.targets.filter((t) => t !== node);
-      if (x.targets.length === 0) bins.splice(bins.indexOf(x), 1);
-    }
-    const sids = chosen.some((b) => b.sids === 'drop') ? 'drop' : 'keep';
-    const groups = [...new Set(chosen.flatMap((b) => b.groups))].sort((a, b) => a - b);
-    for (const items of repacked) bins.push({ items, groups, targets: [node], consolidatedFor: node, sids });
-  };
   for (const node of input.tree.nodes) {
     const attached = attachedAt.get(node) ?? [];
     if (attached.length === 0) continue;
     const foreign = input.foreignAt(node, type);
     const free = maxPerTarget - foreign.length;
     if (attached.length <= free) continue;
-    // Sticky: the policies whose statements the previous compile consolidated here are consolidated
-    // again, each statement back in the policy that held it, when that still fits the slots. Choosing
-    // afresh from policies shaped by the previous out/ need not choose the same ones.
-    const before = previousAt.get(node.path)?.sort(byName);
-    if (before) {
-      const held = new Set(before.flatMap((b) => [...b.statements.keys()]));
-      const chosen = attached.filter((b) => b.items.every((s) => held.has(keyOf(s.origins, s.part))));
-      // Not below the level it was made at: that attempt is the one the previous compile made afresh.
-      const level = Math.max(1, ...chosen.flatMap((b) => b.groups.map(levelOf)));
-      if (chosen.length > 1 && before.every((b) => b.level <= level)) {
-        const repacked = placeInBins(chosen.flatMap((b) => b.items), maxChars, before, previousKeys);
-        if (attached.length - chosen.length + repacked.length <= free) {
-          consolidate(node, chosen, repacked);
-          continue;
-        }
-      }
-    }
     const smallestFirst = [...attached].sort((a, b) => binSize(a) - binSize(b));
     let done = false;
     for (let j = 2; j <= smallestFirst.length && !done; j++) {
@@ -406,7 +371,13 @@ function consolidateSlots(bins: Bin[], type: PolicyType, input: PackInput, diagn
       const items = chosen.flatMap((b) => b.items);
       const repacked = binPack(items.map((s) => s.size), maxChars, POLICY_OVERHEAD).map((bin) => bin.map((i) => items[i]!));
       if (attached.length - j + repacked.length > free) continue;
-      consolidate(node, chosen, repacked);
+      for (const x of chosen) {
+        x.targets = x.targets.filter((t) => t !== node);
+        if (x.targets.length === 0) bins.splice(bins.indexOf(x), 1);
+      }
+      const sids = chosen.some((b) => b.sids === 'drop') ? 'drop' : 'keep';
+      const groups = [...new Set(chosen.flatMap((b) => b.groups))].sort((a, b) => a - b);
+      for (const items of repacked) bins.push({ items, groups, targets: [node], consolidatedFor: node, sids });
       done = true;
     }
     if (done) continue;
