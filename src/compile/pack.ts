@@ -256,11 +256,10 @@ export function controlsOf(statements: readonly PackedStatement[]): string[] {
   return [...new Set(statements.flatMap((s) => s.origins.map((o) => o.draft.control.id)))].sort();
 }
 
-/** A previous policy: its name, the controls it held, and where each of its statements was (by statementKey). */
+/** A previous policy of this type and target group: the controls it held and its statements by statementKey. */
 interface PreviousBin {
-  name: string;
   controls: string[];
-  statements: Map<string, number>;
+  statements: Set<string>;
 }
 
 function keyOf(origins: readonly ExpandedStatement[], part?: number): string {
@@ -268,7 +267,7 @@ function keyOf(origins: readonly ExpandedStatement[], part?: number): string {
 }
 
 function asPreviousBin(p: OutManifest['policies'][number]): PreviousBin {
-  return { name: p.name, controls: [...p.controls], statements: new Map(p.statements.map((st, i) => [statementKey(st.sources, st.part), i])) };
+  return { controls: [...p.controls], statements: new Set(p.statements.map((st) => statementKey(st.sources, st.part))) };
 }
 
 /**
@@ -305,7 +304,7 @@ function previousPoliciesOf(previous: OutManifest | undefined, type: PolicyType,
 
 /**
  * Statements into policies. With previous policies, a statement stays in the policy that held that very
- * statement, in the place it had there; a statement the previous compile never wrote goes to one that held
+ * statement; a statement the previous compile never wrote goes to one that held
  * all its controls; what does not fit (or was held by a policy that is gone) goes to new policies.
  */
 function placeInBins(statements: PackedStatement[], capacity: number, previous: PreviousBin[] | undefined, previousKeys: ReadonlySet<string>): PackedStatement[][] {
@@ -315,7 +314,6 @@ function placeInBins(statements: PackedStatement[], capacity: number, previous: 
   }
   const sticky: PackedStatement[][] = previous.map(() => []);
   const moved: PackedStatement[] = [];
-  const position = new Map<PackedStatement, number>();
   for (const s of statements) {
     // The policy that held this very statement; else, for a statement the previous compile did not
     // write, one that held all its controls. A control split over two policies would otherwise send
@@ -323,17 +321,13 @@ function placeInBins(statements: PackedStatement[], capacity: number, previous: 
     // policy of its controls: compiling twice would then not give the same out/.
     const key = keyOf(s.origins, s.part);
     let at = previous.findIndex((held) => held.statements.has(key));
-    if (at >= 0) position.set(s, previous[at]!.statements.get(key)!);
-    else if (!previousKeys.has(key)) {
+    if (at < 0 && !previousKeys.has(key)) {
       const controls = controlsOf([s]);
       at = previous.findIndex((held) => controls.every((c) => held.controls.includes(c)));
     }
     if (at >= 0 && size([...sticky[at]!, s]) <= capacity) sticky[at]!.push(s);
     else moved.push(s);
   }
-  // The order the previous policy had; statements new to it after, in the order they came.
-  const order = (s: PackedStatement) => position.get(s) ?? Number.MAX_SAFE_INTEGER;
-  for (const bin of sticky) bin.sort((a, b) => order(a) - order(b));
   const fresh = binPack(moved.map((s) => s.size), capacity, POLICY_OVERHEAD).map((bin) => bin.map((i) => moved[i]!));
   return [...sticky.filter((b) => b.length > 0), ...fresh];
 }

@@ -68,6 +68,23 @@ describe('compiling the example repository with its own out/', () => {
   }, 60_000);
 });
 
+describe('a control split over ten policies or more', () => {
+  it('gets each part back under its name (x-2 sorts before x-10)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'guardrails-fixed-point-'));
+    try {
+      const file = path.join(dir, 'intent.yaml');
+      const header = ORG_HEADER.replace('defaults:', 'quotas: { profile: aws-2026-05, scp: { maxChars: 1000, maxPerTarget: 30 } }\ndefaults:');
+      fs.writeFileSync(file, `${header}controls:\n  big: { kind: deny-actions, actions: ["ec2:{Write}"], attach: [Prod] }\n`);
+      const { first, second, ok } = await compileTwice(dir, [file]);
+      expect(ok).toBe(true);
+      expect(first.has('guardrails-scp-big-10')).toBe(true);
+      expect(differing(first, second)).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
 // Small intents under a tiny quota: statements split, targets run out of slots (consolidation), groups
 // escalate levels; whatever compile decides, deciding again with it as the previous decides the same.
 const ACTIONS = [
