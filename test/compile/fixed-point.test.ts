@@ -129,26 +129,30 @@ describe('compile is a fixed point on small intents under tiny quotas', () => {
     let compiled = 0;
     const seen = { consolidated: 0, escalated: 0, split: 0 };
     try {
-      await fc.assert(
-        fc.asyncProperty(intentArb, async (i) => {
-          const file = path.join(dir, 'intent.yaml');
-          fs.writeFileSync(file, intentYaml(i));
-          const { first, second, ok } = await compileTwice(dir, [file]);
-          if (!ok) return;
-          compiled++;
-          const manifest = first.get('manifest.json')!;
-          if (manifest.includes('"consolidatedFor"')) seen.consolidated++;
-          if (/"level": [234]/.test(manifest)) seen.escalated++;
-          if (manifest.includes('"part"')) seen.split++;
-          expect(differing(first, second)).toEqual([]);
-        }),
-        { numRuns: 400, seed: 15 },
-      );
+      // Two seeds: each finds a case the other does not (a statement consolidated away pulled back to a
+      // policy of its control; another statement's previous spelling changing the levels compile settles on).
+      for (const seed of [1, 2]) {
+        await fc.assert(
+          fc.asyncProperty(intentArb, async (i) => {
+            const file = path.join(dir, 'intent.yaml');
+            fs.writeFileSync(file, intentYaml(i));
+            const { first, second, ok } = await compileTwice(dir, [file]);
+            if (!ok) return;
+            compiled++;
+            const manifest = first.get('manifest.json')!;
+            if (manifest.includes('"consolidatedFor"')) seen.consolidated++;
+            if (/"level": [234]/.test(manifest)) seen.escalated++;
+            if (manifest.includes('"part"')) seen.split++;
+            expect(differing(first, second)).toEqual([]);
+          }),
+          { numRuns: 600, seed },
+        );
+      }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
     // Enough cases must compile, and split, consolidate and escalate, or the property proves little.
-    expect(compiled).toBeGreaterThan(100);
+    expect(compiled).toBeGreaterThan(300);
     expect(Object.values(seen).every((n) => n >= 10), JSON.stringify({ compiled, ...seen })).toBe(true);
   }, 240_000);
 });

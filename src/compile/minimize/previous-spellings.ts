@@ -30,6 +30,8 @@ export interface PreviousSpelling {
 
 export class PreviousSpellings {
   private readonly byCircumstances = new Map<string, PreviousSpelling[]>();
+  /** The statements (statementKey) that had a list offered here. */
+  private readonly owners = new Set<string>();
   /** What each candidate matches in the reference: asked at every level a group is tried, computed once. */
   private readonly matched = new Map<PreviousSpelling, ActionSet | null>();
 
@@ -50,6 +52,7 @@ export class PreviousSpellings {
         const level = introducedNothing ? 1 : policyLevel;
         const key = spellingKey(policy.type, s);
         const entry: PreviousSpelling = { element: s.action ? 'Action' : 'NotAction', text: list, level, owner: recorded ? statementKey(recorded.sources) : undefined };
+        if (entry.owner !== undefined) this.owners.add(entry.owner);
         const found = this.byCircumstances.get(key);
         if (found) found.push(entry);
         else this.byCircumstances.set(key, [entry]);
@@ -60,9 +63,11 @@ export class PreviousSpellings {
   /**
    * The previous list for a statement of these circumstances that matches exactly `actions` (or, for
    * a NotAction candidate of an Action statement, exactly their complement) in `ref`, at a level no
-   * higher than `level`. The list of the statement `owner` (a statementKey) is preferred: statements of
-   * equal circumstances and actions may have been written differently (one at level 1, one escalated),
-   * and taking the other's would respell a statement the same intent compiled to.
+   * higher than `level`. A statement `owner` (a statementKey) that had a list is offered only its own:
+   * statements of equal circumstances and actions may have been written differently (one at level 1,
+   * one escalated), and taking the other's would respell a statement the same intent compiled to, or
+   * change how the group fits at a level it was tried at, and so the levels compile settles on. Another
+   * statement's list is offered to a statement that had none (new, or its sources changed).
    */
   find(
     type: PolicyType,
@@ -75,7 +80,7 @@ export class PreviousSpellings {
   ): PreviousSpelling | undefined {
     const found = this.byCircumstances.get(`${type}|${circumstanceKey(circumstances)}`);
     if (!found) return undefined;
-    const candidates = owner === undefined ? found : [...found.filter((c) => c.owner === owner), ...found.filter((c) => c.owner !== owner)];
+    const candidates = owner !== undefined && this.owners.has(owner) ? found.filter((c) => c.owner === owner) : found;
     for (const c of candidates) {
       if (c.level > level) continue;
       // NotAction for an Action statement is the complement rewrite (level 4, SCP Denies only).
