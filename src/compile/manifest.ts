@@ -33,6 +33,12 @@ export interface ManifestStatement {
   sid: string | null;
   /** The statements of the intent it carries (several when statements with equal elements merged). */
   sources: ManifestSource[];
+  /**
+   * Which part it is (1, 2, ...) of a statement split to fit the size quota; absent for a whole one.
+   * The parts share their sources: without it the next compile could not tell them apart, and would
+   * swap them between policies (and renumber their Sids).
+   */
+  part?: number;
   element: 'Action' | 'NotAction';
   /** Number of actions the element means within the reference (NotAction: the exempt actions). */
   actions: number;
@@ -45,6 +51,16 @@ export interface ManifestStatement {
    * today). Such a Deny also denies every action AWS adds later.
    */
   introducedNotAction: boolean;
+}
+
+/**
+ * What makes a statement the same one from one compile to the next: the control statements merged into
+ * it (control, role and summary, as the manifest records its sources; not the source line, which moves
+ * when the file is edited above it), and which part of a split statement it is.
+ */
+export function statementKey(sources: readonly { control: string; role: string; summary: string }[], part?: number): string {
+  const key = sources.map((s) => `${s.control}\u0000${s.role}\u0000${s.summary}`).sort().join('\u0001');
+  return part === undefined ? key : `${key}\u0002${part}`;
 }
 
 export interface ManifestPolicy {
@@ -182,6 +198,7 @@ export function buildManifest(args: {
             if (o.draft.companionOf) src.companionOf = o.draft.companionOf;
             return src;
           }),
+          ...(s.part !== undefined ? { part: s.part } : {}),
           element: s.element,
           actions: s.intended.size,
           wildcards: emitted.filter((t) => t.includes('*') || t.includes('?')),
@@ -269,6 +286,7 @@ const SLOT_USE = object({ policies: listOf(text), foreign: listOf(text), used: c
 const STATEMENT = object({
   sid: textOrNull,
   sources: listOf(object({ control: text, role: text, 'companionOf?': text, summary: text, source: textOrNull })),
+  'part?': count,
   element: oneOf('Action', 'NotAction'),
   actions: count,
   wildcards: listOf(text),

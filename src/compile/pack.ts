@@ -24,7 +24,7 @@ import type { PolicyType, Quotas } from '../policy/index.js';
 import type { ReferenceIndex } from '../reference/index.js';
 import type { ControlPlacement } from './compile.js';
 import type { ExpandedStatement } from './expand.js';
-import type { OutManifest } from './manifest.js';
+import { statementKey, type OutManifest } from './manifest.js';
 import { binPack, POLICY_OVERHEAD } from './minimize/bin-pack.js';
 import { maxLevelFor, type MinimizeLevel } from './minimize/levels.js';
 import { minimizeStatements, splitStatement, type IntendedStatement, type KeepSpelling, type MinimizedStatement } from './minimize/minimize-statements.js';
@@ -83,6 +83,7 @@ export function packPolicies(input: PackInput, diagnostics: Diagnostic[]): Packe
     // the next one, since a kept spelling may be longer than a fresh cover.
     const groups = targetGroups(input.placements, type).map((g) => ({ ...g, level: 1 as MinimizeLevel, fresh: false, escalatedFor: undefined as string | undefined, cap: groupCap(g.placements, type, input) }));
     const minimized = new Map<string, ReturnType<typeof minimizeGroup>>();
+    const previousKeys = new Set(input.previous?.policies.filter((p) => p.type === type).flatMap((p) => p.statements.map((st) => statementKey(st.sources, st.part))));
     for (;;) {
       const attempt: Diagnostic[] = [];
       const escalate = new Map<number, string>();
@@ -97,7 +98,7 @@ export function packPolicies(input: PackInput, diagnostics: Diagnostic[]): Packe
           escalate.set(g, `size: ${result.tooLarge.message.replace(/^an? (SCP|RCP) statement/, 'a statement')}`);
           return;
         }
-        for (const items of placeInBins(result.statements, capacity, previousBins(input.previous, type, group.targets))) bins.push({ items, groups: [g], targets: group.targets, sids: result.sids });
+        for (const items of placeInBins(result.statements, capacity, previousBins(input.previous, type, group, group.level), previousKeys)) bins.push({ items, groups: [g], targets: group.targets, sids: result.sids });
       });
       const outOfSlots = consolidateSlots(bins, type, input, attempt);
       for (const { node, attached, message } of outOfSlots) {
@@ -135,7 +136,7 @@ export function packPolicies(input: PackInput, diagnostics: Diagnostic[]): Packe
 
 function keepSpelling(input: PackInput, type: PolicyType): KeepSpelling | undefined {
   const previous = input.previousSpellings;
-  return previous ? (circumstances, element, actions, level) => previous.find(type, circumstances, element, actions, level, input.reference) : undefined;
+  return previous ? (circumstances, element, actions, level, origins) => previous.find(type, circumstances, element, actions, level, input.reference, keyOf(origins as readonly ExpandedStatement[])) : undefined;
 }
 
 /** The highest level any statement of the group may reach: escalating past it changes nothing. */
@@ -230,7 +231,7 @@ function minimizeGroup(
   // Sticky: the group keeps the choice it made last time unless that choice no longer fits in the
   // policies it had while the other would save one. Flipping renames and reshuffles every policy of
   // the group, including those of controls that did not change.
-  const previous = previousGroup(input.previous, type, targets);
+  const previous = previousGroup(input.previous, type, { targets, placements });
   if (previous) {
     const [same, other] = previous.sids === 'keep' ? [keep, drop] : [drop, keep];
     if (count(same) <= Math.max(previous.policies, count(other))) return withSids(same, previous.sids);
@@ -243,10 +244,8 @@ function withSids(statements: PackedStatement[] | undefined, sids: 'keep' | 'dro
 }
 
 /** How many policies the group had in the previous manifest, and whether it kept Sids. */
-function previousGroup(previous: OutManifest | undefined, type: PolicyType, targets: readonly OrgNode[]): { policies: number; sids: 'keep' | 'drop' } | undefined {
-  if (!previous) return undefined;
-  const sig = signature(targets);
-  const policies = previous.policies.filter((p) => p.type === type && !p.consolidatedFor && p.targets.map((t) => t.target).sort().join('|') === sig);
+function previousGroup(previous: OutManifest | undefined, type: PolicyType, group: GroupOf): { policies: number; sids: 'keep' | 'drop' } | undefined {
+  const policies = previousPoliciesOf(previous, type, group);
   if (policies.length === 0) return undefined;
   // Manifests written before `sids` was recorded: merged statements carry several sources and no Sid.
   const dropped = policies.some((p) => (p.sids ?? (p.statements.some((st) => st.sid === null) ? 'drop' : 'keep')) === 'drop');
@@ -263,26 +262,52 @@ interface PreviousBin {
   statements: Set<string>;
 }
 
+function keyOf(origins: readonly ExpandedStatement[], part?: number): string {
+  return statementKey(origins.map((o) => ({ control: o.draft.control.id, role: o.draft.role, summary: o.draft.summary })), part);
+}
+
+function asPreviousBin(p: OutManifest['policies'][number]): PreviousBin {
+  return { controls: [...p.controls], statements: new Set(p.statements.map((st) => statementKey(st.sources, st.part))) };
+}
+
 /**
- * What makes a statement the same one from one compile to the next: the control statements merged into
- * it (control, role and summary, as the manifest records its sources; not the source line, which moves
- * when the file is edited above it).
+ * Names in the order compile numbered them: `x-2` before `x-10`. A group's policies are numbered in the
+ * order its bins were made, and a sticky bin must come back in that order to get its name back.
  */
-function statementKey(sources: readonly { control: string; role: string; summary: string }[]): string {
-  return sources.map((s) => `${s.control}\u0000${s.role}\u0000${s.summary}`).sort().join('\u0001');
+function byName(a: { name: string }, b: { name: string }): number {
+  return a.name.localeCompare(b.name, 'en', { numeric: true });
 }
 
-/** The previous policies of this type and target group. */
-function previousBins(previous: OutManifest | undefined, type: PolicyType, targets: readonly OrgNode[]): PreviousBin[] | undefined {
-  if (!previous) return undefined;
-  const sig = signature(targets);
+/**
+ * The previous policies of this type and target group: those with its targets, and those that lost
+ * some of them to consolidation (fewer targets, every control the group's); not the consolidated ones,
+ * which hold statements of several groups: consolidateSlots makes them again from the group's policies.
+ */
+function previousBins(previous: OutManifest | undefined, type: PolicyType, group: GroupOf, level: MinimizeLevel): PreviousBin[] | undefined {
+  // Tried at a lower level than it had, the group is packed as the previous compile packed that attempt:
+  // afresh. Its statements are not those policies held, and the quota it then misses (the reason it
+  // escalates, which the manifest records) must be missed by as much.
+  return previous ? previousPoliciesOf(previous, type, group).filter((p) => (p.level ?? 1) <= level).sort(byName).map(asPreviousBin) : undefined;
+}
+
+type GroupOf = { targets: readonly OrgNode[]; placements: readonly ControlPlacement[] };
+
+function previousPoliciesOf(previous: OutManifest | undefined, type: PolicyType, group: GroupOf): OutManifest['policies'] {
+  if (!previous) return [];
+  const sig = signature(group.targets);
+  const paths = new Set(group.targets.map((t) => t.path));
+  const controls = new Set(group.placements.map((p) => p.control.id));
   return previous.policies
-    .filter((p) => p.type === type && p.targets.map((t) => t.target).sort().join('|') === sig)
-    .sort((a, b) => (a.name < b.name ? -1 : 1))
-    .map((p) => ({ controls: [...p.controls], statements: new Set(p.statements.map((st) => statementKey(st.sources))) }));
+    .filter((p) => p.type === type && !p.consolidatedFor)
+    .filter((p) => p.targets.map((t) => t.target).sort().join('|') === sig || (p.targets.every((t) => paths.has(t.target)) && p.controls.every((c) => controls.has(c))));
 }
 
-function placeInBins(statements: PackedStatement[], capacity: number, previous: PreviousBin[] | undefined): PackedStatement[][] {
+/**
+ * Statements into policies. With previous policies, a statement stays in the policy that held that very
+ * statement; a statement the previous compile never wrote goes to one that held
+ * all its controls; what does not fit (or was held by a policy that is gone) goes to new policies.
+ */
+function placeInBins(statements: PackedStatement[], capacity: number, previous: PreviousBin[] | undefined, previousKeys: ReadonlySet<string>): PackedStatement[][] {
   const size = (items: PackedStatement[]) => POLICY_OVERHEAD + items.reduce((n, s) => n + s.size, 0) + Math.max(0, items.length - 1);
   if (!previous || previous.length === 0) {
     return binPack(statements.map((s) => s.size), capacity, POLICY_OVERHEAD).map((bin) => bin.map((i) => statements[i]!));
@@ -290,12 +315,13 @@ function placeInBins(statements: PackedStatement[], capacity: number, previous: 
   const sticky: PackedStatement[][] = previous.map(() => []);
   const moved: PackedStatement[] = [];
   for (const s of statements) {
-    // The policy that held this very statement; else one that held all its controls. A control split
-    // over two policies would otherwise send its statements to the first, which may not hold them:
-    // compiling twice would then not give the same out/.
-    const key = statementKey(s.origins.map((o) => ({ control: o.draft.control.id, role: o.draft.role, summary: o.draft.summary })));
+    // The policy that held this very statement; else, for a statement the previous compile did not
+    // write, one that held all its controls. A control split over two policies would otherwise send
+    // its statements to the first, and one that consolidation took elsewhere would come back to a
+    // policy of its controls: compiling twice would then not give the same out/.
+    const key = keyOf(s.origins, s.part);
     let at = previous.findIndex((held) => held.statements.has(key));
-    if (at < 0) {
+    if (at < 0 && !previousKeys.has(key)) {
       const controls = controlsOf([s]);
       at = previous.findIndex((held) => controls.every((c) => held.controls.includes(c)));
     }

@@ -130,6 +130,7 @@ function packedFromFile(mp: ManifestPolicy, text: string, tree: OrgTree, drafts:
       size: statementSize(statement),
       level,
       keptSpelling: false,
+      ...(mp.statements[i]!.part !== undefined ? { part: mp.statements[i]!.part } : {}),
     });
   }
   return {

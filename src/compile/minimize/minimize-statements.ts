@@ -55,6 +55,8 @@ export interface MinimizedStatement<T> {
   level: MinimizeLevel;
   /** Its list is the previous out/'s, kept because it still matches exactly (previous-spellings.ts). */
   keptSpelling: boolean;
+  /** Which part (1, 2, ...) of a statement split to fit; absent for a whole statement. */
+  part?: number;
 }
 
 /** A list an earlier compile wrote for statements of these circumstances, exact now, at no higher level. */
@@ -63,6 +65,8 @@ export type KeepSpelling = (
   element: 'Action' | 'NotAction',
   actions: ActionSet,
   level: MinimizeLevel,
+  /** The statements it carries: the list this very statement had is preferred to another's. */
+  origins: readonly unknown[],
 ) => { element: 'Action' | 'NotAction'; text: readonly string[] } | undefined;
 
 export interface MinimizeOptions {
@@ -102,7 +106,7 @@ function minimizeGroup<T>(group: IntendedStatement<T>[], ref: ReferenceIndex, op
   const level = (widens ? 1 : Math.min(options.level, ...group.map((s) => s.maxLevel))) as MinimizeLevel;
   // Level 1 is the intent's own text, already stable; above it the cover is a choice a sync can change,
   // so a previous spelling that still holds is kept, and no cover is computed for it.
-  const kept = level > 1 ? options.keepSpelling?.(first, first.element, intended, level) : undefined;
+  const kept = level > 1 ? options.keepSpelling?.(first, first.element, intended, level, group.map((s) => s.origin)) : undefined;
   const written = kept ? { element: kept.element, text: [...kept.text], target: kept.element === first.element ? intended : ref.allActions().minus(intended) } : coverAtLevel(group, intended, given, level, ref, options);
   const { element, text, target } = written;
   const statement: Statement = { effect: first.effect };
@@ -204,7 +208,7 @@ export function splitStatement<T>(m: MinimizedStatement<T>, maxStatementChars: n
   return parts.map((action, i) => {
     const statement: Statement = { ...m.statement, action };
     if (statement.sid) statement.sid = `${statement.sid}${i + 1}`;
-    return { ...m, statement, introduced: m.introduced.filter((x) => action.includes(x)), size: statementSize(statement) };
+    return { ...m, statement, introduced: m.introduced.filter((x) => action.includes(x)), size: statementSize(statement), part: i + 1 };
   });
 }
 

@@ -14,7 +14,7 @@
 import { SourceIndex } from '../../diagnostics/index.js';
 import { parseJsonWithPositions, readPolicyDocument, type PolicyType, type Statement } from '../../policy/index.js';
 import { isPatternError, parseActionPattern, type ActionSet, type ReferenceIndex } from '../../reference/index.js';
-import type { OutManifest } from '../manifest.js';
+import { statementKey, type OutManifest } from '../manifest.js';
 import type { MinimizeLevel } from './levels.js';
 import { circumstanceKey } from './minimize-statements.js';
 
@@ -24,10 +24,14 @@ export interface PreviousSpelling {
   text: readonly string[];
   /** The highest level it may have been written at (its policy's level; 1 when compile introduced no wildcard). */
   level: MinimizeLevel;
+  /** statementKey of the statement that had it (its sources, whatever part). */
+  owner: string | undefined;
 }
 
 export class PreviousSpellings {
   private readonly byCircumstances = new Map<string, PreviousSpelling[]>();
+  /** The statements (statementKey) that had a list offered here. */
+  private readonly owners = new Set<string>();
   /** What each candidate matches in the reference: asked at every level a group is tried, computed once. */
   private readonly matched = new Map<PreviousSpelling, ActionSet | null>();
 
@@ -47,7 +51,8 @@ export class PreviousSpellings {
         const introducedNothing = recorded !== undefined && Array.isArray(recorded.introduced) && recorded.introduced.length === 0 && recorded.introducedNotAction === false;
         const level = introducedNothing ? 1 : policyLevel;
         const key = spellingKey(policy.type, s);
-        const entry: PreviousSpelling = { element: s.action ? 'Action' : 'NotAction', text: list, level };
+        const entry: PreviousSpelling = { element: s.action ? 'Action' : 'NotAction', text: list, level, owner: recorded ? statementKey(recorded.sources) : undefined };
+        if (entry.owner !== undefined) this.owners.add(entry.owner);
         const found = this.byCircumstances.get(key);
         if (found) found.push(entry);
         else this.byCircumstances.set(key, [entry]);
@@ -58,7 +63,11 @@ export class PreviousSpellings {
   /**
    * The previous list for a statement of these circumstances that matches exactly `actions` (or, for
    * a NotAction candidate of an Action statement, exactly their complement) in `ref`, at a level no
-   * higher than `level`.
+   * higher than `level`. A statement `owner` (a statementKey) that had a list is offered only its own:
+   * statements of equal circumstances and actions may have been written differently (one at level 1,
+   * one escalated), and taking the other's would respell a statement the same intent compiled to, or
+   * change how the group fits at a level it was tried at, and so the levels compile settles on. Another
+   * statement's list is offered to a statement that had none (new, or its sources changed).
    */
   find(
     type: PolicyType,
@@ -67,9 +76,11 @@ export class PreviousSpellings {
     actions: ActionSet,
     level: MinimizeLevel,
     ref: ReferenceIndex,
+    owner?: string,
   ): PreviousSpelling | undefined {
-    const candidates = this.byCircumstances.get(`${type}|${circumstanceKey(circumstances)}`);
-    if (!candidates) return undefined;
+    const found = this.byCircumstances.get(`${type}|${circumstanceKey(circumstances)}`);
+    if (!found) return undefined;
+    const candidates = owner !== undefined && this.owners.has(owner) ? found.filter((c) => c.owner === owner) : found;
     for (const c of candidates) {
       if (c.level > level) continue;
       // NotAction for an Action statement is the complement rewrite (level 4, SCP Denies only).
