@@ -12,6 +12,7 @@
 import { Composer, isAlias, isMap, isPair, isScalar, isSeq, Lexer, Parser, Scalar, type Alias, type CST, type Document, type Node } from 'yaml';
 import { error, warning, type Diagnostic } from '../diagnostics/index.js';
 import type { SourceIndex } from '../diagnostics/source-index.js';
+import { loadYamlFast } from './yaml-fast.js';
 
 export interface LoadedDocument {
   value: unknown;
@@ -56,6 +57,20 @@ function significant(lexeme: string): boolean {
 }
 
 export function loadYaml(file: string, text: string, sources: SourceIndex): YamlLoadResult {
+  sources.addText(file, text);
+  const fast = loadYamlFast(file, text, sources, FAST_LIMITS);
+  if (fast) return { documents: [{ value: fast.value, start: fast.start }], diagnostics: [] };
+  return loadYamlSlow(file, text, sources);
+}
+
+/**
+ * The fast path leaves to the library path any file near a bound, so that the library path alone
+ * decides, and reports, what exceeds one (the two count tokens slightly differently).
+ */
+const FAST_LIMITS = { tokens: Math.floor(YAML_LIMITS.tokens * 0.8), depth: YAML_LIMITS.depth - 16 };
+
+/** The `yaml` library's lexer, parser and composer, then our converter: every construct, every error. */
+export function loadYamlSlow(file: string, text: string, sources: SourceIndex): YamlLoadResult {
   sources.addText(file, text);
   const at = (offset: number) => sources.position(file, offset);
   const parsed = parseBounded(text);
