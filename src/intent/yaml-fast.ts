@@ -193,6 +193,7 @@ class FastReader {
   /** Reads `key:` in block context and the spaces after it; `i` ends after the colon. */
   private key(): string {
     const t = this.text;
+    const keyStart = this.i;
     const c = t.charCodeAt(this.i);
     let key: string;
     if (c === SQUOTE || c === DQUOTE) {
@@ -214,11 +215,12 @@ class FastReader {
       let end = p;
       while (t.charCodeAt(end - 1) === SPACE) end--;
       key = t.slice(start, end);
-      if (key.length > 1000 || key === '~' || key === '<<') throw GIVE_UP;
+      if (key === '~' || key === '<<') throw GIVE_UP;
       this.i = p;
       this.count(1);
     }
-    if (t.charCodeAt(this.i) !== COLON || !this.isBlank(this.i + 1)) throw GIVE_UP;
+    // The library bounds how far an implicit key's colon may be from its start (1,024 characters).
+    if (t.charCodeAt(this.i) !== COLON || !this.isBlank(this.i + 1) || this.i - keyStart > 1000) throw GIVE_UP;
     this.i++;
     this.count(1);
     return key;
@@ -413,12 +415,12 @@ class FastReader {
         if (c === SQUOTE || c === DQUOTE) key = this.quoted();
         else {
           key = this.plainFlow() as string;
-          if (key === '~' || key === '<<' || key.length > 1000) throw GIVE_UP;
+          if (key === '~' || key === '<<') throw GIVE_UP;
         }
         if (c === SQUOTE || c === DQUOTE) this.count(1);
         if (Object.hasOwn(obj, key)) throw GIVE_UP;
         this.skipFlowSpaces();
-        if (t.charCodeAt(this.i) !== COLON || t.charCodeAt(this.i + 1) !== SPACE) throw GIVE_UP;
+        if (t.charCodeAt(this.i) !== COLON || t.charCodeAt(this.i + 1) !== SPACE || this.i - itemStart > 1000) throw GIVE_UP;
         this.i++;
         this.count(1);
         this.skipFlowSpaces();

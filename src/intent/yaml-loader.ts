@@ -2,6 +2,11 @@
  * Reads YAML into plain values while recording where everything is (SourceIndex). Syntax errors,
  * duplicate keys and unsupported constructs become diagnostics with positions, never exceptions.
  *
+ * Two paths, one result: yaml-fast.ts reads the plain subset intents are written in, in one pass,
+ * and gives up on anything else (any construct outside the subset, any error, any file near a bound);
+ * the `yaml` library's lexer, parser and composer, then our converter (loadYamlSlow), read the rest.
+ * A big organization file costs a fraction on the fast path, where the library builds three trees.
+ *
  * An intent file comes from a pull request, so what one file can make the loader do is bounded, each
  * bound far above any intent written by hand (YAML_LIMITS): the tokens it holds (the parser's memory),
  * the documents, how deep collections nest (the composer recurses), and how many values aliases may
