@@ -14,7 +14,8 @@
  * characters), so a parameter can never close the string it is written in and add keys of its own; the
  * `json` helper writes any value as JSON.
  */
-import Handlebars from 'handlebars';
+import { createRequire } from 'node:module';
+import type Handlebars from 'handlebars';
 import { quoteUntrusted } from '../diagnostics/index.js';
 import { formatBytes, LIMITS } from '../files/index.js';
 
@@ -48,10 +49,22 @@ export interface TemplateInput {
   organization: unknown;
 }
 
-const templates = Handlebars.create();
-// Not available to a template: writing to the log, and defining partials.
-templates.unregisterHelper('log');
-templates.unregisterDecorator('inline');
+let environment: typeof Handlebars | undefined;
+
+/**
+ * The handlebars environment, loaded on first use: loading the library costs tens of milliseconds
+ * and every command imports this module, while only intents with custom templates render one.
+ */
+function templates(): typeof Handlebars {
+  if (!environment) {
+    const library = createRequire(import.meta.url)('handlebars') as typeof Handlebars;
+    environment = library.create();
+    // Not available to a template: writing to the log, and defining partials.
+    environment.unregisterHelper('log');
+    environment.unregisterDecorator('inline');
+  }
+  return environment;
+}
 
 class TemplateProblem extends Error {
   constructor(
@@ -69,7 +82,7 @@ export function renderTemplate(source: string, input: TemplateInput): TemplateRe
     checkNesting(source);
     checkLanguage(parse(source));
     // trackIds: a helper learns the expression it was given, for `{{json x}}` of an undefined x.
-    const template = templates.compile(source, { noEscape: true, strict: true, trackIds: true } as CompileOptions);
+    const template = templates().compile(source, { noEscape: true, strict: true, trackIds: true } as CompileOptions);
     const context = metered(escapeDeep({ parameters: input.parameters ?? {}, organization: input.organization }), budget, new WeakMap());
     const text = template(context, {
       helpers: meteredHelpers(budget),
@@ -131,12 +144,12 @@ function positionAt(source: string, offset: number): TemplatePosition {
 
 function parse(source: string): hbs.AST.Program {
   try {
-    return templates.parseWithoutProcessing(source);
+    return templates().parseWithoutProcessing(source);
   } catch (e) {
     // A block that does not match says where it opened; the grammar's parser keeps where it stopped
     // (its message draws an excerpt of the line, not kept here).
     const err = e as Error & { lineNumber?: number; column?: number };
-    const loc = (templates as unknown as { Parser?: { lexer?: { yylloc?: { first_line: number; first_column: number } } } }).Parser?.lexer?.yylloc;
+    const loc = (templates() as unknown as { Parser?: { lexer?: { yylloc?: { first_line: number; first_column: number } } } }).Parser?.lexer?.yylloc;
     const at = typeof err.lineNumber === 'number' ? { line: err.lineNumber, col: (err.column ?? 0) + 1 } : loc ? { line: loc.first_line, col: loc.first_column + 1 } : { line: 1, col: 1 };
     const lines = err.message.replace(/ - \d+:\d+$/, '').split('\n');
     const detail = lines.length > 1 ? lines[lines.length - 1]!.toLowerCase() : lines[0]!.replace(/^Parse error on line \d+: ?/, '');
@@ -269,7 +282,7 @@ function meteredHelpers(budget: Budget): Record<string, Helper> {
   };
   const helpers: Record<string, Helper> = {};
   for (const name of BLOCKS) {
-    const builtIn = templates.helpers[name] as Helper;
+    const builtIn = templates().helpers[name] as Helper;
     helpers[name] = function (this: unknown, ...args: unknown[]) {
       const options = args[args.length - 1] as HelperOptions;
       const at = position({ type: 'BlockStatement', loc: options.loc ?? null });
@@ -288,7 +301,7 @@ function meteredHelpers(budget: Budget): Record<string, Helper> {
     }
     const out = JSON.stringify(unescapeDeep(value)) ?? 'null';
     budget.spend(out.length);
-    return new Handlebars.SafeString(out);
+    return new (templates().SafeString)(out);
   };
   return helpers;
 }

@@ -16,13 +16,25 @@ interface Slot {
   value?: Span;
 }
 
+/**
+ * Only start offsets are kept (every answer is a position where something starts), packed into one
+ * array per container: a loaded organization holds tens of thousands of small mappings, and an
+ * object per slot and per span made a tenth of a load's time garbage collection.
+ */
 interface Origin {
   file: string;
-  span: Span;
-  slots: Map<string | number, Slot>;
-  /** The key that names this mapping in its parent (`only-org:` above the control's keys). */
-  namedBy?: Span;
+  start: number;
+  /** The key that names this mapping in its parent (`only-org:` above the control's keys); -1: none. */
+  namedBy: number;
+  /** A sequence: item i's start at [i] (-1: none). A mapping: [key, keyStart, valueStart] per key, in the order registered. */
+  slots: (string | number)[];
+  isArray: boolean;
+  /** A mapping's key -> index of its triple in slots, built on the first lookup in a big mapping. */
+  index?: Map<string | number, number>;
 }
+
+/** Mappings up to this many keys are searched in place rather than through an index. */
+const SCAN_LIMIT = 8;
 
 export class SourceIndex {
   private readonly origins = new WeakMap<object, Origin>();
@@ -45,16 +57,69 @@ export class SourceIndex {
   }
 
   register(container: object, file: string, span: Span): void {
-    this.origins.set(container, { file, span, slots: new Map() });
+    this.registerAt(container, file, span.start);
+  }
+
+  /** `register` by start offset alone. */
+  registerAt(container: object, file: string, start: number): void {
+    this.origins.set(container, { file, start, namedBy: -1, slots: [], isArray: Array.isArray(container) });
   }
 
   registerSlot(container: object, key: string | number, slot: Slot): void {
-    this.origins.get(container)?.slots.set(key, slot);
-    if (slot.key && typeof key === 'string') {
+    this.registerSlotAt(container, key, slot.key ? slot.key.start : -1, slot.value ? slot.value.start : -1);
+  }
+
+  /** `registerSlot` by start offsets alone (-1: not written). */
+  registerSlotAt(container: object, key: string | number, keyStart: number, valueStart: number): void {
+    const o = this.origins.get(container);
+    if (o) {
+      if (o.isArray) {
+        if (typeof key === 'number') {
+          const slots = o.slots;
+          while (slots.length < key) slots.push(-1);
+          slots[key] = valueStart === -1 ? keyStart : valueStart;
+        }
+      } else {
+        const at = this.find(o, key);
+        if (at >= 0) {
+          o.slots[at + 1] = keyStart;
+          o.slots[at + 2] = valueStart;
+        } else {
+          o.index?.set(key, o.slots.length);
+          o.slots.push(key, keyStart, valueStart);
+        }
+      }
+    }
+    if (keyStart !== -1 && typeof key === 'string') {
       const value = (container as Record<string, unknown>)[key];
       const child = value !== null && typeof value === 'object' ? this.origins.get(value) : undefined;
-      if (child && !child.namedBy) child.namedBy = slot.key;
+      if (child && child.namedBy === -1) child.namedBy = keyStart;
     }
+  }
+
+  /** Index in a mapping's slots of the triple for `key`, or -1. */
+  private find(o: Origin, key: string | number): number {
+    const slots = o.slots;
+    if (slots.length <= SCAN_LIMIT * 3) {
+      for (let i = 0; i < slots.length; i += 3) if (slots[i] === key) return i;
+      return -1;
+    }
+    if (!o.index) {
+      o.index = new Map();
+      for (let i = 0; i < slots.length; i += 3) o.index.set(slots[i]!, i);
+    }
+    return o.index.get(key) ?? -1;
+  }
+
+  /** Where key `key` and its value start in the container, -1 for what is not written; undefined: no such slot. */
+  private slot(o: Origin, key: string | number): [number, number] | undefined {
+    if (o.isArray) {
+      if (typeof key !== 'number' || !(key in o.slots)) return undefined;
+      const v = o.slots[key] as number;
+      return v === -1 ? undefined : [-1, v];
+    }
+    const at = this.find(o, key);
+    return at < 0 ? undefined : [o.slots[at + 1] as number, o.slots[at + 2] as number];
   }
 
   /** The file a value came from. */
@@ -71,20 +136,20 @@ export class SourceIndex {
     const o = this.origins.get(container);
     if (!o) return undefined;
     if (key !== undefined) {
-      const slot = o.slots.get(key);
-      const span = slot?.value ?? slot?.key;
-      if (span) return this.position(o.file, span.start);
+      const slot = this.slot(o, key);
+      const start = slot ? (slot[1] !== -1 ? slot[1] : slot[0]) : -1;
+      if (start !== -1) return this.position(o.file, start);
     }
-    return this.position(o.file, (o.namedBy ?? o.span).start);
+    return this.position(o.file, o.namedBy !== -1 ? o.namedBy : o.start);
   }
 
   /** Where the key `key` of a mapping is written (for unknown or duplicate properties). */
   locateKey(container: object | undefined, key: string): SourceLocation | undefined {
     if (!container) return undefined;
     const o = this.origins.get(container);
-    const span = o?.slots.get(key)?.key;
     if (!o) return undefined;
-    return this.position(o.file, (span ?? o.span).start);
+    const keyStart = this.slot(o, key)?.[0] ?? -1;
+    return this.position(o.file, keyStart !== -1 ? keyStart : o.start);
   }
 
   /** Follows a JSON pointer (as ajv reports) from `root` and locates the last step. */

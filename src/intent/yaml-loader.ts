@@ -2,6 +2,11 @@
  * Reads YAML into plain values while recording where everything is (SourceIndex). Syntax errors,
  * duplicate keys and unsupported constructs become diagnostics with positions, never exceptions.
  *
+ * Two paths, one result: yaml-fast.ts reads the plain subset intents are written in, in one pass,
+ * and gives up on anything else (any construct outside the subset, any error, any file near a bound);
+ * the `yaml` library's lexer, parser and composer, then our converter (loadYamlSlow), read the rest.
+ * A big organization file costs a fraction on the fast path, where the library builds three trees.
+ *
  * An intent file comes from a pull request, so what one file can make the loader do is bounded, each
  * bound far above any intent written by hand (YAML_LIMITS): the tokens it holds (the parser's memory),
  * the documents, how deep collections nest (the composer recurses), and how many values aliases may
@@ -12,6 +17,7 @@
 import { Composer, isAlias, isMap, isPair, isScalar, isSeq, Lexer, Parser, Scalar, type Alias, type CST, type Document, type Node } from 'yaml';
 import { error, warning, type Diagnostic } from '../diagnostics/index.js';
 import type { SourceIndex } from '../diagnostics/source-index.js';
+import { loadYamlFast } from './yaml-fast.js';
 
 export interface LoadedDocument {
   value: unknown;
@@ -56,6 +62,20 @@ function significant(lexeme: string): boolean {
 }
 
 export function loadYaml(file: string, text: string, sources: SourceIndex): YamlLoadResult {
+  sources.addText(file, text);
+  const fast = loadYamlFast(file, text, sources, FAST_LIMITS);
+  if (fast) return { documents: [{ value: fast.value, start: fast.start }], diagnostics: [] };
+  return loadYamlSlow(file, text, sources);
+}
+
+/**
+ * The fast path leaves to the library path any file near a bound, so that the library path alone
+ * decides, and reports, what exceeds one (the two count tokens slightly differently).
+ */
+const FAST_LIMITS = { tokens: Math.floor(YAML_LIMITS.tokens * 0.8), depth: YAML_LIMITS.depth - 16 };
+
+/** The `yaml` library's lexer, parser and composer, then our converter: every construct, every error. */
+export function loadYamlSlow(file: string, text: string, sources: SourceIndex): YamlLoadResult {
   sources.addText(file, text);
   const at = (offset: number) => sources.position(file, offset);
   const parsed = parseBounded(text);
