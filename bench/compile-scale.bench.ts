@@ -16,15 +16,15 @@
  *   today's stage plus that work; today's level-1 pass, which it replaces, is in both, so the ratio is,
  *   if anything, low.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { clearCompactionCache, compile, maxLevelFor, minimizeStatements, type CompileResult, type ExpandedStatement, type IntendedStatement } from '../src/compile/index.js';
 import { loadIntent } from '../src/intent/index.js';
 import { DirectorySource, loadFromCache, syncReference, type ReferenceIndex } from '../src/reference/index.js';
-import { PROJECT_ROOT, SNAPSHOT_2026 } from '../test/support/paths.js';
+import { SNAPSHOT_2026 } from '../test/support/paths.js';
 import type { Figure } from './harness.js';
+import { runMeasured } from './measured-command.js';
 import { writeScaleRepository, type ScaleMix } from './scale-intent.js';
 
 /**
@@ -84,8 +84,6 @@ export async function benchCompileScale(): Promise<Figure[]> {
     await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2026) });
     const reference = await loadFromCache(cache);
     const ref = reference.index;
-    const bin = path.join(PROJECT_ROOT, 'bin', 'guardrails.js');
-    const probe = new URL('./usage-probe.js', import.meta.url).href;
 
     const measured: Measured[] = [];
     for (const { mix, controls, formerRuns } of CASES) {
@@ -96,10 +94,8 @@ export async function benchCompileScale(): Promise<Figure[]> {
       const runs: Usage[] = [];
       for (let i = 0; i < COMMAND_RUNS; i++) {
         fs.rmSync(out, { recursive: true, force: true });
-        const started = performance.now();
-        const r = spawnSync(process.execPath, ['--import', probe, bin, 'compile', '--cache', cache, '--out', out], { cwd: repo, encoding: 'utf8', env: { ...process.env, GUARDRAILS_BENCH_USAGE: usageFile } });
-        if (r.status !== 0) throw new Error(`compile of ${controls} controls (${mix}) failed:\n${r.stderr.slice(-2000)}`);
-        runs.push({ ...(JSON.parse(fs.readFileSync(usageFile, 'utf8')) as Omit<Usage, 'wallMs'>), wallMs: performance.now() - started });
+        const { wallMs, cpuMs, maxRssKb } = runMeasured(['compile', '--cache', cache, '--out', out], repo, usageFile);
+        runs.push({ wallMs, cpuMs, maxRssKb });
       }
       const manifest = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8')) as { policies: { level?: number }[] };
       const atLevel = [0, 0, 0, 0, 0];

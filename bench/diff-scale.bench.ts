@@ -13,7 +13,6 @@
  * Issue 15's goals are printed beside each figure: 10,000 accounts under 3 s and 300 MB for the command,
  * 50,000 under 5 s; linear in accounts would make 50,000 cost 5x 10,000 at most.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -21,8 +20,9 @@ import { loadDeployment } from '../src/cli/deployment.js';
 import { deploymentSemanticDiff, partnerAccountsOf } from '../src/plan/index.js';
 import { DirectorySource, loadFromCache, syncReference } from '../src/reference/index.js';
 import type { SemanticDiffStats } from '../src/semantic-diff/index.js';
-import { PROJECT_ROOT, SNAPSHOT_2026 } from '../test/support/paths.js';
+import { SNAPSHOT_2026 } from '../test/support/paths.js';
 import type { Figure } from './harness.js';
+import { runMeasured } from './measured-command.js';
 import { SNAPSHOT_FILE, writeScaleWorkspace } from './scale-workspace.js';
 
 /** `runs` of the command (median wall): the 50,000-account workspace once, to keep the suite near a minute and a half. */
@@ -53,24 +53,18 @@ export async function benchDiffScale(): Promise<Figure[]> {
     const cache = path.join(root, 'cache');
     await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2026) });
     const reference = await loadFromCache(cache);
-    const bin = path.join(PROJECT_ROOT, 'bin', 'guardrails.js');
-    const probe = new URL('./usage-probe.js', import.meta.url).href;
     const usageFile = path.join(root, 'usage.json');
     const measured: Measured[] = [];
     for (const { accounts, runs } of CASES) {
       const repo = path.join(root, `accounts-${accounts}`);
       await writeScaleWorkspace(repo, { controls: CONTROLS, mix: 'spread', accounts }, reference);
-      const compiled = spawnSync(process.execPath, [bin, 'compile', '--cache', cache], { cwd: repo, encoding: 'utf8' });
-      if (compiled.status !== 0) throw new Error(`compile of the ${accounts}-account workspace failed:\n${compiled.stderr.slice(-2000)}`);
+      runMeasured(['compile', '--cache', cache], repo, usageFile);
       const walls: number[] = [];
       const cpus: number[] = [];
       let maxRssKb = 0;
       for (let i = 0; i < runs; i++) {
-        const start = performance.now();
-        const r = spawnSync(process.execPath, ['--import', probe, bin, 'diff', '--org', SNAPSHOT_FILE, '--cache', cache], { cwd: repo, encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, GUARDRAILS_BENCH_USAGE: usageFile } });
-        walls.push(performance.now() - start);
-        if (r.status !== 0) throw new Error(`diff of the ${accounts}-account workspace failed:\n${r.stderr.slice(-2000)}`);
-        const usage = JSON.parse(fs.readFileSync(usageFile, 'utf8')) as { cpuMs: number; maxRssKb: number };
+        const usage = runMeasured(['diff', '--org', SNAPSHOT_FILE, '--cache', cache], repo, usageFile);
+        walls.push(usage.wallMs);
         cpus.push(usage.cpuMs);
         maxRssKb = Math.max(maxRssKb, usage.maxRssKb);
       }

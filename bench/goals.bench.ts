@@ -10,8 +10,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DirectorySource, loadFromDirectory, syncReference } from '../src/reference/index.js';
-import { PROJECT_ROOT, SNAPSHOT_2026 } from '../test/support/paths.js';
+import { SNAPSHOT_2026 } from '../test/support/paths.js';
 import type { Figure } from './harness.js';
+import { runMeasured } from './measured-command.js';
 import type { ScaleMix } from './scale-intent.js';
 import { SNAPSHOT_FILE, writeScaleWorkspace } from './scale-workspace.js';
 
@@ -49,8 +50,6 @@ export async function benchGoals(): Promise<Figure[]> {
     const cache = path.join(root, 'cache');
     await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2026) });
     const reference = await loadFromDirectory(SNAPSHOT_2026);
-    const bin = path.join(PROJECT_ROOT, 'bin', 'guardrails.js');
-    const probe = new URL('./usage-probe.js', import.meta.url).href;
     const usageFile = path.join(root, 'usage.json');
     const figures: Figure[] = [];
     for (const { mix, accounts, goals } of CASES) {
@@ -61,12 +60,9 @@ export async function benchGoals(): Promise<Figure[]> {
         const walls: number[] = [];
         let peakKb = 0;
         for (let i = 0; i < RUNS; i++) {
-          const start = performance.now();
-          const r = spawnSync(process.execPath, ['--import', probe, bin, ...goal.command, '--cache', cache], { cwd: repo, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, GUARDRAILS_BENCH_USAGE: usageFile } });
-          walls.push((performance.now() - start) / 1000);
-          // diff exits 1 when the organization would change, as it does here by design.
-          if (r.status !== 0 && !(goal.command[0] === 'diff' && r.status === 1)) throw new Error(`${goal.command.join(' ')} on ${mix}/${accounts} exited ${r.status}:\n${r.stderr.slice(-2000)}`);
-          peakKb = Math.max(peakKb, (JSON.parse(fs.readFileSync(usageFile, 'utf8')) as { maxRssKb: number }).maxRssKb);
+          const run = runMeasured([...goal.command, '--cache', cache], repo, usageFile);
+          walls.push(run.wallMs / 1000);
+          peakKb = Math.max(peakKb, run.maxRssKb);
         }
         const wall = [...walls].sort((a, b) => a - b)[Math.floor(RUNS / 2)]!;
         const mb = (peakKb * 1024) / 1e6;

@@ -10,15 +10,15 @@
  *   10,000 accounts, under 5 s at 50,000). Start-up (reading the intent, the reference, out/ and the
  *   snapshot) is in it, and is most of it.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadDeployment } from '../src/cli/deployment.js';
 import { planRollout, wavesOf } from '../src/plan/index.js';
 import { DirectorySource, loadFromCache, syncReference } from '../src/reference/index.js';
-import { PROJECT_ROOT, SNAPSHOT_2026 } from '../test/support/paths.js';
+import { SNAPSHOT_2026 } from '../test/support/paths.js';
 import type { Figure } from './harness.js';
+import { runMeasured } from './measured-command.js';
 import { SNAPSHOT_FILE, writeScaleWorkspace } from './scale-workspace.js';
 
 const SIZES = [1_000, 10_000, 50_000] as const;
@@ -30,11 +30,6 @@ const COMMAND_GOALS: ReadonlyMap<number, { seconds: number; mib?: number }> = ne
 const STAGE_RUNS = 3;
 const CONTROLS = 300;
 
-interface Usage {
-  cpuMs: number;
-  maxRssKb: number;
-}
-
 const medianOf = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 export async function benchPlanScale(): Promise<Figure[]> {
@@ -43,16 +38,13 @@ export async function benchPlanScale(): Promise<Figure[]> {
     const cache = path.join(root, 'cache');
     await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2026) });
     const reference = await loadFromCache(cache);
-    const bin = path.join(PROJECT_ROOT, 'bin', 'guardrails.js');
-    const probe = new URL('./usage-probe.js', import.meta.url).href;
     const usageFile = path.join(root, 'usage.json');
     const figures: Figure[] = [];
     const stageMs = new Map<number, number>();
     for (const accounts of SIZES) {
       const dir = path.join(root, `w${accounts}`);
       await writeScaleWorkspace(dir, { controls: CONTROLS, mix: 'spread', accounts }, reference);
-      const compiled = spawnSync(process.execPath, [bin, 'compile', '--cache', cache], { cwd: dir, encoding: 'utf8' });
-      if (compiled.status !== 0) throw new Error(`compile of the scale workspace (${accounts} accounts) failed:\n${compiled.stderr.slice(-2000)}`);
+      runMeasured(['compile', '--cache', cache], dir, usageFile);
 
       const sink = { write: () => true } as unknown as NodeJS.WritableStream;
       const loaded = await loadDeployment([], { org: SNAPSHOT_FILE, cache, out: 'out' }, { stdout: sink, stderr: sink, env: process.env, cwd: dir } as never, 'plan');
@@ -74,11 +66,8 @@ export async function benchPlanScale(): Promise<Figure[]> {
 
       const goal = COMMAND_GOALS.get(accounts);
       if (!goal) continue;
-      const start = performance.now();
-      const r = spawnSync(process.execPath, ['--import', probe, bin, 'plan', '--org', SNAPSHOT_FILE, '--cache', cache], { cwd: dir, encoding: 'utf8', env: { ...process.env, GUARDRAILS_BENCH_USAGE: usageFile }, maxBuffer: 64 * 1024 * 1024 });
-      const wallMs = performance.now() - start;
-      if (r.status !== 0) throw new Error(`plan of the scale workspace (${accounts} accounts) failed:\n${r.stderr.slice(-2000)}`);
-      const usage = JSON.parse(fs.readFileSync(usageFile, 'utf8')) as Usage;
+      const usage = runMeasured(['plan', '--org', SNAPSHOT_FILE, '--cache', cache], dir, usageFile);
+      const wallMs = usage.wallMs;
       const mib = Math.round(usage.maxRssKb / 1024);
       figures.push({
         name: `plan command: ${accounts.toLocaleString('en-US')} accounts`,

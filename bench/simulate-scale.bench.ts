@@ -10,7 +10,6 @@
  *   scenarios (buildScenarios) and evaluating them (runLocal), the fastest of three, with its CPU time.
  *   Start-up (loading the intent and the reference, compiling) is the rest of the command.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -18,8 +17,9 @@ import { compile } from '../src/compile/index.js';
 import { loadIntent } from '../src/intent/index.js';
 import { DirectorySource, loadFromCache, syncReference } from '../src/reference/index.js';
 import { buildScenarios, runLocal } from '../src/simulate/index.js';
-import { PROJECT_ROOT, SNAPSHOT_2026 } from '../test/support/paths.js';
+import { SNAPSHOT_2026 } from '../test/support/paths.js';
 import type { Figure } from './harness.js';
+import { runMeasured } from './measured-command.js';
 import { writeScaleRepository, type ScaleMix } from './scale-intent.js';
 
 const CASES: readonly { mix: ScaleMix; controls: number }[] = [
@@ -56,19 +56,14 @@ export async function benchSimulateScale(): Promise<Figure[]> {
     await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2026) });
     const reference = await loadFromCache(cache);
     const ref = reference.index;
-    const bin = path.join(PROJECT_ROOT, 'bin', 'guardrails.js');
-    const probe = new URL('./usage-probe.js', import.meta.url).href;
     const usageFile = path.join(root, 'usage.json');
 
     const measured: Measured[] = [];
     for (const { mix, controls } of CASES) {
       const repo = path.join(root, `${mix}-${controls}`);
       writeScaleRepository(repo, controls, mix, ref);
-      const start = performance.now();
-      const r = spawnSync(process.execPath, ['--import', probe, bin, 'simulate', '--cache', cache], { cwd: repo, encoding: 'utf8', env: { ...process.env, GUARDRAILS_BENCH_USAGE: usageFile } });
-      const wallMs = performance.now() - start;
-      if (r.status !== 0) throw new Error(`simulate of ${controls} controls (${mix}) failed:\n${r.stderr.slice(-2000)}\n${r.stdout.slice(-2000)}`);
-      const usage = JSON.parse(fs.readFileSync(usageFile, 'utf8')) as { cpuMs: number; maxRssKb: number };
+      const usage = runMeasured(['simulate', '--cache', cache], repo, usageFile);
+      const wallMs = usage.wallMs;
 
       const { intent } = await loadIntent({ cwd: repo });
       const compiled = compile({ intent: intent!, reference: ref, referenceManifest: reference.manifest, root: repo });

@@ -13,7 +13,6 @@
  * - `simulate` of 2,816 tests written with aliases against the same tests written out (the example
  *   repository's tests, repeated), each in a child process: the same work, so linear loading is 1x.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -26,6 +25,7 @@ import { loadYaml, loadYamlSlow } from '../src/intent/yaml-loader.js';
 import { DirectorySource, loadFromCache, loadFromCacheAside, syncReference } from '../src/reference/index.js';
 import { PROJECT_ROOT, SNAPSHOT_2026 } from '../test/support/paths.js';
 import { median, type Figure } from './harness.js';
+import { runMeasured } from './measured-command.js';
 import { writeScaleWorkspace } from './scale-workspace.js';
 
 const COMMAND_RUNS = 3;
@@ -54,15 +54,8 @@ export async function benchStartup(): Promise<Figure[]> {
     await writeScaleWorkspace(repo, { controls: 300, mix: 'spread', accounts: 10_000 }, reference);
     const usageFile = path.join(root, 'usage.json');
     const command = (cwd: string, args: string[], expectStatus = 0): Run => {
-      const start = performance.now();
-      const r = spawnSync(process.execPath, ['--import', new URL('./usage-probe.js', import.meta.url).href, path.join(PROJECT_ROOT, 'bin', 'guardrails.js'), ...args], {
-        cwd,
-        encoding: 'utf8',
-        env: { ...process.env, GUARDRAILS_BENCH_USAGE: usageFile },
-      });
-      const wallMs = performance.now() - start;
-      if (r.status !== expectStatus) throw new Error(`guardrails ${args.join(' ')} exited ${r.status}:\n${r.stderr.slice(-2000)}`);
-      return { wallMs, ...(JSON.parse(fs.readFileSync(usageFile, 'utf8')) as Usage) };
+      const { wallMs, cpuMs, maxRssKb } = runMeasured(args, cwd, usageFile, [expectStatus]);
+      return { wallMs, cpuMs, maxRssKb };
     };
     const medianOf = (runs: Run[]): Run => {
       const mid = (k: keyof Usage | 'wallMs') => runs.map((r) => r[k]).sort((a, b) => a - b)[Math.floor(runs.length / 2)]!;
