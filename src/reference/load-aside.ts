@@ -1,28 +1,54 @@
 /**
- * loadFromCache on another thread, for a command that has other work while the reference loads (the
+ * loadFromCache on other threads, for a command that has other work while the reference loads (the
  * intent's YAML): reading, inflating, JSON parsing and checking ~460 service files take a few hundred
  * milliseconds of the main thread otherwise, and YAML parsing never yields to let them interleave.
- * The worker runs the same code (compactFromCache: every object checked against the manifest's sha256);
- * only the compact index crosses back, and the index is built from it here as loadFromCache builds it.
+ * Each worker runs the same code on its share of the services (compactShareFromCache: every object
+ * checked against the manifest's sha256); only the compact services and their counts cross back, the
+ * manifest's totals are checked here against all shares (checkTotals, as loadFromCache checks them),
+ * and the index is built as loadFromCache builds it.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CacheError, type SnapshotManifest } from './cache-store.js';
-import type { CompactIndex } from './compact-index.js';
-import { loadFromCache, type LoadedSnapshot, type LoadOptions } from './load.js';
+import { COMPACT_INDEX_FORMAT, type CompactIndex } from './compact-index.js';
+import { checkShareTotals, loadFromCache, type LoadedSnapshot, type LoadOptions, type ShareCounts } from './load.js';
 import type { AsideReply, AsideRequest } from './load-worker.js';
 import { ReferenceIndex } from './reference-index.js';
 
 const WORKER = new URL('./load-worker.js', import.meta.url);
 
+/**
+ * Threads the services are shared among: the main thread waits on the load once the intent is read, so
+ * both cores of a small CI runner parse service files (each thread takes every other file).
+ */
+const THREADS = 2;
+
 export async function loadFromCacheAside(cacheDir: string, snapshot = 'current', options: LoadOptions = {}): Promise<LoadedSnapshot> {
   // Run from TypeScript sources (the tests) there is no compiled worker to start: the same load, here.
   if (WORKER.protocol !== 'file:' || !existsSync(fileURLToPath(WORKER))) return loadFromCache(cacheDir, snapshot, options);
-  const request: AsideRequest = { cacheDir, snapshot, ...(options.cwd !== undefined ? { cwd: options.cwd } : {}) };
-  // The worker answers every outcome of the load itself; no answer means the thread could not run
-  // (it could not start, or ran out of memory), and then the load runs here, as it would have.
-  const reply = await new Promise<AsideReply | undefined>((resolve) => {
+  const replies = await Promise.all(Array.from({ length: THREADS }, (_, index) => runShare({ cacheDir, snapshot, ...(options.cwd !== undefined ? { cwd: options.cwd } : {}), share: { index, of: THREADS } })));
+  // No answer means a thread could not run (it could not start, or ran out of memory): the load runs here, as it would have.
+  if (replies.some((r) => r === undefined)) return loadFromCache(cacheDir, snapshot, options);
+  for (const reply of replies) {
+    if (reply!.ok) continue;
+    if (reply!.cacheError) throw new CacheError(reply!.cacheError.message, reply!.cacheError.code, reply!.cacheError.errno);
+    const error = new Error(reply!.message);
+    if (reply!.stack) error.stack = reply!.stack;
+    throw error;
+  }
+  const shares = replies.map((r) => JSON.parse((r as { json: string }).json) as { services: CompactIndex['services']; counts: ShareCounts; manifest: SnapshotManifest });
+  const manifest = shares[0]!.manifest;
+  // Each thread read the manifest itself: a cache rewritten between two reads is not one snapshot.
+  if (shares.some((s) => s.manifest.snapshotId !== manifest.snapshotId)) return loadFromCache(cacheDir, snapshot, options);
+  checkShareTotals(cacheDir, manifest, shares.map((s) => s.counts), options);
+  const compact: CompactIndex = { format: COMPACT_INDEX_FORMAT, snapshotId: manifest.snapshotId, services: shares.flatMap((s) => s.services) };
+  return { index: ReferenceIndex.fromCompact(compact), manifest, origin: cacheDir };
+}
+
+/** The worker answers every outcome of its share itself; undefined when it could not run. */
+function runShare(request: AsideRequest): Promise<AsideReply | undefined> {
+  return new Promise<AsideReply | undefined>((resolve) => {
     let worker: Worker;
     try {
       worker = new Worker(WORKER, { workerData: request });
@@ -34,13 +60,4 @@ export async function loadFromCacheAside(cacheDir: string, snapshot = 'current',
     worker.once('error', () => resolve(undefined));
     worker.once('exit', () => resolve(undefined));
   });
-  if (!reply) return loadFromCache(cacheDir, snapshot, options);
-  if (!reply.ok) {
-    if (reply.cacheError) throw new CacheError(reply.cacheError.message, reply.cacheError.code, reply.cacheError.errno);
-    const error = new Error(reply.message);
-    if (reply.stack) error.stack = reply.stack;
-    throw error;
-  }
-  const { compact, manifest } = JSON.parse(reply.json) as { compact: CompactIndex; manifest: SnapshotManifest };
-  return { index: ReferenceIndex.fromCompact(compact), manifest, origin: cacheDir };
 }

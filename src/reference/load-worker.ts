@@ -1,15 +1,18 @@
 /**
- * The thread loadFromCacheAside (load-aside.ts) starts: it reads, inflates, checks and compacts a
- * snapshot's objects exactly as loadFromCache does, and hands back the compact index as JSON text.
+ * A thread loadFromCacheAside (load-aside.ts) starts: it reads, inflates, checks and compacts its share
+ * of a snapshot's objects exactly as loadFromCache does, and hands back the compact services and what
+ * they came to as JSON text.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { CacheError } from './cache-store.js';
-import { compactFromCache } from './load.js';
+import { compactShareFromCache } from './load.js';
 
 export interface AsideRequest {
   cacheDir: string;
   snapshot: string;
   cwd?: string;
+  /** This thread's share of the services (compactShareFromCache). */
+  share: { index: number; of: number };
 }
 
 export type AsideReply = { ok: true; json: string } | { ok: false; cacheError?: { message: string; code: CacheError['code']; errno?: string }; message: string; stack?: string };
@@ -18,7 +21,7 @@ const request = workerData as AsideRequest;
 let reply: AsideReply;
 try {
   // Blocking reads: this thread has nothing else to do, and a promise per file-system call cost more than the calls.
-  const loaded = await compactFromCache(request.cacheDir, request.snapshot, { ...(request.cwd !== undefined ? { cwd: request.cwd } : {}), blocking: true });
+  const loaded = await compactShareFromCache(request.cacheDir, request.snapshot, request.share, { ...(request.cwd !== undefined ? { cwd: request.cwd } : {}), blocking: true });
   // One string crosses the threads in one copy; the main thread parses it faster than a structured clone of the arrays.
   reply = { ok: true, json: JSON.stringify(loaded) };
 } catch (e) {

@@ -45,17 +45,52 @@ export async function loadFromCache(cacheDir: string, snapshot = 'current', opti
 export async function compactFromCache(cacheDir: string, snapshot = 'current', options: LoadOptions & { blocking?: boolean } = {}): Promise<{ compact: CompactIndex; manifest: SnapshotManifest }> {
   const store = new CacheStore(cacheDir, storeOptions(options));
   const manifest = await store.readSnapshot(snapshot);
-  const read = options.blocking ? await store.blockingObjectReader() : (sha: string, what: string, maxBytes?: number) => store.readObject(sha, what, maxBytes);
-  return { compact: await compactFromObjects(store, manifest, read), manifest };
+  const share = await compactShare(store, manifest, readerOf(store, options));
+  checkTotals(store, manifest, [share.counts]);
+  return { compact: { format: COMPACT_INDEX_FORMAT, snapshotId: manifest.snapshotId, services: share.services }, manifest };
+}
+
+/** What a share of a snapshot's services came to, for checkTotals. */
+export interface ShareCounts {
+  bytes: number;
+  actions: number;
+  versions: Record<string, number>;
+}
+
+/** checkTotals for the shares of a load made elsewhere (other threads) from this cache. */
+export function checkShareTotals(cacheDir: string, manifest: SnapshotManifest, shares: readonly ShareCounts[], options: LoadOptions = {}): void {
+  checkTotals(new CacheStore(cacheDir, storeOptions(options)), manifest, shares);
+}
+
+/**
+ * One share of the work of compactFromCache: the services whose position in the manifest is `index`
+ * modulo `of`, each checked as there, with what they came to. Threads that share a load each run one;
+ * checkTotals then holds the manifest's totals against all of them.
+ */
+export async function compactShareFromCache(cacheDir: string, snapshot: string, share: { index: number; of: number }, options: LoadOptions & { blocking?: boolean } = {}): Promise<{ services: CompactIndex['services']; counts: ShareCounts; manifest: SnapshotManifest }> {
+  const store = new CacheStore(cacheDir, storeOptions(options));
+  const manifest = await store.readSnapshot(snapshot);
+  return { ...(await compactShare(store, manifest, readerOf(store, options), share)), manifest };
+}
+
+type ObjectReader = (sha: string, what: string, maxBytes?: number) => Buffer | Promise<Buffer>;
+
+async function readerOf(store: CacheStore, options: { blocking?: boolean }): Promise<ObjectReader> {
+  return options.blocking ? await store.blockingObjectReader() : (sha: string, what: string, maxBytes?: number) => store.readObject(sha, what, maxBytes);
 }
 
 function storeOptions(options: LoadOptions): CacheStoreOptions {
   return options.cwd !== undefined ? { cwd: options.cwd } : {};
 }
 
-/** The compact index of a snapshot from its objects, every one checked against the manifest, and the manifest's counts against them. */
-async function compactFromObjects(store: CacheStore, manifest: SnapshotManifest, read: (sha: string, what: string, maxBytes?: number) => Buffer | Promise<Buffer>): Promise<CompactIndex> {
-  const integrity = (message: string) => new CacheError(`${store.manifestPath} (snapshot ${manifest.snapshotId}): ${message}; run guardrails sync to rebuild the cache`, 'cache-integrity');
+function integrityError(store: CacheStore, manifest: SnapshotManifest, message: string): CacheError {
+  return new CacheError(`${store.manifestPath} (snapshot ${manifest.snapshotId}): ${message}; run guardrails sync to rebuild the cache`, 'cache-integrity');
+}
+
+/** A share of a snapshot's services from their objects (all of them by default), every one checked against the manifest. */
+async function compactShare(store: CacheStore, manifest: SnapshotManifest, readerPromise: Promise<ObjectReader>, share = { index: 0, of: 1 }): Promise<{ services: CompactIndex['services']; counts: ShareCounts }> {
+  const read = await readerPromise;
+  const integrity = (message: string) => integrityError(store, manifest, message);
   const listBytes = await read(manifest.serviceList.sha256, 'the service list', LIMITS.serviceList);
   const listed = shapeChecked(() => checkServiceList(parseJson(listBytes)), store.objectPath(manifest.serviceList.sha256), 'the service list');
   const names = Object.keys(manifest.services);
@@ -69,29 +104,39 @@ async function compactFromObjects(store: CacheStore, manifest: SnapshotManifest,
         .join(' and '),
     );
   }
-  let totalBytes = 0;
-  let actions = 0;
-  const versions: Record<string, number> = {};
-  const compact = await mapLimited(names, PARALLEL_READS, async (name) => {
+  const counts: ShareCounts = { bytes: 0, actions: 0, versions: {} };
+  const mine = names.filter((_, i) => i % share.of === share.index);
+  const services = await mapLimited(mine, PARALLEL_READS, async (name) => {
     const entry = manifest.services[name]!;
     const bytes = await read(entry.sha256, `service ${name}`, LIMITS.serviceFile);
-    totalBytes += bytes.length;
-    if (totalBytes > LIMITS.referenceSnapshot) throw integrity(`its service files come to more than ${formatBytes(LIMITS.referenceSnapshot)}, the most read for a snapshot`);
+    counts.bytes += bytes.length;
+    if (counts.bytes > LIMITS.referenceSnapshot) throw integrity(`its service files come to more than ${formatBytes(LIMITS.referenceSnapshot)}, the most read for a snapshot`);
     const file = shapeChecked(() => checkServiceFile(parseJson(bytes), name), store.objectPath(entry.sha256), `service ${name}`);
     const version = file.Version ?? null;
     if (bytes.length !== entry.bytes || file.Actions.length !== entry.actions || version !== entry.version) {
       throw integrity(`the entry of service ${name} (${entry.bytes} bytes, ${entry.actions} actions, version ${entry.version}) does not describe its file (${bytes.length} bytes, ${file.Actions.length} actions, version ${version})`);
     }
-    actions += file.Actions.length;
-    versions[version ?? 'unversioned'] = (versions[version ?? 'unversioned'] ?? 0) + 1;
+    counts.actions += file.Actions.length;
+    counts.versions[version ?? 'unversioned'] = (counts.versions[version ?? 'unversioned'] ?? 0) + 1;
     return compactService(file);
   });
+  return { services, counts };
+}
+
+/** The manifest's totals and schema versions against what every share of its services came to. */
+export function checkTotals(store: CacheStore, manifest: SnapshotManifest, shares: readonly ShareCounts[]): void {
+  const integrity = (message: string) => integrityError(store, manifest, message);
+  const names = Object.keys(manifest.services);
+  const bytes = shares.reduce((n, s) => n + s.bytes, 0);
+  const actions = shares.reduce((n, s) => n + s.actions, 0);
+  const versions: Record<string, number> = {};
+  for (const s of shares) for (const [v, n] of Object.entries(s.versions)) versions[v] = (versions[v] ?? 0) + n;
+  if (bytes > LIMITS.referenceSnapshot) throw integrity(`its service files come to more than ${formatBytes(LIMITS.referenceSnapshot)}, the most read for a snapshot`);
   const { totals, schemaVersions } = manifest;
-  if (totals.services !== names.length || totals.actions !== actions || totals.bytes !== totalBytes) {
-    throw integrity(`"totals" (${totals.services} services, ${totals.actions} actions, ${totals.bytes} bytes) do not add up (${names.length}, ${actions}, ${totalBytes})`);
+  if (totals.services !== names.length || totals.actions !== actions || totals.bytes !== bytes) {
+    throw integrity(`"totals" (${totals.services} services, ${totals.actions} actions, ${totals.bytes} bytes) do not add up (${names.length}, ${actions}, ${bytes})`);
   }
   if (!sameCounts(schemaVersions, versions)) throw integrity('"schemaVersions" do not count the versions of its service files');
-  return { format: COMPACT_INDEX_FORMAT, snapshotId: manifest.snapshotId, services: compact };
 }
 
 function shapeChecked<T>(check: () => T, file: string, what: string): T {

@@ -49,6 +49,14 @@ describe('the reference loaded on a worker thread', () => {
     expect(aside!.code).toBe('cache-integrity');
   });
 
+  it('holds the manifest totals against every share: the shares together add up, one share alone does not', async () => {
+    const shares = await Promise.all([0, 1].map((index) => source.compactShareFromCache(cache, 'current', { index, of: 2 })));
+    const manifest = shares[0]!.manifest;
+    expect(() => source.checkShareTotals(cache, manifest, shares.map((s) => s.counts))).not.toThrow();
+    expect(shares[0]!.services.length + shares[1]!.services.length).toBe(Object.keys(manifest.services).length);
+    expect(() => source.checkShareTotals(cache, manifest, [shares[0]!.counts])).toThrow(/"totals" .* do not add up/);
+  });
+
   it('reports a missing cache as no-cache', async () => {
     const err = await errorOf(built.loadFromCacheAside(path.join(await tempDir(), 'nothing-here')));
     expect(err).toBeInstanceOf(built.CacheError);
