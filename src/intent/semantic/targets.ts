@@ -84,14 +84,39 @@ export function checkForeignPolicyTargets(ctx: CheckContext): void {
   }
 }
 
-/** Nodes a control reaches: the attached subtrees minus the excluded ones. */
+/** Nodes a control reaches: the attached subtrees minus the excluded ones, in pre-order. */
 export function scopeNodes(scope: ControlScope): OrgNode[] {
+  return reachedNodes(scope, () => false);
+}
+
+/**
+ * The reached nodes outside the subtrees `skip` names. Excluded and skipped subtrees are pruned as the
+ * walk meets them, so a control attached to the root costs one walk of the tree, not one test of every
+ * node against every exclusion.
+ */
+function reachedNodes(scope: ControlScope, skip: (node: OrgNode) => boolean): OrgNode[] {
+  const excluded = new Set(scope.exclude);
+  const attached = new Set(scope.attach);
   const out: OrgNode[] = [];
-  for (const a of scope.attach) {
-    for (const n of OrgTree.descendants(a)) {
-      if (!scope.exclude.some((x) => OrgTree.contains(x, n))) out.push(n);
+  for (const a of attached) {
+    // An exclusion wins over every attachment it contains (as in compile's attachmentPoints), and an
+    // attachment inside another is walked with the outer one: each node is reached once.
+    if (ancestors(a).some((n) => attached.has(n) || excluded.has(n)) || excluded.has(a)) continue;
+    if (skip(a) || ancestors(a).some(skip)) continue;
+    const stack: OrgNode[] = [a];
+    while (stack.length) {
+      const n = stack.pop()!;
+      if (n !== a && (excluded.has(n) || skip(n))) continue;
+      out.push(n);
+      for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]!);
     }
   }
+  return out;
+}
+
+function ancestors(node: OrgNode): OrgNode[] {
+  const out: OrgNode[] = [];
+  for (let n = node.parent; n; n = n.parent) out.push(n);
   return out;
 }
 
@@ -122,9 +147,12 @@ export function checkWaves(ctx: CheckContext, scopes: ControlScope[]): void {
     }
     for (const { node } of resolved) earlier.push({ wave: name, node });
   }
+  const waveTargets = new Set(earlier.map((e) => e.node));
   for (const scope of scopes) {
     if (scope.control.enabled === false) continue;
-    const missed = scopeNodes(scope).filter((n) => n.children.length === 0 && !ctx.isManagementAccount(n) && !earlier.some((w) => OrgTree.contains(w.node, n)));
+    // A wave covers its whole subtree, so the walk never enters one: with a last wave on the root it
+    // stops at once.
+    const missed = reachedNodes(scope, (n) => waveTargets.has(n)).filter((n) => n.children.length === 0 && !ctx.isManagementAccount(n));
     if (missed.length > 0) {
       ctx.error(
         'wave-coverage',
