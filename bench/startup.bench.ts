@@ -21,7 +21,8 @@ import { compile } from '../src/compile/index.js';
 import { SourceIndex } from '../src/diagnostics/source-index.js';
 import { loadIntent } from '../src/intent/index.js';
 import { checkSchema } from '../src/intent/schema-check.js';
-import { loadYaml, loadYamlSlow } from '../src/intent/yaml-loader.js';
+import { loadYamlSlow } from '../src/intent/yaml-library.js';
+import { loadYaml } from '../src/intent/yaml-loader.js';
 import { DirectorySource, loadFromCache, loadFromCacheAside, syncReference } from '../src/reference/index.js';
 import { PROJECT_ROOT, SNAPSHOT_2026 } from '../test/support/paths.js';
 import { median, type Figure } from './harness.js';
@@ -70,7 +71,7 @@ export async function benchStartup(): Promise<Figure[]> {
     const loadReference = () => loadFromCache(cache, 'current', { cwd: repo });
     const orgFile = path.join(repo, 'guardrails', 'organization.yaml');
     const orgText = fs.readFileSync(orgFile, 'utf8');
-    const orgValue = loadYaml(orgFile, orgText, new SourceIndex()).documents[0]!.value;
+    const orgValue = (await loadYaml(orgFile, orgText, new SourceIndex())).documents[0]!.value;
     const referenceMs = await median(STAGE_RUNS, loadReference);
     const yamlMs = await median(STAGE_RUNS, () => loadYaml(orgFile, orgText, new SourceIndex()));
     const yamlLibraryMs = await median(STAGE_RUNS, () => loadYamlSlow(orgFile, orgText, new SourceIndex()));

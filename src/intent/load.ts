@@ -96,7 +96,7 @@ export async function loadIntent(selection: IntentSelection): Promise<LoadResult
       continue;
     }
     read.push(file);
-    const loaded = loadYaml(file, got.text, sources);
+    const loaded = await loadYaml(file, got.text, sources);
     diagnostics.push(...loaded.diagnostics);
     if (loaded.documents.length === 0 && !hasErrors(loaded.diagnostics)) {
       diagnostics.push(warning('empty-file', 'this intent file is empty', sources.position(file, 0)));

@@ -38,24 +38,24 @@ describe('YAML loading with positions', () => {
     dir = await tempDir();
   });
 
-  it('keeps unquoted 12-digit account ids as written, leading zeros included', () => {
+  it('keeps unquoted 12-digit account ids as written, leading zeros included', async () => {
     const sources = new SourceIndex();
-    const { documents, diagnostics } = loadYaml('a.yaml', 'accounts: [012345678901, 123456789012]\ncount: 12\n', sources);
+    const { documents, diagnostics } = await loadYaml('a.yaml', 'accounts: [012345678901, 123456789012]\ncount: 12\n', sources);
     expect(diagnostics).toEqual([]);
     expect(documents[0]!.value).toEqual({ accounts: ['012345678901', '123456789012'], count: 12 });
   });
 
-  it("reads IAM's Null operator written plainly as a key named Null, not YAML's null; an empty or ~ key stays an error", () => {
-    const { documents, diagnostics } = loadYaml('a.yaml', 'conditions:\n  Null: { "aws:RequestTag/owner": "true" }\n  null: { a: "false" }\n', new SourceIndex());
+  it("reads IAM's Null operator written plainly as a key named Null, not YAML's null; an empty or ~ key stays an error", async () => {
+    const { documents, diagnostics } = await loadYaml('a.yaml', 'conditions:\n  Null: { "aws:RequestTag/owner": "true" }\n  null: { a: "false" }\n', new SourceIndex());
     expect(diagnostics).toEqual([]);
     expect(documents[0]!.value).toEqual({ conditions: { Null: { 'aws:RequestTag/owner': 'true' }, null: { a: 'false' } } });
-    for (const text of ['~: 1\n', ': 1\n']) expect(loadYaml('b.yaml', text, new SourceIndex()).diagnostics[0], text).toMatchObject({ code: 'yaml-syntax', location: { line: 1, col: 1 } });
+    for (const text of ['~: 1\n', ': 1\n']) expect((await loadYaml('b.yaml', text, new SourceIndex())).diagnostics[0], text).toMatchObject({ code: 'yaml-syntax', location: { line: 1, col: 1 } });
   });
 
-  it('locates values, keys and list items, through anchors and merge keys', () => {
+  it('locates values, keys and list items, through anchors and merge keys', async () => {
     const sources = new SourceIndex();
     const text = 'base: &base\n  attach: [Root]\nx:\n  <<: *base\n  kind: deny-actions\n  actions:\n    - s3:GetObject\n    - "s3:PutObject"\n';
-    const value = loadYaml('a.yaml', text, sources).documents[0]!.value as Record<string, Record<string, unknown>>;
+    const value = (await loadYaml('a.yaml', text, sources)).documents[0]!.value as Record<string, Record<string, unknown>>;
     const x = value.x!;
     expect(x.attach).toEqual(['Root']);
     expect(sources.locate(x, 'kind')).toEqual({ file: 'a.yaml', line: 5, col: 9 });
@@ -64,8 +64,8 @@ describe('YAML loading with positions', () => {
     expect(sources.locatePointer(value, '/x/actions/0')).toEqual({ file: 'a.yaml', line: 7, col: 7 });
   });
 
-  it('reports a syntax error as a diagnostic with a position, never a stack trace', () => {
-    const { documents, diagnostics } = loadYaml('a.yaml', 'a: [1, 2\nb: 3\n', new SourceIndex());
+  it('reports a syntax error as a diagnostic with a position, never a stack trace', async () => {
+    const { documents, diagnostics } = await loadYaml('a.yaml', 'a: [1, 2\nb: 3\n', new SourceIndex());
     expect(documents).toEqual([]);
     expect(diagnostics[0]).toMatchObject({ severity: 'error', code: 'yaml-syntax', location: { file: 'a.yaml' } });
   });

@@ -13,7 +13,8 @@ import { Lexer } from 'yaml';
 import { scaleOrganizationYaml, writeScaleRepository } from '../../bench/scale-intent.js';
 import { SourceIndex } from '../../src/diagnostics/index.js';
 import { loadYamlFast } from '../../src/intent/yaml-fast.js';
-import { loadYaml, loadYamlSlow, YAML_LIMITS } from '../../src/intent/yaml-loader.js';
+import { loadYamlSlow } from '../../src/intent/yaml-library.js';
+import { loadYaml, YAML_LIMITS } from '../../src/intent/yaml-loader.js';
 import { reference2026 } from '../support/reference.js';
 
 const LIMITS = { tokens: YAML_LIMITS.tokens, depth: YAML_LIMITS.depth };
@@ -109,24 +110,24 @@ describe('fast YAML path', () => {
     }
   }, 60_000);
 
-  it('loadYaml gives what the library path gives for a file the fast path reads', () => {
+  it('loadYaml gives what the library path gives for a file the fast path reads', async () => {
     const text = 'version: 1\norganization:\n  tree:\n    Root:\n      accounts: [{ id: "012345678901", name: a }, { id: 012345678902, name: b }]\n';
     const a = new SourceIndex();
     const b = new SourceIndex();
-    const fast = loadYaml('o.yaml', text, a);
+    const fast = await loadYaml('o.yaml', text, a);
     const slow = loadYamlSlow('o.yaml', text, b);
     expect(fast).toEqual(slow);
     expect(difference(slow.documents[0]!.value, fast.documents[0]!.value, b, a, '')).toBeUndefined();
   });
 
-  it('gives up on what it does not read, leaving the diagnostics to the library path', () => {
+  it('gives up on what it does not read, leaving the diagnostics to the library path', async () => {
     for (const text of ['a: &x 1\nb: *x\n', 'a: |\n  text\n', 'a: b\n  c\n', 'a: 1\na: 2\n', '---\na: 1\n', 'a:\tb\n', '? a\n: b\n', 'a: "x\\ny"\n', 'a: [1,\n  2]\n', 'a: !!str 1\n', '<<: {a: 1}\n', 'a: .inf\n', '- \n']) {
       const s = new SourceIndex();
       s.addText('f.yaml', text);
       expect(loadYamlFast('f.yaml', text, s, LIMITS), text).toBeUndefined();
     }
     const s = new SourceIndex();
-    const dup = loadYaml('f.yaml', 'a: 1\na: 2\n', s);
+    const dup = await loadYaml('f.yaml', 'a: 1\na: 2\n', s);
     expect(dup.diagnostics.map((d) => [d.code, d.location?.line, d.location?.col])).toEqual([['duplicate-key', 2, 1]]);
   });
 

@@ -18,27 +18,27 @@ function laughs(levels: number, width: number): string {
 }
 
 describe('aliases', () => {
-  it('refuses a billion laughs at the alias whose expansion goes over the budget', () => {
+  it('refuses a billion laughs at the alias whose expansion goes over the budget', async () => {
     const text = laughs(10, 10);
     expect(text.length).toBeLessThan(700);
-    const r = load(text);
+    const r = await load(text);
     expect(r.documents).toEqual([]);
     expect(r.diagnostics.map(where)).toEqual(['yaml-alias-expansion at 5:45']);
     expect(r.diagnostics[0]!.message).toBe('aliases expand this file to more than 100,000 values (expanding *a3 here)');
   });
 
-  it('refuses nesting that only aliases build: each anchor a deep list around the previous one', () => {
+  it('refuses nesting that only aliases build: each anchor a deep list around the previous one', async () => {
     let text = `a0: &a0 ${'['.repeat(40)}x${']'.repeat(40)}\n`;
     for (let i = 1; i < 50; i++) text += `a${i}: &a${i} ${'['.repeat(40)}*a${i - 1}${']'.repeat(40)}\n`;
-    const r = load(text);
+    const r = await load(text);
     expect(r.diagnostics.map(where)).toEqual(['yaml-too-deep at 2:49']);
     expect(r.diagnostics[0]!.message).toBe('collections nest more than 64 levels deep here (expanding *a0)');
   });
 
-  it('expands what real intents share: defaults merged into hundreds of controls, lists reused', () => {
+  it('expands what real intents share: defaults merged into hundreds of controls, lists reused', async () => {
     let text = 'defaults: &d { kind: deny-actions, attach: [Root, Workloads], exclude: [Sandbox] }\naccounts: &acc [' + Array.from({ length: 200 }, (_, i) => `"${String(i).padStart(12, '0')}"`).join(', ') + ']\ncontrols:\n';
     for (let i = 0; i < 300; i++) text += `  c${i}: { <<: *d, actions: [s3:GetObject], accounts: *acc }\n`;
-    const r = load(text);
+    const r = await load(text);
     expect(r.diagnostics).toEqual([]);
     const controls = (r.documents[0]!.value as { controls: Record<string, { kind: string; accounts: string[] }> }).controls;
     expect(Object.keys(controls)).toHaveLength(300);
@@ -47,7 +47,7 @@ describe('aliases', () => {
   });
 
   it('gives every alias its own copy: one control aliased as two keeps two ids', async () => {
-    const r = load('controls:\n  a: &c { kind: deny-actions, actions: [s3:GetObject], attach: [Root] }\n  b: *c\n');
+    const r = await load('controls:\n  a: &c { kind: deny-actions, actions: [s3:GetObject], attach: [Root] }\n  b: *c\n');
     const controls = (r.documents[0]!.value as { controls: Record<string, object> }).controls;
     expect(controls.a).toEqual(controls.b);
     expect(controls.a).not.toBe(controls.b);
@@ -55,31 +55,31 @@ describe('aliases', () => {
     expect(controls.b).not.toHaveProperty('id');
   });
 
-  it('resolves an alias to the latest anchor of its name before it, and still refuses one inside itself', () => {
-    const r = load('a: &x 1\nb: *x\nc: &x 2\nd: *x\n');
+  it('resolves an alias to the latest anchor of its name before it, and still refuses one inside itself', async () => {
+    const r = await load('a: &x 1\nb: *x\nc: &x 2\nd: *x\n');
     expect(r.documents[0]!.value).toEqual({ a: 1, b: 1, c: 2, d: 2 });
-    expect(load('a: &s [1, *s]\n').diagnostics.map(where)).toEqual(['yaml-syntax at 1:11']);
-    expect(load('a: *nope\n').diagnostics.map(where)).toEqual(['yaml-syntax at 1:4']);
+    expect((await load('a: &s [1, *s]\n')).diagnostics.map(where)).toEqual(['yaml-syntax at 1:11']);
+    expect((await load('a: *nope\n')).diagnostics.map(where)).toEqual(['yaml-syntax at 1:4']);
   });
 });
 
 describe('nesting', () => {
-  it('refuses 100,000 unclosed [ at the bracket past the limit, without a stack overflow', () => {
-    const r = load('['.repeat(100_000));
+  it('refuses 100,000 unclosed [ at the bracket past the limit, without a stack overflow', async () => {
+    const r = await load('['.repeat(100_000));
     expect(r.diagnostics.map(where)).toEqual(['yaml-too-deep at 1:66']);
     expect(r.diagnostics[0]!.message).toBe('collections nest more than 64 levels deep here');
     expect(r.diagnostics[0]!.hint).toContain('unclosed [');
   });
 
-  it('refuses deep block mappings too', () => {
+  it('refuses deep block mappings too', async () => {
     let text = '';
     for (let i = 0; i < 5000; i++) text += `${' '.repeat(i)}k:\n`;
-    expect(load(text).diagnostics.map((d) => d.code)).toEqual(['yaml-too-deep']);
+    expect((await load(text)).diagnostics.map((d) => d.code)).toEqual(['yaml-too-deep']);
   });
 
-  it('reads nesting up to the limit', () => {
+  it('reads nesting up to the limit', async () => {
     const depth = YAML_LIMITS.depth;
-    const r = load(`${'['.repeat(depth)}x${']'.repeat(depth)}\n`);
+    const r = await load(`${'['.repeat(depth)}x${']'.repeat(depth)}\n`);
     expect(r.diagnostics).toEqual([]);
     let v = r.documents[0]!.value;
     for (let i = 0; i < depth; i++) v = (v as unknown[])[0];
@@ -88,23 +88,23 @@ describe('nesting', () => {
 });
 
 describe('size', () => {
-  it('refuses more tokens than the limit at the first one past it', () => {
-    const r = load(`[${'x,'.repeat(YAML_LIMITS.tokens)}]`);
+  it('refuses more tokens than the limit at the first one past it', async () => {
+    const r = await load(`[${'x,'.repeat(YAML_LIMITS.tokens)}]`);
     expect(r.diagnostics.map((d) => d.code)).toEqual(['yaml-too-large']);
     expect(r.diagnostics[0]!.location).toEqual({ file: 'x.yaml', line: 1, col: YAML_LIMITS.tokens + 1 });
   });
 
-  it('refuses more documents than the limit', () => {
-    const r = load('---\na: 1\n'.repeat(YAML_LIMITS.documents + 1));
+  it('refuses more documents than the limit', async () => {
+    const r = await load('---\na: 1\n'.repeat(YAML_LIMITS.documents + 1));
     expect(r.diagnostics.map(where)).toEqual([`yaml-too-large at ${2 * YAML_LIMITS.documents + 1}:1`]);
   });
 
-  it('finds duplicate keys among tens of thousands without comparing each with every other', () => {
+  it('finds duplicate keys among tens of thousands without comparing each with every other', async () => {
     // The library's own check compares each key with every earlier one: minutes for this mapping.
     const keys = Array.from({ length: 30_000 }, (_, i) => `k${i}: ${i}`);
-    const r = load(`${keys.join('\n')}\nk17: again\n`);
+    const r = await load(`${keys.join('\n')}\nk17: again\n`);
     expect(r.diagnostics.map(where)).toEqual(['duplicate-key at 30001:1']);
     expect(r.diagnostics[0]!.message).toBe('key "k17" is already in this mapping; map keys must be unique');
-    expect(load(`${keys.join('\n')}\n`).documents[0]!.value).toHaveProperty('k29999', 29999);
+    expect((await load(`${keys.join('\n')}\n`)).documents[0]!.value).toHaveProperty('k29999', 29999);
   });
 });

@@ -24,11 +24,11 @@ function aliasedTests(aliases: number): string {
   return lines.join('\n') + '\n';
 }
 
-function work(text: string): { guards: number; resolves: number; value: unknown; sources: SourceIndex } {
+async function work(text: string): Promise<{ guards: number; resolves: number; value: unknown; sources: SourceIndex }> {
   const resolve = vi.spyOn(yaml.Alias.prototype, 'resolve');
   const sources = new SourceIndex();
   calls.guards = 0;
-  const loaded = loadYaml('tests.yaml', text, sources);
+  const loaded = await loadYaml('tests.yaml', text, sources);
   const result = { guards: calls.guards, resolves: resolve.mock.calls.length, value: loaded.documents[0]?.value, sources };
   expect(loaded.diagnostics).toEqual([]);
   return result;
@@ -37,9 +37,9 @@ function work(text: string): { guards: number; resolves: number; value: unknown;
 afterEach(() => vi.restoreAllMocks());
 
 describe('YAML loading with aliases', () => {
-  it('does four times the work for four times the aliases, and never asks the library to resolve one', () => {
-    const n = work(aliasedTests(500));
-    const n4 = work(aliasedTests(2000));
+  it('does four times the work for four times the aliases, and never asks the library to resolve one', async () => {
+    const n = await work(aliasedTests(500));
+    const n4 = await work(aliasedTests(2000));
     expect(n.resolves).toBe(0);
     expect(n4.resolves).toBe(0);
     expect(n.guards).toBeGreaterThan(0);
@@ -48,8 +48,8 @@ describe('YAML loading with aliases', () => {
     expect(ratio).toBeLessThan(4.4);
   });
 
-  it('gives each alias its own copy, located where the anchored value is written', () => {
-    const { value, sources } = work(aliasedTests(4));
+  it('gives each alias its own copy, located where the anchored value is written', async () => {
+    const { value, sources } = await work(aliasedTests(4));
     const tests = (value as { tests: { request: Record<string, unknown> }[] }).tests;
     const anchored = tests[1]!.request;
     const aliased = tests[11]!.request; // t-1: request: *req1
