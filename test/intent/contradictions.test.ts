@@ -37,6 +37,15 @@ describe('region-deny controls on one node', () => {
     expect(d[0]!.message).toContain('every regional action is denied there');
   });
 
+  it('names only the highest nodes both reach, not the OUs and accounts below them', async () => {
+    const d = await diagnosticsOf(`  eu: { kind: region-deny, allowedRegions: [eu-central-1], attach: [Root], exclude: [Dev] }
+  us: { kind: region-deny, allowedRegions: [us-east-1], attach: [Workloads, Sandbox] }
+`);
+    expect(d).toEqual([expect.objectContaining({ code: 'exclusion-pushes-down' }), expect.objectContaining({ code: 'contradicting-controls' })]);
+    const where = d[1]!.message.slice(d[1]!.message.indexOf('both apply to'), d[1]!.message.indexOf(':', d[1]!.message.indexOf('both apply to')));
+    expect(where).toBe('both apply to OU Root/Workloads, OU Root/Sandbox');
+  });
+
   it('disjoint allowedRegions on nodes apart: no contradiction', async () => {
     expect(await diagnosticsOf(`  eu: { kind: region-deny, allowedRegions: [eu-central-1], attach: [Sandbox] }
   us: { kind: region-deny, allowedRegions: [us-east-1], attach: [Workloads] }

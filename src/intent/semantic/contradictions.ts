@@ -7,7 +7,7 @@
  */
 import * as path from 'node:path';
 import type { SourceLocation } from '../../diagnostics/index.js';
-import { OrgTree, type OrgNode } from '../../model/org-tree.js';
+import type { OrgNode } from '../../model/org-tree.js';
 import type { RegionDenyControl } from '../types.js';
 import { describeNodes, isObject, strings, type CheckContext } from './context.js';
 import { scopeNodes, type ControlScope } from './targets.js';
@@ -20,8 +20,12 @@ export function checkRegionDenyContradictions(ctx: CheckContext, scopes: Control
       const [a, b] = [regionDenies[i]!, regionDenies[j]!];
       const common = [...reach.get(a)!].filter((n) => reach.get(b)!.has(n));
       if (common.length === 0) continue;
-      // Name the highest nodes both reach; their subtrees follow.
-      const top = common.filter((n) => !common.some((m) => m !== n && OrgTree.contains(m, n)));
+      // Name the highest nodes both reach; their subtrees follow. What a control reaches holds every
+      // node between two it reaches (an exclusion takes a whole subtree), so a node is highest exactly
+      // when its parent is not reached by both: one look per node, where comparing each with every
+      // other would cost seconds for two controls on the root of a 10,000-account tree.
+      const inCommon = new Set(common);
+      const top = common.filter((n) => !n.parent || !inCommon.has(n.parent));
       const ra = strings(a.control.allowedRegions);
       const rb = strings(b.control.allowedRegions);
       const both = ra.filter((r) => rb.includes(r));
