@@ -4,16 +4,19 @@ import { compile, locateOut, readOutManifest, readOutPolicies, writeOut } from '
 import { displayPath, formatCount, summarizeCounts } from './format.js';
 import { EXIT_BAD_INPUT, EXIT_OK, type CliIO } from './io.js';
 import { openWorkspace, printDiagnostics } from './workspace.js';
+import type { ReferenceLoad } from './reference-load.js';
 
 export interface CompileFlags {
   cache: string;
+  /** The reference's load, when the command line started it (reference-load.ts). */
+  referenceLoad?: ReferenceLoad;
   out: string;
   json?: boolean;
   repack?: boolean;
 }
 
 export async function runCompile(files: string[], flags: CompileFlags, io: CliIO): Promise<number> {
-  const ws = await openWorkspace(files, flags.cache, io);
+  const ws = await openWorkspace(files, flags.cache, io, flags.referenceLoad);
   // With --json, stdout always holds one JSON document, failed or not (like validate --json).
   const failJson = (diagnostics: Diagnostic[]) => {
     if (flags.json) io.stdout.write(JSON.stringify({ ok: false, files: ws.files, diagnostics: sortDiagnostics(diagnostics, ws.files) }, null, 2) + '\n');

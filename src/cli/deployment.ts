@@ -19,9 +19,12 @@ import { displayPath, summarizeCounts } from './format.js';
 import { EXIT_BAD_INPUT, UsageError, type CliIO } from './io.js';
 import { reportPolicySource } from './policy-source.js';
 import { openWorkspace, printDiagnostics, type Workspace } from './workspace.js';
+import type { ReferenceLoad } from './reference-load.js';
 
 export interface DeploymentFlags {
   cache: string;
+  /** The reference's load, when the command line started it (reference-load.ts). */
+  referenceLoad?: ReferenceLoad;
   out: string;
   org?: string;
   live?: boolean;
@@ -97,8 +100,8 @@ export function deploymentOf(loaded: LoadedCompile, state: OrgState, contentAt?:
 }
 
 /** The intent compiled in memory and checked against out/, or prints why not and returns the exit code. */
-export async function loadCompiled(files: string[], flags: Pick<DeploymentFlags, 'cache' | 'out'>, io: CliIO, command: string): Promise<LoadedCompile | number> {
-  const ws = await openWorkspace(files, flags.cache, io);
+export async function loadCompiled(files: string[], flags: Pick<DeploymentFlags, 'cache' | 'out' | 'referenceLoad'>, io: CliIO, command: string): Promise<LoadedCompile | number> {
+  const ws = await openWorkspace(files, flags.cache, io, flags.referenceLoad);
   const fail = (diagnostics: Diagnostic[]) => {
     const sorted = printDiagnostics(diagnostics, ws, io);
     io.stderr.write(`${command} failed: ${summarizeCounts(sorted)}\n`);

@@ -38,7 +38,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
     .option('--json', 'print diagnostics as JSON')
     .action(async (files: string[], flags) => {
-      exitCode = await (await import('./validate.js')).runValidate(files, flags, io);
+      const started = await withReferenceLoad(flags, io);
+      exitCode = await (await import('./validate.js')).runValidate(files, started, io);
     });
 
   program
@@ -50,7 +51,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .option('--json', 'print the manifest as JSON')
     .option('--repack', 'pack from scratch instead of keeping the policies of the previous out/manifest.json')
     .action(async (files: string[], flags) => {
-      exitCode = await (await import('./compile.js')).runCompile(files, flags, io);
+      const started = await withReferenceLoad(flags, io);
+      exitCode = await (await import('./compile.js')).runCompile(files, started, io);
     });
 
   program
@@ -65,7 +67,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .option('--all', 'show passing generated scenarios too')
     .option('--out <dir>', 'the compiled policies, simulated as they are when compiled from the same inputs (else the intent is compiled in memory)', 'out')
     .action(async (files: string[], flags) => {
-      exitCode = await (await import('./simulate.js')).runSimulate(files, flags, io);
+      const started = await withReferenceLoad(flags, io);
+      exitCode = await (await import('./simulate.js')).runSimulate(files, started, io);
     });
 
   program
@@ -112,7 +115,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .option('--markdown', 'markdown for a pull-request comment')
     .option('--json', 'the whole diff as JSON')
     .action(async (files: string[], flags) => {
-      exitCode = await (await import('./diff.js')).runDiff(files, flags, io);
+      const started = await withReferenceLoad(flags, io);
+      exitCode = await (await import('./diff.js')).runDiff(files, started, io);
     });
 
   withDeployedState(program.command('plan').description('the staged rollout, wave by wave: ordered API calls that keep every invariant'))
@@ -120,7 +124,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .option('--json', 'the plan as JSON (what the rollout reads)')
     .option('--save <file>', 'also write the whole plan as JSON to this file, for guardrails rollout --plan (--out names the compiled policies)')
     .action(async (files: string[], flags) => {
-      exitCode = await (await import('./plan.js')).runPlan(files, flags, io);
+      const started = await withReferenceLoad(flags, io);
+      exitCode = await (await import('./plan.js')).runPlan(files, started, io);
     });
 
   const rollout = program
@@ -208,4 +213,13 @@ function nonNegativeInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
   return n;
+}
+
+/**
+ * The flags with the reference's load started, before the command's modules are imported: the
+ * load's threads run while this one loads them (reference-load.ts).
+ */
+async function withReferenceLoad<F extends { cache: string }>(flags: F, io: CliIO): Promise<F & { referenceLoad: import('./reference-load.js').ReferenceLoad }> {
+  const { startReferenceLoad } = await import('./reference-load.js');
+  return { ...flags, referenceLoad: startReferenceLoad(flags.cache, io.cwd) };
 }

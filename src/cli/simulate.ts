@@ -8,9 +8,12 @@ import { EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, UsageError, type CliIO } from '
 import { table } from './compile.js';
 import { readOutIfAny, reportPolicySource } from './policy-source.js';
 import { openWorkspace, printDiagnostics } from './workspace.js';
+import type { ReferenceLoad } from './reference-load.js';
 
 export interface SimulateFlags {
   cache: string;
+  /** The reference's load, when the command line started it (reference-load.ts). */
+  referenceLoad?: ReferenceLoad;
   engine: string;
   json?: boolean;
   junit?: string;
@@ -22,7 +25,7 @@ export interface SimulateFlags {
 
 export async function runSimulate(files: string[], flags: SimulateFlags, io: CliIO): Promise<number> {
   if (flags.engine !== 'local' && flags.engine !== 'aws') throw new UsageError(`--engine must be local or aws, not "${flags.engine}"`);
-  const ws = await openWorkspace(files, flags.cache, io);
+  const ws = await openWorkspace(files, flags.cache, io, flags.referenceLoad);
   if (!ws.intent || !ws.reference || hasErrors(ws.diagnostics)) {
     const sorted = printDiagnostics(ws.diagnostics, ws, io);
     io.stderr.write(`simulate failed: ${summarizeCounts(sorted)}\n`);

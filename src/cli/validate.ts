@@ -3,15 +3,18 @@ import { compile } from '../compile/index.js';
 import { checkIntent } from '../intent/index.js';
 import { summarizeCounts } from './format.js';
 import { openWorkspace, printDiagnostics } from './workspace.js';
+import type { ReferenceLoad } from './reference-load.js';
 import { EXIT_BAD_INPUT, EXIT_OK, type CliIO } from './io.js';
 
 export interface ValidateFlags {
   cache: string;
+  /** The reference's load, when the command line started it (reference-load.ts). */
+  referenceLoad?: ReferenceLoad;
   json?: boolean;
 }
 
 export async function runValidate(files: string[], flags: ValidateFlags, io: CliIO): Promise<number> {
-  const ws = await openWorkspace(files, flags.cache, io);
+  const ws = await openWorkspace(files, flags.cache, io, flags.referenceLoad);
   const all: Diagnostic[] = [...ws.diagnostics];
   if (ws.intent && ws.reference && !hasErrors(ws.diagnostics)) {
     // Everything compile would reject (imported files, templates, quotas, slots) is a validation error

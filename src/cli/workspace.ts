@@ -1,8 +1,8 @@
 /** What every intent command starts from: the intent files, loaded and checked, and the pinned reference. */
-import * as path from 'node:path';
 import { error, sortDiagnostics, type Diagnostic } from '../diagnostics/index.js';
 import { loadIntent, type Intent } from '../intent/index.js';
-import { CacheError, loadFromCacheAside, type LoadedSnapshot } from '../reference/index.js';
+import { CacheError, type LoadedSnapshot } from '../reference/index.js';
+import { startReferenceLoad, type ReferenceLoad } from './reference-load.js';
 import { referenceError } from './reference-error.js';
 import type { SourceIndex } from '../diagnostics/index.js';
 import { formatDiagnostics } from './format.js';
@@ -18,10 +18,11 @@ export interface Workspace {
   diagnostics: Diagnostic[];
 }
 
-export async function openWorkspace(files: string[], cacheDir: string, io: CliIO): Promise<Workspace> {
-  // The reference is loaded on a worker thread while this one parses the intent's YAML (which never
+/** `started`: the reference's load for this cache, when the command line started it already. */
+export async function openWorkspace(files: string[], cacheDir: string, io: CliIO, started?: ReferenceLoad): Promise<Workspace> {
+  // The reference is loaded on other threads while this one parses the intent's YAML (which never
   // yields to let the two interleave). It is used, and its errors reported, only when there is an intent.
-  const loading = settle(loadFromCacheAside(path.resolve(io.cwd, cacheDir), 'current', { cwd: io.cwd }));
+  const loading = started ?? startReferenceLoad(cacheDir, io.cwd);
   const { intent, diagnostics, sources, files: paths, read } = await loadIntent({ cwd: io.cwd, files });
   let reference: LoadedSnapshot | undefined;
   if (intent) {
@@ -31,14 +32,6 @@ export async function openWorkspace(files: string[], cacheDir: string, io: CliIO
     else throw loaded.error;
   }
   return { files: paths, read, intent, reference, sources, diagnostics };
-}
-
-/** A promise that never rejects, so one not awaited (no intent) is no unhandled rejection. */
-function settle<T>(promise: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
-  return promise.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
 }
 
 export { referenceError } from './reference-error.js';
