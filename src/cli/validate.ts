@@ -19,7 +19,7 @@ export async function runValidate(files: string[], flags: ValidateFlags, io: Cli
   if (ws.intent && ws.reference && !hasErrors(ws.diagnostics)) {
     // Everything compile would reject (imported files, templates, quotas, slots) is a validation error
     // too: a pull request that validates must compile. Nothing is written.
-    for (const d of compile({ intent: ws.intent, reference: ws.reference.index, referenceManifest: ws.reference.manifest, root: io.cwd }).diagnostics) all.push(d);
+    for (const d of compile({ intent: ws.intent, reference: ws.reference.index, referenceManifest: ws.reference.manifest, root: io.cwd, manifest: false }).diagnostics) all.push(d);
   } else if (ws.intent) {
     all.push(...checkIntent(ws.intent, ws.reference?.index));
   }

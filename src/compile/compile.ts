@@ -40,6 +40,8 @@ export interface CompileInput {
    * (reuse-out.ts). Otherwise compile packs as without it.
    */
   out?: OutAsRead;
+  /** False when only the diagnostics are wanted (validate): no manifest is built. */
+  manifest?: boolean;
 }
 
 export interface OutAsRead {
@@ -101,7 +103,7 @@ export function compile(input: CompileInput): CompileResult {
   // and the statements emitted must mean the same actions under the same circumstances.
   diagnostics.push(...proofErrors(placements, packed, tree, input.root, reference));
   if (hasErrors(diagnostics)) return { ...fail(), policies, placements, ...outNotReused };
-  const manifest = buildManifest({ intent, reference: input.referenceManifest, quotas, policies, placements, root: input.root, tree, inputs });
+  const manifest = input.manifest === false ? undefined : buildManifest({ intent, reference: input.referenceManifest, quotas, policies, placements, root: input.root, tree, inputs });
   return { ok: true, policies, placements, quotas, manifest, diagnostics: dedupe(diagnostics), reusedOut: false, ...outNotReused };
 }
 
