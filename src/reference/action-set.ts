@@ -41,6 +41,12 @@ export class ActionSet {
     return new ActionSet(this.universe, words);
   }
 
+  /** In place: this = other. A scratch set filled again and again allocates nothing (see allocateWords). */
+  copyFrom(other: ActionSet): this {
+    this.words.set(other.words);
+    return this;
+  }
+
   /** In place: this = this ∪ other. */
   addAll(other: ActionSet): this {
     const w = this.words;

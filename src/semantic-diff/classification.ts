@@ -99,17 +99,20 @@ function compare(old: ActionClassification, now: ActionClassification, universe:
   const wasAllowed = universe.minus(old.denied);
   const isAllowed = universe.minus(now.denied);
   const newParts = parts(now);
+  // The intersections are worked out in three scratch sets (add copies what it keeps): one set per
+  // pair of blocks was hundreds of megabytes of garbage at 10,000 accounts.
+  const both = universe.minus(universe);
+  const was = universe.minus(universe);
+  const set = universe.minus(universe);
   for (const bo of parts(old)) {
     for (const bn of newParts) {
-      // Most pairs of blocks share no action: test before allocating their intersection.
       if (!bo.actions.intersects(bn.actions)) continue;
-      const both = bo.actions.intersect(bn.actions);
-      if (both.isEmpty()) continue;
+      both.copyFrom(bo.actions).retainAll(bn.actions);
       for (const wasDenied of [true, false]) {
-        const was = both.intersect(wasDenied ? old.denied : wasAllowed);
+        was.copyFrom(both).retainAll(wasDenied ? old.denied : wasAllowed);
         if (was.isEmpty()) continue;
         for (const isDenied of [true, false]) {
-          const set = was.intersect(isDenied ? now.denied : isAllowed);
+          set.copyFrom(was).retainAll(isDenied ? now.denied : isAllowed);
           if (set.isEmpty()) continue;
           if (!wasDenied && isDenied) add('newly-denied', set);
           else if (wasDenied && !isDenied) {
