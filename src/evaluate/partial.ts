@@ -18,7 +18,7 @@
  * its action-scoped keys each action carries, and each part is evaluated with the others absent.
  */
 import type { Condition, Statement } from '../policy/index.js';
-import type { ActionInfo, ActionSet, ReferenceIndex } from '../reference/index.js';
+import { scratchSets, type ActionInfo, type ActionSet, type ReferenceIndex } from '../reference/index.js';
 import { compileCondition } from './conditions/index.js';
 import type { RequestContext } from './context.js';
 import { EvaluationError } from './errors.js';
@@ -61,7 +61,8 @@ export interface PreparedStatement {
 export function prepareStatement(s: Statement, reference: ReferenceIndex, universe: ActionSet): PreparedStatement {
   const patterns = s.action ?? s.notAction ?? [];
   const matched = patterns.includes('*') ? reference.allActions() : reference.expandList(patterns.filter((p) => /^[^:]+:[^:]+$/.test(p))).actions;
-  const actions = s.notAction ? universe.minus(matched) : matched.intersect(universe);
+  // `matched` is this call's own: narrowed in place.
+  const actions = s.notAction ? universe.minus(matched) : matched.retainAll(universe);
   const presence = keyPresence(reference);
   let parts: PreparedStatement['parts'] = [{ actions, absent: new Set() }];
   const keys = new Set<string>();
@@ -232,6 +233,9 @@ export interface PartialLevel {
   statements: PartialStatement[];
 }
 
+/** Owns the sets classifyActions refills at each level (scratchSets). */
+const LEVEL_SCRATCH = {};
+
 /**
  * The chain rule (REFERENCE.md section 2): a Deny anywhere denies; every level must allow. Allow
  * statements that depend on unknowns make the level's allow conditional.
@@ -240,8 +244,9 @@ export function classifyActions(levels: readonly PartialLevel[], universe: Actio
   const empty = () => universe.minus(universe);
   const denied = empty();
   const maybe: { actions: ActionSet; signature: string }[] = [];
+  const [allowYes, allowedNowhere] = scratchSets(LEVEL_SCRATCH, universe, 2) as [ActionSet, ActionSet];
   for (const level of levels) {
-    const allowYes = empty();
+    allowYes.clear();
     const allowMaybe: { actions: ActionSet; signature: string }[] = [];
     for (const s of level.statements) {
       if (s.condition === 'no') continue;
@@ -253,7 +258,7 @@ export function classifyActions(levels: readonly PartialLevel[], universe: Actio
       else allowMaybe.push({ actions: s.actions, signature: signatureOf(s) });
     }
     // Nothing at this level can allow these: an implicit deny.
-    const allowedNowhere = universe.minus(allowYes);
+    allowedNowhere.copyFrom(universe).removeAll(allowYes);
     for (const a of allowMaybe) allowedNowhere.removeAll(a.actions);
     denied.addAll(allowedNowhere);
     for (const a of allowMaybe) maybe.push({ actions: a.actions.minus(allowYes), signature: `unless ${a.signature}` });
@@ -261,7 +266,7 @@ export function classifyActions(levels: readonly PartialLevel[], universe: Actio
   const conditional = empty();
   for (const m of maybe) conditional.addAll(m.actions);
   conditional.removeAll(denied);
-  const allowed = universe.minus(denied).minus(conditional);
+  const allowed = universe.minus(denied).removeAll(conditional);
   // Partition refinement: split the actions by which statements may deny them.
   const maybeAll = empty();
   for (const m of maybe) maybeAll.addAll(m.actions);

@@ -5,7 +5,7 @@
  */
 import { classifyActions, partialStatement, type ActionClassification, type PartialLevel, type PartialRequest, type PartialStatement } from '../evaluate/index.js';
 import type { PolicyType } from '../policy/index.js';
-import type { ActionSet, ReferenceIndex } from '../reference/index.js';
+import { scratchSets, type ActionSet, type ReferenceIndex } from '../reference/index.js';
 import { AccountClauses } from './account-clauses.js';
 import type { Chain } from './chains.js';
 import type { PreparedPolicy } from './prepared-policies.js';
@@ -82,9 +82,13 @@ function partialPolicy(policy: PreparedPolicy, request: PartialRequest): { state
   return { statements, key };
 }
 
+/** Owns the sets compare works in (scratchSets): add copies what it keeps. */
+const COMPARE_SCRATCH = {};
+
 function compare(old: ActionClassification, now: ActionClassification, universe: ActionSet, reference: ReferenceIndex): SemanticChange[] {
-  const parts = (c: ActionClassification) => {
-    const rest = universe.clone();
+  const [wasAllowed, isAllowed, oldRest, newRest, both, was, set] = scratchSets(COMPARE_SCRATCH, universe, 7) as [ActionSet, ActionSet, ActionSet, ActionSet, ActionSet, ActionSet, ActionSet];
+  const parts = (c: ActionClassification, rest: ActionSet) => {
+    rest.copyFrom(universe);
     for (const b of c.blocks) rest.removeAll(b.actions);
     return [...c.blocks, { actions: rest, signatures: [] as string[] }];
   };
@@ -96,15 +100,10 @@ function compare(old: ActionClassification, now: ActionClassification, universe:
     if (existing) existing.set.addAll(set);
     else found.set(key, { kind, count: 0, services: [], ...(before ? { before } : {}), ...(after ? { after } : {}), set: set.clone() });
   };
-  const wasAllowed = universe.minus(old.denied);
-  const isAllowed = universe.minus(now.denied);
-  const newParts = parts(now);
-  // The intersections are worked out in three scratch sets (add copies what it keeps): one set per
-  // pair of blocks was hundreds of megabytes of garbage at 10,000 accounts.
-  const both = universe.minus(universe);
-  const was = universe.minus(universe);
-  const set = universe.minus(universe);
-  for (const bo of parts(old)) {
+  wasAllowed.copyFrom(universe).removeAll(old.denied);
+  isAllowed.copyFrom(universe).removeAll(now.denied);
+  const newParts = parts(now, newRest);
+  for (const bo of parts(old, oldRest)) {
     for (const bn of newParts) {
       if (!bo.actions.intersects(bn.actions)) continue;
       both.copyFrom(bo.actions).retainAll(bn.actions);

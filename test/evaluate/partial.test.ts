@@ -173,4 +173,16 @@ describe('classifying the action universe along a chain', () => {
     expect(new Map(c.blocks.map((b) => [JSON.stringify(b.signatures), b.actions.size]))).toEqual(expected);
     expect(c.blocks).toHaveLength(expected.size);
   });
+
+  it('a classification shares no set with the next one (the sets it works in are refilled by every call)', () => {
+    const universe = ref.allActions();
+    const level = (...statements: Statement[]) => ({ label: '', statements: statements.flatMap((s) => partialStatement(prepareStatement(s, ref, universe), orgRole())) });
+    const regions = { StringNotEquals: { 'aws:RequestedRegion': ['us-east-1'] } };
+    const first = classifyActions([level(allowAll, { effect: 'Deny', action: ['ec2:*'], resource: ['*'], condition: regions }), level({ effect: 'Allow', action: ['ec2:*', 's3:*'], resource: ['*'] })], universe);
+    const sizes = (c: typeof first) => [c.denied.size, c.conditional.size, c.allowed.size, ...c.blocks.map((b) => b.actions.size)];
+    const before = sizes(first);
+    classifyActions([level({ effect: 'Allow', action: ['iam:*'], resource: ['*'] }), level(allowAll, { effect: 'Deny', action: ['iam:*', 'ec2:*'], resource: ['*'], condition: regions })], universe);
+    expect(sizes(first)).toEqual(before);
+    expect(first.denied.size + first.conditional.size + first.allowed.size).toBe(universe.size);
+  });
 });
