@@ -18,7 +18,7 @@
  * its action-scoped keys each action carries, and each part is evaluated with the others absent.
  */
 import type { Condition, Statement } from '../policy/index.js';
-import { scratchSets, type ActionInfo, type ActionSet, type ReferenceIndex } from '../reference/index.js';
+import { PackedActionSet, scratchSets, type ActionInfo, type ActionSet, type ReferenceIndex } from '../reference/index.js';
 import { compileCondition } from './conditions/index.js';
 import type { RequestContext } from './context.js';
 import { EvaluationError } from './errors.js';
@@ -224,7 +224,7 @@ export interface ActionClassification {
    * blocks that the same statements may deny; each statement is named by its signature (effect,
    * residual condition, resources), comparable across chains. Actions in no block have none.
    */
-  blocks: { actions: ActionSet; signatures: string[] }[];
+  blocks: { actions: PackedActionSet; signatures: string[] }[];
 }
 
 export interface PartialLevel {
@@ -233,8 +233,9 @@ export interface PartialLevel {
   statements: PartialStatement[];
 }
 
-/** Owns the sets classifyActions refills at each level (scratchSets). */
-const LEVEL_SCRATCH = {};
+/** Own the sets classifyActions works in (scratchSets): a level's, and the blocks while they are split. */
+const CLASSIFY_SCRATCH = {};
+const BLOCK_SCRATCH = {};
 
 /**
  * The chain rule (REFERENCE.md section 2): a Deny anywhere denies; every level must allow. Allow
@@ -244,7 +245,7 @@ export function classifyActions(levels: readonly PartialLevel[], universe: Actio
   const empty = () => universe.minus(universe);
   const denied = empty();
   const maybe: { actions: ActionSet; signature: string }[] = [];
-  const [allowYes, allowedNowhere] = scratchSets(LEVEL_SCRATCH, universe, 2) as [ActionSet, ActionSet];
+  const [allowYes, allowedNowhere, maybeAll] = scratchSets(CLASSIFY_SCRATCH, universe, 3) as [ActionSet, ActionSet, ActionSet];
   for (const level of levels) {
     allowYes.clear();
     const allowMaybe: { actions: ActionSet; signature: string }[] = [];
@@ -267,12 +268,18 @@ export function classifyActions(levels: readonly PartialLevel[], universe: Actio
   for (const m of maybe) conditional.addAll(m.actions);
   conditional.removeAll(denied);
   const allowed = universe.minus(denied).removeAll(conditional);
-  // Partition refinement: split the actions by which statements may deny them.
-  const maybeAll = empty();
+  // Partition refinement: split the actions by which statements may deny them. A block a statement
+  // covers whole, or misses, stays as it is; one it splits becomes the part inside (a set of its own),
+  // then the part outside (the block's set, narrowed). The sets are scratch sets while blocks split;
+  // the blocks kept are packed (most hold a few dozen actions).
+  maybeAll.clear();
   for (const m of maybe) maybeAll.addAll(m.actions);
-  // Each block's set belongs to it alone, so a split keeps the part outside the statement in the old
-  // block's set, and a block the statement covers whole is not copied: at 10,000 accounts the copies
-  // were most of the sets a diff allocated, garbage the collector reclaims only well after the peak.
+  let pool: ActionSet[] = [];
+  let used = 0;
+  const fresh = (): ActionSet => {
+    if (used === pool.length) pool = scratchSets(BLOCK_SCRATCH, universe, Math.max(16, pool.length * 2));
+    return pool[used++]!;
+  };
   let blocks: { actions: ActionSet; signatures: string[] }[] = maybeAll.isEmpty() ? [] : [{ actions: maybeAll, signatures: [] }];
   for (const m of maybe) {
     const next: typeof blocks = [];
@@ -286,13 +293,12 @@ export function classifyActions(levels: readonly PartialLevel[], universe: Actio
         next.push({ actions: b.actions, signatures });
         continue;
       }
-      next.push({ actions: b.actions.intersect(m.actions), signatures });
+      next.push({ actions: fresh().copyFrom(b.actions).retainAll(m.actions), signatures });
       next.push({ actions: b.actions.removeAll(m.actions), signatures: b.signatures });
     }
     blocks = next;
   }
-  for (const b of blocks) b.signatures.sort();
-  return { denied, conditional, allowed, blocks };
+  return { denied, conditional, allowed, blocks: blocks.map((b) => ({ actions: PackedActionSet.of(b.actions), signatures: b.signatures.sort() })) };
 }
 
 /** What makes a statement's effect depend on the request, as text that two chains can compare. */
