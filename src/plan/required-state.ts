@@ -185,7 +185,8 @@ export class Views {
       const list = this.ids.contentListWith(above.contents, entries);
       return { lineages: above.lineages, controls: above.controls, untracked: above.untracked, owned: above.owned, lineageOf: above.lineageOf, foreign, signature: list.signature, contents: list.contents };
     }
-    const held: ViewHoldings = { lineages: new Set(above?.lineages), controls: new Set(above?.controls), untracked: above?.untracked ?? false, owned: new Map(above?.owned), lineageOf: new Map(above?.lineageOf), foreign: new Set(above?.foreign) };
+    // Foreign contents are shared with the view above until this node adds one.
+    const held: ViewHoldings = { lineages: new Set(above?.lineages), controls: new Set(above?.controls), untracked: above?.untracked ?? false, owned: new Map(above?.owned), lineageOf: new Map(above?.lineageOf), foreign: above?.foreign ?? new Set() };
     for (const policy of owned) {
       const lineage = lineageOfPolicy(policy);
       held.lineages.add(lineage);
@@ -198,7 +199,10 @@ export class Views {
     const contents = new Set(above?.contents);
     for (const policy of attached) {
       const id = this.ids.of(policy.canonical);
-      if (!policy.owned) held.foreign.add(id);
+      if (!policy.owned && !held.foreign.has(id)) {
+        if (held.foreign === above?.foreign) held.foreign = new Set(held.foreign);
+        held.foreign.add(id);
+      }
       contents.add(contentEntry(policy, id, node));
     }
     // A version beside one of its lineage that denies everything it does adds nothing: leave it out.
