@@ -18,7 +18,7 @@
  * its action-scoped keys each action carries, and each part is evaluated with the others absent.
  */
 import type { Condition, Statement } from '../policy/index.js';
-import type { ActionInfo, ActionSet, ReferenceIndex } from '../reference/index.js';
+import { PackedActionSet, scratchSets, type ActionInfo, type ActionSet, type ReferenceIndex } from '../reference/index.js';
 import { compileCondition } from './conditions/index.js';
 import type { RequestContext } from './context.js';
 import { EvaluationError } from './errors.js';
@@ -61,7 +61,8 @@ export interface PreparedStatement {
 export function prepareStatement(s: Statement, reference: ReferenceIndex, universe: ActionSet): PreparedStatement {
   const patterns = s.action ?? s.notAction ?? [];
   const matched = patterns.includes('*') ? reference.allActions() : reference.expandList(patterns.filter((p) => /^[^:]+:[^:]+$/.test(p))).actions;
-  const actions = s.notAction ? universe.minus(matched) : matched.intersect(universe);
+  // `matched` is this call's own: narrowed in place.
+  const actions = s.notAction ? universe.minus(matched) : matched.retainAll(universe);
   const presence = keyPresence(reference);
   let parts: PreparedStatement['parts'] = [{ actions, absent: new Set() }];
   const keys = new Set<string>();
@@ -223,7 +224,7 @@ export interface ActionClassification {
    * blocks that the same statements may deny; each statement is named by its signature (effect,
    * residual condition, resources), comparable across chains. Actions in no block have none.
    */
-  blocks: { actions: ActionSet; signatures: string[] }[];
+  blocks: { actions: PackedActionSet; signatures: string[] }[];
 }
 
 export interface PartialLevel {
@@ -231,6 +232,10 @@ export interface PartialLevel {
   /** Statements of every policy attached at this level. */
   statements: PartialStatement[];
 }
+
+/** Own the sets classifyActions works in (scratchSets): a level's, and the blocks while they are split. */
+const CLASSIFY_SCRATCH = {};
+const BLOCK_SCRATCH = {};
 
 /**
  * The chain rule (REFERENCE.md section 2): a Deny anywhere denies; every level must allow. Allow
@@ -240,8 +245,9 @@ export function classifyActions(levels: readonly PartialLevel[], universe: Actio
   const empty = () => universe.minus(universe);
   const denied = empty();
   const maybe: { actions: ActionSet; signature: string }[] = [];
+  const [allowYes, allowedNowhere, maybeAll] = scratchSets(CLASSIFY_SCRATCH, universe, 3) as [ActionSet, ActionSet, ActionSet];
   for (const level of levels) {
-    const allowYes = empty();
+    allowYes.clear();
     const allowMaybe: { actions: ActionSet; signature: string }[] = [];
     for (const s of level.statements) {
       if (s.condition === 'no') continue;
@@ -252,37 +258,47 @@ export function classifyActions(levels: readonly PartialLevel[], universe: Actio
       } else if (sure) allowYes.addAll(s.actions);
       else allowMaybe.push({ actions: s.actions, signature: signatureOf(s) });
     }
-    const allowedSomehow = allowYes.clone();
-    for (const a of allowMaybe) allowedSomehow.addAll(a.actions);
     // Nothing at this level can allow these: an implicit deny.
-    denied.addAll(universe.minus(allowedSomehow));
+    allowedNowhere.copyFrom(universe).removeAll(allowYes);
+    for (const a of allowMaybe) allowedNowhere.removeAll(a.actions);
+    denied.addAll(allowedNowhere);
     for (const a of allowMaybe) maybe.push({ actions: a.actions.minus(allowYes), signature: `unless ${a.signature}` });
   }
   const conditional = empty();
   for (const m of maybe) conditional.addAll(m.actions);
   conditional.removeAll(denied);
-  const allowed = universe.minus(denied).minus(conditional);
-  // Partition refinement: split the actions by which statements may deny them.
-  const maybeAll = empty();
+  const allowed = universe.minus(denied).removeAll(conditional);
+  // Partition refinement: split the actions by which statements may deny them. A block a statement
+  // covers whole, or misses, stays as it is; one it splits becomes the part inside (a set of its own),
+  // then the part outside (the block's set, narrowed). The sets are scratch sets while blocks split;
+  // the blocks kept are packed (most hold a few dozen actions).
+  maybeAll.clear();
   for (const m of maybe) maybeAll.addAll(m.actions);
+  let pool: ActionSet[] = [];
+  let used = 0;
+  const fresh = (): ActionSet => {
+    if (used === pool.length) pool = scratchSets(BLOCK_SCRATCH, universe, Math.max(16, pool.length * 2));
+    return pool[used++]!;
+  };
   let blocks: { actions: ActionSet; signatures: string[] }[] = maybeAll.isEmpty() ? [] : [{ actions: maybeAll, signatures: [] }];
   for (const m of maybe) {
     const next: typeof blocks = [];
     for (const b of blocks) {
-      // Most blocks share no action with a statement: test before allocating the intersection.
       if (!b.actions.intersects(m.actions)) {
         next.push(b);
         continue;
       }
-      const inside = b.actions.intersect(m.actions);
-      const outside = b.actions.minus(m.actions);
-      next.push({ actions: inside, signatures: b.signatures.includes(m.signature) ? b.signatures : [...b.signatures, m.signature] });
-      if (!outside.isEmpty()) next.push({ actions: outside, signatures: b.signatures });
+      const signatures = b.signatures.includes(m.signature) ? b.signatures : [...b.signatures, m.signature];
+      if (b.actions.isSubsetOf(m.actions)) {
+        next.push({ actions: b.actions, signatures });
+        continue;
+      }
+      next.push({ actions: fresh().copyFrom(b.actions).retainAll(m.actions), signatures });
+      next.push({ actions: b.actions.removeAll(m.actions), signatures: b.signatures });
     }
     blocks = next;
   }
-  for (const b of blocks) b.signatures.sort();
-  return { denied, conditional, allowed, blocks };
+  return { denied, conditional, allowed, blocks: blocks.map((b) => ({ actions: PackedActionSet.of(b.actions), signatures: b.signatures.sort() })) };
 }
 
 /** What makes a statement's effect depend on the request, as text that two chains can compare. */

@@ -41,6 +41,14 @@ export function parseJsonWithPositions(file: string, text: string, sources: Sour
  */
 export const MAX_JSON_DEPTH = 64;
 
+const LITERALS = [
+  ['true', true],
+  ['false', false],
+  ['null', null],
+] as const;
+
+const SIMPLE_ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+
 class Parser {
   private i = 0;
   private depth = 0;
@@ -74,7 +82,7 @@ class Parser {
     }
     if (ch === '"') return this.parseString();
     if (ch === '-' || (ch !== undefined && ch >= '0' && ch <= '9')) return this.parseNumber();
-    for (const [word, value] of [['true', true], ['false', false], ['null', null]] as const) {
+    for (const [word, value] of LITERALS) {
       if (this.text.startsWith(word, this.i)) {
         this.i += word.length;
         return value;
@@ -86,7 +94,7 @@ class Parser {
   private parseObject(): Record<string, unknown> {
     const start = this.i++;
     const obj: Record<string, unknown> = {};
-    this.sources.register(obj, this.file, { start, end: start });
+    this.sources.registerAt(obj, this.file, start);
     this.skipSpace();
     if (this.text[this.i] === '}') {
       this.i++;
@@ -100,7 +108,6 @@ class Parser {
       }
       const keyStart = this.i;
       const key = this.parseString();
-      const keyEnd = this.i;
       if (Object.prototype.hasOwnProperty.call(obj, key)) throw new JsonSyntaxError(`duplicate property "${key}"`, keyStart, 'duplicate-key');
       this.skipSpace();
       if (this.text[this.i] !== ':') throw this.unexpected(`after the property name "${key}" (expected ":")`);
@@ -109,7 +116,7 @@ class Parser {
       const valueStart = this.i;
       // defineProperty: a key named __proto__ is data, not the object's prototype.
       Object.defineProperty(obj, key, { value: this.parseValue(), enumerable: true, writable: true, configurable: true });
-      this.sources.registerSlot(obj, key, { key: { start: keyStart, end: keyEnd }, value: { start: valueStart, end: this.i } });
+      this.sources.registerSlotAt(obj, key, keyStart, valueStart);
       this.skipSpace();
       const sep = this.text[this.i];
       if (sep === ',') {
@@ -127,7 +134,7 @@ class Parser {
   private parseArray(): unknown[] {
     const start = this.i++;
     const arr: unknown[] = [];
-    this.sources.register(arr, this.file, { start, end: start });
+    this.sources.registerAt(arr, this.file, start);
     this.skipSpace();
     if (this.text[this.i] === ']') {
       this.i++;
@@ -138,7 +145,7 @@ class Parser {
       if (this.text[this.i] === ']') throw new JsonSyntaxError('trailing comma before "]" (JSON does not allow one)', this.i - 1);
       const valueStart = this.i;
       arr.push(this.parseValue());
-      this.sources.registerSlot(arr, arr.length - 1, { value: { start: valueStart, end: this.i } });
+      this.sources.registerSlotAt(arr, arr.length - 1, -1, valueStart);
       this.skipSpace();
       const sep = this.text[this.i];
       if (sep === ',') {
@@ -153,34 +160,41 @@ class Parser {
     }
   }
 
+  /**
+   * The characters between escapes are taken as one slice each: appended one at a time, a policy
+   * text in an org snapshot (thousands of characters) was a chain of as many string pieces, tens of
+   * megabytes for the snapshot of a large organization.
+   */
   private parseString(): string {
+    const text = this.text;
     const start = this.i++;
     let out = '';
+    let plainFrom = this.i;
     for (;;) {
-      const ch = this.text[this.i];
-      if (ch === undefined) throw new JsonSyntaxError('unterminated string', start);
-      if (ch === '"') {
+      const c = text.charCodeAt(this.i);
+      if (c === 0x22) {
+        out += text.slice(plainFrom, this.i);
         this.i++;
         return out;
       }
-      if (ch === '\n') throw new JsonSyntaxError('unterminated string (a line break inside a string must be written \\n)', start);
-      if (ch < ' ') throw new JsonSyntaxError('control character inside a string', this.i);
-      if (ch === '\\') {
-        const esc = this.text[this.i + 1];
-        const simple: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
-        if (esc !== undefined && esc in simple) {
-          out += simple[esc];
+      if (c === 0x5c) {
+        out += text.slice(plainFrom, this.i);
+        const esc = text[this.i + 1];
+        if (esc !== undefined && Object.prototype.hasOwnProperty.call(SIMPLE_ESCAPES, esc)) {
+          out += SIMPLE_ESCAPES[esc];
           this.i += 2;
-          continue;
-        }
-        if (esc === 'u' && /^[0-9a-fA-F]{4}$/.test(this.text.slice(this.i + 2, this.i + 6))) {
-          out += String.fromCharCode(parseInt(this.text.slice(this.i + 2, this.i + 6), 16));
+        } else if (esc === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(this.i + 2, this.i + 6))) {
+          out += String.fromCharCode(parseInt(text.slice(this.i + 2, this.i + 6), 16));
           this.i += 6;
-          continue;
-        }
-        throw new JsonSyntaxError(`invalid escape "\\${esc ?? ''}" in a string`, this.i);
+        } else throw new JsonSyntaxError(`invalid escape "\\${esc ?? ''}" in a string`, this.i);
+        plainFrom = this.i;
+        continue;
       }
-      out += ch;
+      if (c < 0x20 || this.i >= text.length) {
+        if (this.i >= text.length) throw new JsonSyntaxError('unterminated string', start);
+        if (c === 0x0a) throw new JsonSyntaxError('unterminated string (a line break inside a string must be written \\n)', start);
+        throw new JsonSyntaxError('control character inside a string', this.i);
+      }
       this.i++;
     }
   }

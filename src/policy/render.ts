@@ -70,7 +70,10 @@ export function canonicalPolicyText(content: string): string {
     return content;
   }
   const { document } = readPolicyDocument(value, undefined);
-  return document ? renderDocument(document) : JSON.stringify(value);
+  const canonical = document ? renderDocument(document) : JSON.stringify(value);
+  // A text that is canonical already (every policy guardrails deployed) is returned itself: the copy
+  // would be kept beside it, once more for every model of the organization a plan makes.
+  return canonical === content ? content : canonical;
 }
 
 /**

@@ -41,6 +41,18 @@ export class ActionSet {
     return new ActionSet(this.universe, words);
   }
 
+  /** In place: this = other. A scratch set filled again and again allocates nothing (see allocateWords). */
+  copyFrom(other: ActionSet): this {
+    this.words.set(other.words);
+    return this;
+  }
+
+  /** In place: this = ∅. */
+  clear(): this {
+    this.words.fill(0);
+    return this;
+  }
+
   /** In place: this = this ∪ other. */
   addAll(other: ActionSet): this {
     const w = this.words;
@@ -127,6 +139,134 @@ export class ActionSet {
   toArray(): number[] {
     return [...this];
   }
+}
+
+/**
+ * An action set that no longer changes, kept as its nonzero words and where they sit: the blocks of a
+ * classification (evaluate/partial.ts) hold a few dozen actions each, and a semantic diff keeps the
+ * blocks of every chain it classifies, thousands of them, each a bitset over ~22,000 actions (2.7 KB)
+ * otherwise. A set with half of its words nonzero or more keeps them all, as a bitset does.
+ */
+export class PackedActionSet {
+  private constructor(
+    readonly universe: number,
+    /** Words kept. */
+    private readonly count: number,
+    /** Sparse: the indices of the words kept, ascending, then the words. Dense: every word. */
+    private readonly data: Uint32Array,
+    private readonly dense: boolean,
+  ) {}
+
+  static of(set: ActionSet): PackedActionSet {
+    const w = set.words;
+    let nonzero = 0;
+    for (let i = 0; i < w.length; i++) if (w[i] !== 0) nonzero++;
+    if (nonzero * 2 >= w.length) return new PackedActionSet(set.universe, w.length, w.slice(), true);
+    const data = new Uint32Array(nonzero * 2);
+    for (let i = 0, k = 0; i < w.length; i++) {
+      if (w[i] === 0) continue;
+      data[k] = i;
+      data[nonzero + k] = w[i]!;
+      k++;
+    }
+    return new PackedActionSet(set.universe, nonzero, data, false);
+  }
+
+  private indexAt(k: number): number {
+    return this.dense ? k : this.data[k]!;
+  }
+
+  private wordAt(k: number): number {
+    return this.dense ? this.data[k]! : this.data[this.count + k]!;
+  }
+
+  /** The word at index `i` of the full bitset. */
+  private wordOf(i: number): number {
+    if (this.dense) return this.data[i] ?? 0;
+    let lo = 0;
+    let hi = this.count - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const at = this.data[mid]!;
+      if (at === i) return this.data[this.count + mid]!;
+      if (at < i) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return 0;
+  }
+
+  get size(): number {
+    let n = 0;
+    for (let k = 0; k < this.count; k++) n += popcount(this.wordAt(k));
+    return n;
+  }
+
+  has(id: number): boolean {
+    return (this.wordOf(id >>> 5) & (1 << (id & 31))) !== 0;
+  }
+
+  *[Symbol.iterator](): IterableIterator<number> {
+    for (let k = 0; k < this.count; k++) {
+      let x = this.wordAt(k);
+      const base = this.indexAt(k) << 5;
+      while (x !== 0) {
+        const low = x & -x;
+        yield base + (31 - Math.clz32(low));
+        x ^= low;
+      }
+    }
+  }
+
+  toArray(): number[] {
+    return [...this];
+  }
+
+  /** In place: set = set \ this. */
+  removeFrom(set: ActionSet): void {
+    const w = set.words;
+    for (let k = 0; k < this.count; k++) w[this.indexAt(k)]! &= ~this.wordAt(k);
+  }
+
+  /** out = this ∩ other (a bitset or packed); whether that holds any action. */
+  intersectionInto(other: ActionSet | PackedActionSet, out: ActionSet): boolean {
+    out.clear();
+    const o = out.words;
+    let any = 0;
+    if (other instanceof ActionSet) {
+      const w = other.words;
+      for (let k = 0; k < this.count; k++) {
+        const i = this.indexAt(k);
+        o[i] = this.wordAt(k) & w[i]!;
+        any |= o[i]!;
+      }
+    } else if (other.dense || !this.dense) {
+      for (let k = 0; k < this.count; k++) {
+        const i = this.indexAt(k);
+        o[i] = this.wordAt(k) & other.wordOf(i);
+        any |= o[i]!;
+      }
+    } else return other.intersectionInto(this, out);
+    return any !== 0;
+  }
+}
+
+const scratch = new WeakMap<object, Map<number, ActionSet[]>>();
+
+/**
+ * `count` sets the size of `universe`'s that belong to `owner` (a key object of the computation that
+ * uses them) and are the same sets at every call, holding whatever the last call left: for sets a
+ * computation needs only while it runs. A set allocated for a moment keeps its slab (allocateWords)
+ * as long as any other set carved from it lives, and the results of a computation are carved from the
+ * same slabs as its intermediate sets: those were most of what the semantic diff of 10,000 accounts
+ * held in slabs at its peak. A computation that can call itself must not share an owner with itself.
+ */
+export function scratchSets(owner: object, universe: ActionSet, count: number): ActionSet[] {
+  let bySize = scratch.get(owner);
+  if (!bySize) scratch.set(owner, (bySize = new Map()));
+  let sets = bySize.get(universe.universe);
+  if (!sets) bySize.set(universe.universe, (sets = []));
+  while (sets.length < count) sets.push(new ActionSet(universe.universe));
+  return sets.slice(0, count);
 }
 
 function popcount(x: number): number {

@@ -5,7 +5,7 @@
  */
 import { classifyActions, partialStatement, type ActionClassification, type PartialLevel, type PartialRequest, type PartialStatement } from '../evaluate/index.js';
 import type { PolicyType } from '../policy/index.js';
-import type { ActionSet, ReferenceIndex } from '../reference/index.js';
+import { PackedActionSet, scratchSets, type ActionSet, type ReferenceIndex } from '../reference/index.js';
 import { AccountClauses } from './account-clauses.js';
 import type { Chain } from './chains.js';
 import type { PreparedPolicy } from './prepared-policies.js';
@@ -82,11 +82,30 @@ function partialPolicy(policy: PreparedPolicy, request: PartialRequest): { state
   return { statements, key };
 }
 
+/** Owns the sets compare works in (scratchSets): add copies what it keeps. */
+const COMPARE_SCRATCH = {};
+
+/** A block of a classification, or the actions in none of them (`rest`). */
+interface Part {
+  actions: PackedActionSet | ActionSet;
+  signatures: string[];
+}
+
+/** Fills `out` with the actions of both parts; false when they share none. */
+function intersectParts(a: Part, b: Part, out: ActionSet): boolean {
+  if (a.actions instanceof PackedActionSet) return a.actions.intersectionInto(b.actions, out);
+  if (b.actions instanceof PackedActionSet) return b.actions.intersectionInto(a.actions, out);
+  if (!a.actions.intersects(b.actions)) return false;
+  out.copyFrom(a.actions).retainAll(b.actions);
+  return true;
+}
+
 function compare(old: ActionClassification, now: ActionClassification, universe: ActionSet, reference: ReferenceIndex): SemanticChange[] {
-  const parts = (c: ActionClassification) => {
-    const rest = universe.clone();
-    for (const b of c.blocks) rest.removeAll(b.actions);
-    return [...c.blocks, { actions: rest, signatures: [] as string[] }];
+  const [wasAllowed, isAllowed, oldRest, newRest, both, was, set] = scratchSets(COMPARE_SCRATCH, universe, 7) as [ActionSet, ActionSet, ActionSet, ActionSet, ActionSet, ActionSet, ActionSet];
+  const parts = (c: ActionClassification, rest: ActionSet): Part[] => {
+    rest.copyFrom(universe);
+    for (const b of c.blocks) b.actions.removeFrom(rest);
+    return [...c.blocks, { actions: rest, signatures: [] }];
   };
   const found = new Map<string, SemanticChange & { set: ActionSet }>();
   const add = (kind: SemanticChangeKind, set: ActionSet, before?: string[], after?: string[]) => {
@@ -96,20 +115,17 @@ function compare(old: ActionClassification, now: ActionClassification, universe:
     if (existing) existing.set.addAll(set);
     else found.set(key, { kind, count: 0, services: [], ...(before ? { before } : {}), ...(after ? { after } : {}), set: set.clone() });
   };
-  const wasAllowed = universe.minus(old.denied);
-  const isAllowed = universe.minus(now.denied);
-  const newParts = parts(now);
-  for (const bo of parts(old)) {
+  wasAllowed.copyFrom(universe).removeAll(old.denied);
+  isAllowed.copyFrom(universe).removeAll(now.denied);
+  const newParts = parts(now, newRest);
+  for (const bo of parts(old, oldRest)) {
     for (const bn of newParts) {
-      // Most pairs of blocks share no action: test before allocating their intersection.
-      if (!bo.actions.intersects(bn.actions)) continue;
-      const both = bo.actions.intersect(bn.actions);
-      if (both.isEmpty()) continue;
+      if (!intersectParts(bo, bn, both)) continue;
       for (const wasDenied of [true, false]) {
-        const was = both.intersect(wasDenied ? old.denied : wasAllowed);
+        was.copyFrom(both).retainAll(wasDenied ? old.denied : wasAllowed);
         if (was.isEmpty()) continue;
         for (const isDenied of [true, false]) {
-          const set = was.intersect(isDenied ? now.denied : isAllowed);
+          set.copyFrom(was).retainAll(isDenied ? now.denied : isAllowed);
           if (set.isEmpty()) continue;
           if (!wasDenied && isDenied) add('newly-denied', set);
           else if (wasDenied && !isDenied) {

@@ -1,6 +1,6 @@
 /** Partial evaluation: statements with part of the request known, and chains over the action universe. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { classifyActions, partialStatement, prepareStatement, RequestContext, type PartialRequest } from '../../src/evaluate/index.js';
+import { classifyActions, partialStatement, prepareStatement, RequestContext, signatureOf, type PartialRequest } from '../../src/evaluate/index.js';
 import type { Statement } from '../../src/policy/index.js';
 import type { ReferenceIndex } from '../../src/reference/index.js';
 import { rawService, reference2026 } from '../support/reference.js';
@@ -146,5 +146,43 @@ describe('classifying the action universe along a chain', () => {
     expect(c.allowed.size).toBe(s3.size + ref.serviceActions(ref.service('iam')!).size - 1);
     expect(c.conditional.size).toBe(ref.serviceActions(ref.service('ec2')!).size);
     expect(c.blocks.map((b) => [b.actions.size, b.signatures])).toEqual([[c.conditional.size, ['Deny when StringNotEquals aws:RequestedRegion ["us-east-1"]']]]);
+  });
+
+  it('splits the actions that conditional statements may deny into blocks by exactly the statements that may deny them, leaving the statements\' own sets as they were', () => {
+    const universe = ref.allActions();
+    const when = (key: string, value: string) => ({ StringNotEquals: { [key]: [value] } });
+    const statements = [
+      allowAll,
+      { effect: 'Deny', action: ['ec2:*'], resource: ['*'], condition: when('aws:RequestedRegion', 'us-east-1') },
+      { effect: 'Deny', action: ['ec2:Run*', 's3:Get*'], resource: ['*'], condition: when('aws:PrincipalTag/team', 'a') },
+      { effect: 'Deny', action: ['ec2:RunInstances', 's3:*'], resource: ['*'], condition: when('aws:SourceVpc', 'vpc-1') },
+      // Covers a block whole: it joins that block's statements without splitting it.
+      { effect: 'Deny', action: ['ec2:*', 's3:*'], resource: ['*'], condition: when('aws:SourceIp', '10.0.0.0/8') },
+    ] satisfies Statement[];
+    const partials = statements.flatMap((s) => partialStatement(prepareStatement(s, ref, universe), orgRole()));
+    const sizes = partials.map((p) => p.actions.size);
+    const c = classifyActions([{ label: 'root', statements: partials }], universe);
+    expect(partials.map((p) => p.actions.size)).toEqual(sizes);
+    // Brute force: each action's block is named by the statements that may deny it.
+    const conditional = partials.filter((p) => p.effect === 'Deny');
+    const expected = new Map<string, number[]>();
+    for (let id = 0; id < ref.size; id++) {
+      const names = JSON.stringify(conditional.filter((p) => p.actions.has(id)).map((p) => signatureOf(p)).sort());
+      if (names !== '[]') expected.set(names, [...(expected.get(names) ?? []), id]);
+    }
+    expect(new Map(c.blocks.map((b) => [JSON.stringify(b.signatures), b.actions.toArray()]))).toEqual(expected);
+    expect(c.blocks).toHaveLength(expected.size);
+  });
+
+  it('a classification shares no set with the next one (the sets it works in are refilled by every call)', () => {
+    const universe = ref.allActions();
+    const level = (...statements: Statement[]) => ({ label: '', statements: statements.flatMap((s) => partialStatement(prepareStatement(s, ref, universe), orgRole())) });
+    const regions = { StringNotEquals: { 'aws:RequestedRegion': ['us-east-1'] } };
+    const first = classifyActions([level(allowAll, { effect: 'Deny', action: ['ec2:*'], resource: ['*'], condition: regions }), level({ effect: 'Allow', action: ['ec2:*', 's3:*'], resource: ['*'] })], universe);
+    const sizes = (c: typeof first) => [c.denied.size, c.conditional.size, c.allowed.size, ...c.blocks.map((b) => b.actions.size)];
+    const before = sizes(first);
+    classifyActions([level({ effect: 'Allow', action: ['iam:*'], resource: ['*'] }), level(allowAll, { effect: 'Deny', action: ['iam:*', 'ec2:*'], resource: ['*'], condition: regions })], universe);
+    expect(sizes(first)).toEqual(before);
+    expect(first.denied.size + first.conditional.size + first.allowed.size).toBe(universe.size);
   });
 });

@@ -72,12 +72,16 @@ function setUp(s: Scenario) {
 
 type World = ReturnType<typeof setUp>;
 
-/** Continuity and isolation for every account of `model`, each worked out on its own views (no view shared between accounts), without the operation's name. */
+/**
+ * Continuity and isolation for every account of `model`, each worked out on its own views (no view
+ * shared between accounts, nor a content list: its own ContentIds), without the operation's name.
+ */
 function fullRecheck(w: World, model: AttachmentModel): Set<string> {
   const out = new Set<string>();
   for (const account of w.leaves.accountsUnder(model.tree.root)) {
-    const now = viewOf(model, account, w.ids);
-    const start = viewOf(w.start, account, w.ids);
+    const ids = new ContentIds();
+    const now = viewOf(model, account, ids);
+    const start = viewOf(w.start, account, ids);
     const required = w.required.of(account, w.scope.has(account.id!));
     for (const p of accountProblems(start, required, now, w.changing.has(account.id!))) out.add(describeAccountProblem(p, '', OrgTree.describe(account)).message);
   }
@@ -156,5 +160,28 @@ describe('plan invariants, checked incrementally', () => {
     for (const id of ['200000000005', '200000000006', '200000000011']) shared.set(id, w.required.beforeRollout(node(id)));
     expect(shared.get('200000000006')).toBe(shared.get('200000000011'));
     expect(shared.get('200000000005')).not.toBe(shared.get('200000000006'));
+  });
+
+  it('content lists are one value per distinct set of contents, shared by the views of every model state', () => {
+    const s: Scenario = { deployed: { x: ['ou-a1'], y: ['r-test'], xContent: 0 }, desired: { x: ['ou-a1'], y: ['r-test'], xContent: 0 }, changing: [], reached: [], ops: [] };
+    const w = setUp(s);
+    const account = w.d.tree.account('200000000006')!;
+    const model = w.start.clone();
+    model.apply({ op: 'detach', policy: 'guardrails-scp-y', type: 'scp', target: { id: 'r-test', label: 'root Root' } });
+    model.apply({ op: 'attach', policy: 'guardrails-scp-y', type: 'scp', target: { id: 'r-test', label: 'root Root' } });
+    const before = viewOf(w.start, account, w.ids).scp;
+    const after = viewOf(model, account, w.ids).scp;
+    expect(after.contents).toBe(before.contents);
+    expect(after.signature).toBe(before.signature);
+    expect(before.signature).toBe([...before.contents].sort().join('\n'));
+    // FullAWSAccess at each of the five levels down to the account, x at A1, y at the root.
+    expect(before.contents).toHaveLength(7);
+
+    const ids = new ContentIds();
+    const list = ids.contentList(['b', 'a', 'c']);
+    expect(list).toEqual({ contents: ['a', 'b', 'c'], signature: 'a\nb\nc' });
+    expect(ids.contentList(new Set(['c', 'a', 'b']))).toBe(list);
+    expect(ids.contentListWith(ids.contentList(['c', 'a']).contents, ['b'])).toBe(list);
+    expect(ids.contentListWith(list.contents, ['a'])).toBe(list);
   });
 });

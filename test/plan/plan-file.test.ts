@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { OrgOperation } from '../../src/org/index.js';
+import type { OrgOperation, OrgStateOu } from '../../src/org/index.js';
 import { comparePlans, deployedDigest, intentDigest, outDigest, planFile, planRollout, type PlanFile } from '../../src/plan/index.js';
 import { canonicalPolicyText } from '../../src/policy/index.js';
 import { denyPolicy, deploymentOf, fullAccessEverywhere, owned, stateOf, type OuSpec } from '../support/org-state.js';
@@ -27,6 +27,9 @@ function example(content = TIGHTER, targets = ['r-test']) {
   return { state, desired, d, waves, plan, file: planFile(plan, d, { intentDigest: intentDigest(['version: 1\n']), outDigest: outDigest(d.desired) }) };
 }
 
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const byFirst = (a: unknown, b: unknown) => compare(String((a as unknown[])[0]), String((b as unknown[])[0]));
+
 describe('digests', () => {
   it('of out/ change when a compiled policy changes its content or its targets, not when its JSON is only formatted otherwise', () => {
     const base = example();
@@ -43,6 +46,19 @@ describe('digests', () => {
     expect(deployedDigest(moved)).not.toBe(deployedDigest(state));
     const retagged = { ...state, policies: state.policies.map((p) => (p.name === 'guardrails-scp-s3' ? { ...p, tags: { ...p.tags, 'guardrails:controls': 'other' } } : p)) };
     expect(deployedDigest(retagged)).not.toBe(deployedDigest(state));
+  });
+
+  it('of the deployed state are the sha256 of one JSON value, as plans saved before were digested (hashed in pieces, not written whole)', () => {
+    const { state } = example();
+    const named = { ...state, enabledPolicyTypes: ['scp' as const], root: { ...state.root, ous: [...state.root.ous].reverse(), accounts: [...state.root.accounts, { id: '200000000099', name: 'compte-\u00e9t\u00e9 \ud83d\ude00' }] } };
+    const ou = (o: OrgStateOu): unknown => [o.id, o.name, o.accounts.map((a) => [a.id, a.name]).sort(byFirst), o.ous.map(ou).sort(byFirst)];
+    const tags = ['managed-by', 'guardrails:controls', 'guardrails:staging-of'];
+    const policies = named.policies
+      .map((p) => [p.type, p.name, p.id, p.awsManaged, canonicalPolicyText(p.content), tags.map((k) => p.tags[k] ?? null), [...p.targets].sort()])
+      .sort((a, b) => compare(`${a[0]}\u0000${a[1]}\u0000${a[2]}`, `${b[0]}\u0000${b[1]}\u0000${b[2]}`));
+    const whole = JSON.stringify([named.organization.id, named.organization.managementAccount, [...named.enabledPolicyTypes].sort(), ou(named.root), policies]);
+    expect(deployedDigest(named)).toBe(createHash('sha256').update(whole).digest('hex'));
+    expect(named.root.ous.length).toBeGreaterThan(1);
   });
 
   it('of the intent are of the bytes of every file in load order, and two lists never collide', () => {

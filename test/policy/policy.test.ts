@@ -41,12 +41,24 @@ describe('JSON with positions', () => {
     ['{"a": "x\n"}', 'unterminated string', 1, 7],
     ['{"a": 1} {}', 'after the end of the JSON value', 1, 10],
     ['', 'the file is empty', 1, 1],
+    ['{"a": "x', 'unterminated string', 1, 7],
+    ['{"a": "x\ty"}', 'control character inside a string', 1, 9],
+    ['{"a": "ok\\q"}', 'invalid escape "\\q"', 1, 10],
+    ['{"a": "\\u12G4"}', 'invalid escape "\\u"', 1, 8],
   ])('%j -> %s', (text, message, line, col) => {
     const sources = new SourceIndex();
     const r = parseJsonWithPositions('x.json', text, sources);
     expect(r.value).toBeUndefined();
     expect(r.diagnostics[0]!.message).toContain(message);
     expect(r.diagnostics[0]!.location).toMatchObject({ line, col });
+  });
+
+  it('reads strings as JSON.parse does: runs between escapes, every escape, surrogates and non-ASCII text', () => {
+    const values = ['', 'plain', '{"Version":"2012-10-17",\n\t"Statement":[]}', 'a\\b/c\b\f\r', '\u00e9t\u00e9 \ud83d\ude00 \ud800', 'x'.repeat(5000) + '"' + 'y'.repeat(3)];
+    const text = JSON.stringify({ values, escaped: '\\/ \\u002F' }).replace('\\\\/', '\\/');
+    const r = parseJsonWithPositions('s.json', text, new SourceIndex());
+    expect(r.diagnostics).toEqual([]);
+    expect(r.value).toEqual(JSON.parse(text));
   });
 
   it('locates statements and their elements', () => {
