@@ -120,7 +120,7 @@ function changed(from: Clause, to: Clause): string | undefined {
     const minus = from.values.filter((v) => !to.values.includes(v));
     return `allowed Regions ${[...plus.map((r) => `+ ${r}`), ...minus.map((r) => `- ${r}`)].join(', ')}`;
   }
-  return `${to.key} (${to.operator}) ${listed(from.values)} -> ${listed(to.values)}`;
+  return `${to.key} ${to.operator} ${values(from.values)} -> ${values(to.values)}`;
 }
 
 function introduced(c: Clause, kind: SemanticChangeKind): string[] | undefined {
@@ -129,7 +129,7 @@ function introduced(c: Clause, kind: SemanticChangeKind): string[] | undefined {
   if (tls && /^NumericLessThan$/i.test(c.operator)) return [`${tls[1]!.toUpperCase()} TLS floor ${c.values.join(', ')}`];
   if (/^aws:TagKeys$/i.test(c.key) && /^ForAnyValue:StringEquals/i.test(c.operator)) return c.values.map((k) => `tag key ${k} protected`);
   if (/^aws:RequestedRegion$/i.test(c.key) && /^StringNotEquals/i.test(c.operator)) return [`only Regions ${c.values.join(', ')}`];
-  if (kind === 'newly-conditional' || kind === 'conditions-changed') return [`denied when ${c.key} ${c.operator} ${listed(c.values)}`];
+  if (kind === 'newly-conditional' || kind === 'conditions-changed') return [`denied when ${c.key} ${c.operator} ${values(c.values)}`];
   return undefined;
 }
 
@@ -138,10 +138,11 @@ function dropped(c: Clause): string[] | undefined {
   const tls = TLS_KEY.exec(c.key);
   if (tls && /^NumericLessThan$/i.test(c.operator)) return [`${tls[1]!.toUpperCase()} TLS floor ${c.values.join(', ')} removed`];
   if (/^aws:TagKeys$/i.test(c.key) && /^ForAnyValue:StringEquals/i.test(c.operator)) return c.values.map((k) => `tag key ${k} no longer protected`);
-  return [`no longer denied when ${c.key} ${c.operator} ${listed(c.values)}`];
+  return [`no longer denied when ${c.key} ${c.operator} ${values(c.values)}`];
 }
 
-function listed(values: readonly string[]): string {
-  const shown = values.slice(0, 3).join(', ');
-  return values.length > 3 ? `${shown}, and ${values.length - 3} more` : shown;
+/** A value or two as they are; more, or long ones, as a count: the raw condition is shown under the meaning. */
+function values(vs: readonly string[]): string {
+  const text = vs.join(', ');
+  return vs.length <= 2 && text.length <= 24 ? text : `${vs.length} value${vs.length === 1 ? '' : 's'}`;
 }

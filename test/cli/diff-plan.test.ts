@@ -59,8 +59,8 @@ describe('guardrails diff', () => {
     expect(listed('bedrock-mantle:CreateInference').length).toBeGreaterThan(0);
     expect(listed('iam:CreateServiceSpecificCredential').map((c) => c.kind)).toContain('newly-denied');
     const md = (await cli(['diff', '--org', 'guardrails/org-snapshot.json', '--markdown'])).stdout;
-    expect(md).toMatch(/^## guardrails diff: o-exmpl12345\n/);
-    expect(md).toContain('| `guardrails-rcp-tls-minimum` | RCP | update |');
+    expect(md).toMatch(/^<!-- guardrails-diff -->\n## guardrails diff: o-exmpl12345\n/);
+    expect(md).toContain('| `guardrails-rcp-tls-minimum` | RCP update |');
     expect(md).toContain('<details><summary><code>guardrails-rcp-tls-minimum</code> (update)</summary>');
   });
 
@@ -79,7 +79,7 @@ describe('guardrails diff', () => {
     expect(tls.length).toBeGreaterThan(0);
     expect(tls.every((c) => c.kind === 'newly-conditional' && !c.before)).toBe(true);
     const md = (await cli(['diff', '--org', 'no-rcps.json', '--markdown'])).stdout;
-    expect(md).toMatch(/^## guardrails diff: o-exmpl12345\n\n> \*\*Warning:\*\* RCPs are not enabled/);
+    expect(md).toMatch(/^<!-- guardrails-diff -->\n## guardrails diff: o-exmpl12345\n\n> \*\*Warning:\*\* RCPs are not enabled/);
     const text = (await cli(['diff', '--org', 'no-rcps.json'])).stdout;
     expect(text).toMatch(/^warning: RCPs are not enabled in organization o-exmpl12345/);
   });
