@@ -5,7 +5,8 @@ import { AWS_POLICY_TYPE, enabledPolicyTypes } from '../org/index.js';
 import type { PolicyType, Quotas } from '../policy/index.js';
 import type { ReferenceIndex } from '../reference/index.js';
 import { semanticDiff, semanticReview, statementsOf, type PersonaSpec, type SemanticDiffStats, type SemanticGroup, type SemanticReview, type StatementOrigin } from '../semantic-diff/index.js';
-import { deniesEverythingOf } from './deny-coverage.js';
+import { deniesEverythingOf, type DenyCoverage } from './deny-coverage.js';
+import type { ModelPolicy } from './attachment-model.js';
 import type { Deployment } from './deployment.js';
 import { endStates, structuralDiff, type EndStates, type StructuralDiff } from './diff.js';
 import type { TreeDrift } from './tree-drift.js';
@@ -83,7 +84,7 @@ function unprovenPolicies(d: Deployment, ends: EndStates, reference: ReferenceIn
     if (!old.owned) continue;
     const now = ends.after.find(old.type, old.name);
     if (now && now.canonical === old.canonical) continue;
-    const coverage = now ? deniesEverythingOf(now.content, old.content, reference) : { covers: false as const, why: 'the policy is deleted: every denial it made is gone', statement: undefined };
+    const coverage = now ? deniesEverythingOf(now.content, old.content, reference) : deletedCoverage(old, ends, reference);
     if (coverage.covers) continue;
     const statementOrigins: readonly (readonly StatementOrigin[])[] = origins(old, old.type) ?? [];
     const index = coverage.statement;
@@ -93,6 +94,22 @@ function unprovenPolicies(d: Deployment, ends: EndStates, reference: ReferenceIn
     out.push({ policy: old.name, type: old.type, why: coverage.why, ...(sid ? { sid } : {}), controls: controls.length ? controls : (old.controls ?? []) });
   }
   return out;
+}
+
+/**
+ * A deleted policy is covered when the new policies of its type attached where it was (a control's
+ * statements moved to a policy of another name) deny all it did, taken together.
+ */
+function deletedCoverage(old: ModelPolicy, ends: EndStates, reference: ReferenceIndex): DenyCoverage {
+  const created = ends.after.all().filter((p) => p.owned && p.type === old.type && !ends.before.find(p.type, p.name) && [...old.targets].every((t) => p.targets.has(t)));
+  const statements = created.flatMap((p) => {
+    const read = statementsOf(p.content);
+    return read.ok ? (JSON.parse(p.content) as { Statement: unknown }).Statement : [];
+  });
+  if (!statements.length) return { covers: false, why: 'the policy is deleted, and no new policy is attached where it was' };
+  const together = JSON.stringify({ Version: '2012-10-17', Statement: statements.flatMap((s) => (Array.isArray(s) ? s : [s])) });
+  const coverage = deniesEverythingOf(together, old.content, reference);
+  return coverage.covers ? coverage : { ...coverage, why: `the policy is deleted, and the new ones attached where it was do not cover it: ${coverage.why.replace('the new version', 'they')}` };
 }
 
 /** The accounts outside the organization the intent names (partners, trusted accounts): the RCP personas. */

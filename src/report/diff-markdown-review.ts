@@ -44,14 +44,16 @@ function allowedItem(a: AllowedChange, maxActions: number): string[] {
   const who = `${a.type === 'rcp' ? 'on resources of ' : 'in '}${reach(a.targets, a.accounts.length)}, asked by ${a.personas.map(md).join('; ')}`;
   const from = a.controls.length ? `; ${a.controls.map(code).join(', ')}` : '';
   const out = [`- **${formatCount(a.count)} action${a.count === 1 ? '' : 's'} ${md(title)}** ${who}${from}: ${actionList(a, maxActions)}`];
-  if (a.allowedExample) out.push(`  - allowed now, denied before: ${code(a.allowedExample)}`);
+  if (a.allowedExample && a.allowedExample !== 'any request') out.push(`  - allowed now, denied before: ${code(a.allowedExample)}`);
   if (a.before?.length) out.push(`  - was denied when: ${a.before.map(code).join('; ')}`);
   if (a.after?.length) out.push(`  - denied now when: ${a.after.map(code).join('; ')}`);
   return out;
 }
 
 function unprovenItem(u: UnprovenPolicy): string {
-  const why = u.sid ? u.why.replace(`statement ${u.sid} of the old version`, 'it') : u.why;
+  const said = u.sid ? u.why.replace(`statement ${u.sid} of the old version`, 'it') : u.why;
+  // deny-coverage lists what is not covered in full; the policy text diff below has it all.
+  const why = said.length > 240 ? `${said.slice(0, 240)}...` : said;
   return `${code(u.policy)}${u.sid ? ` statement ${code(u.sid)}` : ''}${u.controls.length ? ` (${u.controls.map(code).join(', ')})` : ''}: ${md(why)}`;
 }
 
@@ -115,7 +117,7 @@ function controlChange(c: ControlChange, maxActions: number, cwdFree: (l: Source
   out.push(`  - ${plural(c.count, 'action')}: ${md(summarizeActions({ kind: c.kind, count: c.count, services: c.services, direction: c.direction }))}${maxActions ? `: ${actionList(c, maxActions)}` : ''}`);
   if (c.removed.length) out.push(`  - no longer denied when: ${c.removed.map(code).join('; ')}`);
   if (c.added.length) out.push(`  - ${c.kind === 'newly-denied' ? 'denied' : 'now denied when'}: ${c.added.map(code).join('; ')}`);
-  if (c.allowedExample) out.push(`  - allowed now, denied before: ${code(c.allowedExample)}`);
+  if (c.allowedExample && c.allowedExample !== 'any request') out.push(`  - allowed now, denied before: ${code(c.allowedExample)}`);
   const statements = c.statements.map((s) => `${code(s.policy)}${s.sid ? ` ${code(s.sid)}` : ''}${s.location ? ` (${code(cwdFree(s.location))})` : ''}`);
   out.push(`  - statement${statements.length === 1 ? '' : 's'}: ${statements.join(', ')}`);
   return out;

@@ -73,7 +73,7 @@ export function compareDenials(before: readonly Denial[], after: readonly Denial
     for (let i = 0; i < variables.length; i++) {
       const v = variables[i]!;
       const value = v.candidates[choice[i]!]!;
-      if (v.key === RESOURCE) resource = value as string;
+      if (v.key === RESOURCE) resource = value as string | undefined;
       else if (value !== undefined) ctx.set(v.key, value);
     }
     let was: boolean;
@@ -85,8 +85,8 @@ export function compareDenials(before: readonly Denial[], after: readonly Denial
       if (e instanceof EvaluationError) return { direction: 'mixed', decided: false };
       throw e;
     }
-    if (was && !now) allowedExample ??= describe(variables, choice);
-    if (now && !was) deniedExample ??= describe(variables, choice);
+    if (was && !now) allowedExample ??= describe(variables, minimal(variables, choice, tests, true));
+    if (now && !was) deniedExample ??= describe(variables, minimal(variables, choice, tests, false));
     if (allowedExample && deniedExample) break;
   }
   const direction: Direction = allowedExample ? (deniedExample ? 'mixed' : 'looser') : deniedExample ? 'stricter' : 'same';
@@ -143,7 +143,8 @@ function variablesOf(denials: readonly Denial[]): Variable[] {
     return { key: v.key, candidates };
   });
   const resources = denials.flatMap((d) => d.resourceElement?.values ?? []);
-  if (resources.length) out.push({ key: RESOURCE, candidates: [...new Set([...resources.flatMap(filled), `arn:aws:${OTHER}:::${OTHER}`])] });
+  // First no resource to name (it matches no pattern, as another resource would): what an example leaves out.
+  if (resources.length) out.push({ key: RESOURCE, candidates: [undefined, ...new Set([...resources.flatMap(filled), `arn:aws:${OTHER}:::${OTHER}`])] });
   return out;
 }
 
@@ -191,12 +192,37 @@ function ipCandidates(cidr: string): string[] {
   return address.includes(':') ? [address, '::1'] : [address, address.startsWith('255.') ? '1.1.1.1' : '255.255.255.254'];
 }
 
+function evaluate(variables: readonly Variable[], choice: readonly number[], tests: { before: Tested[]; after: Tested[] }): { was: boolean; now: boolean } {
+  const ctx = new RequestContext();
+  let resource: string | undefined;
+  variables.forEach((v, i) => {
+    const value = v.candidates[choice[i]!];
+    if (v.key === RESOURCE) resource = value as string | undefined;
+    else if (value !== undefined) ctx.set(v.key, value);
+  });
+  return { was: tests.before.some((t) => t.test(ctx, resource)), now: tests.after.some((t) => t.test(ctx, resource)) };
+}
+
+/** The request with every key that does not tell left out (absent): what the example names. */
+function minimal(variables: readonly Variable[], found: readonly number[], tests: { before: Tested[]; after: Tested[] }, allowed: boolean): number[] {
+  const choice = [...found];
+  for (let i = 0; i < choice.length; i++) {
+    if (choice[i] === 0) continue;
+    const kept = choice[i]!;
+    choice[i] = 0;
+    const { was, now } = evaluate(variables, choice, tests);
+    if (!(allowed ? was && !now : now && !was)) choice[i] = kept;
+  }
+  return choice;
+}
+
+/** The keys with a value (the others absent), as `key=value`. */
 function describe(variables: readonly Variable[], choice: readonly number[]): string {
   const parts: string[] = [];
   variables.forEach((v, i) => {
     const value = v.candidates[choice[i]!];
-    const name = v.key === RESOURCE ? 'resource' : v.key;
-    parts.push(value === undefined ? `${name} absent` : `${name}=${Array.isArray(value) ? `[${value.join(', ')}]` : value}`);
+    if (value === undefined) return;
+    parts.push(`${v.key === RESOURCE ? 'resource' : v.key}=${Array.isArray(value) ? `[${value.join(', ')}]` : value}`);
   });
-  return parts.join(', ') || 'any request';
+  return parts.join(', ') || 'every key absent';
 }

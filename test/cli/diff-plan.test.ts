@@ -22,7 +22,8 @@ describe('guardrails diff', () => {
   it('shows what the pull request changes against the deployed snapshot: semantic first, then policies and text', async () => {
     const r = await cli(['diff', '--org', 'guardrails/org-snapshot.json']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^\d+ to create, \d+ to update, \d+ to delete; \d+ attachments to add, \d+ to remove \(deployed: AWS Organizations, read 2026-11-20T09:00:00.000Z\)\n\nwhat changes:\n/);
+    expect(r.stdout).toMatch(/^\d+ to create, \d+ to update, \d+ to delete; \d+ attachments to add, \d+ to remove \(deployed: AWS Organizations, read 2026-11-20T09:00:00.000Z\)\n\nnothing becomes allowed for the principals the diff asks as\n(?:[^\n]+\n)+\nwhat changes:\n/);
+    expect(r.stdout).toMatch(/\nverdict per control:\n(?:  [^\n]+\n)*  tls-minimum \(guardrails\/data-perimeter.yaml:39\): stricter; root Root \(9 accounts\): S3 TLS floor 1\.1 -> 1\.2 \(177\)\n/);
     // The snapshot was deployed from an older intent (TLS 1.1, no CreateServiceSpecificCredential, no Bedrock
     // control) by an older compiler: the diff shows those three changes among what the compiler now adds.
     expect(r.stdout).toMatch(/SCP, a role in the account: OU Root\/Workloads \(4 accounts\)\n    \d+ actions? becomes? denied: [^\n]*\n      [^\n]*iam:CreateServiceSpecificCredential/);
