@@ -83,7 +83,7 @@ export function snapshotAgeWarning(file: string, readAt: string, now: number, ma
   const days = Math.floor(age / 86_400);
   const hours = Math.floor(age / 3600);
   const ago = days >= 1 ? `${days} day${days === 1 ? '' : 's'}` : `${hours} hour${hours === 1 ? '' : 's'}`;
-  return warning('stale-org-snapshot', `the org snapshot ${file} was read ${ago} ago (${readAt}), more than --max-snapshot-age ${maxAge.text}: what it shows as deployed may have changed since, and this diff is against it`, undefined, `export it again: guardrails org export --out ${file}`);
+  return warning('stale-org-snapshot', `the org snapshot ${file} was read ${ago} ago (${readAt}), more than --max-snapshot-age ${maxAge.text}: what is deployed may have changed since`, undefined, `export it again: guardrails org export --out ${file}`);
 }
 
 /** Intent locations as paths relative to the working directory: what a reader and a CI annotation use. */
