@@ -42,12 +42,11 @@ export function semanticReview(groups: readonly SemanticGroup[], tree: OrgTree, 
   };
   for (const g of groups) {
     for (const ch of g.changes) {
-      const actions = actionsKey(ch);
       const changeActions = actionsOf(ch);
       const controls = ch.byControl ?? [];
       if (!controls.length) unattributed++;
       if (ch.direction === 'looser' || ch.direction === 'mixed') {
-        merge(allowed, `${g.type}|${ch.kind}|${JSON.stringify([ch.before, ch.after])}|${actions}`, () => ({ type: g.type, kind: ch.kind, count: ch.count, services: ch.services, ...(ch.before ? { before: ch.before } : {}), ...(ch.after ? { after: ch.after } : {}), ...(ch.allowedExample ? { allowedExample: ch.allowedExample } : {}), controls: controls.map((c) => c.control), personas: [], accounts: [], targets: [] }), g, changeActions);
+        merge(allowed, `${g.type}|${ch.kind}|${JSON.stringify([ch.before, ch.after])}|${actionsKey(ch)}`, () => ({ type: g.type, kind: ch.kind, count: ch.count, services: ch.services, ...(ch.before ? { before: ch.before } : {}), ...(ch.after ? { after: ch.after } : {}), ...(ch.allowedExample ? { allowedExample: ch.allowedExample } : {}), controls: controls.map((c) => c.control), personas: [], accounts: [], targets: [] }), g, changeActions);
       }
       for (const c of controls) {
         const mine = (ch.sources ?? []).filter((s) => s.origins.some((o) => o.control === c.control));
