@@ -95,7 +95,7 @@ export function driftOf(intent: Intent, deployment: Deployment, cwd: string): Tr
 export function deploymentOf(loaded: LoadedCompile, state: OrgState, contentAt?: ReadonlyMap<string, SourceLocation>): { deployment: Deployment | undefined; diagnostics: Diagnostic[] } {
   const diagnostics = checkDeployedPolicies(state.policies, loaded.ws.reference!.index, contentAt);
   if (hasErrors(diagnostics)) return { deployment: undefined, diagnostics };
-  const built = buildDeployment({ state, policies: loaded.compiled.policies, quotas: loaded.compiled.quotas, organizationId: loaded.intent.organization.id, managementAccount: loaded.intent.organization.managementAccount, reference: loaded.ws.reference!.index });
+  const built = buildDeployment({ state, policies: loaded.compiled.policies, quotas: loaded.compiled.quotas, organizationId: loaded.intent.organization.id, managementAccount: loaded.intent.organization.managementAccount, reference: loaded.ws.reference!.index, locate: (c) => loaded.intent.sources.locate(c) });
   return { deployment: built.deployment, diagnostics: [...diagnostics, ...built.diagnostics] };
 }
 

@@ -17,6 +17,8 @@ export interface CliIO {
    * first, so it can stop at a safe point. Other commands leave the default (Ctrl-C ends them at once).
    */
   interrupt?: () => AbortSignal;
+  /** The time now, in ms since the epoch (tests fix it; default Date.now). */
+  now?: () => number;
 }
 
 export const EXIT_OK = 0;

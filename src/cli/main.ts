@@ -112,8 +112,14 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   withDeployedState(
     program.command('diff').description('compare the compiled policies with the deployed ones: per target, and what every account may newly do or not do'),
   )
-    .option('--markdown', 'markdown for a pull-request comment')
+    .option('--markdown', 'markdown for a pull-request comment, with a hidden marker <!-- guardrails-diff --> for a workflow to update it')
     .option('--json', 'the whole diff as JSON')
+    .option('--max-length <n>', 'most characters of the --markdown comment; the least important detail is left out first, and the comment says what (default 65536, GitHub\'s limit; 0: no limit)')
+    .option('--marker <name>', 'the hidden marker\'s name: <!-- NAME --> (default guardrails-diff)')
+    .option('--no-marker', 'no hidden marker')
+    .option('--step-summary', 'also append the comment (up to 1 MiB, no marker) to the file $GITHUB_STEP_SUMMARY names')
+    .option('--max-snapshot-age <duration>', 'warn when the --org snapshot was read longer ago than this (default 7d; 0: never)')
+    .option('--detailed-exitcode', 'exit 0 without change, 3 with changes none of which allows anything, 4 when something becomes allowed or is not proven not to (1: tree drift, 2: bad input)')
     .action(async (files: string[], flags) => {
       const started = await withReferenceLoad(flags, io);
       exitCode = await (await import('./diff.js')).runDiff(files, started, io);

@@ -27,7 +27,8 @@ import { foldCase } from '../policy/index.js';
 import { isPatternError, parseActionPattern, type ActionSet, type ReferenceIndex } from '../reference/index.js';
 import { statementsOf } from '../semantic-diff/index.js';
 
-export type DenyCoverage = { covers: true } | { covers: false; why: string };
+/** `statement`: the index of the old version's statement found not covered, when one is. */
+export type DenyCoverage = { covers: true } | { covers: false; why: string; statement?: number };
 
 /** Whether `newer` (policy text) denies everything `older` denies. */
 export function deniesEverythingOf(newer: string, older: string, reference?: ReferenceIndex): DenyCoverage {
@@ -43,7 +44,7 @@ export function deniesEverythingOf(newer: string, older: string, reference?: Ref
     const missing = uncoveredActions(s, covering, actions);
     if (missing !== undefined) {
       const name = s.sid ? `statement ${s.sid}` : `statement ${i + 1}`;
-      return { covers: false, why: covering.length ? `${name} of the old version denies ${missing}, which the new version does not deny under the same conditions` : `no statement of the new version denies what ${name} of the old version does under the same or weaker conditions` };
+      return { covers: false, statement: i, why: covering.length ? `${name} of the old version denies ${missing}, which the new version does not deny under the same conditions` : `no statement of the new version denies what ${name} of the old version does under the same or weaker conditions` };
     }
   }
   return { covers: true };

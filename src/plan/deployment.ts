@@ -4,12 +4,13 @@
  * tree is the truth about which OUs and accounts exist; the intent's targets are found in it by AWS id
  * where the intent gives one, else by path, and accounts by account id.
  */
-import { error, warning, type Diagnostic } from '../diagnostics/index.js';
+import { error, warning, type Diagnostic, type SourceLocation } from '../diagnostics/index.js';
 import type { CompiledPolicy } from '../compile/index.js';
 import { OrgTree, type OrgNode } from '../model/org-tree.js';
 import { CONTROLS_TAG, isOwned, stagingName, treeOfState, type DeployedPolicy, type OrgState } from '../org/index.js';
 import type { PolicyType, Quotas } from '../policy/index.js';
 import type { ReferenceIndex } from '../reference/index.js';
+import type { StatementOrigin } from '../semantic-diff/index.js';
 
 export interface DesiredPolicy {
   name: string;
@@ -21,6 +22,8 @@ export interface DesiredPolicy {
   targets: OrgNode[];
   /** How far compile minimized it (absent for policies not from compile). */
   minimization?: PolicyMinimization;
+  /** Per statement of `content`, the controls and drafts it was compiled from. */
+  origins?: StatementOrigin[][];
 }
 
 /** What the reviewer must know of a policy's minimization: its level, why, and the wildcards compile wrote. */
@@ -56,6 +59,8 @@ export interface DeploymentInput {
   organizationId: string;
   managementAccount: string;
   reference?: ReferenceIndex;
+  /** Where a control is declared in the intent (for the statements' origins). */
+  locate?: (control: object) => SourceLocation | undefined;
 }
 
 export function buildDeployment(input: DeploymentInput): { deployment: Deployment | undefined; diagnostics: Diagnostic[] } {
@@ -82,7 +87,13 @@ export function buildDeployment(input: DeploymentInput): { deployment: Deploymen
       introducedNotAction: p.statements.some((st) => st.introducedNotAction),
     };
     if (p.escalatedFor) minimization.escalatedFor = p.escalatedFor;
-    desired.push({ name: p.name, type: p.type, content: p.text, controls: p.controls, targets, minimization });
+    const origins = p.statements.map((st) =>
+      st.origins.map((o): StatementOrigin => {
+        const controlLocation = input.locate?.(o.draft.control);
+        return { control: o.draft.control.id, ...(controlLocation ? { controlLocation } : {}), ...(o.draft.sid ? { sid: o.draft.sid } : {}), ...(o.draft.location ? { location: o.draft.location } : {}) };
+      }),
+    );
+    desired.push({ name: p.name, type: p.type, content: p.text, controls: p.controls, targets, minimization, origins });
   }
   for (const p of state.policies) {
     if (isOwned(p)) continue;

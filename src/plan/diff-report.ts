@@ -4,10 +4,13 @@ import type { Intent } from '../intent/index.js';
 import { AWS_POLICY_TYPE, enabledPolicyTypes } from '../org/index.js';
 import type { PolicyType, Quotas } from '../policy/index.js';
 import type { ReferenceIndex } from '../reference/index.js';
-import { semanticDiff, type PersonaSpec, type SemanticDiffStats, type SemanticGroup } from '../semantic-diff/index.js';
+import { semanticDiff, semanticReview, statementsOf, type PersonaSpec, type SemanticDiffStats, type SemanticGroup, type SemanticReview, type StatementOrigin } from '../semantic-diff/index.js';
+import { deniesEverythingOf, type DenyCoverage } from './deny-coverage.js';
+import type { ModelPolicy } from './attachment-model.js';
 import type { Deployment } from './deployment.js';
 import { endStates, structuralDiff, type EndStates, type StructuralDiff } from './diff.js';
 import type { TreeDrift } from './tree-drift.js';
+import { deploymentOrigins } from './statement-origins.js';
 
 export interface DiffReport {
   organization: string;
@@ -18,10 +21,27 @@ export interface DiffReport {
   changed: boolean;
   structural: StructuralDiff;
   semantic: SemanticGroup[];
+  /** The semantic diff per control: its verdict, where it is written, what becomes allowed. */
+  review: SemanticReview;
+  /**
+   * Changed or deleted policies whose new version is not proven to deny everything the old one did,
+   * statement by statement (deny-coverage.ts): what may become allowed for principals the semantic
+   * diff does not ask as (an excepted role, an AWS service).
+   */
+  unproven: UnprovenPolicy[];
   /** What the reviewer must know before the change can be applied (a policy type not enabled). */
   warnings: Diagnostic[];
   /** OUs and accounts in AWS that the tree the policies were compiled for lacks or places elsewhere. */
   treeDrift: TreeDrift;
+}
+
+export interface UnprovenPolicy {
+  policy: string;
+  type: PolicyType;
+  why: string;
+  /** The old version's statement found not covered, and the controls it came from. */
+  sid?: string;
+  controls: string[];
 }
 
 const NO_DRIFT: TreeDrift = { compiledFor: '', entries: [], fix: [] };
@@ -31,6 +51,7 @@ export function buildDiffReport(d: Deployment, reference: ReferenceIndex, person
   const structural = structuralDiff(d, reference, ends);
   const semantic = deploymentSemanticDiff(d, reference, personas, { ends });
   const c = structural.counts;
+  const unproven = unprovenPolicies(d, ends, reference);
   return {
     organization: d.state.organization.id,
     deployed: { source: d.state.source, readAt: d.state.readAt },
@@ -39,6 +60,8 @@ export function buildDiffReport(d: Deployment, reference: ReferenceIndex, person
     changed: c.create + c.update + c.delete + c.attach + c.detach > 0,
     structural,
     semantic,
+    review: semanticReview(semantic, d.tree, d.managementAccount, reference),
+    unproven,
     warnings: policyTypeWarnings(d),
     treeDrift: drift,
   };
@@ -47,7 +70,46 @@ export function buildDiffReport(d: Deployment, reference: ReferenceIndex, person
 /** The semantic diff of a deployment: the deployed chains against the chains once every owned policy is what compile wants. */
 export function deploymentSemanticDiff(d: Deployment, reference: ReferenceIndex, personas: PersonaSpec, options: { ends?: EndStates; stats?: SemanticDiffStats } = {}): SemanticGroup[] {
   const { before, after } = options.ends ?? endStates(d);
-  return semanticDiff({ tree: d.tree, managementAccount: d.managementAccount, organizationId: d.state.organization.id, enabled: enabledPolicyTypes(d.state), before, after }, reference, personas, options.stats);
+  return semanticDiff({ tree: d.tree, managementAccount: d.managementAccount, organizationId: d.state.organization.id, enabled: enabledPolicyTypes(d.state), before, after, originsOf: deploymentOrigins(d) }, reference, personas, options.stats);
+}
+
+/**
+ * The owned policies that change or go whose new version is not proven to deny all the old one did.
+ * A deleted policy's denials are all gone; a policy guardrails does not own never changes.
+ */
+function unprovenPolicies(d: Deployment, ends: EndStates, reference: ReferenceIndex): UnprovenPolicy[] {
+  const out: UnprovenPolicy[] = [];
+  const origins = deploymentOrigins(d);
+  for (const old of ends.before.all()) {
+    if (!old.owned) continue;
+    const now = ends.after.find(old.type, old.name);
+    if (now && now.canonical === old.canonical) continue;
+    const coverage = now ? deniesEverythingOf(now.content, old.content, reference) : deletedCoverage(old, ends, reference);
+    if (coverage.covers) continue;
+    const statementOrigins: readonly (readonly StatementOrigin[])[] = origins(old, old.type) ?? [];
+    const index = coverage.statement;
+    const found = index === undefined ? undefined : statementsOf(old.content);
+    const sid = found?.ok ? found.statements[index!]?.sid : undefined;
+    const controls = index === undefined ? (old.controls ?? []) : [...new Set((statementOrigins[index] ?? []).map((o) => o.control))];
+    out.push({ policy: old.name, type: old.type, why: coverage.why, ...(sid ? { sid } : {}), controls: controls.length ? controls : (old.controls ?? []) });
+  }
+  return out;
+}
+
+/**
+ * A deleted policy is covered when the new policies of its type attached where it was (a control's
+ * statements moved to a policy of another name) deny all it did, taken together.
+ */
+function deletedCoverage(old: ModelPolicy, ends: EndStates, reference: ReferenceIndex): DenyCoverage {
+  const created = ends.after.all().filter((p) => p.owned && p.type === old.type && !ends.before.find(p.type, p.name) && [...old.targets].every((t) => p.targets.has(t)));
+  const statements = created.flatMap((p) => {
+    const read = statementsOf(p.content);
+    return read.ok ? (JSON.parse(p.content) as { Statement: unknown }).Statement : [];
+  });
+  if (!statements.length) return { covers: false, why: 'the policy is deleted, and no new policy is attached where it was' };
+  const together = JSON.stringify({ Version: '2012-10-17', Statement: statements.flatMap((s) => (Array.isArray(s) ? s : [s])) });
+  const coverage = deniesEverythingOf(together, old.content, reference);
+  return coverage.covers ? coverage : { ...coverage, why: `the policy is deleted, and the new ones attached where it was do not cover it: ${coverage.why.replace('the new version', 'they')}` };
 }
 
 /** The accounts outside the organization the intent names (partners, trusted accounts): the RCP personas. */

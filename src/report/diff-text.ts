@@ -8,6 +8,26 @@ import { terminalText as t } from './escape.js';
 import { formatCount } from './format.js';
 import { renderTreeDriftText } from './tree-drift-text.js';
 import { changeTitle, conditionLines, sampleActions, summarizeActions } from './semantic-summary.js';
+import { CHANGE_TITLES } from '../semantic-diff/index.js';
+
+/** Whether anything becomes allowed, then one line per control: the review's head, as in the comment. */
+function reviewLines(r: DiffReport): string[] {
+  const out: string[] = [];
+  const { allowed, verdicts } = r.review;
+  if (!allowed.length && !r.unproven.length) out.push('nothing becomes allowed anywhere');
+  else if (!allowed.length) out.push('nothing becomes allowed for the principals the diff asks as');
+  for (const a of allowed) out.push(`BECOMES ALLOWED: ${formatCount(a.count)} action${a.count === 1 ? '' : 's'} (${t(summarizeActions({ ...a, direction: 'looser' }))}) ${a.type === 'rcp' ? 'on resources of' : 'in'} ${a.targets.map(t).join(', ')}, asked by ${a.personas.map(t).join('; ')}${a.controls.length ? `; control ${a.controls.map(t).join(', ')}` : ''}${a.allowedExample ? `; e.g. ${t(a.allowedExample)}` : ''}`);
+  for (const u of r.unproven) out.push(`NOT PROVEN to deny all it did (for principals the diff does not ask as): ${t(u.policy)}${u.sid ? ` statement ${t(u.sid)}` : ''}${u.controls.length ? ` (${u.controls.map(t).join(', ')})` : ''}: ${t(u.why)}`);
+  if (verdicts.length) out.push('verdict per control:');
+  for (const v of verdicts) {
+    const where = v.location ? ` (${t(v.location.file)}:${v.location.line})` : ' (not in the intent)';
+    const counts = new Map<string, number>();
+    for (const c of v.changes) for (const m of c.meaning ? c.meaning.split('; ') : [`newly ${CHANGE_TITLES[c.kind].replace(/^become /, '')}`]) counts.set(m, Math.max(counts.get(m) ?? 0, c.count));
+    const what = [...counts].sort((a, b) => b[1] - a[1]).map(([m, n]) => `${m} (${formatCount(n)})`);
+    out.push(`  ${t(v.control)}${where}: ${v.verdict}; ${v.targets.map(t).join(', ')} (${formatCount(v.accounts.length)} accounts): ${t(what.slice(0, 4).join('; '))}${what.length > 4 ? `; and ${what.length - 4} more` : ''}`);
+  }
+  return out;
+}
 
 export function renderDiffText(r: DiffReport): string {
   const out: string[] = [];
@@ -17,6 +37,7 @@ export function renderDiffText(r: DiffReport): string {
   if (!r.changed) return `${out.join('\n')}${out.length ? '\n' : ''}no change: the deployed policies (${t(r.deployed.source)}) are what the intent compiles to\n`;
   out.push(`${c.create} to create, ${c.update} to update, ${c.delete} to delete; ${c.attach} attachments to add, ${c.detach} to remove (deployed: ${t(r.deployed.source)}, read ${t(r.deployed.readAt)})`);
   out.push('');
+  out.push(...reviewLines(r), '');
   out.push('what changes:');
   if (!r.semantic.length) out.push('  no action changes its decision for any account');
   for (const g of r.semantic) {

@@ -1,4 +1,5 @@
 export * from './diff-markdown.js';
+export { nothingAllowed } from './diff-markdown-review.js';
 export * from './diff-text.js';
 export * from './plan-text.js';
 export * from './notify-render.js';

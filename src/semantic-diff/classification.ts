@@ -3,20 +3,70 @@
  * chain rule: evaluate/partial.ts), and how two such classifications differ, as the changes a reviewer
  * reads: actions that become denied, denied under conditions, allowed, or denied under other conditions.
  */
-import { classifyActions, partialStatement, type ActionClassification, type PartialLevel, type PartialRequest, type PartialStatement } from '../evaluate/index.js';
+import { classifyActions, partialStatement, signatureOf, type ActionClassification, type PartialLevel, type PartialRequest, type PartialStatement } from '../evaluate/index.js';
 import type { PolicyType } from '../policy/index.js';
 import { PackedActionSet, scratchSets, type ActionSet, type ReferenceIndex } from '../reference/index.js';
 import { AccountClauses } from './account-clauses.js';
 import type { Chain } from './chains.js';
+import { compareDenials, type DenialComparison, type Denial } from './denial-comparison.js';
 import type { PreparedPolicy } from './prepared-policies.js';
-import type { SemanticChange, SemanticChangeKind, ServiceCount } from './types.js';
+import type { ControlDirection, Direction, SemanticChange, SemanticChangeKind, ServiceCount } from './types.js';
 
 const MAX_LISTED = 100;
+
+/** The actions of each change the classifier made: attribution reads them, the report does not. */
+const actionsOfChange = new WeakMap<SemanticChange, ActionSet>();
+export function actionsOf(change: SemanticChange): ActionSet | undefined {
+  return actionsOfChange.get(change);
+}
+
+/** What may deny a change's actions, whole, on each side: ALWAYS for an unconditional denial. */
+const sidesOfChange = new WeakMap<SemanticChange, { before: string[]; after: string[] }>();
+export const ALWAYS = '';
+
+/** A copy of a change with more said about it, with the same actions. */
+export function withActionsOf(change: SemanticChange, copy: SemanticChange): SemanticChange {
+  const set = actionsOfChange.get(change);
+  if (set) actionsOfChange.set(copy, set);
+  const sides = sidesOfChange.get(change);
+  if (sides) sidesOfChange.set(copy, sides);
+  return copy;
+}
+
+/**
+ * What each signature a classification names stands for (its open clauses and resources), so that two
+ * sets of them can be compared by meaning (denial-comparison.ts), and the comparisons, once each.
+ */
+class Denials {
+  private readonly bySignature = new Map<string, Denial>();
+  private readonly compared = new Map<string, DenialComparison>();
+
+  record(statements: readonly PartialStatement[]): void {
+    for (const s of statements) {
+      const signature = signatureOf(s);
+      const denial: Denial = { residual: s.residual, ...(s.resourceElement ? { resourceElement: s.resourceElement } : {}), ...(s.error ? { error: s.error } : {}) };
+      if (s.effect === 'Deny') this.bySignature.set(signature, denial);
+      else this.bySignature.set(`unless ${signature}`, { ...denial, negated: true });
+    }
+  }
+
+  /** Signatures of what may deny, ALWAYS for what denies every request. */
+  compare(before: readonly string[], after: readonly string[]): DenialComparison {
+    const key = JSON.stringify([before, after]);
+    let found = this.compared.get(key);
+    if (!found) {
+      const of = (signatures: readonly string[]) => signatures.map((x): Denial => (x === ALWAYS ? { residual: {} } : (this.bySignature.get(x) ?? { residual: {}, error: 'unknown condition' })));
+      this.compared.set(key, (found = compareDenials(of(before), of(after))));
+    }
+    return found;
+  }
+}
 
 export class Classifier {
   private readonly classified = new Map<string, ActionClassification>();
   private readonly compared = new Map<ActionClassification, Map<ActionClassification, SemanticChange[]>>();
   private readonly partials = new Map<AccountClauses, Map<string, { statements: PartialStatement[]; key: string }>>();
+  private readonly denials = new Denials();
 
   constructor(
     private readonly reference: ReferenceIndex,
@@ -48,7 +98,10 @@ export class Classifier {
         const varying = clauses.inPolicy(policy);
         const id = varying.length ? `${policy.id}|${AccountClauses.outcomes(varying, request)}` : `${policy.id}`;
         let partial = partials.get(id);
-        if (!partial) partials.set(id, (partial = partialPolicy(policy, request)));
+        if (!partial) {
+          partials.set(id, (partial = partialPolicy(policy, request)));
+          this.denials.record(partial.statements);
+        }
         statements.push(...partial.statements);
         if (partial.key) keys.push(partial.key);
       }
@@ -61,12 +114,30 @@ export class Classifier {
     return c;
   }
 
+  /**
+   * How each control among a change's sources changes what is denied on its own: the denials before,
+   * against those before with only that control's removed and added statements swapped.
+   */
+  controlDirections(change: SemanticChange): ControlDirection[] {
+    const sides = sidesOfChange.get(change);
+    if (!sides || !change.sources?.length) return [];
+    const controls = [...new Set(change.sources.flatMap((s) => s.origins.map((o) => o.control)))].sort();
+    return controls.map((control) => {
+      const mine = change.sources!.filter((s) => s.origins.some((o) => o.control === control));
+      const removed = new Set(mine.filter((s) => s.side === 'removed').map((s) => s.signature ?? ALWAYS));
+      const added = mine.filter((s) => s.side === 'added').map((s) => s.signature ?? ALWAYS);
+      const after = [...new Set([...sides.before.filter((x) => !removed.has(x)), ...added])];
+      const judged = this.denials.compare(sides.before, after);
+      return { control, direction: judged.direction, ...(judged.allowedExample ? { allowedExample: judged.allowedExample } : {}) };
+    });
+  }
+
   /** The changes from `old` to `now`, computed once per pair. */
   changes(old: ActionClassification, now: ActionClassification, type: PolicyType): SemanticChange[] {
     let row = this.compared.get(old);
     if (!row) this.compared.set(old, (row = new Map()));
     let changes = row.get(now);
-    if (!changes) row.set(now, (changes = compare(old, now, this.universes[type], this.reference)));
+    if (!changes) row.set(now, (changes = compare(old, now, this.universes[type], this.reference, this.denials)));
     return changes;
   }
 }
@@ -100,7 +171,7 @@ function intersectParts(a: Part, b: Part, out: ActionSet): boolean {
   return true;
 }
 
-function compare(old: ActionClassification, now: ActionClassification, universe: ActionSet, reference: ReferenceIndex): SemanticChange[] {
+function compare(old: ActionClassification, now: ActionClassification, universe: ActionSet, reference: ReferenceIndex, denials: Denials): SemanticChange[] {
   const [wasAllowed, isAllowed, oldRest, newRest, both, was, set] = scratchSets(COMPARE_SCRATCH, universe, 7) as [ActionSet, ActionSet, ActionSet, ActionSet, ActionSet, ActionSet, ActionSet];
   const parts = (c: ActionClassification, rest: ActionSet): Part[] => {
     rest.copyFrom(universe);
@@ -108,12 +179,17 @@ function compare(old: ActionClassification, now: ActionClassification, universe:
     return [...c.blocks, { actions: rest, signatures: [] }];
   };
   const found = new Map<string, SemanticChange & { set: ActionSet }>();
-  const add = (kind: SemanticChangeKind, set: ActionSet, before?: string[], after?: string[]) => {
+  /** `judged`: how the denials compare, for the kinds whose direction depends on the conditions. */
+  const sides = new Map<string, { before: string[]; after: string[] }>();
+  let current = { before: [] as string[], after: [] as string[] };
+  const add = (kind: SemanticChangeKind, set: ActionSet, before?: string[], after?: string[], judged?: DenialComparison) => {
     if (set.isEmpty()) return;
-    const key = `${kind}|${JSON.stringify(before ?? null)}|${JSON.stringify(after ?? null)}`;
+    const direction: Direction = judged?.direction ?? (kind === 'newly-denied' || kind === 'newly-conditional' ? 'stricter' : 'looser');
+    const key = `${kind}|${JSON.stringify(before ?? null)}|${JSON.stringify(after ?? null)}|${direction}`;
     const existing = found.get(key);
+    if (!sides.has(key)) sides.set(key, current);
     if (existing) existing.set.addAll(set);
-    else found.set(key, { kind, count: 0, services: [], ...(before ? { before } : {}), ...(after ? { after } : {}), set: set.clone() });
+    else found.set(key, { kind, count: 0, services: [], ...(before ? { before } : {}), ...(after ? { after } : {}), direction, ...(judged?.allowedExample ? { allowedExample: judged.allowedExample } : {}), set: set.clone() });
   };
   wasAllowed.copyFrom(universe).removeAll(old.denied);
   isAllowed.copyFrom(universe).removeAll(now.denied);
@@ -127,29 +203,35 @@ function compare(old: ActionClassification, now: ActionClassification, universe:
         for (const isDenied of [true, false]) {
           set.copyFrom(was).retainAll(isDenied ? now.denied : isAllowed);
           if (set.isEmpty()) continue;
+          current = { before: wasDenied ? [ALWAYS] : bo.signatures, after: isDenied ? [ALWAYS] : bn.signatures };
           if (!wasDenied && isDenied) add('newly-denied', set);
           else if (wasDenied && !isDenied) {
-            if (bn.signatures.length) add('now-conditional', set, undefined, bn.signatures);
-            else add('newly-allowed', set);
+            if (bn.signatures.length) add('now-conditional', set, undefined, bn.signatures, { ...denials.compare([ALWAYS], bn.signatures), direction: 'looser' });
+            else add('newly-allowed', set, undefined, undefined, { direction: 'looser', allowedExample: 'any request', decided: true });
           } else if (!wasDenied && !isDenied) {
             const removed = bo.signatures.filter((x) => !bn.signatures.includes(x));
             const added = bn.signatures.filter((x) => !bo.signatures.includes(x));
             if (!removed.length && !added.length) continue;
             if (!bo.signatures.length) add('newly-conditional', set, undefined, added);
-            else if (!bn.signatures.length) add('newly-allowed', set, removed);
-            else add('conditions-changed', set, removed, added);
+            else if (!bn.signatures.length) add('newly-allowed', set, removed, undefined, { ...denials.compare(bo.signatures, []), direction: 'looser' });
+            else add('conditions-changed', set, removed, added, denials.compare(bo.signatures, bn.signatures));
           }
         }
       }
     }
   }
   const order: SemanticChangeKind[] = ['newly-denied', 'newly-conditional', 'conditions-changed', 'now-conditional', 'newly-allowed'];
-  return [...found.values()]
-    .sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || b.set.size - a.set.size)
-    .map(({ set, ...change }) => ({ ...change, count: set.size, services: byService(set, reference) }));
+  return [...found.entries()]
+    .sort(([, a], [, b]) => order.indexOf(a.kind) - order.indexOf(b.kind) || b.set.size - a.set.size)
+    .map(([key, { set, ...change }]) => {
+      const out: SemanticChange = { ...change, count: set.size, services: byService(set, reference) };
+      actionsOfChange.set(out, set);
+      sidesOfChange.set(out, sides.get(key)!);
+      return out;
+    });
 }
 
-function byService(set: ActionSet, reference: ReferenceIndex): ServiceCount[] {
+export function byService(set: ActionSet, reference: ReferenceIndex): ServiceCount[] {
   const groups = new Map<string, ServiceCount>();
   for (const id of set.toArray()) {
     const a = reference.actions[id]!;

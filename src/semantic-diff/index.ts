@@ -14,6 +14,7 @@ import type { ActionClassification } from '../evaluate/index.js';
 import type { OrgNode } from '../model/org-tree.js';
 import type { ReferenceIndex } from '../reference/index.js';
 import { AccountClauses } from './account-clauses.js';
+import { attributed } from './attribution.js';
 import { Accounts } from './accounts.js';
 import { Chains, type Chain, type ChainSide } from './chains.js';
 import { Classifier } from './classification.js';
@@ -22,6 +23,9 @@ import { PreparedPolicies, universesOf } from './prepared-policies.js';
 import type { PersonaSpec, SemanticChange, SemanticDiffInput, SemanticGroup } from './types.js';
 
 export { statementsOf } from './prepared-policies.js';
+export { semanticReview } from './verdicts.js';
+export { clausesOf, meaningOf } from './change-meaning.js';
+export { compareDenials, type Denial, type DenialComparison } from './denial-comparison.js';
 export * from './types.js';
 
 /** How much work the semantic diff did: the distinct chains and outcomes it evaluated, for the benchmark. */
@@ -36,7 +40,7 @@ export function semanticDiff(input: SemanticDiffInput, reference: ReferenceIndex
   const accounts = new Accounts(input.tree, input.managementAccount);
   const personas = buildPersonas(input.organizationId, spec);
   const universes = universesOf(reference);
-  const chains = new Chains(new PreparedPolicies(reference, universes));
+  const chains = new Chains(new PreparedPolicies(reference, universes, input.originsOf));
   const classifier = new Classifier(reference, universes);
   // A policy type the organization has not enabled does not apply: before, its chain decides nothing;
   // after, it is what enabling it does (the AWS-managed full-access policy on the root and every OU and
@@ -86,7 +90,7 @@ export function semanticDiff(input: SemanticDiffInput, reference: ReferenceIndex
   };
 
   const clausesOf = personas.map((p) => new AccountClauses(p));
-  const byPersona = new Map<string, { persona: Persona; accounts: OrgNode[]; outcome: Outcome }>();
+  const byPersona = new Map<string, { persona: Persona; accounts: OrgNode[]; outcome: Outcome; was: Chain | undefined; will: Chain }>();
   for (const account of accounts.all) {
     // Each account's chains, looked up once for all its personas.
     const wasScp = notEnabled.has('scp') ? undefined : chains.of(account, before, 'scp');
@@ -96,12 +100,13 @@ export function semanticDiff(input: SemanticDiffInput, reference: ReferenceIndex
     for (let index = 0; index < personas.length; index++) {
       const persona = personas[index]!;
       const scp = persona.type === 'scp';
-      const outcome = decide(persona, clausesOf[index]!, index, account, scp ? wasScp : wasRcp, scp ? willScp : willRcp);
+      const [was, will] = scp ? [wasScp, willScp] : [wasRcp, willRcp];
+      const outcome = decide(persona, clausesOf[index]!, index, account, was, will);
       if (!outcome.changes.length) continue;
       const key = `${index}|${outcome.id}`;
       const g = byPersona.get(key);
       if (g) g.accounts.push(account);
-      else byPersona.set(key, { persona, accounts: [account], outcome });
+      else byPersona.set(key, { persona, accounts: [account], outcome, was, will });
     }
   }
   if (stats) Object.assign(stats, { accounts: accounts.all.length, chains: chains.size, decided: decidedCount });
@@ -112,7 +117,17 @@ export function semanticDiff(input: SemanticDiffInput, reference: ReferenceIndex
     const key = `${g.persona.type}|${ids.join(',')}|${g.outcome.id}`;
     const existing = groups.get(key);
     if (existing) existing.personas.push(g.persona.label);
-    else groups.set(key, { type: g.persona.type, personas: [g.persona.label], accounts: ids, targets: accounts.name(g.accounts), changes: g.outcome.changes });
+    else {
+      // The statements that make each change, read on the first account of the group for its first persona.
+      const request = g.persona.request(g.accounts[0]!);
+      const changes = g.outcome.changes.map((c) => {
+        const withSources = attributed(c, g.was, g.will, request);
+        const byControl = classifier.controlDirections(withSources);
+        if (byControl.length) withSources.byControl = byControl;
+        return withSources;
+      });
+      groups.set(key, { type: g.persona.type, personas: [g.persona.label], accounts: ids, targets: accounts.name(g.accounts), changes });
+    }
   }
   return [...groups.values()];
 }

@@ -5,7 +5,7 @@
 import { prepareStatement, type PartialStatement, type PreparedStatement } from '../evaluate/index.js';
 import { readPolicyDocument, type PolicyType, type Statement } from '../policy/index.js';
 import type { ActionSet, ReferenceIndex } from '../reference/index.js';
-import type { AttachedPolicy } from './types.js';
+import type { AttachedPolicy, OriginsOf, StatementOrigin } from './types.js';
 
 /** The statements of a policy text, or why there are none to evaluate. */
 export function statementsOf(content: string): { ok: true; statements: Statement[] } | { ok: false; problem: string } {
@@ -24,7 +24,11 @@ export function statementsOf(content: string): { ok: true; statements: Statement
 export interface PreparedPolicy {
   /** Equal texts of one policy type share one prepared policy, and so one id. */
   readonly id: number;
+  /** The name of the first policy seen with this text. */
+  readonly name: string;
   readonly statements: PreparedStatement[];
+  /** Where each statement comes from, when known (for attribution). */
+  origins?: readonly (readonly StatementOrigin[])[];
   /** For a policy the engine cannot read: the Deny of every action that may apply it counts as. */
   readonly unreadable?: PartialStatement;
 }
@@ -52,16 +56,18 @@ function rcpUniverse(reference: ReferenceIndex): ActionSet {
 export class PreparedPolicies {
   private readonly byContent: Record<PolicyType, Map<string, PreparedPolicy>> = { scp: new Map(), rcp: new Map() };
   private nextId = 0;
+  private readonly asked = new WeakSet<AttachedPolicy>();
   /** The AWS-managed full-access policy of each type, as enabling the type attaches it. */
   readonly fullAccess: Record<PolicyType, PreparedPolicy>;
 
   constructor(
     private readonly reference: ReferenceIndex,
     readonly universes: Record<PolicyType, ActionSet>,
+    private readonly originsOf?: OriginsOf,
   ) {
     this.fullAccess = {
-      scp: { id: this.nextId++, statements: [prepareStatement(FULL_ACCESS.scp, reference, universes.scp)] },
-      rcp: { id: this.nextId++, statements: [prepareStatement(FULL_ACCESS.rcp, reference, universes.rcp)] },
+      scp: { id: this.nextId++, name: 'FullAWSAccess', statements: [prepareStatement(FULL_ACCESS.scp, reference, universes.scp)] },
+      rcp: { id: this.nextId++, name: 'RCPFullAWSAccess', statements: [prepareStatement(FULL_ACCESS.rcp, reference, universes.rcp)] },
     };
   }
 
@@ -78,9 +84,15 @@ export class PreparedPolicies {
       const read = statementsOf(p.content);
       const universe = this.universes[type];
       entry = read.ok
-        ? { id: this.nextId++, statements: read.statements.map((s) => prepareStatement(s, this.reference, universe)) }
-        : { id: this.nextId++, statements: [], unreadable: { effect: 'Deny', actions: universe, condition: 'maybe', residual: {}, resources: 'all', error: `${p.name}: ${read.problem}` } };
+        ? { id: this.nextId++, name: p.name, statements: read.statements.map((s) => prepareStatement(s, this.reference, universe)) }
+        : { id: this.nextId++, name: p.name, statements: [], unreadable: { effect: 'Deny', actions: universe, condition: 'maybe', residual: {}, resources: 'all', error: `${p.name}: ${read.problem}` } };
       known.set(p.content, entry);
+    }
+    // The same text deployed and compiled: the compiled policy's origins are as good as the deployed one's.
+    if (!entry.origins && this.originsOf && !this.asked.has(p)) {
+      this.asked.add(p);
+      const origins = this.originsOf(p, type);
+      if (origins) entry.origins = origins;
     }
     return entry;
   }

@@ -22,7 +22,8 @@ describe('guardrails diff', () => {
   it('shows what the pull request changes against the deployed snapshot: semantic first, then policies and text', async () => {
     const r = await cli(['diff', '--org', 'guardrails/org-snapshot.json']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^\d+ to create, \d+ to update, \d+ to delete; \d+ attachments to add, \d+ to remove \(deployed: AWS Organizations, read 2026-11-20T09:00:00.000Z\)\n\nwhat changes:\n/);
+    expect(r.stdout).toMatch(/^\d+ to create, \d+ to update, \d+ to delete; \d+ attachments to add, \d+ to remove \(deployed: AWS Organizations, read 2026-11-20T09:00:00.000Z\)\n\nnothing becomes allowed for the principals the diff asks as\n(?:[^\n]+\n)+\nwhat changes:\n/);
+    expect(r.stdout).toMatch(/\nverdict per control:\n(?:  [^\n]+\n)*  tls-minimum \(guardrails\/data-perimeter.yaml:39\): stricter; root Root \(9 accounts\): S3 TLS floor 1\.1 -> 1\.2 \(177\)\n/);
     // The snapshot was deployed from an older intent (TLS 1.1, no CreateServiceSpecificCredential, no Bedrock
     // control) by an older compiler: the diff shows those three changes among what the compiler now adds.
     expect(r.stdout).toMatch(/SCP, a role in the account: OU Root\/Workloads \(4 accounts\)\n    \d+ actions? becomes? denied: [^\n]*\n      [^\n]*iam:CreateServiceSpecificCredential/);
@@ -59,8 +60,8 @@ describe('guardrails diff', () => {
     expect(listed('bedrock-mantle:CreateInference').length).toBeGreaterThan(0);
     expect(listed('iam:CreateServiceSpecificCredential').map((c) => c.kind)).toContain('newly-denied');
     const md = (await cli(['diff', '--org', 'guardrails/org-snapshot.json', '--markdown'])).stdout;
-    expect(md).toMatch(/^## guardrails diff: o-exmpl12345\n/);
-    expect(md).toContain('| `guardrails-rcp-tls-minimum` | RCP | update |');
+    expect(md).toMatch(/^<!-- guardrails-diff -->\n## guardrails diff: o-exmpl12345\n/);
+    expect(md).toContain('| `guardrails-rcp-tls-minimum` | RCP update |');
     expect(md).toContain('<details><summary><code>guardrails-rcp-tls-minimum</code> (update)</summary>');
   });
 
@@ -79,7 +80,7 @@ describe('guardrails diff', () => {
     expect(tls.length).toBeGreaterThan(0);
     expect(tls.every((c) => c.kind === 'newly-conditional' && !c.before)).toBe(true);
     const md = (await cli(['diff', '--org', 'no-rcps.json', '--markdown'])).stdout;
-    expect(md).toMatch(/^## guardrails diff: o-exmpl12345\n\n> \*\*Warning:\*\* RCPs are not enabled/);
+    expect(md).toMatch(/^<!-- guardrails-diff -->\n## guardrails diff: o-exmpl12345\n\n> \*\*Warning:\*\* RCPs are not enabled/);
     const text = (await cli(['diff', '--org', 'no-rcps.json'])).stdout;
     expect(text).toMatch(/^warning: RCPs are not enabled in organization o-exmpl12345/);
   });

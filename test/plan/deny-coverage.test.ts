@@ -73,7 +73,7 @@ describe('the new version denies everything the old one did', () => {
 
   it('says which old statement is not covered', () => {
     const answer = deniesEverythingOf(doc(deny('s3:DeleteBucket')), doc({ Sid: 'NoDelete', ...deny(['s3:DeleteBucket', 's3:DeleteObject']) }));
-    expect(answer).toEqual({ covers: false, why: 'statement NoDelete of the old version denies s3:DeleteObject, which the new version does not deny under the same conditions' });
+    expect(answer).toEqual({ covers: false, statement: 0, why: 'statement NoDelete of the old version denies s3:DeleteObject, which the new version does not deny under the same conditions' });
   });
 
   it("judges the example organization's change: the TLS minimum raised and new protections added are additive", () => {

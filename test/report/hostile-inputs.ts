@@ -35,7 +35,8 @@ export function hostileSnapshot(): Snapshot {
     type: 'scp',
     description: 'Managed by guardrails (do not edit by hand).',
     awsManaged: false,
-    tags: { 'guardrails:controls': 'old', 'managed-by': 'guardrails' },
+    // A control id as the tag records it: the snapshot is untrusted, the tag too (split on spaces and commas).
+    tags: { 'guardrails:controls': 'old</details><!--@security-team|`x`', 'managed-by': 'guardrails' },
     content: JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: `Old${'`'.repeat(4)}`, Effect: 'Deny', Action: 's3:DeleteBucket', Resource: '*' }] }),
     targets: ['ou-ex12-sandbox1'],
   });

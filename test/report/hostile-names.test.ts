@@ -52,10 +52,17 @@ describe('names of the org snapshot', () => {
     expect(r.code, r.stderr).toBe(0);
     const policyTexts = (r.stdout.match(/^### Policy text$/m) ? r.stdout.split('### Policy text')[1]!.match(/<details>/g) ?? [] : []).length;
     expect(policyTexts).toBeGreaterThan(1);
-    expectSafeMarkdown(r.stdout, policyTexts);
+    expectSafeMarkdown(r.stdout, r.stdout.match(/^<details><summary>/gm)!.length);
     // The deleted policy is in the table, in one cell, and has its own collapsed diff.
     const row = r.stdout.split('\n').find((l) => l.startsWith('| <code>guardrails-scp-old'))!;
-    expect(tagCount(renderGithub(`| a | b | c | d | e |\n|---|---|---|---|---|\n${row}`).html, 'td')).toBe(5);
+    expect(tagCount(renderGithub(`| a | b | c | d |\n|---|---|---|---|\n${row}`).html, 'td')).toBe(4);
+    // What the deleted policy denied becomes allowed: said first, with its control (from the snapshot's
+    // tag) and Sid escaped, and its row of the verdict table in one piece.
+    expect(r.stdout).toMatch(/\n\*\*Becomes allowed\*\* \(/);
+    const verdictRow = r.stdout.split('\n').find((l) => l.startsWith('| <code>old'))!;
+    expect(verdictRow).toContain('**looser**');
+    expect(tagCount(renderGithub(`| a | b | c | d |\n|---|---|---|---|\n${verdictRow}`).html, 'td')).toBe(4);
+    expect(r.stdout).toContain('<code>Old&#96;&#96;&#96;&#96;</code>');
     expect(r.stdout).toContain('<details><summary><code>guardrails-scp-old &lt;/details&gt;&lt;!-- @&#8203;security-team');
   });
 
@@ -83,8 +90,7 @@ describe('names of OUs and accounts the compiled tree lacks (tree drift)', () =>
   it('diff --markdown: escaped in the drift table, which stays one row per node', async () => {
     const r = await cli(['diff', '--org', 'hostile-drift.json', '--markdown']);
     expect(r.code, r.stderr).toBe(1);
-    const policyTexts = (r.stdout.split('### Policy text')[1]?.match(/<details>/g) ?? []).length;
-    expectSafeMarkdown(r.stdout, policyTexts);
+    expectSafeMarkdown(r.stdout, r.stdout.match(/^<details><summary>/gm)!.length);
     const rows = r.stdout.split('\n').filter((l) => l.startsWith('| new |'));
     expect(rows).toHaveLength(3);
     for (const row of rows) expect(tagCount(renderGithub(`| a | b | c | d | e | f |\n|---|---|---|---|---|---|\n${row}`).html, 'td')).toBe(6);

@@ -54,7 +54,7 @@ describe.runIf(HAVE_STRACE)('names of a hostile org snapshot and mirror, through
     expect(tagCount(rendered.html, 'details')).toBe(own);
     expect(rendered.html.match(/<\/details>/g)).toHaveLength(own);
     // A policy's line diff quotes the name as it is, inside a fence, where GitHub shows it as text.
-    expect(rendered.html).not.toContain('<!--');
+    expect(rendered.html.replace(/^<!-- guardrails-diff -->\n/, '')).not.toContain('<!--');
     expect(r.stdout).toContain('OU Root/GenAI &lt;/details&gt;&lt;!-- @&#8203;security-team &#91;x&#93;(http:&#8203;//evil.example) &#92;x1b&#93;8;;');
   });
 

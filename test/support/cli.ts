@@ -8,7 +8,14 @@ export interface CliRun {
   stderr: string;
 }
 
-export async function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+/**
+ * The clock every run sees unless a test gives another: a day after the example organization's snapshot
+ * was read (guardrails/org-snapshot.json, readAt 2026-11-20), so that diff's stale-snapshot warning
+ * does not come and go with the date the tests run on.
+ */
+export const TEST_NOW = Date.parse('2026-11-21T09:00:00Z');
+
+export async function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; now?: number } = {}): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const code = await main(args, {
@@ -16,6 +23,7 @@ export async function runCli(args: string[], options: { cwd?: string; env?: Node
     stderr: { write: (s: string) => (stderr += s) },
     env: options.env ?? { CI: 'true' },
     cwd: options.cwd ?? PROJECT_ROOT,
+    now: () => options.now ?? TEST_NOW,
   });
   return { code, stdout, stderr };
 }
