@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compareReferences, runNotification, type NotifyResult, type ReferenceChanges } from '../../src/notify/index.js';
+import { compareReferences, describeNearness, runNotification, type NotifyResult, type ReferenceChanges } from '../../src/notify/index.js';
 import { DirectorySource, loadFromDirectory, syncReference } from '../../src/reference/index.js';
 import { renderNotify } from '../../src/report/index.js';
 import { runCli } from '../support/cli.js';
@@ -130,40 +130,42 @@ describe('guardrails notify', () => {
     // ...the Region deny's exemption iam:* now also exempts new IAM actions (it shrank)...
     const iam = items('exemption-grew', 'allowed-regions').find((i) => i.pattern === 'iam:*')!;
     expect(iam.actions.map((a) => a.action)).toContain('iam:CreateDelegationRequest');
-    // ...and no-long-term-credentials denies some IAM Write and List actions but covers none of the
-    // new IAM actions at those levels (the new Read ones are none of its business).
-    const uncovered = items('uncovered', 'no-long-term-credentials')[0]!;
-    expect(uncovered.actions.map((a) => a.action)).toEqual(iam.actions.filter((a) => a.accessLevel === 'Write' || a.accessLevel === 'List').map((a) => a.action));
-    expect(uncovered.accessLevels).toEqual({ iam: ['Write', 'List'] });
-    // Sensitive first: Permissions management and Write before List.
-    const levels = uncovered.actions.map((a) => a.accessLevel);
-    expect(levels.indexOf('List')).toBeGreaterThan(levels.lastIndexOf('Write'));
+    // ...and no-long-term-credentials, which denies creating users, access keys and passwords, is not
+    // told about every new IAM Write action: none of them is near users and their keys.
+    expect(iam.actions.filter((a) => a.accessLevel === 'Write').length).toBeGreaterThan(5);
+    expect(items('uncovered', 'no-long-term-credentials')).toEqual([]);
     expect(result.summary.touchedControls).toContain('only-org-principals');
   });
 
-  it('reports as uncovered only new actions at an access level the control denies in their service', async () => {
+  it('reports as uncovered only new actions near what the control covers, each with why', async () => {
     const result = JSON.parse((await runCli(['notify', '--json'], { cwd: repo })).stdout) as NotifyResult;
-    const uncovered = (control: string) => result.impact.find((i) => i.kind === 'uncovered' && i.controls.includes(control))!;
-    // stay-in-organization denies organizations:LeaveOrganization (Write): of the 8 new organizations
-    // actions, the Write ones are worth a look; the new List and Read ones are not.
-    const org = uncovered('stay-in-organization');
-    const newOrg = result.changes.actionsAdded.filter((a) => a.service === 'organizations');
-    expect(newOrg.length).toBe(8);
-    expect(new Set(newOrg.map((a) => a.accessLevel))).toEqual(new Set(['Write', 'List', 'Read']));
-    expect(org.actions.map((a) => a.action).sort()).toEqual(newOrg.filter((a) => a.accessLevel === 'Write').map((a) => a.action).sort());
-    expect(org.accessLevels).toEqual({ organizations: ['Write'] });
-    expect(org.message).toContain('at access levels it denies other actions of: Write in organizations');
-    // approved-bedrock-models denies aws-marketplace:Subscribe (Write): no new List or Read action of
-    // aws-marketplace is flagged for it...
-    const bedrock = uncovered('approved-bedrock-models');
-    const marketplace = bedrock.actions.filter((a) => a.action.startsWith('aws-marketplace:'));
-    expect(marketplace.length).toBeGreaterThan(0);
-    expect(marketplace.every((a) => a.accessLevel === 'Write')).toBe(true);
-    const newMarketplace = result.changes.actionsAdded.filter((a) => a.service === 'aws-marketplace');
-    expect([newMarketplace.length, newMarketplace.filter((a) => a.accessLevel === 'Write').length]).toEqual([42, marketplace.length]);
-    // ...while a new Bedrock inference action outside the allowlist is still reported.
-    expect(bedrock.actions.map((a) => a.action)).toEqual(expect.arrayContaining(['bedrock:InvokeTool', 'bedrock:InvokeDataAutomation']));
-    expect(bedrock.accessLevels).toEqual({ 'aws-marketplace': ['Write'], bedrock: ['Write', 'Read'] });
+    const uncovered = (control: string) => result.impact.filter((i) => i.kind === 'uncovered' && i.controls.includes(control));
+    // stay-in-organization denies organizations:LeaveOrganization: none of the 8 new organizations
+    // actions (responsibility transfers, effective-policy validation) is near leaving.
+    expect(result.changes.actionsAdded.filter((a) => a.service === 'organizations')).toHaveLength(8);
+    expect(uncovered('stay-in-organization')).toEqual([]);
+    // approved-bedrock-models: new Bedrock actions on what InvokeModel acts on, or named like what it
+    // denies; not the 14 new aws-marketplace Write actions beside aws-marketplace:Subscribe (no
+    // resource type, name or key in common).
+    const [bedrock] = uncovered('approved-bedrock-models');
+    const listed = Object.fromEntries(bedrock!.actions.map((a) => [a.action, a.near!.map(describeNearness)]));
+    expect(listed).toMatchObject({
+      'bedrock:InvokeTool': ['same resource type system-tool as bedrock:InvokeModel'],
+      'bedrock:CancelInvoke': ['same resource type project as bedrock:InvokeModel'],
+      'bedrock:StopAdvancedPromptOptimizationJob': ['name like bedrock:CreateAdvancedPromptOptimizationJob (AdvancedPromptOptimizationJob)'],
+    });
+    expect(Object.keys(listed).filter((a) => !a.startsWith('bedrock:'))).toEqual([]);
+    expect(result.changes.actionsAdded.filter((a) => a.service === 'aws-marketplace' && a.accessLevel === 'Write')).toHaveLength(14);
+    expect(bedrock!.accessLevels).toEqual({ bedrock: ['Write', 'Read'] });
+    expect(bedrock!.message).toMatch(/^control approved-bedrock-models does not cover 8 new actions \(5 Write, Permissions management or Tagging\) near actions it denies \(Write, Read in bedrock\)$/);
+    // Sensitive first: Write before Read.
+    const levels = bedrock!.actions.map((a) => a.accessLevel);
+    expect(levels.indexOf('Read')).toBeGreaterThan(levels.lastIndexOf('Write'));
+    // protect-security-services: a new service-linked analyzer acts on the analyzer it protects.
+    const [security] = uncovered('protect-security-services');
+    expect(security!.actions.find((a) => a.action === 'access-analyzer:CreateServiceLinkedAnalyzer')!.near).toEqual([{ by: 'resource-type', shared: 'Analyzer', like: 'access-analyzer:DeleteAnalyzer' }]);
+    // Every listed action says why.
+    for (const item of result.impact.filter((i) => i.kind === 'uncovered')) for (const a of item.actions) expect(a.near!.length, a.action).toBeGreaterThan(0);
   });
 
   it('says so now when the next compile would fail on a removed action still named in the intent', async () => {
@@ -222,7 +224,7 @@ describe('guardrails notify', () => {
     expect(md.stdout.length).toBeLessThanOrEqual(60_000);
     expect(md.stdout).toMatch(note);
     // Shortened lists, not lost sections: every control and every part is still there.
-    for (const part of ['### Guardrails touched', '**only-org-principals**', '**stay-in-organization**', '<details><summary>All changes</summary>', '**Actions added, by service:**', '</details>']) expect(md.stdout).toContain(part);
+    for (const part of ['### Guardrails touched', '**only-org-principals**', '**protect-security-services**', '<details><summary>All changes</summary>', '**Actions added, by service:**', '</details>']) expect(md.stdout).toContain(part);
     expect(md.stdout).toMatch(/^- `securityagent` \(111\): \S.*, and \d+ more$/m);
     for (const max of [20_000, 5_000, 500]) {
       const r = await runCli(['notify', '--format', 'markdown', '--max-length', String(max)], { cwd: repo });
