@@ -288,7 +288,7 @@ describe('guardrails notify', () => {
     await syncReference({ cacheDir: path.join(dir, 'service-reference-cache'), source: new DirectorySource(SNAPSHOT_2026) });
     const r = await runCli(['notify'], { cwd: dir });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^first run: the cache holds snapshot \w+ \(466 services, 21983 actions, synced .*\) and no earlier snapshot to compare it with\. It is the baseline/);
+    expect(r.stdout).toMatch(/^first run: the cache holds snapshot \w+ \(466 services, 21983 actions, of 2026-08-22 \(the date in its source's path\)\) and no earlier snapshot to compare it with\. It is the baseline/);
     const json = JSON.parse((await runCli(['notify', '--json'], { cwd: dir })).stdout) as { firstRun: boolean; baseline: { services: number } };
     expect(json).toMatchObject({ firstRun: true, baseline: { services: 466 } });
   });
