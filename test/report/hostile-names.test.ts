@@ -14,6 +14,7 @@ import { runCli } from '../support/cli.js';
 import { PROJECT_ROOT, SNAPSHOT_2026 } from '../support/paths.js';
 import { tempDir } from '../support/temp.js';
 import { liveMarkup, renderGithub, tagCount } from './github-markdown.js';
+import { slackViolations, type Message } from './slack-limits.js';
 import { ADDED_ACTION, HOSTILE, hostileSnapshot, MARKUP_KEY, RAW_CONTROL, substitute, writeHostileMirrors } from './hostile-inputs.js';
 import { renderNotify, type NotifyFormat, type RenderOptions } from '../../src/report/notify-render.js';
 import type { NotifyResult } from '../../src/notify/index.js';
@@ -145,12 +146,16 @@ describe('action names of a mirror', () => {
     expectSafeMarkdown(md, 1);
   });
 
-  it('slack: Slack JSON whose texts escape &, < and > and link no name', () => {
-    const message = JSON.parse(render('slack')) as { blocks: { elements?: { text: string; verbatim?: boolean }[] }[] };
+  it('slack: Slack JSON whose texts escape &, < and > and link no name: the only links are those the tool builds, to the service reference', () => {
+    const message = JSON.parse(render('slack')) as Message;
+    expect(slackViolations(message)).toEqual([]);
     const context = message.blocks.flatMap((b) => b.elements ?? []).find((e) => e.text.startsWith('New Write'))!;
     expect(context.verbatim).toBe(true);
-    expect(context.text).not.toMatch(/<|>|@[a-z]|:\/\/|\u001b|\u202e/i);
-    expect(context.text.replace(ZWSP, '')).toContain(`s3:Put${inertLine(HOSTILE).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}`);
+    const own = /<https:\/\/servicereference\.us-east-1\.amazonaws\.com\/v1\/([a-z0-9._-]+)\/\1\.json\|([^<>]*)>/g;
+    expect(context.text.match(own)?.length).toBeGreaterThan(0);
+    const labels = context.text.replace(own, '$2');
+    expect(labels).not.toMatch(/<|>|@[a-z]|:\/\/|\u001b|\u202e/i);
+    expect(labels.replace(ZWSP, '')).toContain(`s3:Put${inertLine(HOSTILE).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}`);
   });
 
   it('text: no escape sequence, the name shown with its escapes', () => {
