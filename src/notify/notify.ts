@@ -16,11 +16,15 @@ export interface SnapshotRef {
   date: SnapshotDate;
 }
 
+/** What a key looks like: nothing else is ever written as one. */
+export const NOTIFICATION_KEY = /^guardrails-notify:[0-9a-f]{16}\.\.[0-9a-f]{16}$/;
+
 /**
  * The key of a notification: the same for every run that compares the same two snapshots, whatever the
  * format, so that a workflow finds the issue it already opened for them (see findReported).
  */
 export function notificationKey(fromSnapshotId: string, toSnapshotId: string): string {
+  // Snapshot ids are 16 hexadecimal digits (checked where manifests are read): the key matches NOTIFICATION_KEY.
   return `guardrails-notify:${fromSnapshotId}..${toSnapshotId}`;
 }
 

@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Handlebars from 'handlebars';
 import { LIMITS, readText, repositoryOf, rootForNamedPath } from '../files/index.js';
-import type { NotifyOutcome, NotifyResult } from '../notify/index.js';
+import { actionDocsUrl, NOTIFICATION_KEY, serviceDocsUrl, type NotifyOutcome, type NotifyResult } from '../notify/index.js';
 import { codeOfEscaped, escapeStrings, markdownText, slackText, terminalText } from './escape.js';
 import { slackMessage } from './notify-slack.js';
 import { DEFAULT_VIEW_LIMITS, notifyView, type ViewLimits } from './notify-view.js';
@@ -52,6 +52,33 @@ hb.registerHelper('truncate', (s: unknown, n: unknown) => {
 hb.registerHelper('actionList', (list: { action: string; accessLevel: string }[]) => (list ?? []).map((a) => `\`${a.action}\` (${a.accessLevel})`).join(', '));
 // Code style for a string the template received (already escaped for markdown: see ESCAPES).
 hb.registerHelper('code', (s: unknown) => codeOfEscaped(String(s ?? '')));
+// Markdown links the tool builds itself: an action or a service to its service reference file, from a
+// name that is a service prefix (never a URL from the data); any other name stays plain code.
+hb.registerHelper('docLink', (s: unknown) => {
+  const name = String(s ?? '');
+  const url = actionDocsUrl(name);
+  return url ? `[${codeOfEscaped(name)}](${url})` : codeOfEscaped(name);
+});
+// The same as a reference link, `[name][service]`, for the shipped template, which defines each
+// service's once ({{linkDefinition}} of view.linkedServices): a link costs a dozen characters, not
+// eighty, and the lists shortened to fit a GitHub issue keep their names.
+hb.registerHelper('docRef', (s: unknown) => {
+  const name = String(s ?? '');
+  return actionDocsUrl(name) ? `[${codeOfEscaped(name)}][${name.slice(0, name.indexOf(':'))}]` : codeOfEscaped(name);
+});
+hb.registerHelper('linkDefinition', (s: unknown) => {
+  const name = String(s ?? '');
+  const url = serviceDocsUrl(name);
+  return url ? `[${name}]: ${url}` : '';
+});
+hb.registerHelper('serviceLink', (s: unknown) => {
+  const name = String(s ?? '');
+  const url = serviceDocsUrl(name);
+  return url ? `[${codeOfEscaped(name)}](${url})` : codeOfEscaped(name);
+});
+// The notification's key as a hidden HTML comment, for a workflow to find the issue by; only a key of
+// the form notificationKey writes (snapshot ids are 16 hexadecimal digits) is written.
+hb.registerHelper('keyMarker', (s: unknown) => (NOTIFICATION_KEY.test(String(s ?? '')) ? `<!-- ${String(s)} -->` : ''));
 hb.registerHelper('moreText', (n: unknown) => (Number(n) > 0 ? `, and ${n} more` : ''));
 hb.registerHelper('bullets', (items: { title: string; message: string; pattern?: string }[]) => (items ?? []).map((i) => `• ${i.title}: ${i.message}${i.pattern ? ` (\`${i.pattern}\`)` : ''}`).join('\n'));
 

@@ -11,6 +11,7 @@ import { compareReferences, describeNearness, runNotification, type NotifyResult
 import { DirectorySource, loadFromDirectory, syncReference } from '../../src/reference/index.js';
 import { renderNotify } from '../../src/report/index.js';
 import { runCli } from '../support/cli.js';
+import { renderGithub } from '../report/github-markdown.js';
 import { PROJECT_ROOT, SNAPSHOT_2025, SNAPSHOT_2026 } from '../support/paths.js';
 import { reference2025, reference2026 } from '../support/reference.js';
 import { slackViolations, textsOf, type Message } from '../report/slack-limits.js';
@@ -194,15 +195,25 @@ describe('guardrails notify', () => {
 
   it('renders markdown for an issue, text, Slack JSON, and a template of the user', async () => {
     const md = await runCli(['notify', '--format', 'markdown'], { cwd: repo });
-    expect(md.stdout).toMatch(/^## AWS service reference: 2753 actions added, 15 removed, 36 access-level changes; guardrails touched: /);
+    expect(md.stdout).toMatch(/^<!-- guardrails-notify:[0-9a-f]{16}\.\.[0-9a-f]{16} -->\n(\[[a-z0-9-]+\]: https:\/\/servicereference\.us-east-1\.amazonaws\.com\/v1\/\S+\.json\n)+\n## AWS service reference: 2753 actions added, 15 removed, 36 access-level changes; guardrails touched: /);
     expect(md.stdout).toContain('### Guardrails touched');
     expect(md.stdout).toContain('<details><summary>All changes</summary>');
+    // Each snapshot's own date, a year apart, not the times of two syncs a second apart.
+    const result = JSON.parse((await runCli(['notify', '--json'], { cwd: repo })).stdout) as NotifyResult;
+    expect(md.stdout).toContain(`Compared \`${result.from.snapshotId}\` of 2025-08-30 (the date in its source's path) with \`${result.to.snapshotId}\` of 2026-08-22 (the date in its source's path), 357 days apart: 436 and 466 services, 19,245 and 21,983 actions.`);
+    // Listed actions link to their service's file in the service reference.
+    const html = renderGithub(md.stdout).html;
+    expect(html).toContain('<a href="https://servicereference.us-east-1.amazonaws.com/v1/bedrock/bedrock.json"><code>bedrock:BatchDeleteAdvancedPromptOptimizationJob</code></a> (Write): name like bedrock:CreateAdvancedPromptOptimizationJob (AdvancedPromptOptimizationJob)');
+    expect(html).not.toMatch(/\]\[[a-z0-9-]+\]/);
+    expect(md.stdout).toContain(`Notification key: \`${result.key}\``);
     const slack = JSON.parse((await runCli(['notify', '--format', 'slack'], { cwd: repo })).stdout) as { text: string; blocks: { type: string }[] };
     expect(slack.text).toContain('2753 actions added');
     expect(slack.blocks[0]!.type).toBe('header');
     expect(slack.blocks.length).toBeGreaterThan(3);
     const text = await runCli(['notify'], { cwd: repo });
     expect(text.stdout).toContain('guardrails touched:\n  allowed-regions\n');
+    expect(text.stdout).toContain(`compared ${result.from.snapshotId} of 2025-08-30 (the date in its source's path) with ${result.to.snapshotId} of 2026-08-22 (the date in its source's path), 357 days apart\n`);
+    expect(text.stdout).toMatch(new RegExp(`\\nkey: ${result.key.replace(/\./g, '\\.')}\\n$`));
     fs.writeFileSync(path.join(repo, 'mine.hbs'), '{{summary.actionsAdded}} new; {{#each view.byControl}}{{control}} {{/each}}');
     const mine = await runCli(['notify', '--template', 'mine.hbs'], { cwd: repo });
     expect(mine.stdout).toMatch(/^2753 new; allowed-regions approved-bedrock-models /);
