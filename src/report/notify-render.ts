@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Handlebars from 'handlebars';
 import { LIMITS, readText, repositoryOf, rootForNamedPath } from '../files/index.js';
-import { actionDocsUrl, NOTIFICATION_KEY, serviceDocsUrl, type NotifyOutcome, type NotifyResult } from '../notify/index.js';
+import { actionDocsUrl, NOTIFICATION_KEY, serviceDocsUrl, type NotifyOutcome, type NotifyResult, type ReportedIssue } from '../notify/index.js';
 import { codeOfEscaped, escapeStrings, markdownText, slackText, terminalText } from './escape.js';
 import { slackMessage } from './notify-slack.js';
 import { DEFAULT_VIEW_LIMITS, notifyView, type ViewLimits } from './notify-view.js';
@@ -198,4 +198,12 @@ export function renderNotifyStatement(outcome: Extract<NotifyOutcome, { kind: 'f
     return JSON.stringify(body, null, 2) + '\n';
   }
   return format === 'slack' ? JSON.stringify({ text: slackText(outcome.message) }, null, 2) + '\n' : `${ESCAPES[format](outcome.message)}\n`;
+}
+
+/** What notify says when the issue of its key was opened already (--reported): nothing new to open. */
+export function renderAlreadyReported(key: string, issue: ReportedIssue, format: NotifyFormat): string {
+  const which = `${issue.number !== undefined ? `issue #${issue.number}` : 'an issue'}${issue.state ? ` (${issue.state.toLowerCase()})` : ''}${issue.url ? ` at ${issue.url}` : ''}`;
+  const message = `already reported: ${which} holds notification key ${key}; nothing new to open`;
+  if (format === 'json') return JSON.stringify({ alreadyReported: true, key, issue, message }, null, 2) + '\n';
+  return format === 'slack' ? JSON.stringify({ text: slackText(message) }, null, 2) + '\n' : `${ESCAPES[format](message)}\n`;
 }

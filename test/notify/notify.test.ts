@@ -277,6 +277,30 @@ describe('guardrails notify', () => {
     expect([r.code, r.stdout]).toEqual([1, '2753 added\n\n\n\n15 removed']);
   });
 
+  it("--reported: says the issue of this pair of snapshots was opened already and exits 0; another pair's issue changes nothing", async () => {
+    const result = JSON.parse((await runCli(['notify', '--json'], { cwd: repo })).stdout) as NotifyResult;
+    const md = (await runCli(['notify', '--format', 'markdown'], { cwd: repo })).stdout;
+    const write = (name: string, issues: unknown) => fs.writeFileSync(path.join(repo, name), JSON.stringify(issues));
+    // What gh issue list --json number,url,state,body wrote after the first week: the issue notify opened.
+    write('reported.json', [{ number: 12, url: 'https://github.com/example/guardrails/issues/12', state: 'OPEN', body: md }]);
+    const again = await runCli(['notify', '--reported', 'reported.json', '--format', 'markdown'], { cwd: repo });
+    expect([again.code, again.stderr]).toEqual([0, '']);
+    expect(again.stdout).toMatch(/^already reported: issue #\S* \(open\) at https:\S*\/\/github\.com\/example\/guardrails\/issues\/12 holds notification key guardrails-notify:[0-9a-f]{16}\.\.[0-9a-f]{16}; nothing new to open\n$/);
+    const json = await runCli(['notify', '--reported', 'reported.json', '--json'], { cwd: repo });
+    expect([json.code, JSON.parse(json.stdout)]).toEqual([0, expect.objectContaining({ alreadyReported: true, key: result.key, issue: { number: 12, url: 'https://github.com/example/guardrails/issues/12', state: 'OPEN' } })]);
+    // Closed, it still counts: the findings were looked at. Another pair's issue does not.
+    write('closed.json', [{ number: 12, state: 'CLOSED', body: md }]);
+    expect((await runCli(['notify', '--reported', 'closed.json'], { cwd: repo })).code).toBe(0);
+    write('other.json', [{ number: 11, state: 'CLOSED', body: md.replaceAll(result.key, `${result.key.slice(0, -1)}0`) }]);
+    const other = await runCli(['notify', '--reported', 'other.json', '--format', 'markdown'], { cwd: repo });
+    expect(other.code).toBe(1);
+    expect(other.stdout).toBe(md);
+    // A file that is not gh's list is bad input, said as such.
+    fs.writeFileSync(path.join(repo, 'broken.json'), '{"items": []}');
+    const broken = await runCli(['notify', '--reported', 'broken.json'], { cwd: repo });
+    expect([broken.code, broken.stdout, broken.stderr]).toEqual([2, '', 'error invalid-reported: broken.json is not a JSON list of issues (as gh issue list --json number,url,state,body writes)\n']);
+  });
+
   it('--json with another --format is a usage error, not a silent choice', async () => {
     const r = await runCli(['notify', '--json', '--format', 'markdown'], { cwd: repo });
     expect([r.code, r.stdout, r.stderr]).toEqual([2, '', 'error usage: --json is --format json: it cannot go with --format markdown\n']);
