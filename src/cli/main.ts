@@ -178,6 +178,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .option('--template <file>', 'a handlebars template of your own (it receives the JSON result plus view groupings)')
     .option('--json', 'the full structured result (same as --format json)')
     .option('--max-length <n>', 'most characters of markdown or text output; lists are shortened to fit (default: 60000 for markdown, none for text; 0: no limit)')
+    .option('--reported <file>', 'issues opened already (gh issue list --json number,url,state,body): when one holds this notification\'s key, say so and exit 0')
     .action(async (flags) => {
       exitCode = await (await import('./notify.js')).runNotify(flags, io);
     });

@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import { clip, inertText, quoteUntrusted } from '../diagnostics/index.js';
-import { runNotification } from '../notify/index.js';
-import { MARKDOWN_MAX_LENGTH, NOTIFY_FORMATS, readUserTemplate, renderNotify, renderNotifyStatement, type NotifyFormat, type UserTemplate } from '../report/index.js';
+import { findReported, parseReported, runNotification } from '../notify/index.js';
+import { LIMITS, readText, repositoryOf, rootForNamedPath } from '../files/index.js';
+import { MARKDOWN_MAX_LENGTH, NOTIFY_FORMATS, readUserTemplate, renderAlreadyReported, renderNotify, renderNotifyStatement, type NotifyFormat, type UserTemplate } from '../report/index.js';
 import { EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, UsageError, type CliIO } from './io.js';
 import { formatDiagnostic } from './format.js';
 
@@ -14,6 +15,7 @@ export interface NotifyFlags {
   template?: string;
   json?: boolean;
   maxLength?: string;
+  reported?: string;
 }
 
 /** Characters of an error message shown: messages quote what a mirror's files or a template say. */
@@ -40,6 +42,16 @@ export async function runNotify(flags: NotifyFlags, io: CliIO): Promise<number> 
     template = read.template;
   }
 
+  let reported: ReportedIssues | undefined;
+  if (flags.reported) {
+    const read = await readReported(flags.reported, io.cwd);
+    if (!read.ok) {
+      io.stderr.write(`error ${read.code}: ${quoteUntrusted(read.message, MESSAGE_MAX)}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    reported = read.issues;
+  }
+
   const outcome = await runNotification({ from: flags.from, to: flags.to, cacheDir: path.resolve(io.cwd, flags.cache), outDir: path.resolve(io.cwd, flags.out), cwd: io.cwd });
   for (const w of outcome.warnings) io.stderr.write(formatDiagnostic(w, { get: () => undefined }, io.cwd));
   switch (outcome.kind) {
@@ -51,6 +63,12 @@ export async function runNotify(flags: NotifyFlags, io: CliIO): Promise<number> 
       io.stdout.write(renderNotifyStatement(outcome, format));
       return EXIT_OK;
     case 'result': {
+      // Reported already (the same two snapshots, the same key): nothing new to open, exit 0.
+      const issue = reported && findReported(reported, outcome.result.key);
+      if (issue) {
+        io.stdout.write(renderAlreadyReported(outcome.result.key, issue, format));
+        return EXIT_OK;
+      }
       const rendered = renderNotify(outcome.result, format, { ...(template ? { template } : {}), ...(maxLength ? { maxLength } : {}) });
       if (!rendered.ok) {
         // Handlebars says where a template is broken on several lines: they are kept, made inert.
@@ -61,6 +79,20 @@ export async function runNotify(flags: NotifyFlags, io: CliIO): Promise<number> 
       return outcome.result.touched ? EXIT_FINDINGS : EXIT_OK;
     }
   }
+}
+
+type ReportedIssues = Extract<ReturnType<typeof parseReported>, { ok: true }>['issues'];
+
+/**
+ * The issues of --reported: a file the workflow wrote, read through the same gate as a template (inside
+ * the repository it is the pull request's file, and may not lead out of it).
+ */
+async function readReported(file: string, cwd: string): Promise<{ ok: true; issues: ReportedIssues } | { ok: false; code: string; message: string }> {
+  const root = rootForNamedPath(file, cwd, repositoryOf(cwd));
+  const read = await readText(path.resolve(cwd, file), { ...(root ? { root } : {}), maxBytes: LIMITS.reportedIssues, what: 'reported issues' });
+  if (!read.ok) return { ok: false, code: read.code, message: read.message };
+  const parsed = parseReported(read.text, file);
+  return parsed.ok ? parsed : { ok: false, code: 'invalid-reported', message: parsed.message };
 }
 
 /** --max-length N: markdown and text (and a template of the user's); 0 is no limit. Markdown's default fits a GitHub issue. */

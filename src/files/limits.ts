@@ -26,6 +26,8 @@ export const LIMITS = {
   outCarried: 64 * MiB,
   /** A notify template given on the command line. */
   template: 1 * MiB,
+  /** The issues notify --reported reads (`gh issue list --json body`: a body holds at most 65,536 characters). */
+  reportedIssues: 64 * MiB,
   /** One service file of the reference, on the wire, compressed in the cache and decompressed (ec2's is 620 KB). */
   serviceFile: 16 * MiB,
   /** The service list (54 KB for 466 services). */

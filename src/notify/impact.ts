@@ -10,10 +10,11 @@
  *  allow-grew             a new action falls under an Allow wildcard of an SCP (more is permitted)
  *  covered-after-compile  the control covers the new action once compiled again (its actions come
  *                         from the data, or a pattern of the intent matches it), but out/ does not yet
- *  uncovered              a new action in a service the control governs, at an access level the
- *                         control denies some actions of in that service, that it does not cover
- *                         even after a compile (e.g. a new Bedrock inference action outside the model
- *                         allowlist; a new Write action beside an explicit list of Write actions)
+ *  uncovered              a new action the control does not cover even after a compile, near what it
+ *                         covers (same service, an access level it denies there, and a shared
+ *                         resource type, name or condition key: see proximity.ts), each with why
+ *                         (e.g. a new Bedrock action on a resource type InvokeModel acts on; not every
+ *                         new IAM Write action beside a list that denies users and their keys)
  *  removed-in-policy      out/ names an action that no longer exists
  *  compile-fails          the intent does not compile against the newer snapshot (a removed action it
  *                         still names): the next compile would fail, said now
@@ -23,6 +24,8 @@ import type { Diagnostic } from '../diagnostics/index.js';
 import { ACCESS_LEVEL_SEVERITY, globToRegExp } from '../reference/index.js';
 import type { AccessLevel, ActionSet, ReferenceIndex } from '../reference/index.js';
 import type { AddedAction, ReferenceChanges } from './compare.js';
+import { actionDocsUrl } from './docs-link.js';
+import { CoveredNeighbourhood, type Nearness } from './proximity.js';
 
 export type ImpactKind = 'deny-grew' | 'exemption-grew' | 'allow-grew' | 'covered-after-compile' | 'uncovered' | 'removed-in-policy' | 'compile-fails';
 
@@ -31,6 +34,10 @@ export interface ImpactAction {
   accessLevel: AccessLevel;
   /** Write, Permissions management and Tagging: listed first. */
   sensitive: boolean;
+  /** Where it is documented: its service's file in AWS's service reference (see docs-link.ts). */
+  docs?: string;
+  /** For uncovered: why the action is listed, what it shares with the actions the control covers. */
+  near?: Nearness[];
 }
 
 export interface ImpactItem {
@@ -146,15 +153,25 @@ export function analyzeImpact(changes: ReferenceChanges, to: ReferenceIndex, out
         for (const a of addedForOut) if (covered.has(to.action(a.action)!.id) && !already.has(a.action)) afterCompile.push(a);
         if (afterCompile.length) items.push({ kind: 'covered-after-compile', controls: [control], actions: impactActions(afterCompile), message: `control ${control} will cover ${count(afterCompile)} once compiled again` });
         // A new action the control does not cover is worth a look only where the control draws a line
-        // at that access level: a new Write action beside the Write actions it denies, not every new
-        // List action of a service it touches with one Write action.
+        // at that access level (a new Write action beside the Write actions it denies, not every new
+        // List action of a service it touches with one Write action), and only near what it covers:
+        // a control on users and their keys says nothing about a new IAM delegation request.
         const levels = deniedLevels(covered, to);
-        const uncovered = added.filter((a) => levels.get(a.service)?.has(a.accessLevel) === true && !covered.has(to.action(a.action)!.id) && !already.has(a.action));
+        const neighbourhood = new CoveredNeighbourhood(to, (id) => covered.has(id));
+        const near = new Map<string, Nearness[]>();
+        for (const a of added) {
+          const info = to.action(a.action)!;
+          if (levels.get(a.service)?.has(a.accessLevel) !== true || covered.has(info.id) || already.has(a.action)) continue;
+          const why = neighbourhood.near(info);
+          if (why.length) near.set(a.action, why);
+        }
+        const uncovered = added.filter((a) => near.has(a.action));
         if (uncovered.length) {
           const accessLevels: Record<string, AccessLevel[]> = {};
           for (const a of uncovered) accessLevels[a.service] = sortLevels([...(accessLevels[a.service] ?? []), a.accessLevel]);
           const where = Object.entries(accessLevels).map(([svc, l]) => `${l.join(', ')} in ${svc}`).join('; ');
-          items.push({ kind: 'uncovered', controls: [control], accessLevels, actions: impactActions(uncovered), message: `control ${control} does not cover ${count(uncovered)} at access levels it denies other actions of: ${where}` });
+          const actions = impactActions(uncovered).map((a) => ({ ...a, near: near.get(a.action)! }));
+          items.push({ kind: 'uncovered', controls: [control], accessLevels, actions, message: `control ${control} does not cover ${count(uncovered)} near actions it denies (${where})` });
         }
       }
     }
@@ -192,7 +209,10 @@ function record(map: Map<string, Set<string>>, controls: string[], actions: Adde
 
 export function impactActions(actions: readonly { action: string; accessLevel: AccessLevel }[]): ImpactAction[] {
   return actions
-    .map((a) => ({ action: a.action, accessLevel: a.accessLevel, sensitive: SENSITIVE.includes(a.accessLevel) }))
+    .map((a) => {
+      const docs = actionDocsUrl(a.action);
+      return { action: a.action, accessLevel: a.accessLevel, sensitive: SENSITIVE.includes(a.accessLevel), ...(docs ? { docs } : {}) };
+    })
     .sort((a, b) => ACCESS_LEVEL_SEVERITY.indexOf(a.accessLevel) - ACCESS_LEVEL_SEVERITY.indexOf(b.accessLevel) || (a.action < b.action ? -1 : 1));
 }
 

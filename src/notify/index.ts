@@ -2,3 +2,7 @@ export * from './compare.js';
 export * from './impact.js';
 export * from './notify.js';
 export * from './inputs.js';
+export * from './proximity.js';
+export * from './docs-link.js';
+export * from './snapshot-date.js';
+export * from './reported.js';

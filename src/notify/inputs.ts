@@ -16,6 +16,7 @@ import { loadIntent } from '../intent/index.js';
 import { CacheError, CacheStore, loadSnapshot, ShapeError, type CacheManifest, type LoadedSnapshot } from '../reference/index.js';
 import type { CompiledOut } from './impact.js';
 import { notify, refOf, type NotifyResult, type SnapshotRef } from './notify.js';
+import { describeSnapshotDate } from './snapshot-date.js';
 
 export interface NotifyRequest {
   /** A snapshot id (or unambiguous prefix) in the cache, or a directory laid out like the endpoint. */
@@ -123,7 +124,7 @@ function previousSnapshot(m: CacheManifest | undefined, id: string): string | un
 }
 
 function describe(s: LoadedSnapshot): string {
-  return `${s.manifest.totals.services} services, ${s.manifest.totals.actions} actions, synced ${s.manifest.syncedAt}`;
+  return `${s.manifest.totals.services} services, ${s.manifest.totals.actions} actions, ${describeSnapshotDate(refOf(s).date)}`;
 }
 
 type Loaded = { ok: true; snapshot: LoadedSnapshot } | { ok: false; message: string };

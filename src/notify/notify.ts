@@ -3,13 +3,29 @@ import type { CompileResult } from '../compile/index.js';
 import type { LoadedSnapshot } from '../reference/index.js';
 import { compareReferences, type ReferenceChanges } from './compare.js';
 import { analyzeImpact, impactActions, type CompiledOut, type ImpactAction, type ImpactItem } from './impact.js';
+import { snapshotDate, type SnapshotDate } from './snapshot-date.js';
 
 export interface SnapshotRef {
   snapshotId: string;
+  /** When the cache synced it; for a directory read as a snapshot, its service list's modification time. */
   syncedAt: string;
   source: string;
   services: number;
   actions: number;
+  /** The date of its contents, as far as its manifest tells, and what that date is (see snapshot-date.ts). */
+  date: SnapshotDate;
+}
+
+/** What a key looks like: nothing else is ever written as one. */
+export const NOTIFICATION_KEY = /^guardrails-notify:[0-9a-f]{16}\.\.[0-9a-f]{16}$/;
+
+/**
+ * The key of a notification: the same for every run that compares the same two snapshots, whatever the
+ * format, so that a workflow finds the issue it already opened for them (see findReported).
+ */
+export function notificationKey(fromSnapshotId: string, toSnapshotId: string): string {
+  // Snapshot ids are 16 hexadecimal digits (checked where manifests are read): the key matches NOTIFICATION_KEY.
+  return `guardrails-notify:${fromSnapshotId}..${toSnapshotId}`;
 }
 
 export interface NotifySummary {
@@ -30,6 +46,8 @@ export interface NotifySummary {
 }
 
 export interface NotifyResult {
+  /** `guardrails-notify:<from>..<to>`: see notificationKey. */
+  key: string;
   from: SnapshotRef;
   to: SnapshotRef;
   /**
@@ -63,6 +81,7 @@ export function notify(from: LoadedSnapshot, to: LoadedSnapshot, out: CompiledOu
   const sensitiveAdditions = impactActions(changes.actionsAdded).filter((a) => a.sensitive);
   const touchedControls = [...new Set(impact.flatMap((i) => i.controls))].sort();
   return {
+    key: notificationKey(from.manifest.snapshotId, to.manifest.snapshotId),
     from: refOf(from),
     to: refOf(to),
     analysed: { out: out !== undefined, intent: recompiled !== undefined, ...(outSnapshot ? { outSnapshot, outBaseline: (baseline ?? from).manifest.snapshotId } : {}) },
@@ -89,5 +108,8 @@ export function notify(from: LoadedSnapshot, to: LoadedSnapshot, out: CompiledOu
 }
 
 export function refOf(s: LoadedSnapshot): SnapshotRef {
-  return { snapshotId: s.manifest.snapshotId, syncedAt: s.manifest.syncedAt, source: s.manifest.source, services: s.manifest.totals.services, actions: s.manifest.totals.actions };
+  // A directory read as a snapshot is its own origin and source; a snapshot of the cache comes from the cache.
+  const readFrom = s.origin === s.manifest.source ? 'directory' : 'cache';
+  const m = s.manifest;
+  return { snapshotId: m.snapshotId, syncedAt: m.syncedAt, source: m.source, services: m.totals.services, actions: m.totals.actions, date: snapshotDate(m, readFrom) };
 }

@@ -7,3 +7,4 @@ export * from './notify-view.js';
 export * from './rollout-text.js';
 export * from './explain-text.js';
 export * from './tree-drift-text.js';
+export * from './notify-slack.js';

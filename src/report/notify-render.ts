@@ -1,21 +1,22 @@
 /**
- * Rendering the notification through handlebars templates: the project's own (markdown for an issue or
- * pull request, text, Slack-style JSON, in ./templates) or one the user gives. JSON output is the
- * structured result itself.
+ * Rendering the notification: markdown (for an issue or pull request) and text through the project's
+ * handlebars templates in ./templates, or through one the user gives; Slack as Block Kit objects built
+ * in code (notify-slack.ts), which a template of the user's may embed (`slack`); JSON is the structured
+ * result itself.
  *
- * Where the text goes has limits: a GitHub issue body holds 65,536 characters, a Slack section 3,000
- * and a message 50 blocks. With a maximum length the lists are rendered shorter and shorter (fewer
- * actions per service, fewer per finding, fewer entries) until the text fits, and a last line says
- * where the full lists are (--json). The shipped Slack template's output is held to Slack's limits.
- * A user template's output is the user's: rendered exactly, shortened only to a length they ask for.
- * Every string a template receives is escaped for the format first (see ESCAPES).
+ * Where the text goes has limits: a GitHub issue body holds 65,536 characters. With a maximum length
+ * the lists are rendered shorter and shorter (fewer actions per service, fewer per finding, fewer
+ * entries) until the text fits, and a last line says where the full lists are (--json). A user
+ * template's output is the user's: rendered exactly, shortened only to a length they ask for. Every
+ * string a template receives is escaped for the format first (see ESCAPES).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Handlebars from 'handlebars';
 import { LIMITS, readText, repositoryOf, rootForNamedPath } from '../files/index.js';
-import type { NotifyOutcome, NotifyResult } from '../notify/index.js';
+import { actionDocsUrl, NOTIFICATION_KEY, serviceDocsUrl, type NotifyOutcome, type NotifyResult, type ReportedIssue } from '../notify/index.js';
 import { codeOfEscaped, escapeStrings, markdownText, slackText, terminalText } from './escape.js';
+import { slackMessage } from './notify-slack.js';
 import { DEFAULT_VIEW_LIMITS, notifyView, type ViewLimits } from './notify-view.js';
 
 export type NotifyFormat = 'markdown' | 'text' | 'slack' | 'json';
@@ -24,10 +25,8 @@ export const NOTIFY_FORMATS: readonly NotifyFormat[] = ['markdown', 'text', 'sla
 /** What fits a GitHub issue or pull-request body (65,536 characters) with room to spare. */
 export const MARKDOWN_MAX_LENGTH = 60_000;
 
-/** Slack's limits on a message: https://api.slack.com/reference/block-kit/blocks */
-export const SLACK_LIMITS = { blocks: 50, text: 3000, header: 150 } as const;
-
-const FILES: Record<Exclude<NotifyFormat, 'json'>, string> = { markdown: 'notify.md.hbs', text: 'notify.txt.hbs', slack: 'notify.slack.hbs' };
+type TemplatedFormat = 'markdown' | 'text';
+const FILES: Record<TemplatedFormat, string> = { markdown: 'notify.md.hbs', text: 'notify.txt.hbs' };
 
 export interface UserTemplate {
   /** As the user named it, for messages. */
@@ -53,11 +52,38 @@ hb.registerHelper('truncate', (s: unknown, n: unknown) => {
 hb.registerHelper('actionList', (list: { action: string; accessLevel: string }[]) => (list ?? []).map((a) => `\`${a.action}\` (${a.accessLevel})`).join(', '));
 // Code style for a string the template received (already escaped for markdown: see ESCAPES).
 hb.registerHelper('code', (s: unknown) => codeOfEscaped(String(s ?? '')));
+// Markdown links the tool builds itself: an action or a service to its service reference file, from a
+// name that is a service prefix (never a URL from the data); any other name stays plain code.
+hb.registerHelper('docLink', (s: unknown) => {
+  const name = String(s ?? '');
+  const url = actionDocsUrl(name);
+  return url ? `[${codeOfEscaped(name)}](${url})` : codeOfEscaped(name);
+});
+// The same as a reference link, `[name][service]`, for the shipped template, which defines each
+// service's once ({{linkDefinition}} of view.linkedServices): a link costs a dozen characters, not
+// eighty, and the lists shortened to fit a GitHub issue keep their names.
+hb.registerHelper('docRef', (s: unknown) => {
+  const name = String(s ?? '');
+  return actionDocsUrl(name) ? `[${codeOfEscaped(name)}][${name.slice(0, name.indexOf(':'))}]` : codeOfEscaped(name);
+});
+hb.registerHelper('linkDefinition', (s: unknown) => {
+  const name = String(s ?? '');
+  const url = serviceDocsUrl(name);
+  return url ? `[${name}]: ${url}` : '';
+});
+hb.registerHelper('serviceLink', (s: unknown) => {
+  const name = String(s ?? '');
+  const url = serviceDocsUrl(name);
+  return url ? `[${codeOfEscaped(name)}](${url})` : codeOfEscaped(name);
+});
+// The notification's key as a hidden HTML comment, for a workflow to find the issue by; only a key of
+// the form notificationKey writes (snapshot ids are 16 hexadecimal digits) is written.
+hb.registerHelper('keyMarker', (s: unknown) => (NOTIFICATION_KEY.test(String(s ?? '')) ? `<!-- ${String(s)} -->` : ''));
 hb.registerHelper('moreText', (n: unknown) => (Number(n) > 0 ? `, and ${n} more` : ''));
 hb.registerHelper('bullets', (items: { title: string; message: string; pattern?: string }[]) => (items ?? []).map((i) => `• ${i.title}: ${i.message}${i.pattern ? ` (\`${i.pattern}\`)` : ''}`).join('\n'));
 
 /** The shipped template of a format: beside this module in src/, or found from dist/ in the package. */
-export function shippedTemplate(format: Exclude<NotifyFormat, 'json'>): Rendered {
+export function shippedTemplate(format: TemplatedFormat): Rendered {
   const candidates = [new URL(`./templates/${FILES[format]}`, import.meta.url), new URL(`../../../src/report/templates/${FILES[format]}`, import.meta.url)];
   for (const url of candidates) {
     try {
@@ -109,9 +135,10 @@ export interface RenderOptions {
 export function renderNotify(result: NotifyResult, format: NotifyFormat, options: RenderOptions = {}): Rendered {
   const { template, maxLength } = options;
   if (format === 'json' && !template) return { ok: true, text: JSON.stringify(result, null, 2) + '\n' };
-  const source = template ? { ok: true as const, text: template.text } : shippedTemplate(format as Exclude<NotifyFormat, 'json'>);
+  if (format === 'slack' && !template) return { ok: true, text: JSON.stringify(slackMessage(result), null, 2) + '\n' };
+  const source = template ? { ok: true as const, text: template.text } : shippedTemplate(format as TemplatedFormat);
   if (!source.ok) return source;
-  const name = template ? template.file : FILES[format as Exclude<NotifyFormat, 'json'>];
+  const name = template ? template.file : FILES[format as TemplatedFormat];
   const escape = ESCAPES[format];
   let compiled: ReturnType<typeof hb.compile>;
   try {
@@ -119,17 +146,19 @@ export function renderNotify(result: NotifyResult, format: NotifyFormat, options
   } catch (e) {
     return { ok: false, message: `${name}: ${(e as Error).message}` };
   }
+  // A Slack template of the user's may embed the message as built ({{json slack.blocks}}): its texts
+  // are escaped for mrkdwn already, so it is added after the escaping of everything else.
+  const slack = format === 'slack' ? { slack: slackMessage(result) } : {};
   const render = (limits: ViewLimits, shortened?: string): Rendered => {
     let text: string;
     try {
-      text = compiled(escapeStrings(notifyView(result, limits, shortened), escape));
+      text = compiled({ ...escapeStrings(notifyView(result, limits, shortened), escape), ...slack });
     } catch (e) {
       return { ok: false, message: `${name}: ${(e as Error).message}` };
     }
     if (template) return { ok: true, text };
     // Only the shipped templates' output is tidied: their conditional sections leave blank lines.
     text = text.replace(/\n{3,}/g, '\n\n');
-    if (format === 'slack') return slackWithinLimits(text);
     return { ok: true, text: text.endsWith('\n') ? text : text + '\n' };
   };
 
@@ -162,57 +191,6 @@ function occurrences(text: string, tag: string): number {
   return text.split(tag).length - 1;
 }
 
-interface SlackText {
-  type: string;
-  text: string;
-}
-interface SlackBlock {
-  type: string;
-  text?: SlackText;
-  elements?: (SlackText | { type: string })[];
-  fields?: SlackText[];
-}
-
-/** The shipped Slack template's message, held to Slack's limits: texts truncated by whole lines, 50 blocks at most. */
-function slackWithinLimits(text: string): Rendered {
-  let message: { text?: string; blocks?: SlackBlock[] };
-  try {
-    message = JSON.parse(text) as typeof message;
-  } catch (e) {
-    // The shipped Slack template must produce JSON; a broken one is a bug, not a message to send.
-    throw new Error(`the shipped Slack template produced invalid JSON: ${(e as Error).message}`);
-  }
-  const blocks = message.blocks ?? [];
-  for (const b of blocks) {
-    if (b.text) b.text.text = fitText(b.text.text, b.type === 'header' ? SLACK_LIMITS.header : SLACK_LIMITS.text);
-    for (const e of [...(b.elements ?? []), ...(b.fields ?? [])]) if ('text' in e && typeof e.text === 'string') e.text = fitText(e.text, SLACK_LIMITS.text);
-  }
-  if (blocks.length > SLACK_LIMITS.blocks) {
-    const dropped = blocks.length - (SLACK_LIMITS.blocks - 1);
-    message.blocks = [...blocks.slice(0, SLACK_LIMITS.blocks - 1), { type: 'section', text: { type: 'mrkdwn', text: `...and ${dropped} more sections: \`guardrails notify --json\` has the full result` } }];
-  }
-  return { ok: true, text: JSON.stringify(message, null, 2) + '\n' };
-}
-
-/** At most `max` characters: whole lines while they fit, then a line saying how many were left out. */
-function fitText(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const lines = text.split('\n');
-  const kept: string[] = [];
-  let length = 0;
-  const tail = (n: number) => `...and ${n} more line${n === 1 ? '' : 's'} (guardrails notify --json has them all)`;
-  for (const line of lines) {
-    const next = length + (kept.length ? 1 : 0) + line.length;
-    if (next + 1 + tail(lines.length - kept.length - 1).length > max) break;
-    kept.push(line);
-    length = next;
-  }
-  const end = tail(lines.length - kept.length);
-  // A single line too long for the limit is cut within the line.
-  if (!kept.length) return `${text.slice(0, max - end.length - 2)}… ${end}`.slice(0, max);
-  return `${kept.join('\n')}\n${end}`;
-}
-
 /** What notify says when there is nothing to compare (first run) or nothing new for out/. */
 export function renderNotifyStatement(outcome: Extract<NotifyOutcome, { kind: 'first-run' | 'up-to-date' }>, format: NotifyFormat): string {
   if (format === 'json') {
@@ -220,4 +198,12 @@ export function renderNotifyStatement(outcome: Extract<NotifyOutcome, { kind: 'f
     return JSON.stringify(body, null, 2) + '\n';
   }
   return format === 'slack' ? JSON.stringify({ text: slackText(outcome.message) }, null, 2) + '\n' : `${ESCAPES[format](outcome.message)}\n`;
+}
+
+/** What notify says when the issue of its key was opened already (--reported): nothing new to open. */
+export function renderAlreadyReported(key: string, issue: ReportedIssue, format: NotifyFormat): string {
+  const which = `${issue.number !== undefined ? `issue #${issue.number}` : 'an issue'}${issue.state ? ` (${issue.state.toLowerCase()})` : ''}${issue.url ? ` at ${issue.url}` : ''}`;
+  const message = `already reported: ${which} holds notification key ${key}; nothing new to open`;
+  if (format === 'json') return JSON.stringify({ alreadyReported: true, key, issue, message }, null, 2) + '\n';
+  return format === 'slack' ? JSON.stringify({ text: slackText(message) }, null, 2) + '\n' : `${ESCAPES[format](message)}\n`;
 }

@@ -4,14 +4,14 @@
  * the limits of the rendering (a GitHub issue body holds 65,536 characters). A user template
  * (`--template`) receives the same object; README.md documents its fields.
  */
-import type { AccessLevelChange, ImpactItem, ImpactKind, ListChange, NotifyResult } from '../notify/index.js';
+import { daysBetween, describeNearness, describeSnapshotDate, type AccessLevelChange, type ImpactAction, type ImpactItem, type ImpactKind, type ListChange, type NotifyResult } from '../notify/index.js';
 
 export const IMPACT_TITLES: Record<ImpactKind, string> = {
   'deny-grew': 'a Deny now covers new actions (the guardrail grew)',
   'exemption-grew': 'an exemption now covers new actions (the guardrail shrank)',
   'allow-grew': 'an Allow now permits new actions',
   'covered-after-compile': 'covered once compiled again (run guardrails compile)',
-  uncovered: 'new actions at access levels the control denies in their service, not covered',
+  uncovered: 'new actions near what the control denies, not covered',
   'removed-in-policy': 'a compiled policy names a removed action',
   'compile-fails': 'the next compile will fail',
 };
@@ -37,7 +37,11 @@ export interface Shown<T> {
   more: number;
 }
 
-type ViewItem = ImpactItem & { title: string; shown: ImpactItem['actions']; more: number };
+/** An action as listed: with why it is listed, in words, when the finding says (uncovered). */
+export type ViewAction = ImpactAction & { why?: string };
+
+/** `explained`: every action shown says why it is listed, so each goes on a line of its own. */
+type ViewItem = ImpactItem & { title: string; shown: ViewAction[]; more: number; explained: boolean };
 
 export interface NotifyView extends NotifyResult {
   view: {
@@ -63,6 +67,13 @@ export interface NotifyView extends NotifyResult {
     };
     /** Set when lists were shortened to fit a length: the last line says where the full lists are. */
     shortened: string | undefined;
+    /** Each snapshot's date in words: "of 2026-08-22 (the date in its source's path)". */
+    fromDate: string;
+    toDate: string;
+    /** Days between the two snapshots' dates, when both are dates of their contents. */
+    daysApart: number | undefined;
+    /** The services of the actions listed in findings and new sensitive actions (as shown), which link to their documentation. */
+    linkedServices: string[];
   };
 }
 
@@ -76,9 +87,15 @@ export function notifyView(r: NotifyResult, limits: ViewLimits = DEFAULT_VIEW_LI
   for (const a of r.changes.actionsAdded) added.set(a.service, [...(added.get(a.service) ?? []), { action: a.action, accessLevel: a.accessLevel }]);
   const removed = new Map<string, string[]>();
   for (const a of r.changes.actionsRemoved) removed.set(a.service, [...(removed.get(a.service) ?? []), a.action]);
-  const decorate = (i: ImpactItem): ViewItem => ({ ...i, title: IMPACT_TITLES[i.kind], shown: i.actions.slice(0, limits.perItem), more: Math.max(0, i.actions.length - limits.perItem) });
+  const decorate = (i: ImpactItem): ViewItem => {
+    const shown = i.actions.slice(0, limits.perItem).map((a): ViewAction => (a.near?.length ? { ...a, why: a.near.map(describeNearness).join('; ') } : a));
+    return { ...i, title: IMPACT_TITLES[i.kind], shown, more: Math.max(0, i.actions.length - limits.perItem), explained: shown.length > 0 && shown.every((a) => a.why !== undefined) };
+  };
   const byControl = new Map<string, ViewItem[]>();
-  for (const i of r.impact) for (const c of i.controls) byControl.set(c, [...(byControl.get(c) ?? []), decorate(i)]);
+  const items = r.impact.map(decorate);
+  r.impact.forEach((i, n) => {
+    for (const c of i.controls) byControl.set(c, [...(byControl.get(c) ?? []), items[n]!]);
+  });
   const perService = <T>(service: string, list: T[]) => ({ service, count: list.length, actions: list.slice(0, limits.perService), more: Math.max(0, list.length - limits.perService) });
   const addedByService = [...added].map(([service, actions]) => perService(service, actions)).sort((a, b) => b.count - a.count || (a.service < b.service ? -1 : 1));
   const removedByService = [...removed].map(([service, actions]) => perService(service, actions)).sort((a, b) => b.count - a.count || (a.service < b.service ? -1 : 1));
@@ -100,11 +117,24 @@ export function notifyView(r: NotifyResult, limits: ViewLimits = DEFAULT_VIEW_LI
       addedByService: all.addedByService.items,
       removedByService: all.removedByService.items,
       byControl: [...byControl].sort(([a], [b]) => (a < b ? -1 : 1)).map(([control, items]) => ({ control, items })),
-      general: r.impact.filter((i) => i.controls.length === 0).map(decorate),
+      general: items.filter((i) => i.controls.length === 0),
       sensitiveShown: r.sensitiveAdditions.slice(0, limits.sensitive),
       sensitiveMore: Math.max(0, r.sensitiveAdditions.length - limits.sensitive),
       all,
       shortened,
+      fromDate: describeSnapshotDate(r.from.date),
+      toDate: describeSnapshotDate(r.to.date),
+      daysApart: daysBetween(r.from.date, r.to.date),
+      linkedServices: linkedServices(items, r.sensitiveAdditions.slice(0, limits.sensitive)),
     },
   };
+}
+
+function linkedServices(items: readonly ViewItem[], sensitive: readonly ImpactAction[]): string[] {
+  const services = new Set<string>();
+  const serviceOf = (action: string) => action.slice(0, Math.max(0, action.indexOf(':')));
+  for (const i of items) for (const a of i.shown) services.add(serviceOf(a.action));
+  for (const a of sensitive) services.add(serviceOf(a.action));
+  services.delete('');
+  return [...services].sort();
 }

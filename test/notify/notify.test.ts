@@ -7,12 +7,14 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compareReferences, runNotification, type NotifyResult, type ReferenceChanges } from '../../src/notify/index.js';
+import { compareReferences, describeNearness, runNotification, type NotifyResult, type ReferenceChanges } from '../../src/notify/index.js';
 import { DirectorySource, loadFromDirectory, syncReference } from '../../src/reference/index.js';
 import { renderNotify } from '../../src/report/index.js';
 import { runCli } from '../support/cli.js';
+import { renderGithub } from '../report/github-markdown.js';
 import { PROJECT_ROOT, SNAPSHOT_2025, SNAPSHOT_2026 } from '../support/paths.js';
 import { reference2025, reference2026 } from '../support/reference.js';
+import { slackViolations, textsOf, type Message } from '../report/slack-limits.js';
 import { tempDir } from '../support/temp.js';
 
 interface RawAction {
@@ -130,40 +132,42 @@ describe('guardrails notify', () => {
     // ...the Region deny's exemption iam:* now also exempts new IAM actions (it shrank)...
     const iam = items('exemption-grew', 'allowed-regions').find((i) => i.pattern === 'iam:*')!;
     expect(iam.actions.map((a) => a.action)).toContain('iam:CreateDelegationRequest');
-    // ...and no-long-term-credentials denies some IAM Write and List actions but covers none of the
-    // new IAM actions at those levels (the new Read ones are none of its business).
-    const uncovered = items('uncovered', 'no-long-term-credentials')[0]!;
-    expect(uncovered.actions.map((a) => a.action)).toEqual(iam.actions.filter((a) => a.accessLevel === 'Write' || a.accessLevel === 'List').map((a) => a.action));
-    expect(uncovered.accessLevels).toEqual({ iam: ['Write', 'List'] });
-    // Sensitive first: Permissions management and Write before List.
-    const levels = uncovered.actions.map((a) => a.accessLevel);
-    expect(levels.indexOf('List')).toBeGreaterThan(levels.lastIndexOf('Write'));
+    // ...and no-long-term-credentials, which denies creating users, access keys and passwords, is not
+    // told about every new IAM Write action: none of them is near users and their keys.
+    expect(iam.actions.filter((a) => a.accessLevel === 'Write').length).toBeGreaterThan(5);
+    expect(items('uncovered', 'no-long-term-credentials')).toEqual([]);
     expect(result.summary.touchedControls).toContain('only-org-principals');
   });
 
-  it('reports as uncovered only new actions at an access level the control denies in their service', async () => {
+  it('reports as uncovered only new actions near what the control covers, each with why', async () => {
     const result = JSON.parse((await runCli(['notify', '--json'], { cwd: repo })).stdout) as NotifyResult;
-    const uncovered = (control: string) => result.impact.find((i) => i.kind === 'uncovered' && i.controls.includes(control))!;
-    // stay-in-organization denies organizations:LeaveOrganization (Write): of the 8 new organizations
-    // actions, the Write ones are worth a look; the new List and Read ones are not.
-    const org = uncovered('stay-in-organization');
-    const newOrg = result.changes.actionsAdded.filter((a) => a.service === 'organizations');
-    expect(newOrg.length).toBe(8);
-    expect(new Set(newOrg.map((a) => a.accessLevel))).toEqual(new Set(['Write', 'List', 'Read']));
-    expect(org.actions.map((a) => a.action).sort()).toEqual(newOrg.filter((a) => a.accessLevel === 'Write').map((a) => a.action).sort());
-    expect(org.accessLevels).toEqual({ organizations: ['Write'] });
-    expect(org.message).toContain('at access levels it denies other actions of: Write in organizations');
-    // approved-bedrock-models denies aws-marketplace:Subscribe (Write): no new List or Read action of
-    // aws-marketplace is flagged for it...
-    const bedrock = uncovered('approved-bedrock-models');
-    const marketplace = bedrock.actions.filter((a) => a.action.startsWith('aws-marketplace:'));
-    expect(marketplace.length).toBeGreaterThan(0);
-    expect(marketplace.every((a) => a.accessLevel === 'Write')).toBe(true);
-    const newMarketplace = result.changes.actionsAdded.filter((a) => a.service === 'aws-marketplace');
-    expect([newMarketplace.length, newMarketplace.filter((a) => a.accessLevel === 'Write').length]).toEqual([42, marketplace.length]);
-    // ...while a new Bedrock inference action outside the allowlist is still reported.
-    expect(bedrock.actions.map((a) => a.action)).toEqual(expect.arrayContaining(['bedrock:InvokeTool', 'bedrock:InvokeDataAutomation']));
-    expect(bedrock.accessLevels).toEqual({ 'aws-marketplace': ['Write'], bedrock: ['Write', 'Read'] });
+    const uncovered = (control: string) => result.impact.filter((i) => i.kind === 'uncovered' && i.controls.includes(control));
+    // stay-in-organization denies organizations:LeaveOrganization: none of the 8 new organizations
+    // actions (responsibility transfers, effective-policy validation) is near leaving.
+    expect(result.changes.actionsAdded.filter((a) => a.service === 'organizations')).toHaveLength(8);
+    expect(uncovered('stay-in-organization')).toEqual([]);
+    // approved-bedrock-models: new Bedrock actions on what InvokeModel acts on, or named like what it
+    // denies; not the 14 new aws-marketplace Write actions beside aws-marketplace:Subscribe (no
+    // resource type, name or key in common).
+    const [bedrock] = uncovered('approved-bedrock-models');
+    const listed = Object.fromEntries(bedrock!.actions.map((a) => [a.action, a.near!.map(describeNearness)]));
+    expect(listed).toMatchObject({
+      'bedrock:InvokeTool': ['same resource type system-tool as bedrock:InvokeModel'],
+      'bedrock:CancelInvoke': ['same resource type project as bedrock:InvokeModel'],
+      'bedrock:StopAdvancedPromptOptimizationJob': ['name like bedrock:CreateAdvancedPromptOptimizationJob (AdvancedPromptOptimizationJob)'],
+    });
+    expect(Object.keys(listed).filter((a) => !a.startsWith('bedrock:'))).toEqual([]);
+    expect(result.changes.actionsAdded.filter((a) => a.service === 'aws-marketplace' && a.accessLevel === 'Write')).toHaveLength(14);
+    expect(bedrock!.accessLevels).toEqual({ bedrock: ['Write', 'Read'] });
+    expect(bedrock!.message).toMatch(/^control approved-bedrock-models does not cover 8 new actions \(5 Write, Permissions management or Tagging\) near actions it denies \(Write, Read in bedrock\)$/);
+    // Sensitive first: Write before Read.
+    const levels = bedrock!.actions.map((a) => a.accessLevel);
+    expect(levels.indexOf('Read')).toBeGreaterThan(levels.lastIndexOf('Write'));
+    // protect-security-services: a new service-linked analyzer acts on the analyzer it protects.
+    const [security] = uncovered('protect-security-services');
+    expect(security!.actions.find((a) => a.action === 'access-analyzer:CreateServiceLinkedAnalyzer')!.near).toEqual([{ by: 'resource-type', shared: 'Analyzer', like: 'access-analyzer:DeleteAnalyzer' }]);
+    // Every listed action says why.
+    for (const item of result.impact.filter((i) => i.kind === 'uncovered')) for (const a of item.actions) expect(a.near!.length, a.action).toBeGreaterThan(0);
   });
 
   it('says so now when the next compile would fail on a removed action still named in the intent', async () => {
@@ -191,15 +195,25 @@ describe('guardrails notify', () => {
 
   it('renders markdown for an issue, text, Slack JSON, and a template of the user', async () => {
     const md = await runCli(['notify', '--format', 'markdown'], { cwd: repo });
-    expect(md.stdout).toMatch(/^## AWS service reference: 2753 actions added, 15 removed, 36 access-level changes; guardrails touched: /);
+    expect(md.stdout).toMatch(/^<!-- guardrails-notify:[0-9a-f]{16}\.\.[0-9a-f]{16} -->\n(\[[a-z0-9-]+\]: https:\/\/servicereference\.us-east-1\.amazonaws\.com\/v1\/\S+\.json\n)+\n## AWS service reference: 2753 actions added, 15 removed, 36 access-level changes; guardrails touched: /);
     expect(md.stdout).toContain('### Guardrails touched');
     expect(md.stdout).toContain('<details><summary>All changes</summary>');
+    // Each snapshot's own date, a year apart, not the times of two syncs a second apart.
+    const result = JSON.parse((await runCli(['notify', '--json'], { cwd: repo })).stdout) as NotifyResult;
+    expect(md.stdout).toContain(`Compared \`${result.from.snapshotId}\` of 2025-08-30 (the date in its source's path) with \`${result.to.snapshotId}\` of 2026-08-22 (the date in its source's path), 357 days apart: 436 and 466 services, 19,245 and 21,983 actions.`);
+    // Listed actions link to their service's file in the service reference.
+    const html = renderGithub(md.stdout).html;
+    expect(html).toContain('<a href="https://servicereference.us-east-1.amazonaws.com/v1/bedrock/bedrock.json"><code>bedrock:BatchDeleteAdvancedPromptOptimizationJob</code></a> (Write): name like bedrock:CreateAdvancedPromptOptimizationJob (AdvancedPromptOptimizationJob)');
+    expect(html).not.toMatch(/\]\[[a-z0-9-]+\]/);
+    expect(md.stdout).toContain(`Notification key: \`${result.key}\``);
     const slack = JSON.parse((await runCli(['notify', '--format', 'slack'], { cwd: repo })).stdout) as { text: string; blocks: { type: string }[] };
     expect(slack.text).toContain('2753 actions added');
     expect(slack.blocks[0]!.type).toBe('header');
     expect(slack.blocks.length).toBeGreaterThan(3);
     const text = await runCli(['notify'], { cwd: repo });
     expect(text.stdout).toContain('guardrails touched:\n  allowed-regions\n');
+    expect(text.stdout).toContain(`compared ${result.from.snapshotId} of 2025-08-30 (the date in its source's path) with ${result.to.snapshotId} of 2026-08-22 (the date in its source's path), 357 days apart\n`);
+    expect(text.stdout).toMatch(new RegExp(`\\nkey: ${result.key.replace(/\./g, '\\.')}\\n$`));
     fs.writeFileSync(path.join(repo, 'mine.hbs'), '{{summary.actionsAdded}} new; {{#each view.byControl}}{{control}} {{/each}}');
     const mine = await runCli(['notify', '--template', 'mine.hbs'], { cwd: repo });
     expect(mine.stdout).toMatch(/^2753 new; allowed-regions approved-bedrock-models /);
@@ -222,7 +236,7 @@ describe('guardrails notify', () => {
     expect(md.stdout.length).toBeLessThanOrEqual(60_000);
     expect(md.stdout).toMatch(note);
     // Shortened lists, not lost sections: every control and every part is still there.
-    for (const part of ['### Guardrails touched', '**only-org-principals**', '**stay-in-organization**', '<details><summary>All changes</summary>', '**Actions added, by service:**', '</details>']) expect(md.stdout).toContain(part);
+    for (const part of ['### Guardrails touched', '**only-org-principals**', '**protect-security-services**', '<details><summary>All changes</summary>', '**Actions added, by service:**', '</details>']) expect(md.stdout).toContain(part);
     expect(md.stdout).toMatch(/^- `securityagent` \(111\): \S.*, and \d+ more$/m);
     for (const max of [20_000, 5_000, 500]) {
       const r = await runCli(['notify', '--format', 'markdown', '--max-length', String(max)], { cwd: repo });
@@ -244,33 +258,47 @@ describe('guardrails notify', () => {
     }
   });
 
-  it('holds the Slack message to Slack limits: 3,000 characters a text, 150 a header, 50 blocks', async () => {
-    interface Block {
-      type: string;
-      text?: { text: string };
-      elements?: { text: string }[];
-    }
-    const texts = (blocks: Block[]) => blocks.flatMap((b) => [...(b.text ? [b.text.text] : []), ...(b.elements ?? []).map((e) => e.text)]);
-    const slack = JSON.parse((await runCli(['notify', '--format', 'slack'], { cwd: repo })).stdout) as { blocks: Block[] };
-    expect(slack.blocks.length).toBeLessThanOrEqual(50);
-    expect(slack.blocks[0]!.text!.text.length).toBeLessThanOrEqual(150);
-    expect(Math.max(...texts(slack.blocks).map((t) => t.length))).toBeLessThanOrEqual(3000);
-    const perimeter = texts(slack.blocks).find((t) => t.startsWith('*only-org-principals*'))!;
-    expect(perimeter).toMatch(/\n\.\.\.and \d+ more lines \(guardrails notify --json has them all\)$/);
-    // The real data touches seven controls; sixty would need more than 50 blocks.
+  it('builds the Slack message as Block Kit objects within Slack limits, a section per control touched, real line breaks', async () => {
+    const r = await runCli(['notify', '--format', 'slack'], { cwd: repo });
+    expect(r.code, r.stderr).toBe(1);
+    // The old template's "*\n" reached Slack as a backslash and an n: in the JSON, an escaped backslash before n.
+    expect(r.stdout).not.toContain('\\\\n');
+    const slack = JSON.parse(r.stdout) as Message;
+    expect(slackViolations(slack)).toEqual([]);
     const result = JSON.parse((await runCli(['notify', '--json'], { cwd: repo })).stdout) as NotifyResult;
-    const many: NotifyResult = { ...result, impact: Array.from({ length: 60 }, (_, n) => ({ ...result.impact[0]!, controls: [`control-${String(n).padStart(2, '0')}`] })) };
-    const rendered = renderNotify(many, 'slack');
-    if (!rendered.ok) throw new Error(rendered.message);
-    const blocks = (JSON.parse(rendered.text) as { blocks: Block[] }).blocks;
-    expect(blocks).toHaveLength(50);
-    expect(blocks[49]!.text!.text).toBe('...and 14 more sections: `guardrails notify --json` has the full result');
+    const headings = textsOf(slack).map((t) => t.object.text.split('\n')[0]!);
+    for (const control of result.summary.touchedControls) expect(headings).toContain(`*${control}*`);
+    expect(slack.metadata!.event_payload.key).toBe(result.key);
   });
 
   it('renders a template of the user exactly: blank lines kept, no newline added', async () => {
     fs.writeFileSync(path.join(repo, 'spaced.hbs'), '{{summary.actionsAdded}} added\n\n\n\n{{summary.actionsRemoved}} removed');
     const r = await runCli(['notify', '--template', 'spaced.hbs'], { cwd: repo });
     expect([r.code, r.stdout]).toEqual([1, '2753 added\n\n\n\n15 removed']);
+  });
+
+  it("--reported: says the issue of this pair of snapshots was opened already and exits 0; another pair's issue changes nothing", async () => {
+    const result = JSON.parse((await runCli(['notify', '--json'], { cwd: repo })).stdout) as NotifyResult;
+    const md = (await runCli(['notify', '--format', 'markdown'], { cwd: repo })).stdout;
+    const write = (name: string, issues: unknown) => fs.writeFileSync(path.join(repo, name), JSON.stringify(issues));
+    // What gh issue list --json number,url,state,body wrote after the first week: the issue notify opened.
+    write('reported.json', [{ number: 12, url: 'https://github.com/example/guardrails/issues/12', state: 'OPEN', body: md }]);
+    const again = await runCli(['notify', '--reported', 'reported.json', '--format', 'markdown'], { cwd: repo });
+    expect([again.code, again.stderr]).toEqual([0, '']);
+    expect(again.stdout).toMatch(/^already reported: issue #\S* \(open\) at https:\S*\/\/github\.com\/example\/guardrails\/issues\/12 holds notification key guardrails-notify:[0-9a-f]{16}\.\.[0-9a-f]{16}; nothing new to open\n$/);
+    const json = await runCli(['notify', '--reported', 'reported.json', '--json'], { cwd: repo });
+    expect([json.code, JSON.parse(json.stdout)]).toEqual([0, expect.objectContaining({ alreadyReported: true, key: result.key, issue: { number: 12, url: 'https://github.com/example/guardrails/issues/12', state: 'OPEN' } })]);
+    // Closed, it still counts: the findings were looked at. Another pair's issue does not.
+    write('closed.json', [{ number: 12, state: 'CLOSED', body: md }]);
+    expect((await runCli(['notify', '--reported', 'closed.json'], { cwd: repo })).code).toBe(0);
+    write('other.json', [{ number: 11, state: 'CLOSED', body: md.replaceAll(result.key, `${result.key.slice(0, -1)}0`) }]);
+    const other = await runCli(['notify', '--reported', 'other.json', '--format', 'markdown'], { cwd: repo });
+    expect(other.code).toBe(1);
+    expect(other.stdout).toBe(md);
+    // A file that is not gh's list is bad input, said as such.
+    fs.writeFileSync(path.join(repo, 'broken.json'), '{"items": []}');
+    const broken = await runCli(['notify', '--reported', 'broken.json'], { cwd: repo });
+    expect([broken.code, broken.stdout, broken.stderr]).toEqual([2, '', 'error invalid-reported: broken.json is not a JSON list of issues (as gh issue list --json number,url,state,body writes)\n']);
   });
 
   it('--json with another --format is a usage error, not a silent choice', async () => {
@@ -286,7 +314,7 @@ describe('guardrails notify', () => {
     await syncReference({ cacheDir: path.join(dir, 'service-reference-cache'), source: new DirectorySource(SNAPSHOT_2026) });
     const r = await runCli(['notify'], { cwd: dir });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^first run: the cache holds snapshot \w+ \(466 services, 21983 actions, synced .*\) and no earlier snapshot to compare it with\. It is the baseline/);
+    expect(r.stdout).toMatch(/^first run: the cache holds snapshot \w+ \(466 services, 21983 actions, of 2026-08-22 \(the date in its source's path\)\) and no earlier snapshot to compare it with\. It is the baseline/);
     const json = JSON.parse((await runCli(['notify', '--json'], { cwd: dir })).stdout) as { firstRun: boolean; baseline: { services: number } };
     expect(json).toMatchObject({ firstRun: true, baseline: { services: 466 } });
   });

@@ -53,3 +53,16 @@ export function liveMarkup(rendered: Rendered): string[] {
   if (/[a-z]:\/\/|www\./i.test(prose)) found.push('a URL GitHub would link');
   return found;
 }
+
+/**
+ * The markup notify writes itself, taken out of rendered HTML so that what is left can be checked for
+ * anything a name brought in: links to a service's file in AWS's service reference (built from a service
+ * prefix) and to the Service Authorization Reference, and the hidden key of the notification.
+ */
+export function withoutNotifyMarkup(rendered: Rendered): Rendered {
+  const html = rendered.html
+    .replace(/<a href="https:\/\/servicereference\.us-east-1\.amazonaws\.com\/v1\/([a-z0-9._-]+)\/\1\.json">([\s\S]*?)<\/a>/g, '$2')
+    .replace(/<a href="https:\/\/docs\.aws\.amazon\.com\/service-authorization\/latest\/reference\/reference_policies_actions-resources-contextkeys\.html">([^<]*)<\/a>/g, '$1')
+    .replace(/^<!-- guardrails-notify:[0-9a-f]{16}\.\.[0-9a-f]{16} -->\n/, '');
+  return { html, text: textOf(html) };
+}

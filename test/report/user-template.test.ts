@@ -47,7 +47,8 @@ describe('readUserTemplate', () => {
 describe('a template of the user', () => {
   it('cannot write around the output with {{log}}', () => {
     const none = { servicesAdded: [], servicesRemoved: [], actionsAdded: [], actionsRemoved: [], accessLevelChanges: [], actionConditionKeyChanges: [], actionResourceTypeChanges: [], serviceConditionKeyChanges: [], serviceResourceTypeChanges: [] };
-    const result = { summary: { actionsAdded: 0, touchedControls: [] }, changes: none, impact: [], sensitiveAdditions: [], notes: [] } as unknown as NotifyResult;
+    const snapshot = { date: { date: '2026-08-22', basis: 'source-path' } };
+    const result = { summary: { actionsAdded: 0, touchedControls: [] }, changes: none, impact: [], sensitiveAdditions: [], notes: [], from: snapshot, to: snapshot } as unknown as NotifyResult;
     expect(renderNotify(result, 'text', { template: { file: 'mine.hbs', text: '{{summary.actionsAdded}} new' } })).toEqual({ ok: true, text: '0 new' });
     const rendered = renderNotify(result, 'text', { template: { file: 'mine.hbs', text: '{{log "written to the console"}}' } });
     expect(rendered).toMatchObject({ ok: false });
