@@ -5,6 +5,7 @@ import { displayPath, formatCount, summarizeCounts } from './format.js';
 import { EXIT_BAD_INPUT, EXIT_OK, type CliIO } from './io.js';
 import { openWorkspace, printDiagnostics } from './workspace.js';
 import type { ReferenceLoad } from './reference-load.js';
+import { writeJson } from './json-output.js';
 
 export interface CompileFlags {
   cache: string;
@@ -19,7 +20,7 @@ export async function runCompile(files: string[], flags: CompileFlags, io: CliIO
   const ws = await openWorkspace(files, flags.cache, io, flags.referenceLoad);
   // With --json, stdout always holds one JSON document, failed or not (like validate --json).
   const failJson = (diagnostics: Diagnostic[]) => {
-    if (flags.json) io.stdout.write(JSON.stringify({ ok: false, files: ws.files, diagnostics: sortDiagnostics(diagnostics, ws.files) }, null, 2) + '\n');
+    if (flags.json) writeJson(io, { ok: false, files: ws.files, diagnostics: sortDiagnostics(diagnostics, ws.files) });
   };
   if (!ws.intent || !ws.reference || hasErrors(ws.diagnostics)) {
     const sorted = printDiagnostics(ws.diagnostics, ws, io);
@@ -53,7 +54,7 @@ export async function runCompile(files: string[], flags: CompileFlags, io: CliIO
   if (!written.ok) return fail(`${shownOut} left as it was`);
   printDiagnostics(flags.json ? all.filter((d) => d.severity === 'error') : all, ws, io);
   if (flags.json) {
-    io.stdout.write(JSON.stringify({ ok: true, out: displayPath(outDir, io.cwd), manifest: result.manifest, diagnostics: sortDiagnostics(all, ws.files) }, null, 2) + '\n');
+    writeJson(io, { ok: true, out: displayPath(outDir, io.cwd), manifest: result.manifest, diagnostics: sortDiagnostics(all, ws.files) });
     return EXIT_OK;
   }
   const rows = result.policies.map((p) => [

@@ -3,6 +3,7 @@ import { renderDiffMarkdown, renderDiffText } from '../report/index.js';
 import { loadDeployment, type DeploymentFlags } from './deployment.js';
 import { EXIT_FINDINGS, EXIT_OK, UsageError, type CliIO } from './io.js';
 import { printDiagnostics } from './workspace.js';
+import { writeJson } from './json-output.js';
 
 export interface DiffFlags extends DeploymentFlags {
   markdown?: boolean;
@@ -19,7 +20,7 @@ export async function runDiff(files: string[], flags: DiffFlags, io: CliIO): Pro
   if (typeof loaded === 'number') return loaded;
   const report = buildDiffReport(loaded.deployment, loaded.ws.reference!.index, { partnerAccounts: partnerAccountsOf(loaded.intent) }, loaded.drift);
   printDiagnostics([...loaded.diagnostics, ...report.warnings], loaded.ws, io);
-  if (flags.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  if (flags.json) writeJson(io, report);
   else if (flags.markdown) io.stdout.write(renderDiffMarkdown(report));
   else io.stdout.write(renderDiffText(report));
   return report.treeDrift.entries.length ? EXIT_FINDINGS : EXIT_OK;

@@ -9,6 +9,8 @@ import { table } from './compile.js';
 import { readOutIfAny, reportPolicySource } from './policy-source.js';
 import { openWorkspace, printDiagnostics } from './workspace.js';
 import type { ReferenceLoad } from './reference-load.js';
+import { writeJson } from './json-output.js';
+import { repoPaths } from './repo-paths.js';
 
 export interface SimulateFlags {
   cache: string;
@@ -61,10 +63,10 @@ export async function runSimulate(files: string[], flags: SimulateFlags, io: Cli
       return EXIT_BAD_INPUT;
     }
   }
-  if (flags.junit) await fs.writeFile(path.resolve(io.cwd, flags.junit), junitXml(results));
+  if (flags.junit) await fs.writeFile(path.resolve(io.cwd, flags.junit), junitXml(results, repoPaths(io.cwd).relative));
   const s = summary(results);
   if (flags.json) {
-    io.stdout.write(JSON.stringify({ ...(resultsJson(results) as object), unsimulated: sim.unsimulated }, null, 2) + '\n');
+    writeJson(io, { ...(resultsJson(results) as object), unsimulated: sim.unsimulated });
     return s.failed ? EXIT_FINDINGS : EXIT_OK;
   }
   const shown = flags.all ? results : results.filter((r) => r.scenario.origin === 'test' || !r.pass || r.waived !== undefined);

@@ -5,6 +5,7 @@ import { summarizeCounts } from './format.js';
 import { openWorkspace, printDiagnostics } from './workspace.js';
 import type { ReferenceLoad } from './reference-load.js';
 import { EXIT_BAD_INPUT, EXIT_OK, type CliIO } from './io.js';
+import { writeJson } from './json-output.js';
 
 export interface ValidateFlags {
   cache: string;
@@ -26,7 +27,7 @@ export async function runValidate(files: string[], flags: ValidateFlags, io: Cli
   const sorted = sortDiagnostics(all, ws.files);
   const ok = !hasErrors(sorted);
   if (flags.json) {
-    io.stdout.write(JSON.stringify({ ok, files: ws.files, diagnostics: sorted }, null, 2) + '\n');
+    writeJson(io, { ok, files: ws.files, diagnostics: sorted });
     return ok ? EXIT_OK : EXIT_BAD_INPUT;
   }
   printDiagnostics(sorted, ws, io);

@@ -274,6 +274,16 @@ ${managed ? '      awsManagedKmsKey: true\n' : ''}    expect: ${managed ? 'allow
     const xml = fs.readFileSync(junit, 'utf8');
     expect(xml).toMatch(/<testsuites tests="\d+" failures="[1-9]\d*">/);
     expect(xml).toContain('<failure message=');
+    // The failing case names the file and line where it is written, relative to the repository: the
+    // declared test, or the control a generated scenario comes from.
+    const testcase = xml.split('\n').find((l) => l.includes(`name="${failing}`) && l.includes('<failure'))!;
+    const control = /^([a-z-]+): /.exec(failing)?.[1];
+    const [where, pattern] = control ? [file, `  ${control}:`] : ['tests.yaml', `  - name: ${failing}`];
+    const written = fs.readFileSync(path.join(dir, 'guardrails', where), 'utf8').split('\n').indexOf(pattern) + 1;
+    expect(written).toBeGreaterThan(0);
+    expect(testcase).toContain(` file="guardrails/${where}" line="${written}">`);
+    expect(xml).not.toContain(dir);
+    expect(xml.match(/<testcase [^>]*file="guardrails\/[a-z-]+\.yaml" line="\d+"/g)!.length).toBe(Number(/<testsuites tests="(\d+)"/.exec(xml)![1]));
   });
 });
 
