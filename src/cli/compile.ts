@@ -6,6 +6,7 @@ import { EXIT_BAD_INPUT, EXIT_OK, type CliIO } from './io.js';
 import { openWorkspace, printDiagnostics } from './workspace.js';
 import type { ReferenceLoad } from './reference-load.js';
 import { writeJson } from './json-output.js';
+import { outputFormat, writeSarif } from './output-format.js';
 
 export interface CompileFlags {
   cache: string;
@@ -13,14 +14,21 @@ export interface CompileFlags {
   referenceLoad?: ReferenceLoad;
   out: string;
   json?: boolean;
+  /** text, json or sarif (output-format.ts). */
+  format?: string;
   repack?: boolean;
 }
 
 export async function runCompile(files: string[], flags: CompileFlags, io: CliIO): Promise<number> {
+  const format = outputFormat(flags);
+  // JSON and SARIF go to stdout alone; stderr then shows only the errors.
+  const machine = format !== 'text';
   const ws = await openWorkspace(files, flags.cache, io, flags.referenceLoad);
-  // With --json, stdout always holds one JSON document, failed or not (like validate --json).
+  // With --json or --format sarif, stdout always holds one document, failed or not (like validate's).
   const failJson = (diagnostics: Diagnostic[]) => {
-    if (flags.json) writeJson(io, { ok: false, files: ws.files, diagnostics: sortDiagnostics(diagnostics, ws.files) });
+    const sorted = sortDiagnostics(diagnostics, ws.files);
+    if (format === 'json') writeJson(io, { ok: false, files: ws.files, diagnostics: sorted });
+    if (format === 'sarif') writeSarif(io, { diagnostics: sorted, files: ws.files });
   };
   if (!ws.intent || !ws.reference || hasErrors(ws.diagnostics)) {
     const sorted = printDiagnostics(ws.diagnostics, ws, io);
@@ -43,7 +51,7 @@ export async function runCompile(files: string[], flags: CompileFlags, io: CliIO
   const result = compile({ intent: ws.intent, reference: ws.reference.index, referenceManifest: ws.reference.manifest, root: io.cwd, previous, ...(previousTexts ? { previousTexts } : {}) });
   let all = [...ws.diagnostics, ...outDiagnostics, ...result.diagnostics];
   const fail = (what: string) => {
-    const sorted = printDiagnostics(flags.json ? all.filter((d) => d.severity === 'error') : all, ws, io);
+    const sorted = printDiagnostics(machine ? all.filter((d) => d.severity === 'error') : all, ws, io);
     io.stderr.write(`compile failed: ${summarizeCounts(sorted)}; ${what}\n`);
     failJson(all);
     return EXIT_BAD_INPUT;
@@ -52,11 +60,10 @@ export async function runCompile(files: string[], flags: CompileFlags, io: CliIO
   const written = await writeOut(located.dir, result.policies, result.manifest);
   all = [...all, ...written.diagnostics];
   if (!written.ok) return fail(`${shownOut} left as it was`);
-  printDiagnostics(flags.json ? all.filter((d) => d.severity === 'error') : all, ws, io);
-  if (flags.json) {
-    writeJson(io, { ok: true, out: displayPath(outDir, io.cwd), manifest: result.manifest, diagnostics: sortDiagnostics(all, ws.files) });
-    return EXIT_OK;
-  }
+  printDiagnostics(machine ? all.filter((d) => d.severity === 'error') : all, ws, io);
+  if (format === 'json') writeJson(io, { ok: true, out: displayPath(outDir, io.cwd), manifest: result.manifest, diagnostics: sortDiagnostics(all, ws.files) });
+  if (format === 'sarif') writeSarif(io, { diagnostics: sortDiagnostics(all, ws.files), files: ws.files });
+  if (machine) return EXIT_OK;
   const rows = result.policies.map((p) => [
     p.name,
     p.type.toUpperCase(),

@@ -36,7 +36,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .description('check intent files: schema, targets, waves, tests, and actions against the cached service reference')
     .argument('[files...]', 'intent files (default: guardrails/*.yaml)')
     .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
-    .option('--json', 'print diagnostics as JSON')
+    .option('--json', 'print diagnostics as JSON (same as --format json)')
+    .option('--format <format>', 'text, json, or sarif (a SARIF 2.1.0 log for code scanning)')
     .action(async (files: string[], flags) => {
       const started = await withReferenceLoad(flags, io);
       exitCode = await (await import('./validate.js')).runValidate(files, started, io);
@@ -48,7 +49,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .argument('[files...]', 'intent files (default: guardrails/*.yaml)')
     .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
     .option('--out <dir>', 'output directory', 'out')
-    .option('--json', 'print the manifest as JSON')
+    .option('--json', 'print the manifest as JSON (same as --format json)')
+    .option('--format <format>', 'text, json, or sarif (a SARIF 2.1.0 log of the diagnostics, for code scanning)')
     .option('--repack', 'pack from scratch instead of keeping the policies of the previous out/manifest.json')
     .action(async (files: string[], flags) => {
       const started = await withReferenceLoad(flags, io);
@@ -61,7 +63,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .argument('[files...]', 'intent files (default: guardrails/*.yaml)')
     .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
     .option('--engine <engine>', 'local (our engine) or aws (IAM policy simulator for SCP scenarios; RCPs stay local)', 'local')
-    .option('--json', 'print every result as JSON')
+    .option('--json', 'print every result as JSON (same as --format json)')
+    .option('--format <format>', 'text, json, or sarif (a SARIF 2.1.0 log of the diagnostics and failing scenarios, for code scanning)')
     .option('--junit <file>', 'write JUnit XML for CI')
     .option('--no-generated', "run only the intent's tests")
     .option('--all', 'show passing generated scenarios too')

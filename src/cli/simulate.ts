@@ -1,6 +1,6 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { hasErrors, quoteUntrusted } from '../diagnostics/index.js';
+import { hasErrors, quoteUntrusted, sortDiagnostics, type Diagnostic } from '../diagnostics/index.js';
 import { compile } from '../compile/index.js';
 import { applyWaivers, describeExpectation, junitXml, resultsJson, shortActual, simulate, summary, type ScenarioResult } from '../simulate/index.js';
 import { summarizeCounts } from './format.js';
@@ -10,6 +10,7 @@ import { readOutIfAny, reportPolicySource } from './policy-source.js';
 import { openWorkspace, printDiagnostics } from './workspace.js';
 import type { ReferenceLoad } from './reference-load.js';
 import { writeJson } from './json-output.js';
+import { outputFormat, writeSarif } from './output-format.js';
 import { repoPaths } from './repo-paths.js';
 
 export interface SimulateFlags {
@@ -18,6 +19,8 @@ export interface SimulateFlags {
   referenceLoad?: ReferenceLoad;
   engine: string;
   json?: boolean;
+  /** text, json or sarif (output-format.ts). */
+  format?: string;
   junit?: string;
   generated: boolean;
   all?: boolean;
@@ -27,30 +30,25 @@ export interface SimulateFlags {
 
 export async function runSimulate(files: string[], flags: SimulateFlags, io: CliIO): Promise<number> {
   if (flags.engine !== 'local' && flags.engine !== 'aws') throw new UsageError(`--engine must be local or aws, not "${flags.engine}"`);
+  const format = outputFormat(flags);
   const ws = await openWorkspace(files, flags.cache, io, flags.referenceLoad);
-  if (!ws.intent || !ws.reference || hasErrors(ws.diagnostics)) {
-    const sorted = printDiagnostics(ws.diagnostics, ws, io);
-    io.stderr.write(`simulate failed: ${summarizeCounts(sorted)}\n`);
+  // A SARIF log is written whatever the outcome: a malformed intent is what code scanning must show.
+  const failed = (diagnostics: readonly Diagnostic[], why: (counts: string) => string) => {
+    const sorted = printDiagnostics(diagnostics, ws, io);
+    io.stderr.write(`simulate failed: ${why(summarizeCounts(sorted))}\n`);
+    if (format === 'sarif') writeSarif(io, { diagnostics: sorted, files: ws.files });
     return EXIT_BAD_INPUT;
-  }
+  };
+  if (!ws.intent || !ws.reference || hasErrors(ws.diagnostics)) return failed(ws.diagnostics, (counts) => counts);
   // out/ is simulated as committed when it is what the intent compiles to; else the intent compiled in
   // memory, afresh, as simulate always has (it does not require out/).
   const out = await readOutIfAny(flags.out ?? 'out', io.cwd);
   const compiled = compile({ intent: ws.intent, reference: ws.reference.index, referenceManifest: ws.reference.manifest, root: io.cwd, ...(out ? { out } : {}) });
   reportPolicySource(compiled, io, out ? undefined : 'no out/manifest.json with an input digest');
-  if (!compiled.ok) {
-    const sorted = printDiagnostics(compiled.diagnostics, ws, io);
-    io.stderr.write(`simulate failed: the intent does not compile (${summarizeCounts(sorted)})\n`);
-    return EXIT_BAD_INPUT;
-  }
+  if (!compiled.ok) return failed(compiled.diagnostics, (counts) => `the intent does not compile (${counts})`);
   const sim = simulate(ws.intent, compiled, ws.reference.index, { generated: flags.generated });
-  if (sim.diagnostics.length) {
-    const sorted = printDiagnostics(sim.diagnostics, ws, io);
-    if (hasErrors(sim.diagnostics)) {
-      io.stderr.write(`simulate failed: ${summarizeCounts(sorted)}\n`);
-      return EXIT_BAD_INPUT;
-    }
-  }
+  if (hasErrors(sim.diagnostics)) return failed(sim.diagnostics, (counts) => counts);
+  if (sim.diagnostics.length) printDiagnostics(sim.diagnostics, ws, io);
   let results: ScenarioResult[] = sim.results;
   if (flags.engine === 'aws') {
     const { runWithAws, AwsEngineError } = await import('../simulate/aws-engine.js');
@@ -65,10 +63,9 @@ export async function runSimulate(files: string[], flags: SimulateFlags, io: Cli
   }
   if (flags.junit) await fs.writeFile(path.resolve(io.cwd, flags.junit), junitXml(results, repoPaths(io.cwd).relative));
   const s = summary(results);
-  if (flags.json) {
-    writeJson(io, { ...(resultsJson(results) as object), unsimulated: sim.unsimulated });
-    return s.failed ? EXIT_FINDINGS : EXIT_OK;
-  }
+  if (format === 'json') writeJson(io, { ...(resultsJson(results) as object), unsimulated: sim.unsimulated });
+  if (format === 'sarif') writeSarif(io, { diagnostics: sortDiagnostics([...ws.diagnostics, ...compiled.diagnostics, ...sim.diagnostics], ws.files), files: ws.files, scenarios: results });
+  if (format !== 'text') return s.failed ? EXIT_FINDINGS : EXIT_OK;
   const shown = flags.all ? results : results.filter((r) => r.scenario.origin === 'test' || !r.pass || r.waived !== undefined);
   const rows = shown.map((r) => [r.pass ? 'pass' : r.waived !== undefined ? 'waived' : 'FAIL', r.scenario.name, describeExpectation(r.scenario.expect), r.pass ? shortActual(r) : (r.failure ?? r.actual), r.engine]);
   io.stdout.write(table(['result', 'scenario', 'expected', 'actual (deciding statement)', 'engine'], rows));
