@@ -16,6 +16,8 @@ export interface CompileFlags {
   json?: boolean;
   /** text, json or sarif (output-format.ts). */
   format?: string;
+  /** Errors only on stderr. */
+  quiet?: boolean;
   repack?: boolean;
 }
 
@@ -31,7 +33,7 @@ export async function runCompile(files: string[], flags: CompileFlags, io: CliIO
     if (format === 'sarif') writeSarif(io, { diagnostics: sorted, files: ws.files });
   };
   if (!ws.intent || !ws.reference || hasErrors(ws.diagnostics)) {
-    const sorted = printDiagnostics(ws.diagnostics, ws, io);
+    const sorted = printDiagnostics(ws.diagnostics, ws, io, { quiet: flags.quiet });
     io.stderr.write(`compile failed: ${summarizeCounts(sorted)}; nothing written\n`);
     failJson(ws.diagnostics);
     return EXIT_BAD_INPUT;
@@ -40,7 +42,7 @@ export async function runCompile(files: string[], flags: CompileFlags, io: CliIO
   const shownOut = `${displayPath(outDir, io.cwd)}/`;
   const located = locateOut(flags.out, io.cwd);
   if (!located.ok) {
-    const sorted = printDiagnostics([...ws.diagnostics, ...located.diagnostics], ws, io);
+    const sorted = printDiagnostics([...ws.diagnostics, ...located.diagnostics], ws, io, { quiet: flags.quiet });
     io.stderr.write(`compile failed: ${summarizeCounts(sorted)}; nothing written\n`);
     failJson([...ws.diagnostics, ...located.diagnostics]);
     return EXIT_BAD_INPUT;
@@ -51,7 +53,7 @@ export async function runCompile(files: string[], flags: CompileFlags, io: CliIO
   const result = compile({ intent: ws.intent, reference: ws.reference.index, referenceManifest: ws.reference.manifest, root: io.cwd, previous, ...(previousTexts ? { previousTexts } : {}) });
   let all = [...ws.diagnostics, ...outDiagnostics, ...result.diagnostics];
   const fail = (what: string) => {
-    const sorted = printDiagnostics(machine ? all.filter((d) => d.severity === 'error') : all, ws, io);
+    const sorted = printDiagnostics(machine ? all.filter((d) => d.severity === 'error') : all, ws, io, { quiet: flags.quiet });
     io.stderr.write(`compile failed: ${summarizeCounts(sorted)}; ${what}\n`);
     failJson(all);
     return EXIT_BAD_INPUT;
@@ -60,7 +62,7 @@ export async function runCompile(files: string[], flags: CompileFlags, io: CliIO
   const written = await writeOut(located.dir, result.policies, result.manifest);
   all = [...all, ...written.diagnostics];
   if (!written.ok) return fail(`${shownOut} left as it was`);
-  printDiagnostics(machine ? all.filter((d) => d.severity === 'error') : all, ws, io);
+  printDiagnostics(machine ? all.filter((d) => d.severity === 'error') : all, ws, io, { quiet: flags.quiet });
   if (format === 'json') writeJson(io, { ok: true, out: displayPath(outDir, io.cwd), manifest: result.manifest, diagnostics: sortDiagnostics(all, ws.files) });
   if (format === 'sarif') writeSarif(io, { diagnostics: sortDiagnostics(all, ws.files), files: ws.files });
   if (machine) return EXIT_OK;

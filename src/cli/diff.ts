@@ -19,7 +19,7 @@ export async function runDiff(files: string[], flags: DiffFlags, io: CliIO): Pro
   const loaded = await loadDeployment(files, flags, io, 'diff');
   if (typeof loaded === 'number') return loaded;
   const report = buildDiffReport(loaded.deployment, loaded.ws.reference!.index, { partnerAccounts: partnerAccountsOf(loaded.intent) }, loaded.drift);
-  printDiagnostics([...loaded.diagnostics, ...report.warnings], loaded.ws, io);
+  printDiagnostics([...loaded.diagnostics, ...report.warnings], loaded.ws, io, { quiet: flags.quiet, shownByCompile: loaded.shownByCompile });
   if (flags.json) writeJson(io, report);
   else if (flags.markdown) io.stdout.write(renderDiffMarkdown(report));
   else io.stdout.write(renderDiffText(report));

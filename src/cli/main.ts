@@ -38,6 +38,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
     .option('--json', 'print diagnostics as JSON (same as --format json)')
     .option('--format <format>', 'text, json, or sarif (a SARIF 2.1.0 log for code scanning)')
+    .option('--quiet', 'errors only: no warnings on stderr')
     .action(async (files: string[], flags) => {
       const started = await withReferenceLoad(flags, io);
       exitCode = await (await import('./validate.js')).runValidate(files, started, io);
@@ -51,6 +52,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .option('--out <dir>', 'output directory', 'out')
     .option('--json', 'print the manifest as JSON (same as --format json)')
     .option('--format <format>', 'text, json, or sarif (a SARIF 2.1.0 log of the diagnostics, for code scanning)')
+    .option('--quiet', 'errors only: no warnings on stderr')
     .option('--repack', 'pack from scratch instead of keeping the policies of the previous out/manifest.json')
     .action(async (files: string[], flags) => {
       const started = await withReferenceLoad(flags, io);
@@ -65,6 +67,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .option('--engine <engine>', 'local (our engine) or aws (IAM policy simulator for SCP scenarios; RCPs stay local)', 'local')
     .option('--json', 'print every result as JSON (same as --format json)')
     .option('--format <format>', 'text, json, or sarif (a SARIF 2.1.0 log of the diagnostics and failing scenarios, for code scanning)')
+    .option('--quiet', 'errors only: no warnings on stderr')
     .option('--junit <file>', 'write JUnit XML for CI')
     .option('--no-generated', "run only the intent's tests")
     .option('--all', 'show passing generated scenarios too')
@@ -203,7 +206,8 @@ function withDeployedState(command: Command): Command {
     .option('--live', 'read the deployed state from AWS Organizations')
     .option('--concurrency <n>', 'with --live: API calls in flight at once (default 4)', positiveInt)
     .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
-    .option('--out <dir>', 'the compiled policies', 'out');
+    .option('--out <dir>', 'the compiled policies', 'out')
+    .option('--quiet', 'errors only: no warnings on stderr');
 }
 
 function positiveInt(value: string): number {

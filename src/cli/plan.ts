@@ -43,7 +43,7 @@ export async function runPlan(files: string[], flags: PlanFlags, io: CliIO): Pro
   }
   const all = [...loaded.diagnostics, ...diagnostics];
   if (diagnostics.some((d) => d.severity === 'error')) {
-    const sorted = printDiagnostics(all, loaded.ws, io);
+    const sorted = printDiagnostics(all, loaded.ws, io, { quiet: flags.quiet, shownByCompile: loaded.shownByCompile });
     io.stderr.write(`plan failed: ${summarizeCounts(sorted)}\n`);
     return EXIT_BAD_INPUT;
   }
@@ -53,7 +53,7 @@ export async function runPlan(files: string[], flags: PlanFlags, io: CliIO): Pro
   if (flags.wave && !declared.includes(flags.wave) && !plan.waves.some((w) => w.name === flags.wave) && (plan.ok || plan.waves.length)) {
     throw new UsageError(`no wave named "${flags.wave}" in this plan; the intent declares ${declared.join(', ') || 'none'}, and the planner adds "${declared.length ? 'rest' : 'all'}" only when ${declared.length ? 'they do not reach' : 'there is'} something the change affects`);
   }
-  const sorted = printDiagnostics([...all, ...plan.diagnostics], loaded.ws, io);
+  const sorted = printDiagnostics([...all, ...plan.diagnostics], loaded.ws, io, { quiet: flags.quiet, shownByCompile: loaded.shownByCompile });
   const file = planFile(plan, loaded.deployment, planDigestsOf(loaded, loaded.deployment, io.cwd));
   const drifted = loaded.drift.entries.length > 0;
   const shown = flags.wave ? { ...file, waves: file.waves.filter((w) => w.name === flags.wave) } : file;

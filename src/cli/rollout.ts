@@ -258,7 +258,7 @@ async function revertToRefTarget(at: MaterializedRef, flags: RolloutFlags, io: C
   const compiled = compile({ intent: ws.intent, reference: ws.reference.index, referenceManifest: ws.reference.manifest, root: at.dir, ...(previous ? { previous } : {}), ...(previousTexts ? { previousTexts } : {}) });
   diagnostics.push(...compiled.diagnostics);
   if (!compiled.ok || hasErrors(diagnostics)) return fail(diagnostics);
-  const loaded: LoadedCompile = { ws, intent: ws.intent, compiled, diagnostics };
+  const loaded: LoadedCompile = { ws, intent: ws.intent, compiled, diagnostics, shownByCompile: new Set() };
   io.stderr.write(`reverting to ${describe}: ${compiled.policies.length} policies compiled\n`);
   return {
     reference: ws.reference.index,

@@ -15,6 +15,8 @@ export interface ValidateFlags {
   json?: boolean;
   /** text, json or sarif (output-format.ts). */
   format?: string;
+  /** Errors only on stderr. */
+  quiet?: boolean;
 }
 
 export async function runValidate(files: string[], flags: ValidateFlags, io: CliIO): Promise<number> {
@@ -33,7 +35,7 @@ export async function runValidate(files: string[], flags: ValidateFlags, io: Cli
   if (format === 'json') writeJson(io, { ok, files: ws.files, diagnostics: sorted });
   if (format === 'sarif') writeSarif(io, { diagnostics: sorted, files: ws.files });
   if (format !== 'text') return ok ? EXIT_OK : EXIT_BAD_INPUT;
-  printDiagnostics(sorted, ws, io);
+  printDiagnostics(sorted, ws, io, { quiet: flags.quiet });
   const n = ws.read.length;
   const summary = `${n} intent file${n === 1 ? '' : 's'}, ${ws.intent?.controls.length ?? 0} controls, ${ws.intent?.tests.length ?? 0} tests: ${summarizeCounts(sorted)}`;
   (ok ? io.stdout : io.stderr).write(`${ok ? 'valid' : 'invalid'}: ${summary}\n`);
