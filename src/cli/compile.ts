@@ -2,7 +2,8 @@ import * as path from 'node:path';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/index.js';
 import { compile, locateOut, readOutManifest, readOutPolicies, writeOut } from '../compile/index.js';
 import { displayPath, formatCount, summarizeCounts } from './format.js';
-import { EXIT_BAD_INPUT, EXIT_OK, type CliIO } from './io.js';
+import { EXIT_BAD_INPUT, EXIT_OK, terminalWidth, type CliIO } from './io.js';
+import { table } from '../report/table.js';
 import { openWorkspace, printDiagnostics } from './workspace.js';
 import type { ReferenceLoad } from './reference-load.js';
 import { writeJson } from './json-output.js';
@@ -75,7 +76,7 @@ export async function runCompile(files: string[], flags: CompileFlags, io: CliIO
     p.level === 1 ? '1' : `${p.level} (${p.escalatedFor?.split(':')[0] ?? 'quota'})`,
     listTargets(p.targets.map((t) => t.path.split('/').slice(1).join('/') || t.path)),
   ]);
-  io.stdout.write(table(['policy', 'type', 'characters', 'used', 'statements', 'level', 'targets'], rows));
+  io.stdout.write(table(['policy', 'type', 'characters', 'used', 'statements', 'level', 'targets'], rows, terminalWidth(io)));
   const snap = result.manifest.reference;
   io.stdout.write(
     `\n${result.policies.length} policies from ${ws.intent.controls.length} controls written to ${displayPath(outDir, io.cwd)}/ (reference ${snap.snapshotId} of ${snap.syncedOn}, quotas ${result.quotas.profile}); ${summarizeCounts(all)}\n`,
@@ -87,10 +88,4 @@ export async function runCompile(files: string[], flags: CompileFlags, io: CliIO
 function listTargets(paths: string[], shown = 12): string {
   if (paths.length <= shown) return paths.join(', ');
   return `${paths.slice(0, shown).join(', ')} and ${formatCount(paths.length - shown)} more (out/manifest.json lists them all)`;
-}
-
-export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ') + '\n';
-  return line(header) + line(widths.map((w) => '-'.repeat(w))) + rows.map(line).join('');
 }

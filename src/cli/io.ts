@@ -80,6 +80,11 @@ export function showsColour(env: NodeJS.ProcessEnv, isTTY: boolean | undefined):
   return Boolean(isTTY);
 }
 
+/** The columns of stdout when it is an interactive terminal: tables fit them (nothing is cut elsewhere). */
+export function terminalWidth(io: CliIO): number | undefined {
+  return io.stdout.isTTY && io.stdout.columns ? io.stdout.columns : undefined;
+}
+
 /** Progress lines belong on an interactive terminal, never in CI logs. */
 export function showsProgress(io: CliIO): boolean {
   return Boolean(io.stderr.isTTY) && !envFlag(io.env.CI);

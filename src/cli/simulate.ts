@@ -4,9 +4,9 @@ import { hasErrors, quoteUntrusted, sortDiagnostics, type Diagnostic } from '../
 import { compile } from '../compile/index.js';
 import { applyWaivers, describeExpectation, junitXml, resultsJson, shortActual, simulate, summary, type ScenarioResult } from '../simulate/index.js';
 import { summarizeCounts } from './format.js';
-import { EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, UsageError, inGithubActions, writeCommand, type CliIO } from './io.js';
+import { EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, UsageError, inGithubActions, terminalWidth, writeCommand, writeStyled, type CliIO } from './io.js';
 import { annotationOfScenario, githubAnnotation } from '../report/github-annotations.js';
-import { table } from './compile.js';
+import { renderTable } from '../report/table.js';
 import { readOutIfAny, reportPolicySource } from './policy-source.js';
 import { openWorkspace, printDiagnostics, warningsShownByCompile } from './workspace.js';
 import type { ReferenceLoad } from './reference-load.js';
@@ -77,7 +77,14 @@ export async function runSimulate(files: string[], flags: SimulateFlags, io: Cli
   if (format !== 'text') return s.failed ? EXIT_FINDINGS : EXIT_OK;
   const shown = flags.all ? results : results.filter((r) => r.scenario.origin === 'test' || !r.pass || r.waived !== undefined);
   const rows = shown.map((r) => [r.pass ? 'pass' : r.waived !== undefined ? 'waived' : 'FAIL', r.scenario.name, describeExpectation(r.scenario.expect), r.pass ? shortActual(r) : (r.failure ?? r.actual), r.engine]);
-  io.stdout.write(table(['result', 'scenario', 'expected', 'actual (deciding statement)', 'engine'], rows));
+  const lines = renderTable(['result', 'scenario', 'expected', 'actual (deciding statement)', 'engine'], rows, terminalWidth(io));
+  lines.forEach((line, i) => {
+    // A failing row starts with FAIL: red where colour shows.
+    if (i >= 2 && rows[i - 2]![0] === 'FAIL') {
+      writeStyled(io.stdout, 'FAIL', 'error');
+      io.stdout.write(`${line.slice(4)}\n`);
+    } else io.stdout.write(`${line}\n`);
+  });
   const waivers = results.filter((r) => r.waived !== undefined);
   if (waivers.length) {
     io.stdout.write('\nwaived (simulate.waive in the intent):\n');
