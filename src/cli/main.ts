@@ -5,6 +5,8 @@
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { quoteUntrusted } from '../diagnostics/untrusted.js';
+import { packageVersion } from '../files/package-version.js';
+import { COMMAND_HELP, helpAfter } from './command-help.js';
 import { EXIT_BAD_INPUT, UsageError, type CliIO } from './io.js';
 
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
@@ -12,6 +14,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   const program = new Command('guardrails')
     .description('Policy-as-code compiler for AWS Organizations guardrails (SCPs and RCPs).')
     .showHelpAfterError('(run guardrails --help for usage)')
+    .version(packageVersion(), '-V, --version', 'print the version of guardrails')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -182,6 +185,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       exitCode = await (await import('./notify.js')).runNotify(flags, io);
     });
 
+  addCommandHelp(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
@@ -196,6 +200,24 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     throw e;
   }
   return exitCode;
+}
+
+/**
+ * Every command's help ends with its examples and exit codes (command-help.ts); a command that runs
+ * something and has no entry there is a defect caught at start-up, by every test that runs the CLI.
+ */
+function addCommandHelp(program: Command): void {
+  program.addHelpText('after', '\nExit codes: 0 ok, 1 the run worked and found failures (a failing scenario, a drift, a touched guardrail), 2 bad input or usage; see each command\'s --help.\n');
+  const visit = (command: Command, prefix: string) => {
+    for (const sub of command.commands) {
+      const name = `${prefix}${sub.name()}`;
+      const help = COMMAND_HELP[name];
+      if (help) sub.addHelpText('after', helpAfter(help));
+      else if (sub.commands.length === 0) throw new Error(`command ${name} has no examples and exit codes in command-help.ts`);
+      visit(sub, `${name} `);
+    }
+  };
+  visit(program, '');
 }
 
 /** diff and plan start from the same inputs: the intent, out/, and the deployed state. */
