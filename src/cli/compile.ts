@@ -2,9 +2,12 @@ import * as path from 'node:path';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/index.js';
 import { compile, locateOut, readOutManifest, readOutPolicies, writeOut } from '../compile/index.js';
 import { displayPath, formatCount, summarizeCounts } from './format.js';
-import { EXIT_BAD_INPUT, EXIT_OK, type CliIO } from './io.js';
+import { EXIT_BAD_INPUT, EXIT_OK, terminalWidth, type CliIO } from './io.js';
+import { table } from '../report/table.js';
 import { openWorkspace, printDiagnostics } from './workspace.js';
 import type { ReferenceLoad } from './reference-load.js';
+import { writeJson } from './json-output.js';
+import { outputFormat, writeSarif } from './output-format.js';
 
 export interface CompileFlags {
   cache: string;
@@ -12,17 +15,26 @@ export interface CompileFlags {
   referenceLoad?: ReferenceLoad;
   out: string;
   json?: boolean;
+  /** text, json or sarif (output-format.ts). */
+  format?: string;
+  /** Errors only on stderr. */
+  quiet?: boolean;
   repack?: boolean;
 }
 
 export async function runCompile(files: string[], flags: CompileFlags, io: CliIO): Promise<number> {
+  const format = outputFormat(flags);
+  // JSON and SARIF go to stdout alone; stderr then shows only the errors.
+  const machine = format !== 'text';
   const ws = await openWorkspace(files, flags.cache, io, flags.referenceLoad);
-  // With --json, stdout always holds one JSON document, failed or not (like validate --json).
+  // With --json or --format sarif, stdout always holds one document, failed or not (like validate's).
   const failJson = (diagnostics: Diagnostic[]) => {
-    if (flags.json) io.stdout.write(JSON.stringify({ ok: false, files: ws.files, diagnostics: sortDiagnostics(diagnostics, ws.files) }, null, 2) + '\n');
+    const sorted = sortDiagnostics(diagnostics, ws.files);
+    if (format === 'json') writeJson(io, { ok: false, files: ws.files, diagnostics: sorted });
+    if (format === 'sarif') writeSarif(io, { diagnostics: sorted, files: ws.files });
   };
   if (!ws.intent || !ws.reference || hasErrors(ws.diagnostics)) {
-    const sorted = printDiagnostics(ws.diagnostics, ws, io);
+    const sorted = printDiagnostics(ws.diagnostics, ws, io, { quiet: flags.quiet });
     io.stderr.write(`compile failed: ${summarizeCounts(sorted)}; nothing written\n`);
     failJson(ws.diagnostics);
     return EXIT_BAD_INPUT;
@@ -31,7 +43,7 @@ export async function runCompile(files: string[], flags: CompileFlags, io: CliIO
   const shownOut = `${displayPath(outDir, io.cwd)}/`;
   const located = locateOut(flags.out, io.cwd);
   if (!located.ok) {
-    const sorted = printDiagnostics([...ws.diagnostics, ...located.diagnostics], ws, io);
+    const sorted = printDiagnostics([...ws.diagnostics, ...located.diagnostics], ws, io, { quiet: flags.quiet });
     io.stderr.write(`compile failed: ${summarizeCounts(sorted)}; nothing written\n`);
     failJson([...ws.diagnostics, ...located.diagnostics]);
     return EXIT_BAD_INPUT;
@@ -42,7 +54,7 @@ export async function runCompile(files: string[], flags: CompileFlags, io: CliIO
   const result = compile({ intent: ws.intent, reference: ws.reference.index, referenceManifest: ws.reference.manifest, root: io.cwd, previous, ...(previousTexts ? { previousTexts } : {}) });
   let all = [...ws.diagnostics, ...outDiagnostics, ...result.diagnostics];
   const fail = (what: string) => {
-    const sorted = printDiagnostics(flags.json ? all.filter((d) => d.severity === 'error') : all, ws, io);
+    const sorted = printDiagnostics(machine ? all.filter((d) => d.severity === 'error') : all, ws, io, { quiet: flags.quiet });
     io.stderr.write(`compile failed: ${summarizeCounts(sorted)}; ${what}\n`);
     failJson(all);
     return EXIT_BAD_INPUT;
@@ -51,11 +63,10 @@ export async function runCompile(files: string[], flags: CompileFlags, io: CliIO
   const written = await writeOut(located.dir, result.policies, result.manifest);
   all = [...all, ...written.diagnostics];
   if (!written.ok) return fail(`${shownOut} left as it was`);
-  printDiagnostics(flags.json ? all.filter((d) => d.severity === 'error') : all, ws, io);
-  if (flags.json) {
-    io.stdout.write(JSON.stringify({ ok: true, out: displayPath(outDir, io.cwd), manifest: result.manifest, diagnostics: sortDiagnostics(all, ws.files) }, null, 2) + '\n');
-    return EXIT_OK;
-  }
+  printDiagnostics(machine ? all.filter((d) => d.severity === 'error') : all, ws, io, { quiet: flags.quiet });
+  if (format === 'json') writeJson(io, { ok: true, out: displayPath(outDir, io.cwd), manifest: result.manifest, diagnostics: sortDiagnostics(all, ws.files) });
+  if (format === 'sarif') writeSarif(io, { diagnostics: sortDiagnostics(all, ws.files), files: ws.files });
+  if (machine) return EXIT_OK;
   const rows = result.policies.map((p) => [
     p.name,
     p.type.toUpperCase(),
@@ -65,7 +76,7 @@ export async function runCompile(files: string[], flags: CompileFlags, io: CliIO
     p.level === 1 ? '1' : `${p.level} (${p.escalatedFor?.split(':')[0] ?? 'quota'})`,
     listTargets(p.targets.map((t) => t.path.split('/').slice(1).join('/') || t.path)),
   ]);
-  io.stdout.write(table(['policy', 'type', 'characters', 'used', 'statements', 'level', 'targets'], rows));
+  io.stdout.write(table(['policy', 'type', 'characters', 'used', 'statements', 'level', 'targets'], rows, terminalWidth(io)));
   const snap = result.manifest.reference;
   io.stdout.write(
     `\n${result.policies.length} policies from ${ws.intent.controls.length} controls written to ${displayPath(outDir, io.cwd)}/ (reference ${snap.snapshotId} of ${snap.syncedOn}, quotas ${result.quotas.profile}); ${summarizeCounts(all)}\n`,
@@ -77,10 +88,4 @@ export async function runCompile(files: string[], flags: CompileFlags, io: CliIO
 function listTargets(paths: string[], shown = 12): string {
   if (paths.length <= shown) return paths.join(', ');
   return `${paths.slice(0, shown).join(', ')} and ${formatCount(paths.length - shown)} more (out/manifest.json lists them all)`;
-}
-
-export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ') + '\n';
-  return line(header) + line(widths.map((w) => '-'.repeat(w))) + rows.map(line).join('');
 }

@@ -18,7 +18,7 @@ import { buildDeployment, checkDeployedPolicies, treeDrift, type CompiledTreeSou
 import { displayPath, summarizeCounts } from './format.js';
 import { EXIT_BAD_INPUT, UsageError, type CliIO } from './io.js';
 import { reportPolicySource } from './policy-source.js';
-import { openWorkspace, printDiagnostics, type Workspace } from './workspace.js';
+import { openWorkspace, printDiagnostics, warningsShownByCompile, type Workspace } from './workspace.js';
 import type { ReferenceLoad } from './reference-load.js';
 
 export interface DeploymentFlags {
@@ -30,6 +30,8 @@ export interface DeploymentFlags {
   live?: boolean;
   /** With --live: API calls in flight at once. */
   concurrency?: number;
+  /** Errors only on stderr. */
+  quiet?: boolean;
 }
 
 export interface LoadedCompile {
@@ -37,6 +39,8 @@ export interface LoadedCompile {
   intent: Intent;
   compiled: CompileResult;
   diagnostics: Diagnostic[];
+  /** The intent's and compile's warnings, when compile wrote out/ from these inputs: not printed again. */
+  shownByCompile: ReadonlySet<Diagnostic>;
 }
 
 export interface LoadedDeployment extends LoadedCompile {
@@ -55,7 +59,7 @@ export async function loadDeployment(files: string[], flags: DeploymentFlags, io
   const { ws } = loaded;
   const diagnostics = [...loaded.diagnostics];
   const fail = (diagnostics: Diagnostic[]) => {
-    const sorted = printDiagnostics(diagnostics, ws, io);
+    const sorted = printDiagnostics(diagnostics, ws, io, { quiet: flags.quiet });
     io.stderr.write(`${command} failed: ${summarizeCounts(sorted)}\n`);
     return EXIT_BAD_INPUT;
   };
@@ -100,10 +104,10 @@ export function deploymentOf(loaded: LoadedCompile, state: OrgState, contentAt?:
 }
 
 /** The intent compiled in memory and checked against out/, or prints why not and returns the exit code. */
-export async function loadCompiled(files: string[], flags: Pick<DeploymentFlags, 'cache' | 'out' | 'referenceLoad'>, io: CliIO, command: string): Promise<LoadedCompile | number> {
+export async function loadCompiled(files: string[], flags: Pick<DeploymentFlags, 'cache' | 'out' | 'referenceLoad' | 'quiet'>, io: CliIO, command: string): Promise<LoadedCompile | number> {
   const ws = await openWorkspace(files, flags.cache, io, flags.referenceLoad);
   const fail = (diagnostics: Diagnostic[]) => {
-    const sorted = printDiagnostics(diagnostics, ws, io);
+    const sorted = printDiagnostics(diagnostics, ws, io, { quiet: flags.quiet });
     io.stderr.write(`${command} failed: ${summarizeCounts(sorted)}\n`);
     return EXIT_BAD_INPUT;
   };
@@ -125,7 +129,7 @@ export async function loadCompiled(files: string[], flags: Pick<DeploymentFlags,
   diagnostics.push(...staleOut(outDir, compiled, previous, texts));
   if (hasErrors(diagnostics)) return fail(diagnostics);
 
-  return { ws, intent: ws.intent, compiled, diagnostics };
+  return { ws, intent: ws.intent, compiled, diagnostics, shownByCompile: warningsShownByCompile(compiled, ws.diagnostics, compiled.diagnostics) };
 }
 
 /** out/ must hold exactly what the intent compiles to now: a diff of anything else would mislead. */

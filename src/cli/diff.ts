@@ -8,6 +8,7 @@ import { loadDeployment, type DeploymentFlags } from './deployment.js';
 import { displayPath } from './format.js';
 import { EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, UsageError, type CliIO } from './io.js';
 import { printDiagnostics } from './workspace.js';
+import { writeJson } from './json-output.js';
 
 export interface DiffFlags extends DeploymentFlags {
   markdown?: boolean;
@@ -47,9 +48,9 @@ export async function runDiff(files: string[], flags: DiffFlags, io: CliIO): Pro
     const stale = snapshotAgeWarning(flags.org, report.deployed.readAt, (io.now ?? Date.now)(), maxAge.duration);
     if (stale) report.warnings.push(stale);
   }
-  printDiagnostics([...loaded.diagnostics, ...report.warnings], loaded.ws, io);
+  printDiagnostics([...loaded.diagnostics, ...report.warnings], loaded.ws, io, { quiet: flags.quiet, shownByCompile: loaded.shownByCompile });
   const markerOption = marker === undefined ? {} : { marker };
-  if (flags.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  if (flags.json) writeJson(io, report);
   else if (flags.markdown) io.stdout.write(renderDiffMarkdown(report, { maxLength, ...markerOption }));
   else io.stdout.write(renderDiffText(report));
   if (summaryFile) {

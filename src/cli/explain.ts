@@ -15,6 +15,7 @@ import { renderExplainText } from '../report/index.js';
 import { displayPath, formatDiagnostic } from './format.js';
 import { EXIT_BAD_INPUT, EXIT_OK, type CliIO } from './io.js';
 import { referenceError } from './workspace.js';
+import { writeJson } from './json-output.js';
 
 export interface ExplainFlags {
   sid?: string;
@@ -69,7 +70,7 @@ export async function runExplain(file: string, flags: ExplainFlags, io: CliIO): 
   );
   if (!result.ok) return refuse([...diagnostics, error(result.code, `${displayPath(full, io.cwd)}: ${result.message}`, undefined, 'guardrails explain FILE without --sid or --pattern lists every statement and pattern')]);
   print([...diagnostics, ...(flags.json ? [] : result.explanation.warnings.map((w) => warning('explain-provenance', w)))]);
-  if (flags.json) io.stdout.write(JSON.stringify({ ok: true, file: displayPath(full, io.cwd), ...result.explanation }, null, 2) + '\n');
+  if (flags.json) writeJson(io, { ok: true, file: displayPath(full, io.cwd), ...result.explanation });
   else io.stdout.write(renderExplainText(result.explanation, displayPath(full, io.cwd), { allNames: flags.pattern !== undefined }));
   return EXIT_OK;
 }

@@ -9,6 +9,7 @@
 import * as path from 'node:path';
 import { clip, inertLine, type Diagnostic } from '../diagnostics/index.js';
 import { formatCount } from '../report/format.js';
+import { writeStyled, type Output, type Style } from './io.js';
 
 export interface SourceTexts {
   get(file: string): string | undefined;
@@ -32,11 +33,24 @@ export const EXCERPT_WIDTH = 120;
 const MESSAGE_MAX = 1000;
 const HINT_MAX = 500;
 
+/** Text, or text in a style of the CLI's own (the severity of a diagnostic: errors red, warnings yellow). */
+export type Span = string | { text: string; style: Style };
+
+export function spansText(spans: readonly Span[]): string {
+  return spans.map((s) => (typeof s === 'string' ? s : s.text)).join('');
+}
+
 export function formatDiagnostic(d: Diagnostic, sources: SourceTexts | SourceLines, cwd: string): string {
+  return spansText(diagnosticSpans(d, sources, cwd));
+}
+
+/** formatDiagnostic, with the severity as a styled span. */
+export function diagnosticSpans(d: Diagnostic, sources: SourceTexts | SourceLines, cwd: string): Span[] {
   const lines = sources instanceof SourceLines ? sources : new SourceLines(sources);
   const loc = d.location;
   const where = loc ? `${inertLine(displayPath(loc.file, cwd))}:${loc.line}:${loc.col}: ` : '';
-  let out = `${where}${d.severity} ${d.code}: ${clip(inertLine(d.message), MESSAGE_MAX)}\n`;
+  const spans: Span[] = [where, { text: d.severity, style: d.severity }];
+  let out = ` ${d.code}: ${clip(inertLine(d.message), MESSAGE_MAX)}\n`;
   if (loc) {
     const line = lines.line(loc.file, loc.line);
     if (line !== undefined) {
@@ -47,7 +61,8 @@ export function formatDiagnostic(d: Diagnostic, sources: SourceTexts | SourceLin
     }
   }
   if (d.hint) out += `  hint: ${clip(inertLine(d.hint), HINT_MAX)}\n`;
-  return out;
+  spans.push(out);
+  return spans;
 }
 
 /**
@@ -132,9 +147,27 @@ export function formatLeftOut(l: PrintSelection['leftOut'][number]): string {
 
 /** The diagnostics as printed, in the order given: each code capped, the rest counted. */
 export function formatDiagnostics(diagnostics: readonly Diagnostic[], sources: SourceTexts, cwd: string): string {
-  const { shown, leftOut } = selectForPrinting(diagnostics);
+  return spansText(formatSelection(selectForPrinting(diagnostics), sources, cwd));
+}
+
+export function formatSelection({ shown, leftOut }: PrintSelection, sources: SourceTexts, cwd: string): Span[] {
   const lines = new SourceLines(sources);
-  return shown.map((d) => formatDiagnostic(d, lines, cwd)).join('') + leftOut.map(formatLeftOut).join('');
+  return [...shown.flatMap((d) => diagnosticSpans(d, lines, cwd)), ...leftOut.map(formatLeftOut)];
+}
+
+/** Writes spans, each styled one through the output's own colour (none where it shows none). */
+export function writeSpans(out: Output, spans: readonly Span[]): void {
+  let plain = '';
+  for (const s of spans) {
+    if (typeof s === 'string') {
+      plain += s;
+      continue;
+    }
+    if (plain) out.write(plain);
+    plain = '';
+    writeStyled(out, s.text, s.style);
+  }
+  if (plain) out.write(plain);
 }
 
 export function displayPath(file: string, cwd: string): string {

@@ -5,6 +5,8 @@
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { quoteUntrusted } from '../diagnostics/untrusted.js';
+import { packageVersion } from '../files/package-version.js';
+import { COMMAND_HELP, helpAfter } from './command-help.js';
 import { EXIT_BAD_INPUT, UsageError, type CliIO } from './io.js';
 
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
@@ -12,6 +14,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   const program = new Command('guardrails')
     .description('Policy-as-code compiler for AWS Organizations guardrails (SCPs and RCPs).')
     .showHelpAfterError('(run guardrails --help for usage)')
+    .version(packageVersion(), '-V, --version', 'print the version of guardrails')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -36,7 +39,9 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .description('check intent files: schema, targets, waves, tests, and actions against the cached service reference')
     .argument('[files...]', 'intent files (default: guardrails/*.yaml)')
     .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
-    .option('--json', 'print diagnostics as JSON')
+    .option('--json', 'print diagnostics as JSON (same as --format json)')
+    .option('--format <format>', 'text, json, or sarif (a SARIF 2.1.0 log for code scanning)')
+    .option('--quiet', 'errors only: no warnings on stderr')
     .action(async (files: string[], flags) => {
       const started = await withReferenceLoad(flags, io);
       exitCode = await (await import('./validate.js')).runValidate(files, started, io);
@@ -48,7 +53,9 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .argument('[files...]', 'intent files (default: guardrails/*.yaml)')
     .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
     .option('--out <dir>', 'output directory', 'out')
-    .option('--json', 'print the manifest as JSON')
+    .option('--json', 'print the manifest as JSON (same as --format json)')
+    .option('--format <format>', 'text, json, or sarif (a SARIF 2.1.0 log of the diagnostics, for code scanning)')
+    .option('--quiet', 'errors only: no warnings on stderr')
     .option('--repack', 'pack from scratch instead of keeping the policies of the previous out/manifest.json')
     .action(async (files: string[], flags) => {
       const started = await withReferenceLoad(flags, io);
@@ -61,7 +68,9 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .argument('[files...]', 'intent files (default: guardrails/*.yaml)')
     .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
     .option('--engine <engine>', 'local (our engine) or aws (IAM policy simulator for SCP scenarios; RCPs stay local)', 'local')
-    .option('--json', 'print every result as JSON')
+    .option('--json', 'print every result as JSON (same as --format json)')
+    .option('--format <format>', 'text, json, or sarif (a SARIF 2.1.0 log of the diagnostics and failing scenarios, for code scanning)')
+    .option('--quiet', 'errors only: no warnings on stderr')
     .option('--junit <file>', 'write JUnit XML for CI')
     .option('--no-generated', "run only the intent's tests")
     .option('--all', 'show passing generated scenarios too')
@@ -183,6 +192,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       exitCode = await (await import('./notify.js')).runNotify(flags, io);
     });
 
+  addCommandHelp(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
@@ -199,6 +209,24 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   return exitCode;
 }
 
+/**
+ * Every command's help ends with its examples and exit codes (command-help.ts); a command that runs
+ * something and has no entry there is a defect caught at start-up, by every test that runs the CLI.
+ */
+function addCommandHelp(program: Command): void {
+  program.addHelpText('after', '\nExit codes: 0 ok, 1 the run worked and found failures (a failing scenario, a drift, a touched guardrail), 2 bad input or usage; see each command\'s --help.\n');
+  const visit = (command: Command, prefix: string) => {
+    for (const sub of command.commands) {
+      const name = `${prefix}${sub.name()}`;
+      const help = COMMAND_HELP[name];
+      if (help) sub.addHelpText('after', helpAfter(help));
+      else if (sub.commands.length === 0) throw new Error(`command ${name} has no examples and exit codes in command-help.ts`);
+      visit(sub, `${name} `);
+    }
+  };
+  visit(program, '');
+}
+
 /** diff and plan start from the same inputs: the intent, out/, and the deployed state. */
 function withDeployedState(command: Command): Command {
   return command
@@ -207,7 +235,8 @@ function withDeployedState(command: Command): Command {
     .option('--live', 'read the deployed state from AWS Organizations')
     .option('--concurrency <n>', 'with --live: API calls in flight at once (default 4)', positiveInt)
     .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
-    .option('--out <dir>', 'the compiled policies', 'out');
+    .option('--out <dir>', 'the compiled policies', 'out')
+    .option('--quiet', 'errors only: no warnings on stderr');
 }
 
 function positiveInt(value: string): number {

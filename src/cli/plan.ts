@@ -9,6 +9,7 @@ import { displayPath, summarizeCounts } from './format.js';
 import { loadDeployment, type DeploymentFlags, type LoadedCompile } from './deployment.js';
 import { EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, UsageError, type CliIO } from './io.js';
 import { printDiagnostics } from './workspace.js';
+import { writeJson } from './json-output.js';
 
 export interface PlanFlags extends DeploymentFlags {
   wave?: string;
@@ -42,7 +43,7 @@ export async function runPlan(files: string[], flags: PlanFlags, io: CliIO): Pro
   }
   const all = [...loaded.diagnostics, ...diagnostics];
   if (diagnostics.some((d) => d.severity === 'error')) {
-    const sorted = printDiagnostics(all, loaded.ws, io);
+    const sorted = printDiagnostics(all, loaded.ws, io, { quiet: flags.quiet, shownByCompile: loaded.shownByCompile });
     io.stderr.write(`plan failed: ${summarizeCounts(sorted)}\n`);
     return EXIT_BAD_INPUT;
   }
@@ -52,11 +53,11 @@ export async function runPlan(files: string[], flags: PlanFlags, io: CliIO): Pro
   if (flags.wave && !declared.includes(flags.wave) && !plan.waves.some((w) => w.name === flags.wave) && (plan.ok || plan.waves.length)) {
     throw new UsageError(`no wave named "${flags.wave}" in this plan; the intent declares ${declared.join(', ') || 'none'}, and the planner adds "${declared.length ? 'rest' : 'all'}" only when ${declared.length ? 'they do not reach' : 'there is'} something the change affects`);
   }
-  const sorted = printDiagnostics([...all, ...plan.diagnostics], loaded.ws, io);
+  const sorted = printDiagnostics([...all, ...plan.diagnostics], loaded.ws, io, { quiet: flags.quiet, shownByCompile: loaded.shownByCompile });
   const file = planFile(plan, loaded.deployment, planDigestsOf(loaded, loaded.deployment, io.cwd));
   const drifted = loaded.drift.entries.length > 0;
   const shown = flags.wave ? { ...file, waves: file.waves.filter((w) => w.name === flags.wave) } : file;
-  if (flags.json) io.stdout.write(JSON.stringify(drifted ? { ...shown, treeDrift: loaded.drift } : shown, null, 2) + '\n');
+  if (flags.json) writeJson(io, drifted ? { ...shown, treeDrift: loaded.drift } : shown);
   else io.stdout.write(renderTreeDriftText(loaded.drift).map((l) => l + '\n').join('') + renderPlanText(plan, flags.wave));
   if (saveTo) {
     // A refused plan is never saved: a rollout must not be able to apply it.

@@ -42,6 +42,7 @@ import { GitRefError, materializeRef, type MaterializedRef } from './git-ref.js'
 import { planDigestsOf } from './plan.js';
 import { EXIT_BAD_INPUT, showsProgress, UsageError, type CliIO } from './io.js';
 import { openWorkspace, printDiagnostics } from './workspace.js';
+import { writeJson } from './json-output.js';
 
 export interface RolloutFlags {
   cache: string;
@@ -257,7 +258,7 @@ async function revertToRefTarget(at: MaterializedRef, flags: RolloutFlags, io: C
   const compiled = compile({ intent: ws.intent, reference: ws.reference.index, referenceManifest: ws.reference.manifest, root: at.dir, ...(previous ? { previous } : {}), ...(previousTexts ? { previousTexts } : {}) });
   diagnostics.push(...compiled.diagnostics);
   if (!compiled.ok || hasErrors(diagnostics)) return fail(diagnostics);
-  const loaded: LoadedCompile = { ws, intent: ws.intent, compiled, diagnostics };
+  const loaded: LoadedCompile = { ws, intent: ws.intent, compiled, diagnostics, shownByCompile: new Set() };
   io.stderr.write(`reverting to ${describe}: ${compiled.policies.length} policies compiled\n`);
   return {
     reference: ws.reference.index,
@@ -383,7 +384,7 @@ async function rolloutTo(target: RolloutTarget, o: { run: string; journalFile: s
       signal,
       onEvent: (e) => printEvent(e, io, progress),
     });
-    if (flags.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    if (flags.json) writeJson(io, report);
     else io.stdout.write(renderRolloutReport(report));
     if (report.result === 'interrupted') io.stderr.write(`resume with: guardrails rollout --live --resume ${run}${flags.journal ? ` --journal ${flags.journal}` : ''}\n`);
     if (!flags.dryRun) io.stderr.write(`journal: ${path.relative(io.cwd, journalFile)}\n`);

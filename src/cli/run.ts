@@ -1,15 +1,24 @@
 /**
  * Process entry point: wires the real process to main() through the output boundary (inertWriter:
- * nothing reaches the terminal or the CI log with a raw control character); unexpected failures
- * become exit 2 with a message.
+ * nothing reaches the terminal or the CI log with a raw control character or a workflow command it did
+ * not mean, and colour only where it shows); unexpected failures become exit 2 with a message.
  */
 import { inertText, quoteUntrusted } from '../diagnostics/index.js';
 import { main } from './main.js';
-import { envFlag, inertWriter, type CliIO } from './io.js';
+import { envFlag, inGithubActions, inertWriter, showsColour, type CliIO } from './io.js';
 
 export async function run(): Promise<number> {
   ignoreClosedPipe(process.stdout);
-  const io: CliIO = { stdout: inertWriter(process.stdout), stderr: inertWriter(process.stderr, { clipLines: true }), env: process.env, cwd: process.cwd(), interrupt: interruptSignal };
+  const env = process.env;
+  // Under GitHub Actions the output is the job's log, where a workflow command in a name would act.
+  const workflowCommands = inGithubActions(env);
+  const io: CliIO = {
+    stdout: inertWriter(process.stdout, { colour: showsColour(env, process.stdout.isTTY), workflowCommands }),
+    stderr: inertWriter(process.stderr, { clipLines: true, colour: showsColour(env, process.stderr.isTTY), workflowCommands }),
+    env,
+    cwd: process.cwd(),
+    interrupt: interruptSignal,
+  };
   try {
     return await main(process.argv.slice(2), io);
   } catch (e) {

@@ -3,6 +3,7 @@ import { repositoryOf, rootForNamedPath } from '../files/index.js';
 import { REFERENCE_URL_ENV, resolveSource, sourceSpec, syncReference, SyncError, CacheError, unsupportedScheme, type SyncResult } from '../reference/index.js';
 import { EXIT_BAD_INPUT, EXIT_OK, showsProgress, UsageError, type CliIO } from './io.js';
 import { displayPath, formatCount } from './format.js';
+import { writeJson } from './json-output.js';
 
 export interface SyncFlags {
   from?: string;
@@ -51,9 +52,7 @@ export async function runSync(flags: SyncFlags, io: CliIO): Promise<number> {
   const seconds = (performance.now() - started) / 1000;
   const { manifest, stats } = result;
   if (flags.json) {
-    io.stdout.write(
-      JSON.stringify({ snapshotId: manifest.snapshotId, previousSnapshotId: result.previousSnapshotId ?? null, changed: result.changed, source: manifest.source, totals: manifest.totals, schemaVersions: manifest.schemaVersions, stats, seconds }, null, 2) + '\n',
-    );
+    writeJson(io, { snapshotId: manifest.snapshotId, previousSnapshotId: result.previousSnapshotId ?? null, changed: result.changed, source: manifest.source, totals: manifest.totals, schemaVersions: manifest.schemaVersions, stats, seconds });
     return EXIT_OK;
   }
   const versions = Object.entries(manifest.schemaVersions)

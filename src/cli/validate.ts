@@ -5,15 +5,22 @@ import { summarizeCounts } from './format.js';
 import { openWorkspace, printDiagnostics } from './workspace.js';
 import type { ReferenceLoad } from './reference-load.js';
 import { EXIT_BAD_INPUT, EXIT_OK, type CliIO } from './io.js';
+import { writeJson } from './json-output.js';
+import { outputFormat, writeSarif } from './output-format.js';
 
 export interface ValidateFlags {
   cache: string;
   /** The reference's load, when the command line started it (reference-load.ts). */
   referenceLoad?: ReferenceLoad;
   json?: boolean;
+  /** text, json or sarif (output-format.ts). */
+  format?: string;
+  /** Errors only on stderr. */
+  quiet?: boolean;
 }
 
 export async function runValidate(files: string[], flags: ValidateFlags, io: CliIO): Promise<number> {
+  const format = outputFormat(flags);
   const ws = await openWorkspace(files, flags.cache, io, flags.referenceLoad);
   const all: Diagnostic[] = [...ws.diagnostics];
   if (ws.intent && ws.reference && !hasErrors(ws.diagnostics)) {
@@ -25,11 +32,10 @@ export async function runValidate(files: string[], flags: ValidateFlags, io: Cli
   }
   const sorted = sortDiagnostics(all, ws.files);
   const ok = !hasErrors(sorted);
-  if (flags.json) {
-    io.stdout.write(JSON.stringify({ ok, files: ws.files, diagnostics: sorted }, null, 2) + '\n');
-    return ok ? EXIT_OK : EXIT_BAD_INPUT;
-  }
-  printDiagnostics(sorted, ws, io);
+  if (format === 'json') writeJson(io, { ok, files: ws.files, diagnostics: sorted });
+  if (format === 'sarif') writeSarif(io, { diagnostics: sorted, files: ws.files });
+  if (format !== 'text') return ok ? EXIT_OK : EXIT_BAD_INPUT;
+  printDiagnostics(sorted, ws, io, { quiet: flags.quiet });
   const n = ws.read.length;
   const summary = `${n} intent file${n === 1 ? '' : 's'}, ${ws.intent?.controls.length ?? 0} controls, ${ws.intent?.tests.length ?? 0} tests: ${summarizeCounts(sorted)}`;
   (ok ? io.stdout : io.stderr).write(`${ok ? 'valid' : 'invalid'}: ${summary}\n`);

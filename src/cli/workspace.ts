@@ -5,8 +5,10 @@ import { CacheError, type LoadedSnapshot } from '../reference/index.js';
 import { startReferenceLoad, type ReferenceLoad } from './reference-load.js';
 import { referenceError } from './reference-error.js';
 import type { SourceIndex } from '../diagnostics/index.js';
-import { formatDiagnostics } from './format.js';
-import type { CliIO } from './io.js';
+import { annotationOf, githubAnnotation } from '../report/github-annotations.js';
+import { formatSelection, selectForPrinting, writeSpans } from './format.js';
+import { inGithubActions, writeCommand, type CliIO } from './io.js';
+import { repoPaths } from './repo-paths.js';
 
 export interface Workspace {
   files: string[];
@@ -36,9 +38,38 @@ export async function openWorkspace(files: string[], cacheDir: string, io: CliIO
 
 export { referenceError } from './reference-error.js';
 
-/** Prints the diagnostics (each code capped, the rest counted: see formatDiagnostics) and returns them all, sorted. */
-export function printDiagnostics(diagnostics: readonly Diagnostic[], ws: Workspace, io: CliIO): Diagnostic[] {
+export interface PrintOptions {
+  /** --quiet: errors only. */
+  quiet?: boolean;
+  /**
+   * Warnings that compile reported for these very inputs (out/ was written from them: its input digest
+   * matches): counted in one line, not printed again by simulate, diff or plan.
+   */
+  shownByCompile?: ReadonlySet<Diagnostic>;
+}
+
+/**
+ * Prints the diagnostics (each code capped, the rest counted: see formatDiagnostics) and returns them
+ * all, sorted. Under GitHub Actions each one printed is also an annotation on its line of the pull request.
+ */
+export function printDiagnostics(diagnostics: readonly Diagnostic[], ws: Workspace, io: CliIO, options: PrintOptions = {}): Diagnostic[] {
   const sorted = sortDiagnostics(diagnostics, ws.files);
-  if (sorted.length) io.stderr.write(formatDiagnostics(sorted, { get: (f) => ws.sources.text(f) }, io.cwd));
+  const byCompile = options.shownByCompile;
+  const repeated = byCompile ? sorted.filter((d) => d.severity === 'warning' && byCompile.has(d)).length : 0;
+  const printed = sorted.filter((d) => d.severity === 'error' || !(options.quiet || byCompile?.has(d)));
+  if (printed.length) {
+    const selection = selectForPrinting(printed);
+    writeSpans(io.stderr, formatSelection(selection, { get: (f) => ws.sources.text(f) }, io.cwd));
+    if (inGithubActions(io.env)) {
+      const paths = repoPaths(io.cwd);
+      for (const d of selection.shown) writeCommand(io.stderr, githubAnnotation(annotationOf(d, (f) => paths.relative(f))));
+    }
+  }
+  if (repeated && !options.quiet) io.stderr.write(`${repeated} warning${repeated === 1 ? '' : 's'} (shown by compile, which wrote out/ from these inputs; guardrails validate shows them again)\n`);
   return sorted;
+}
+
+/** The warnings of the intent and its compile when compile wrote out/ from these inputs (PrintOptions.shownByCompile). */
+export function warningsShownByCompile(compiled: { reusedOut?: boolean }, ...diagnostics: readonly Diagnostic[][]): Set<Diagnostic> {
+  return new Set(compiled.reusedOut ? diagnostics.flat().filter((d) => d.severity === 'warning') : []);
 }

@@ -17,7 +17,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageVersion } from '../files/package-version.js';
 import type { Intent } from '../intent/index.js';
 
 /** Bumped when the same inputs and package version would compile to something else (or the digest changes). */
@@ -61,21 +61,4 @@ let version: string | undefined;
 export function compilerVersion(): string {
   version ??= `guardrails ${packageVersion()}/${DIGEST_FORMAT}`;
   return version;
-}
-
-/** The version in the package.json above this module (src/ when run from source, dist/src/ when built). */
-function packageVersion(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const file = path.join(dir, 'package.json');
-    try {
-      const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: unknown; version?: unknown };
-      if (pkg.name === 'guardrails' && typeof pkg.version === 'string') return pkg.version;
-    } catch {
-      // Not here: look further up.
-    }
-    const up = path.dirname(dir);
-    if (up === dir) return 'unknown';
-    dir = up;
-  }
 }

@@ -63,3 +63,8 @@ export function rootForNamedPath(given: string, cwd: string, repository: string)
   const abs = path.resolve(cwd, given);
   return isInside(repository, abs) || isInside(realOrResolved(cwd), abs) ? repository : undefined;
 }
+
+/** `file` relative to `root`, with `/` separators (how paths are given in JSON, SARIF and CI annotations). */
+export function relativePath(file: string, root: string): string {
+  return path.relative(root, path.resolve(root, file)).split(path.sep).join('/') || '.';
+}

@@ -16,6 +16,7 @@ export function resultsJson(results: readonly ScenarioResult[]): unknown {
       name: r.scenario.name,
       origin: r.scenario.origin,
       control: r.scenario.control ?? null,
+      location: r.scenario.location ?? null,
       expected: describeExpectation(r.scenario.expect),
       actual: r.actual,
       pass: r.pass,
@@ -71,13 +72,20 @@ function xml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-export function junitXml(results: readonly ScenarioResult[]): string {
+/**
+ * JUnit XML. Each test case carries the `file` and `line` where its scenario is written (a declared
+ * test, or the control a generated scenario comes from), as CI test reporters read them; `relative`
+ * gives the file as the report should name it (relative to the repository).
+ */
+export function junitXml(results: readonly ScenarioResult[], relative: (file: string) => string = (f) => f): string {
   const s = summary(results);
   const cases = results.map((r) => {
     const name = xml(r.scenario.name);
     const classname = xml(r.scenario.origin === 'test' ? 'guardrails.tests' : `guardrails.generated.${r.scenario.control}`);
+    const loc = r.scenario.location;
+    const where = loc ? ` file="${xml(relative(loc.file))}" line="${loc.line}"` : '';
     const body = r.pass ? '' : r.waived !== undefined ? `<skipped message="${xml(`waived: ${r.waived}`)}"/>` : `<failure message="${xml(r.failure ?? 'failed')}">${xml(`expected ${describeExpectation(r.scenario.expect)}\nactual ${r.actual}\nengine ${r.engine}`)}</failure>`;
-    return `    <testcase name="${name}" classname="${classname}">${body}</testcase>`;
+    return `    <testcase name="${name}" classname="${classname}"${where}>${body}</testcase>`;
   });
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites tests="${s.total}" failures="${s.failed}">\n  <testsuite name="guardrails simulate" tests="${s.total}" failures="${s.failed}" skipped="${s.waived}">\n${cases.join('\n')}\n  </testsuite>\n</testsuites>\n`;
 }

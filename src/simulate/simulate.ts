@@ -31,8 +31,18 @@ export interface Simulation {
 export function buildScenarios(intent: Intent, compiled: CompileResult, reference: ReferenceIndex, options: SimulationOptions = {}): { world: World; scenarios: Scenario[]; unsimulated: string[] } {
   const world = new World(intent, intent.tree!, compiled, reference);
   const unsimulated: string[] = [];
-  const scenarios = [...scenariosFromTests(intent, world), ...(options.generated === false ? [] : uniqueNames(generateScenarios(world, compiled.placements, unsimulated)))];
+  const scenarios = [...scenariosFromTests(intent, world), ...(options.generated === false ? [] : locatedAtControls(intent, uniqueNames(generateScenarios(world, compiled.placements, unsimulated))))];
   return { world, scenarios, unsimulated };
+}
+
+/** A generated scenario is located where its control is written: where a failure is fixed or waived. */
+function locatedAtControls(intent: Intent, scenarios: Scenario[]): Scenario[] {
+  const at = new Map(intent.controls.map((c) => [c.id, intent.sources.locate(c as object)]));
+  for (const s of scenarios) {
+    const location = s.control !== undefined ? at.get(s.control) : undefined;
+    if (location && !s.location) s.location = location;
+  }
+  return scenarios;
 }
 
 /** A generated scenario's name is its id (waivers name it): a repeated name gets " (2)", " (3)"... */

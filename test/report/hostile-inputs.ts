@@ -85,3 +85,10 @@ export function substitute<T>(value: T, from: string, to: string): T {
   };
   return visit(value) as T;
 }
+
+/**
+ * What a name may carry against a CI log: GitHub Actions workflow commands (one that stops command
+ * processing, which would silence every annotation after it; one that masks text of the log; a fake
+ * error) and an Azure Pipelines logging command.
+ */
+export const WORKFLOW_COMMANDS = '::stop-commands::pwned ##[add-mask]secret ##[error]fake ##vso[task.setvariable variable=x]1';

@@ -6,7 +6,7 @@ import { loadIntent } from '../../src/intent/index.js';
 import { DirectorySource, syncReference } from '../../src/reference/index.js';
 import { evaluateScenario, judge, simulate, type ScenarioResult } from '../../src/simulate/index.js';
 import { reference2026 } from '../support/reference.js';
-import { runCli } from '../support/cli.js';
+import { diagnosticCodes, EXAMPLE_WARNINGS, runCli } from '../support/cli.js';
 import { PROJECT_ROOT, SNAPSHOT_2026 } from '../support/paths.js';
 import { tempDir } from '../support/temp.js';
 
@@ -47,7 +47,8 @@ describe('guardrails simulate on the example organization', () => {
     // The declared tests name us-east-1 resources; the lockdown denies them, which is not this test's subject.
     fs.rmSync(path.join(dir, 'guardrails', 'tests.yaml'));
     const r = await runCli(['simulate', '--cache', cache, '--json'], { cwd: dir });
-    expect(r.stderr).toBe('');
+    // No out/ here: the intent's warnings are printed; no error.
+    expect(r.stderr).toMatch(/^(\S+:\d+:\d+: warning [^\n]*\n(?: [^\n]*\n)*)*$/);
     const out = JSON.parse(r.stdout);
     const failed = out.results.filter((x: { pass: boolean }) => !x.pass).map((x: { name: string; failure: string }) => `${x.name}: ${x.failure}`);
     expect(failed).toEqual([]);
@@ -92,7 +93,8 @@ describe('guardrails simulate on the example organization', () => {
     it('a waived scenario still runs, is reported with its reason, and does not fail simulate', async () => {
       const dir = await exampleCopy('genai.yaml', waiving(failing));
       const r = await runCli(['simulate', '--cache', cache], { cwd: dir });
-      expect(r.stderr).toBe('');
+      // No out/ here: the intent's own warnings are printed, nothing else.
+      expect(diagnosticCodes(r.stderr)).toEqual(EXAMPLE_WARNINGS);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain(`waived  ${failing}`);
       expect(r.stdout).toContain(`waived (simulate.waive in the intent):\n  ${failing}: uploads are frozen by NoUploads; PrivateAcl stays for when the freeze lifts\n`);
@@ -227,7 +229,8 @@ ${managed ? '      awsManagedKmsKey: true\n' : ''}    expect: ${managed ? 'allow
 `;
     const dir = await exampleCopy('tests.yaml', (t) => t.trimEnd() + '\n' + test('an outsider uses an AWS managed key', true) + test('an outsider uses a customer managed key', false));
     const r = await runCli(['simulate', '--cache', cache, '--json'], { cwd: dir });
-    expect(r.stderr).toBe('');
+    // No out/ here: the intent's warnings are printed; no error.
+    expect(r.stderr).toMatch(/^(\S+:\d+:\d+: warning [^\n]*\n(?: [^\n]*\n)*)*$/);
     const out = JSON.parse(r.stdout);
     const managed = out.results.find((x: { name: string }) => x.name === 'an outsider uses an AWS managed key');
     expect(managed).toMatchObject({ pass: true, decision: 'allow' });
@@ -274,6 +277,16 @@ ${managed ? '      awsManagedKmsKey: true\n' : ''}    expect: ${managed ? 'allow
     const xml = fs.readFileSync(junit, 'utf8');
     expect(xml).toMatch(/<testsuites tests="\d+" failures="[1-9]\d*">/);
     expect(xml).toContain('<failure message=');
+    // The failing case names the file and line where it is written, relative to the repository: the
+    // declared test, or the control a generated scenario comes from.
+    const testcase = xml.split('\n').find((l) => l.includes(`name="${failing}`) && l.includes('<failure'))!;
+    const control = /^([a-z-]+): /.exec(failing)?.[1];
+    const [where, pattern] = control ? [file, `  ${control}:`] : ['tests.yaml', `  - name: ${failing}`];
+    const written = fs.readFileSync(path.join(dir, 'guardrails', where), 'utf8').split('\n').indexOf(pattern) + 1;
+    expect(written).toBeGreaterThan(0);
+    expect(testcase).toContain(` file="guardrails/${where}" line="${written}">`);
+    expect(xml).not.toContain(dir);
+    expect(xml.match(/<testcase [^>]*file="guardrails\/[a-z-]+\.yaml" line="\d+"/g)!.length).toBe(Number(/<testsuites tests="(\d+)"/.exec(xml)![1]));
   });
 });
 
