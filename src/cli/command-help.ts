@@ -63,11 +63,13 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     ],
   },
   diff: {
-    examples: ['guardrails diff --org guardrails/org-snapshot.json', 'guardrails diff --org guardrails/org-snapshot.json --markdown > diff.md'],
+    examples: ['guardrails diff --org guardrails/org-snapshot.json', 'guardrails diff --org guardrails/org-snapshot.json --markdown --step-summary --detailed-exitcode > diff.md'],
     exits: [
-      [0, 'diff shown'],
+      [0, 'diff shown (with --detailed-exitcode: no change)'],
       [1, 'tree drift'],
       [2, 'bad input'],
+      [3, 'with --detailed-exitcode: changes, nothing becomes allowed'],
+      [4, 'with --detailed-exitcode: something becomes allowed or is not proven not to'],
     ],
   },
   plan: {
@@ -97,7 +99,7 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
   notify: {
     examples: ['guardrails notify', 'guardrails notify --format markdown > notify.md'],
     exits: [
-      [0, 'nothing touched'],
+      [0, 'nothing touched (or reported already)'],
       [1, 'a guardrail touched'],
       [2, 'bad input'],
     ],

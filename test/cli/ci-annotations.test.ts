@@ -9,7 +9,7 @@ import { inertWriter, workflowCommandNeutralizer, type CliIO } from '../../src/c
 import { main } from '../../src/cli/main.js';
 import { inertText } from '../../src/diagnostics/index.js';
 import { githubAnnotation } from '../../src/report/github-annotations.js';
-import { runCli } from '../support/cli.js';
+import { runCli, TEST_NOW } from '../support/cli.js';
 import { compiledExampleRepo, type ExampleRepo } from '../support/example-repo.js';
 import { HOSTILE, WORKFLOW_COMMANDS } from '../report/hostile-inputs.js';
 
@@ -133,7 +133,8 @@ describe('the commands under GITHUB_ACTIONS=true', () => {
     fs.writeFileSync(path.join(repo.dir, 'commands.json'), JSON.stringify(snapshot));
     const written: string[] = [];
     const stream = { isTTY: false, write: (s: string) => written.push(s) } as unknown as NodeJS.WritableStream;
-    const io: CliIO = { stdout: inertWriter(stream, { workflowCommands: true }), stderr: inertWriter(stream, { clipLines: true, workflowCommands: true }), env: GITHUB, cwd: repo.dir };
+    // A fixed clock: the snapshot is recent, so its age is no annotation (the one command this log may hold).
+    const io: CliIO = { stdout: inertWriter(stream, { workflowCommands: true }), stderr: inertWriter(stream, { clipLines: true, workflowCommands: true }), env: GITHUB, cwd: repo.dir, now: () => TEST_NOW };
     const code = await main(['diff', '--org', 'commands.json', '--cache', repo.cache], io);
     expect(code).toBe(0);
     const log = written.join('');
