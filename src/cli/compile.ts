@@ -6,6 +6,7 @@ import { EXIT_BAD_INPUT, EXIT_OK, terminalWidth, type CliIO } from './io.js';
 import { table } from '../report/table.js';
 import { openWorkspace, printDiagnostics } from './workspace.js';
 import type { ReferenceLoad } from './reference-load.js';
+import { snapshotDate } from '../reference/index.js';
 import { writeJson } from './json-output.js';
 import { outputFormat, writeSarif } from './output-format.js';
 
@@ -78,8 +79,11 @@ export async function runCompile(files: string[], flags: CompileFlags, io: CliIO
   ]);
   io.stdout.write(table(['policy', 'type', 'characters', 'used', 'statements', 'level', 'targets'], rows, terminalWidth(io)));
   const snap = result.manifest.reference;
+  // The date of what the reference holds (a mirror's dated path, AWS's Last-Modified), not of the copy.
+  const dated = snapshotDate(ws.reference!.manifest, 'cache');
+  const of = dated.basis === 'synced' ? `synced ${dated.date.slice(0, 10)}` : `of ${dated.date.slice(0, 10)}`;
   io.stdout.write(
-    `\n${result.policies.length} policies from ${ws.intent.controls.length} controls written to ${displayPath(outDir, io.cwd)}/ (reference ${snap.snapshotId} of ${snap.syncedOn}, quotas ${result.quotas.profile}); ${summarizeCounts(all)}\n`,
+    `\n${result.policies.length} policies from ${ws.intent.controls.length} controls written to ${displayPath(outDir, io.cwd)}/ (reference ${snap.snapshotId} ${of}, quotas ${result.quotas.profile}); ${summarizeCounts(all)}\n`,
   );
   return EXIT_OK;
 }

@@ -10,7 +10,7 @@
  *  files-modified  a snapshot read straight from a directory: when its service list was last modified
  *  synced          nothing else is known: the time of the sync, said as such
  */
-import type { SnapshotManifest } from '../reference/index.js';
+import type { SnapshotManifest } from './cache-manifest.js';
 
 export type SnapshotDateBasis = 'source-path' | 'last-modified' | 'files-modified' | 'synced';
 

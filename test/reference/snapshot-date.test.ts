@@ -3,7 +3,7 @@
  * year apart; when nothing but the time of the sync is known, that is what is said.
  */
 import { describe, expect, it } from 'vitest';
-import { daysBetween, describeSnapshotDate, snapshotDate, type SnapshotDate } from '../../src/notify/index.js';
+import { daysBetween, describeSnapshotDate, snapshotDate, type SnapshotDate } from '../../src/reference/index.js';
 import type { SnapshotManifest } from '../../src/reference/index.js';
 
 function manifest(source: string, lastModified: (string | undefined)[] = [], listModified?: string): SnapshotManifest {
