@@ -20,17 +20,17 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     ],
   },
   validate: {
-    examples: ['guardrails validate', 'guardrails validate --format sarif > guardrails.sarif'],
+    examples: ['guardrails validate', 'guardrails validate --format sarif > guardrails.sarif', 'guardrails validate --access-analyzer'],
     exits: [
       [0, 'valid'],
-      [2, 'invalid'],
+      [2, 'invalid (with --access-analyzer: also an ERROR finding, or no check made)'],
     ],
   },
   compile: {
-    examples: ['guardrails compile', 'guardrails compile --quiet && git diff --exit-code out/'],
+    examples: ['guardrails compile', 'guardrails compile --quiet && git diff --exit-code out/', 'guardrails compile --access-analyzer'],
     exits: [
       [0, 'written'],
-      [2, 'invalid (out/ untouched)'],
+      [2, 'invalid (with --access-analyzer: also an ERROR finding, or no check made; out/ untouched)'],
     ],
   },
   minimize: {

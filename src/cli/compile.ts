@@ -9,6 +9,7 @@ import type { ReferenceLoad } from './reference-load.js';
 import { snapshotDate } from '../reference/index.js';
 import { writeJson } from './json-output.js';
 import { outputFormat, writeSarif } from './output-format.js';
+import { accessAnalyzerCrossCheck } from './access-analyzer.js';
 
 export interface CompileFlags {
   cache: string;
@@ -21,6 +22,8 @@ export interface CompileFlags {
   /** Errors only on stderr. */
   quiet?: boolean;
   repack?: boolean;
+  /** Cross-check every policy with IAM Access Analyzer before out/ is written (access-analyzer.ts). */
+  accessAnalyzer?: boolean;
 }
 
 export async function runCompile(files: string[], flags: CompileFlags, io: CliIO): Promise<number> {
@@ -54,13 +57,23 @@ export async function runCompile(files: string[], flags: CompileFlags, io: CliIO
   const previousTexts = previous ? await readOutPolicies(located.dir, previous, { cwd: io.cwd, diagnostics: outDiagnostics }) : undefined;
   const result = compile({ intent: ws.intent, reference: ws.reference.index, referenceManifest: ws.reference.manifest, root: io.cwd, previous, ...(previousTexts ? { previousTexts } : {}) });
   let all = [...ws.diagnostics, ...outDiagnostics, ...result.diagnostics];
-  const fail = (what: string) => {
+  /** `checked`: what the Access Analyzer cross-check found, said after the diagnostics it counts. */
+  const fail = (what: string, checked?: string) => {
     const sorted = printDiagnostics(machine ? all.filter((d) => d.severity === 'error') : all, ws, io, { quiet: flags.quiet });
+    if (checked && !machine) io.stderr.write(`${checked}\n`);
     io.stderr.write(`compile failed: ${summarizeCounts(sorted)}; ${what}\n`);
     failJson(all);
     return EXIT_BAD_INPUT;
   };
   if (!result.ok || !result.manifest) return fail(`${shownOut} left as it was`);
+  // Before anything is written: an ERROR finding leaves out/ as it was.
+  let crossChecked: string | undefined;
+  if (flags.accessAnalyzer) {
+    const checked = await accessAnalyzerCrossCheck(result.policies, ws.intent, io, (p) => `${shownOut}${p.file}`);
+    all = [...all, ...checked.diagnostics];
+    crossChecked = checked.summary;
+    if (hasErrors(checked.diagnostics)) return fail(`${shownOut} left as it was`, checked.summary);
+  }
   const written = await writeOut(located.dir, result.policies, result.manifest);
   all = [...all, ...written.diagnostics];
   if (!written.ok) return fail(`${shownOut} left as it was`);
@@ -85,6 +98,7 @@ export async function runCompile(files: string[], flags: CompileFlags, io: CliIO
   io.stdout.write(
     `\n${result.policies.length} policies from ${ws.intent.controls.length} controls written to ${displayPath(outDir, io.cwd)}/ (reference ${snap.snapshotId} ${of}, quotas ${result.quotas.profile}); ${summarizeCounts(all)}\n`,
   );
+  if (crossChecked) io.stdout.write(`${crossChecked}\n`);
   return EXIT_OK;
 }
 

@@ -42,6 +42,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .option('--json', 'print diagnostics as JSON (same as --format json)')
     .option('--format <format>', 'text, json, or sarif (a SARIF 2.1.0 log for code scanning)')
     .option('--quiet', 'errors only: no warnings on stderr')
+    .option('--access-analyzer', 'also validate every policy with IAM Access Analyzer (ValidatePolicy, AWS credentials needed): an ERROR finding fails the run, warnings and suggestions do not')
     .action(async (files: string[], flags) => {
       const started = await withReferenceLoad(flags, io);
       exitCode = await (await import('./validate.js')).runValidate(files, started, io);
@@ -57,6 +58,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .option('--format <format>', 'text, json, or sarif (a SARIF 2.1.0 log of the diagnostics, for code scanning)')
     .option('--quiet', 'errors only: no warnings on stderr')
     .option('--repack', 'pack from scratch instead of keeping the policies of the previous out/manifest.json')
+    .option('--access-analyzer', 'also validate every policy with IAM Access Analyzer (ValidatePolicy, AWS credentials needed): an ERROR finding fails the run (out/ untouched), warnings and suggestions do not')
     .action(async (files: string[], flags) => {
       const started = await withReferenceLoad(flags, io);
       exitCode = await (await import('./compile.js')).runCompile(files, started, io);
