@@ -7,12 +7,12 @@
  * or AWS_ENDPOINT_URL points it elsewhere (a proxy, a test's local server).
  *
  * Retries are the SDK standard mode's, through the strategy the Organizations client uses
- * (org/retries.ts): throttling and transient errors retried with jittered exponential backoff and
+ * (aws/retries.ts): throttling and transient errors retried with jittered exponential backoff and
  * Retry-After, up to AWS_MAX_ATTEMPTS (default 3) attempts, and every wait ended at once when `stop`
  * fires, so a run that gives up leaves no timer behind.
  */
 import { AccessAnalyzerClient } from '@aws-sdk/client-accessanalyzer';
-import { stoppableRetries } from '../org/retries.js';
+import { stoppableRetries } from '../aws/retries.js';
 import { AccessAnalyzerError } from './errors.js';
 
 export const DEFAULT_MAX_ATTEMPTS = 3;

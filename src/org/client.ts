@@ -11,7 +11,7 @@
  * and the reader turns that into one clear OrgAccessError (credentialsError below).
  */
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
-import { stoppableRetries } from './retries.js';
+import { stoppableRetries } from '../aws/retries.js';
 
 /** What the reader and writer need of a client: tests and benchmarks pass their own. */
 export interface OrganizationsApi {

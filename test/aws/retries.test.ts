@@ -1,10 +1,10 @@
 /**
- * The Organizations client's retries (src/org/retries.ts), driven as the SDK's retry middleware drives
+ * The Organizations client's retries (src/aws/retries.ts), driven as the SDK's retry middleware drives
  * them, on fake timers: what is retried, how a throttled call holds back the others, and that a stop
  * ends every wait at once and leaves no timer behind to keep the process alive.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { stoppableRetries } from '../../src/org/retries.js';
+import { stoppableRetries } from '../../src/aws/retries.js';
 
 beforeEach(() => {
   vi.useFakeTimers();

@@ -1,5 +1,7 @@
 /**
- * How the Organizations client retries: what the SDK classifies as throttling or transient (429 and
+ * Shared by every AWS client guardrails makes (Organizations, Access Analyzer).
+ *
+ * How an AWS client retries: what the SDK classifies as throttling or transient (429 and
  * the throttling error codes, timeouts, 500/502/503/504) is retried up to maxAttempts, after a wait
  * that grows exponentially with full jitter (from 500 ms for throttling, 100 ms otherwise, at most
  * 20 s, or longer when the server's Retry-After asks, as the SDK's standard mode does). A throttled
