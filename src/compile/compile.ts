@@ -5,12 +5,12 @@
  */
 import { error, hasErrors, type Diagnostic } from '../diagnostics/index.js';
 import { buildControl, type ControlContext, type StatementDraft } from '../controls/index.js';
-import { checkIntent, namedFile, type Control, type Intent } from '../intent/index.js';
+import { checkIntent, namedFile } from '../intent/index.js';
 import { LIMITS, readTextSync } from '../files/index.js';
-import { OrgTree, type OrgNode } from '../model/org-tree.js';
+import { OrgTree } from '../model/org-tree.js';
 import { resolveQuotas, type Quotas } from '../policy/index.js';
 import { checkConditionKeys } from './condition-keys.js';
-import { expandDrafts, type ExpandedStatement } from './expand.js';
+import { expandDrafts } from './expand.js';
 import { compileInputsOf } from './input-digest.js';
 import { buildManifest } from './manifest.js';
 import { previousSpellings } from './minimize/previous-spellings.js';

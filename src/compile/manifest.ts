@@ -9,7 +9,7 @@ import type { Intent } from '../intent/index.js';
 import type { OrgTree, OrgNode } from '../model/org-tree.js';
 import type { PolicyType, Quotas } from '../policy/index.js';
 import type { SnapshotManifest } from '../reference/index.js';
-import { OUT_MANIFEST_FORMAT, targetRef, type ManifestPolicy, type ManifestSource, type ManifestStatement, type ManifestTarget, type OutManifest, type SlotUse, type TargetRef } from './out-manifest.js';
+import { OUT_MANIFEST_FORMAT, targetRef, type ManifestSource, type ManifestTarget, type OutManifest, type SlotUse } from './out-manifest.js';
 import { foreignPoliciesAt } from './targets.js';
 import type { CompiledPolicy, ControlPlacement } from './types.js';
 import { textHash, type CompileInputs } from './input-digest.js';

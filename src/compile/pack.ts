@@ -27,7 +27,7 @@ import type { ExpandedStatement } from './expand.js';
 import { statementKey, type OutManifest } from './out-manifest.js';
 import { binPack, POLICY_OVERHEAD } from './minimize/bin-pack.js';
 import { maxLevelFor, type MinimizeLevel } from './minimize/levels.js';
-import { minimizeStatements, splitStatement, type IntendedStatement, type KeepSpelling, type MinimizedStatement } from './minimize/minimize-statements.js';
+import { minimizeStatements, splitStatement, type IntendedStatement, type KeepSpelling } from './minimize/minimize-statements.js';
 import type { PreviousSpellings } from './minimize/previous-spellings.js';
 
 
