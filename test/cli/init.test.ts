@@ -106,7 +106,7 @@ describe('guardrails init', () => {
     expect(fs.readFileSync(path.join(dir, '.vscode', 'settings.json'), 'utf8')).toBe(settings);
   });
 
-  it('takes the organization from an org snapshot: its tree, its ids, and a diff against it', { timeout: 60_000 }, async () => {
+  it('takes the organization from an org snapshot: its tree and its ids', async () => {
     const dir = await tempDir();
     const r = await runCli(['init', '--org', EXAMPLE_SNAPSHOT], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
@@ -123,10 +123,6 @@ describe('guardrails init', () => {
     const example = await loadIntent({ cwd: PROJECT_ROOT, files: ['guardrails/organization.yaml'] });
     expect(treeShape(loaded.intent!.tree!)).toEqual(treeShape(example.intent!.tree!));
 
-    expect((await runCli(['compile'], { cwd: dir })).code).toBe(0);
-    const diff = await runCli(['diff', '--org', 'guardrails/org-snapshot.json'], { cwd: dir });
-    expect(diff.code, diff.stderr).toBe(0);
-    expect(diff.stdout).toMatch(/^1 to create, 1 to update, 4 to delete/m);
   });
 
   it('uses the snapshot it is given in place when it is guardrails/org-snapshot.json already', async () => {
