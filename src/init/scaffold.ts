@@ -63,7 +63,8 @@ export async function planScaffold(input: ScaffoldInput): Promise<Scaffold> {
   const plan: ScaffoldPlan = { files };
   let reference: Scaffold['reference'];
   const from = input.referenceCache ?? shippedReferenceCache();
-  if (await readIfThere(path.join(dir, REFERENCE_DIR, 'manifest.json')) !== undefined) reference = { kind: 'present' };
+  // A cache of the directory's own, whatever state it is in, is the one its intent compiles against: never touched.
+  if (await isThere(path.join(dir, REFERENCE_DIR))) reference = { kind: 'present' };
   else if (from === undefined) reference = { kind: 'none' };
   else {
     let copied: SnapshotManifest | undefined;

@@ -160,6 +160,16 @@ describe('guardrails init', () => {
     expect(validate.stdout).toMatch(/3 controls, 0 tests: 0 errors/);
   });
 
+  it("leaves the directory's own service reference cache as it is", async () => {
+    const dir = await tempDir();
+    fs.mkdirSync(path.join(dir, 'service-reference-cache'));
+    const r = await runCli(['init'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('service-reference-cache is there already: the intent compiles against it');
+    expect(r.stdout).not.toMatch(/^ {2}service-reference-cache\//m);
+    expect(fs.readdirSync(path.join(dir, 'service-reference-cache'))).toEqual([]);
+  });
+
   it('refuses a malformed snapshot at its place in the file, writing nothing', async () => {
     const dir = await tempDir();
     const bad = path.join(dir, 'org.json');
