@@ -12,6 +12,13 @@ export interface CommandHelp {
 
 /** By command path as typed (`org export`). Commands that only group others (`org`) need none. */
 export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
+  init: {
+    examples: ['guardrails init', 'guardrails init my-guardrails --org org-snapshot.json', 'guardrails init --live'],
+    exits: [
+      [0, 'written'],
+      [2, 'a file exists, or bad input (nothing written)'],
+    ],
+  },
   sync: {
     examples: ['guardrails sync', 'guardrails sync --from ./aws-service-reference-2026-08-22'],
     exits: [

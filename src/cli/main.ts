@@ -22,6 +22,17 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     });
 
   program
+    .command('init')
+    .description('start an intent in DIR: the organization (from an org snapshot, AWS, or an example tree), a few commented controls with tests, the pinned service reference, editor settings for the schema, and CI workflows; nothing that exists is overwritten')
+    .argument('[dir]', 'the directory to scaffold (default: the working directory)')
+    .option('--org <file>', 'take the organization from this org snapshot (guardrails org export); copied to guardrails/org-snapshot.json')
+    .option('--live', 'read the organization from AWS Organizations into guardrails/org-snapshot.json')
+    .option('--concurrency <n>', 'with --live: API calls in flight at once (default 4)', positiveInt)
+    .action(async (dir: string | undefined, flags) => {
+      exitCode = await (await import('./init.js')).runInit(dir, flags, io);
+    });
+
+  program
     .command('sync')
     .description('download the AWS service reference into the cache as a new snapshot')
     .option('--from <url-or-dir>', `mirror URL or directory laid out like the endpoint (default: $GUARDRAILS_REFERENCE_URL, else AWS's endpoint)`)
