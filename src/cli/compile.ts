@@ -7,10 +7,13 @@ import { table } from '../report/table.js';
 import { openWorkspace, printDiagnostics } from './workspace.js';
 import type { ReferenceLoad } from './reference-load.js';
 import { writeJson } from './json-output.js';
+import { shippedNote } from './reference-cache.js';
 import { outputFormat, writeSarif } from './output-format.js';
 
 export interface CompileFlags {
   cache: string;
+  /** Set when the cache is the copy shipped with guardrails: its version (reference-cache.ts). */
+  shippedWith?: string;
   /** The reference's load, when the command line started it (reference-load.ts). */
   referenceLoad?: ReferenceLoad;
   out: string;
@@ -26,7 +29,7 @@ export async function runCompile(files: string[], flags: CompileFlags, io: CliIO
   const format = outputFormat(flags);
   // JSON and SARIF go to stdout alone; stderr then shows only the errors.
   const machine = format !== 'text';
-  const ws = await openWorkspace(files, flags.cache, io, flags.referenceLoad);
+  const ws = await openWorkspace(files, flags, io, flags.referenceLoad);
   // With --json or --format sarif, stdout always holds one document, failed or not (like validate's).
   const failJson = (diagnostics: Diagnostic[]) => {
     const sorted = sortDiagnostics(diagnostics, ws.files);
@@ -79,7 +82,7 @@ export async function runCompile(files: string[], flags: CompileFlags, io: CliIO
   io.stdout.write(table(['policy', 'type', 'characters', 'used', 'statements', 'level', 'targets'], rows, terminalWidth(io)));
   const snap = result.manifest.reference;
   io.stdout.write(
-    `\n${result.policies.length} policies from ${ws.intent.controls.length} controls written to ${displayPath(outDir, io.cwd)}/ (reference ${snap.snapshotId} of ${snap.syncedOn}, quotas ${result.quotas.profile}); ${summarizeCounts(all)}\n`,
+    `\n${result.policies.length} policies from ${ws.intent.controls.length} controls written to ${displayPath(outDir, io.cwd)}/ (reference ${snap.snapshotId} of ${snap.syncedOn}${shippedNote(flags)}, quotas ${result.quotas.profile}); ${summarizeCounts(all)}\n`,
   );
   return EXIT_OK;
 }

@@ -10,6 +10,8 @@ import { outputFormat, writeSarif } from './output-format.js';
 
 export interface ValidateFlags {
   cache: string;
+  /** Set when the cache is the copy shipped with guardrails: its version (reference-cache.ts). */
+  shippedWith?: string;
   /** The reference's load, when the command line started it (reference-load.ts). */
   referenceLoad?: ReferenceLoad;
   json?: boolean;
@@ -21,7 +23,7 @@ export interface ValidateFlags {
 
 export async function runValidate(files: string[], flags: ValidateFlags, io: CliIO): Promise<number> {
   const format = outputFormat(flags);
-  const ws = await openWorkspace(files, flags.cache, io, flags.referenceLoad);
+  const ws = await openWorkspace(files, flags, io, flags.referenceLoad);
   const all: Diagnostic[] = [...ws.diagnostics];
   if (ws.intent && ws.reference && !hasErrors(ws.diagnostics)) {
     // Everything compile would reject (imported files, templates, quotas, slots) is a validation error
