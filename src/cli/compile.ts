@@ -8,11 +8,14 @@ import { openWorkspace, printDiagnostics } from './workspace.js';
 import type { ReferenceLoad } from './reference-load.js';
 import { snapshotDate } from '../reference/index.js';
 import { writeJson } from './json-output.js';
+import { shippedNote } from './reference-cache.js';
 import { outputFormat, writeSarif } from './output-format.js';
 import { accessAnalyzerCrossCheck } from './access-analyzer.js';
 
 export interface CompileFlags {
   cache: string;
+  /** Set when the cache is the copy shipped with guardrails: its version (reference-cache.ts). */
+  shippedWith?: string;
   /** The reference's load, when the command line started it (reference-load.ts). */
   referenceLoad?: ReferenceLoad;
   out: string;
@@ -30,7 +33,7 @@ export async function runCompile(files: string[], flags: CompileFlags, io: CliIO
   const format = outputFormat(flags);
   // JSON and SARIF go to stdout alone; stderr then shows only the errors.
   const machine = format !== 'text';
-  const ws = await openWorkspace(files, flags.cache, io, flags.referenceLoad);
+  const ws = await openWorkspace(files, flags, io, flags.referenceLoad);
   // With --json or --format sarif, stdout always holds one document, failed or not (like validate's).
   const failJson = (diagnostics: Diagnostic[]) => {
     const sorted = sortDiagnostics(diagnostics, ws.files);
@@ -96,7 +99,7 @@ export async function runCompile(files: string[], flags: CompileFlags, io: CliIO
   const dated = snapshotDate(ws.reference!.manifest, 'cache');
   const of = dated.basis === 'synced' ? `synced ${dated.date.slice(0, 10)}` : `of ${dated.date.slice(0, 10)}`;
   io.stdout.write(
-    `\n${result.policies.length} policies from ${ws.intent.controls.length} controls written to ${displayPath(outDir, io.cwd)}/ (reference ${snap.snapshotId} ${of}, quotas ${result.quotas.profile}); ${summarizeCounts(all)}\n`,
+    `\n${result.policies.length} policies from ${ws.intent.controls.length} controls written to ${displayPath(outDir, io.cwd)}/ (reference ${snap.snapshotId} ${of}${shippedNote(flags)}, quotas ${result.quotas.profile}); ${summarizeCounts(all)}\n`,
   );
   if (crossChecked) io.stdout.write(`${crossChecked}\n`);
   return EXIT_OK;

@@ -11,6 +11,8 @@ import { accessAnalyzerCrossCheck } from './access-analyzer.js';
 
 export interface ValidateFlags {
   cache: string;
+  /** Set when the cache is the copy shipped with guardrails: its version (reference-cache.ts). */
+  shippedWith?: string;
   /** The reference's load, when the command line started it (reference-load.ts). */
   referenceLoad?: ReferenceLoad;
   json?: boolean;
@@ -24,7 +26,7 @@ export interface ValidateFlags {
 
 export async function runValidate(files: string[], flags: ValidateFlags, io: CliIO): Promise<number> {
   const format = outputFormat(flags);
-  const ws = await openWorkspace(files, flags.cache, io, flags.referenceLoad);
+  const ws = await openWorkspace(files, flags, io, flags.referenceLoad);
   const all: Diagnostic[] = [...ws.diagnostics];
   let crossChecked: string | undefined;
   if (ws.intent && ws.reference && !hasErrors(ws.diagnostics)) {
