@@ -122,6 +122,9 @@ function intentYaml(i: typeof intentArb extends fc.Arbitrary<infer T> ? T : neve
   return `${header}controls:\n${controls.join('')}`;
 }
 
+/** Random intents per seed: 600 under `npm run test:exhaustive` (GUARDRAILS_EXHAUSTIVE=1). */
+const RUNS_PER_SEED = process.env.GUARDRAILS_EXHAUSTIVE === '1' ? 600 : 200;
+
 describe('compile is a fixed point on small intents under tiny quotas', () => {
   it('compiling with the out/ of the same intent gives that out/', async () => {
     await reference2026();
@@ -145,14 +148,14 @@ describe('compile is a fixed point on small intents under tiny quotas', () => {
             if (manifest.includes('"part"')) seen.split++;
             expect(differing(first, second)).toEqual([]);
           }),
-          { numRuns: 600, seed },
+          { numRuns: RUNS_PER_SEED, seed },
         );
       }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-    // Enough cases must compile, and split, consolidate and escalate, or the property proves little.
-    expect(compiled).toBeGreaterThan(300);
+    // Enough cases must compile (about a third do), and split, consolidate and escalate, or the property proves little.
+    expect(compiled).toBeGreaterThan(RUNS_PER_SEED / 2);
     expect(Object.values(seen).every((n) => n >= 10), JSON.stringify({ compiled, ...seen })).toBe(true);
   }, 240_000);
 });

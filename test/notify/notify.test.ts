@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { compareReferences, describeNearness, runNotification, type NotifyResult, type ReferenceChanges } from '../../src/notify/index.js';
 import { DirectorySource, loadFromDirectory, syncReference } from '../../src/reference/index.js';
 import { renderNotify } from '../../src/report/index.js';
-import { runCli } from '../support/cli.js';
+import { runCli, type CliRun } from '../support/cli.js';
 import { renderGithub } from '../report/github-markdown.js';
 import { PROJECT_ROOT, SNAPSHOT_2025, SNAPSHOT_2026 } from '../support/paths.js';
 import { reference2025, reference2026 } from '../support/reference.js';
@@ -106,6 +106,17 @@ describe('comparing the two real snapshots', () => {
 describe('guardrails notify', () => {
   let repo: string;
   let cache: string;
+  /**
+   * `guardrails notify ARGS` in the repository, run once per argument list while the repository and
+   * cache stay as beforeAll left them: each run loads both snapshots (about a second), and several
+   * tests read the same output. The test that changes the repository forgets the runs.
+   */
+  const runs = new Map<string, Promise<CliRun>>();
+  const notify = (args: string[]): Promise<CliRun> => {
+    const key = JSON.stringify(args);
+    if (!runs.has(key)) runs.set(key, runCli(['notify', ...args], { cwd: repo }));
+    return runs.get(key)!;
+  };
   beforeAll(async () => {
     repo = path.join(await tempDir(), 'repo');
     cache = path.join(repo, 'service-reference-cache');
@@ -119,7 +130,7 @@ describe('guardrails notify', () => {
   });
 
   it('compares the snapshot out/ was compiled against with the newest, and says which guardrails the changes touch (exit 1)', async () => {
-    const r = await runCli(['notify', '--json'], { cwd: repo });
+    const r = await notify(['--json']);
     expect(r.code, r.stderr).toBe(1);
     const result = JSON.parse(r.stdout) as NotifyResult;
     expect(result.summary).toMatchObject({ servicesAdded: 30, servicesRemoved: 0, actionsAdded: 2753, actionsRemoved: 15, accessLevelChanges: 36 });
@@ -140,7 +151,7 @@ describe('guardrails notify', () => {
   });
 
   it('reports as uncovered only new actions near what the control covers, each with why', async () => {
-    const result = JSON.parse((await runCli(['notify', '--json'], { cwd: repo })).stdout) as NotifyResult;
+    const result = JSON.parse((await notify(['--json'])).stdout) as NotifyResult;
     const uncovered = (control: string) => result.impact.filter((i) => i.kind === 'uncovered' && i.controls.includes(control));
     // stay-in-organization denies organizations:LeaveOrganization: none of the 8 new organizations
     // actions (responsibility transfers, effective-policy validation) is near leaving.
@@ -186,6 +197,7 @@ describe('guardrails notify', () => {
       expect(text.stdout).toContain('- **the next compile will fail**: control no-engagements: actions: "trustedadvisor:CreateEngagement"');
       expect(text.stdout).toContain(`(\`${path.join(repo, 'guardrails', 'support.yaml')}:6:15\`)`);
     } finally {
+      runs.clear();
       fs.rmSync(path.join(repo, 'guardrails', 'support.yaml'));
       await syncReference({ cacheDir: cache, source: new DirectorySource(SNAPSHOT_2025) });
       await runCli(['compile'], { cwd: repo });
@@ -194,23 +206,23 @@ describe('guardrails notify', () => {
   });
 
   it('renders markdown for an issue, text, Slack JSON, and a template of the user', async () => {
-    const md = await runCli(['notify', '--format', 'markdown'], { cwd: repo });
+    const md = await notify(['--format', 'markdown']);
     expect(md.stdout).toMatch(/^<!-- guardrails-notify:[0-9a-f]{16}\.\.[0-9a-f]{16} -->\n(\[[a-z0-9-]+\]: https:\/\/servicereference\.us-east-1\.amazonaws\.com\/v1\/\S+\.json\n)+\n## AWS service reference: 2753 actions added, 15 removed, 36 access-level changes; guardrails touched: /);
     expect(md.stdout).toContain('### Guardrails touched');
     expect(md.stdout).toContain('<details><summary>All changes</summary>');
     // Each snapshot's own date, a year apart, not the times of two syncs a second apart.
-    const result = JSON.parse((await runCli(['notify', '--json'], { cwd: repo })).stdout) as NotifyResult;
+    const result = JSON.parse((await notify(['--json'])).stdout) as NotifyResult;
     expect(md.stdout).toContain(`Compared \`${result.from.snapshotId}\` of 2025-08-30 (the date in its source's path) with \`${result.to.snapshotId}\` of 2026-08-22 (the date in its source's path), 357 days apart: 436 and 466 services, 19,245 and 21,983 actions.`);
     // Listed actions link to their service's file in the service reference.
     const html = renderGithub(md.stdout).html;
     expect(html).toContain('<a href="https://servicereference.us-east-1.amazonaws.com/v1/bedrock/bedrock.json"><code>bedrock:BatchDeleteAdvancedPromptOptimizationJob</code></a> (Write): name like bedrock:CreateAdvancedPromptOptimizationJob (AdvancedPromptOptimizationJob)');
     expect(html).not.toMatch(/\]\[[a-z0-9-]+\]/);
     expect(md.stdout).toContain(`Notification key: \`${result.key}\``);
-    const slack = JSON.parse((await runCli(['notify', '--format', 'slack'], { cwd: repo })).stdout) as { text: string; blocks: { type: string }[] };
+    const slack = JSON.parse((await notify(['--format', 'slack'])).stdout) as { text: string; blocks: { type: string }[] };
     expect(slack.text).toContain('2753 actions added');
     expect(slack.blocks[0]!.type).toBe('header');
     expect(slack.blocks.length).toBeGreaterThan(3);
-    const text = await runCli(['notify'], { cwd: repo });
+    const text = await notify([]);
     expect(text.stdout).toContain('guardrails touched:\n  allowed-regions\n');
     expect(text.stdout).toContain(`compared ${result.from.snapshotId} of 2025-08-30 (the date in its source's path) with ${result.to.snapshotId} of 2026-08-22 (the date in its source's path), 357 days apart\n`);
     expect(text.stdout).toMatch(new RegExp(`\\nkey: ${result.key.replace(/\./g, '\\.')}\\n$`));
@@ -231,7 +243,7 @@ describe('guardrails notify', () => {
     const full = await runCli(['notify', '--format', 'markdown', '--max-length', '0'], { cwd: repo });
     expect(full.stdout.length).toBeGreaterThan(200_000);
     expect(full.stdout).not.toContain('Lists shortened');
-    const md = await runCli(['notify', '--format', 'markdown'], { cwd: repo });
+    const md = await notify(['--format', 'markdown']);
     expect(md.code).toBe(1);
     expect(md.stdout.length).toBeLessThanOrEqual(60_000);
     expect(md.stdout).toMatch(note);
@@ -243,7 +255,7 @@ describe('guardrails notify', () => {
       expect(r.stdout.length, String(max)).toBeLessThanOrEqual(max);
       expect(r.stdout).toContain(`Lists shortened to fit ${max.toLocaleString('en-US')} characters`);
     }
-    const text = await runCli(['notify'], { cwd: repo });
+    const text = await notify([]);
     expect(text.stdout).toBe((await runCli(['notify', '--max-length', '0'], { cwd: repo })).stdout);
     const short = await runCli(['notify', '--max-length', '3000'], { cwd: repo });
     expect(short.stdout.length).toBeLessThanOrEqual(3000);
@@ -259,13 +271,13 @@ describe('guardrails notify', () => {
   });
 
   it('builds the Slack message as Block Kit objects within Slack limits, a section per control touched, real line breaks', async () => {
-    const r = await runCli(['notify', '--format', 'slack'], { cwd: repo });
+    const r = await notify(['--format', 'slack']);
     expect(r.code, r.stderr).toBe(1);
     // The old template's "*\n" reached Slack as a backslash and an n: in the JSON, an escaped backslash before n.
     expect(r.stdout).not.toContain('\\\\n');
     const slack = JSON.parse(r.stdout) as Message;
     expect(slackViolations(slack)).toEqual([]);
-    const result = JSON.parse((await runCli(['notify', '--json'], { cwd: repo })).stdout) as NotifyResult;
+    const result = JSON.parse((await notify(['--json'])).stdout) as NotifyResult;
     const headings = textsOf(slack).map((t) => t.object.text.split('\n')[0]!);
     for (const control of result.summary.touchedControls) expect(headings).toContain(`*${control}*`);
     expect(slack.metadata!.event_payload.key).toBe(result.key);
@@ -278,8 +290,8 @@ describe('guardrails notify', () => {
   });
 
   it("--reported: says the issue of this pair of snapshots was opened already and exits 0; another pair's issue changes nothing", async () => {
-    const result = JSON.parse((await runCli(['notify', '--json'], { cwd: repo })).stdout) as NotifyResult;
-    const md = (await runCli(['notify', '--format', 'markdown'], { cwd: repo })).stdout;
+    const result = JSON.parse((await notify(['--json'])).stdout) as NotifyResult;
+    const md = (await notify(['--format', 'markdown'])).stdout;
     const write = (name: string, issues: unknown) => fs.writeFileSync(path.join(repo, name), JSON.stringify(issues));
     // What gh issue list --json number,url,state,body wrote after the first week: the issue notify opened.
     write('reported.json', [{ number: 12, url: 'https://github.com/example/guardrails/issues/12', state: 'OPEN', body: md }]);

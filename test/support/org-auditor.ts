@@ -3,11 +3,22 @@
  * proxy lets through: no root, OU or account without an SCP (nor without RCPFullAWSAccess once RCPs are
  * enabled), none holding more policies of a type than its slots, and, while a wave is set, the owned
  * policy contents reaching every account outside the wave as they were when the wave was set.
- * It reads moto directly (never through the proxy), with the project's own reader.
+ * It reads moto directly (never through the proxy). While a wave is set it reads everything with the
+ * project's own reader (the owned contents need each policy's text and tags); otherwise it reads only
+ * what the slot checks look at: the tree, the policies of each type and their targets. That is about
+ * two thirds of the calls, and the audit after every write is the rollout tests' main cost.
  */
-import type { OrganizationsClient } from '@aws-sdk/client-organizations';
+import {
+  DescribeOrganizationCommand,
+  ListAccountsForParentCommand,
+  ListOrganizationalUnitsForParentCommand,
+  ListPoliciesCommand,
+  ListRootsCommand,
+  ListTargetsForPolicyCommand,
+  type OrganizationsClient,
+} from '@aws-sdk/client-organizations';
 import type { OrgNode } from '../../src/model/org-tree.js';
-import { enabledPolicyTypes, isOwned, readOrganization, treeOfState, type OrgState } from '../../src/org/index.js';
+import { AWS_POLICY_TYPE, enabledPolicyTypes, isOwned, normalizeState, ORG_STATE_FORMAT, readOrganization, treeOfState, type DeployedPolicy, type OrgState, type OrgStateOu } from '../../src/org/index.js';
 import { canonicalPolicyText } from '../../src/policy/index.js';
 import type { Quotas } from '../../src/policy/quotas.js';
 
@@ -53,7 +64,7 @@ export class OrgAuditor {
   /** Audits the organization now; `after` says which write it follows, for the violations' lines. */
   async audit(after: string): Promise<string[]> {
     this.audits++;
-    const state = await this.read();
+    const state = this.wave ? await this.read() : await this.readForSlots();
     const found = [...slotViolations(state, this.quotas), ...this.waveViolations(state)].map((v) => `after ${after}: ${v}`);
     this.violations.push(...found);
     return found;
@@ -62,6 +73,80 @@ export class OrgAuditor {
   private async read(): Promise<OrgState> {
     // moto on loopback has no rate limit to respect: the audit after every write is the tests' main wait.
     return (await readOrganization(this.moto, { concurrency: 12, source: 'moto (auditor)' })).state;
+  }
+
+  /**
+   * The organization as slotViolations sees it: the tree, the policy types enabled at the root, and
+   * every policy's type, AWS-managed flag and targets, read as readOrganization reads them (every page,
+   * RCPs absent when the type is not enabled); each policy's text and tags are left empty.
+   */
+  private async readForSlots(): Promise<OrgState> {
+    const send = <T>(command: unknown): Promise<T> => this.moto.send(command as never) as Promise<T>;
+    const pages = async <T>(read: (token: string | undefined) => Promise<{ NextToken?: string; items?: T[] }>): Promise<T[]> => {
+      const out: T[] = [];
+      let token: string | undefined;
+      do {
+        const page = await read(token);
+        out.push(...(page.items ?? []));
+        token = page.NextToken;
+      } while (token);
+      return out;
+    };
+    const [described, roots] = await Promise.all([
+      send<{ Organization?: { Id?: string; MasterAccountId?: string } }>(new DescribeOrganizationCommand({})),
+      send<{ Roots?: { Id?: string; Name?: string; PolicyTypes?: { Type?: string; Status?: string }[] }[] }>(new ListRootsCommand({})),
+    ]);
+    const found = roots.Roots?.[0];
+    if (roots.Roots?.length !== 1 || !found?.Id) throw new Error(`the auditor expected one root, found ${roots.Roots?.length ?? 0}`);
+    const root: OrgStateOu = { id: found.Id, name: found.Name ?? 'Root', ous: [], accounts: [] };
+    const enabled = (['scp', 'rcp'] as const).filter((t) => (found.PolicyTypes ?? []).some((p) => p.Type === AWS_POLICY_TYPE[t] && p.Status === 'ENABLED'));
+    let level = [root];
+    while (level.length) {
+      const next = await Promise.all(
+        level.map(async (parent) => {
+          const [ous, accounts] = await Promise.all([
+            pages<{ Id?: string; Name?: string }>(async (NextToken) => {
+              const o = await send<{ OrganizationalUnits?: { Id?: string; Name?: string }[]; NextToken?: string }>(new ListOrganizationalUnitsForParentCommand({ ParentId: parent.id, NextToken, MaxResults: 20 }));
+              return { NextToken: o.NextToken, items: o.OrganizationalUnits };
+            }),
+            pages<{ Id?: string; Name?: string }>(async (NextToken) => {
+              const o = await send<{ Accounts?: { Id?: string; Name?: string }[]; NextToken?: string }>(new ListAccountsForParentCommand({ ParentId: parent.id, NextToken, MaxResults: 20 }));
+              return { NextToken: o.NextToken, items: o.Accounts };
+            }),
+          ]);
+          parent.ous = ous.map((o) => ({ id: o.Id!, name: o.Name ?? o.Id!, ous: [], accounts: [] }));
+          parent.accounts = accounts.map((a) => ({ id: a.Id!, name: a.Name ?? a.Id! }));
+          return parent.ous;
+        }),
+      );
+      level = next.flat();
+    }
+    const policies: DeployedPolicy[] = [];
+    for (const type of ['scp', 'rcp'] as const) {
+      let summaries: { Id?: string; Name?: string; AwsManaged?: boolean }[];
+      try {
+        summaries = await pages(async (NextToken) => {
+          const o = await send<{ Policies?: { Id?: string; Name?: string; AwsManaged?: boolean }[]; NextToken?: string }>(new ListPoliciesCommand({ Filter: AWS_POLICY_TYPE[type], NextToken, MaxResults: 20 }));
+          return { NextToken: o.NextToken, items: o.Policies };
+        });
+      } catch (e) {
+        if (type === 'rcp' && /PolicyTypeNotEnabled|PolicyTypeNotAvailable/.test(`${(e as Error).name} ${(e as Error).message}`)) continue;
+        throw e;
+      }
+      policies.push(
+        ...(await Promise.all(
+          summaries.map(async (p): Promise<DeployedPolicy> => {
+            const targets = await pages<{ TargetId?: string }>(async (NextToken) => {
+              const o = await send<{ Targets?: { TargetId?: string }[]; NextToken?: string }>(new ListTargetsForPolicyCommand({ PolicyId: p.Id!, NextToken, MaxResults: 20 }));
+              return { NextToken: o.NextToken, items: o.Targets };
+            });
+            return { id: p.Id!, name: p.Name ?? p.Id!, type, description: '', awsManaged: p.AwsManaged === true, tags: {}, content: '', targets: targets.map((t) => t.TargetId!).filter(Boolean) };
+          }),
+        )),
+      );
+    }
+    const organization = { id: described.Organization?.Id ?? '', managementAccount: described.Organization?.MasterAccountId ?? '' };
+    return normalizeState({ format: ORG_STATE_FORMAT, source: 'moto (auditor, slots only)', readAt: new Date().toISOString(), organization, ...(enabled.length ? { enabledPolicyTypes: [...enabled] } : {}), root, policies });
   }
 
   private waveViolations(state: OrgState): string[] {
