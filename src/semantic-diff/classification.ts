@@ -5,7 +5,7 @@
  */
 import { classifyActions, partialStatement, signatureOf, type ActionClassification, type PartialLevel, type PartialRequest, type PartialStatement } from '../evaluate/index.js';
 import type { PolicyType } from '../policy/index.js';
-import { PackedActionSet, scratchSets, type ActionSet, type ReferenceIndex } from '../reference/index.js';
+import { ActionSet, PackedActionSet, scratchSets, type ReferenceIndex } from '../reference/index.js';
 import { AccountClauses } from './account-clauses.js';
 import type { Chain } from './chains.js';
 import { compareDenials, type DenialComparison, type Denial } from './denial-comparison.js';
@@ -160,51 +160,65 @@ const COMPARE_SCRATCH = {};
 interface Part {
   actions: PackedActionSet | ActionSet;
   signatures: string[];
+  /** The words its actions sit in are in [lo, hi). */
+  lo: number;
+  hi: number;
 }
 
-/** Fills `out` with the actions of both parts; false when they share none. */
-function intersectParts(a: Part, b: Part, out: ActionSet): boolean {
+/** Fills `out` with the actions of both parts, in its words in [lo, hi); false when they share none. */
+function intersectParts(a: Part, b: Part, out: ActionSet, lo: number, hi: number): boolean {
   // Most pairs of blocks share nothing: that is found on the packed block's few words, without
-  // clearing `out` (every word of the universe).
-  if (a.actions instanceof PackedActionSet) return a.actions.intersects(b.actions) && a.actions.intersectionInto(b.actions, out);
-  if (b.actions instanceof PackedActionSet) return b.actions.intersects(a.actions) && b.actions.intersectionInto(a.actions, out);
+  // clearing `out`.
+  if (a.actions instanceof PackedActionSet) return a.actions.intersects(b.actions) && a.actions.intersectionInto(b.actions, out, lo, hi);
+  if (b.actions instanceof PackedActionSet) return b.actions.intersects(a.actions) && b.actions.intersectionInto(a.actions, out, lo, hi);
   if (!a.actions.intersects(b.actions)) return false;
-  out.copyFrom(a.actions).retainAll(b.actions);
+  out.copyFrom(a.actions, lo, hi).retainAll(b.actions, lo, hi);
   return true;
 }
 
+/**
+ * The changes from `old` to `now`: every block of one side (and the actions in none) against every
+ * block of the other. A pair that shares actions is worked on over the words of its narrower part
+ * (a block of a few dozen actions spans a few words of the universe's hundreds), in scratch sets
+ * whose other words are left over; what a change keeps is copied from those words.
+ */
 function compare(old: ActionClassification, now: ActionClassification, universe: ActionSet, reference: ReferenceIndex, denials: Denials): SemanticChange[] {
   const [wasAllowed, isAllowed, oldRest, newRest, both, was, set] = scratchSets(COMPARE_SCRATCH, universe, 7) as [ActionSet, ActionSet, ActionSet, ActionSet, ActionSet, ActionSet, ActionSet];
   const parts = (c: ActionClassification, rest: ActionSet): Part[] => {
     rest.copyFrom(universe);
     for (const b of c.blocks) b.actions.removeFrom(rest);
-    return [...c.blocks, { actions: rest, signatures: [] }];
+    return [...c.blocks.map((b) => ({ ...b, ...b.actions.span })), { actions: rest, signatures: [], lo: 0, hi: rest.words.length }];
   };
   const found = new Map<string, SemanticChange & { set: ActionSet }>();
   /** `judged`: how the denials compare, for the kinds whose direction depends on the conditions. */
   const sides = new Map<string, { before: string[]; after: string[] }>();
   let current = { before: [] as string[], after: [] as string[] };
+  // `set` holds the change's actions in its words in [lo, hi) (the others are not its).
+  let lo = 0;
+  let hi = 0;
   const add = (kind: SemanticChangeKind, set: ActionSet, before?: string[], after?: string[], judged?: DenialComparison) => {
-    if (set.isEmpty()) return;
     const direction: Direction = judged?.direction ?? (kind === 'newly-denied' || kind === 'newly-conditional' ? 'stricter' : 'looser');
     const key = `${kind}|${JSON.stringify(before ?? null)}|${JSON.stringify(after ?? null)}|${direction}`;
     const existing = found.get(key);
     if (!sides.has(key)) sides.set(key, current);
-    if (existing) existing.set.addAll(set);
-    else found.set(key, { kind, count: 0, services: [], ...(before ? { before } : {}), ...(after ? { after } : {}), direction, ...(judged?.allowedExample ? { allowedExample: judged.allowedExample } : {}), set: set.clone() });
+    if (existing) existing.set.addAll(set, lo, hi);
+    else found.set(key, { kind, count: 0, services: [], ...(before ? { before } : {}), ...(after ? { after } : {}), direction, ...(judged?.allowedExample ? { allowedExample: judged.allowedExample } : {}), set: new ActionSet(universe.universe).copyFrom(set, lo, hi) });
   };
   wasAllowed.copyFrom(universe).removeAll(old.denied);
   isAllowed.copyFrom(universe).removeAll(now.denied);
   const newParts = parts(now, newRest);
   for (const bo of parts(old, oldRest)) {
     for (const bn of newParts) {
-      if (!intersectParts(bo, bn, both)) continue;
+      lo = Math.max(bo.lo, bn.lo);
+      hi = Math.min(bo.hi, bn.hi);
+      if (lo >= hi || !intersectParts(bo, bn, both, lo, hi)) continue;
       for (const wasDenied of [true, false]) {
-        was.copyFrom(both).retainAll(wasDenied ? old.denied : wasAllowed);
-        if (was.isEmpty()) continue;
-        for (const isDenied of [true, false]) {
-          set.copyFrom(was).retainAll(isDenied ? now.denied : isAllowed);
-          if (set.isEmpty()) continue;
+        was.copyFrom(both, lo, hi).retainAll(wasDenied ? old.denied : wasAllowed, lo, hi);
+        if (was.isEmpty(lo, hi)) continue;
+        // Denied before and now: nothing changes.
+        for (const isDenied of wasDenied ? [false] : [true, false]) {
+          set.copyFrom(was, lo, hi).retainAll(isDenied ? now.denied : isAllowed, lo, hi);
+          if (set.isEmpty(lo, hi)) continue;
           current = { before: wasDenied ? [ALWAYS] : bo.signatures, after: isDenied ? [ALWAYS] : bn.signatures };
           if (!wasDenied && isDenied) add('newly-denied', set);
           else if (wasDenied && !isDenied) {
