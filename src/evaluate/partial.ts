@@ -89,9 +89,9 @@ export function prepareStatement(s: Statement, reference: ReferenceIndex, univer
  * aws-marketplace:Subscribe) conditions Subscribe on the product id, which the reference lists only on
  * the agreement actions.
  */
-const DOCUMENTED_ELSEWHERE: Record<string, readonly string[]> = {
-  'aws-marketplace:subscribe': ['aws-marketplace:productid'],
-};
+const DOCUMENTED_ELSEWHERE = new Map<string, readonly string[]>([['aws-marketplace:subscribe', ['aws-marketplace:productid']]]);
+/** Their services: an action of another is not looked up (a lower-cased name per action of the reference). */
+const DOCUMENTED_ELSEWHERE_SERVICES = new Set([...DOCUMENTED_ELSEWHERE.keys()].map((k) => k.slice(0, k.indexOf(':'))));
 
 /**
  * Which actions carry a condition key, for the keys only some actions carry: aws:TagKeys and
@@ -104,7 +104,12 @@ const DOCUMENTED_ELSEWHERE: Record<string, readonly string[]> = {
  */
 export class KeyPresence {
   private readonly cache = new Map<string, ActionSet | null>();
-  private keysOf: string[][] | undefined;
+  /**
+   * The actions listing each key (lower case), and for the templated keys (aws:RequestTag/${TagKey},
+   * s3:ExistingObjectTag/<key>) what a key they name starts with: built once, instead of matching
+   * every key every action lists against each key asked about.
+   */
+  private listing: { exact: Map<string, number[]>; templated: { start: string; ids: number[] }[] } | undefined;
 
   constructor(private readonly reference: ReferenceIndex) {}
 
@@ -124,30 +129,53 @@ export class KeyPresence {
     const prefix = colon > 0 ? key.slice(0, colon) : '';
     const service = prefix === 'aws' ? undefined : this.reference.service(prefix);
     if (!service && key !== 'aws:tagkeys' && !key.startsWith('aws:requesttag/')) return null;
-    const keysOf = (this.keysOf ??= this.reference.actions.map((a) => this.listedKeys(a)));
+    const { exact, templated } = (this.listing ??= this.index());
     const set = this.reference.emptySet();
-    for (let id = 0; id < keysOf.length; id++) if (keysOf[id]!.some((listed) => keyMatches(listed, key))) set.add(id);
+    for (const id of exact.get(key) ?? []) set.add(id);
+    for (const t of templated) if (key.length > t.start.length && key.startsWith(t.start)) for (const id of t.ids) set.add(id);
     // A service key its own service lists nowhere is one of the credentials' (ec2:SourceInstanceARN is on
     // every request signed with an instance's credentials, though the reference lists it on a few ssm actions).
     if (service && set.intersect(this.reference.serviceActions(service)).isEmpty()) return null;
     return set.isEmpty() ? null : set;
   }
 
-  /** The keys the reference lists for an action and the resource types it acts on, lower case. */
-  private listedKeys(a: ActionInfo): string[] {
-    const service = this.reference.service(a.service)!;
-    const keys = [...a.conditionKeys];
-    for (const r of a.resourceTypes) keys.push(...(service.resourceTypes.get(r.toLowerCase())?.conditionKeys ?? []));
-    keys.push(...(DOCUMENTED_ELSEWHERE[a.qualified.toLowerCase()] ?? []));
-    return [...new Set(keys.map((k) => k.toLowerCase()))];
+  private index(): NonNullable<KeyPresence['listing']> {
+    const exact = new Map<string, number[]>();
+    const templated = new Map<string, number[]>();
+    const ofResourceType = new Map<object, string[]>();
+    for (const a of this.reference.actions) {
+      for (const listed of this.listedKeys(a, ofResourceType)) {
+        let ids = exact.get(listed);
+        if (!ids) exact.set(listed, (ids = []));
+        ids.push(a.id);
+        // A listed key matches itself, and a templated one any key it names.
+        const at = listed.search(/\$\{|</);
+        if (at <= 0) continue;
+        const start = listed.slice(0, at);
+        let named = templated.get(start);
+        if (!named) templated.set(start, (named = []));
+        named.push(a.id);
+      }
+    }
+    return { exact, templated: [...templated].map(([start, ids]) => ({ start, ids })) };
   }
-}
 
-/** A listed key matches itself, and a templated one (aws:RequestTag/${TagKey}, s3:ExistingObjectTag/<key>) any key it names. */
-function keyMatches(listed: string, key: string): boolean {
-  if (listed === key) return true;
-  const at = listed.search(/\$\{|</);
-  return at > 0 && key.length > at && key.startsWith(listed.slice(0, at));
+  /** The keys the reference lists for an action and the resource types it acts on, lower case. */
+  private listedKeys(a: ActionInfo, ofResourceType: Map<object, string[]>): Set<string> {
+    const service = this.reference.service(a.service)!;
+    const keys = new Set<string>();
+    for (const k of a.conditionKeys) keys.add(k.toLowerCase());
+    for (const r of a.resourceTypes) {
+      const type = service.resourceTypes.get(r.toLowerCase());
+      if (!type) continue;
+      // Many actions act on one resource type: its keys are lower-cased once.
+      let lower = ofResourceType.get(type);
+      if (!lower) ofResourceType.set(type, (lower = type.conditionKeys.map((k) => k.toLowerCase())));
+      for (const k of lower) keys.add(k);
+    }
+    if (DOCUMENTED_ELSEWHERE_SERVICES.has(a.service)) for (const k of DOCUMENTED_ELSEWHERE.get(a.qualified.toLowerCase()) ?? []) keys.add(k);
+    return keys;
+  }
 }
 
 const presences = new WeakMap<ReferenceIndex, KeyPresence>();
