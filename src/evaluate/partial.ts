@@ -19,7 +19,7 @@
  */
 import type { Condition, Statement } from '../policy/index.js';
 import { PackedActionSet, scratchSets, type ActionInfo, type ActionSet, type ReferenceIndex } from '../reference/index.js';
-import { blocksOf, type MaybeDenied } from './action-blocks.js';
+import { refineBlocks, type ActionBlock, type MaybeDenied } from './action-blocks.js';
 import { compileCondition } from './conditions/index.js';
 import type { RequestContext } from './context.js';
 import { EvaluationError } from './errors.js';
@@ -262,41 +262,63 @@ export interface PartialLevel {
   statements: PartialStatement[];
 }
 
-/** Owns the sets classifyActions works in (scratchSets): a level's. */
+/** Owns the sets a level is classified in (scratchSets). */
 const CLASSIFY_SCRATCH = {};
+
+/**
+ * What the levels of a chain down to one decide: kept by the semantic diff for the chains that share
+ * those levels (classifyLevel continues from it), so never changed once made.
+ */
+export interface ClassifiedLevels {
+  /** Denied for every request by a Deny of these levels, or because one of them allows nothing. */
+  denied: ActionSet;
+  /** The statements of these levels that may deny, in order. */
+  maybe: readonly MaybeDenied[];
+  blocks: readonly ActionBlock[];
+}
 
 /**
  * The chain rule (REFERENCE.md section 2): a Deny anywhere denies; every level must allow. Allow
  * statements that depend on unknowns make the level's allow conditional.
  */
 export function classifyActions(levels: readonly PartialLevel[], universe: ActionSet): ActionClassification {
-  const empty = () => universe.minus(universe);
-  const denied = empty();
+  let classified: ClassifiedLevels | undefined;
+  for (const level of levels) classified = classifyLevel(classified, level, universe);
+  return classificationOf(classified, universe);
+}
+
+/** The levels above (`above`, none for the root's) and one more. */
+export function classifyLevel(above: ClassifiedLevels | undefined, level: PartialLevel, universe: ActionSet): ClassifiedLevels {
+  const denied = above ? above.denied.clone() : universe.minus(universe);
   const maybe: MaybeDenied[] = [];
   const [allowYes, allowedNowhere] = scratchSets(CLASSIFY_SCRATCH, universe, 2) as [ActionSet, ActionSet];
-  for (const level of levels) {
-    allowYes.clear();
-    const allowMaybe: MaybeDenied[] = [];
-    for (const s of level.statements) {
-      if (s.condition === 'no') continue;
-      const sure = s.condition === 'yes' && s.resources === 'all';
-      if (s.effect === 'Deny') {
-        if (sure) denied.addAll(s.actions);
-        else maybe.push({ actions: s.actions, signature: signatureOf(s) });
-      } else if (sure) allowYes.addAll(s.actions);
-      else allowMaybe.push({ actions: s.actions, signature: signatureOf(s) });
-    }
-    // Nothing at this level can allow these: an implicit deny.
-    allowedNowhere.copyFrom(universe).removeAll(allowYes);
-    for (const a of allowMaybe) allowedNowhere.removeAll(a.actions);
-    denied.addAll(allowedNowhere);
-    for (const a of allowMaybe) maybe.push({ actions: a.actions.minus(allowYes), signature: `unless ${a.signature}` });
+  allowYes.clear();
+  const allowMaybe: MaybeDenied[] = [];
+  for (const s of level.statements) {
+    if (s.condition === 'no') continue;
+    const sure = s.condition === 'yes' && s.resources === 'all';
+    if (s.effect === 'Deny') {
+      if (sure) denied.addAll(s.actions);
+      else maybe.push({ actions: s.actions, signature: signatureOf(s) });
+    } else if (sure) allowYes.addAll(s.actions);
+    else allowMaybe.push({ actions: s.actions, signature: signatureOf(s) });
   }
-  const conditional = empty();
-  for (const m of maybe) conditional.addAll(m.actions);
+  // Nothing at this level can allow these: an implicit deny.
+  allowedNowhere.copyFrom(universe).removeAll(allowYes);
+  for (const a of allowMaybe) allowedNowhere.removeAll(a.actions);
+  denied.addAll(allowedNowhere);
+  for (const a of allowMaybe) maybe.push({ actions: a.actions.minus(allowYes), signature: `unless ${a.signature}` });
+  return { denied, maybe: above ? [...above.maybe, ...maybe] : maybe, blocks: refineBlocks(above?.blocks ?? [], maybe, universe) };
+}
+
+/** What a chain of these levels (none: no policy applies) does to every action of the universe. */
+export function classificationOf(levels: ClassifiedLevels | undefined, universe: ActionSet): ActionClassification {
+  const denied = levels ? levels.denied : universe.minus(universe);
+  const conditional = universe.minus(universe);
+  for (const m of levels?.maybe ?? []) conditional.addAll(m.actions);
   conditional.removeAll(denied);
   const allowed = universe.minus(denied).removeAll(conditional);
-  return { denied, conditional, allowed, blocks: blocksOf(maybe, universe) };
+  return { denied, conditional, allowed, blocks: (levels?.blocks ?? []).map((b) => ({ actions: b.actions, signatures: [...b.signatures].sort() })) };
 }
 
 /** What makes a statement's effect depend on the request, as text that two chains can compare. */

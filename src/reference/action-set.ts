@@ -248,6 +248,14 @@ export class PackedActionSet {
     return false;
   }
 
+  /** Writes this set into `out`'s words in its span (cleared first); `out`'s other words are left as they were. */
+  writeInto(out: ActionSet): void {
+    const { lo, hi } = this.span;
+    const o = out.words;
+    o.fill(0, lo, hi);
+    for (let k = 0; k < this.count; k++) o[this.indexAt(k)] = this.wordAt(k);
+  }
+
   /** The words this set's actions sit in are in [lo, hi). */
   get span(): { lo: number; hi: number } {
     if (!this.count) return { lo: 0, hi: 0 };

@@ -3,7 +3,7 @@
  * chain rule: evaluate/partial.ts), and how two such classifications differ, as the changes a reviewer
  * reads: actions that become denied, denied under conditions, allowed, or denied under other conditions.
  */
-import { classifyActions, partialStatement, signatureOf, type ActionClassification, type PartialLevel, type PartialRequest, type PartialStatement } from '../evaluate/index.js';
+import { classificationOf, classifyActions, classifyLevel, partialStatement, signatureOf, type ActionClassification, type ClassifiedLevels, type PartialLevel, type PartialRequest, type PartialStatement } from '../evaluate/index.js';
 import type { PolicyType } from '../policy/index.js';
 import { ActionSet, PackedActionSet, scratchSets, type ReferenceIndex } from '../reference/index.js';
 import { AccountClauses } from './account-clauses.js';
@@ -40,6 +40,7 @@ export function withActionsOf(change: SemanticChange, copy: SemanticChange): Sem
 class Denials {
   private readonly bySignature = new Map<string, Denial>();
   private readonly compared = new Map<string, DenialComparison>();
+  private readonly ids = new Map<string, number>();
 
   record(statements: readonly PartialStatement[]): void {
     for (const s of statements) {
@@ -50,9 +51,25 @@ class Denials {
     }
   }
 
+  /**
+   * Equal lists of signatures, as one short string: signatures are long (conditions name many ARNs,
+   * values), the same string objects come back again and again, and a string's hash is computed once,
+   * where JSON.stringify would escape every signature at every call.
+   */
+  keyOf(signatures: readonly string[] | undefined): string {
+    if (!signatures) return '-';
+    let key = '';
+    for (const s of signatures) {
+      let id = this.ids.get(s);
+      if (id === undefined) this.ids.set(s, (id = this.ids.size));
+      key += `${id},`;
+    }
+    return key;
+  }
+
   /** Signatures of what may deny, ALWAYS for what denies every request. */
   compare(before: readonly string[], after: readonly string[]): DenialComparison {
-    const key = JSON.stringify([before, after]);
+    const key = `${this.keyOf(before)}|${this.keyOf(after)}`;
     let found = this.compared.get(key);
     if (!found) {
       const of = (signatures: readonly string[]) => signatures.map((x): Denial => (x === ALWAYS ? { residual: {} } : (this.bySignature.get(x) ?? { residual: {}, error: 'unknown condition' })));
@@ -64,9 +81,13 @@ class Denials {
 
 export class Classifier {
   private readonly classified = new Map<string, ActionClassification>();
+  /** What the upper levels of the chains classified so far decide, by the key of those levels. */
+  private readonly levelsClassified = new Map<string, ClassifiedLevels>();
   private readonly compared = new Map<ActionClassification, Map<ActionClassification, SemanticChange[]>>();
   private readonly partials = new Map<AccountClauses, Map<string, { statements: PartialStatement[]; key: string }>>();
   private readonly denials = new Denials();
+  /** Partial policies that evaluate alike (equal keys) by one number: a chain's key is made of them. */
+  private readonly partialIds = new Map<string, string>();
 
   constructor(
     private readonly reference: ReferenceIndex,
@@ -103,15 +124,38 @@ export class Classifier {
           this.denials.record(partial.statements);
         }
         statements.push(...partial.statements);
-        if (partial.key) keys.push(partial.key);
+        if (partial.key) keys.push(this.idOfPartial(partial.key));
       }
       levels.push({ label: '', statements });
       keyParts.push(keys.join(','));
     }
     const key = `${chain.type}\n${keyParts.join('\n')}`;
     let c = this.classified.get(key);
-    if (!c) this.classified.set(key, (c = classifyActions(levels, this.universes[chain.type])));
+    if (!c) {
+      // Level by level, from what the upper levels decide for the chains that share them: the root's
+      // statements (most of a chain's) are classified once per persona, not once per chain.
+      const universe = this.universes[chain.type];
+      let above: ClassifiedLevels | undefined;
+      let prefix = chain.type;
+      levels.forEach((level, i) => {
+        prefix += `\n${keyParts[i]}`;
+        const last = i === levels.length - 1;
+        let found = last ? undefined : this.levelsClassified.get(prefix);
+        if (!found) {
+          found = classifyLevel(above, level, universe);
+          if (!last) this.levelsClassified.set(prefix, found);
+        }
+        above = found;
+      });
+      this.classified.set(key, (c = classificationOf(above, universe)));
+    }
     return c;
+  }
+
+  private idOfPartial(key: string): string {
+    let id = this.partialIds.get(key);
+    if (id === undefined) this.partialIds.set(key, (id = String(this.partialIds.size)));
+    return id;
   }
 
   /**
@@ -187,7 +231,11 @@ function compare(old: ActionClassification, now: ActionClassification, universe:
   const parts = (c: ActionClassification, rest: ActionSet): Part[] => {
     rest.copyFrom(universe);
     for (const b of c.blocks) b.actions.removeFrom(rest);
-    return [...c.blocks.map((b) => ({ ...b, ...b.actions.span })), { actions: rest, signatures: [], lo: 0, hi: rest.words.length }];
+    const blocks = c.blocks.map((b): Part => {
+      const { lo, hi } = b.actions.span;
+      return { actions: b.actions, signatures: b.signatures, lo, hi };
+    });
+    return [...blocks, { actions: rest, signatures: [], lo: 0, hi: rest.words.length }];
   };
   const found = new Map<string, SemanticChange & { set: ActionSet }>();
   /** `judged`: how the denials compare, for the kinds whose direction depends on the conditions. */
@@ -198,7 +246,7 @@ function compare(old: ActionClassification, now: ActionClassification, universe:
   let hi = 0;
   const add = (kind: SemanticChangeKind, set: ActionSet, before?: string[], after?: string[], judged?: DenialComparison) => {
     const direction: Direction = judged?.direction ?? (kind === 'newly-denied' || kind === 'newly-conditional' ? 'stricter' : 'looser');
-    const key = `${kind}|${JSON.stringify(before ?? null)}|${JSON.stringify(after ?? null)}|${direction}`;
+    const key = `${kind}|${denials.keyOf(before)}|${denials.keyOf(after)}|${direction}`;
     const existing = found.get(key);
     if (!sides.has(key)) sides.set(key, current);
     if (existing) existing.set.addAll(set, lo, hi);
