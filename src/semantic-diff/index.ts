@@ -103,24 +103,44 @@ export function semanticDiff(input: SemanticDiffInput, reference: ReferenceIndex
   };
 
   const clausesOf = personas.map((p) => new AccountClauses(p));
-  const byPersona = new Map<number, { persona: Persona; accounts: OrgNode[]; outcome: Outcome; was: Chain | undefined; will: Chain }>();
+  interface Reached {
+    persona: Persona;
+    accounts: OrgNode[];
+    outcome: Outcome;
+    was: Chain | undefined;
+    will: Chain;
+  }
+  const byPersona = new Map<number, Reached>();
+  // The account before, when no outcome of it depended on the account itself: an account holding the
+  // same four chains (its siblings, mostly) has the same outcomes, and joins the same groups.
+  let previous: { chains: (Chain | undefined)[]; reached: Reached[] } | undefined;
   for (const account of accounts.all) {
     // Each account's chains, looked up once for all its personas.
     const wasScp = notEnabled.has('scp') ? undefined : chains.of(account, before, 'scp');
     const willScp = chains.of(account, after, 'scp');
     const wasRcp = notEnabled.has('rcp') ? undefined : chains.of(account, before, 'rcp');
     const willRcp = chains.of(account, after, 'rcp');
+    const held = [wasScp, willScp, wasRcp, willRcp];
+    if (previous && held.every((c, i) => c === previous!.chains[i])) {
+      for (const g of previous.reached) g.accounts.push(account);
+      continue;
+    }
+    const reached: Reached[] = [];
+    let byAccount = false;
     for (let index = 0; index < personas.length; index++) {
       const persona = personas[index]!;
       const scp = persona.type === 'scp';
       const [was, will] = scp ? [wasScp, willScp] : [wasRcp, willRcp];
       const outcome = decide(persona, clausesOf[index]!, index, account, was, will);
+      if (clausesOf[index]!.ofPair(was, will).length) byAccount = true;
       if (!outcome.changes.length) continue;
       const key = outcome.id * personas.length + index;
-      const g = byPersona.get(key);
+      let g = byPersona.get(key);
       if (g) g.accounts.push(account);
-      else byPersona.set(key, { persona, accounts: [account], outcome, was, will });
+      else byPersona.set(key, (g = { persona, accounts: [account], outcome, was, will }));
+      reached.push(g);
     }
+    previous = byAccount ? undefined : { chains: held, reached };
   }
   if (stats) Object.assign(stats, { accounts: accounts.all.length, chains: chains.size, decided: decidedCount });
   // Personas with the same outcome on the same accounts are reported once.
