@@ -14,7 +14,10 @@ import { compile, locateOut, readOutManifest, readOutPolicies, type CompileResul
 import { repositoryOf, rootForNamedPath } from '../files/index.js';
 import type { Intent } from '../intent/index.js';
 import { OrgAccessError, organizationsClientFromEnv, readOrganization, readStateFile, type OrgState } from '../org/index.js';
-import { buildDeployment, checkDeployedPolicies, treeDrift, type CompiledTreeSource, type Deployment, type TreeDrift } from '../plan/index.js';
+// Not the plan folder's index: diff loads what it reads (the planner and its invariants are plan's).
+import { checkDeployedPolicies } from '../plan/deployed-policies.js';
+import { buildDeployment, type Deployment } from '../plan/deployment.js';
+import { treeDrift, type CompiledTreeSource, type TreeDrift } from '../plan/tree-drift.js';
 import { displayPath, summarizeCounts } from './format.js';
 import { EXIT_BAD_INPUT, UsageError, type CliIO } from './io.js';
 import { reportPolicySource } from './policy-source.js';

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { warning, type Diagnostic, type SourceLocation } from '../diagnostics/index.js';
 import { parseDuration } from '../intent/index.js';
-import { buildDiffReport, partnerAccountsOf, type DiffReport } from '../plan/index.js';
+import { buildDiffReport, partnerAccountsOf, type DiffReport } from '../plan/diff-report.js';
 // The renderers diff uses, not the report folder's index: that loads notify's template engine too.
 import { GITHUB_COMMENT_MAX, renderDiffMarkdown, STEP_SUMMARY_MAX } from '../report/diff-markdown.js';
 import { nothingAllowed } from '../report/diff-markdown-review.js';
@@ -97,7 +97,8 @@ function withRelativePaths(report: DiffReport, cwd: string): DiffReport {
     if (!v || typeof v !== 'object' || seen.has(v)) return;
     seen.add(v);
     if (Array.isArray(v)) {
-      v.forEach(visit);
+      // Lists of account ids (ten thousand of them, in every group and verdict) hold no location.
+      for (const x of v) if (x && typeof x === 'object') visit(x);
       return;
     }
     const o = v as Record<string, unknown>;

@@ -21,11 +21,25 @@ export function arnPatternMatcher(pattern: string, wildcards = true): Matcher | 
   if (!parts) return undefined;
   const segments = parts.map((p) => (wildcards ? globMatcher(p, false) : (v: string) => v === p));
   return (value) => {
-    const v = splitArn(value);
+    const v = componentsOf(value);
     if (!v) return false;
     for (let i = 0; i < 6; i++) if (!segments[i]!(v[i]!)) return false;
     return true;
   };
+}
+
+/**
+ * The components of a request's ARN, split once for the many patterns a condition compares it with
+ * (a principal ARN against every excepted role of a statement). Read only.
+ */
+let lastValue: string | undefined;
+let lastComponents: string[] | undefined;
+function componentsOf(value: string): readonly string[] | undefined {
+  if (value !== lastValue) {
+    lastComponents = splitArn(value);
+    lastValue = value;
+  }
+  return lastComponents;
 }
 
 /** A matcher for a Resource (or NotResource) entry: the whole ARN as one case-sensitive glob. */

@@ -19,7 +19,7 @@
  */
 import type { Condition, Statement } from '../policy/index.js';
 import { PackedActionSet, scratchSets, type ActionInfo, type ActionSet, type ReferenceIndex } from '../reference/index.js';
-import { blocksOf, type MaybeDenied } from './action-blocks.js';
+import { refineBlocks, type ActionBlock, type MaybeDenied } from './action-blocks.js';
 import { compileCondition } from './conditions/index.js';
 import type { RequestContext } from './context.js';
 import { EvaluationError } from './errors.js';
@@ -89,9 +89,9 @@ export function prepareStatement(s: Statement, reference: ReferenceIndex, univer
  * aws-marketplace:Subscribe) conditions Subscribe on the product id, which the reference lists only on
  * the agreement actions.
  */
-const DOCUMENTED_ELSEWHERE: Record<string, readonly string[]> = {
-  'aws-marketplace:subscribe': ['aws-marketplace:productid'],
-};
+const DOCUMENTED_ELSEWHERE = new Map<string, readonly string[]>([['aws-marketplace:subscribe', ['aws-marketplace:productid']]]);
+/** Their services: an action of another is not looked up (a lower-cased name per action of the reference). */
+const DOCUMENTED_ELSEWHERE_SERVICES = new Set([...DOCUMENTED_ELSEWHERE.keys()].map((k) => k.slice(0, k.indexOf(':'))));
 
 /**
  * Which actions carry a condition key, for the keys only some actions carry: aws:TagKeys and
@@ -104,7 +104,12 @@ const DOCUMENTED_ELSEWHERE: Record<string, readonly string[]> = {
  */
 export class KeyPresence {
   private readonly cache = new Map<string, ActionSet | null>();
-  private keysOf: string[][] | undefined;
+  /**
+   * The actions listing each key (lower case), and for the templated keys (aws:RequestTag/${TagKey},
+   * s3:ExistingObjectTag/<key>) what a key they name starts with: built once, instead of matching
+   * every key every action lists against each key asked about.
+   */
+  private listing: { exact: Map<string, number[]>; templated: { start: string; ids: number[] }[] } | undefined;
 
   constructor(private readonly reference: ReferenceIndex) {}
 
@@ -124,30 +129,53 @@ export class KeyPresence {
     const prefix = colon > 0 ? key.slice(0, colon) : '';
     const service = prefix === 'aws' ? undefined : this.reference.service(prefix);
     if (!service && key !== 'aws:tagkeys' && !key.startsWith('aws:requesttag/')) return null;
-    const keysOf = (this.keysOf ??= this.reference.actions.map((a) => this.listedKeys(a)));
+    const { exact, templated } = (this.listing ??= this.index());
     const set = this.reference.emptySet();
-    for (let id = 0; id < keysOf.length; id++) if (keysOf[id]!.some((listed) => keyMatches(listed, key))) set.add(id);
+    for (const id of exact.get(key) ?? []) set.add(id);
+    for (const t of templated) if (key.length > t.start.length && key.startsWith(t.start)) for (const id of t.ids) set.add(id);
     // A service key its own service lists nowhere is one of the credentials' (ec2:SourceInstanceARN is on
     // every request signed with an instance's credentials, though the reference lists it on a few ssm actions).
     if (service && set.intersect(this.reference.serviceActions(service)).isEmpty()) return null;
     return set.isEmpty() ? null : set;
   }
 
-  /** The keys the reference lists for an action and the resource types it acts on, lower case. */
-  private listedKeys(a: ActionInfo): string[] {
-    const service = this.reference.service(a.service)!;
-    const keys = [...a.conditionKeys];
-    for (const r of a.resourceTypes) keys.push(...(service.resourceTypes.get(r.toLowerCase())?.conditionKeys ?? []));
-    keys.push(...(DOCUMENTED_ELSEWHERE[a.qualified.toLowerCase()] ?? []));
-    return [...new Set(keys.map((k) => k.toLowerCase()))];
+  private index(): NonNullable<KeyPresence['listing']> {
+    const exact = new Map<string, number[]>();
+    const templated = new Map<string, number[]>();
+    const ofResourceType = new Map<object, string[]>();
+    for (const a of this.reference.actions) {
+      for (const listed of this.listedKeys(a, ofResourceType)) {
+        let ids = exact.get(listed);
+        if (!ids) exact.set(listed, (ids = []));
+        ids.push(a.id);
+        // A listed key matches itself, and a templated one any key it names.
+        const at = listed.search(/\$\{|</);
+        if (at <= 0) continue;
+        const start = listed.slice(0, at);
+        let named = templated.get(start);
+        if (!named) templated.set(start, (named = []));
+        named.push(a.id);
+      }
+    }
+    return { exact, templated: [...templated].map(([start, ids]) => ({ start, ids })) };
   }
-}
 
-/** A listed key matches itself, and a templated one (aws:RequestTag/${TagKey}, s3:ExistingObjectTag/<key>) any key it names. */
-function keyMatches(listed: string, key: string): boolean {
-  if (listed === key) return true;
-  const at = listed.search(/\$\{|</);
-  return at > 0 && key.length > at && key.startsWith(listed.slice(0, at));
+  /** The keys the reference lists for an action and the resource types it acts on, lower case. */
+  private listedKeys(a: ActionInfo, ofResourceType: Map<object, string[]>): Set<string> {
+    const service = this.reference.service(a.service)!;
+    const keys = new Set<string>();
+    for (const k of a.conditionKeys) keys.add(k.toLowerCase());
+    for (const r of a.resourceTypes) {
+      const type = service.resourceTypes.get(r.toLowerCase());
+      if (!type) continue;
+      // Many actions act on one resource type: its keys are lower-cased once.
+      let lower = ofResourceType.get(type);
+      if (!lower) ofResourceType.set(type, (lower = type.conditionKeys.map((k) => k.toLowerCase())));
+      for (const k of lower) keys.add(k);
+    }
+    if (DOCUMENTED_ELSEWHERE_SERVICES.has(a.service)) for (const k of DOCUMENTED_ELSEWHERE.get(a.qualified.toLowerCase()) ?? []) keys.add(k);
+    return keys;
+  }
 }
 
 const presences = new WeakMap<ReferenceIndex, KeyPresence>();
@@ -234,41 +262,63 @@ export interface PartialLevel {
   statements: PartialStatement[];
 }
 
-/** Owns the sets classifyActions works in (scratchSets): a level's. */
+/** Owns the sets a level is classified in (scratchSets). */
 const CLASSIFY_SCRATCH = {};
+
+/**
+ * What the levels of a chain down to one decide: kept by the semantic diff for the chains that share
+ * those levels (classifyLevel continues from it), so never changed once made.
+ */
+export interface ClassifiedLevels {
+  /** Denied for every request by a Deny of these levels, or because one of them allows nothing. */
+  denied: ActionSet;
+  /** The statements of these levels that may deny, in order. */
+  maybe: readonly MaybeDenied[];
+  blocks: readonly ActionBlock[];
+}
 
 /**
  * The chain rule (REFERENCE.md section 2): a Deny anywhere denies; every level must allow. Allow
  * statements that depend on unknowns make the level's allow conditional.
  */
 export function classifyActions(levels: readonly PartialLevel[], universe: ActionSet): ActionClassification {
-  const empty = () => universe.minus(universe);
-  const denied = empty();
+  let classified: ClassifiedLevels | undefined;
+  for (const level of levels) classified = classifyLevel(classified, level, universe);
+  return classificationOf(classified, universe);
+}
+
+/** The levels above (`above`, none for the root's) and one more. */
+export function classifyLevel(above: ClassifiedLevels | undefined, level: PartialLevel, universe: ActionSet): ClassifiedLevels {
+  const denied = above ? above.denied.clone() : universe.minus(universe);
   const maybe: MaybeDenied[] = [];
   const [allowYes, allowedNowhere] = scratchSets(CLASSIFY_SCRATCH, universe, 2) as [ActionSet, ActionSet];
-  for (const level of levels) {
-    allowYes.clear();
-    const allowMaybe: MaybeDenied[] = [];
-    for (const s of level.statements) {
-      if (s.condition === 'no') continue;
-      const sure = s.condition === 'yes' && s.resources === 'all';
-      if (s.effect === 'Deny') {
-        if (sure) denied.addAll(s.actions);
-        else maybe.push({ actions: s.actions, signature: signatureOf(s) });
-      } else if (sure) allowYes.addAll(s.actions);
-      else allowMaybe.push({ actions: s.actions, signature: signatureOf(s) });
-    }
-    // Nothing at this level can allow these: an implicit deny.
-    allowedNowhere.copyFrom(universe).removeAll(allowYes);
-    for (const a of allowMaybe) allowedNowhere.removeAll(a.actions);
-    denied.addAll(allowedNowhere);
-    for (const a of allowMaybe) maybe.push({ actions: a.actions.minus(allowYes), signature: `unless ${a.signature}` });
+  allowYes.clear();
+  const allowMaybe: MaybeDenied[] = [];
+  for (const s of level.statements) {
+    if (s.condition === 'no') continue;
+    const sure = s.condition === 'yes' && s.resources === 'all';
+    if (s.effect === 'Deny') {
+      if (sure) denied.addAll(s.actions);
+      else maybe.push({ actions: s.actions, signature: signatureOf(s) });
+    } else if (sure) allowYes.addAll(s.actions);
+    else allowMaybe.push({ actions: s.actions, signature: signatureOf(s) });
   }
-  const conditional = empty();
-  for (const m of maybe) conditional.addAll(m.actions);
+  // Nothing at this level can allow these: an implicit deny.
+  allowedNowhere.copyFrom(universe).removeAll(allowYes);
+  for (const a of allowMaybe) allowedNowhere.removeAll(a.actions);
+  denied.addAll(allowedNowhere);
+  for (const a of allowMaybe) maybe.push({ actions: a.actions.minus(allowYes), signature: `unless ${a.signature}` });
+  return { denied, maybe: above ? [...above.maybe, ...maybe] : maybe, blocks: refineBlocks(above?.blocks ?? [], maybe, universe) };
+}
+
+/** What a chain of these levels (none: no policy applies) does to every action of the universe. */
+export function classificationOf(levels: ClassifiedLevels | undefined, universe: ActionSet): ActionClassification {
+  const denied = levels ? levels.denied : universe.minus(universe);
+  const conditional = universe.minus(universe);
+  for (const m of levels?.maybe ?? []) conditional.addAll(m.actions);
   conditional.removeAll(denied);
   const allowed = universe.minus(denied).removeAll(conditional);
-  return { denied, conditional, allowed, blocks: blocksOf(maybe, universe) };
+  return { denied, conditional, allowed, blocks: (levels?.blocks ?? []).map((b) => ({ actions: b.actions, signatures: [...b.signatures].sort() })) };
 }
 
 /** What makes a statement's effect depend on the request, as text that two chains can compare. */

@@ -3,7 +3,7 @@
  * per target, the policies attached and detached and the slots before and after. Contents are compared
  * canonically, so key order and whitespace never cause a change.
  */
-import { createTwoFilesPatch, structuredPatch } from 'diff';
+import { formatPatch, structuredPatch } from 'diff';
 import { OrgTree, type OrgNode } from '../model/org-tree.js';
 import { CONTROLS_TAG, type TargetRef } from '../org/index.js';
 import type { PolicyType } from '../policy/index.js';
@@ -154,8 +154,10 @@ function textDiff(name: string, old: ModelPolicy | undefined, now: ModelPolicy |
   const a = old ? readablePolicyText(old.content) + '\n' : '';
   const b = now ? readablePolicyText(now.content) + '\n' : '';
   const [from, to] = [old ? `deployed/${name}.json` : '/dev/null', now ? `out/${name}.json` : '/dev/null'];
-  const patch = createTwoFilesPatch(from, to, a, b, undefined, undefined, { context: 3 });
+  // The line diff is computed once: the text (what createTwoFilesPatch writes) and the hunks are of the same patch.
+  const structured = structuredPatch(from, to, a, b, undefined, undefined, { context: 3 });
+  const patch = formatPatch(structured);
   const [oldLines, newLines] = [actionLines(a), actionLines(b)];
-  const hunks = structuredPatch(from, to, a, b, undefined, undefined, { context: 3 }).hunks.map((h) => hunkActions(h, oldLines, newLines, reference));
+  const hunks = structured.hunks.map((h) => hunkActions(h, oldLines, newLines, reference));
   return { textDiff: noteHunks(patch, hunks), hunks: hunks.filter((h): h is HunkActions => h !== undefined) };
 }

@@ -41,23 +41,28 @@ export class ActionSet {
     return new ActionSet(this.universe, words);
   }
 
-  /** In place: this = other. A scratch set filled again and again allocates nothing (see allocateWords). */
-  copyFrom(other: ActionSet): this {
-    this.words.set(other.words);
+  /**
+   * In place: this = other. A scratch set filled again and again allocates nothing (see allocateWords).
+   * Here and below, `from` and `to` limit an operation to the words in [from, to): those of a set that
+   * holds actions only there, worked on in a scratch set whose other words are left as they were.
+   */
+  copyFrom(other: ActionSet, from = 0, to = this.words.length): this {
+    if (from === 0 && to === this.words.length) this.words.set(other.words);
+    else this.words.set(other.words.subarray(from, to), from);
     return this;
   }
 
   /** In place: this = ∅. */
-  clear(): this {
-    this.words.fill(0);
+  clear(from = 0, to = this.words.length): this {
+    this.words.fill(0, from, to);
     return this;
   }
 
   /** In place: this = this ∪ other. */
-  addAll(other: ActionSet): this {
+  addAll(other: ActionSet, from = 0, to = this.words.length): this {
     const w = this.words;
     const o = other.words;
-    for (let i = 0; i < w.length; i++) w[i]! |= o[i]!;
+    for (let i = from; i < to; i++) w[i]! |= o[i]!;
     return this;
   }
 
@@ -70,10 +75,10 @@ export class ActionSet {
   }
 
   /** In place: this = this ∩ other. */
-  retainAll(other: ActionSet): this {
+  retainAll(other: ActionSet, from = 0, to = this.words.length): this {
     const w = this.words;
     const o = other.words;
-    for (let i = 0; i < w.length; i++) w[i]! &= o[i]!;
+    for (let i = from; i < to; i++) w[i]! &= o[i]!;
     return this;
   }
 
@@ -95,9 +100,9 @@ export class ActionSet {
     return n;
   }
 
-  isEmpty(): boolean {
+  isEmpty(from = 0, to = this.words.length): boolean {
     const w = this.words;
-    for (let i = 0; i < w.length; i++) if (w[i] !== 0) return false;
+    for (let i = from; i < to; i++) if (w[i] !== 0) return false;
     return true;
   }
 
@@ -243,25 +248,33 @@ export class PackedActionSet {
     return false;
   }
 
-  /** out = this ∩ other (a bitset or packed); whether that holds any action. */
-  intersectionInto(other: ActionSet | PackedActionSet, out: ActionSet): boolean {
-    out.clear();
+  /** Writes this set into `out`'s words in its span (cleared first); `out`'s other words are left as they were. */
+  writeInto(out: ActionSet): void {
+    const { lo, hi } = this.span;
     const o = out.words;
+    o.fill(0, lo, hi);
+    for (let k = 0; k < this.count; k++) o[this.indexAt(k)] = this.wordAt(k);
+  }
+
+  /** The words this set's actions sit in are in [lo, hi). */
+  get span(): { lo: number; hi: number } {
+    if (!this.count) return { lo: 0, hi: 0 };
+    return { lo: this.indexAt(0), hi: this.indexAt(this.count - 1) + 1 };
+  }
+
+  /** out = this ∩ other (a bitset or packed), in out's words in [from, to) (the span of both); whether that holds any action. */
+  intersectionInto(other: ActionSet | PackedActionSet, out: ActionSet, from = 0, to = out.words.length): boolean {
+    if (other instanceof PackedActionSet && this.dense && !other.dense) return other.intersectionInto(this, out, from, to);
+    out.clear(from, to);
+    const o = out.words;
+    const words = other instanceof ActionSet ? other.words : undefined;
     let any = 0;
-    if (other instanceof ActionSet) {
-      const w = other.words;
-      for (let k = 0; k < this.count; k++) {
-        const i = this.indexAt(k);
-        o[i] = this.wordAt(k) & w[i]!;
-        any |= o[i]!;
-      }
-    } else if (other.dense || !this.dense) {
-      for (let k = 0; k < this.count; k++) {
-        const i = this.indexAt(k);
-        o[i] = this.wordAt(k) & other.wordOf(i);
-        any |= o[i]!;
-      }
-    } else return other.intersectionInto(this, out);
+    for (let k = 0; k < this.count; k++) {
+      const i = this.indexAt(k);
+      if (i < from || i >= to) continue;
+      o[i] = this.wordAt(k) & (words ? words[i]! : (other as PackedActionSet).wordOf(i));
+      any |= o[i]!;
+    }
     return any !== 0;
   }
 }

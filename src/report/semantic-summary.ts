@@ -20,7 +20,15 @@ export function summarizeActions(ch: SemanticChange, maxServices = 8): string {
 /** Names to show, Permissions management and Write first: the changes a reviewer should not miss. */
 export function sampleActions(ch: SemanticChange, max: number): string[] {
   const sorted = [...ch.services].sort((a, b) => ACCESS_LEVEL_SEVERITY.indexOf(a.accessLevel) - ACCESS_LEVEL_SEVERITY.indexOf(b.accessLevel) || (a.service < b.service ? -1 : 1));
-  return sorted.flatMap((s) => s.actions).slice(0, max);
+  // The first `max` only, without listing every service's hundred first.
+  const out: string[] = [];
+  for (const s of sorted) {
+    for (const a of s.actions) {
+      if (out.length === max) return out;
+      out.push(a);
+    }
+  }
+  return out;
 }
 
 /** "become denied" or, for one action, "becomes denied". */

@@ -60,8 +60,9 @@ export class Accounts {
       order.sort((a, b) => (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : a - b));
       this.byIdOrder = order;
     }
+    const order = this.byIdOrder;
     const out: string[] = [];
-    for (const i of this.byIdOrder) if (set.has(i)) out.push(this.all[i]!.id!);
+    for (let k = 0; k < order.length; k++) if (set.has(order[k]!)) out.push(this.all[order[k]!]!.id!);
     return out;
   }
 

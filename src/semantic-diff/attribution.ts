@@ -5,7 +5,7 @@
  * Sid and its origins (the controls and drafts it was compiled from), so the report can say which
  * control, and which line of the intent, a change comes from.
  */
-import { partialStatement, signatureOf, type PartialRequest } from '../evaluate/index.js';
+import { partialStatement, signatureOf, type PartialRequest, type PartialStatement, type PreparedStatement } from '../evaluate/index.js';
 import type { Chain } from './chains.js';
 import { actionsOf, withActionsOf } from './classification.js';
 import type { ActionSet } from '../reference/index.js';
@@ -15,6 +15,16 @@ import type { ChangeSource, SemanticChange } from './types.js';
 const actionsOfSource = new WeakMap<ChangeSource, ActionSet>();
 export function sourceActions(source: ChangeSource): ActionSet | undefined {
   return actionsOfSource.get(source);
+}
+
+/** Each statement partially evaluated for a request once: the changes of a group share its request, and its chains. */
+const partialsFor = new WeakMap<PartialRequest, Map<PreparedStatement, PartialStatement[]>>();
+function partialsOf(prepared: PreparedStatement, request: PartialRequest): PartialStatement[] {
+  let known = partialsFor.get(request);
+  if (!known) partialsFor.set(request, (known = new Map()));
+  let found = known.get(prepared);
+  if (!found) known.set(prepared, (found = partialStatement(prepared, request)));
+  return found;
 }
 
 /** The change with its sources. */
@@ -31,7 +41,7 @@ export function attribute(change: SemanticChange, was: Chain | undefined, will: 
     for (const level of chain?.levels ?? []) {
       for (const policy of level) {
         policy.statements.forEach((prepared, index) => {
-          for (const part of partialStatement(prepared, request)) {
+          for (const part of partialsOf(prepared, request)) {
             if (part.effect !== 'Deny' || part.condition === 'no' || !part.actions.intersects(actions)) continue;
             const signature = part.condition === 'yes' && part.resources === 'all' ? undefined : signatureOf(part);
             if (!relevant(signature)) continue;

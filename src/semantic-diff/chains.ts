@@ -7,7 +7,7 @@
 import type { OrgNode } from '../model/org-tree.js';
 import type { PolicyType } from '../policy/index.js';
 import type { PreparedPolicies, PreparedPolicy } from './prepared-policies.js';
-import type { PolicyAttachments } from './types.js';
+import type { AttachedPolicy, PolicyAttachments } from './types.js';
 
 export interface Chain {
   readonly id: number;
@@ -31,6 +31,8 @@ export class Chains {
   private count = 0;
   private readonly roots: Record<PolicyType, Map<string, Chain>> = { scp: new Map(), rcp: new Map() };
   private readonly memo = new Map<ChainSide, Record<PolicyType, Map<OrgNode, Chain>>>();
+  /** The chains one level below a chain, by the attachment key of the nodes that hold them. */
+  private readonly byAttachment = new Map<ChainSide, Record<PolicyType, Map<Chain | undefined, Map<string, Chain>>>>();
 
   constructor(private readonly policies: PreparedPolicies) {}
 
@@ -49,7 +51,23 @@ export class Chains {
   }
 
   private extend(parent: Chain | undefined, node: OrgNode, side: ChainSide, type: PolicyType): Chain {
-    const attached = side.attachments.attachedAt(node.id!, type);
+    // Most accounts hold what their siblings hold directly: their chain is the one found for the first.
+    const same = side.attachments.attachmentKey?.(node.id!);
+    let bySame: Map<string, Chain> | undefined;
+    if (same !== undefined) {
+      let bySide = this.byAttachment.get(side);
+      if (!bySide) this.byAttachment.set(side, (bySide = { scp: new Map(), rcp: new Map() }));
+      bySame = bySide[type].get(parent);
+      if (!bySame) bySide[type].set(parent, (bySame = new Map()));
+      const found = bySame.get(same);
+      if (found) return found;
+    }
+    const chain = this.extendBy(parent, side.attachments.attachedAt(node.id!, type), side, type);
+    bySame?.set(same!, chain);
+    return chain;
+  }
+
+  private extendBy(parent: Chain | undefined, attached: readonly AttachedPolicy[], side: ChainSide, type: PolicyType): Chain {
     const full = side.fullAccessEverywhere.has(type) ? this.policies.fullAccess[type] : undefined;
     let key = full ? `${full.id},` : '';
     for (const p of attached) key += `${this.policies.of(p, type).id},`;

@@ -3,9 +3,9 @@
  * chain rule: evaluate/partial.ts), and how two such classifications differ, as the changes a reviewer
  * reads: actions that become denied, denied under conditions, allowed, or denied under other conditions.
  */
-import { classifyActions, partialStatement, signatureOf, type ActionClassification, type PartialLevel, type PartialRequest, type PartialStatement } from '../evaluate/index.js';
+import { classificationOf, classifyActions, classifyLevel, partialStatement, signatureOf, type ActionClassification, type ClassifiedLevels, type PartialLevel, type PartialRequest, type PartialStatement } from '../evaluate/index.js';
 import type { PolicyType } from '../policy/index.js';
-import { PackedActionSet, scratchSets, type ActionSet, type ReferenceIndex } from '../reference/index.js';
+import { ActionSet, PackedActionSet, scratchSets, type ReferenceIndex } from '../reference/index.js';
 import { AccountClauses } from './account-clauses.js';
 import type { Chain } from './chains.js';
 import { compareDenials, type DenialComparison, type Denial } from './denial-comparison.js';
@@ -40,6 +40,7 @@ export function withActionsOf(change: SemanticChange, copy: SemanticChange): Sem
 class Denials {
   private readonly bySignature = new Map<string, Denial>();
   private readonly compared = new Map<string, DenialComparison>();
+  private readonly ids = new Map<string, number>();
 
   record(statements: readonly PartialStatement[]): void {
     for (const s of statements) {
@@ -50,9 +51,25 @@ class Denials {
     }
   }
 
+  /**
+   * Equal lists of signatures, as one short string: signatures are long (conditions name many ARNs,
+   * values), the same string objects come back again and again, and a string's hash is computed once,
+   * where JSON.stringify would escape every signature at every call.
+   */
+  keyOf(signatures: readonly string[] | undefined): string {
+    if (!signatures) return '-';
+    let key = '';
+    for (const s of signatures) {
+      let id = this.ids.get(s);
+      if (id === undefined) this.ids.set(s, (id = this.ids.size));
+      key += `${id},`;
+    }
+    return key;
+  }
+
   /** Signatures of what may deny, ALWAYS for what denies every request. */
   compare(before: readonly string[], after: readonly string[]): DenialComparison {
-    const key = JSON.stringify([before, after]);
+    const key = `${this.keyOf(before)}|${this.keyOf(after)}`;
     let found = this.compared.get(key);
     if (!found) {
       const of = (signatures: readonly string[]) => signatures.map((x): Denial => (x === ALWAYS ? { residual: {} } : (this.bySignature.get(x) ?? { residual: {}, error: 'unknown condition' })));
@@ -64,9 +81,13 @@ class Denials {
 
 export class Classifier {
   private readonly classified = new Map<string, ActionClassification>();
+  /** What the upper levels of the chains classified so far decide, by the key of those levels. */
+  private readonly levelsClassified = new Map<string, ClassifiedLevels>();
   private readonly compared = new Map<ActionClassification, Map<ActionClassification, SemanticChange[]>>();
   private readonly partials = new Map<AccountClauses, Map<string, { statements: PartialStatement[]; key: string }>>();
   private readonly denials = new Denials();
+  /** Partial policies that evaluate alike (equal keys) by one number: a chain's key is made of them. */
+  private readonly partialIds = new Map<string, string>();
 
   constructor(
     private readonly reference: ReferenceIndex,
@@ -103,15 +124,38 @@ export class Classifier {
           this.denials.record(partial.statements);
         }
         statements.push(...partial.statements);
-        if (partial.key) keys.push(partial.key);
+        if (partial.key) keys.push(this.idOfPartial(partial.key));
       }
       levels.push({ label: '', statements });
       keyParts.push(keys.join(','));
     }
     const key = `${chain.type}\n${keyParts.join('\n')}`;
     let c = this.classified.get(key);
-    if (!c) this.classified.set(key, (c = classifyActions(levels, this.universes[chain.type])));
+    if (!c) {
+      // Level by level, from what the upper levels decide for the chains that share them: the root's
+      // statements (most of a chain's) are classified once per persona, not once per chain.
+      const universe = this.universes[chain.type];
+      let above: ClassifiedLevels | undefined;
+      let prefix = chain.type;
+      levels.forEach((level, i) => {
+        prefix += `\n${keyParts[i]}`;
+        const last = i === levels.length - 1;
+        let found = last ? undefined : this.levelsClassified.get(prefix);
+        if (!found) {
+          found = classifyLevel(above, level, universe);
+          if (!last) this.levelsClassified.set(prefix, found);
+        }
+        above = found;
+      });
+      this.classified.set(key, (c = classificationOf(above, universe)));
+    }
     return c;
+  }
+
+  private idOfPartial(key: string): string {
+    let id = this.partialIds.get(key);
+    if (id === undefined) this.partialIds.set(key, (id = String(this.partialIds.size)));
+    return id;
   }
 
   /**
@@ -160,51 +204,69 @@ const COMPARE_SCRATCH = {};
 interface Part {
   actions: PackedActionSet | ActionSet;
   signatures: string[];
+  /** The words its actions sit in are in [lo, hi). */
+  lo: number;
+  hi: number;
 }
 
-/** Fills `out` with the actions of both parts; false when they share none. */
-function intersectParts(a: Part, b: Part, out: ActionSet): boolean {
+/** Fills `out` with the actions of both parts, in its words in [lo, hi); false when they share none. */
+function intersectParts(a: Part, b: Part, out: ActionSet, lo: number, hi: number): boolean {
   // Most pairs of blocks share nothing: that is found on the packed block's few words, without
-  // clearing `out` (every word of the universe).
-  if (a.actions instanceof PackedActionSet) return a.actions.intersects(b.actions) && a.actions.intersectionInto(b.actions, out);
-  if (b.actions instanceof PackedActionSet) return b.actions.intersects(a.actions) && b.actions.intersectionInto(a.actions, out);
+  // clearing `out`.
+  if (a.actions instanceof PackedActionSet) return a.actions.intersects(b.actions) && a.actions.intersectionInto(b.actions, out, lo, hi);
+  if (b.actions instanceof PackedActionSet) return b.actions.intersects(a.actions) && b.actions.intersectionInto(a.actions, out, lo, hi);
   if (!a.actions.intersects(b.actions)) return false;
-  out.copyFrom(a.actions).retainAll(b.actions);
+  out.copyFrom(a.actions, lo, hi).retainAll(b.actions, lo, hi);
   return true;
 }
 
+/**
+ * The changes from `old` to `now`: every block of one side (and the actions in none) against every
+ * block of the other. A pair that shares actions is worked on over the words of its narrower part
+ * (a block of a few dozen actions spans a few words of the universe's hundreds), in scratch sets
+ * whose other words are left over; what a change keeps is copied from those words.
+ */
 function compare(old: ActionClassification, now: ActionClassification, universe: ActionSet, reference: ReferenceIndex, denials: Denials): SemanticChange[] {
   const [wasAllowed, isAllowed, oldRest, newRest, both, was, set] = scratchSets(COMPARE_SCRATCH, universe, 7) as [ActionSet, ActionSet, ActionSet, ActionSet, ActionSet, ActionSet, ActionSet];
   const parts = (c: ActionClassification, rest: ActionSet): Part[] => {
     rest.copyFrom(universe);
     for (const b of c.blocks) b.actions.removeFrom(rest);
-    return [...c.blocks, { actions: rest, signatures: [] }];
+    const blocks = c.blocks.map((b): Part => {
+      const { lo, hi } = b.actions.span;
+      return { actions: b.actions, signatures: b.signatures, lo, hi };
+    });
+    return [...blocks, { actions: rest, signatures: [], lo: 0, hi: rest.words.length }];
   };
   const found = new Map<string, SemanticChange & { set: ActionSet }>();
   /** `judged`: how the denials compare, for the kinds whose direction depends on the conditions. */
   const sides = new Map<string, { before: string[]; after: string[] }>();
   let current = { before: [] as string[], after: [] as string[] };
+  // `set` holds the change's actions in its words in [lo, hi) (the others are not its).
+  let lo = 0;
+  let hi = 0;
   const add = (kind: SemanticChangeKind, set: ActionSet, before?: string[], after?: string[], judged?: DenialComparison) => {
-    if (set.isEmpty()) return;
     const direction: Direction = judged?.direction ?? (kind === 'newly-denied' || kind === 'newly-conditional' ? 'stricter' : 'looser');
-    const key = `${kind}|${JSON.stringify(before ?? null)}|${JSON.stringify(after ?? null)}|${direction}`;
+    const key = `${kind}|${denials.keyOf(before)}|${denials.keyOf(after)}|${direction}`;
     const existing = found.get(key);
     if (!sides.has(key)) sides.set(key, current);
-    if (existing) existing.set.addAll(set);
-    else found.set(key, { kind, count: 0, services: [], ...(before ? { before } : {}), ...(after ? { after } : {}), direction, ...(judged?.allowedExample ? { allowedExample: judged.allowedExample } : {}), set: set.clone() });
+    if (existing) existing.set.addAll(set, lo, hi);
+    else found.set(key, { kind, count: 0, services: [], ...(before ? { before } : {}), ...(after ? { after } : {}), direction, ...(judged?.allowedExample ? { allowedExample: judged.allowedExample } : {}), set: new ActionSet(universe.universe).copyFrom(set, lo, hi) });
   };
   wasAllowed.copyFrom(universe).removeAll(old.denied);
   isAllowed.copyFrom(universe).removeAll(now.denied);
   const newParts = parts(now, newRest);
   for (const bo of parts(old, oldRest)) {
     for (const bn of newParts) {
-      if (!intersectParts(bo, bn, both)) continue;
+      lo = Math.max(bo.lo, bn.lo);
+      hi = Math.min(bo.hi, bn.hi);
+      if (lo >= hi || !intersectParts(bo, bn, both, lo, hi)) continue;
       for (const wasDenied of [true, false]) {
-        was.copyFrom(both).retainAll(wasDenied ? old.denied : wasAllowed);
-        if (was.isEmpty()) continue;
-        for (const isDenied of [true, false]) {
-          set.copyFrom(was).retainAll(isDenied ? now.denied : isAllowed);
-          if (set.isEmpty()) continue;
+        was.copyFrom(both, lo, hi).retainAll(wasDenied ? old.denied : wasAllowed, lo, hi);
+        if (was.isEmpty(lo, hi)) continue;
+        // Denied before and now: nothing changes.
+        for (const isDenied of wasDenied ? [false] : [true, false]) {
+          set.copyFrom(was, lo, hi).retainAll(isDenied ? now.denied : isAllowed, lo, hi);
+          if (set.isEmpty(lo, hi)) continue;
           current = { before: wasDenied ? [ALWAYS] : bo.signatures, after: isDenied ? [ALWAYS] : bn.signatures };
           if (!wasDenied && isDenied) add('newly-denied', set);
           else if (wasDenied && !isDenied) {

@@ -55,59 +55,92 @@ export function semanticDiff(input: SemanticDiffInput, reference: ReferenceIndex
     id: number;
   }
   const outcomeIds = new Map<SemanticChange[], number>();
-  const idOfChanges = new Map<string, number>();
+  // Changes that could be equal (JSON.stringify of each is equal) have the same shape: each change's
+  // kind, count, direction, conditions and number of service groups. Their JSON (up to a hundred
+  // action names per group) is written only to tell apart changes of one shape.
+  const ofShape = new Map<string, { changes: SemanticChange[]; id: number; text?: string }[]>();
+  let outcomeCount = 0;
   const outcomeOf = (changes: SemanticChange[]): Outcome => {
     let id = outcomeIds.get(changes);
     if (id === undefined) {
-      const text = JSON.stringify(changes);
-      id = idOfChanges.get(text);
-      if (id === undefined) idOfChanges.set(text, (id = idOfChanges.size));
+      const shape = changes.map((c) => `${c.kind}|${c.count}|${c.direction}|${c.services.length}|${JSON.stringify(c.before ?? null)}|${JSON.stringify(c.after ?? null)}`).join('\n');
+      let same = ofShape.get(shape);
+      if (!same) ofShape.set(shape, (same = []));
+      if (same.length) {
+        const text = JSON.stringify(changes);
+        id = same.find((o) => (o.text ??= JSON.stringify(o.changes)) === text)?.id;
+        if (id === undefined) same.push({ changes, id: (id = outcomeCount++), text });
+      } else same.push({ changes, id: (id = outcomeCount++) });
       outcomeIds.set(changes, id);
     }
     return { changes, id };
   };
 
+  /** What decides a persona's outcome on an account holding a pair of chains: the clauses that vary by account, and their outcomes. */
+  interface PairOutcomes {
+    varying: ReturnType<AccountClauses['ofPair']>;
+    byClauses: Map<string, Outcome>;
+  }
   // Per persona: chain before -> chain after -> outcomes of their account-dependent clauses -> outcome.
-  const decided = personas.map(() => new Map<Chain | undefined, Map<Chain, Map<string, Outcome>>>());
+  const decided = personas.map(() => new Map<Chain | undefined, Map<Chain, PairOutcomes>>());
   let decidedCount = 0;
   const decide = (persona: Persona, clauses: AccountClauses, index: number, account: OrgNode, was: Chain | undefined, will: Chain): Outcome => {
     let byWas = decided[index]!.get(was);
     if (!byWas) decided[index]!.set(was, (byWas = new Map()));
-    let byWill = byWas.get(will);
-    if (!byWill) byWas.set(will, (byWill = new Map()));
-    const varying = clauses.ofPair(was, will);
-    let request = varying.length ? persona.request(account) : undefined;
-    const key = request ? AccountClauses.outcomes(varying, request) : '';
-    let found = byWill.get(key);
+    let pair = byWas.get(will);
+    if (!pair) byWas.set(will, (pair = { varying: clauses.ofPair(was, will), byClauses: new Map() }));
+    let request = pair.varying.length ? persona.request(account) : undefined;
+    const key = request ? AccountClauses.outcomes(pair.varying, request) : '';
+    let found = pair.byClauses.get(key);
     if (!found) {
       request ??= persona.request(account);
       const old: ActionClassification = was ? classifier.classify(was, request, clauses) : classifier.notEnabled(persona.type);
       const now = classifier.classify(will, request, clauses);
-      byWill.set(key, (found = outcomeOf(classifier.changes(old, now, persona.type))));
+      pair.byClauses.set(key, (found = outcomeOf(classifier.changes(old, now, persona.type))));
       decidedCount++;
     }
     return found;
   };
 
   const clausesOf = personas.map((p) => new AccountClauses(p));
-  const byPersona = new Map<string, { persona: Persona; accounts: OrgNode[]; outcome: Outcome; was: Chain | undefined; will: Chain }>();
+  interface Reached {
+    persona: Persona;
+    accounts: OrgNode[];
+    outcome: Outcome;
+    was: Chain | undefined;
+    will: Chain;
+  }
+  const byPersona = new Map<number, Reached>();
+  // The account before, when no outcome of it depended on the account itself: an account holding the
+  // same four chains (its siblings, mostly) has the same outcomes, and joins the same groups.
+  let previous: { chains: (Chain | undefined)[]; reached: Reached[] } | undefined;
   for (const account of accounts.all) {
     // Each account's chains, looked up once for all its personas.
     const wasScp = notEnabled.has('scp') ? undefined : chains.of(account, before, 'scp');
     const willScp = chains.of(account, after, 'scp');
     const wasRcp = notEnabled.has('rcp') ? undefined : chains.of(account, before, 'rcp');
     const willRcp = chains.of(account, after, 'rcp');
+    const held = [wasScp, willScp, wasRcp, willRcp];
+    if (previous && held.every((c, i) => c === previous!.chains[i])) {
+      for (const g of previous.reached) g.accounts.push(account);
+      continue;
+    }
+    const reached: Reached[] = [];
+    let byAccount = false;
     for (let index = 0; index < personas.length; index++) {
       const persona = personas[index]!;
       const scp = persona.type === 'scp';
       const [was, will] = scp ? [wasScp, willScp] : [wasRcp, willRcp];
       const outcome = decide(persona, clausesOf[index]!, index, account, was, will);
+      if (clausesOf[index]!.ofPair(was, will).length) byAccount = true;
       if (!outcome.changes.length) continue;
-      const key = `${index}|${outcome.id}`;
-      const g = byPersona.get(key);
+      const key = outcome.id * personas.length + index;
+      let g = byPersona.get(key);
       if (g) g.accounts.push(account);
-      else byPersona.set(key, { persona, accounts: [account], outcome, was, will });
+      else byPersona.set(key, (g = { persona, accounts: [account], outcome, was, will }));
+      reached.push(g);
     }
+    previous = byAccount ? undefined : { chains: held, reached };
   }
   if (stats) Object.assign(stats, { accounts: accounts.all.length, chains: chains.size, decided: decidedCount });
   // Personas with the same outcome on the same accounts are reported once.

@@ -104,6 +104,8 @@ export type OriginsOf = (policy: AttachedPolicy, type: PolicyType) => readonly (
 /** The policies attached directly to each node of the tree (a root, OU or account id). */
 export interface PolicyAttachments {
   attachedAt(nodeId: string, type: PolicyType): readonly AttachedPolicy[];
+  /** Equal for nodes that hold the very same policies directly (of every type), when known: their chains are found once. */
+  attachmentKey?(nodeId: string): string;
 }
 
 /** What the semantic diff compares: the organization's attachments before the change and after it. */

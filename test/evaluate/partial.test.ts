@@ -1,6 +1,6 @@
 /** Partial evaluation: statements with part of the request known, and chains over the action universe. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { classifyActions, partialStatement, prepareStatement, RequestContext, signatureOf, type PartialRequest } from '../../src/evaluate/index.js';
+import { classificationOf, classifyActions, classifyLevel, partialStatement, prepareStatement, RequestContext, signatureOf, type PartialRequest } from '../../src/evaluate/index.js';
 import type { Statement } from '../../src/policy/index.js';
 import type { ReferenceIndex } from '../../src/reference/index.js';
 import { rawService, reference2026 } from '../support/reference.js';
@@ -212,6 +212,53 @@ describe('classifying the action universe along a chain', () => {
       expect(new Map(c.blocks.map((b) => [JSON.stringify(b.signatures), b.actions.toArray()]))).toEqual(expected);
       expect(c.blocks).toHaveLength(expected.size);
     }
+  });
+
+  it('classified level by level from the levels above that two chains share, a chain has the blocks, in order, of refining all its actions by all its statements at once, and the shared levels stay as they were', () => {
+    const universe = ref.allActions();
+    const when = (key: string, value: string) => ({ StringNotEquals: { [key]: [value] } });
+    const deny = (action: string[], key: string, value = 'x'): Statement => ({ effect: 'Deny', action, resource: ['*'], condition: when(key, value) });
+    const level = (...statements: Statement[]) => ({ label: '', statements: statements.flatMap((s) => partialStatement(prepareStatement(s, ref, universe), orgRole())) });
+    const root = level(allowAll, deny(['ec2:*', 's3:*'], 'aws:RequestedRegion'), deny(['ec2:Run*', 'iam:*'], 'aws:PrincipalTag/team'), { effect: 'Deny', action: ['kms:*'], resource: ['*'] });
+    const below = [
+      level(allowAll, deny(['s3:Get*', 'sqs:*'], 'aws:SourceVpc'), deny(['ec2:RunInstances'], 'aws:RequestedRegion', 'eu-west-1')),
+      level({ effect: 'Allow', action: ['ec2:*', 's3:*', 'iam:*', 'sqs:*'], resource: ['*'] }, { effect: 'Allow', action: ['lambda:*'], resource: ['*'], condition: when('aws:SourceVpc', 'vpc-1') }),
+      level(allowAll),
+    ];
+    // All the actions that may be denied, split in place by each statement in the order classifying gives them.
+    const refinedAtOnce = (levels: typeof below) => {
+      const maybe: { ids: Set<number>; signature: string }[] = [];
+      for (const { statements } of levels) {
+        const sure = new Set(statements.filter((p) => p.effect === 'Allow' && p.condition === 'yes' && p.resources === 'all').flatMap((p) => p.actions.toArray()));
+        const unless: typeof maybe = [];
+        for (const p of statements) {
+          if (p.condition === 'no' || (p.condition === 'yes' && p.resources === 'all')) continue;
+          if (p.effect === 'Deny') maybe.push({ ids: new Set(p.actions.toArray()), signature: signatureOf(p) });
+          else unless.push({ ids: new Set(p.actions.toArray().filter((id) => !sure.has(id))), signature: `unless ${signatureOf(p)}` });
+        }
+        maybe.push(...unless);
+      }
+      let blocks = [{ ids: [...new Set(maybe.flatMap((m) => [...m.ids]))].sort((x, y) => x - y), signatures: [] as string[] }].filter((b) => b.ids.length);
+      for (const m of maybe) {
+        blocks = blocks.flatMap((b) => {
+          const inside = b.ids.filter((id) => m.ids.has(id));
+          if (!inside.length) return [b];
+          const signatures = b.signatures.includes(m.signature) ? b.signatures : [...b.signatures, m.signature];
+          const outside = b.ids.filter((id) => !m.ids.has(id));
+          return outside.length ? [{ ids: inside, signatures }, { ids: outside, signatures: b.signatures }] : [{ ids: inside, signatures }];
+        });
+      }
+      return blocks.map((b) => ({ ids: b.ids, signatures: [...b.signatures].sort() }));
+    };
+    const shared = classifyLevel(undefined, root, universe);
+    const asItWas = { denied: shared.denied.toArray(), maybe: shared.maybe.length, blocks: shared.blocks.map((b) => [b.actions.toArray(), [...b.signatures]]) };
+    for (const next of below) {
+      const c = classificationOf(classifyLevel(shared, next, universe), universe);
+      expect(c.blocks.map((b) => ({ ids: b.actions.toArray(), signatures: b.signatures }))).toEqual(refinedAtOnce([root, next]));
+      expect(c.denied.toArray()).toEqual(classifyActions([root, next], universe).denied.toArray());
+    }
+    expect({ denied: shared.denied.toArray(), maybe: shared.maybe.length, blocks: shared.blocks.map((b) => [b.actions.toArray(), [...b.signatures]]) }).toEqual(asItWas);
+    expect(refinedAtOnce([root, below[0]!]).length).toBeGreaterThan(refinedAtOnce([root]).length);
   });
 
   it('a classification shares no set with the next one (the sets it works in are refilled by every call)', () => {

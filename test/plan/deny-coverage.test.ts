@@ -29,6 +29,34 @@ describe('glob inclusion', () => {
   ])('%s inside %s: %s', (inner, outer, expected) => {
     expect(globInside(inner, outer, true)).toBe(expected);
   });
+
+  it('answers as the search over every way the wildcards may stand, for names and patterns of a few letters and wildcards', () => {
+    // The inclusion search, pair of positions by pair of positions: what globInside answered for every pair before names took a plain match.
+    const searched = (p: string, q: string): boolean => {
+      const go = (i: number, j: number): boolean => {
+        if (i === q.length) return j === p.length;
+        if (q[i] === '*') return go(i + 1, j) || (j < p.length && go(i, j + 1));
+        if (j === p.length || p[j] === '*') return false;
+        if (q[i] === '?') return go(i + 1, j + 1);
+        return p[j] !== '?' && p[j] === q[i] && go(i + 1, j + 1);
+      };
+      return q === '*' || p === q || go(0, 0);
+    };
+    const alphabet = ['a', 'b', '*', '?'];
+    const all: string[] = [''];
+    for (let length = 1; length <= 4; length++) for (const s of all.filter((x) => x.length === length - 1)) for (const c of alphabet) all.push(s + c);
+    const differing: string[] = [];
+    let inside = 0;
+    for (const p of all) {
+      for (const q of all) {
+        const expected = searched(p, q);
+        if (expected) inside++;
+        if (globInside(p, q, false) !== expected) differing.push(`${p} inside ${q}: ${expected}`);
+      }
+    }
+    expect(differing).toEqual([]);
+    expect(inside).toBeGreaterThan(1000);
+  });
 });
 
 describe('the new version denies everything the old one did', () => {

@@ -54,6 +54,36 @@ describe('action sets', () => {
     }
   });
 
+  it('an operation limited to the words in [from, to) leaves the other words as they were', () => {
+    const universe = 1000;
+    const a = ActionSet.of(universe, [1, 40, 64, 65, 300, 301, 640, 999]);
+    const b = ActionSet.of(universe, [40, 65, 66, 300, 700, 999]);
+    const stale = ActionSet.of(universe, [2, 3, 500, 998]);
+    const [from, to] = [1, 20];
+    const inRange = (set: ActionSet) => set.toArray().filter((id) => id >= from * 32 && id < to * 32);
+    const outside = (set: ActionSet) => set.toArray().filter((id) => id < from * 32 || id >= to * 32);
+    const ops: [string, (x: ActionSet) => ActionSet, ActionSet][] = [
+      ['copyFrom', (x) => x.copyFrom(a, from, to), a.clone()],
+      ['clear', (x) => x.clear(from, to), new ActionSet(universe)],
+      ['addAll', (x) => x.addAll(a, from, to), stale.union(a)],
+      ['retainAll', (x) => x.retainAll(b, from, to), stale.intersect(b)],
+    ];
+    for (const [name, op, whole] of ops) {
+      const x = op(stale.clone());
+      expect([name, inRange(x)]).toEqual([name, inRange(whole)]);
+      expect([name, outside(x)]).toEqual([name, outside(stale)]);
+    }
+    expect(ActionSet.of(universe, [5, 999]).isEmpty(from, to)).toBe(true);
+    expect(ActionSet.of(universe, [40]).isEmpty(from, to)).toBe(false);
+    const packed = PackedActionSet.of(b);
+    expect(packed.span).toEqual({ lo: 1, hi: 32 });
+    const out = stale.clone();
+    expect(packed.intersectionInto(a, out, from, to)).toBe(true);
+    expect(inRange(out)).toEqual(inRange(a.intersect(b)));
+    expect(outside(out)).toEqual(outside(stale));
+    expect(PackedActionSet.of(b).intersectionInto(ActionSet.of(universe, [999]), stale.clone(), from, to)).toBe(false);
+  });
+
   it('a set packed from a span of its words holds the words of that span alone, as the set with the rest cleared would pack', () => {
     const universe = 1000;
     const words = Math.ceil(universe / 32);

@@ -5,9 +5,10 @@
  * folded into its siblings.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { deploymentSemanticDiff } from '../../src/plan/index.js';
+import { enabledPolicyTypes } from '../../src/org/index.js';
+import { deploymentSemanticDiff, endStates } from '../../src/plan/index.js';
 import type { ReferenceIndex } from '../../src/reference/index.js';
-import type { SemanticDiffStats, SemanticGroup } from '../../src/semantic-diff/index.js';
+import { semanticDiff, type SemanticDiffStats, type SemanticGroup } from '../../src/semantic-diff/index.js';
 import { denyPolicy, deploymentOf, fullAccessEverywhere, owned, stateOf, type OuSpec } from '../support/org-state.js';
 import { reference2026 } from '../support/reference.js';
 
@@ -50,6 +51,27 @@ describe('semantic diff per distinct chain', () => {
     // Three accounts of Prod, two distinct chains among them: the SCP persona decided twice there, not three times.
     expect(stats.accounts).toBe(5);
     expect(stats.decided).toBeLessThan(stats.accounts * 4);
+  });
+
+  it('chains found by what a node holds directly (its attachment key) are the chains found policy by policy', () => {
+    // Accounts of Prod and of Dev hold the same policies directly, under OUs that hold different ones.
+    const state = stateOf(TREE, [fullAccessEverywhere(TREE), owned('guardrails-scp-b-only', denyPolicy(['s3:DeleteBucket']), [B]), owned('guardrails-scp-dev', denyPolicy(['ec2:RunInstances']), ['ou-dev'])]);
+    const d = deploymentOf(state, [
+      { name: 'guardrails-scp-b-only', content: denyPolicy(['s3:DeleteBucket', 'iam:CreateRole']), targets: [B] },
+      { name: 'guardrails-scp-prod', content: denyPolicy(['iam:CreateUser', 's3:DeleteBucket']), targets: ['ou-prod'] },
+      { name: 'guardrails-scp-d', content: denyWhen('StringNotEquals', 'aws:PrincipalAccount', [E]), targets: [D, E] },
+    ]);
+    const { before, after } = endStates(d);
+    const input = { tree: d.tree, managementAccount: d.managementAccount, organizationId: d.state.organization.id, enabled: enabledPolicyTypes(d.state) };
+    const withoutKeys = (m: typeof before) => ({ attachedAt: (id: string, type: 'scp' | 'rcp') => m.attachedAt(id, type) });
+    const [keyed, unkeyed]: SemanticDiffStats[] = [{ accounts: 0, chains: 0, decided: 0 }, { accounts: 0, chains: 0, decided: 0 }];
+    const byKey = semanticDiff({ ...input, before, after }, ref, none, keyed);
+    const byPolicy = semanticDiff({ ...input, before: withoutKeys(before), after: withoutKeys(after) }, ref, none, unkeyed);
+    expect(byKey).toEqual(byPolicy);
+    expect(keyed).toEqual(unkeyed);
+    expect(byKey.length).toBeGreaterThan(2);
+    expect(before.attachmentKey(A)).toBe(before.attachmentKey(D));
+    expect(before.attachmentKey(A)).not.toBe(before.attachmentKey(B));
   });
 
   it('accounts with the same chains are still told apart by a condition on the account (aws:PrincipalAccount)', () => {

@@ -71,6 +71,26 @@ describe('the changes between two classifications', () => {
     expect(found).toEqual(expected);
     expect(new Set(changes.map((c) => c.kind))).toEqual(new Set(['newly-denied', 'newly-conditional', 'conditions-changed', 'now-conditional', 'newly-allowed']));
   });
+
+  it('count every action as deciding it alone would, whatever the comparisons before left in the sets compare works in', () => {
+    const region = 'aws:RequestedRegion';
+    const team = 'aws:PrincipalTag/team';
+    // Wide blocks, then narrow ones far apart in the universe, then wide against narrow.
+    const pairs: [Statement[], Statement[]][] = [
+      [[allowAll, deny(['*'], region), deny(['ec2:*', 's3:*'], team)], [allowAll, deny(['*'], region, 'us-east-1'), deny(['iam:*', 's3:*'], team), deny(['sqs:*'])]],
+      [[allowAll, deny(['a4b:*'], team), deny(['zocalo:*'])], [allowAll, deny(['a4b:Get*'], team), deny(['zocalo:*'], region), deny(['xray:*'], 'aws:SourceVpc')]],
+      [[allowAll, deny(['*'], region), deny(['kms:*'])], [allowAll, deny(['kms:Decrypt'], team), deny(['a4b:*'], region)]],
+    ];
+    const classifier = new Classifier(ref, universesOf(ref));
+    for (const [before, after] of pairs) {
+      const old = classify(...before);
+      const now = classify(...after);
+      const changes = classifier.changes(old, now, 'scp');
+      const found = new Map(changes.map((c) => [`${c.kind}|${JSON.stringify(c.before ?? null)}|${JSON.stringify(c.after ?? null)}`, c.count]));
+      expect(found).toEqual(bruteForce(old, now));
+      for (const c of changes) expect(c.services.reduce((n, g) => n + g.count, 0)).toBe(c.count);
+    }
+  });
 });
 
 describe('a set of actions by service and access level', () => {
