@@ -4,6 +4,7 @@ import { benchCompile } from './compile.bench.js';
 import { benchCompileScale } from './compile-scale.bench.js';
 import { benchDiffScale } from './diff-scale.bench.js';
 import { benchEvaluate } from './evaluate.bench.js';
+import { benchFirstCompile } from './first-compile.bench.js';
 import { benchGoals } from './goals.bench.js';
 import { benchLockout } from './lockout.bench.js';
 import { benchMinimize } from './minimize.bench.js';
@@ -19,6 +20,7 @@ const only = process.argv[2];
 const suites = [
   { name: 'issue 15 goals: commands at scale', run: benchGoals },
   { name: 'service reference', run: benchReference },
+  { name: 'clone to first compile', run: benchFirstCompile },
   { name: 'start-up', run: benchStartup },
   { name: 'compile', run: benchCompile },
   { name: 'compile at scale', run: benchCompileScale },

@@ -12,6 +12,13 @@ export interface CommandHelp {
 
 /** By command path as typed (`org export`). Commands that only group others (`org`) need none. */
 export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
+  init: {
+    examples: ['guardrails init', 'guardrails init my-guardrails --org org-snapshot.json', 'guardrails init --live'],
+    exits: [
+      [0, 'written'],
+      [2, 'a file exists, or bad input (nothing written)'],
+    ],
+  },
   sync: {
     examples: ['guardrails sync', 'guardrails sync --from ./aws-service-reference-2026-08-22'],
     exits: [
@@ -20,17 +27,17 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     ],
   },
   validate: {
-    examples: ['guardrails validate', 'guardrails validate --format sarif > guardrails.sarif'],
+    examples: ['guardrails validate', 'guardrails validate --format sarif > guardrails.sarif', 'guardrails validate --access-analyzer'],
     exits: [
       [0, 'valid'],
-      [2, 'invalid'],
+      [2, 'invalid (with --access-analyzer: also an ERROR finding, or no check made)'],
     ],
   },
   compile: {
-    examples: ['guardrails compile', 'guardrails compile --quiet && git diff --exit-code out/'],
+    examples: ['guardrails compile', 'guardrails compile --quiet && git diff --exit-code out/', 'guardrails compile --access-analyzer'],
     exits: [
       [0, 'written'],
-      [2, 'invalid (out/ untouched)'],
+      [2, 'invalid (with --access-analyzer: also an ERROR finding, or no check made; out/ untouched)'],
     ],
   },
   minimize: {

@@ -6,11 +6,16 @@ import { EXIT_BAD_INPUT, EXIT_OK, terminalWidth, type CliIO } from './io.js';
 import { table } from '../report/table.js';
 import { openWorkspace, printDiagnostics } from './workspace.js';
 import type { ReferenceLoad } from './reference-load.js';
+import { snapshotDate } from '../reference/index.js';
 import { writeJson } from './json-output.js';
+import { shippedNote } from './reference-cache.js';
 import { outputFormat, writeSarif } from './output-format.js';
+import { accessAnalyzerCrossCheck } from './access-analyzer.js';
 
 export interface CompileFlags {
   cache: string;
+  /** Set when the cache is the copy shipped with guardrails: its version (reference-cache.ts). */
+  shippedWith?: string;
   /** The reference's load, when the command line started it (reference-load.ts). */
   referenceLoad?: ReferenceLoad;
   out: string;
@@ -20,13 +25,15 @@ export interface CompileFlags {
   /** Errors only on stderr. */
   quiet?: boolean;
   repack?: boolean;
+  /** Cross-check every policy with IAM Access Analyzer before out/ is written (access-analyzer.ts). */
+  accessAnalyzer?: boolean;
 }
 
 export async function runCompile(files: string[], flags: CompileFlags, io: CliIO): Promise<number> {
   const format = outputFormat(flags);
   // JSON and SARIF go to stdout alone; stderr then shows only the errors.
   const machine = format !== 'text';
-  const ws = await openWorkspace(files, flags.cache, io, flags.referenceLoad);
+  const ws = await openWorkspace(files, flags, io, flags.referenceLoad);
   // With --json or --format sarif, stdout always holds one document, failed or not (like validate's).
   const failJson = (diagnostics: Diagnostic[]) => {
     const sorted = sortDiagnostics(diagnostics, ws.files);
@@ -53,13 +60,23 @@ export async function runCompile(files: string[], flags: CompileFlags, io: CliIO
   const previousTexts = previous ? await readOutPolicies(located.dir, previous, { cwd: io.cwd, diagnostics: outDiagnostics }) : undefined;
   const result = compile({ intent: ws.intent, reference: ws.reference.index, referenceManifest: ws.reference.manifest, root: io.cwd, previous, ...(previousTexts ? { previousTexts } : {}) });
   let all = [...ws.diagnostics, ...outDiagnostics, ...result.diagnostics];
-  const fail = (what: string) => {
+  /** `checked`: what the Access Analyzer cross-check found, said after the diagnostics it counts. */
+  const fail = (what: string, checked?: string) => {
     const sorted = printDiagnostics(machine ? all.filter((d) => d.severity === 'error') : all, ws, io, { quiet: flags.quiet });
+    if (checked && !machine) io.stderr.write(`${checked}\n`);
     io.stderr.write(`compile failed: ${summarizeCounts(sorted)}; ${what}\n`);
     failJson(all);
     return EXIT_BAD_INPUT;
   };
   if (!result.ok || !result.manifest) return fail(`${shownOut} left as it was`);
+  // Before anything is written: an ERROR finding leaves out/ as it was.
+  let crossChecked: string | undefined;
+  if (flags.accessAnalyzer) {
+    const checked = await accessAnalyzerCrossCheck(result.policies, ws.intent, io, (p) => `${shownOut}${p.file}`);
+    all = [...all, ...checked.diagnostics];
+    crossChecked = checked.summary;
+    if (hasErrors(checked.diagnostics)) return fail(`${shownOut} left as it was`, checked.summary);
+  }
   const written = await writeOut(located.dir, result.policies, result.manifest);
   all = [...all, ...written.diagnostics];
   if (!written.ok) return fail(`${shownOut} left as it was`);
@@ -78,9 +95,13 @@ export async function runCompile(files: string[], flags: CompileFlags, io: CliIO
   ]);
   io.stdout.write(table(['policy', 'type', 'characters', 'used', 'statements', 'level', 'targets'], rows, terminalWidth(io)));
   const snap = result.manifest.reference;
+  // The date of what the reference holds (a mirror's dated path, AWS's Last-Modified), not of the copy.
+  const dated = snapshotDate(ws.reference!.manifest, 'cache');
+  const of = dated.basis === 'synced' ? `synced ${dated.date.slice(0, 10)}` : `of ${dated.date.slice(0, 10)}`;
   io.stdout.write(
-    `\n${result.policies.length} policies from ${ws.intent.controls.length} controls written to ${displayPath(outDir, io.cwd)}/ (reference ${snap.snapshotId} of ${snap.syncedOn}, quotas ${result.quotas.profile}); ${summarizeCounts(all)}\n`,
+    `\n${result.policies.length} policies from ${ws.intent.controls.length} controls written to ${displayPath(outDir, io.cwd)}/ (reference ${snap.snapshotId} ${of}${shippedNote(flags)}, quotas ${result.quotas.profile}); ${summarizeCounts(all)}\n`,
   );
+  if (crossChecked) io.stdout.write(`${crossChecked}\n`);
   return EXIT_OK;
 }
 

@@ -23,6 +23,8 @@ import type { ReferenceLoad } from './reference-load.js';
 
 export interface DeploymentFlags {
   cache: string;
+  /** Set when the cache is the copy shipped with guardrails: its version (reference-cache.ts). */
+  shippedWith?: string;
   /** The reference's load, when the command line started it (reference-load.ts). */
   referenceLoad?: ReferenceLoad;
   out: string;
@@ -105,7 +107,7 @@ export function deploymentOf(loaded: LoadedCompile, state: OrgState, contentAt?:
 
 /** The intent compiled in memory and checked against out/, or prints why not and returns the exit code. */
 export async function loadCompiled(files: string[], flags: Pick<DeploymentFlags, 'cache' | 'out' | 'referenceLoad' | 'quiet'>, io: CliIO, command: string): Promise<LoadedCompile | number> {
-  const ws = await openWorkspace(files, flags.cache, io, flags.referenceLoad);
+  const ws = await openWorkspace(files, flags, io, flags.referenceLoad);
   const fail = (diagnostics: Diagnostic[]) => {
     const sorted = printDiagnostics(diagnostics, ws, io, { quiet: flags.quiet });
     io.stderr.write(`${command} failed: ${summarizeCounts(sorted)}\n`);

@@ -3,7 +3,10 @@ import * as path from 'node:path';
 import { warning, type Diagnostic, type SourceLocation } from '../diagnostics/index.js';
 import { parseDuration } from '../intent/index.js';
 import { buildDiffReport, partnerAccountsOf, type DiffReport } from '../plan/index.js';
-import { GITHUB_COMMENT_MAX, nothingAllowed, renderDiffMarkdown, renderDiffText, STEP_SUMMARY_MAX } from '../report/index.js';
+// The renderers diff uses, not the report folder's index: that loads notify's template engine too.
+import { GITHUB_COMMENT_MAX, renderDiffMarkdown, STEP_SUMMARY_MAX } from '../report/diff-markdown.js';
+import { nothingAllowed } from '../report/diff-markdown-review.js';
+import { renderDiffText } from '../report/diff-text.js';
 import { loadDeployment, type DeploymentFlags } from './deployment.js';
 import { displayPath } from './format.js';
 import { EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, UsageError, type CliIO } from './io.js';

@@ -22,6 +22,8 @@ export interface ExplainFlags {
   pattern?: string;
   json?: boolean;
   cache: string;
+  /** Set when the cache is the copy shipped with guardrails: its version (reference-cache.ts). */
+  shippedWith?: string;
 }
 
 export async function runExplain(file: string, flags: ExplainFlags, io: CliIO): Promise<number> {
@@ -55,12 +57,12 @@ export async function runExplain(file: string, flags: ExplainFlags, io: CliIO): 
     reference = await loadFromCache(cache, manifest?.reference.snapshotId ?? 'current', { cwd: io.cwd });
   } catch (e) {
     if (!(e instanceof CacheError)) throw e;
-    if (!manifest || e.code !== 'no-snapshot') return refuse([...diagnostics, referenceError(e)]);
+    if (!manifest || e.code !== 'no-snapshot') return refuse([...diagnostics, referenceError(e, flags.shippedWith)]);
     try {
       reference = await loadFromCache(cache, 'current', { cwd: io.cwd });
     } catch (again) {
       if (!(again instanceof CacheError)) throw again;
-      return refuse([...diagnostics, referenceError(again)]);
+      return refuse([...diagnostics, referenceError(again, flags.shippedWith)]);
     }
   }
 

@@ -8,6 +8,7 @@ import { quoteUntrusted } from '../diagnostics/untrusted.js';
 import { packageVersion } from '../files/package-version.js';
 import { COMMAND_HELP, helpAfter } from './command-help.js';
 import { EXIT_BAD_INPUT, UsageError, type CliIO } from './io.js';
+import { CACHE_OPTION_HELP, chooseCache, DEFAULT_CACHE, type CacheChoice } from './reference-cache.js';
 
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
   let exitCode = 0;
@@ -22,10 +23,21 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     });
 
   program
+    .command('init')
+    .description('start an intent in DIR: the organization (from an org snapshot, AWS, or an example tree), a few commented controls with tests, the pinned service reference, editor settings for the schema, and CI workflows; nothing that exists is overwritten')
+    .argument('[dir]', 'the directory to scaffold (default: the working directory)')
+    .option('--org <file>', 'take the organization from this org snapshot (guardrails org export); copied to guardrails/org-snapshot.json')
+    .option('--live', 'read the organization from AWS Organizations into guardrails/org-snapshot.json')
+    .option('--concurrency <n>', 'with --live: API calls in flight at once (default 4)', positiveInt)
+    .action(async (dir: string | undefined, flags) => {
+      exitCode = await (await import('./init.js')).runInit(dir, flags, io);
+    });
+
+  program
     .command('sync')
     .description('download the AWS service reference into the cache as a new snapshot')
     .option('--from <url-or-dir>', `mirror URL or directory laid out like the endpoint (default: $GUARDRAILS_REFERENCE_URL, else AWS's endpoint)`)
-    .option('--cache <dir>', 'cache directory', 'service-reference-cache')
+    .option('--cache <dir>', 'cache directory', DEFAULT_CACHE)
     .option('--concurrency <n>', 'parallel downloads', positiveInt, 16)
     .option('--timeout <ms>', 'per-request timeout in milliseconds', positiveInt, 30000)
     .option('--retries <n>', 'retries per file on 5xx, 429 and timeouts', nonNegativeInt, 3)
@@ -38,10 +50,11 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .command('validate')
     .description('check intent files: schema, targets, waves, tests, and actions against the cached service reference')
     .argument('[files...]', 'intent files (default: guardrails/*.yaml)')
-    .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
+    .option('--cache <dir>', CACHE_OPTION_HELP)
     .option('--json', 'print diagnostics as JSON (same as --format json)')
     .option('--format <format>', 'text, json, or sarif (a SARIF 2.1.0 log for code scanning)')
     .option('--quiet', 'errors only: no warnings on stderr')
+    .option('--access-analyzer', 'also validate every policy with IAM Access Analyzer (ValidatePolicy, AWS credentials needed): an ERROR finding fails the run, warnings and suggestions do not')
     .action(async (files: string[], flags) => {
       const started = await withReferenceLoad(flags, io);
       exitCode = await (await import('./validate.js')).runValidate(files, started, io);
@@ -51,12 +64,13 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .command('compile')
     .description('compile the intent into SCPs and RCPs in out/, with a manifest; nothing is written unless every check passes')
     .argument('[files...]', 'intent files (default: guardrails/*.yaml)')
-    .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
+    .option('--cache <dir>', CACHE_OPTION_HELP)
     .option('--out <dir>', 'output directory', 'out')
     .option('--json', 'print the manifest as JSON (same as --format json)')
     .option('--format <format>', 'text, json, or sarif (a SARIF 2.1.0 log of the diagnostics, for code scanning)')
     .option('--quiet', 'errors only: no warnings on stderr')
     .option('--repack', 'pack from scratch instead of keeping the policies of the previous out/manifest.json')
+    .option('--access-analyzer', 'also validate every policy with IAM Access Analyzer (ValidatePolicy, AWS credentials needed): an ERROR finding fails the run (out/ untouched), warnings and suggestions do not')
     .action(async (files: string[], flags) => {
       const started = await withReferenceLoad(flags, io);
       exitCode = await (await import('./compile.js')).runCompile(files, started, io);
@@ -66,7 +80,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .command('simulate')
     .description("run the intent's tests and scenarios generated from every control against the compiled policies")
     .argument('[files...]', 'intent files (default: guardrails/*.yaml)')
-    .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
+    .option('--cache <dir>', CACHE_OPTION_HELP)
     .option('--engine <engine>', 'local (our engine) or aws (IAM policy simulator for SCP scenarios; RCPs stay local)', 'local')
     .option('--json', 'print every result as JSON (same as --format json)')
     .option('--format <format>', 'text, json, or sarif (a SARIF 2.1.0 log of the diagnostics and failing scenarios, for code scanning)')
@@ -87,13 +101,13 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .requiredOption('--type <type>', 'scp or rcp')
     .option('--quota <profile>', 'quota profile (aws-2026-05, aws-legacy)')
     .option('--out <dir>', 'write the policies as files instead of printing a JSON array')
-    .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
+    .option('--cache <dir>', CACHE_OPTION_HELP)
     .option('--keep-sids', 'keep statement ids (statements are then not merged)')
     .option('--exact', 'write no wildcard the input does not have (no drift as AWS adds actions)')
     .option('--slots <n>', "policies the target can still take, when others are attached there (default: the quota's per-target count)")
     .option('--aggressive', 'the smallest output: substring wildcards and NotAction complements, even where they reach every principal')
     .action(async (file: string, flags) => {
-      exitCode = await (await import('./minimize.js')).runMinimize(file, flags, io);
+      exitCode = await (await import('./minimize.js')).runMinimize(file, withCache(flags, io), io);
     });
 
   program
@@ -102,10 +116,10 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .argument('<policy>', 'a compiled policy, e.g. out/guardrails-scp-<control>.json (inside the repository)')
     .option('--sid <sid>', 'only the statement with this Sid')
     .option('--pattern <pattern>', "only this action pattern, e.g. 'iam:Create*User' (lists every action it matches)")
-    .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
+    .option('--cache <dir>', CACHE_OPTION_HELP)
     .option('--json', 'the explanation as JSON')
     .action(async (file: string, flags) => {
-      exitCode = await (await import('./explain.js')).runExplain(file, flags, io);
+      exitCode = await (await import('./explain.js')).runExplain(file, withCache(flags, io), io);
     });
 
   const org = program.command('org').description('the deployed state of AWS Organizations');
@@ -162,11 +176,12 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .option('--check <command>', 'a command run after each wave and at the end of its bake; a failure halts (GUARDRAILS_WAVE, GUARDRAILS_ACCOUNTS, GUARDRAILS_PHASE, GUARDRAILS_RUN in its environment)')
     .option('--enable-policy-types', 'enable the policy types the plan needs (and wait until they are)')
     .option('--allow-lockout-risk', 'go on when the lockout guard finds a principal or action the rollout would deny (loudly)')
-    .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
+    .option('--cache <dir>', CACHE_OPTION_HELP)
     .option('--out <dir>', 'the compiled policies', 'out')
     .option('--json', 'the report as JSON')
     .action(async (files: string[], flags) => {
-      exitCode = await (await import('./rollout.js')).runRolloutCommand(files, flags, io);
+      // At a git ref (--revert --to), the ref's own cache where --cache (or its default) names one it has.
+      exitCode = await (await import('./rollout.js')).runRolloutCommand(files, { ...withCache(flags, io), cacheAtRef: flags.cache ?? DEFAULT_CACHE }, io);
     });
   rollout
     .command('unlock')
@@ -181,7 +196,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .description('what AWS changed between two service-reference snapshots, and which guardrails it touches (exit 1 when one is)')
     .option('--from <snapshot-or-dir>', 'older snapshot: an id (or prefix) in the cache, or a directory laid out like the endpoint (default: the one out/ was compiled against, else the one before --to)')
     .option('--to <snapshot-or-dir>', 'newer snapshot (default: the current one in the cache)', undefined)
-    .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
+    .option('--cache <dir>', CACHE_OPTION_HELP)
     .option('--out <dir>', 'the compiled policies whose impact is analysed', 'out')
     .option('--format <format>', 'markdown, text, slack or json (default: text)')
     .option('--template <file>', 'a handlebars template of your own (it receives the JSON result plus view groupings)')
@@ -189,7 +204,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .option('--max-length <n>', 'most characters of markdown or text output; lists are shortened to fit (default: 60000 for markdown, none for text; 0: no limit)')
     .option('--reported <file>', 'issues opened already (gh issue list --json number,url,state,body): when one holds this notification\'s key, say so and exit 0')
     .action(async (flags) => {
-      exitCode = await (await import('./notify.js')).runNotify(flags, io);
+      exitCode = await (await import('./notify.js')).runNotify(withCache(flags, io), io);
     });
 
   addCommandHelp(program);
@@ -234,7 +249,7 @@ function withDeployedState(command: Command): Command {
     .option('--org <file>', 'the deployed state, from guardrails org export')
     .option('--live', 'read the deployed state from AWS Organizations')
     .option('--concurrency <n>', 'with --live: API calls in flight at once (default 4)', positiveInt)
-    .option('--cache <dir>', 'service reference cache', 'service-reference-cache')
+    .option('--cache <dir>', CACHE_OPTION_HELP)
     .option('--out <dir>', 'the compiled policies', 'out')
     .option('--quiet', 'errors only: no warnings on stderr');
 }
@@ -251,11 +266,17 @@ function nonNegativeInt(value: string): number {
   return n;
 }
 
+/** The flags with --cache chosen (reference-cache.ts): as named, else the repository's, else the one shipped with guardrails. */
+function withCache<F extends { cache?: string }>(flags: F, io: CliIO): F & CacheChoice {
+  return { ...flags, ...chooseCache(flags.cache, io.cwd) };
+}
+
 /**
- * The flags with the reference's load started, before the command's modules are imported: the
- * load's threads run while this one loads them (reference-load.ts).
+ * The flags with the cache chosen and the reference's load started, before the command's modules are
+ * imported: the load's threads run while this one loads them (reference-load.ts).
  */
-async function withReferenceLoad<F extends { cache: string }>(flags: F, io: CliIO): Promise<F & { referenceLoad: import('./reference-load.js').ReferenceLoad }> {
+async function withReferenceLoad<F extends { cache?: string }>(flags: F, io: CliIO): Promise<F & CacheChoice & { referenceLoad: import('./reference-load.js').ReferenceLoad }> {
   const { startReferenceLoad } = await import('./reference-load.js');
-  return { ...flags, referenceLoad: startReferenceLoad(flags.cache, io.cwd) };
+  const chosen = withCache(flags, io);
+  return { ...chosen, referenceLoad: startReferenceLoad(chosen.cache, io.cwd) };
 }

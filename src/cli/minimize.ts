@@ -16,6 +16,8 @@ export interface MinimizeFlags {
   quota?: string;
   out?: string;
   cache: string;
+  /** Set when the cache is the copy shipped with guardrails: its version (reference-cache.ts). */
+  shippedWith?: string;
   keepSids?: boolean;
   exact?: boolean;
   aggressive?: boolean;
@@ -82,7 +84,7 @@ export async function runMinimize(file: string, flags: MinimizeFlags, io: CliIO)
     }
   } catch (e) {
     if (!(e instanceof CacheError)) throw e;
-    report([referenceError(e)]);
+    report([referenceError(e, flags.shippedWith)]);
     return EXIT_BAD_INPUT;
   }
   report(result.diagnostics);

@@ -10,6 +10,8 @@ export interface NotifyFlags {
   from?: string;
   to?: string;
   cache: string;
+  /** Set when the cache is the copy shipped with guardrails: its version (reference-cache.ts). */
+  shippedWith?: string;
   out: string;
   format?: string;
   template?: string;
@@ -52,6 +54,9 @@ export async function runNotify(flags: NotifyFlags, io: CliIO): Promise<number> 
     reported = read.issues;
   }
 
+  // The shipped snapshots are the same for every user of this version: what AWS changed since is in a sync.
+  // (Both --from and --to given name what is compared, and it is said as named.)
+  if (flags.shippedWith !== undefined && (flags.from === undefined || flags.to === undefined)) io.stderr.write(`note: no service-reference-cache/ here: the snapshots compared are the ones shipped with guardrails ${flags.shippedWith}; guardrails sync adds AWS's current reference in a cache of the repository's own\n`);
   const outcome = await runNotification({ from: flags.from, to: flags.to, cacheDir: path.resolve(io.cwd, flags.cache), outDir: path.resolve(io.cwd, flags.out), cwd: io.cwd });
   for (const w of outcome.warnings) io.stderr.write(formatDiagnostic(w, { get: () => undefined }, io.cwd));
   switch (outcome.kind) {

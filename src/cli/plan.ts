@@ -4,7 +4,9 @@ import { inertLine } from '../diagnostics/index.js';
 import { errnoReason } from '../files/errno.js';
 import { isInside, realOrResolved, repositoryOf, rootForNamedPath } from '../files/index.js';
 import { intentDigest, outDigest, planFile, planRollout, wavesOf, writePlanFile, type Deployment } from '../plan/index.js';
-import { renderPlanText, renderTreeDriftText } from '../report/index.js';
+// The renderers plan uses, not the report folder's index: that loads notify's template engine too.
+import { renderPlanText } from '../report/plan-text.js';
+import { renderTreeDriftText } from '../report/tree-drift-text.js';
 import { displayPath, summarizeCounts } from './format.js';
 import { loadDeployment, type DeploymentFlags, type LoadedCompile } from './deployment.js';
 import { EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, UsageError, type CliIO } from './io.js';

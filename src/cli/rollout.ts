@@ -45,7 +45,12 @@ import { openWorkspace, printDiagnostics } from './workspace.js';
 import { writeJson } from './json-output.js';
 
 export interface RolloutFlags {
+  /** The cache chosen for the working tree (reference-cache.ts). */
   cache: string;
+  /** Set when that is the copy shipped with guardrails: its version. */
+  shippedWith?: string;
+  /** The cache as --cache (or its default) names it, read from the commit with --revert --to when the commit has it. */
+  cacheAtRef?: string;
   out: string;
   live?: boolean;
   plan?: string;
@@ -175,7 +180,7 @@ function compiledSource(loaded: LoadedCompile, describe: string, order: 'forward
 
 /** The owned policies journaled at the start of a run. */
 async function revertToRunTarget(revertRun: string, files: string[], flags: RolloutFlags, io: CliIO): Promise<RolloutTarget | number> {
-  const ws = await openWorkspace(files, flags.cache, io);
+  const ws = await openWorkspace(files, flags, io);
   if (!ws.intent || !ws.reference || hasErrors(ws.diagnostics)) {
     printDiagnostics(ws.diagnostics, ws, io);
     return EXIT_BAD_INPUT;
@@ -218,7 +223,7 @@ async function revertToRunTarget(revertRun: string, files: string[], flags: Roll
 /** The commit's guardrails/ (with its reference cache and out/, when it has them) in a temporary directory. */
 async function materializeForRollout(flags: RolloutFlags, io: CliIO): Promise<MaterializedRef | number> {
   // The cache and out/ are read from the ref where the flags name a path inside the repository.
-  const paths = ['guardrails', belowCwd(flags.cache, io.cwd), belowCwd(flags.out, io.cwd)].filter((p): p is string => p !== undefined);
+  const paths = ['guardrails', belowCwd(flags.cacheAtRef ?? flags.cache, io.cwd), belowCwd(flags.out, io.cwd)].filter((p): p is string => p !== undefined);
   try {
     return await materializeRef(io.cwd, flags.to!, { paths: [...new Set(paths)], required: ['guardrails'] });
   } catch (e) {
@@ -236,10 +241,11 @@ async function revertToRefTarget(at: MaterializedRef, flags: RolloutFlags, io: C
   const describe = `the intent at ${at.ref} (${at.shortCommit})`;
   // Diagnostics name the ref's files as the repository does (guardrails/x.yaml), not the temporary copy.
   const atRef: CliIO = { ...io, cwd: at.dir };
-  const cacheRel = belowCwd(flags.cache, io.cwd);
+  const cacheRel = belowCwd(flags.cacheAtRef ?? flags.cache, io.cwd);
   const cacheAtRef = cacheRel !== undefined && at.present.includes(cacheRel);
-  if (cacheRel !== undefined && !cacheAtRef) io.stderr.write(`warning: ${at.ref} (${at.shortCommit}) has no ${cacheRel}/: its intent is compiled against the working tree's reference cache\n`);
-  const ws = await openWorkspace([], cacheAtRef ? flags.cache : path.resolve(io.cwd, flags.cache), atRef);
+  // A repository without a cache of its own compiles against the reference shipped with guardrails, at every commit alike.
+  if (cacheRel !== undefined && !cacheAtRef && flags.shippedWith === undefined) io.stderr.write(`warning: ${at.ref} (${at.shortCommit}) has no ${cacheRel}/: its intent is compiled against the working tree's reference cache\n`);
+  const ws = await openWorkspace([], cacheRel !== undefined && cacheAtRef ? cacheRel : { ...flags, cache: path.resolve(io.cwd, flags.cache) }, atRef);
   const fail = (diagnostics: Diagnostic[]) => {
     const sorted = printDiagnostics(diagnostics, ws, atRef);
     io.stderr.write(`rollout failed: ${describe} does not compile: ${summarizeCounts(sorted)}\n`);

@@ -10,6 +10,7 @@ import { envFlag, inGithubActions, inertWriter, showsColour, type CliIO } from '
 export async function run(): Promise<number> {
   ignoreClosedPipe(process.stdout);
   const env = process.env;
+  disableSdkNodeVersionNotice(env);
   // Under GitHub Actions the output is the job's log, where a workflow command in a name would act.
   const workflowCommands = inGithubActions(env);
   const io: CliIO = {
@@ -25,6 +26,17 @@ export async function run(): Promise<number> {
     io.stderr.write(describeInternalError(e, process.env));
     return 2;
   }
+}
+
+/**
+ * The AWS SDK warns on Node 20, when a client is made, that its releases after the first week of
+ * January 2027 will require Node 22. It speaks to whoever picks the SDK's version: guardrails does (the
+ * published package pins its dependency tree with npm-shrinkwrap.json, and package.json's engines says
+ * which Node that tree runs on), not its user, who could do nothing about it. The SDK's own switch turns
+ * it off, unless the environment already sets it either way.
+ */
+function disableSdkNodeVersionNotice(env: NodeJS.ProcessEnv): void {
+  env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 }
 
 /**

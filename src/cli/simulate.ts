@@ -16,6 +16,8 @@ import { repoPaths } from './repo-paths.js';
 
 export interface SimulateFlags {
   cache: string;
+  /** Set when the cache is the copy shipped with guardrails: its version (reference-cache.ts). */
+  shippedWith?: string;
   /** The reference's load, when the command line started it (reference-load.ts). */
   referenceLoad?: ReferenceLoad;
   engine: string;
@@ -37,7 +39,7 @@ const ANNOTATED_FAILURES = 50;
 export async function runSimulate(files: string[], flags: SimulateFlags, io: CliIO): Promise<number> {
   if (flags.engine !== 'local' && flags.engine !== 'aws') throw new UsageError(`--engine must be local or aws, not "${flags.engine}"`);
   const format = outputFormat(flags);
-  const ws = await openWorkspace(files, flags.cache, io, flags.referenceLoad);
+  const ws = await openWorkspace(files, flags, io, flags.referenceLoad);
   // A SARIF log is written whatever the outcome: a malformed intent is what code scanning must show.
   const failed = (diagnostics: readonly Diagnostic[], why: (counts: string) => string) => {
     const sorted = printDiagnostics(diagnostics, ws, io, { quiet: flags.quiet });

@@ -4,6 +4,7 @@ import { loadIntent, type Intent } from '../intent/index.js';
 import { CacheError, type LoadedSnapshot } from '../reference/index.js';
 import { startReferenceLoad, type ReferenceLoad } from './reference-load.js';
 import { referenceError } from './reference-error.js';
+import type { CacheChoice } from './reference-cache.js';
 import type { SourceIndex } from '../diagnostics/index.js';
 import { annotationOf, githubAnnotation } from '../report/github-annotations.js';
 import { formatSelection, selectForPrinting, writeSpans } from './format.js';
@@ -20,17 +21,21 @@ export interface Workspace {
   diagnostics: Diagnostic[];
 }
 
-/** `started`: the reference's load for this cache, when the command line started it already. */
-export async function openWorkspace(files: string[], cacheDir: string, io: CliIO, started?: ReferenceLoad): Promise<Workspace> {
+/**
+ * `cache`: the directory, or the cache the command line chose (reference-cache.ts: it may be the copy
+ * shipped with guardrails); `started`: the reference's load for it, when the command line started it already.
+ */
+export async function openWorkspace(files: string[], cache: string | CacheChoice, io: CliIO, started?: ReferenceLoad): Promise<Workspace> {
+  const chosen = typeof cache === 'string' ? { cache } : cache;
   // The reference is loaded on other threads while this one parses the intent's YAML (which never
   // yields to let the two interleave). It is used, and its errors reported, only when there is an intent.
-  const loading = started ?? startReferenceLoad(cacheDir, io.cwd);
+  const loading = started ?? startReferenceLoad(chosen.cache, io.cwd);
   const { intent, diagnostics, sources, files: paths, read } = await loadIntent({ cwd: io.cwd, files });
   let reference: LoadedSnapshot | undefined;
   if (intent) {
     const loaded = await loading;
     if (loaded.ok) reference = loaded.value;
-    else if (loaded.error instanceof CacheError) diagnostics.push(referenceError(loaded.error));
+    else if (loaded.error instanceof CacheError) diagnostics.push(referenceError(loaded.error, chosen.shippedWith));
     else throw loaded.error;
   }
   return { files: paths, read, intent, reference, sources, diagnostics };

@@ -22,31 +22,14 @@ import type { Intent } from '../intent/index.js';
 import { OrgTree, type OrgNode } from '../model/org-tree.js';
 import type { PolicyType, Quotas } from '../policy/index.js';
 import type { ReferenceIndex } from '../reference/index.js';
-import type { ControlPlacement } from './compile.js';
+import type { ControlPlacement, PackedPolicy, PackedStatement } from './types.js';
 import type { ExpandedStatement } from './expand.js';
-import { statementKey, type OutManifest } from './manifest.js';
+import { statementKey, type OutManifest } from './out-manifest.js';
 import { binPack, POLICY_OVERHEAD } from './minimize/bin-pack.js';
 import { maxLevelFor, type MinimizeLevel } from './minimize/levels.js';
-import { minimizeStatements, splitStatement, type IntendedStatement, type KeepSpelling, type MinimizedStatement } from './minimize/minimize-statements.js';
+import { minimizeStatements, splitStatement, type IntendedStatement, type KeepSpelling } from './minimize/minimize-statements.js';
 import type { PreviousSpellings } from './minimize/previous-spellings.js';
 
-export type PackedStatement = MinimizedStatement<ExpandedStatement>;
-
-export interface PackedPolicy {
-  name: string;
-  type: PolicyType;
-  /** Whether its target group kept the Sids (no merging) or dropped them (statements merged). */
-  sids: 'keep' | 'drop';
-  statements: PackedStatement[];
-  controls: string[];
-  targets: OrgNode[];
-  /** Set for a policy that consolidation made for one target that ran out of slots. */
-  consolidatedFor?: OrgNode;
-  /** The level its target group needed (the highest among its statements' groups). */
-  level: MinimizeLevel;
-  /** Why the group could not stay at level 1: the quota that forced it, and by how much. */
-  escalatedFor?: string;
-}
 
 export interface PackInput {
   intent: Intent;

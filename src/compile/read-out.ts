@@ -11,7 +11,8 @@ import { quoteUntrusted, SourceIndex, warning, type Diagnostic, type SourceLocat
 import { LIMITS, readText } from '../files/index.js';
 import { jsonNestingOver } from '../files/json-depth.js';
 import { parseJsonWithPositions } from '../policy/index.js';
-import { isPolicyFileName, outManifestProblem, type OutManifest, type ShapeProblem } from './manifest.js';
+import { isPolicyFileName, outManifestProblem, type ShapeProblem } from './manifest.js';
+import type { OutManifest } from './out-manifest.js';
 import { locateOut, recoverOut } from './out-dir.js';
 
 export interface OutReadOptions {

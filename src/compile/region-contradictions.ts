@@ -11,7 +11,7 @@ import type { StatementDraft } from '../controls/index.js';
 import { OrgTree, type OrgNode } from '../model/org-tree.js';
 import { wildcardTest } from '../policy/index.js';
 import { regionCodes } from '../reference/regions.js';
-import type { ControlPlacement } from './compile.js';
+import type { ControlPlacement } from './types.js';
 
 /** Conditions that only except principals: the restriction still holds for everyone else. */
 const PRINCIPAL_EXCEPTION_KEY = /^aws:(principalarn|principalaccount|principalorgid|principalorgpaths|principaltag\/.+)$/i;

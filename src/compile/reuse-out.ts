@@ -33,12 +33,15 @@ import type { Intent } from '../intent/index.js';
 import type { OrgNode, OrgTree } from '../model/org-tree.js';
 import { readPolicyDocument, renderPolicyFile, type Quotas, type Statement } from '../policy/index.js';
 import { hasWildcard, type ReferenceIndex } from '../reference/index.js';
-import { finishPolicy, foreignPoliciesAt, proofErrors, type CompileInput, type CompiledPolicy, type ControlPlacement, type OutAsRead } from './compile.js';
+import { finishPolicy } from './policy-checks.js';
+import { proofErrors } from './prove-placements.js';
+import { foreignPoliciesAt } from './targets.js';
+import type { CompileInput, CompiledPolicy, ControlPlacement, OutAsRead, PackedPolicy, PackedStatement } from './types.js';
 import type { ExpandedStatement } from './expand.js';
 import { textHash, type CompileInputs } from './input-digest.js';
-import { buildManifest, type ManifestPolicy, type ManifestSource } from './manifest.js';
+import { buildManifest } from './manifest.js';
+import type { ManifestPolicy, ManifestSource } from './out-manifest.js';
 import { statementSize } from './minimize/minimize-statements.js';
-import type { PackedPolicy, PackedStatement } from './pack.js';
 
 export type OutReuse = { ok: true; policies: CompiledPolicy[]; diagnostics: Diagnostic[] } | { ok: false; why: string };
 

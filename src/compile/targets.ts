@@ -4,7 +4,9 @@
  * to the excluded part (and to the accounts directly in those OUs). The management account is never a
  * target: organization policies do not affect it.
  */
-import type { OrgNode } from '../model/org-tree.js';
+import type { Intent } from '../intent/index.js';
+import type { OrgNode, OrgTree } from '../model/org-tree.js';
+import type { PolicyType } from '../policy/index.js';
 
 export interface AttachmentRequest {
   attach: OrgNode[];
@@ -44,4 +46,20 @@ export function attachmentPoints(req: AttachmentRequest): OrgNode[] {
 function excludedAbove(a: OrgNode, exclude: ReadonlySet<OrgNode>): boolean {
   for (let n = a.parent; n; n = n.parent) if (exclude.has(n)) return true;
   return false;
+}
+
+/** Foreign policies attached directly to a node: the intent's list, or AWS's defaults. */
+export function foreignPoliciesAt(intent: Intent, tree: OrgTree, node: OrgNode, type: PolicyType): string[] {
+  const out: string[] = [];
+  if (type === 'rcp') out.push('RCPFullAWSAccess');
+  const declared = intent.foreignPolicies.filter((f) => f.type === type);
+  if (type === 'scp' && !declared.some((f) => f.name === 'FullAWSAccess')) out.push('FullAWSAccess');
+  for (const f of declared) {
+    if (f.name === 'RCPFullAWSAccess') continue;
+    if (f.targets.some((t) => {
+      const r = tree.resolve(t);
+      return r.ok && r.node === node;
+    })) out.push(f.name);
+  }
+  return out;
 }

@@ -14,9 +14,9 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { error, hasErrors, warning, type Diagnostic } from '../diagnostics/index.js';
 import { carryOver } from './carry-over.js';
-import type { CompiledPolicy } from './compile.js';
+import type { CompiledPolicy } from './types.js';
 import { errnoReason } from '../files/errno.js';
-import type { OutManifest } from './manifest.js';
+import type { OutManifest } from './out-manifest.js';
 import { oldDirOf, recoverOut, stagingDirOf, swapTag } from './out-dir.js';
 
 /** Where writeOut is: after each step, a test may stop it there for good, as a kill would. */

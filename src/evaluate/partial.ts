@@ -19,6 +19,7 @@
  */
 import type { Condition, Statement } from '../policy/index.js';
 import { PackedActionSet, scratchSets, type ActionInfo, type ActionSet, type ReferenceIndex } from '../reference/index.js';
+import { blocksOf, type MaybeDenied } from './action-blocks.js';
 import { compileCondition } from './conditions/index.js';
 import type { RequestContext } from './context.js';
 import { EvaluationError } from './errors.js';
@@ -233,9 +234,8 @@ export interface PartialLevel {
   statements: PartialStatement[];
 }
 
-/** Own the sets classifyActions works in (scratchSets): a level's, and the blocks while they are split. */
+/** Owns the sets classifyActions works in (scratchSets): a level's. */
 const CLASSIFY_SCRATCH = {};
-const BLOCK_SCRATCH = {};
 
 /**
  * The chain rule (REFERENCE.md section 2): a Deny anywhere denies; every level must allow. Allow
@@ -244,11 +244,11 @@ const BLOCK_SCRATCH = {};
 export function classifyActions(levels: readonly PartialLevel[], universe: ActionSet): ActionClassification {
   const empty = () => universe.minus(universe);
   const denied = empty();
-  const maybe: { actions: ActionSet; signature: string }[] = [];
-  const [allowYes, allowedNowhere, maybeAll] = scratchSets(CLASSIFY_SCRATCH, universe, 3) as [ActionSet, ActionSet, ActionSet];
+  const maybe: MaybeDenied[] = [];
+  const [allowYes, allowedNowhere] = scratchSets(CLASSIFY_SCRATCH, universe, 2) as [ActionSet, ActionSet];
   for (const level of levels) {
     allowYes.clear();
-    const allowMaybe: { actions: ActionSet; signature: string }[] = [];
+    const allowMaybe: MaybeDenied[] = [];
     for (const s of level.statements) {
       if (s.condition === 'no') continue;
       const sure = s.condition === 'yes' && s.resources === 'all';
@@ -268,37 +268,7 @@ export function classifyActions(levels: readonly PartialLevel[], universe: Actio
   for (const m of maybe) conditional.addAll(m.actions);
   conditional.removeAll(denied);
   const allowed = universe.minus(denied).removeAll(conditional);
-  // Partition refinement: split the actions by which statements may deny them. A block a statement
-  // covers whole, or misses, stays as it is; one it splits becomes the part inside (a set of its own),
-  // then the part outside (the block's set, narrowed). The sets are scratch sets while blocks split;
-  // the blocks kept are packed (most hold a few dozen actions).
-  maybeAll.clear();
-  for (const m of maybe) maybeAll.addAll(m.actions);
-  let pool: ActionSet[] = [];
-  let used = 0;
-  const fresh = (): ActionSet => {
-    if (used === pool.length) pool = scratchSets(BLOCK_SCRATCH, universe, Math.max(16, pool.length * 2));
-    return pool[used++]!;
-  };
-  let blocks: { actions: ActionSet; signatures: string[] }[] = maybeAll.isEmpty() ? [] : [{ actions: maybeAll, signatures: [] }];
-  for (const m of maybe) {
-    const next: typeof blocks = [];
-    for (const b of blocks) {
-      if (!b.actions.intersects(m.actions)) {
-        next.push(b);
-        continue;
-      }
-      const signatures = b.signatures.includes(m.signature) ? b.signatures : [...b.signatures, m.signature];
-      if (b.actions.isSubsetOf(m.actions)) {
-        next.push({ actions: b.actions, signatures });
-        continue;
-      }
-      next.push({ actions: fresh().copyFrom(b.actions).retainAll(m.actions), signatures });
-      next.push({ actions: b.actions.removeAll(m.actions), signatures: b.signatures });
-    }
-    blocks = next;
-  }
-  return { denied, conditional, allowed, blocks: blocks.map((b) => ({ actions: PackedActionSet.of(b.actions), signatures: b.signatures.sort() })) };
+  return { denied, conditional, allowed, blocks: blocksOf(maybe, universe) };
 }
 
 /** What makes a statement's effect depend on the request, as text that two chains can compare. */

@@ -77,7 +77,7 @@ export async function readBytes(file: string, options: ReadOptions): Promise<Byt
       chunks.push(chunk.subarray(0, bytesRead));
       if (total > options.maxBytes) return tooLarge(abs, undefined, options);
     }
-    return { ok: true, path: abs, real, bytes: Buffer.concat(chunks, total) };
+    return { ok: true, path: abs, real, bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total) };
   } catch (e) {
     return refusalFromErrno(e, abs, options);
   } finally {
@@ -109,7 +109,7 @@ export function readBytesSync(file: string, options: ReadOptions): BytesRead | R
       chunks.push(chunk.subarray(0, n));
       if (total > options.maxBytes) return tooLarge(abs, undefined, options);
     }
-    return { ok: true, path: abs, real, bytes: Buffer.concat(chunks, total) };
+    return { ok: true, path: abs, real, bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total) };
   } catch (e) {
     return refusalFromErrno(e, abs, options);
   } finally {
@@ -119,11 +119,13 @@ export function readBytesSync(file: string, options: ReadOptions): BytesRead | R
 
 /**
  * The next read's buffer: what the file reported plus one byte (to see the end, or a file that grows),
- * at least 64 KiB (a /proc file reports 0), at most 1 MiB at a time and one byte over the cap. Sized to
- * the file, a cache of 466 small files is not 466 MiB of buffers.
+ * 64 KiB when it reported nothing or has grown past it (a /proc file reports 0), at most 1 MiB at a time
+ * and one byte over the cap. Sized to the file, not to a floor: the reference's 460 service files are a
+ * few KB each, and two 64 KiB buffers per file were a third of what a worker loading them allocated.
  */
 function chunkSize(reported: number, total: number, maxBytes: number): number {
-  return Math.min(Math.max(reported + 1 - total, 64 << 10), 1 << 20, maxBytes + 1 - total);
+  const wanted = reported >= total && reported > 0 ? reported + 1 - total : 64 << 10;
+  return Math.min(wanted, 1 << 20, maxBytes + 1 - total);
 }
 
 export async function readText(file: string, options: ReadOptions): Promise<TextRead | ReadRefusal> {
@@ -223,11 +225,14 @@ type Walked = { kind: 'found'; real: string } | { kind: 'missing' } | { kind: 'o
 
 /** Symlinks followed as the kernel does, one path component at a time, at most 40 of them (Linux's limit). */
 function followLinks(abs: string, root: string | undefined): Walked {
-  let done = path.parse(abs).root;
-  const rest = abs.split(path.sep).filter(Boolean);
+  // A path inside the root is walked from the root: the root is a real path (ReadOptions.root), so the
+  // components above it are real directories and looking at each again only costs a call per file.
+  const fromRoot = root !== undefined && isInside(root, abs) && abs !== root;
+  let done = fromRoot ? root : path.parse(abs).root;
+  const rest = (fromRoot ? path.relative(root, abs) : abs).split(path.sep).filter(Boolean);
   let links = 0;
   // Whether the walk has reached the root: the components above it are the root's own, all real.
-  let entered = root === undefined;
+  let entered = root === undefined || fromRoot;
   while (rest.length) {
     const name = rest.shift()!;
     if (name === '.') continue;

@@ -4,5 +4,4 @@ export * from './notify.js';
 export * from './inputs.js';
 export * from './proximity.js';
 export * from './docs-link.js';
-export * from './snapshot-date.js';
 export * from './reported.js';

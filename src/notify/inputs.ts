@@ -16,7 +16,7 @@ import { loadIntent } from '../intent/index.js';
 import { CacheError, CacheStore, loadSnapshot, ShapeError, type CacheManifest, type LoadedSnapshot } from '../reference/index.js';
 import type { CompiledOut } from './impact.js';
 import { notify, refOf, type NotifyResult, type SnapshotRef } from './notify.js';
-import { describeSnapshotDate } from './snapshot-date.js';
+import { describeSnapshotDate } from '../reference/index.js';
 
 export interface NotifyRequest {
   /** A snapshot id (or unambiguous prefix) in the cache, or a directory laid out like the endpoint. */

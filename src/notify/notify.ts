@@ -3,7 +3,7 @@ import type { CompileResult } from '../compile/index.js';
 import type { LoadedSnapshot } from '../reference/index.js';
 import { compareReferences, type ReferenceChanges } from './compare.js';
 import { analyzeImpact, impactActions, type CompiledOut, type ImpactAction, type ImpactItem } from './impact.js';
-import { snapshotDate, type SnapshotDate } from './snapshot-date.js';
+import { snapshotDate, type SnapshotDate } from '../reference/index.js';
 
 export interface SnapshotRef {
   snapshotId: string;
@@ -12,7 +12,7 @@ export interface SnapshotRef {
   source: string;
   services: number;
   actions: number;
-  /** The date of its contents, as far as its manifest tells, and what that date is (see snapshot-date.ts). */
+  /** The date of its contents, as far as its manifest tells, and what that date is (see reference/snapshot-date.ts). */
   date: SnapshotDate;
 }
 

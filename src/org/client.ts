@@ -1,7 +1,7 @@
 /**
  * The Organizations client: the endpoint and credentials come from the environment, as for the AWS
  * CLI (AWS_ENDPOINT_URL_ORGANIZATIONS or AWS_ENDPOINT_URL point it at moto or a proxy). Retries
- * (retries.ts) slow the whole read down on throttling instead of hammering Organizations' per-account
+ * (aws/retries.ts) slow the whole read down on throttling instead of hammering Organizations' per-account
  * rate limits (REFERENCE.md section 1), and end at once when `stop` fires.
  *
  * Credentials: keys in `env` are used as given, and `env`'s AWS_PROFILE names the profile; otherwise
@@ -10,8 +10,20 @@
  * instance profile). Nothing is checked up front: a chain that finds nothing fails at the first call,
  * and the reader turns that into one clear OrgAccessError (credentialsError below).
  */
-import { OrganizationsClient } from '@aws-sdk/client-organizations';
-import { stoppableRetries } from './retries.js';
+import { createRequire } from 'node:module';
+import type { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { stoppableRetries } from '../aws/retries.js';
+
+type OrganizationsSdk = typeof import('@aws-sdk/client-organizations');
+let sdk: OrganizationsSdk | undefined;
+
+/**
+ * The Organizations SDK, loaded on first use: loading it costs about a tenth of a second of CPU, and
+ * diff and plan on a snapshot file, which import the rest of this folder, never call AWS.
+ */
+export function organizationsSdk(): OrganizationsSdk {
+  return (sdk ??= createRequire(import.meta.url)('@aws-sdk/client-organizations') as OrganizationsSdk);
+}
 
 /** What the reader and writer need of a client: tests and benchmarks pass their own. */
 export interface OrganizationsApi {
@@ -32,6 +44,7 @@ export function organizationsClientFromEnv(env: NodeJS.ProcessEnv, options: { ma
   const fromEnv = /^\d+$/.test(env.AWS_MAX_ATTEMPTS ?? '') && Number(env.AWS_MAX_ATTEMPTS) > 0 ? Number(env.AWS_MAX_ATTEMPTS) : undefined;
   const hasKeys = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY;
   const maxAttempts = options.maxAttempts ?? fromEnv ?? 10;
+  const { OrganizationsClient } = organizationsSdk();
   return new OrganizationsClient({
     // Organizations is a global service served from us-east-1.
     region: 'us-east-1',

@@ -6,17 +6,9 @@
  * Only policies guardrails owns are ever changed (ownership.ts); the executor refuses anything else,
  * whatever the plan says.
  */
-import {
-  AttachPolicyCommand,
-  CreatePolicyCommand,
-  DeletePolicyCommand,
-  DetachPolicyCommand,
-  TagResourceCommand,
-  UpdatePolicyCommand,
-  type CreatePolicyResponse,
-} from '@aws-sdk/client-organizations';
+import type { CreatePolicyResponse } from '@aws-sdk/client-organizations';
 import type { PolicyType } from '../policy/index.js';
-import { OrgAccessError, type OrganizationsApi } from './client.js';
+import { organizationsSdk, OrgAccessError, type OrganizationsApi } from './client.js';
 import { isOwned, MAX_POLICY_NAME, MAX_TAG_VALUE, OWNER_TAG } from './ownership.js';
 import { AWS_POLICY_TYPE } from './read.js';
 import type { OrgState } from './state.js';
@@ -72,6 +64,7 @@ export function nameProblem(o: OrgOperation): string | undefined {
  * first failure, with the operations done so far, so a caller can record progress and resume.
  */
 export async function applyOperations(client: OrganizationsApi, state: OrgState, operations: readonly OrgOperation[], onDone?: (o: OrgOperation, index: number) => void): Promise<void> {
+  const { AttachPolicyCommand, CreatePolicyCommand, DeletePolicyCommand, DetachPolicyCommand, TagResourceCommand, UpdatePolicyCommand } = organizationsSdk();
   const ids = new Map<string, string>();
   const foreign = new Set<string>();
   for (const p of state.policies) {

@@ -5,28 +5,20 @@
  * a ListPoliciesForTarget call for each of 10,000 accounts.
  */
 import { setMaxListeners } from 'node:events';
-import {
-  DescribeOrganizationCommand,
-  DescribePolicyCommand,
-  ListAccountsForParentCommand,
-  ListOrganizationalUnitsForParentCommand,
-  ListPoliciesCommand,
-  ListRootsCommand,
-  ListTagsForResourceCommand,
-  ListTargetsForPolicyCommand,
-  type DescribeOrganizationResponse,
-  type DescribePolicyResponse,
-  type ListAccountsForParentResponse,
-  type ListOrganizationalUnitsForParentResponse,
-  type ListPoliciesResponse,
-  type ListRootsResponse,
-  type ListTagsForResourceResponse,
-  type ListTargetsForPolicyResponse,
-  type PolicyType as AwsPolicyType,
+import type {
+  DescribeOrganizationResponse,
+  DescribePolicyResponse,
+  ListAccountsForParentResponse,
+  ListOrganizationalUnitsForParentResponse,
+  ListPoliciesResponse,
+  ListRootsResponse,
+  ListTagsForResourceResponse,
+  ListTargetsForPolicyResponse,
+  PolicyType as AwsPolicyType,
 } from '@aws-sdk/client-organizations';
 import { quoteUntrusted } from '../diagnostics/index.js';
 import type { PolicyType } from '../policy/index.js';
-import { credentialsError, limiter, OrgAccessError, type OrganizationsApi } from './client.js';
+import { credentialsError, limiter, organizationsSdk, OrgAccessError, type OrganizationsApi } from './client.js';
 import { mayBeOwned } from './ownership.js';
 import { normalizeState, ORG_STATE_FORMAT, type DeployedPolicy, type OrgState, type OrgStateOu } from './state.js';
 
@@ -55,6 +47,7 @@ export interface ReadResult {
 }
 
 export async function readOrganization(client: OrganizationsApi, options: ReadOptions = {}): Promise<ReadResult> {
+  const { DescribeOrganizationCommand, DescribePolicyCommand, ListAccountsForParentCommand, ListOrganizationalUnitsForParentCommand, ListPoliciesCommand, ListRootsCommand, ListTagsForResourceCommand, ListTargetsForPolicyCommand } = organizationsSdk();
   const calls: Record<string, number> = {};
   const concurrency = Math.max(1, options.concurrency ?? 4);
   // The first error that ends the read (it outlasted the SDK's retries) stops every other call: those

@@ -157,13 +157,18 @@ export class PackedActionSet {
     private readonly dense: boolean,
   ) {}
 
-  static of(set: ActionSet): PackedActionSet {
+  /** The set, or only its words in [from, to) (the others taken as zero: a scratch set's leftovers). */
+  static of(set: ActionSet, from = 0, to = set.words.length): PackedActionSet {
     const w = set.words;
     let nonzero = 0;
-    for (let i = 0; i < w.length; i++) if (w[i] !== 0) nonzero++;
-    if (nonzero * 2 >= w.length) return new PackedActionSet(set.universe, w.length, w.slice(), true);
+    for (let i = from; i < to; i++) if (w[i] !== 0) nonzero++;
+    if (nonzero * 2 >= w.length) {
+      const all = new Uint32Array(w.length);
+      all.set(w.subarray(from, to), from);
+      return new PackedActionSet(set.universe, w.length, all, true);
+    }
     const data = new Uint32Array(nonzero * 2);
-    for (let i = 0, k = 0; i < w.length; i++) {
+    for (let i = from, k = 0; i < to; i++) {
       if (w[i] === 0) continue;
       data[k] = i;
       data[nonzero + k] = w[i]!;
@@ -225,6 +230,17 @@ export class PackedActionSet {
   removeFrom(set: ActionSet): void {
     const w = set.words;
     for (let k = 0; k < this.count; k++) w[this.indexAt(k)]! &= ~this.wordAt(k);
+  }
+
+  /** Whether this and `other` (a bitset or packed) share an action. */
+  intersects(other: ActionSet | PackedActionSet): boolean {
+    if (other instanceof PackedActionSet && this.dense && !other.dense) return other.intersects(this);
+    const words = other instanceof ActionSet ? other.words : undefined;
+    for (let k = 0; k < this.count; k++) {
+      const i = this.indexAt(k);
+      if ((this.wordAt(k) & (words ? words[i]! : (other as PackedActionSet).wordOf(i))) !== 0) return true;
+    }
+    return false;
   }
 
   /** out = this ∩ other (a bitset or packed); whether that holds any action. */

@@ -9,3 +9,4 @@ export * from './sources.js';
 export * from './sync.js';
 export * from './compact-index.js';
 export * from './load-aside.js';
+export * from './snapshot-date.js';

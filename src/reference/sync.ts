@@ -4,6 +4,7 @@
  * exactly as it was; a successful run switches to the new snapshot atomically.
  */
 import { setMaxListeners } from 'node:events';
+import * as path from 'node:path';
 import { formatBytes, LIMITS } from '../files/limits.js';
 import { CacheError, CacheStore, computeSnapshotId, type CacheManifest, type ServiceEntry, type SnapshotManifest } from './cache-store.js';
 import { checkServiceFile, checkServiceList, parseJson, ShapeError, type ServiceListEntry } from './service-file.js';
@@ -128,7 +129,7 @@ export async function syncReference(options: SyncOptions): Promise<SyncResult> {
 
     // Another mirror may answer 304 to a tag or date it never issued (an older copy, the same clock second),
     // and the cache would keep content that source never served under its name.
-    const sameSource = previous !== undefined && sameBase(previous.source, source.base);
+    const sameSource = previous !== undefined && sameBase(sourceAsRead(previous.source, options.cacheDir), source.base);
     const listConditional = sameSource && (await store.hasObjectFile(previous!.serviceList.sha256)) ? previous!.serviceList : undefined;
     /** The cached copy the server says is still current, checked as a download would be; undefined when it is damaged. */
     const keptCopy = async <T>(sha: string, what: string, maxBytes: number, check: (bytes: Buffer) => T): Promise<T | undefined> => {
@@ -204,7 +205,7 @@ export async function syncReference(options: SyncOptions): Promise<SyncResult> {
     const snapshot: SnapshotManifest = {
       format: 1,
       snapshotId: computeSnapshotId(serviceList.sha256, sorted),
-      source: source.base,
+      source: sourceAsRecorded(source.base, options.cacheDir),
       syncedAt: (options.now?.() ?? new Date()).toISOString(),
       serviceList,
       schemaVersions,
@@ -270,4 +271,21 @@ async function runPool<T>(items: readonly T[], limit: number, work: (item: T) =>
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   if (failure !== undefined) throw failure;
+}
+
+/**
+ * A directory source is recorded relative to the cache's parent directory (the repository, where the
+ * cache sits by default): the manifest is committed, and a runner's or a laptop's absolute path in it
+ * would say where it was synced rather than what from. A URL is recorded as it is.
+ */
+export function sourceAsRecorded(base: string, cacheDir: string): string {
+  if (/^https?:\/\//i.test(base)) return base;
+  const relative = path.relative(path.dirname(path.resolve(cacheDir)), base);
+  return (relative === '' ? '.' : relative).split(path.sep).join('/');
+}
+
+/** The source a manifest records, as a path or URL to read from again (sourceAsRecorded's inverse). */
+export function sourceAsRead(recorded: string, cacheDir: string): string {
+  if (/^https?:\/\//i.test(recorded)) return recorded;
+  return path.resolve(path.dirname(path.resolve(cacheDir)), recorded);
 }

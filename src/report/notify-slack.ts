@@ -11,7 +11,8 @@
  * are cut by whole lines, saying how many were left out, and the sections share what all the blocks
  * may hold together.
  */
-import { actionDocsUrl, daysBetween, describeSnapshotDate, type ImpactKind, type NotifyResult, type SnapshotRef } from '../notify/index.js';
+import { daysBetween, describeSnapshotDate } from '../reference/index.js';
+import { actionDocsUrl, type ImpactKind, type NotifyResult, type SnapshotRef } from '../notify/index.js';
 import { inertLine } from '../diagnostics/index.js';
 import { slackText } from './escape.js';
 import { notifyView, type ViewAction, type ViewLimits } from './notify-view.js';

@@ -4,7 +4,8 @@
  * the limits of the rendering (a GitHub issue body holds 65,536 characters). A user template
  * (`--template`) receives the same object; README.md documents its fields.
  */
-import { daysBetween, describeNearness, describeSnapshotDate, type AccessLevelChange, type ImpactAction, type ImpactItem, type ImpactKind, type ListChange, type NotifyResult } from '../notify/index.js';
+import { daysBetween, describeSnapshotDate } from '../reference/index.js';
+import { describeNearness, type AccessLevelChange, type ImpactAction, type ImpactItem, type ImpactKind, type ListChange, type NotifyResult } from '../notify/index.js';
 
 export const IMPACT_TITLES: Record<ImpactKind, string> = {
   'deny-grew': 'a Deny now covers new actions (the guardrail grew)',

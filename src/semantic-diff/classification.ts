@@ -164,8 +164,10 @@ interface Part {
 
 /** Fills `out` with the actions of both parts; false when they share none. */
 function intersectParts(a: Part, b: Part, out: ActionSet): boolean {
-  if (a.actions instanceof PackedActionSet) return a.actions.intersectionInto(b.actions, out);
-  if (b.actions instanceof PackedActionSet) return b.actions.intersectionInto(a.actions, out);
+  // Most pairs of blocks share nothing: that is found on the packed block's few words, without
+  // clearing `out` (every word of the universe).
+  if (a.actions instanceof PackedActionSet) return a.actions.intersects(b.actions) && a.actions.intersectionInto(b.actions, out);
+  if (b.actions instanceof PackedActionSet) return b.actions.intersects(a.actions) && b.actions.intersectionInto(a.actions, out);
   if (!a.actions.intersects(b.actions)) return false;
   out.copyFrom(a.actions).retainAll(b.actions);
   return true;
@@ -231,18 +233,53 @@ function compare(old: ActionClassification, now: ActionClassification, universe:
     });
 }
 
-export function byService(set: ActionSet, reference: ReferenceIndex): ServiceCount[] {
-  const groups = new Map<string, ServiceCount>();
-  for (const id of set.toArray()) {
-    const a = reference.actions[id]!;
+/** Each action's service and access level, numbered in the order byService lists them. */
+interface ServiceGroups {
+  of: Int32Array;
+  groups: { service: string; accessLevel: ServiceCount['accessLevel'] }[];
+}
+const serviceGroups = new WeakMap<ReferenceIndex, ServiceGroups>();
+
+function serviceGroupsOf(reference: ReferenceIndex): ServiceGroups {
+  let found = serviceGroups.get(reference);
+  if (found) return found;
+  const keys = new Map<string, { service: string; accessLevel: ServiceCount['accessLevel'] }>();
+  for (const a of reference.actions) {
     const key = `${a.service}|${a.accessLevel}`;
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = { service: a.service, accessLevel: a.accessLevel, count: 0, actions: [], more: 0 }));
-    g.count++;
-    if (g.actions.length < MAX_LISTED) g.actions.push(a.qualified);
-    else g.more++;
+    if (!keys.has(key)) keys.set(key, { service: a.service, accessLevel: a.accessLevel });
   }
-  return [...groups.values()].sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : a.accessLevel < b.accessLevel ? -1 : 1));
+  const groups = [...keys.values()].sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : a.accessLevel < b.accessLevel ? -1 : a.accessLevel > b.accessLevel ? 1 : 0));
+  const index = new Map(groups.map((g, i) => [`${g.service}|${g.accessLevel}`, i]));
+  const of = new Int32Array(reference.actions.length);
+  for (const a of reference.actions) of[a.id] = index.get(`${a.service}|${a.accessLevel}`)!;
+  serviceGroups.set(reference, (found = { of, groups }));
+  return found;
+}
+
+/**
+ * A set's actions counted by service and access level, each listing its first MAX_LISTED by id. The
+ * semantic diff lists every change of every pair of chains it compares, and of every control's share:
+ * the groups are numbered once per reference, and the set read word by word.
+ */
+export function byService(set: ActionSet, reference: ReferenceIndex): ServiceCount[] {
+  const { of, groups } = serviceGroupsOf(reference);
+  const counted = new Map<number, ServiceCount>();
+  const words = set.words;
+  for (let w = 0; w < words.length; w++) {
+    let x = words[w]!;
+    while (x !== 0) {
+      const low = x & -x;
+      const id = (w << 5) + (31 - Math.clz32(low));
+      x ^= low;
+      const g = of[id]!;
+      let c = counted.get(g);
+      if (!c) counted.set(g, (c = { service: groups[g]!.service, accessLevel: groups[g]!.accessLevel, count: 0, actions: [], more: 0 }));
+      c.count++;
+      if (c.actions.length < MAX_LISTED) c.actions.push(reference.actions[id]!.qualified);
+      else c.more++;
+    }
+  }
+  return [...counted.keys()].sort((a, b) => a - b).map((g) => counted.get(g)!);
 }
 
 const actionKeys = new WeakMap<ActionSet, string>();

@@ -8,8 +8,8 @@
  * Beside them, every change that makes something allowed, merged likewise: the report leads with it.
  */
 import type { SourceLocation } from '../diagnostics/index.js';
-import type { OrgNode, OrgTree } from '../model/org-tree.js';
-import { Accounts } from './accounts.js';
+import type { OrgTree } from '../model/org-tree.js';
+import { Accounts, type AccountSet } from './accounts.js';
 import { meaningOf } from './change-meaning.js';
 import type { ActionSet, ReferenceIndex } from '../reference/index.js';
 import { sourceActions } from './attribution.js';
@@ -19,22 +19,24 @@ import type { AllowedChange, ControlChange, ControlVerdict, Direction, SemanticC
 interface Merged<T> {
   value: T;
   personas: Set<string>;
-  accounts: Set<string>;
+  accounts: AccountSet;
   /** The union of the merged changes' actions (a control's share of each). */
   actions?: ActionSet;
 }
 
 export function semanticReview(groups: readonly SemanticGroup[], tree: OrgTree, managementAccount: string, reference: ReferenceIndex): SemanticReview {
   const accounts = new Accounts(tree, managementAccount);
-  const nodesOf = (ids: Iterable<string>): OrgNode[] => [...ids].map((id) => tree.account(id)).filter((n): n is OrgNode => n !== undefined);
+  const accountsOfGroup = new Map<SemanticGroup, AccountSet>();
   const byControl = new Map<string, { location?: SourceLocation; changes: Map<string, Merged<ControlChange>> }>();
   const allowed = new Map<string, Merged<AllowedChange>>();
   let unattributed = 0;
   const merge = <T>(into: Map<string, Merged<T>>, key: string, make: () => T, g: SemanticGroup, actions: ActionSet | undefined) => {
     let m = into.get(key);
-    if (!m) into.set(key, (m = { value: make(), personas: new Set(), accounts: new Set() }));
+    if (!m) into.set(key, (m = { value: make(), personas: new Set(), accounts: accounts.emptySet() }));
     for (const p of g.personas) m.personas.add(p);
-    for (const a of g.accounts) m.accounts.add(a);
+    let reached = accountsOfGroup.get(g);
+    if (!reached) accountsOfGroup.set(g, (reached = accounts.setOfIds(g.accounts)));
+    m.accounts.addAll(reached);
     if (actions) {
       if (m.actions) m.actions.addAll(actions);
       else m.actions = actions.clone();
@@ -76,14 +78,15 @@ export function semanticReview(groups: readonly SemanticGroup[], tree: OrgTree, 
     }
   }
   const finish = <T extends { personas: string[]; accounts: string[]; targets: string[]; count: number; services: SemanticChange['services'] }>(m: Merged<T>): T => {
-    const ids = [...m.accounts].sort();
     const counted = m.actions ? { count: m.actions.size, services: byService(m.actions, reference) } : {};
-    return { ...m.value, ...counted, personas: [...m.personas], accounts: ids, targets: accounts.name(nodesOf(ids)) };
+    return { ...m.value, ...counted, personas: [...m.personas], accounts: accounts.sortedIds(m.accounts), targets: accounts.nameSet(m.accounts) };
   };
   const verdicts: ControlVerdict[] = [...byControl.entries()].map(([control, entry]) => {
-    const changes = [...entry.changes.values()].map(finish);
-    const ids = [...new Set(changes.flatMap((c) => c.accounts))].sort();
-    return { control, ...(entry.location ? { location: entry.location } : {}), verdict: overall(changes.map((c) => c.direction)), accounts: ids, targets: accounts.name(nodesOf(ids)), changes };
+    const merged = [...entry.changes.values()];
+    const changes = merged.map(finish);
+    const reached = accounts.emptySet();
+    for (const m of merged) reached.addAll(m.accounts);
+    return { control, ...(entry.location ? { location: entry.location } : {}), verdict: overall(changes.map((c) => c.direction)), accounts: accounts.sortedIds(reached), targets: accounts.nameSet(reached), changes };
   });
   // Looser first, then mixed, then stricter: what a reviewer must read comes first.
   const rank: Record<Direction, number> = { looser: 0, mixed: 1, stricter: 2, same: 3 };

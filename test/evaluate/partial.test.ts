@@ -174,6 +174,46 @@ describe('classifying the action universe along a chain', () => {
     expect(c.blocks).toHaveLength(expected.size);
   });
 
+  it('blocks are exact whatever the classifications before left in the sets blocks split in', () => {
+    const universe = ref.allActions();
+    const when = (key: string, value: string) => ({ StringNotEquals: { [key]: [value] } });
+    const deny = (action: string[], key: string, value = 'x'): Statement => ({ effect: 'Deny', action, resource: ['*'], condition: when(key, value) });
+    // Chains of levels: wide blocks (every action, most services) first, then narrow ones far apart in
+    // the universe, then an Allow that applies under conditions (its actions may be denied unless it
+    // does), then wide again.
+    const chains: Statement[][][] = [
+      [[allowAll, deny(['*'], 'aws:RequestedRegion'), deny(['ec2:*', 's3:*', 'iam:*', 'kms:*'], 'aws:SourceVpc'), deny(['s3:Get*', 'sqs:*'], 'aws:PrincipalTag/team')]],
+      [[allowAll, deny(['a4b:*'], 'aws:SourceIp', '10.0.0.0/8'), deny(['xray:Get*', 'a4b:Get*'], 'aws:PrincipalTag/team'), deny(['s3:GetObject'], 'aws:SourceVpc'), deny(['zocalo:*', 'ec2:RunInstances'], 'aws:RequestedRegion')]],
+      [[allowAll, deny(['ec2:Describe*'], 'aws:SourceVpc')], [{ effect: 'Allow', action: ['s3:*', 'ec2:*'], resource: ['*'], condition: when('aws:PrincipalTag/team', 'a') }]],
+      [[allowAll, deny(['*'], 'aws:RequestedRegion'), deny(['iam:*'], 'aws:SourceVpc')]],
+    ];
+    for (const chain of chains) {
+      const levels = chain.map((statements) => ({ label: '', statements: statements.flatMap((s) => partialStatement(prepareStatement(s, ref, universe), orgRole())) }));
+      const c = classifyActions(levels, universe);
+      // Brute force: what may deny each action, by signature: conditional Denies, and conditional
+      // Allows where their level allows it under no condition ("unless ...").
+      const expected = new Map<string, number[]>();
+      for (let id = 0; id < ref.size; id++) {
+        const names = new Set<string>();
+        for (const { statements } of levels) {
+          const surelyAllowed = statements.some((p) => p.effect === 'Allow' && p.condition === 'yes' && p.resources === 'all' && p.actions.has(id));
+          for (const p of statements) {
+            if (p.condition === 'no' || (p.condition === 'yes' && p.resources === 'all') || !p.actions.has(id)) continue;
+            if (p.effect === 'Deny') names.add(signatureOf(p));
+            else if (!surelyAllowed) names.add(`unless ${signatureOf(p)}`);
+          }
+        }
+        if (!names.size) continue;
+        const key = JSON.stringify([...names].sort());
+        const ids = expected.get(key);
+        if (ids) ids.push(id);
+        else expected.set(key, [id]);
+      }
+      expect(new Map(c.blocks.map((b) => [JSON.stringify(b.signatures), b.actions.toArray()]))).toEqual(expected);
+      expect(c.blocks).toHaveLength(expected.size);
+    }
+  });
+
   it('a classification shares no set with the next one (the sets it works in are refilled by every call)', () => {
     const universe = ref.allActions();
     const level = (...statements: Statement[]) => ({ label: '', statements: statements.flatMap((s) => partialStatement(prepareStatement(s, ref, universe), orgRole())) });

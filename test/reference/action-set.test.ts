@@ -46,10 +46,29 @@ describe('action sets', () => {
         const dense = with_ instanceof ActionSet ? with_ : ActionSet.of(universe, with_);
         expect(packed.intersectionInto(with_, out)).toBe(set.intersects(dense));
         expect(out.toArray()).toEqual(set.intersect(dense).toArray());
+        expect(packed.intersects(with_)).toBe(set.intersects(dense));
       }
       const from = other.clone();
       packed.removeFrom(from);
       expect(from.toArray()).toEqual(other.minus(set).toArray());
+    }
+  });
+
+  it('a set packed from a span of its words holds the words of that span alone, as the set with the rest cleared would pack', () => {
+    const universe = 1000;
+    const words = Math.ceil(universe / 32);
+    const ids = [...Array.from({ length: 40 }, (_, i) => i * 3), 400, 401, 450, ...Array.from({ length: 300 }, (_, i) => 500 + i)];
+    for (const [from, to] of [[0, words], [12, 15], [0, 4], [15, 26], [14, 14], [3, words]] as const) {
+      const set = ActionSet.of(universe, ids);
+      const cleared = new ActionSet(universe);
+      for (let i = from; i < to; i++) cleared.words[i] = set.words[i]!;
+      const packed = PackedActionSet.of(set, from, to);
+      expect(packed.toArray()).toEqual(cleared.toArray());
+      expect(packed.size).toBe(cleared.size);
+      expect(packed.intersects(ActionSet.range(universe, 0, universe))).toBe(!cleared.isEmpty());
+      const rest = ActionSet.range(universe, 0, universe);
+      packed.removeFrom(rest);
+      expect(rest.size).toBe(universe - cleared.size);
     }
   });
 });

@@ -4,7 +4,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CacheError, CacheStore, HttpSource, DirectorySource, syncReference, SyncError, loadFromCache, type RetryPolicy } from '../../src/reference/index.js';
+import { CacheError, CacheStore, HttpSource, DirectorySource, syncReference, SyncError, loadFromCache, sourceAsRead, sourceAsRecorded, type RetryPolicy } from '../../src/reference/index.js';
 import { startReferenceServer, type ReferenceServer } from '../support/reference-server.js';
 import { treeHash } from '../support/tree-hash.js';
 import { tempDir } from '../support/temp.js';
@@ -64,6 +64,25 @@ describe('sync against a local HTTP server serving the 2026-08-22 snapshot', () 
     const dirCache = path.join(await tempDir(), 'cache');
     const result = await syncReference({ cacheDir: dirCache, source: new DirectorySource(path.join(SNAPSHOT_2026, 'v1')) });
     expect(result.manifest.snapshotId).toBe(firstId);
+  });
+});
+
+describe('the source a manifest records', () => {
+  it('is a directory relative to the cache\'s parent (the committed manifest names no absolute path), read back as the same directory', async () => {
+    const repo = await tempDir();
+    const mirror = path.join(repo, '..', path.basename(repo) + '-mirror', 'service-reference', '2026-08-22');
+    await fs.mkdir(path.dirname(mirror), { recursive: true });
+    await fs.cp(SNAPSHOT_2026, mirror, { recursive: true });
+    const cache = path.join(repo, 'service-reference-cache');
+    const first = await syncReference({ cacheDir: cache, source: new DirectorySource(mirror) });
+    expect(first.manifest.source).toBe(`../${path.basename(repo)}-mirror/service-reference/2026-08-22/v1`);
+    expect(readFileSync(path.join(cache, 'manifest.json'), 'utf8')).not.toContain(repo);
+    expect(sourceAsRead(first.manifest.source, cache)).toBe(path.join(mirror, 'v1'));
+    // The same directory again is the same source: nothing changed, nothing stored again.
+    const again = await syncReference({ cacheDir: cache, source: new DirectorySource(path.join(mirror, 'v1')) });
+    expect(again.changed).toBe(false);
+    expect(again.manifest.source).toBe(first.manifest.source);
+    expect(sourceAsRecorded('https://servicereference.us-east-1.amazonaws.com/v1/', cache)).toBe('https://servicereference.us-east-1.amazonaws.com/v1/');
   });
 });
 

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compiledExampleRepo, type ExampleRepo } from '../support/example-repo.js';
 import { tempDir } from '../support/temp.js';
+import { PROJECT_ROOT } from '../support/paths.js';
 import { chromiumAvailable, closeBrowser, measureComment } from './github-page.js';
 
 const available = chromiumAvailable();
@@ -16,6 +17,8 @@ if (!available) console.warn('skipping the browser tests of the diff comment: no
 /** A day within the snapshot's 7-day window: the comment carries no stale-snapshot warning. */
 const NOW = Date.parse('2026-11-21T09:00:00Z');
 const SCREEN = 1000;
+/** The screenshot the README shows, of the same example comment at the same size. */
+const README_SHOT = path.join(PROJECT_ROOT, 'docs', 'diff-comment.png');
 
 let repo: ExampleRepo;
 let comment: string;
@@ -35,6 +38,10 @@ describe.skipIf(!available)('the example change as a GitHub comment, in Chromium
     const m = await measureComment(comment, SCREEN, SCREEN);
     const shots = await tempDir();
     fs.writeFileSync(path.join(shots, 'comment.png'), m.screenshot);
+    // The README shows this screenshot; GUARDRAILS_UPDATE_SCREENSHOTS=1 writes it again from this run.
+    if (process.env.GUARDRAILS_UPDATE_SCREENSHOTS === '1') fs.writeFileSync(README_SHOT, m.screenshot);
+    const shown = fs.readFileSync(README_SHOT);
+    expect([shown.readUInt32BE(16), shown.readUInt32BE(20)]).toEqual([SCREEN, SCREEN]);
     // A PNG of the viewport: 1000 x 1000.
     expect(m.screenshot.readUInt32BE(16)).toBe(SCREEN);
     expect(m.screenshot.readUInt32BE(20)).toBe(SCREEN);

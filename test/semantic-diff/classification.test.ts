@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { classifyActions, partialStatement, prepareStatement, RequestContext, type ActionClassification, type PartialRequest } from '../../src/evaluate/index.js';
 import type { Statement } from '../../src/policy/index.js';
 import type { ReferenceIndex } from '../../src/reference/index.js';
-import { Classifier } from '../../src/semantic-diff/classification.js';
+import { byService, Classifier } from '../../src/semantic-diff/classification.js';
 import { universesOf } from '../../src/semantic-diff/prepared-policies.js';
 import { reference2026 } from '../support/reference.js';
 
@@ -70,5 +70,35 @@ describe('the changes between two classifications', () => {
     const expected = bruteForce(old, now);
     expect(found).toEqual(expected);
     expect(new Set(changes.map((c) => c.kind))).toEqual(new Set(['newly-denied', 'newly-conditional', 'conditions-changed', 'now-conditional', 'newly-allowed']));
+  });
+});
+
+describe('a set of actions by service and access level', () => {
+  /** Action by action, each group keyed by its service and access level, sorted by them. */
+  function grouped(ids: number[]) {
+    const groups = new Map<string, { service: string; accessLevel: string; count: number; actions: string[]; more: number }>();
+    for (const id of ids) {
+      const a = ref.actions[id]!;
+      const key = `${a.service}|${a.accessLevel}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { service: a.service, accessLevel: a.accessLevel, count: 0, actions: [], more: 0 }));
+      g.count++;
+      if (g.actions.length < 100) g.actions.push(a.qualified);
+      else g.more++;
+    }
+    return [...groups.values()].sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : a.accessLevel < b.accessLevel ? -1 : 1));
+  }
+
+  it('counts every action once, lists the first hundred of each group by id, and orders the groups by service, then access level', () => {
+    const every = ref.allActions();
+    const sparse = ref.emptySet();
+    for (let id = 0; id < ref.size; id += 97) sparse.add(id);
+    const ec2 = ref.serviceActions(ref.service('ec2')!);
+    for (const set of [every, sparse, ec2, ref.emptySet()]) {
+      const got = byService(set, ref);
+      expect(got).toEqual(grouped(set.toArray()));
+      expect(got.reduce((n, g) => n + g.count, 0)).toBe(set.size);
+    }
+    expect(byService(ec2, ref).some((g) => g.more > 0)).toBe(true);
   });
 });

@@ -14,7 +14,7 @@
 import { SourceIndex } from '../../diagnostics/index.js';
 import { parseJsonWithPositions, readPolicyDocument, type PolicyType, type Statement } from '../../policy/index.js';
 import { isPatternError, parseActionPattern, type ActionSet, type ReferenceIndex } from '../../reference/index.js';
-import { statementKey, type OutManifest } from '../manifest.js';
+import { statementKey, type OutManifest } from '../out-manifest.js';
 import type { MinimizeLevel } from './levels.js';
 import { circumstanceKey } from './minimize-statements.js';
 

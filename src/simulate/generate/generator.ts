@@ -31,15 +31,19 @@ export class Generator {
     return this.world.reference;
   }
 
-  private add(name: string, request: RequestSpec, expect: Scenario['expect']): void {
+  /**
+   * `withoutTags`: what the request is untagged, for its variant on a bucket without ABAC. The tags
+   * generated scenarios carry only ever open an exception of this control, so by default that is a
+   * denial by this control (a perimeter denies the untagged request); a partner-tag-exception written
+   * apart from its perimeter restricts tagged resources only, and untagged it decides nothing.
+   */
+  private add(name: string, request: RequestSpec, expect: Scenario['expect'], withoutTags: Scenario['expect'] = { kind: 'deny', by: this.control.id }): void {
     const withRegion = request.region ? request : { ...request, region: this.region };
     const r = withRegion.resource;
     if (r.tags && r.bucketAbac === undefined && isS3BucketOrObjectArn(r.arn)) {
-      // A bucket's tags count only with ABAC enabled on it (resourceTagsApply): both states. The tags
-      // generated scenarios carry only ever open an exception of this control, so without ABAC the
-      // request is what it is untagged: denied by this control.
+      // A bucket's tags count only with ABAC enabled on it (resourceTagsApply): both states.
       this.push(`${name} (bucket ABAC enabled)`, { ...withRegion, resource: { ...r, bucketAbac: true } }, expect);
-      this.push(`${name}, but bucket ABAC is disabled, so its tags do not count`, { ...withRegion, resource: { ...r, bucketAbac: false } }, { kind: 'deny', by: this.control.id });
+      this.push(`${name}, but bucket ABAC is disabled, so its tags do not count`, { ...withRegion, resource: { ...r, bucketAbac: false } }, withoutTags);
       return;
     }
     this.push(name, withRegion, expect);
@@ -65,12 +69,17 @@ export class Generator {
     this.add(name, request, { kind: 'allow' });
   }
 
-  deny(name: string, request: RequestSpec): void {
-    this.add(name, request, { kind: 'deny', by: this.control.id });
+  deny(name: string, request: RequestSpec, options: { withoutTags?: Scenario['expect'] } = {}): void {
+    this.add(name, request, { kind: 'deny', by: this.control.id }, options.withoutTags);
   }
 
-  letThrough(name: string, request: RequestSpec): void {
-    this.add(name, request, { kind: 'not-denied-by', control: this.control.id });
+  letThrough(name: string, request: RequestSpec, options: { withoutTags?: Scenario['expect'] } = {}): void {
+    this.add(name, request, { kind: 'not-denied-by', control: this.control.id }, options.withoutTags);
+  }
+
+  /** The scenario's expectation when this control does not decide the request. */
+  get notDecided(): Scenario['expect'] {
+    return { kind: 'not-denied-by', control: this.control.id };
   }
 
   /** A role of an account; in the organization it carries the org id and path. */
