@@ -136,7 +136,9 @@ export async function startExampleRollout(): Promise<ExampleRollout> {
         memo.set(planKey, (planText = planned.stdout));
       }
       const plan = JSON.parse(planText) as { waves: { steps: { op: OrgOperation }[] }[] };
-      for (const wave of plan.waves) await applyOperations(moto.client(), await fixture.read(), wave.steps.map((s) => s.op));
+      // Every wave's steps in one call: applyOperations follows the ids it creates and renames, so the
+      // organization is read once, not again before each wave.
+      await applyOperations(moto.client(), await fixture.read(), plan.waves.flatMap((wave) => wave.steps.map((s) => s.op)));
       await options.atVersion1?.();
       writeVersion2(dir);
       // atVersion1 may change what compile reads beyond the intent (a git commit): compiled afresh then.

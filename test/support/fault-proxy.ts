@@ -28,6 +28,23 @@ import { OrgAuditor } from './org-auditor.js';
 
 const TARGET_PREFIX = 'AWSOrganizationsV20161128.';
 
+/** Calls that change the tree of OUs and accounts: the auditor reads the tree again after one. */
+const TREE_OPERATIONS: ReadonlySet<string> = new Set([
+  'CreateOrganization',
+  'DeleteOrganization',
+  'CreateOrganizationalUnit',
+  'UpdateOrganizationalUnit',
+  'DeleteOrganizationalUnit',
+  'CreateAccount',
+  'CreateGovCloudAccount',
+  'InviteAccountToOrganization',
+  'AcceptHandshake',
+  'MoveAccount',
+  'RemoveAccountFromOrganization',
+  'LeaveOrganization',
+  'CloseAccount',
+]);
+
 /** Calls that change the organization's policies: counted as writes, audited after they land. */
 export const WRITE_OPERATIONS: ReadonlySet<string> = new Set([
   'CreatePolicy',
@@ -257,10 +274,14 @@ export async function startFaultProxy(motoEndpoint: string, options: FaultProxyO
     const target = headerOf(req, 'x-amz-target');
     if (!target?.startsWith(TARGET_PREFIX)) {
       // moto's own API (/moto-api/reset) and anything not Organizations: passed through untouched.
-      send(res, await forward(motoEndpoint, req, raw));
+      auditor.treeChanged();
+      const answer = await forward(motoEndpoint, req, raw);
+      auditor.treeChanged();
+      send(res, answer);
       return;
     }
     const operation = target.slice(TARGET_PREFIX.length);
+    if (TREE_OPERATIONS.has(operation)) auditor.treeChanged();
     const body = parseBody(raw);
     perOperation[operation] = (perOperation[operation] ?? 0) + 1;
     const isWrite = WRITE_OPERATIONS.has(operation);
@@ -323,6 +344,8 @@ export async function startFaultProxy(motoEndpoint: string, options: FaultProxyO
       }
     }
     let reply = await forward(motoEndpoint, req, raw);
+    // Before and after: an audit that read the tree while the call was on its way does not keep it.
+    if (TREE_OPERATIONS.has(call.operation)) auditor.treeChanged();
     call.landed = reply.status < 300;
     if (call.landed) reply = pendingTypes(call, reply);
     if (call.write === undefined && call.landed) lastReads.set(readKey(call.operation, raw), reply);

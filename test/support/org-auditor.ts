@@ -5,8 +5,11 @@
  * policy contents reaching every account outside the wave as they were when the wave was set.
  * It reads moto directly (never through the proxy). While a wave is set it reads everything with the
  * project's own reader (the owned contents need each policy's text and tags); otherwise it reads only
- * what the slot checks look at: the tree, the policies of each type and their targets. That is about
- * two thirds of the calls, and the audit after every write is the rollout tests' main cost.
+ * what the slot checks look at: the policy types enabled, the policies of each type and their targets,
+ * and the tree, which it reads once until clear(), setWave() or treeChanged(): the fault proxy calls
+ * that when it passes a call that changes the tree (the policy writes it audits cannot), and so must a
+ * test that changes the tree straight in moto between two audits. That is a third of the calls, and
+ * the audit after every write is the rollout tests' main cost.
  */
 import {
   DescribeOrganizationCommand,
@@ -31,6 +34,10 @@ export class OrgAuditor {
   /** How many times the organization was audited. */
   audits = 0;
   private wave: { accounts: Set<string>; before: AccountContents } | undefined;
+  /** The tree as last read for the slot checks, with the organization it belongs to. */
+  private tree: { organization: OrgState['organization']; root: OrgStateOu } | undefined;
+  /** Counts treeChanged() calls: a tree read that one overlapped is used once, not kept. */
+  private treeGeneration = 0;
 
   constructor(
     private readonly moto: OrganizationsClient,
@@ -42,6 +49,7 @@ export class OrgAuditor {
    * organization, so call it between writes (before the wave's first).
    */
   async setWave(accountIds: Iterable<string>): Promise<void> {
+    this.treeChanged();
     this.wave = { accounts: new Set(accountIds), before: effectiveOwnedContents(await this.read()) };
   }
 
@@ -51,9 +59,16 @@ export class OrgAuditor {
 
   /** Forgets the violations, the audit count and the wave, for the next test. */
   clear(): void {
+    this.treeChanged();
     this.violations.length = 0;
     this.audits = 0;
     this.wave = undefined;
+  }
+
+  /** The tree may have changed (an OU or account created, moved or removed): the next audit reads it again. */
+  treeChanged(): void {
+    this.tree = undefined;
+    this.treeGeneration++;
   }
 
   /** Records a broken guarantee seen outside the organization's state (a call that must never be made). */
@@ -82,45 +97,17 @@ export class OrgAuditor {
    */
   private async readForSlots(): Promise<OrgState> {
     const send = <T>(command: unknown): Promise<T> => this.moto.send(command as never) as Promise<T>;
-    const pages = async <T>(read: (token: string | undefined) => Promise<{ NextToken?: string; items?: T[] }>): Promise<T[]> => {
-      const out: T[] = [];
-      let token: string | undefined;
-      do {
-        const page = await read(token);
-        out.push(...(page.items ?? []));
-        token = page.NextToken;
-      } while (token);
-      return out;
-    };
-    const [described, roots] = await Promise.all([
-      send<{ Organization?: { Id?: string; MasterAccountId?: string } }>(new DescribeOrganizationCommand({})),
-      send<{ Roots?: { Id?: string; Name?: string; PolicyTypes?: { Type?: string; Status?: string }[] }[] }>(new ListRootsCommand({})),
-    ]);
+    const roots = await send<{ Roots?: { Id?: string; Name?: string; PolicyTypes?: { Type?: string; Status?: string }[] }[] }>(new ListRootsCommand({}));
     const found = roots.Roots?.[0];
     if (roots.Roots?.length !== 1 || !found?.Id) throw new Error(`the auditor expected one root, found ${roots.Roots?.length ?? 0}`);
-    const root: OrgStateOu = { id: found.Id, name: found.Name ?? 'Root', ous: [], accounts: [] };
     const enabled = (['scp', 'rcp'] as const).filter((t) => (found.PolicyTypes ?? []).some((p) => p.Type === AWS_POLICY_TYPE[t] && p.Status === 'ENABLED'));
-    let level = [root];
-    while (level.length) {
-      const next = await Promise.all(
-        level.map(async (parent) => {
-          const [ous, accounts] = await Promise.all([
-            pages<{ Id?: string; Name?: string }>(async (NextToken) => {
-              const o = await send<{ OrganizationalUnits?: { Id?: string; Name?: string }[]; NextToken?: string }>(new ListOrganizationalUnitsForParentCommand({ ParentId: parent.id, NextToken, MaxResults: 20 }));
-              return { NextToken: o.NextToken, items: o.OrganizationalUnits };
-            }),
-            pages<{ Id?: string; Name?: string }>(async (NextToken) => {
-              const o = await send<{ Accounts?: { Id?: string; Name?: string }[]; NextToken?: string }>(new ListAccountsForParentCommand({ ParentId: parent.id, NextToken, MaxResults: 20 }));
-              return { NextToken: o.NextToken, items: o.Accounts };
-            }),
-          ]);
-          parent.ous = ous.map((o) => ({ id: o.Id!, name: o.Name ?? o.Id!, ous: [], accounts: [] }));
-          parent.accounts = accounts.map((a) => ({ id: a.Id!, name: a.Name ?? a.Id! }));
-          return parent.ous;
-        }),
-      );
-      level = next.flat();
+    let tree = this.tree;
+    if (tree?.root.id !== found.Id) {
+      const generation = this.treeGeneration;
+      tree = await this.readTree(found.Id, found.Name ?? 'Root');
+      if (generation === this.treeGeneration) this.tree = tree;
     }
+    const { organization, root } = tree;
     const policies: DeployedPolicy[] = [];
     for (const type of ['scp', 'rcp'] as const) {
       let summaries: { Id?: string; Name?: string; AwsManaged?: boolean }[];
@@ -145,8 +132,36 @@ export class OrgAuditor {
         )),
       );
     }
-    const organization = { id: described.Organization?.Id ?? '', managementAccount: described.Organization?.MasterAccountId ?? '' };
     return normalizeState({ format: ORG_STATE_FORMAT, source: 'moto (auditor, slots only)', readAt: new Date().toISOString(), organization, ...(enabled.length ? { enabledPolicyTypes: [...enabled] } : {}), root, policies });
+  }
+
+  /** The organization and its tree of OUs and accounts under the root, every page, parents read side by side. */
+  private async readTree(rootId: string, rootName: string): Promise<{ organization: OrgState['organization']; root: OrgStateOu }> {
+    const send = <T>(command: unknown): Promise<T> => this.moto.send(command as never) as Promise<T>;
+    const described = await send<{ Organization?: { Id?: string; MasterAccountId?: string } }>(new DescribeOrganizationCommand({}));
+    const root: OrgStateOu = { id: rootId, name: rootName, ous: [], accounts: [] };
+    let level = [root];
+    while (level.length) {
+      const next = await Promise.all(
+        level.map(async (parent) => {
+          const [ous, accounts] = await Promise.all([
+            pages<{ Id?: string; Name?: string }>(async (NextToken) => {
+              const o = await send<{ OrganizationalUnits?: { Id?: string; Name?: string }[]; NextToken?: string }>(new ListOrganizationalUnitsForParentCommand({ ParentId: parent.id, NextToken, MaxResults: 20 }));
+              return { NextToken: o.NextToken, items: o.OrganizationalUnits };
+            }),
+            pages<{ Id?: string; Name?: string }>(async (NextToken) => {
+              const o = await send<{ Accounts?: { Id?: string; Name?: string }[]; NextToken?: string }>(new ListAccountsForParentCommand({ ParentId: parent.id, NextToken, MaxResults: 20 }));
+              return { NextToken: o.NextToken, items: o.Accounts };
+            }),
+          ]);
+          parent.ous = ous.map((o) => ({ id: o.Id!, name: o.Name ?? o.Id!, ous: [], accounts: [] }));
+          parent.accounts = accounts.map((a) => ({ id: a.Id!, name: a.Name ?? a.Id! }));
+          return parent.ous;
+        }),
+      );
+      level = next.flat();
+    }
+    return { organization: { id: described.Organization?.Id ?? '', managementAccount: described.Organization?.MasterAccountId ?? '' }, root };
   }
 
   private waveViolations(state: OrgState): string[] {
@@ -164,6 +179,18 @@ export class OrgAuditor {
     }
     return out;
   }
+}
+
+/** Every item of a paged list, page after page. */
+async function pages<T>(read: (token: string | undefined) => Promise<{ NextToken?: string; items?: T[] }>): Promise<T[]> {
+  const out: T[] = [];
+  let token: string | undefined;
+  do {
+    const page = await read(token);
+    out.push(...(page.items ?? []));
+    token = page.NextToken;
+  } while (token);
+  return out;
 }
 
 /** Targets without their type's minimum, or holding more than its slots, in the state read. */
