@@ -7,12 +7,14 @@
 import * as path from 'node:path';
 import { loadFromCacheAside } from '../reference/load-aside.js';
 import type { LoadedSnapshot } from '../reference/load.js';
+import { packagedIndexDirectory } from '../reference/prebuilt-index.js';
 
 /** Settled, so that a load nobody awaits (no intent to check) is no unhandled rejection. */
 export type ReferenceLoad = Promise<{ ok: true; value: LoadedSnapshot } | { ok: false; error: unknown }>;
 
 export function startReferenceLoad(cacheDir: string, cwd: string): ReferenceLoad {
-  return loadFromCacheAside(path.resolve(cwd, cacheDir), 'current', { cwd }).then(
+  const prebuilt = packagedIndexDirectory();
+  return loadFromCacheAside(path.resolve(cwd, cacheDir), 'current', { cwd, ...(prebuilt !== undefined ? { prebuilt } : {}) }).then(
     (value) => ({ ok: true as const, value }),
     (error: unknown) => ({ ok: false as const, error }),
   );

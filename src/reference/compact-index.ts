@@ -1,7 +1,9 @@
 /**
  * What the index keeps of a service file, in a compact array form: a snapshot's 14 MB of service files
  * (most of it SDK operation mappings) reduce to about 1.8 MB. It is built from the service files each
- * time a snapshot is loaded and never stored (load.ts says why).
+ * time a snapshot is loaded and never stored in a cache (load.ts says why); a build of guardrails
+ * prebuilds it for the snapshots the package ships (prebuilt-index.ts), and regenerates those with
+ * every build, so a change here reaches them.
  */
 import { accessLevelOf, type AccessLevel } from './access-level.js';
 import type { RawServiceFile } from './service-file.js';

@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { CacheError } from './cache-store.js';
-import { compactShareFromCache } from './load.js';
+import { compactShareFromCache, verifyShareFromCache } from './load.js';
 
 export interface AsideRequest {
   cacheDir: string;
@@ -13,6 +13,8 @@ export interface AsideRequest {
   cwd?: string;
   /** This thread's share of the services (compactShareFromCache). */
   share: { index: number; of: number };
+  /** Only read and check the objects: the index was prebuilt for this snapshot (prebuilt-index.ts). */
+  verifyOnly?: boolean;
 }
 
 export type AsideReply = { ok: true; json: string } | { ok: false; cacheError?: { message: string; code: CacheError['code']; errno?: string }; message: string; stack?: string };
@@ -21,7 +23,8 @@ const request = workerData as AsideRequest;
 let reply: AsideReply;
 try {
   // Blocking reads: this thread has nothing else to do, and a promise per file-system call cost more than the calls.
-  const loaded = await compactShareFromCache(request.cacheDir, request.snapshot, request.share, { ...(request.cwd !== undefined ? { cwd: request.cwd } : {}), blocking: true });
+  const where = request.cwd !== undefined ? { cwd: request.cwd } : {};
+  const loaded = request.verifyOnly ? await verifyShareFromCache(request.cacheDir, request.snapshot, request.share, where) : await compactShareFromCache(request.cacheDir, request.snapshot, request.share, { ...where, blocking: true });
   // One string crosses the threads in one copy; the main thread parses it faster than a structured clone of the arrays.
   reply = { ok: true, json: JSON.stringify(loaded) };
 } catch (e) {

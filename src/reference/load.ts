@@ -6,7 +6,8 @@
  * sha256: the manifest is the one file of a committed cache a reviewer can read, so whatever the tool
  * knows about actions must follow from it. (A stored index would be a second source of truth that a
  * pull request could change without changing the manifest, and nothing cheaper than rebuilding it
- * could show it matches.)
+ * could show it matches.) The one exception is an index this package built itself from exactly the
+ * files the manifest names (prebuilt-index.ts): the objects are then read and checked, not parsed.
  */
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -15,6 +16,7 @@ import { repositoryOf, rootForNamedPath } from '../files/repository.js';
 import { CacheError, CacheStore, computeSnapshotId, sha256Hex, type CacheStoreOptions, type ServiceEntry, type SnapshotManifest } from './cache-store.js';
 import { COMPACT_INDEX_FORMAT, compactService, type CompactIndex } from './compact-index.js';
 import { ReferenceIndex } from './reference-index.js';
+import { prebuiltServicesFor } from './prebuilt-index.js';
 import { checkServiceFile, checkServiceList, parseJson, ShapeError, type RawServiceFile } from './service-file.js';
 import { DirectorySource, FetchError, serviceFilePath } from './sources.js';
 
@@ -28,6 +30,8 @@ export interface LoadedSnapshot {
 export interface LoadOptions {
   /** The working directory: it decides the repository a cache or directory named inside it must stay in (default: the process's). */
   cwd?: string;
+  /** A directory of indexes this package built (prebuilt-index.ts): used for a snapshot built there. */
+  prebuilt?: string;
 }
 
 /** Files read at once: decompression runs on libuv's thread pool while the main thread parses. */
@@ -41,6 +45,15 @@ const PARALLEL_READS = 8;
  * 450 ms of CPU a load instead of 300) and took longer.
  */
 export async function loadFromCache(cacheDir: string, snapshot = 'current', options: LoadOptions = {}): Promise<LoadedSnapshot> {
+  if (options.prebuilt !== undefined) {
+    const store = new CacheStore(cacheDir, storeOptions(options));
+    const manifest = await store.readSnapshot(snapshot);
+    const services = prebuiltServicesFor(manifest, options.prebuilt);
+    if (services) {
+      checkTotals(store, manifest, [await verifyShare(store, manifest, readerOf(store, { blocking: true }))]);
+      return { index: ReferenceIndex.fromCompact({ format: COMPACT_INDEX_FORMAT, snapshotId: manifest.snapshotId, services }), manifest, origin: cacheDir };
+    }
+  }
   const { compact, manifest } = await compactFromCache(cacheDir, snapshot, { ...options, blocking: true });
   return { index: ReferenceIndex.fromCompact(compact), manifest, origin: cacheDir };
 }
@@ -78,6 +91,37 @@ export async function compactShareFromCache(cacheDir: string, snapshot: string, 
   const store = new CacheStore(cacheDir, storeOptions(options));
   const manifest = await store.readSnapshot(snapshot);
   return { ...(await compactShare(store, manifest, readerOf(store, options), share)), manifest };
+}
+
+/**
+ * A share of a snapshot's objects read and checked as compactShareFromCache checks them (inside the
+ * cache, capped, valid gzip, the manifest's sha256 and size), without parsing them: for a snapshot whose
+ * index was prebuilt from exactly those files (prebuilt-index.ts). The counts are the manifest's, which
+ * the prebuilt index matched entry by entry.
+ */
+export async function verifyShareFromCache(cacheDir: string, snapshot: string, share: { index: number; of: number }, options: LoadOptions = {}): Promise<{ counts: ShareCounts; manifest: SnapshotManifest }> {
+  const store = new CacheStore(cacheDir, storeOptions(options));
+  const manifest = await store.readSnapshot(snapshot);
+  return { counts: await verifyShare(store, manifest, readerOf(store, { blocking: true }), share), manifest };
+}
+
+async function verifyShare(store: CacheStore, manifest: SnapshotManifest, readerPromise: Promise<ObjectReader>, share = { index: 0, of: 1 }): Promise<ShareCounts> {
+  const read = await readerPromise;
+  const integrity = (message: string) => integrityError(store, manifest, message);
+  await read(manifest.serviceList.sha256, 'the service list', LIMITS.serviceList);
+  const counts: ShareCounts = { bytes: 0, actions: 0, versions: {} };
+  const names = Object.keys(manifest.services);
+  for (let i = share.index; i < names.length; i += share.of) {
+    const name = names[i]!;
+    const entry = manifest.services[name]!;
+    const bytes = await read(entry.sha256, `service ${name}`, LIMITS.serviceFile);
+    counts.bytes += bytes.length;
+    if (counts.bytes > LIMITS.referenceSnapshot) throw integrity(`its service files come to more than ${formatBytes(LIMITS.referenceSnapshot)}, the most read for a snapshot`);
+    if (bytes.length !== entry.bytes) throw integrity(`the entry of service ${name} (${entry.bytes} bytes) does not describe its file (${bytes.length} bytes)`);
+    counts.actions += entry.actions;
+    counts.versions[entry.version ?? 'unversioned'] = (counts.versions[entry.version ?? 'unversioned'] ?? 0) + 1;
+  }
+  return counts;
 }
 
 type ObjectReader = (sha: string, what: string, maxBytes?: number) => Buffer | Promise<Buffer>;
