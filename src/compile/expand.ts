@@ -77,8 +77,11 @@ function expandPatterns(
 ): { expanded: ExpandedActions; onlySkipped: boolean } {
   const expansion = ref.expandList(list.patterns);
   const what = `control ${draft.control.id}: ${element}`;
+  // Generated patterns the reference does not resolve (a service it does not list): skipped, as the warning says.
+  const skipped = new Set<number>();
   for (const p of expansion.problems) {
     const severity = list.generated && p.severity === 'error' ? 'warning' : p.severity;
+    if (severity !== p.severity) skipped.add(p.index);
     const d = (severity === 'error' ? error : warning)(p.code, `${what}: ${p.message}${severity !== p.severity ? ' (generated from data; skipped)' : ''}`, list.locations[p.index], p.hint);
     diagnostics.push(d);
   }
@@ -113,7 +116,8 @@ function expandPatterns(
   expansion.perPattern.forEach((pp) => {
     if (pp.kind !== 'include') return;
     const plainIam = !pp.text.includes('{');
-    if (plainIam && !pp.matched.intersects(cut)) {
+    // A skipped pattern is written as what it matched (nothing, for an unknown service), never as its text.
+    if (plainIam && !skipped.has(pp.index) && !pp.matched.intersects(cut)) {
       const written = canonicalPattern(pp.text, ref);
       text.set(written.toLowerCase(), written);
       if (hasWildcard(written)) wildcards.add(written);

@@ -3,9 +3,10 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { canonicalPolicyText, checkGrammar, parseJsonWithPositions, readPolicyDocument } from '../../src/policy/index.js';
 import { SourceIndex } from '../../src/diagnostics/index.js';
-import { DirectorySource, syncReference } from '../../src/reference/index.js';
+import { DirectorySource, ReferenceIndex, syncReference } from '../../src/reference/index.js';
 import { diagnosticCodes, EXAMPLE_WARNINGS, runCli } from '../support/cli.js';
-import { compileControls, errorsOf, ORG_HEADER } from '../support/compile.js';
+import { compileControls, errorsOf, list, ORG_HEADER } from '../support/compile.js';
+import { reference2026 } from '../support/reference.js';
 import { PROJECT_ROOT, SNAPSHOT_2026 } from '../support/paths.js';
 import { RCP_SUPPORTED } from '../support/rcp.js';
 import { tempDir } from '../support/temp.js';
@@ -86,6 +87,22 @@ describe('failure messages', () => {
     const errors = errorsOf(c);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/^statement-too-large: an SCP statement of control regions for OU Root\/Prod, OU Root\/Dev is [\d,]+ characters, [\d,]+ over what one SCP holds \(400\), and a NotAction list cannot be split$/);
+  });
+});
+
+describe('patterns generated from data', () => {
+  it('a region-deny exemption naming a service the reference does not list is skipped with a warning, and the policy compiles without it', async () => {
+    const full = await reference2026();
+    const compact = full.index.toCompact();
+    const withoutA4b = { ...full, index: ReferenceIndex.fromCompact({ ...compact, services: compact.services.filter((s) => s[0] !== 'a4b') }) };
+    const c = await compileControls(`  regions: { kind: region-deny, allowedRegions: [us-east-1], attach: [Prod] }\n`, {}, ORG_HEADER, undefined, withoutA4b);
+    expect(errorsOf(c)).toEqual([]);
+    expect(c.result.diagnostics.filter((d) => d.code === 'unknown-service').map((d) => d.message)).toEqual(['control regions: NotAction: "a4b:*": there is no service "a4b" in the service reference (generated from data; skipped)']);
+    const notAction = list(c.policies.get('guardrails-scp-regions')!.Statement[0]!.NotAction);
+    expect(notAction).not.toContain('a4b:*');
+    expect(notAction).toContain('acm:*');
+    // With the service listed, the exemption is written as before.
+    expect(list((await compileControls(`  regions: { kind: region-deny, allowedRegions: [us-east-1], attach: [Prod] }\n`)).policies.get('guardrails-scp-regions')!.Statement[0]!.NotAction)).toContain('a4b:*');
   });
 });
 

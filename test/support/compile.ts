@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { compile, type CompileResult, type OutManifest } from '../../src/compile/index.js';
 import { loadIntent } from '../../src/intent/index.js';
 import type { Condition, Statement } from '../../src/policy/index.js';
+import type { LoadedSnapshot } from '../../src/reference/index.js';
 import { reference2026 } from './reference.js';
 import { tempDir } from './temp.js';
 
@@ -48,7 +49,8 @@ export interface RawStatement {
 }
 
 /** `controls` is YAML placed under `controls:`; extra files are written beside the intent. */
-export async function compileControls(controls: string, extraFiles: Record<string, string> = {}, header = ORG_HEADER, previous?: OutManifest): Promise<Compiled> {
+/** `reference` defaults to the 2026-08-22 snapshot. */
+export async function compileControls(controls: string, extraFiles: Record<string, string> = {}, header = ORG_HEADER, previous?: OutManifest, reference?: LoadedSnapshot): Promise<Compiled> {
   const dir = await tempDir();
   const file = path.join(dir, 'intent.yaml');
   fs.writeFileSync(file, `${header}controls:\n${controls}`);
@@ -58,7 +60,7 @@ export async function compileControls(controls: string, extraFiles: Record<strin
   }
   const { intent, diagnostics } = await loadIntent({ cwd: dir, files: [file] });
   if (!intent) throw new Error(JSON.stringify(diagnostics));
-  const ref = await reference2026();
+  const ref = reference ?? (await reference2026());
   const result = compile({ intent, reference: ref.index, referenceManifest: ref.manifest, root: dir, previous });
   result.diagnostics.unshift(...diagnostics);
   const policies = new Map(result.policies.map((p) => [p.name, JSON.parse(p.text) as { Statement: RawStatement[] }]));
