@@ -14,6 +14,7 @@ import { CacheError, loadFromCache, type LoadedSnapshot } from '../reference/ind
 import { renderExplainText } from '../report/index.js';
 import { displayPath, formatDiagnostic } from './format.js';
 import { EXIT_BAD_INPUT, EXIT_OK, type CliIO } from './io.js';
+import { packagedIndexes } from './reference-load.js';
 import { referenceError } from './workspace.js';
 import { writeJson } from './json-output.js';
 
@@ -54,12 +55,12 @@ export async function runExplain(file: string, flags: ExplainFlags, io: CliIO): 
   let reference: LoadedSnapshot;
   const cache = path.resolve(io.cwd, flags.cache);
   try {
-    reference = await loadFromCache(cache, manifest?.reference.snapshotId ?? 'current', { cwd: io.cwd });
+    reference = await loadFromCache(cache, manifest?.reference.snapshotId ?? 'current', { cwd: io.cwd, ...packagedIndexes() });
   } catch (e) {
     if (!(e instanceof CacheError)) throw e;
     if (!manifest || e.code !== 'no-snapshot') return refuse([...diagnostics, referenceError(e, flags.shippedWith)]);
     try {
-      reference = await loadFromCache(cache, 'current', { cwd: io.cwd });
+      reference = await loadFromCache(cache, 'current', { cwd: io.cwd, ...packagedIndexes() });
     } catch (again) {
       if (!(again instanceof CacheError)) throw again;
       return refuse([...diagnostics, referenceError(again, flags.shippedWith)]);

@@ -8,6 +8,7 @@ import { parseJsonWithPositions, quotaProfile, QUOTA_PROFILE_NAMES, readPolicyDo
 import { CacheError, loadFromCache, type ReferenceIndex } from '../reference/index.js';
 import { loadServicesFromCache, readCachedManifest } from '../reference/load-services.js';
 import { referenceError } from './reference-error.js';
+import { packagedIndexes } from './reference-load.js';
 import { formatCount, formatDiagnostic } from './format.js';
 import { EXIT_BAD_INPUT, EXIT_OK, UsageError, type CliIO } from './io.js';
 
@@ -78,7 +79,7 @@ export async function runMinimize(file: string, flags: MinimizeFlags, io: CliIO)
       if (!partialResultStands(result, named, policy.document)) result = undefined;
     }
     if (!result) {
-      const whole: ReferenceIndex = (await loadFromCache(cacheDir, 'current', { cwd: io.cwd })).index;
+      const whole: ReferenceIndex = (await loadFromCache(cacheDir, 'current', { cwd: io.cwd, ...packagedIndexes() })).index;
       started = performance.now();
       result = minimizePolicy(policy.document, sources, whole, options);
     }

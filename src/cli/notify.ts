@@ -5,6 +5,7 @@ import { LIMITS, readText, repositoryOf, rootForNamedPath } from '../files/index
 import { MARKDOWN_MAX_LENGTH, NOTIFY_FORMATS, readUserTemplate, renderAlreadyReported, renderNotify, renderNotifyStatement, type NotifyFormat, type UserTemplate } from '../report/index.js';
 import { EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, UsageError, type CliIO } from './io.js';
 import { formatDiagnostic } from './format.js';
+import { packagedIndexes } from './reference-load.js';
 
 export interface NotifyFlags {
   from?: string;
@@ -57,7 +58,7 @@ export async function runNotify(flags: NotifyFlags, io: CliIO): Promise<number> 
   // The shipped snapshots are the same for every user of this version: what AWS changed since is in a sync.
   // (Both --from and --to given name what is compared, and it is said as named.)
   if (flags.shippedWith !== undefined && (flags.from === undefined || flags.to === undefined)) io.stderr.write(`note: no service-reference-cache/ here: the snapshots compared are the ones shipped with guardrails ${flags.shippedWith}; guardrails sync adds AWS's current reference in a cache of the repository's own\n`);
-  const outcome = await runNotification({ from: flags.from, to: flags.to, cacheDir: path.resolve(io.cwd, flags.cache), outDir: path.resolve(io.cwd, flags.out), cwd: io.cwd });
+  const outcome = await runNotification({ from: flags.from, to: flags.to, cacheDir: path.resolve(io.cwd, flags.cache), ...packagedIndexes(), outDir: path.resolve(io.cwd, flags.out), cwd: io.cwd });
   for (const w of outcome.warnings) io.stderr.write(formatDiagnostic(w, { get: () => undefined }, io.cwd));
   switch (outcome.kind) {
     case 'error':

@@ -13,9 +13,14 @@ import { packagedIndexDirectory } from '../reference/prebuilt-index.js';
 export type ReferenceLoad = Promise<{ ok: true; value: LoadedSnapshot } | { ok: false; error: unknown }>;
 
 export function startReferenceLoad(cacheDir: string, cwd: string): ReferenceLoad {
-  const prebuilt = packagedIndexDirectory();
-  return loadFromCacheAside(path.resolve(cwd, cacheDir), 'current', { cwd, ...(prebuilt !== undefined ? { prebuilt } : {}) }).then(
+  return loadFromCacheAside(path.resolve(cwd, cacheDir), 'current', { cwd, ...packagedIndexes() }).then(
     (value) => ({ ok: true as const, value }),
     (error: unknown) => ({ ok: false as const, error }),
   );
+}
+
+/** The load option naming the installed package's prebuilt indexes, when it has any (prebuilt-index.ts). */
+export function packagedIndexes(): { prebuilt?: string } {
+  const prebuilt = packagedIndexDirectory();
+  return prebuilt !== undefined ? { prebuilt } : {};
 }

@@ -24,6 +24,8 @@ export interface NotifyRequest {
   /** Likewise; default: the current snapshot of the cache. */
   to?: string;
   cacheDir: string;
+  /** The installed package's prebuilt indexes (reference/prebuilt-index.ts), for the snapshots it ships. */
+  prebuilt?: string;
   outDir: string;
   /** Where the intent is found, and what relative directories are resolved against. */
   cwd: string;
@@ -131,7 +133,7 @@ type Loaded = { ok: true; snapshot: LoadedSnapshot } | { ok: false; message: str
 
 async function loadSpec(spec: string, label: string | undefined, req: NotifyRequest): Promise<Loaded> {
   try {
-    return { ok: true, snapshot: await loadSnapshot(spec, req.cacheDir, req.cwd) };
+    return { ok: true, snapshot: await loadSnapshot(spec, req.cacheDir, req.cwd, req.prebuilt !== undefined ? { prebuilt: req.prebuilt } : {}) };
   } catch (e) {
     if (e instanceof CacheError || e instanceof ShapeError) return { ok: false, message: `${label ? `${label} ${spec}: ` : ''}${e.message}` };
     throw e;

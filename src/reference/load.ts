@@ -284,13 +284,13 @@ async function modifiedAt(file: string): Promise<string> {
  * `spec` is a snapshot id (or prefix, or "current") in the cache, or a directory laid out like the
  * endpoint (anything path-like, or an existing directory), resolved against `cwd`.
  */
-export async function loadSnapshot(spec: string, cacheDir: string, cwd = process.cwd()): Promise<LoadedSnapshot> {
+export async function loadSnapshot(spec: string, cacheDir: string, cwd = process.cwd(), options: Pick<LoadOptions, 'prebuilt'> = {}): Promise<LoadedSnapshot> {
   const dir = path.resolve(cwd, spec);
   if (spec.includes('/') || spec.includes(path.sep) || spec.startsWith('.') || (await isDirectory(dir))) {
     if (!(await isDirectory(dir))) throw new CacheError(`no such directory: ${dir}`, 'invalid-reference');
     return loadFromDirectory(dir, { cwd });
   }
-  return loadFromCache(path.resolve(cwd, cacheDir), spec, { cwd });
+  return loadFromCache(path.resolve(cwd, cacheDir), spec, { ...options, cwd });
 }
 
 async function isDirectory(p: string): Promise<boolean> {
