@@ -79,6 +79,15 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       [4, 'with --detailed-exitcode: something becomes allowed or is not proven not to'],
     ],
   },
+  impact: {
+    examples: ['guardrails impact --org guardrails/org-snapshot.json --cloudtrail shapes:shapes.jsonl', 'guardrails impact --org guardrails/org-snapshot.json --cloudtrail shapes:shapes.jsonl --markdown --detailed-exitcode > impact.md'],
+    exits: [
+      [0, 'replayed (with --detailed-exitcode: no request touched)'],
+      [2, 'bad input'],
+      [3, 'with --detailed-exitcode: requests would be newly denied or may be'],
+      [4, 'with --detailed-exitcode: requests would be newly allowed'],
+    ],
+  },
   plan: {
     examples: ['guardrails plan --org guardrails/org-snapshot.json', 'guardrails plan --live --save plan.json'],
     exits: [

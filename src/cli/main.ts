@@ -148,6 +148,17 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       exitCode = await (await import('./diff.js')).runDiff(files, started, io);
     });
 
+  withDeployedState(program.command('impact').description('replay real CloudTrail traffic against the change: which requests it would newly deny, may deny or newly allow, by control, account, principal and action'))
+    .option('--cloudtrail <source>', 'the traffic: shapes:FILE (request shapes, one JSON object per line)')
+    .option('--json', 'the whole report as JSON')
+    .option('--markdown', 'one line and a folded table, for a pull-request comment')
+    .option('--max-length <n>', 'most characters of the --markdown output; table rows are left out first (default 65536; 0: no limit)')
+    .option('--detailed-exitcode', 'exit 0 when the change touches no request, 3 when some would be newly denied or may be, 4 when some would be newly allowed (2: bad input)')
+    .action(async (files: string[], flags) => {
+      const started = await withReferenceLoad(flags, io);
+      exitCode = await (await import('./impact.js')).runImpact(files, started, io);
+    });
+
   withDeployedState(program.command('plan').description('the staged rollout, wave by wave: ordered API calls that keep every invariant'))
     .option('--wave <name>', 'show only this wave')
     .option('--json', 'the plan as JSON (what the rollout reads)')
