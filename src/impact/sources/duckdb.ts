@@ -123,7 +123,8 @@ export async function reduceFilesWithDuckDb(files: readonly string[], options: D
         result = await connection.runAndReadAll(query.sql, pick(values, query.parameters), pick(types, query.parameters));
       } catch (e) {
         const message = (e as Error).message ?? String(e);
-        const bad = remaining.find((f) => message.includes(`"${f}"`));
+        // DuckDB names the file it failed on (quoted or not): the longest of ours the message holds.
+        const bad = remaining.filter((f) => message.includes(f)).sort((a, b) => b.length - a.length)[0];
         if (bad === undefined) throw new DuckDbError(`DuckDB could not run the reduction: ${message.slice(0, 2000)}`);
         remaining = remaining.filter((f) => f !== bad);
         unreadable++;
