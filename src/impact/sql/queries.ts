@@ -1,13 +1,13 @@
 /**
  * The one GROUP BY query that reduces CloudTrail records to ShapeRows, for DuckDB (a list of local
  * `.json.gz` files) and for Amazon Athena (AWS's CloudTrail table with organization-wide partition
- * projection, `athenaTableDdl`). Both return the columns of `RESULT_COLUMNS` (columns.ts); rows.ts reads
+ * projection, `athenaTableDdl`). Both return the columns of RESULT_COLUMNS (columns.ts); rows.ts reads
  * them back. Identifiers (database, table) are checked before they are written; every value (the window,
  * the file list) is a parameter: DuckDB's prepared-statement values, Athena's ExecutionParameters (which
  * Athena substitutes as literals: `windowLiterals` writes them, each checked and quoted).
  */
 import type { Projection } from '../types.js';
-import { classification, countColumns, dialect, duckdbRecordFields, duckdbRecordStructure, RESULT_COLUMNS, shapeColumns, sqlString, trinoRecordFields, type DialectName } from './columns.js';
+import { classification, countColumns, dialect, duckdbRecordFields, duckdbRecordStructure, shapeColumns, sqlString, trinoRecordFields, type DialectName } from './columns.js';
 
 /** A query and the names of its parameters in the order they must be given. */
 export interface SqlQuery {
@@ -119,7 +119,6 @@ export function windowLiterals(query: SqlQuery, bounds: WindowBounds): string[] 
   });
 }
 
-export { RESULT_COLUMNS };
 
 /** AWS's partition-projection DDL for CloudTrail (Athena user guide, create-cloudtrail-table-partition-projection), over an organization trail. */
 export interface AthenaTableOptions {

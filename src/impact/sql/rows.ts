@@ -6,7 +6,7 @@
  * header other than the query's is an error (the rows could not be read at all).
  */
 import type { Reduction, ReductionTotals, ShapeRow } from '../types.js';
-import { COUNT_COLUMNS, EVENT_TIME_PATTERN, KIND_COLUMN, MAX_FIELD_CHARS, MAX_RESOURCES, RESULT_COLUMNS, SHAPE_COLUMNS } from './columns.js';
+import { EVENT_TIME_PATTERN, MAX_FIELD_CHARS, MAX_RESOURCES, RESULT_COLUMNS, SHAPE_COLUMNS } from './columns.js';
 
 export class SqlResultError extends Error {
   constructor(message: string) {
@@ -126,4 +126,3 @@ export function reductionOfRows(header: readonly string[], rows: Iterable<readon
   return { shapes: sorted, totals };
 }
 
-export { COUNT_COLUMNS, KIND_COLUMN };
