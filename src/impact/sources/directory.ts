@@ -100,6 +100,8 @@ async function onWorkers(files: readonly LogFile[], settings: ReduceSettings, th
           started.push(worker);
           const send = (m: ToWorker) => worker.postMessage(m);
           worker.on('message', (m: FromWorker) => {
+            // A failure decides the reduction: the other threads stop instead of reading on for nothing.
+            if (m.kind === 'error') for (const w of started) if (w !== worker) void w.terminate();
             if (m.kind !== 'ready') return resolve(m);
             const batch = take();
             send(batch.length > 0 ? { batch } : { end: true });
@@ -113,14 +115,16 @@ async function onWorkers(files: readonly LogFile[], settings: ReduceSettings, th
     );
     const results: WorkerResult[] = [];
     for (const reply of replies) {
-      if (reply === undefined) return undefined;
-      if (reply.kind === 'error') {
+      if (reply?.kind === 'error') {
         if (reply.tooManyShapes !== undefined) throw new ShapeLimitError(reply.tooManyShapes);
         const error = new Error(reply.message);
         if (reply.stack) error.stack = reply.stack;
         throw error;
       }
-      if (reply.kind === 'result') results.push(JSON.parse(reply.json) as WorkerResult);
+    }
+    for (const reply of replies) {
+      if (reply?.kind !== 'result') return undefined;
+      results.push(JSON.parse(reply.json) as WorkerResult);
     }
     return results;
   } finally {
