@@ -61,7 +61,7 @@ const SERVICE_NAME = /^[a-z0-9][a-z0-9._-]*$/;
  */
 export const ACTION_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 const RESOURCE_TYPE_NAME = /^(?=.{1,128}$)[A-Za-z0-9](?:[A-Za-z0-9_./-]| (?=[A-Za-z0-9]))*$/;
-export const CONDITION_KEY_NAME = /^(?=.{1,256}$)(?=[^:]+:)(?:[A-Za-z0-9_.:/-]|\$\{[A-Za-z0-9_]+\}|<[A-Za-z0-9_]+>)+$/;
+const CONDITION_KEY_NAME = /^(?=.{1,256}$)(?=[^:]+:)(?:[A-Za-z0-9_.:/-]|\$\{[A-Za-z0-9_]+\}|<[A-Za-z0-9_]+>)+$/;
 const CONDITION_KEY_TYPE = /^[A-Za-z0-9]{1,64}$/;
 /** ARN formats hold `${Placeholders}`, `*` and `+`: printable ASCII without spaces, quotes or markup. */
 const ARN_FORMAT = /^arn:[!#-&(-;=?-[\]-_a-~]{1,2048}$/;
