@@ -6,6 +6,7 @@ import { benchDiffScale } from './diff-scale.bench.js';
 import { benchEvaluate } from './evaluate.bench.js';
 import { benchFirstCompile } from './first-compile.bench.js';
 import { benchGoals } from './goals.bench.js';
+import { benchImpactReduce } from './impact-reduce.bench.js';
 import { benchLockout } from './lockout.bench.js';
 import { benchMinimize } from './minimize.bench.js';
 import { benchNotify } from './notify.bench.js';
@@ -33,6 +34,7 @@ const suites = [
   { name: 'rollout', run: benchRollout },
   { name: 'rollout lockout guard', run: benchLockout },
   { name: 'notifications', run: benchNotify },
+  { name: 'impact: CloudTrail reduction (directory source)', run: benchImpactReduce },
 ];
 
 for (const suite of suites.filter((s) => !only || s.name.includes(only))) {

@@ -10,3 +10,5 @@ export * from './sync.js';
 export * from './compact-index.js';
 export * from './load-aside.js';
 export * from './snapshot-date.js';
+export * from './operations-index.js';
+export * from './load-operations.js';

@@ -59,7 +59,7 @@ const SERVICE_NAME = /^[a-z0-9][a-z0-9._-]*$/;
  *     `github.com/enterprises/${EnterpriseName}:actor` (a `:` after the first character, `${Name}` and `<name>` placeholders)
  *   condition key types: `ArrayOfString`; schema versions: `v1.4`
  */
-const ACTION_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+export const ACTION_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 const RESOURCE_TYPE_NAME = /^(?=.{1,128}$)[A-Za-z0-9](?:[A-Za-z0-9_./-]| (?=[A-Za-z0-9]))*$/;
 const CONDITION_KEY_NAME = /^(?=.{1,256}$)(?=[^:]+:)(?:[A-Za-z0-9_.:/-]|\$\{[A-Za-z0-9_]+\}|<[A-Za-z0-9_]+>)+$/;
 const CONDITION_KEY_TYPE = /^[A-Za-z0-9]{1,64}$/;
