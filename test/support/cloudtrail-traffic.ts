@@ -101,29 +101,30 @@ function hex8(s: string): string {
 
 /**
  * Who works in an account, by its OU. Background traffic is drawn from these; the planted cases name
- * their principals themselves. No background principal is BreakGlass, SecurityAdmin or
- * GenAIPlatformAdmin (the change's exceptions), so no background request tests an exception.
+ * their principals themselves, and none of them is here: a report's rows (account, principal, action)
+ * for a planted case hold only that case's events. No background principal is BreakGlass,
+ * SecurityAdmin or GenAIPlatformAdmin (the change's exceptions).
  */
-function backgroundPrincipals(a: TrafficAccount): Principal[] {
+export function backgroundPrincipals(a: TrafficAccount): Principal[] {
   const top = a.ou.split('/')[0];
-  const people = [sso(a.id, 'ReadOnlyAccess', 'maria.garcia@example.com'), sso(a.id, 'PowerUserAccess', 'li.wei@example.com')];
+  const people = [sso(a.id, 'ReadOnlyAccess', 'maria.garcia@example.com')];
   switch (top) {
     case 'Workloads':
-      return [role(a.id, 'app', '/', 'i-0a1b2c3d4e5f60718'), role(a.id, 'deployer', '/ci/', 'github-actions-run'), role(a.id, 'legacy-etl', '/', 'etl-nightly'), ...people, ...(a.name === 'payments-dev' ? [{ kind: 'user' as const, account: a.id, name: 'ci-legacy' }] : [])];
+      return [role(a.id, 'service', '/', 'i-0a1b2c3d4e5f60718'), role(a.id, 'deployer', '/ci/', 'github-actions-run'), role(a.id, 'batch', '/', 'nightly'), ...people, ...(a.name === 'payments-dev' ? [{ kind: 'user' as const, account: a.id, name: 'ci-legacy' }] : [])];
     case 'GenAI':
     case 'Sandbox':
-      return [role(a.id, 'genai-app', '/', 'i-0f9e8d7c6b5a40312'), role(a.id, 'developer', '/', 'dev-session'), ...people, ...(top === 'Sandbox' ? [{ kind: 'root' as const, account: a.id }] : [])];
+      return [role(a.id, 'notebook', '/', 'i-0f9e8d7c6b5a40312'), role(a.id, 'developer', '/', 'dev-session'), ...people, ...(top === 'Sandbox' ? [{ kind: 'root' as const, account: a.id }] : [])];
     case 'Security':
       return [role(a.id, 'log-reader', '/security/', 'siem-ingest'), ...people];
     case 'PublicData':
-      return [role(a.id, 'data-publisher', '/', 'publisher'), ...people];
+      return [role(a.id, 'dataset-sync', '/', 'sync'), ...people];
     default:
-      return [role(a.id, 'platform-automation', '/', 'automation'), ...people];
+      return [role(a.id, 'org-reporting', '/', 'reporting'), ...people];
   }
 }
 
 /** The two Regions an account's background traffic uses (both allowed by allowed-regions). */
-function homeRegions(a: TrafficAccount, index: number): [string, string] {
+export function homeRegions(a: TrafficAccount, index: number): [string, string] {
   return ['us-east-1', index % 2 === 0 ? 'eu-central-1' : 'us-west-2'];
 }
 
@@ -248,9 +249,38 @@ function userIdentity(p: Principal, rnd: Random, eventTime: string): Record<stri
 
 /** One record, fields in the order AWS writes them. */
 export function record(spec: RequestSpec, eventTime: string, rnd: Random): CloudTrailRecord {
+  return { eventVersion: '1.11', userIdentity: userIdentity(spec.principal, rnd, eventTime), ...recordBody(spec, eventTime, rnd) };
+}
+
+/**
+ * The same record as JSON text, with the userIdentity's text made once per principal and day (its
+ * session's access key id and creation date hold for the day): most of a record's bytes, and most of
+ * the time JSON.stringify took, at a million records.
+ */
+export function recordText(spec: RequestSpec, eventTime: string, rnd: Random, identities: Map<string, string>): string {
+  const k = `${principalKey(spec.principal)}|${eventTime.slice(0, 10)}`;
+  let identity = identities.get(k);
+  if (identity === undefined) identities.set(k, (identity = JSON.stringify(userIdentity(spec.principal, rnd, eventTime))));
+  return `{"eventVersion":"1.11","userIdentity":${identity},${JSON.stringify(recordBody(spec, eventTime, rnd)).slice(1)}`;
+}
+
+function principalKey(p: Principal): string {
+  switch (p.kind) {
+    case 'role':
+      return `r|${p.account}|${p.path}${p.name}|${p.session}|${p.mfa === true}`;
+    case 'user':
+      return `u|${p.account}|${p.name}`;
+    case 'root':
+      return `x|${p.account}`;
+    case 'service':
+      return `s|${p.service}`;
+    case 'account':
+      return `a|${p.account}|${p.role}`;
+  }
+}
+
+function recordBody(spec: RequestSpec, eventTime: string, rnd: Random): CloudTrailRecord {
   const r: CloudTrailRecord = {
-    eventVersion: '1.11',
-    userIdentity: userIdentity(spec.principal, rnd, eventTime),
     eventTime,
     eventSource: spec.eventSource,
     eventName: spec.eventName,
@@ -340,8 +370,11 @@ const api = (principal: Principal, recipient: string, eventSource: string, event
  *   only-org-principals excludes; no partner, no service principal (planted instead).
  * - Console sign-ins and a KMS key rotation service event: not authorization events at all.
  */
+const principalsOf = new Map<string, Principal[]>();
+
 function backgroundRequest(a: TrafficAccount, region: string, org: ExampleOrganization, rnd: Random): RequestSpec | RequestSpec[] {
-  const principals = backgroundPrincipals(a);
+  let principals = principalsOf.get(a.id);
+  if (!principals) principalsOf.set(a.id, (principals = backgroundPrincipals(a)));
   const p = rnd.pick(principals);
   const tls = rnd.int(3) === 0 ? 'TLSv1.2' : 'TLSv1.3';
   const roll = rnd.int(100);
@@ -481,6 +514,8 @@ export interface PlantedCase {
   /** The keys a may-deny depends on (on either side). */
   unknownKeys: string[];
   why: string;
+  /** What tells this case's records from another case of the same account, principal, event and Region. */
+  match?: { tlsVersion?: string[]; modelId?: string[] };
   engine: EngineQuestion;
   /** Whether the case fires on day `d` (0-based) and how many times. */
   perDay: (day: number) => number;
@@ -562,6 +597,7 @@ export const PLANTED: PlantedCase[] = [
     id: 'tls-1.1-legacy-etl-payments-prod', verdict: 'newly-denied', control: 'tls-minimum', policyType: 'rcp', account: PAYMENTS_PROD, principal: legacyEtl,
     action: 's3:GetObject', eventSource: 's3.amazonaws.com', eventName: 'GetObject', region: 'us-east-1', before: 'allow', after: 'deny', unknownKeys: [],
     why: 'S3 over TLS 1.1: the floor moves from 1.1 to 1.2 (TlsMinimumS3TlsVersion)',
+    match: { tlsVersion: ['TLSv1.1'] },
     engine: s3Question(principalArn(legacyEtl)!, 's3:GetObject', 'arn:aws:s3:::payments-prod-data-3301/in/x.csv', PAYMENTS_PROD, 'us-east-1', 'TLSv1.1'),
     perDay: daily(6),
     copies: (rnd) => [s3Object(legacyEtl, PAYMENTS_PROD, PAYMENTS_PROD, 'payments-prod-data-3301', keyOf(rnd), 'GetObject', 'us-east-1', 'TLSv1.1')],
@@ -586,6 +622,7 @@ export const PLANTED: PlantedCase[] = [
     id: 'unapproved-model-genai-lab', verdict: 'newly-denied', control: 'approved-bedrock-models', policyType: 'scp', account: GENAI_LAB, principal: genaiApp(GENAI_LAB),
     action: 'bedrock:InvokeModel', eventSource: 'bedrock.amazonaws.com', eventName: 'InvokeModel', region: 'us-east-1', before: 'may-deny', after: 'deny', unknownKeys: ['aws:TagKeys'],
     why: `a model not on the list (${UNAPPROVED_MODEL}), called directly: the new approved-bedrock-models denies it`,
+    match: { modelId: [UNAPPROVED_MODEL] },
     engine: invokeQuestion(principalArn(genaiApp(GENAI_LAB))!, GENAI_LAB, 'us-east-1', UNAPPROVED_MODEL),
     perDay: daily(4),
     copies: () => [invokeModel(genaiApp(GENAI_LAB), GENAI_LAB, 'us-east-1', UNAPPROVED_MODEL)],
@@ -674,6 +711,7 @@ export const PLANTED: PlantedCase[] = [
     id: 'decoy-tls-1.2-legacy-etl', verdict: 'not-denied', control: 'tls-minimum', policyType: 'rcp', account: PAYMENTS_PROD, principal: legacyEtl,
     action: 's3:GetObject', eventSource: 's3.amazonaws.com', eventName: 'GetObject', region: 'us-east-1', before: 'allow', after: 'allow', unknownKeys: [],
     why: 'the same principal and bucket as the TLS 1.1 case, at TLS 1.2 (and 1.3): at the new floor',
+    match: { tlsVersion: ['TLSv1.2', 'TLSv1.3'] },
     engine: s3Question(principalArn(legacyEtl)!, 's3:GetObject', 'arn:aws:s3:::payments-prod-data-3301/in/x.csv', PAYMENTS_PROD, 'us-east-1', 'TLSv1.2'),
     perDay: daily(4),
     copies: (rnd, n) => [s3Object(legacyEtl, PAYMENTS_PROD, PAYMENTS_PROD, 'payments-prod-data-3301', keyOf(rnd), 'GetObject', 'us-east-1', n % 2 === 0 ? 'TLSv1.2' : 'TLSv1.3')],
@@ -714,6 +752,7 @@ export const PLANTED: PlantedCase[] = [
     id: 'decoy-approved-model-direct', verdict: 'may-deny-before-and-after', control: 'approved-bedrock-models', policyType: 'scp', account: GENAI_LAB, principal: genaiApp(GENAI_LAB),
     action: 'bedrock:InvokeModel', eventSource: 'bedrock.amazonaws.com', eventName: 'InvokeModel', region: 'us-east-1', before: 'may-deny', after: 'may-deny', unknownKeys: ['aws:TagKeys'],
     why: 'an approved model, directly: approved-bedrock-models lets it through; only the aws:TagKeys statements of only-org-principals may deny, on both sides',
+    match: { modelId: APPROVED_MODELS },
     engine: invokeQuestion(principalArn(genaiApp(GENAI_LAB))!, GENAI_LAB, 'us-east-1', APPROVED_MODELS[0]!),
     perDay: daily(8),
     copies: (_rnd, n) => [invokeModel(genaiApp(GENAI_LAB), GENAI_LAB, 'us-east-1', APPROVED_MODELS[n % 2]!)],
@@ -836,7 +875,7 @@ interface Slot {
   account: string;
   region: string;
   window: number;
-  records: { time: number; record: unknown }[];
+  records: { time: number; text: string }[];
 }
 
 /**
@@ -858,6 +897,7 @@ export async function generateCloudTrail(dir: string, options: TrafficOptions = 
   const windowMs = DAY_MS / filesPerDay;
   const rnd = new Random(seed);
   const madeDirs = new Set<string>();
+  const identities = new Map<string, string>();
 
   const files: string[] = [];
   const digestFiles: string[] = [];
@@ -875,9 +915,8 @@ export async function generateCloudTrail(dir: string, options: TrafficOptions = 
       const k = `${spec.recipient}|${spec.region}|${window}`;
       let slot = slots.get(k);
       if (!slot) slots.set(k, (slot = { account: spec.recipient, region: spec.region, window, records: [] }));
-      const r = record(spec, iso(time), rnd);
-      const rec = override ? override(r) : r;
-      slot.records.push({ time, record: rec });
+      const text = override ? JSON.stringify(override(record(spec, iso(time), rnd))) : recordText(spec, iso(time), rnd, identities);
+      slot.records.push({ time, text });
       totals.records++;
       if (override) totals.malformed++;
       else {
@@ -937,14 +976,14 @@ export async function generateCloudTrail(dir: string, options: TrafficOptions = 
       const name = `${slot.account}_CloudTrail_${slot.region}_${fileStamp(delivered)}_${rnd.upper(16).replace(/[^A-Za-z0-9]/g, 'x')}.json.gz`;
       const rel = `${folder}/${name}`;
       files.push(rel);
-      const text = `{"Records":[${slot.records.map((r) => JSON.stringify(r.record)).join(',')}]}`;
+      const text = `{"Records":[${slot.records.map((r) => r.text).join(',')}]}`;
       jobs.push(writeGz(path.join(dir, rel), text, level, madeDirs));
     }
     // A digest per account a day, in us-east-1's digest folder (CloudTrail writes them hourly per
     // Region; a few are enough for a reader to show it skips them): not log files.
     for (const a of accounts) {
       const at = dayStart + DAY_MS - 60_000;
-      const rel = `AWSLogs/${org.orgId}/${a.id}/CloudTrail-Digest/us-east-1/${new Date(at).toISOString().slice(0, 10).replace(/-/g, '/')}/${a.id}_CloudTrail-Digest_us-east-1_organization-trail_us-east-1_${fileStamp(at)}.json.gz`;
+      const rel = `AWSLogs/${org.orgId}/${a.id}/CloudTrail-Digest/us-east-1/${new Date(at).toISOString().slice(0, 10).replace(/-/g, '/')}/${a.id}_CloudTrail-Digest_us-east-1_organization-trail_us-east-1_${fileStamp(at).replace('Z', '00Z')}.json.gz`;
       digestFiles.push(rel);
       const digest = { awsAccountId: a.id, digestStartTime: iso(dayStart), digestEndTime: iso(at), digestS3Bucket: 'org-trail-logs', digestS3Object: rel, logFiles: [], digestPublicKeyFingerprint: rnd.hex(32), digestSignatureAlgorithm: 'SHA256withRSA' };
       jobs.push(writeGz(path.join(dir, rel), JSON.stringify(digest), level, madeDirs));
