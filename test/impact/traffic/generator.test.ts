@@ -28,8 +28,10 @@ function readRecords(r: TrafficResult): { file: string; record: unknown }[] {
   return out;
 }
 
+// A month at a third of the default background (1,330 a day, ~40,000 records): the layout, the fields
+// and the planted cases are the same, the file reads back in a third of the time.
 beforeAll(async () => {
-  month = await generateCloudTrail(await tempDir());
+  month = await generateCloudTrail(await tempDir(), { eventsPerDay: 450 });
   records = readRecords(month);
 });
 
@@ -51,7 +53,7 @@ function belongs(c: PlantedCase, r: Rec): boolean {
 
 describe('layout', () => {
   it('names every log file as CloudTrail does, in the folder of its account, Region and delivery day', () => {
-    expect(month.files.length).toBeGreaterThan(2000);
+    expect(month.files.length).toBeGreaterThan(1500);
     for (const file of month.files) {
       const m = LOG_FILE.exec(file);
       expect(m, file).not.toBeNull();
@@ -153,7 +155,7 @@ describe('records', () => {
     expect(all.some((r) => r.eventCategory === 'Data' && r.resources?.some((x: Rec) => x.type === 'AWS::S3::Object' && /^arn:aws:s3:::[^/]+\/.+/.test(x.ARN)))).toBe(true);
     const shared = new Map<string, Rec[]>();
     for (const r of all) if (r.sharedEventID) shared.set(r.sharedEventID, [...(shared.get(r.sharedEventID) ?? []), r]);
-    expect(shared.size).toBeGreaterThan(100);
+    expect(shared.size).toBeGreaterThan(50);
     for (const pair of shared.values()) {
       expect(pair.length).toBe(2);
       expect(new Set(pair.map((r) => r.recipientAccountId)).size).toBe(2);
@@ -172,8 +174,10 @@ describe('records', () => {
     expect(all.filter((r) => r.eventCategory === 'Data').length).toBe(month.totals.dataEvents);
     expect(all.some((r) => r.eventType === 'AwsConsoleSignIn' && r.eventSource === 'signin.amazonaws.com')).toBe(true);
     expect(records.length).toBe(month.totals.records);
-    expect(month.totals.records).toBeGreaterThan(38_000);
-    expect(month.totals.records).toBeLessThan(46_000);
+    // Background: 450 requests a day, a few of them cross-account with two copies; then the planted and the malformed.
+    const background = month.totals.records - month.planted.reduce((n, p) => n + p.records, 0) - month.totals.malformed;
+    expect(background).toBeGreaterThanOrEqual(30 * 450);
+    expect(background).toBeLessThan(30 * 450 * 1.1);
     // The malformed ones: each kind as many times as reported, each with its field of the wrong type.
     const bad = records.map((r) => r.record).filter((r) => !isRecord(r) || typeof r.eventTime !== 'string' || !isRecord(r.userIdentity) || typeof r.eventName !== 'string' || (r.resources !== undefined && !Array.isArray(r.resources)));
     expect(bad.length).toBe(month.totals.malformed);
