@@ -143,6 +143,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .option('--step-summary', 'also append the comment (up to 1 MiB, no marker) to the file $GITHUB_STEP_SUMMARY names')
     .option('--max-snapshot-age <duration>', 'warn when the --org snapshot was read longer ago than this (default 7d; 0: never)')
     .option('--detailed-exitcode', 'exit 0 without change, 3 with changes none of which allows anything, 4 when something becomes allowed or is not proven not to (1: tree drift, 2: bad input)')
+    .option('--impact <report>', 'a report guardrails impact --json wrote: its line (what real traffic the change would deny) and its table go into the diff; a report of other policies is marked stale (warning stale-impact)')
     .action(async (files: string[], flags) => {
       const started = await withReferenceLoad(flags, io);
       exitCode = await (await import('./diff.js')).runDiff(files, started, io);
