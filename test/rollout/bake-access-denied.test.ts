@@ -11,6 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { accessDeniedSettings, accessDeniedSource } from '../../src/cli/rollout-access-denied.js';
 import { accessDeniedSignal, bake, bakeSignals, type BakeOutcome } from '../../src/rollout/index.js';
+import { runCli } from '../support/cli.js';
 import { denyPolicy, fullAccessEverywhere, owned, stateOf } from '../support/org-state.js';
 import { tempDir } from '../support/temp.js';
 
@@ -119,5 +120,16 @@ describe('the access-denied bake signal', () => {
     const signal = await bakeSignals({ accessDenied: { waveStartedAt: 0, now: () => 60 * MIN, lagMs: 0, maxOwned: 5, maxUnnamed: 20, read: () => Promise.reject(new Error('gone')) } })({ index: 0, final: true, elapsedMs: 0 });
     expect(signal).toEqual([{ signal: 'access-denied', ok: false, detail: 'could not be checked: gone' }]);
     expect((await accessDeniedSignal({ waveStartedAt: 0, now: () => 60 * MIN, lagMs: 0, maxOwned: 5, maxUnnamed: 20, read: async () => ({ ownedNamed: 10, unnamed: 0, policies: [] }) })).ok).toBe(true);
+  });
+
+  it('rollout refuses --access-denied that is not a directory, and its limits without it, before anything is read', async () => {
+    const missing = await runCli(['rollout', '--live', '--access-denied', 'no-such-logs'], { cwd: repo });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("--access-denied no-such-logs: not a directory (CloudTrail's S3 delivery layout");
+    const alone = await runCli(['rollout', '--live', '--access-denied-max-owned', '3'], { cwd: repo });
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toContain('--access-denied-max-owned and --access-denied-max-unnamed apply to --access-denied DIR');
+    const bad = await runCli(['rollout', '--live', '--access-denied', '.', '--access-denied-max-unnamed', 'many'], { cwd: repo });
+    expect(bad.stderr).toContain('--access-denied-max-unnamed takes a number of events');
   });
 });
