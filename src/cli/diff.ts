@@ -1,7 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { warning, type Diagnostic, type SourceLocation } from '../diagnostics/index.js';
+import { readTextSync, repositoryOf, rootForNamedPath } from '../files/index.js';
+import { compiledPoliciesDigest } from '../impact/index.js';
+import { IMPACT_REPORT_LIMITS, readImpactReport } from '../impact/report-file.js';
 import { parseDuration } from '../intent/index.js';
+import type { DiffImpact } from '../report/diff-impact.js';
 import { buildDiffReport, partnerAccountsOf, type DiffReport } from '../plan/diff-report.js';
 // The renderers diff uses, not the report folder's index: that loads notify's template engine too.
 import { GITHUB_COMMENT_MAX, renderDiffMarkdown, STEP_SUMMARY_MAX } from '../report/diff-markdown.js';
@@ -21,6 +25,8 @@ export interface DiffFlags extends DeploymentFlags {
   stepSummary?: boolean;
   maxSnapshotAge?: string;
   detailedExitcode?: boolean;
+  /** A report `guardrails impact --json` wrote: its line and table go into the diff. */
+  impact?: string;
 }
 
 /** With --detailed-exitcode: changes, none of which makes anything allowed. */
@@ -44,6 +50,11 @@ export async function runDiff(files: string[], flags: DiffFlags, io: CliIO): Pro
   if (!maxAge.ok) throw new UsageError(`--max-snapshot-age: ${maxAge.problem}`);
   const summaryFile = flags.stepSummary ? io.env.GITHUB_STEP_SUMMARY : undefined;
   if (flags.stepSummary && !summaryFile) throw new UsageError('--step-summary appends to the file $GITHUB_STEP_SUMMARY names, and it is not set (GitHub Actions sets it in every step)');
+  const impactRead = flags.impact === undefined ? undefined : readImpactFile(flags.impact, io.cwd);
+  if (typeof impactRead === 'string') {
+    io.stderr.write(`error impact-report: ${impactRead}\n`);
+    return EXIT_BAD_INPUT;
+  }
   const loaded = await loadDeployment(files, flags, io, 'diff');
   if (typeof loaded === 'number') return loaded;
   const report = withRelativePaths(buildDiffReport(loaded.deployment, loaded.ws.reference!.index, { partnerAccounts: partnerAccountsOf(loaded.intent) }, loaded.drift), io.cwd);
@@ -51,14 +62,21 @@ export async function runDiff(files: string[], flags: DiffFlags, io: CliIO): Pro
     const stale = snapshotAgeWarning(flags.org, report.deployed.readAt, (io.now ?? Date.now)(), maxAge.duration);
     if (stale) report.warnings.push(stale);
   }
+  let impact: DiffImpact | undefined;
+  if (impactRead) {
+    const stale = staleImpact(impactRead.report, compiledPoliciesDigest(loaded.deployment));
+    impact = { report: impactRead.report, ...(stale ? { stale } : {}) };
+    if (stale) report.warnings.push(warning('stale-impact', `the impact report ${flags.impact} is stale: ${stale}`, undefined, 'replay again on these policies: guardrails impact --json'));
+  }
+  const impactOption = impact ? { impact } : {};
   printDiagnostics([...loaded.diagnostics, ...report.warnings], loaded.ws, io, { quiet: flags.quiet, shownByCompile: loaded.shownByCompile });
   const markerOption = marker === undefined ? {} : { marker };
   if (flags.json) writeJson(io, report);
-  else if (flags.markdown) io.stdout.write(renderDiffMarkdown(report, { maxLength, ...markerOption }));
-  else io.stdout.write(renderDiffText(report));
+  else if (flags.markdown) io.stdout.write(renderDiffMarkdown(report, { maxLength, ...markerOption, ...impactOption }));
+  else io.stdout.write(renderDiffText(report, impactOption));
   if (summaryFile) {
     try {
-      fs.appendFileSync(path.resolve(io.cwd, summaryFile), renderDiffMarkdown(report, { maxLength: STEP_SUMMARY_MAX, marker: false }));
+      fs.appendFileSync(path.resolve(io.cwd, summaryFile), renderDiffMarkdown(report, { maxLength: STEP_SUMMARY_MAX, marker: false, ...impactOption }));
     } catch (e) {
       io.stderr.write(`error step-summary: cannot append to $GITHUB_STEP_SUMMARY (${(e as Error).message})\n`);
       return EXIT_BAD_INPUT;
@@ -67,6 +85,26 @@ export async function runDiff(files: string[], flags: DiffFlags, io: CliIO): Pro
   if (report.treeDrift.entries.length) return EXIT_FINDINGS;
   if (!flags.detailedExitcode || !report.changed) return EXIT_OK;
   return nothingAllowed(report) ? EXIT_CHANGES : EXIT_CHANGES_LOOSER;
+}
+
+/** The impact report `file` names, read strictly (impact/report-file.ts), or what is wrong with it, naming the file. */
+function readImpactFile(file: string, cwd: string): { report: DiffImpact['report'] } | string {
+  const read = readTextSync(path.resolve(cwd, file), { root: rootForNamedPath(file, cwd, repositoryOf(cwd)), maxBytes: IMPACT_REPORT_LIMITS.bytes, what: 'impact report' });
+  if (!read.ok) return `--impact ${file}: ${read.message}`;
+  const parsed = readImpactReport(read.text);
+  return parsed.ok ? { report: parsed.report } : `--impact ${file}: ${parsed.problem} (expected a report written by guardrails impact --json)`;
+}
+
+/**
+ * Why an impact report's decisions are not of the policies diffed: it records the digest of the compiled
+ * policies it decided against, and a report of another commit's policies counts another change.
+ */
+export function staleImpact(report: DiffImpact['report'], digest: string): string | undefined {
+  const recorded = report.inputs.policies;
+  if (recorded === undefined) return 'it records no digest of the policies it decided against, so it may be of another change';
+  if (recorded === digest) return undefined;
+  const short = (d: string) => d.replace(/^sha256:/, '').slice(0, 12);
+  return `it decided other compiled policies than these (${short(recorded)} then, ${short(digest)} now)`;
 }
 
 function nonNegative(text: string, flag: string): number {

@@ -143,6 +143,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .option('--step-summary', 'also append the comment (up to 1 MiB, no marker) to the file $GITHUB_STEP_SUMMARY names')
     .option('--max-snapshot-age <duration>', 'warn when the --org snapshot was read longer ago than this (default 7d; 0: never)')
     .option('--detailed-exitcode', 'exit 0 without change, 3 with changes none of which allows anything, 4 when something becomes allowed or is not proven not to (1: tree drift, 2: bad input)')
+    .option('--impact <report>', 'a report guardrails impact --json wrote: its line (what real traffic the change would deny) and its table go into the diff; a report of other policies is marked stale (warning stale-impact)')
     .action(async (files: string[], flags) => {
       const started = await withReferenceLoad(flags, io);
       exitCode = await (await import('./diff.js')).runDiff(files, started, io);
@@ -185,6 +186,9 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .option('--to <git-ref>', "with --revert: compile the intent (guardrails/) of this commit, tag or branch and roll out to it")
     .option('--emergency', 'with --revert: one wave, no bake')
     .option('--check <command>', 'a command run after each wave and at the end of its bake; a failure halts (GUARDRAILS_WAVE, GUARDRAILS_ACCOUNTS, GUARDRAILS_PHASE, GUARDRAILS_RUN in its environment)')
+    .option('--access-denied <dir>', 'CloudTrail logs in their S3 delivery layout (AWSLogs/...): during each bake, AccessDenied events in the wave\'s accounts that an SCP or RCP gave, since the wave started against the same time before it; past the limits the rollout halts')
+    .option('--access-denied-max-owned <n>', 'with --access-denied: halt past max(N, 2 x before) denials whose message names a policy guardrails owns (default 5)')
+    .option('--access-denied-max-unnamed <n>', 'with --access-denied: halt past max(N, 3 x before) SCP or RCP denials whose message names no policy (default 20)')
     .option('--enable-policy-types', 'enable the policy types the plan needs (and wait until they are)')
     .option('--allow-lockout-risk', 'go on when the lockout guard finds a principal or action the rollout would deny (loudly)')
     .option('--cache <dir>', CACHE_OPTION_HELP)

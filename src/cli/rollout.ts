@@ -16,6 +16,8 @@ import type { ReferenceIndex } from '../reference/index.js';
 import {
   callerIdentity,
   canaryClient,
+  CLOUDTRAIL_DELIVERY_LAG_MS,
+  SHORTEST_USEFUL_BAKE_MS,
   deployedRcpDecider,
   watchCanary,
   iamClientFactory,
@@ -40,11 +42,12 @@ import { deploymentOf, driftOf, loadCompiled, treeDriftError, type LoadedCompile
 import { summarizeCounts } from './format.js';
 import { GitRefError, materializeRef, type MaterializedRef } from './git-ref.js';
 import { planDigestsOf } from './plan.js';
+import { accessDeniedSettings, accessDeniedSource, type AccessDeniedFlags, type AccessDeniedSettings } from './rollout-access-denied.js';
 import { EXIT_BAD_INPUT, showsProgress, UsageError, type CliIO } from './io.js';
 import { openWorkspace, printDiagnostics } from './workspace.js';
 import { writeJson } from './json-output.js';
 
-export interface RolloutFlags {
+export interface RolloutFlags extends AccessDeniedFlags {
   /** The cache chosen for the working tree (reference-cache.ts). */
   cache: string;
   /** Set when that is the copy shipped with guardrails: its version. */
@@ -89,6 +92,8 @@ export async function runRolloutCommand(files: string[], flags: RolloutFlags, io
   const bakeOverride = flags.bake !== undefined ? parseDuration(flags.bake) : undefined;
   if (flags.bake !== undefined && bakeOverride === undefined) throw new UsageError(`--bake ${flags.bake}: expected a duration such as 30m, 2h, 90s or 0`);
 
+  const accessDenied = accessDeniedSettings(flags, io.cwd);
+
   const run = flags.resume ?? `r-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(2).toString('hex')}`;
   const journalFile = path.resolve(io.cwd, flags.journal ?? path.join('rollouts', `${run}.jsonl`));
 
@@ -106,7 +111,7 @@ export async function runRolloutCommand(files: string[], flags: RolloutFlags, io
     else if (revertRun !== undefined) target = await revertToRunTarget(revertRun, files, flags, io);
     else target = await forwardTarget(files, flags, io);
     if (typeof target === 'number') return target;
-    return await rolloutTo(target, { run, journalFile, bakeOverride }, flags, io);
+    return await rolloutTo(target, { run, journalFile, bakeOverride, ...(accessDenied ? { accessDenied } : {}) }, flags, io);
   } finally {
     await materialized?.cleanup();
   }
@@ -281,10 +286,14 @@ function belowCwd(given: string, cwd: string): string | undefined {
   return rel.split(path.sep).join('/');
 }
 
-async function rolloutTo(target: RolloutTarget, o: { run: string; journalFile: string; bakeOverride: number | undefined }, flags: RolloutFlags, io: CliIO): Promise<number> {
+async function rolloutTo(target: RolloutTarget, o: { run: string; journalFile: string; bakeOverride: number | undefined; accessDenied?: AccessDeniedSettings }, flags: RolloutFlags, io: CliIO): Promise<number> {
   const { source, reference, intentWaves, rolloutSettings, saved } = target;
-  const { run, journalFile, bakeOverride } = o;
+  const { run, journalFile, bakeOverride, accessDenied } = o;
   const bakeSeconds = (wave: string) => bakeOverride ?? intentWaves.find((w) => w.name === wave)?.bake?.seconds ?? rolloutSettings?.bake?.seconds ?? DEFAULT_BAKE_SECONDS;
+  if (accessDenied && !flags.emergency) {
+    const short = intentWaves.map((w) => w.name).filter((w) => bakeSeconds(w) * 1000 < SHORTEST_USEFUL_BAKE_MS);
+    if (short.length) io.stderr.write(`warning access-denied-short-bake: wave${short.length === 1 ? '' : 's'} ${short.join(', ')} bake${short.length === 1 ? 's' : ''} less than ${SHORTEST_USEFUL_BAKE_MS / 60_000}m: CloudTrail delivers a record about ${CLOUDTRAIL_DELIVERY_LAG_MS / 60_000} min after the call, so --access-denied sees little of the bake\n`);
+  }
   const writer = organizationsClientFromEnv(io.env, { maxAttempts: 1 });
   const reader = organizationsClientFromEnv(io.env);
   const signal = io.interrupt?.() ?? new AbortController().signal;
@@ -363,7 +372,8 @@ async function rolloutTo(target: RolloutTarget, o: { run: string; journalFile: s
       protect: rolloutSettings?.protect ?? [],
       allowLockoutRisk: flags.allowLockoutRisk === true,
       enablePolicyTypes: flags.enablePolicyTypes === true,
-      bakeSources: async (w: { name: string; accounts: string[]; state: OrgState }) => ({
+      bakeSources: async (w: { name: string; accounts: string[]; state: OrgState; startedAt: number }) => ({
+        ...(accessDenied ? { accessDenied: accessDeniedSource(accessDenied, w, { cwd: io.cwd, now: Date.now }) } : {}),
         ...(flags.check ? { check: { command: flags.check, options: { cwd: io.cwd, env: io.env, run, wave: w.name, accounts: w.accounts, timeoutMs: 10 * 60_000 } } } : {}),
         canaries: canariesOf(w.name, w.state),
       }),

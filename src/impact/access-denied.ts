@@ -10,6 +10,8 @@
  * only up to a bounded length, and a named policy counts as ours only when its organization is ours.
  */
 
+import type { ShapeRow } from './types.js';
+
 /** Messages are a few hundred characters; EC2's encoded part can be a few thousand. */
 const MAX_MESSAGE = 16_384;
 
@@ -49,4 +51,25 @@ export function deniedByOf(message: string | null): { deniedBy: 'scp' | 'rcp' | 
 export function ownedPolicyNamed(denial: OrganizationDenial | undefined, organizationId: string, owned: ReadonlySet<string>): string | undefined {
   const policy = denial?.policy;
   return policy && policy.organizationId === organizationId && owned.has(policy.id) ? policy.id : undefined;
+}
+
+/**
+ * The rollout's `access-denied` counts over reduced shapes (deniedBy, deniedByPolicy): events in
+ * `accounts` whose message names one of `owned`, and SCP or RCP denials naming no policy. A message
+ * naming a policy that is not ours counts in neither: AWS names a policy only to its own organization,
+ * so such a name in our accounts' logs was not written by AWS, or is another organization's policy.
+ */
+export function accessDeniedCounts(rows: readonly Pick<ShapeRow, 'recipientAccountId' | 'deniedBy' | 'deniedByPolicy' | 'events'>[], accounts: ReadonlySet<string>, owned: ReadonlySet<string>): { ownedNamed: number; unnamed: number; policies: string[] } {
+  let ownedNamed = 0;
+  let unnamed = 0;
+  const policies = new Set<string>();
+  for (const r of rows) {
+    if (!r.deniedBy || !accounts.has(r.recipientAccountId)) continue;
+    if (r.deniedByPolicy === null) unnamed += r.events;
+    else if (owned.has(r.deniedByPolicy)) {
+      ownedNamed += r.events;
+      policies.add(r.deniedByPolicy);
+    }
+  }
+  return { ownedNamed, unnamed, policies: [...policies].sort() };
 }

@@ -7,6 +7,7 @@
  */
 import { warning } from '../diagnostics/index.js';
 import type { Deployment } from '../plan/deployment.js';
+import { outDigest } from '../plan/plan-file.js';
 import type { ReferenceIndex } from '../reference/index.js';
 import { compareShape } from './compare.js';
 import { shapeRequest } from './context-keys.js';
@@ -59,9 +60,14 @@ export function impact(input: ImpactInput): ImpactReport {
   return {
     format: 1,
     window: input.window,
-    inputs: { orgSnapshot: { source: d.state.source, readAt: d.state.readAt }, reference: reference.snapshotId },
+    inputs: { policies: compiledPoliciesDigest(d), orgSnapshot: { source: d.state.source, readAt: d.state.readAt }, reference: reference.snapshotId },
     totals: { ...reduction.totals, shapes: reduction.shapes.length, ...counts, dataEvents },
     ...gathered,
     warnings,
   };
+}
+
+/** The digest a report records of the compiled policies it decided against (`diff --impact` compares it). */
+export function compiledPoliciesDigest(d: Pick<Deployment, 'desired'>): string {
+  return `sha256:${outDigest(d.desired)}`;
 }

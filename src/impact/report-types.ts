@@ -56,7 +56,12 @@ export interface ControlImpact {
 export interface ImpactReport {
   format: 1;
   window: { since: string | null; until: string | null; source: string; location: string };
-  inputs: { orgSnapshot: { source: string; readAt: string }; reference: string };
+  /**
+   * What the report decided against. `policies`: `sha256:` and outDigest (plan/plan-file.ts) of the
+   * compiled policies, names, contents and targets: `diff --impact` tells by it a report of another
+   * change (absent in reports written before it was recorded).
+   */
+  inputs: { policies?: string; orgSnapshot: { source: string; readAt: string }; reference: string };
   totals: ReductionTotals & { shapes: number; unmapped: number; newlyDenied: number; mayDeny: number; newlyAllowed: number; dataEvents: boolean };
   unmapped: UnmappedEvents[];
   findings: ImpactFinding[];

@@ -11,6 +11,7 @@
  */
 import type { DiffReport } from '../plan/index.js';
 import type { SemanticChange, SemanticGroup } from '../semantic-diff/index.js';
+import { impactLineMarkdown, impactTableMarkdown, type DiffImpact } from './diff-impact.js';
 import { allowedSection, controlDetails, nothingAllowed, plural, verdictTable } from './diff-markdown-review.js';
 import { markdownCode as code, markdownFence, markdownText as md } from './escape.js';
 import { formatCount } from './format.js';
@@ -32,6 +33,8 @@ export interface DiffMarkdownOptions {
   maxLength?: number;
   /** The hidden marker's name (letters, digits, `.`, `_`, `-`), or false for none. */
   marker?: string | false;
+  /** What the change would have done to real traffic (`diff --impact`): its line after whether anything becomes allowed, its table folded. */
+  impact?: DiffImpact;
 }
 
 export function renderDiffMarkdown(r: DiffReport, options: DiffMarkdownOptions = {}): string {
@@ -55,6 +58,7 @@ export function renderDiffMarkdown(r: DiffReport, options: DiffMarkdownOptions =
   const sections: CommentSection[] = [
     { expendable: 0, renderings: [head], cut: '' },
     { expendable: 1, renderings: [allowedSection(r, MAX_ACTIONS_SHOWN), allowedSection(r, 0)], cut: 'the names of the actions that become allowed' },
+    ...impactSections(options.impact),
     { expendable: 1, renderings: [verdictTable(r)], cut: '' },
     { expendable: 2, renderings: [policiesTable(r)], cut: '' },
     { expendable: 3, renderings: [attachmentsTable(r), []], cut: 'the slots per target' },
@@ -66,6 +70,19 @@ export function renderDiffMarkdown(r: DiffReport, options: DiffMarkdownOptions =
   if (!r.semantic.length && nothingAllowed(r)) sections[1] = { expendable: 1, renderings: [['No action changes its decision for any account (the policies change in form only).', '']], cut: '' };
   const fitted = fitComment(sections, options.maxLength ?? GITHUB_COMMENT_MAX, (cut) => [`_Left out to fit ${formatCount(options.maxLength ?? GITHUB_COMMENT_MAX)} characters: ${cut.join('; ')}. \`guardrails diff --json\` has everything._`]);
   return fitted.text;
+}
+
+/**
+ * The replay's line (never cut: a reviewer reads it with whether anything becomes allowed) and its
+ * folded table, which shrinks to its first rows and then goes once the line diffs and the per-control
+ * detail have gone.
+ */
+function impactSections(impact: DiffImpact | undefined): CommentSection[] {
+  if (!impact) return [];
+  return [
+    { expendable: 1, renderings: [impactLineMarkdown(impact)], cut: '' },
+    { expendable: 4, renderings: [impactTableMarkdown(impact), impactTableMarkdown(impact, 20), impactTableMarkdown(impact, 5), []], cut: 'rows of the replay\'s table' },
+  ];
 }
 
 /** Per policy its change, size against the quota, and where it is attached and detached. */

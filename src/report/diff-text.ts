@@ -9,15 +9,17 @@ import { formatCount } from './format.js';
 import { renderTreeDriftText } from './tree-drift-text.js';
 import { changeTitle, conditionLines, sampleActions, summarizeActions } from './semantic-summary.js';
 import { CHANGE_TITLES } from '../semantic-diff/index.js';
+import { impactLineText, type DiffImpact } from './diff-impact.js';
 
 /** Whether anything becomes allowed, then one line per control: the review's head, as in the comment. */
-function reviewLines(r: DiffReport): string[] {
+function reviewLines(r: DiffReport, impact?: DiffImpact): string[] {
   const out: string[] = [];
   const { allowed, verdicts } = r.review;
   if (!allowed.length && !r.unproven.length) out.push('nothing becomes allowed anywhere');
   else if (!allowed.length) out.push('nothing becomes allowed for the principals the diff asks as');
   for (const a of allowed) out.push(`BECOMES ALLOWED: ${formatCount(a.count)} action${a.count === 1 ? '' : 's'} (${t(summarizeActions({ ...a, direction: 'looser' }))}) ${a.type === 'rcp' ? 'on resources of' : 'in'} ${a.targets.map(t).join(', ')}, asked by ${a.personas.map(t).join('; ')}${a.controls.length ? `; control ${a.controls.map(t).join(', ')}` : ''}${a.allowedExample ? `; e.g. ${t(a.allowedExample)}` : ''}`);
   for (const u of r.unproven) out.push(`NOT PROVEN to deny all it did (for principals the diff does not ask as): ${t(u.policy)}${u.sid ? ` statement ${t(u.sid)}` : ''}${u.controls.length ? ` (${u.controls.map(t).join(', ')})` : ''}: ${t(u.why)}`);
+  if (impact) out.push(impactLineText(impact));
   if (verdicts.length) out.push('verdict per control:');
   for (const v of verdicts) {
     const where = v.location ? ` (${t(v.location.file)}:${v.location.line})` : ' (not in the intent)';
@@ -29,7 +31,8 @@ function reviewLines(r: DiffReport): string[] {
   return out;
 }
 
-export function renderDiffText(r: DiffReport): string {
+/** `impact`: what the change would have done to real traffic (`diff --impact`), a line after whether anything becomes allowed. */
+export function renderDiffText(r: DiffReport, options: { impact?: DiffImpact } = {}): string {
   const out: string[] = [];
   const c = r.structural.counts;
   for (const w of r.warnings) out.push(`warning: ${t(w.message)}`, ...(w.hint ? [`  hint: ${t(w.hint)}`] : []), '');
@@ -37,7 +40,7 @@ export function renderDiffText(r: DiffReport): string {
   if (!r.changed) return `${out.join('\n')}${out.length ? '\n' : ''}no change: the deployed policies (${t(r.deployed.source)}) are what the intent compiles to\n`;
   out.push(`${c.create} to create, ${c.update} to update, ${c.delete} to delete; ${c.attach} attachments to add, ${c.detach} to remove (deployed: ${t(r.deployed.source)}, read ${t(r.deployed.readAt)})`);
   out.push('');
-  out.push(...reviewLines(r), '');
+  out.push(...reviewLines(r, options.impact), '');
   out.push('what changes:');
   if (!r.semantic.length) out.push('  no action changes its decision for any account');
   for (const g of r.semantic) {

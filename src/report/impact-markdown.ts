@@ -26,7 +26,8 @@ export function impactHeadline(r: ImpactReport): string[] {
   return [head, `— ${parts.join('; ')}.`];
 }
 
-function row(f: ImpactFinding): string {
+/** A finding as a row under IMPACT_TABLE_HEADER (also the diff comment's table, diff-impact.ts). */
+export function impactFindingRow(f: ImpactFinding): string {
   const controls = f.controls.length ? f.controls.map((c) => markdownText(c.control)).join(', ') : f.statements.map((s) => markdownText(s.policy)).join(', ');
   const account = f.account.name ? `${markdownText(f.account.name)} (${markdownText(f.account.id)})` : markdownText(f.account.id);
   const principal = f.principal.arn ? markdownText(f.principal.arn.replace(/^arn:[^:]*:iam::\d{12}:/, '')) : `${markdownText(f.principal.type)} ${markdownText(f.principal.account ?? '')}`.trim();
@@ -34,11 +35,13 @@ function row(f: ImpactFinding): string {
   return `| ${change} | ${controls} | ${account} | ${principal} | ${markdownCode(f.action)} | ${f.events.toLocaleString('en-US')} | ${markdownText(f.firstSeen.slice(0, 10))} | ${markdownText(f.lastSeen.slice(0, 10))} | ${markdownCode(f.exampleEventId)} |`;
 }
 
+export const IMPACT_TABLE_HEADER = ['| Change | Control | Account | Principal | Action | Events | First seen | Last seen | Example event |', '| --- | --- | --- | --- | --- | ---: | --- | --- | --- |'] as const;
+
 export function renderImpactMarkdown(r: ImpactReport, options: { maxLength?: number } = {}): string {
   const lines = impactHeadline(r);
   if (!r.findings.length) return `${lines.join('\n')}\n`;
-  const open = ['', `<details><summary>Requests the change would deny, may deny or newly allow (${r.findings.length})</summary>`, '', '| Change | Control | Account | Principal | Action | Events | First seen | Last seen | Example event |', '| --- | --- | --- | --- | --- | ---: | --- | --- | --- |'];
-  const rows = r.findings.map(row);
+  const open = ['', `<details><summary>Requests the change would deny, may deny or newly allow (${r.findings.length})</summary>`, '', ...IMPACT_TABLE_HEADER];
+  const rows = r.findings.map(impactFindingRow);
   const close = (dropped: number) => [...(dropped ? ['', `${dropped} more row${dropped === 1 ? '' : 's'} left out to stay within --max-length (guardrails impact --json lists them all)`] : []), '', '</details>'];
   const text = (kept: number) => `${[...lines, ...open, ...rows.slice(0, kept), ...close(rows.length - kept)].join('\n')}\n`;
   const max = options.maxLength ?? 0;

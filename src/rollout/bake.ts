@@ -9,12 +9,13 @@
  * make the next ones come back to back: missed times are skipped.
  */
 import type { OrgState } from '../org/index.js';
+import { accessDeniedSignal, type AccessDeniedSource } from './access-denied.js';
 import { probeCanary, type CanaryOutcome, type CanaryProbe, type IamApi, type ProbeOptions } from './canary.js';
 import { runCheck, type CheckOptions, type CheckResult } from './check-command.js';
 import { detectDrift, type DriftExpectation } from './drift.js';
 import { abortableSleep } from './sleep.js';
 
-export type SignalKind = 'canary' | 'drift' | 'check';
+export type SignalKind = 'canary' | 'drift' | 'check' | 'access-denied';
 
 export interface SignalResult {
   signal: SignalKind;
@@ -147,13 +148,15 @@ export interface BakeSignalSources {
   /** `--check`: run at the bake's end only (its after-wave run comes before the bake). */
   check?: { command: string; options: Omit<CheckOptions, 'phase' | 'signal'> };
   probeOptions?: Omit<ProbeOptions, 'signal'>;
+  /** `--access-denied`: AccessDenied events of organization policies in the wave's accounts, against the time before the wave (access-denied.ts). */
+  accessDenied?: AccessDeniedSource;
   signal?: AbortSignal;
 }
 
 /**
  * One round of a wave's signals for `bake`, each guarded so that a signal that cannot be asked halts
  * instead of crashing the rollout: drift first (another actor's change makes the other answers moot),
- * then every canary, then, in the final round, the check command.
+ * then every canary, then CloudTrail's AccessDenied events, then, in the final round, the check command.
  */
 export function bakeSignals(sources: BakeSignalSources): (round: BakeRound) => Promise<SignalResult[]> {
   const signal = sources.signal;
@@ -165,6 +168,10 @@ export function bakeSignals(sources: BakeSignalSources): (round: BakeRound) => P
     }
     for (const { iam, probe } of sources.canaries ?? []) {
       out.push(await guardSignal('canary', async () => canarySignal(probe.principal, await probeCanary(iam, probe, { ...sources.probeOptions, ...(signal ? { signal } : {}) }))));
+    }
+    if (sources.accessDenied) {
+      const source = sources.accessDenied;
+      out.push(await guardSignal('access-denied', () => accessDeniedSignal(source, signal)));
     }
     if (sources.check && round.final) {
       const { command, options } = sources.check;

@@ -1,3 +1,4 @@
+export * from './access-denied.js';
 export * from './bake.js';
 export * from './canary.js';
 export * from './chain-check.js';

@@ -121,8 +121,11 @@ export interface RolloutOptions {
   protect: ProtectRule[];
   allowLockoutRisk: boolean;
   enablePolicyTypes: boolean;
-  /** Health signals during bake, beyond drift: canary probes and the user's check command (run after the wave and at the bake's end). */
-  bakeSources?: (wave: { name: string; accounts: string[]; state: OrgState }) => Promise<Pick<BakeSignalSources, 'canaries' | 'check' | 'probeOptions'>>;
+  /**
+   * Health signals during bake, beyond drift: canary probes, the user's check command (run after the wave
+   * and at the bake's end), CloudTrail's AccessDenied events since the wave `startedAt` (the clock's ms).
+   */
+  bakeSources?: (wave: { name: string; accounts: string[]; state: OrgState; startedAt: number }) => Promise<Pick<BakeSignalSources, 'canaries' | 'check' | 'probeOptions' | 'accessDenied'>>;
   /**
    * After a wave is verified: probe its canaries until IAM shows what the wave changed (enforcement lags
    * Organizations by minutes), measuring how long that took.
@@ -333,7 +336,7 @@ export async function runRollout(o: RolloutOptions): Promise<RolloutReport> {
       const stateAfter = await read(o);
       const expectedAfter = driftExpectationOf(stateAfter, touched);
       const seconds = o.bakeSeconds(name);
-      const extra = (await o.bakeSources?.({ name, accounts, state: stateAfter })) ?? {};
+      const extra = (await o.bakeSources?.({ name, accounts, state: stateAfter, startedAt: started })) ?? {};
       const record = async (results: SignalResult[]) => {
         for (const r of results) {
           wave.signals.push(r);

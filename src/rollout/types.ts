@@ -26,7 +26,7 @@ export type JournalRecord =
   | { kind: 'step-start'; run: string; at: string; wave: string; index: number; op: OrgOperation; text: string }
   | { kind: 'step-end'; run: string; at: string; wave: string; index: number; result: 'done' | 'already-done' | 'halted' | 'failed'; attempts: number; requestId?: string; errorClass?: ErrorClass; error?: string; retries: Record<string, number>; ms: number }
   | { kind: 'verify'; run: string; at: string; wave: string; ok: boolean; polls: number; ms: number; differences: string[] }
-  | { kind: 'signal'; run: string; at: string; wave: string; signal: 'canary' | 'drift' | 'check'; ok: boolean; detail: string }
+  | { kind: 'signal'; run: string; at: string; wave: string; signal: 'canary' | 'drift' | 'check' | 'access-denied'; ok: boolean; detail: string }
   | { kind: 'wave-end'; run: string; at: string; wave: string; result: 'done' | 'skipped' | 'halted' | 'interrupted'; calls: number; ms: number }
   | { kind: 'run-end'; run: string; at: string; result: 'done' | 'stopped' | 'halted' | 'refused' | 'interrupted'; exitCode: number; reason?: string };
 

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compiledExampleRepo, type ExampleRepo } from '../support/example-repo.js';
 import { tempDir } from '../support/temp.js';
 import { PROJECT_ROOT } from '../support/paths.js';
+import { PLANTED } from '../impact/decide/example.js';
 import { chromiumAvailable, closeBrowser, measureComment } from './github-page.js';
 
 const available = chromiumAvailable();
@@ -22,6 +23,8 @@ const README_SHOT = path.join(PROJECT_ROOT, 'docs', 'diff-comment.png');
 
 let repo: ExampleRepo;
 let comment: string;
+/** The same comment with `diff --impact` of the planted requests' replay. */
+let withImpact: string;
 
 beforeAll(async () => {
   if (!available) return;
@@ -29,6 +32,13 @@ beforeAll(async () => {
   const r = await repo.cli(['diff', '--org', 'guardrails/org-snapshot.json', '--markdown']);
   if (r.code !== 0) throw new Error(r.stderr);
   comment = r.stdout;
+  fs.writeFileSync(path.join(repo.dir, 'planted.jsonl'), Object.values(PLANTED).map((x) => JSON.stringify(x)).join('\n') + '\n');
+  const impact = await repo.cli(['impact', '--org', 'guardrails/org-snapshot.json', '--quiet', '--cloudtrail', 'shapes:planted.jsonl', '--json']);
+  if (impact.code !== 0) throw new Error(impact.stderr);
+  fs.writeFileSync(path.join(repo.dir, 'impact.json'), impact.stdout);
+  const d = await repo.cli(['diff', '--org', 'guardrails/org-snapshot.json', '--markdown', '--impact', 'impact.json']);
+  if (d.code !== 0) throw new Error(d.stderr);
+  withImpact = d.stdout;
 });
 
 afterAll(closeBrowser);
@@ -55,5 +65,23 @@ describe.skipIf(!available)('the example change as a GitHub comment, in Chromium
     expect(m.pipeParagraphs).toEqual([]);
     expect(m.consoleErrors).toEqual([]);
     console.log(`diff comment: ${comment.length} characters; verdict table ends at ${Math.round(verdict.bottom)} px, first <details> at ${Math.round(m.firstDetailsTop!)} px, ${Math.round(m.height)} px folded`);
+  });
+
+  it('with the replay of real traffic: its line above the verdicts, its table whole when unfolded, nothing wider than the page', async () => {
+    // Unfolded, so that the replay's table is laid out and measured with the rest.
+    const m = await measureComment(withImpact.replaceAll('<details>', '<details open>'), SCREEN, SCREEN);
+    const folded = await measureComment(withImpact, SCREEN, SCREEN);
+    const verdict = folded.headings.find((h) => h.text === 'Verdict per control')!;
+    expect(verdict.bottom).toBeLessThan(SCREEN);
+    const replay = m.tables.find((t) => t.header === 9)!;
+    expect(replay, JSON.stringify(m.tables)).toBeDefined();
+    expect(replay.rows).toHaveLength(10);
+    for (const cells of replay.rows) expect(cells).toBe(9);
+    for (const t of m.tables) for (const cells of t.rows) expect(cells).toBe(t.header);
+    expect(m.scrollWidth).toBeLessThanOrEqual(SCREEN);
+    expect(folded.scrollWidth).toBeLessThanOrEqual(SCREEN);
+    expect(m.pipeParagraphs).toEqual([]);
+    expect(m.consoleErrors).toEqual([]);
+    console.log(`diff comment with the replay: ${withImpact.length} characters; verdict table ends at ${Math.round(verdict.bottom)} px`);
   });
 });

@@ -43,6 +43,8 @@ export interface MeasuredComment {
   /** Paragraphs that start with a pipe: a table row markdown did not take as one. */
   pipeParagraphs: string[];
   height: number;
+  /** The page's width as laid out: more than the viewport's when something overflows it. */
+  scrollWidth: number;
   consoleErrors: string[];
   screenshot: Buffer;
 }
@@ -58,7 +60,7 @@ const MEASURE = `(() => {
   const details = body.querySelector('details');
   const tables = [...body.querySelectorAll('table')].map((t) => ({ header: t.querySelectorAll('thead th').length, rows: [...t.querySelectorAll('tbody tr')].map((r) => r.querySelectorAll('td').length), top: box(t).top, bottom: box(t).bottom }));
   const pipeParagraphs = [...body.querySelectorAll('p')].map((p) => p.textContent).filter((t) => t.trimStart().startsWith('|'));
-  return { headings, firstDetailsTop: details ? box(details).top : undefined, tables, pipeParagraphs, height: document.documentElement.scrollHeight };
+  return { headings, firstDetailsTop: details ? box(details).top : undefined, tables, pipeParagraphs, height: document.documentElement.scrollHeight, scrollWidth: document.documentElement.scrollWidth };
 })()`;
 
 let browser: Browser | undefined;
