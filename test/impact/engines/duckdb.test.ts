@@ -139,6 +139,7 @@ describe('DuckDB reduction of a delivery tree', () => {
       record({ awsRegion: undefined }),
       record({ eventTime: 'yesterday' }),
       record({ resources: [{ ARN: 5 }] }),
+      record({ resources: { ARN: 'arn:aws:s3:::data/a/b.txt' } }),
       record({ userAgent: 'x'.repeat(5000) }),
       'not an object',
     ]);
@@ -175,11 +176,11 @@ describe('DuckDB reduction of a delivery tree', () => {
     ];
     expect(sortShapes(reduction.shapes)).toEqual(sortShapes(expected));
     expect(reduction.totals).toEqual({
-      records: 11 + 10,
+      records: 11 + 11,
       authorizationEvents: 11,
       notAuthorization: 2,
       outsideWindow: 2,
-      malformed: { eventName: 1, awsRegion: 1, eventTime: 1, resources: 1, 'too-long': 1, record: 1, Records: 1, file: 1 },
+      malformed: { eventName: 1, awsRegion: 1, eventTime: 1, resources: 2, 'too-long': 1, record: 1, Records: 1, file: 1 },
       files: 4,
     });
   });
