@@ -37,11 +37,13 @@ export async function benchImpactReduce(): Promise<Figure[]> {
     const generated = (performance.now() - t) / 1000;
     const one = child(small.dir);
     const four = child(large.dir);
+    const duckOne = child(small.dir, 'duckdb');
     const rate = (r: ChildRun) => r.events / (r.wallMs / 1000);
     return [
       { name: 'impact reduce: generate', value: generated, unit: 's', note: `${DISTINCT_FILES} distinct files of ${Math.round(perFile)} records (${Math.round(bytesPerRecord)} B each, ${(gzBytes / 1024).toFixed(0)} KB gz), hard-linked to ${small.files.toLocaleString('en-US')} + ${large.files.toLocaleString('en-US')} files` },
       { name: 'impact reduce: 1M events', value: rate(one), unit: 'ev/s', note: `${(one.wallMs / 1000).toFixed(2)} s wall, ${(one.cpuMs / 1000).toFixed(2)} s CPU, ${one.threads} threads, ${one.events.toLocaleString('en-US')} events, ${one.shapes} shapes; ${Math.round(rate(one) * 60).toLocaleString('en-US')} events/min (goal 1,000,000)` },
       { name: 'impact reduce: 4M events', value: rate(four), unit: 'ev/s', note: `${(four.wallMs / 1000).toFixed(2)} s wall, ${(four.cpuMs / 1000).toFixed(2)} s CPU, ${four.events.toLocaleString('en-US')} events, ${four.shapes} shapes` },
+      { name: 'impact reduce: DuckDB, 1M events', value: rate(duckOne), unit: 'ev/s', note: `${(duckOne.wallMs / 1000).toFixed(2)} s wall, ${(duckOne.cpuMs / 1000).toFixed(2)} s CPU, ${os.availableParallelism()} threads, ${duckOne.events.toLocaleString('en-US')} events, ${duckOne.shapes} shapes, peak RSS ${Math.round(duckOne.maxRssKb / 1024)} MB` },
       { name: 'impact reduce: peak RSS at 1M', value: one.maxRssKb / 1024, unit: 'MB' },
       { name: 'impact reduce: peak RSS at 4M', value: four.maxRssKb / 1024, unit: 'MB', note: `${((four.maxRssKb / one.maxRssKb - 1) * 100).toFixed(0)}% over 1M (flat: only the shape table grows)` },
     ];
@@ -167,17 +169,20 @@ interface ChildRun {
 const SELF = fileURLToPath(import.meta.url);
 
 /** One reduction in a fresh process: its own peak RSS (workers included) and CPU time. */
-function child(dir: string): ChildRun {
-  const r = spawnSync(process.execPath, [SELF, '--reduce', dir], { encoding: 'utf8', maxBuffer: 1 << 26 });
+function child(dir: string, engine: 'node' | 'duckdb' = 'node'): ChildRun {
+  const r = spawnSync(process.execPath, [SELF, '--reduce', dir, engine], { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`impact reduce child exited ${r.status}:\n${r.stderr.slice(-2000)}`);
   return JSON.parse(r.stdout) as ChildRun;
 }
 
 if (process.argv[1] === SELF && process.argv[2] === '--reduce') {
-  const { reduceDirectory } = await import('../src/impact/sources/directory.js');
   const projection = { sourceIp: false, vpcEndpoint: false, userAgent: false, tlsVersion: true, mfa: false, objectKeys: false, session: false };
+  const window = { since: new Date(SINCE), until: new Date(UNTIL) };
   const start = performance.now();
-  const r = await reduceDirectory(process.argv[3]!, { projection, since: new Date(SINCE), until: new Date(UNTIL) });
+  const r =
+    process.argv[4] === 'duckdb'
+      ? { ...(await (await import('../src/impact/sources/duckdb.js')).reduceDirectoryWithDuckDb(process.argv[3]!, { projection, ...window })), threads: os.availableParallelism() }
+      : await (await import('../src/impact/sources/directory.js')).reduceDirectory(process.argv[3]!, { projection, ...window });
   const wallMs = performance.now() - start;
   const usage = process.resourceUsage();
   const run: ChildRun = { wallMs, cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000, maxRssKb: usage.maxRSS, events: r.totals.authorizationEvents, shapes: r.shapes.length, threads: r.threads };

@@ -80,7 +80,13 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     ],
   },
   impact: {
-    examples: ['guardrails impact --org guardrails/org-snapshot.json --cloudtrail shapes:shapes.jsonl', 'guardrails impact --org guardrails/org-snapshot.json --cloudtrail shapes:shapes.jsonl --markdown --detailed-exitcode > impact.md'],
+    examples: [
+      'guardrails impact --org guardrails/org-snapshot.json --cloudtrail logs/ --since 30d',
+      'guardrails impact --live --cloudtrail s3://org-trail-logs --since 14d --markdown --detailed-exitcode > impact.md',
+      'guardrails impact --live --cloudtrail athena:security.guardrails_cloudtrail --athena-workgroup guardrails --save-shapes shapes.jsonl',
+      'guardrails impact --org guardrails/org-snapshot.json --cloudtrail shapes:shapes.jsonl --json',
+      'guardrails impact --org guardrails/org-snapshot.json --print-athena-ddl org-trail-logs',
+    ],
     exits: [
       [0, 'replayed (with --detailed-exitcode: no request touched)'],
       [2, 'bad input'],

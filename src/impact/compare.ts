@@ -28,12 +28,16 @@ export function compareShape(decider: ShapeDecider, reference: ReferenceIndex, r
     const o = outcomeOf(decider, row, shape, action);
     if (o) out.push(o);
   }
+  // A call whose own action is denied (now or already) is decided: what else it might need adds nothing.
+  if (out.some((o) => o.outcome === 'newly-denied' || o.outcome === 'already-denied')) return out;
   for (const c of actions.conditional) {
     const action = reference.action(c.action);
     if (!action) continue;
     const o = outcomeOf(decider, row, shape, action);
-    // Denying an action the call may not need: the call may be denied, never surely.
-    if (o && (o.outcome === 'newly-denied' || o.outcome === 'may-deny')) out.push({ ...o, outcome: 'may-deny', unknownKeys: [...o.unknownKeys, `only if the call needs ${action.qualified}`] });
+    // Denying an action the call may not need: the call may be denied, never surely. Only a sure denial
+    // of that action counts: one that also hangs on a key CloudTrail lacks (ECR's BatchGetImage may
+    // create a repository, whose aws:TagKeys no record of the pull holds) would flag every such call.
+    if (o?.outcome === 'newly-denied') out.push({ ...o, outcome: 'may-deny', unknownKeys: [...o.unknownKeys, `only if the call needs ${action.qualified}`] });
   }
   return out;
 }

@@ -18,7 +18,7 @@ import type { EventActions, Reduction, ShapeRow } from './types.js';
 
 export * from './report-types.js';
 export * from './types.js';
-export { projectionOf, NOTHING_PROJECTED } from './projection.js';
+export { projectionOf, projectionOfDeployment, NOTHING_PROJECTED, EVERYTHING_PROJECTED } from './projection.js';
 export { shapeRequest, type OrgFacts, type ShapeRequest } from './context-keys.js';
 export { ShapeDecider, type Decision } from './decide.js';
 

@@ -4,7 +4,9 @@
  * field a policy reads must be kept, or requests it tells apart would be merged and decided as one.
  */
 import { clauseKeys } from '../evaluate/index.js';
+import type { Deployment } from '../plan/deployment.js';
 import type { Statement } from '../policy/index.js';
+import { statementsOf } from '../semantic-diff/index.js';
 import type { Projection } from './types.js';
 
 /** What keeps nothing optional: no policy reads any of these fields. */
@@ -24,6 +26,23 @@ const FIELD_OF_KEY: Readonly<Record<string, keyof Projection>> = {
   'aws:userid': 'session',
   'aws:sourceidentity': 'session',
 };
+
+/** Keeps every optional field: what a policy that cannot be read might read. */
+export const EVERYTHING_PROJECTED: Projection = { sourceIp: true, vpcEndpoint: true, userAgent: true, tlsVersion: true, mfa: true, objectKeys: true, session: true };
+
+/**
+ * The projection of a deployment: every SCP and RCP deployed (ours and foreign) and every one compiled,
+ * so the policies of both end states. A deployed policy whose text cannot be read may read anything.
+ */
+export function projectionOfDeployment(d: Deployment): Projection {
+  const statements: Statement[] = [];
+  for (const p of [...d.deployed, ...d.desired]) {
+    const read = statementsOf(p.content);
+    if (!read.ok) return { ...EVERYTHING_PROJECTED };
+    statements.push(...read.statements);
+  }
+  return projectionOf(statements);
+}
 
 /** The projection of the statements of every policy before and after the change. */
 export function projectionOf(statements: Iterable<Statement>): Projection {

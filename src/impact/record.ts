@@ -50,7 +50,8 @@ const CAP = { arn: 2048, name: 256, id: 256, message: 16_384, userAgent: 1024, r
 
 const EVENT_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
 const ACCOUNT = /^\d{12}$/;
-const TLS_VERSION = /^TLSv(\d\.\d)$/;
+/** `TLSv1.2`; `TLSv1` is TLS 1.0 (OpenSSL's name for it, which CloudTrail writes). */
+const TLS_VERSION = /^TLSv(\d(?:\.\d)?)$/;
 const SESSION_TYPES = new Set(['AssumedRole', 'FederatedUser']);
 const NO_PRINCIPAL_ARN = new Set(['AWSAccount', 'AWSService']);
 
@@ -124,7 +125,7 @@ function read(raw: unknown, pathAccount: string | undefined): RecordRead {
       sourceIp: sourceAddress !== null && isIP(sourceAddress) !== 0 ? sourceAddress : null,
       vpcEndpointId: str(raw, 'vpcEndpointId', CAP.name),
       vpcEndpointAccountId: str(raw, 'vpcEndpointAccountId', CAP.id),
-      tlsVersion: tlsVersion === null ? null : (TLS_VERSION.exec(tlsVersion)?.[1] ?? null),
+      tlsVersion: tlsVersion === null ? null : tlsVersionOf(tlsVersion),
       userAgent,
       mfaAuthenticated: mfa === 'true' || mfa === 'false' ? mfa : null,
       resources: resourcesOf(raw),
@@ -193,4 +194,9 @@ function clipped(o: Record<string, unknown>, key: string, cap: number): string |
 function loose(o: Record<string, unknown>, key: string, cap: number): string | null {
   const v = o[key];
   return typeof v === 'string' && v.length <= cap && v !== '' ? v : null;
+}
+
+function tlsVersionOf(raw: string): string | null {
+  const v = TLS_VERSION.exec(raw)?.[1];
+  return v === undefined ? null : v.includes('.') ? v : `${v}.0`;
 }

@@ -8,12 +8,12 @@
  * A file DuckDB cannot read (not gzip, not JSON, over MAX_LOG_FILE_BYTES) fails the whole query and is
  * named in the error: it is then left out, counted (`malformed.file`), and the query run again.
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
+import { repositoryOf, rootForNamedPath } from '../../files/repository.js';
 import type { Projection, Reduction } from '../types.js';
 import { duckdbReductionQuery, windowBounds } from '../sql/queries.js';
 import { reductionOfRows, type Cell } from '../sql/rows.js';
+import { findLogFiles, type RefusedPath } from './layout.js';
 
 export const DUCKDB_PACKAGE = '@duckdb/node-api';
 
@@ -62,39 +62,16 @@ export interface DuckDbReduceOptions {
   packageSpecifier?: string;
 }
 
-const SKIPPED_FOLDERS = new Set(['CloudTrail-Digest', 'CloudTrail-Insight']);
-const DAY_PATH = /(?:^|\/)CloudTrail\/[^/]+\/(\d{4})\/(\d{2})\/(\d{2})(?:\/|$)/;
-
 /**
- * The `.json.gz` files under `dir`, sorted: symbolic links are not followed, digest and Insights folders
- * are skipped, and a day folder of the layout (`CloudTrail/<region>/YYYY/MM/DD`) outside the window's
- * days (plus one after `until`: delivery lags the event) is not entered.
+ * Reduces the log files under `dir` with DuckDB: exactly the files the directory source reads
+ * (layout.ts: the delivery layout, the window's day folders and the day after, no digest or Insights
+ * folder, a symlink out of the repository refused), so both engines read the same records.
  */
-export function listLogFiles(dir: string, window: { since: Date; until: Date }): string[] {
-  const bounds = windowBounds(window);
-  const files: string[] = [];
-  const walk = (at: string, relative: string) => {
-    for (const entry of fs.readdirSync(at, { withFileTypes: true })) {
-      const rel = relative ? `${relative}/${entry.name}` : entry.name;
-      const full = path.join(at, entry.name);
-      if (entry.isDirectory()) {
-        if (SKIPPED_FOLDERS.has(entry.name)) continue;
-        const day = DAY_PATH.exec(rel);
-        if (day && DAY_PATH.exec(relative) === null) {
-          const text = `${day[1]}/${day[2]}/${day[3]}`;
-          if (text < bounds.partition_from || text > bounds.partition_to) continue;
-        }
-        walk(full, rel);
-      } else if (entry.isFile() && entry.name.endsWith('.json.gz')) files.push(full);
-    }
-  };
-  walk(dir, '');
-  return files.sort();
-}
-
-/** Reduces the log files under `dir` (listLogFiles) with DuckDB. */
-export async function reduceDirectoryWithDuckDb(dir: string, options: DuckDbReduceOptions): Promise<Reduction> {
-  return reduceFilesWithDuckDb(listLogFiles(dir, options), options);
+export async function reduceDirectoryWithDuckDb(dir: string, options: DuckDbReduceOptions & { accounts?: readonly string[]; cwd?: string }): Promise<Reduction & { refused: RefusedPath[] }> {
+  const cwd = options.cwd ?? process.cwd();
+  const root = rootForNamedPath(dir, cwd, repositoryOf(cwd));
+  const layout = findLogFiles(dir, { since: options.since, until: options.until, ...(options.accounts ? { accounts: options.accounts } : {}), ...(root !== undefined ? { root } : {}) });
+  return { ...(await reduceFilesWithDuckDb(layout.files.map((f) => f.path), options)), refused: layout.refused };
 }
 
 /** Reduces the given `.json.gz` files with DuckDB. No file: an empty reduction (DuckDB refuses an empty list). */

@@ -52,8 +52,16 @@ export class FileReducer {
       this.refused.push({ path: file.path, code: read.code, message: read.message });
       return;
     }
+    this.bytes(read.bytes, file.account);
+  }
+
+  /**
+   * One log file's bytes (gzip, as CloudTrail delivers them), from a directory or an S3 object: every
+   * source reduces a file with this one function. `account` is the account folder it was delivered under.
+   */
+  bytes(gz: Uint8Array, account: string | undefined): void {
     this.totals.files++;
-    const parsed = recordsOfLogFile(read.bytes, this.settings.maxInflatedBytes);
+    const parsed = recordsOfLogFile(gz, this.settings.maxInflatedBytes);
     if (!parsed.ok) {
       this.malformed(`file:${parsed.reason}`);
       return;
@@ -61,7 +69,7 @@ export class FileReducer {
     const { projection, sinceMs, untilMs } = this.settings;
     for (const raw of parsed.records) {
       this.totals.records++;
-      const record = readRecord(raw, file.account);
+      const record = readRecord(raw, account);
       if (record.kind === 'not-authorization') this.totals.notAuthorization++;
       else if (record.kind === 'malformed') this.malformed(record.reason);
       else {

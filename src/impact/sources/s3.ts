@@ -13,6 +13,9 @@ import { createRequire } from 'node:module';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { stoppableRetries } from '../../aws/retries.js';
 import { limiter } from '../../org/client.js';
+import { DEFAULT_MAX_SHAPES } from '../shape-table.js';
+import type { Projection, Reduction } from '../types.js';
+import { FileReducer } from './reduce-worker.js';
 
 type S3Sdk = typeof import('@aws-sdk/client-s3');
 let sdk: S3Sdk | undefined;
@@ -240,4 +243,32 @@ export async function* logObjects(options: ListLogObjectsOptions & { maxBytes?: 
     if (next < objects.length) start();
     yield item;
   }
+}
+
+/** The account folder of a delivered key: `[prefix/]AWSLogs/[o-id/]<account>/CloudTrail/...`. */
+const KEY_ACCOUNT = /(?:^|\/)AWSLogs\/(?:o-[a-z0-9]{10,32}\/)?(\d{12})\/CloudTrail\//;
+
+export interface S3ReduceOptions extends ListLogObjectsOptions {
+  projection: Projection;
+  maxShapes?: number;
+  /** Per object: its compressed size and what it may inflate to. */
+  maxBytes?: number;
+  maxInflatedBytes?: number;
+}
+
+/**
+ * The window's log objects reduced to shapes by the directory source's own reduction of one file
+ * (reduce-worker.ts), object after object as they arrive: memory holds the objects fetched ahead
+ * (`concurrency`) and the shape table, however many objects the prefix holds.
+ */
+export async function reduceS3(options: S3ReduceOptions): Promise<Reduction> {
+  const reducer = new FileReducer({
+    projection: options.projection,
+    sinceMs: options.since.getTime(),
+    untilMs: options.until.getTime(),
+    maxShapes: options.maxShapes ?? DEFAULT_MAX_SHAPES,
+    ...(options.maxInflatedBytes !== undefined ? { maxInflatedBytes: options.maxInflatedBytes } : {}),
+  });
+  for await (const object of logObjects(options)) reducer.bytes(object.bytes, KEY_ACCOUNT.exec(object.key)?.[1]);
+  return { shapes: reducer.table.rows(), totals: reducer.totals };
 }

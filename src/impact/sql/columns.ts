@@ -199,7 +199,8 @@ export function duckdbRecordFields(): string {
   const value = (keys: readonly string[]) => `j.${keys.map((k) => `"${k}"`).join('.')}`;
   const str = (v: string) => `CASE WHEN json_type(${v}) = 'VARCHAR' THEN json_extract_string(${v}, '$') END`;
   const wrongType = (v: string) => `coalesce(json_type(${v}) NOT IN ('VARCHAR', 'NULL'), false)`;
-  const list = `CAST(j."resources" AS JSON[])`;
+  // Cast only a list: DuckDB evaluates the branches of a CASE or an OR on every row, so a guard outside the cast does not keep `{"ARN": ...}` from failing the whole query.
+  const list = `CAST(CASE WHEN json_type(j."resources") = 'ARRAY' THEN j."resources" ELSE '[]'::JSON END AS JSON[])`;
   const resourcesPresent = `coalesce(json_type(j."resources") <> 'NULL', false)`;
   const badResource = `list_bool_or(list_transform(${list}, lambda x: x IS NULL OR json_type(x) <> 'OBJECT' OR ${wrongType("json_extract(x, '$.ARN')")} OR ${wrongType("json_extract(x, '$.accountId')")}))`;
   const typeErrors = [
@@ -294,7 +295,8 @@ export function shapeColumns(d: Dialect, projection: Projection): string[] {
     source_ip: keep(projection.sourceIp, `CASE WHEN ${d.matches('source_ip_address', IP_LITERAL_PATTERN)} THEN source_ip_address END`),
     vpc_endpoint_id: keep(projection.vpcEndpoint, 'vpce_raw'),
     vpc_endpoint_account_id: keep(projection.vpcEndpoint, 'vpce_account_raw'),
-    tls_version: keep(projection.tlsVersion, `CASE WHEN substr(tls_version_raw, 1, 4) = 'TLSv' THEN substr(tls_version_raw, 5) ELSE tls_version_raw END`),
+    // As record.ts reads it: `TLSv1` is TLS 1.0 (OpenSSL's name, which CloudTrail writes), `TLSv1.2` is 1.2, anything else null.
+    tls_version: keep(projection.tlsVersion, `CASE WHEN tls_version_raw = 'TLSv1' THEN '1.0' WHEN ${d.matches('tls_version_raw', '^TLSv[0-9][.][0-9]$')} THEN substr(tls_version_raw, 5) END`),
     user_agent: keep(projection.userAgent, 'user_agent_raw'),
     mfa_authenticated: keep(projection.mfa, 'mfa_raw'),
     resource_arns: d.sortedDistinctJson(arns),

@@ -9,15 +9,20 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { impact, type ImpactReport } from '../../../src/impact/index.js';
-import { sameNamedActions } from '../../../src/impact/operations-fallback.js';
+import { prefixesOfEventSources } from '../../../src/impact/event-sources.js';
+import { mapEvent } from '../../../src/impact/operations.js';
+import { loadOperationsFromCache } from '../../../src/reference/load-operations.js';
+import { readCachedManifest } from '../../../src/reference/load-services.js';
 import { exampleDeployment, PLANTED } from './example.js';
 
 let report: ImpactReport;
 beforeAll(async () => {
-  const { deployment, reference } = await exampleDeployment();
+  const { deployment, reference, repo } = await exampleDeployment();
   const shapes = Object.values(PLANTED);
+  const manifest = await readCachedManifest(repo.cache, 'current', { cwd: repo.dir });
+  const operations = await loadOperationsFromCache(repo.cache, manifest, prefixesOfEventSources(shapes.map((s) => s.eventSource)), { cwd: repo.dir });
   const records = shapes.reduce((n, s) => n + s.events, 0);
-  report = impact({ deployment, reference, reduction: { shapes, totals: { records, authorizationEvents: records, notAuthorization: 0, outsideWindow: 0, malformed: {}, files: 1 } }, eventActions: sameNamedActions(reference), window: { since: null, until: null, source: 'test', location: 'planted' } });
+  report = impact({ deployment, reference, reduction: { shapes, totals: { records, authorizationEvents: records, notAuthorization: 0, outsideWindow: 0, malformed: {}, files: 1 } }, eventActions: (row) => mapEvent(operations, row.eventSource, row.eventName), window: { since: null, until: null, source: 'test', location: 'planted' } });
 }, 60_000);
 
 const rowsOf = (change: string) => report.findings.filter((f) => f.change === change).map((f) => `${f.controls.map((c) => c.control).join('+')} ${f.account.id} ${f.principal.arn ?? `${f.principal.type}:${f.principal.account}`} ${f.action} ${f.events}`);

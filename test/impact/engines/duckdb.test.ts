@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { IP_LITERAL_PATTERN } from '../../../src/impact/sql/columns.js';
-import { DuckDbError, listLogFiles, loadDuckDb, reduceDirectoryWithDuckDb } from '../../../src/impact/sources/duckdb.js';
+import { DuckDbError, loadDuckDb, reduceDirectoryWithDuckDb } from '../../../src/impact/sources/duckdb.js';
+import { findLogFiles } from '../../../src/impact/sources/layout.js';
 import type { Projection, ShapeRow } from '../../../src/impact/types.js';
 import { tempDir } from '../../support/temp.js';
 
@@ -138,6 +139,7 @@ describe('DuckDB reduction of a delivery tree', () => {
       record({ awsRegion: undefined }),
       record({ eventTime: 'yesterday' }),
       record({ resources: [{ ARN: 5 }] }),
+      record({ resources: { ARN: 'arn:aws:s3:::data/a/b.txt' } }),
       record({ userAgent: 'x'.repeat(5000) }),
       'not an object',
     ]);
@@ -149,8 +151,8 @@ describe('DuckDB reduction of a delivery tree', () => {
     write(dir, `${ORG}/111111111111/CloudTrail-Digest/us-east-1/2026/10/07/d.json.gz`, [record()]);
   });
 
-  test('lists the window\'s days and skips digests', () => {
-    const files = listLogFiles(dir, WINDOW).map((f) => path.relative(dir, f));
+  test('reads the files the directory source reads: the window\'s days, no digests', () => {
+    const files = findLogFiles(dir, WINDOW).files.map((f) => path.relative(dir, f.path)).sort();
     expect(files).toEqual([
       `${day('111111111111', 'eu-west-1', '2026/10/08')}/111111111111_CloudTrail_eu-west-1_20261008T0000Z_b.json.gz`,
       `${day('111111111111', 'eu-west-1', '2026/10/08')}/broken.json.gz`,
@@ -174,11 +176,11 @@ describe('DuckDB reduction of a delivery tree', () => {
     ];
     expect(sortShapes(reduction.shapes)).toEqual(sortShapes(expected));
     expect(reduction.totals).toEqual({
-      records: 11 + 10,
+      records: 11 + 11,
       authorizationEvents: 11,
       notAuthorization: 2,
       outsideWindow: 2,
-      malformed: { eventName: 1, awsRegion: 1, eventTime: 1, resources: 1, 'too-long': 1, record: 1, Records: 1, file: 1 },
+      malformed: { eventName: 1, awsRegion: 1, eventTime: 1, resources: 2, 'too-long': 1, record: 1, Records: 1, file: 1 },
       files: 4,
     });
   });
@@ -203,9 +205,11 @@ describe('DuckDB reduction of a delivery tree', () => {
 
   test('nothing to read gives an empty reduction (DuckDB refuses an empty list)', async () => {
     const empty = await tempDir();
+    fs.mkdirSync(path.join(empty, 'AWSLogs'));
     expect(await reduceDirectoryWithDuckDb(empty, { projection: NONE, ...WINDOW })).toEqual({
       shapes: [],
       totals: { records: 0, authorizationEvents: 0, notAuthorization: 0, outsideWindow: 0, malformed: {}, files: 0 },
+      refused: [],
     });
   });
 });
