@@ -11,6 +11,7 @@ import { COMPACT_INDEX_FORMAT, compactService, LEVEL_CODES, type CacheManifest, 
 import { copyCacheInto, HAVE_STRACE, makeSandbox, runHostile, type HostileRun } from '../support/hostile.js';
 import { SNAPSHOT_2026 } from '../support/paths.js';
 import { treeHash } from '../support/tree-hash.js';
+import { gzipBomb } from '../support/gzip-bomb.js';
 
 const MINIMAL_ORG = fs.readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'hostile', '_base', 'minimal', 'guardrails', 'org.yaml'), 'utf8');
 const DENY_IAM_WRITES = `version: 1
@@ -116,7 +117,7 @@ describe.runIf(HAVE_STRACE)('a tampered committed cache', () => {
   it('a gzip bomb in place of an object stops at 16 MiB, with a small heap', async () => {
     const { box, cache, manifest } = await sandboxWithCache();
     const object = objectPath(cache, manifest.services.ec2!.sha256);
-    fs.writeFileSync(object, gzipSync(Buffer.alloc(1 << 30, 0x20), { level: 9 }));
+    fs.writeFileSync(object, gzipBomb(1 << 30));
     const r = await runHostile({ args: compile, heapMb: 128 }, box);
     const summary = expectContained(r);
     expect(r.code, summary).toBe(2);
