@@ -90,9 +90,12 @@ export function conditionKeyProblems(ref: ConditionKeyReference, check: Conditio
   const appliesWithout = (key: string) => parsed.every((c) => c.key.toLowerCase() !== key.toLowerCase() || trueWhenAbsent(c.op, c.values));
   const others = parsed.length > 1;
   const out: ConditionKeyProblem[] = [];
-  const carriers = check.actions?.filter((a) => listsKeys(ref, a));
+  // Which actions list keys at all is asked only for a service's own key (most conditions read aws: keys),
+  // and a statement may name every action of the reference.
+  let carriers: readonly KeyCarrier[] | undefined | null = null;
+  const carriersOf = () => (carriers === null ? (carriers = check.actions?.filter((a) => listsKeys(ref, a))) : carriers);
   for (const c of parsed) {
-    const problem = keyProblem(ref, check, c.text, c.key, carriers, appliesWithout(c.key), others);
+    const problem = keyProblem(ref, check, c.text, c.key, carriersOf, appliesWithout(c.key), others);
     if (problem) out.push(problem);
   }
   return out;
@@ -105,7 +108,7 @@ function outcome(operator: string, appliesWithout: boolean, others: boolean, for
   return `${operator} is false when the key is absent, so ${scope}this Deny never applies (a no-op guardrail)`;
 }
 
-function keyProblem(ref: ConditionKeyReference, check: ConditionCheck, operator: string, key: string, actions: readonly KeyCarrier[] | undefined, appliesWithout: boolean, others: boolean): ConditionKeyProblem | undefined {
+function keyProblem(ref: ConditionKeyReference, check: ConditionCheck, operator: string, key: string, actionsOf: () => readonly KeyCarrier[] | undefined, appliesWithout: boolean, others: boolean): ConditionKeyProblem | undefined {
   const deny = check.effect === 'Deny';
   const known = ref.conditionKey(key);
   if (!known) {
@@ -116,7 +119,9 @@ function keyProblem(ref: ConditionKeyReference, check: ConditionCheck, operator:
     }
     return { operator, key, severity: 'warning', code: 'unknown-condition-key', message: `condition key "${key}" is not in the service reference`, hint: suggestion ?? 'keys of identity providers (e.g. accounts.google.com:sub) are not listed there; check the spelling' };
   }
-  if (!actions || actions.length === 0 || known.definedBy === 'global' || key.toLowerCase().startsWith('aws:')) return undefined;
+  if (known.definedBy === 'global' || key.toLowerCase().startsWith('aws:')) return undefined;
+  const actions = actionsOf();
+  if (!actions || actions.length === 0) return undefined;
   const canonical = known.name.toLowerCase();
   const carrying: KeyCarrier[] = [];
   const without: KeyCarrier[] = [];
