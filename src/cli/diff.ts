@@ -7,6 +7,7 @@ import { IMPACT_REPORT_LIMITS, readImpactReport } from '../impact/report-file.js
 import { parseDuration } from '../intent/index.js';
 import type { DiffImpact } from '../report/diff-impact.js';
 import { buildDiffReport, partnerAccountsOf, type DiffReport } from '../plan/diff-report.js';
+import { wavesOf } from '../plan/waves.js';
 // The renderers diff uses, not the report folder's index: that loads notify's template engine too.
 import { GITHUB_COMMENT_MAX, renderDiffMarkdown, STEP_SUMMARY_MAX } from '../report/diff-markdown.js';
 import { nothingAllowed } from '../report/diff-markdown-review.js';
@@ -69,14 +70,16 @@ export async function runDiff(files: string[], flags: DiffFlags, io: CliIO): Pro
     if (stale) report.warnings.push(warning('stale-impact', `the impact report ${flags.impact} is stale: ${stale}`, undefined, 'replay again on these policies: guardrails impact --json'));
   }
   const impactOption = impact ? { impact } : {};
+  // The waves label the picture; a target they cannot find is plan's error to report, not diff's.
+  const treeOption = { tree: { tree: loaded.deployment.tree, waves: wavesOf(loaded.intent, loaded.deployment.tree).waves } };
   printDiagnostics([...loaded.diagnostics, ...report.warnings], loaded.ws, io, { quiet: flags.quiet, shownByCompile: loaded.shownByCompile });
   const markerOption = marker === undefined ? {} : { marker };
   if (flags.json) writeJson(io, report);
-  else if (flags.markdown) io.stdout.write(renderDiffMarkdown(report, { maxLength, ...markerOption, ...impactOption }));
+  else if (flags.markdown) io.stdout.write(renderDiffMarkdown(report, { maxLength, ...markerOption, ...impactOption, ...treeOption }));
   else io.stdout.write(renderDiffText(report, impactOption));
   if (summaryFile) {
     try {
-      fs.appendFileSync(path.resolve(io.cwd, summaryFile), renderDiffMarkdown(report, { maxLength: STEP_SUMMARY_MAX, marker: false, ...impactOption }));
+      fs.appendFileSync(path.resolve(io.cwd, summaryFile), renderDiffMarkdown(report, { maxLength: STEP_SUMMARY_MAX, marker: false, ...impactOption, ...treeOption }));
     } catch (e) {
       io.stderr.write(`error step-summary: cannot append to $GITHUB_STEP_SUMMARY (${(e as Error).message})\n`);
       return EXIT_BAD_INPUT;

@@ -11,11 +11,13 @@
  */
 import type { DiffReport } from '../plan/index.js';
 import type { SemanticChange, SemanticGroup } from '../semantic-diff/index.js';
+import { accountVerdicts, changeTreePicture, MAX_PICTURE_NODES, type TreePictureInput } from './change-tree.js';
 import { impactLineMarkdown, impactTableMarkdown, type DiffImpact } from './diff-impact.js';
 import { allowedSection, controlDetails, nothingAllowed, plural, verdictTable } from './diff-markdown-review.js';
 import { markdownCode as code, markdownFence, markdownText as md } from './escape.js';
 import { formatCount } from './format.js';
 import { fitComment, markdownDetails, markdownTable, type CommentSection } from './markdown-blocks.js';
+import { treePictureSection } from './diff-mermaid.js';
 import { renderTreeDriftMarkdown } from './tree-drift-text.js';
 import { changeTitle, conditionLines, sampleActions, summarizeActions } from './semantic-summary.js';
 
@@ -35,6 +37,8 @@ export interface DiffMarkdownOptions {
   marker?: string | false;
   /** What the change would have done to real traffic (`diff --impact`): its line after whether anything becomes allowed, its table folded. */
   impact?: DiffImpact;
+  /** The deployed tree and the intent's waves: the picture of where the change applies, after the verdicts. */
+  tree?: TreePictureInput;
 }
 
 export function renderDiffMarkdown(r: DiffReport, options: DiffMarkdownOptions = {}): string {
@@ -60,6 +64,7 @@ export function renderDiffMarkdown(r: DiffReport, options: DiffMarkdownOptions =
     { expendable: 1, renderings: [allowedSection(r, MAX_ACTIONS_SHOWN), allowedSection(r, 0)], cut: 'the names of the actions that become allowed' },
     ...impactSections(options.impact),
     { expendable: 1, renderings: [verdictTable(r)], cut: '' },
+    ...pictureSections(r, options.tree),
     { expendable: 2, renderings: [policiesTable(r)], cut: '' },
     { expendable: 3, renderings: [attachmentsTable(r), []], cut: 'the slots per target' },
     { expendable: 4, renderings: [wildcardsTable(r), []], cut: 'the wildcards compile wrote' },
@@ -83,6 +88,17 @@ function impactSections(impact: DiffImpact | undefined): CommentSection[] {
     { expendable: 1, renderings: [impactLineMarkdown(impact)], cut: '' },
     { expendable: 4, renderings: [impactTableMarkdown(impact), impactTableMarkdown(impact, 20), impactTableMarkdown(impact, 5), []], cut: 'rows of the replay\'s table' },
   ];
+}
+
+/** The picture's nodes once the comment must shrink: a step before it is given up (the verdicts say it in words). */
+const SMALL_PICTURE_NODES = 12;
+
+function pictureSections(r: DiffReport, tree: TreePictureInput | undefined): CommentSection[] {
+  if (!tree) return [];
+  const verdicts = accountVerdicts(r.semantic);
+  if (!verdicts.size) return [];
+  const [full, small] = [MAX_PICTURE_NODES, SMALL_PICTURE_NODES].map((cap) => treePictureSection(changeTreePicture(tree, verdicts, cap)));
+  return [{ expendable: 4, renderings: [full!, small!, []], cut: 'the picture of the tree, in part or whole' }];
 }
 
 /** Per policy its change, size against the quota, and where it is attached and detached. */

@@ -65,6 +65,21 @@ export function markdownFence(text: string, info = ''): string[] {
   return [`${fence}${info}`, ...text.split('\n').map(inertLine), fence];
 }
 
+/**
+ * Text for a Mermaid label (inside `["..."]` of a ```mermaid block): one line, and every character but
+ * an ASCII letter or digit written as Mermaid's entity code `#<code point>;`. Mermaid turns those into
+ * character references only after it has parsed the diagram, and they are text to the label's HTML and
+ * Markdown, so no name can end the label (`"`, brackets), start a comment or a directive (`%%`), a
+ * Markdown string, list or emphasis (backticks, `1.`, `*`, `_`), a tag (`<`), a line of its own or a
+ * statement (newlines, `;`), or close the code fence around the diagram. A whitelist: a syntax this
+ * large has more than one way to act, and a name loses nothing by being spelt in codes.
+ */
+export function mermaidText(s: string): string {
+  let out = '';
+  for (const ch of inertLine(s)) out += /[A-Za-z0-9]/.test(ch) ? ch : `#${ch.codePointAt(0)};`;
+  return out;
+}
+
 const ZERO_WIDTH_SPACE = '\u200b';
 const SLACK_SPECIAL = /:(?=\/\/)|www(?=\.)|[@#]|[&<>]/gi;
 const SLACK_ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };

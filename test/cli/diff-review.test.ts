@@ -169,7 +169,9 @@ describe('flags for a pull-request workflow', () => {
       expect(md.length).toBeLessThanOrEqual(max);
       expect(md).toMatch(new RegExp(`\\n_Left out to fit ${max.toLocaleString('en-US')} characters: [^\\n]*the line diff of each policy`));
       expect(md).toContain('### Verdict per control');
-      expect(md.match(/^```/gm)?.length ?? 0).toBe(0);
+      // The line diffs' fences are gone; the picture's, while it is there, opens and closes.
+      const fences = md.match(/^```.*$/gm) ?? [];
+      expect(fences).toEqual(md.includes('### Where it applies') ? ['```mermaid', '```'] : []);
       const rendered = renderGithub(md);
       expect(tagCount(rendered.html, 'details')).toBe((rendered.html.match(/<\/details>/g) ?? []).length);
       for (const table of rendered.html.match(/<table>[\s\S]*?<\/table>/g) ?? []) {
@@ -179,6 +181,10 @@ describe('flags for a pull-request workflow', () => {
     }
     const smallest = (await example.cli(['diff', '--org', 'guardrails/org-snapshot.json', '--markdown', '--max-length', '4000'])).stdout;
     expect(smallest).toContain('per-control detail');
+    // The picture goes before the policies and attachments tables, and the comment says so.
+    expect(smallest).not.toContain('```mermaid');
+    expect(smallest).toContain('the picture of the tree');
+    expect(smallest).toContain('### Policies');
     const bad = await example.cli(['diff', '--org', 'guardrails/org-snapshot.json', '--markdown', '--max-length', '-1']);
     expect(bad.code).toBe(2);
   });

@@ -5,8 +5,14 @@
  * collapsed <details>), at a fixed width. Debian's chromium (/usr/bin/chromium), driven by playwright-core.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { PROJECT_ROOT } from '../support/paths.js';
 import { renderGithub } from './github-markdown.js';
+
+/** Mermaid's browser bundle, pinned in package.json: the version GitHub draws ```mermaid blocks with. */
+export const MERMAID_DIST = path.join(PROJECT_ROOT, 'node_modules', 'mermaid', 'dist', 'mermaid.min.js');
+export const MERMAID_VERSION = (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'node_modules', 'mermaid', 'package.json'), 'utf8')) as { version: string }).version;
 
 export const CHROMIUM = process.env.GUARDRAILS_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -47,6 +53,26 @@ export interface MeasuredComment {
   scrollWidth: number;
   consoleErrors: string[];
   screenshot: Buffer;
+  /** With `mermaid`: each ```mermaid block as Mermaid drew it. */
+  diagrams: MeasuredDiagram[];
+}
+
+export interface MeasuredDiagram {
+  /** What Mermaid threw, or the text of an error diagram it drew instead. */
+  error: string | undefined;
+  nodes: { id: string; classes: string[]; text: string; fill: string; color: string }[];
+  top: number;
+  bottom: number;
+  width: number;
+  /** Elements in the SVG that would act: links, scripts, images, frames. */
+  live: string[];
+}
+
+export interface MeasureOptions {
+  /** Draw each ```mermaid block with Mermaid, as GitHub does. */
+  mermaid?: boolean | { theme: 'default' | 'dark' };
+  /** Take the screenshot with the page scrolled to this heading. */
+  shotAt?: string;
 }
 
 const MEASURE = `(() => {
@@ -70,7 +96,42 @@ export async function closeBrowser(): Promise<void> {
   browser = undefined;
 }
 
-export async function measureComment(markdown: string, width = 1000, height = 1000): Promise<MeasuredComment> {
+/**
+ * Each ```mermaid block (markdown-it writes <pre><code class="language-mermaid">) drawn where it was,
+ * from Mermaid's bundle loaded into the page from node_modules: no network. `strict` as GitHub's
+ * renderer: no click handlers, labels sanitized.
+ */
+const DRAW_MERMAID = `(async (theme) => {
+  window.mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', theme });
+  const out = [];
+  let i = 0;
+  for (const code of [...document.querySelectorAll('pre > code.language-mermaid')]) {
+    const holder = document.createElement('div');
+    holder.className = 'mermaid-diagram';
+    code.parentElement.replaceWith(holder);
+    let error;
+    try {
+      const { svg } = await window.mermaid.render('mermaid-' + i++, code.textContent);
+      holder.innerHTML = svg;
+    } catch (e) {
+      error = String(e && e.message || e);
+    }
+    const svg = holder.querySelector('svg');
+    const drawnError = holder.querySelector('.error-text, .error-icon');
+    if (!error && drawnError) error = holder.textContent;
+    const box = holder.getBoundingClientRect();
+    const nodes = [...holder.querySelectorAll('g.node')].map((g) => {
+      const shape = g.querySelector('rect, path, polygon, circle');
+      const label = g.querySelector('.nodeLabel, foreignObject div, text') || g;
+      return { id: g.id, classes: (g.getAttribute('class') || '').split(/\\s+/), text: label.textContent, fill: shape ? getComputedStyle(shape).fill : '', color: getComputedStyle(label).color };
+    });
+    const live = svg ? [...svg.querySelectorAll('a, script, img, iframe, object, embed')].map((e) => e.tagName) : [];
+    out.push({ error, nodes, top: box.top + scrollY, bottom: box.bottom + scrollY, width: svg ? svg.getBoundingClientRect().width : 0, live });
+  }
+  return out;
+})`;
+
+export async function measureComment(markdown: string, width = 1000, height = 1000, options: MeasureOptions = {}): Promise<MeasuredComment> {
   browser ??= await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   const page = await browser.newPage({ viewport: { width, height } });
   const consoleErrors: string[] = [];
@@ -82,9 +143,20 @@ export async function measureComment(markdown: string, width = 1000, height = 10
   await page.route('**/*', (route) => (route.request().url().startsWith('data:') ? route.continue() : route.abort()));
   const html = renderGithub(markdown).html;
   await page.setContent(`<!doctype html><html><head><meta charset="utf-8"><style>${STYLE}</style></head><body><div class="markdown-body">${html}</div></body></html>`);
+  let diagrams: MeasuredDiagram[] = [];
+  if (options.mermaid) {
+    await page.addScriptTag({ path: MERMAID_DIST });
+    const theme = typeof options.mermaid === 'object' ? options.mermaid.theme : 'default';
+    diagrams = (await page.evaluate(`${DRAW_MERMAID}(${JSON.stringify(theme)})`)) as MeasuredDiagram[];
+  }
   // A string, not a function: the page's DOM is not in this project's types.
-  const measured = (await page.evaluate(MEASURE)) as Omit<MeasuredComment, 'consoleErrors' | 'screenshot'>;
+  const measured = (await page.evaluate(MEASURE)) as Omit<MeasuredComment, 'consoleErrors' | 'screenshot' | 'diagrams'>;
+  if (options.shotAt) {
+    const heading = measured.headings.find((h) => h.text === options.shotAt);
+    if (!heading) throw new Error(`no heading ${JSON.stringify(options.shotAt)} to take the screenshot at`);
+    await page.evaluate(`window.scrollTo(0, ${Math.max(0, heading.top - 16)})`);
+  }
   const screenshot = await page.screenshot({ fullPage: false });
   await page.close();
-  return { ...measured, consoleErrors, screenshot };
+  return { ...measured, consoleErrors, screenshot, diagrams };
 }
