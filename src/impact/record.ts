@@ -7,39 +7,19 @@
  * Field meanings: CloudTrail record contents (eventVersion 1.x) and the userIdentity element.
  */
 import { isIP } from 'node:net';
+import type { ShapeKeyFields } from './types.js';
 
-export interface RecordFields {
-  eventSource: string;
-  eventName: string;
-  eventType: string | null;
-  eventCategory: string | null;
+/**
+ * A record's fields before the projection: the shape's own (types.ts says what each is), with the record's
+ * time and id, every resource with its account, and the error message still to be read.
+ */
+export interface RecordFields extends Omit<ShapeKeyFields, 'mfaAuthenticated' | 'resourceArns' | 'resourceAccount' | 'deniedBy' | 'deniedByPolicy'> {
   /** As recorded (ISO 8601, UTC), and in milliseconds since the epoch. */
   eventTime: string;
   eventTimeMs: number;
   eventId: string;
-  awsRegion: string;
-  recipientAccountId: string;
-  principalType: string;
-  /** The issuer's ARN of a role session (with the role's path), else userIdentity.arn; null for AWSAccount and AWSService. */
-  principalArn: string | null;
-  principalAccount: string | null;
-  principalId: string | null;
-  /** userIdentity.arn of a session (AssumedRole, FederatedUser). */
-  sessionArn: string | null;
-  invokedBy: string | null;
-  /** sourceIPAddress when an IP literal; a DNS name or `AWS Internal` is not an address. */
-  sourceIp: string | null;
-  vpcEndpointId: string | null;
-  vpcEndpointAccountId: string | null;
-  /** `1.2` from `TLSv1.2`; null without tlsDetails or in a form not understood. */
-  tlsVersion: string | null;
-  userAgent: string | null;
   mfaAuthenticated: 'true' | 'false' | null;
   resources: { arn: string; accountId: string | null }[];
-  modelId: string | null;
-  inferenceRegion: string | null;
-  passedRoleArn: string | null;
-  errorCode: string | null;
   errorMessage: string | null;
 }
 

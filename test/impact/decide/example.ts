@@ -5,6 +5,7 @@ import type { Deployment } from '../../../src/plan/deployment.js';
 import type { ReferenceIndex } from '../../../src/reference/index.js';
 import type { ShapeRow } from '../../../src/impact/types.js';
 import { compiledExampleRepo, type ExampleRepo } from '../../support/example-repo.js';
+import { ABSENT_FIELDS } from '../../support/shape-row.js';
 
 /** The example compiled in a repository of its own (out/ is not committed), and its deployment as `diff` loads it. */
 export async function exampleDeployment(): Promise<{ repo: ExampleRepo; deployment: Deployment; reference: ReferenceIndex }> {
@@ -22,30 +23,14 @@ export function shape(over: Partial<ShapeRow> & Pick<ShapeRow, 'eventSource' | '
   const account = over.recipientAccountId ?? '333333333301';
   seq++;
   return {
-    eventType: 'AwsApiCall',
-    eventCategory: 'Management',
+    ...ABSENT_FIELDS,
     awsRegion: 'us-east-1',
     recipientAccountId: account,
     principalType: 'AssumedRole',
     principalArn: `arn:aws:iam::${account}:role/app`,
     principalAccount: account,
-    principalId: null,
-    sessionArn: null,
-    invokedBy: null,
-    sourceIp: null,
-    vpcEndpointId: null,
-    vpcEndpointAccountId: null,
     tlsVersion: '1.3',
-    userAgent: null,
-    mfaAuthenticated: null,
     resourceArns: [],
-    resourceAccount: null,
-    modelId: null,
-    inferenceRegion: null,
-    passedRoleArn: null,
-    errorCode: null,
-    deniedBy: null,
-    deniedByPolicy: null,
     events: 10,
     firstSeen: '2026-10-08T10:00:00Z',
     lastSeen: '2026-11-05T10:00:00Z',

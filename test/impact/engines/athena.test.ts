@@ -10,42 +10,28 @@ import { SqlResultError } from '../../../src/impact/sql/rows.js';
 import { athenaClientFromEnv, AthenaQueryError, reduceWithAthena } from '../../../src/impact/sources/athena.js';
 import type { Projection, ShapeRow } from '../../../src/impact/types.js';
 import { startAthenaServer, type AthenaServer } from '../../support/athena-server.js';
+import { shapeRow } from '../../support/shape-row.js';
 
 const PROJECTION: Projection = { sourceIp: false, vpcEndpoint: false, userAgent: false, tlsVersion: true, mfa: false, objectKeys: false, session: false };
 const WINDOW = { since: new Date('2026-10-07T00:00:00Z'), until: new Date('2026-11-06T12:00:00.250Z') };
 
-const SHAPE: ShapeRow = {
+const SHAPE: ShapeRow = shapeRow({
   eventSource: 's3.amazonaws.com',
   eventName: 'GetObject',
-  eventType: 'AwsApiCall',
   eventCategory: 'Data',
   awsRegion: 'us-east-1',
   recipientAccountId: '333333333301',
   principalType: 'AssumedRole',
   principalArn: 'arn:aws:iam::333333333301:role/legacy-etl',
   principalAccount: '333333333301',
-  principalId: null,
-  sessionArn: null,
-  invokedBy: null,
-  sourceIp: null,
-  vpcEndpointId: null,
-  vpcEndpointAccountId: null,
   tlsVersion: '1.1',
-  userAgent: null,
-  mfaAuthenticated: null,
   resourceArns: ['arn:aws:s3:::payments-prod-data', 'arn:aws:s3:::payments-prod-data/*'],
   resourceAccount: '333333333301',
-  modelId: null,
-  inferenceRegion: null,
-  passedRoleArn: null,
-  errorCode: null,
-  deniedBy: null,
-  deniedByPolicy: null,
   events: 1200,
   firstSeen: '2026-10-07T08:00:00Z',
   lastSeen: '2026-11-05T17:00:00Z',
   exampleEventId: '0a1b2c3d-0000-4000-8000-000000000001',
-};
+});
 
 /** A shape as the query writes it: every cell text, arrays as JSON, NULL as null. */
 function cellsOf(shape: ShapeRow): (string | null)[] {
