@@ -163,15 +163,15 @@ function showDetails(i) {
   if (ND.kind[i] !== 'a') {
     out.push(el('p', 'meta', plural(accountsBelow(i), 'account') + ' below: ' + ['s', 'l', 'm', 'u'].map(function (k) { return fmt(counts[k][i]) + ' ' + VNAMES[k]; }).join(', ')));
   }
-  out.push(el('h3', '', 'Policies attached here'));
-  out.push(policyTable(i));
   if (ND.kind[i] === 'a') {
+    out.push(el('h3', '', 'What the change does here'));
+    out.push(changeList(i));
     out.push(el('h3', '', 'Effective guardrails'));
     out.push(el('p', 'meta', 'The controls of the policies attached to this account and every node above it, after the change.'));
     out.push(effectiveTable(i));
-    out.push(el('h3', '', 'What the change does here'));
-    out.push(changeList(i));
   }
+  out.push(el('h3', '', 'Policies attached here'));
+  out.push(policyTable(i));
   details.replaceChildren.apply(details, out);
 }
 
@@ -221,7 +221,8 @@ function effectiveTable(i) {
     var td = el('td');
     via.forEach(function (v, k) { if (k) td.appendChild(document.createTextNode('; ')); td.appendChild(el('bdi', '', D.policies[v.policy].name)); td.appendChild(document.createTextNode(' at ')); td.appendChild(el('bdi', '', ND.name[v.node])); });
     tr.appendChild(td);
-    tr.appendChild(el('td', after[c] && before[c] ? '' : 'bad', after[c] && before[c] ? 'kept' : after[c] ? 'reaches it with the change' : 'no longer reaches it'));
+    var rewritten = after[c] && before[c] && after[c].some(function (v) { var ch = D.policies[v.policy].change; return ch === 'update' || ch === 'create'; });
+    tr.appendChild(el('td', after[c] && before[c] ? '' : 'bad', after[c] && before[c] ? (rewritten ? 'kept, its policy changed' : 'kept') : after[c] ? 'reaches it with the change' : 'no longer reaches it'));
     t.appendChild(tr);
   });
   return t;
