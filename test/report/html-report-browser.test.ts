@@ -10,7 +10,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeScaleWorkspace, SNAPSHOT_FILE } from '../../bench/scale-workspace.js';
+import { OrgTree } from '../../src/model/org-tree.js';
 import { loadFromCache } from '../../src/reference/index.js';
+import { renderHtmlReport } from '../../src/report/html/html-page.js';
+import { buildReportData } from '../../src/report/html/report-data.js';
 import { runCli } from '../support/cli.js';
 import { compiledExampleRepo, type ExampleRepo } from '../support/example-repo.js';
 import { PROJECT_ROOT } from '../support/paths.js';
@@ -143,6 +146,28 @@ describe.skipIf(!available)('the HTML report in Chromium', () => {
     expect(await overflow(r.page)).toEqual({ scrollWidth: WIDTH, outside: [] });
     expect(r.consoleErrors).toEqual([]);
     expect(r.requests).toEqual([]);
+    await r.page.close();
+  });
+
+  it('an OU of 250 accounts shows them 100 a page; a search turns to the page of the account it finds', async () => {
+    const tree = new OrgTree('Root', 'r-big');
+    const ou = tree.add({ kind: 'ou', name: 'Big', id: 'ou-big-00000001', parent: tree.root });
+    for (let i = 0; i < 250; i++) tree.add({ kind: 'account', name: `acct-${i}`, id: String(300000000000 + i), parent: ou });
+    const none = { attachedAt: () => [] };
+    const html = renderHtmlReport(buildReportData({ organization: { id: 'o-big', managementAccount: '100000000000', source: 'test', readAt: '2026-11-20T09:00:00Z' }, reference: 'ref', tree, before: none, after: none, changes: new Map(), review: { verdicts: [], allowed: [], unattributed: 0 }, semantic: [], waves: [{ name: 'big', targets: [ou] }], generatedAt: '2026-11-21T09:00:00Z' }));
+    const r = await openReport(html, WIDTH, HEIGHT);
+    await r.page.click('.row:has(bdi.name:text-is("Big")) [data-toggle]');
+    const accounts = () => r.page.$$eval('#tree .row bdi.name', (b) => b.map((x) => x.textContent).filter((t) => t!.startsWith('acct-')));
+    expect(await accounts()).toHaveLength(100);
+    expect(await r.page.textContent('.pager span')).toBe('accounts 1\u2013100 of 250');
+    await r.page.click('.pager button:has-text("next")');
+    expect((await accounts())[0]).toBe('acct-100');
+    await r.page.fill('#search', '300000000230');
+    await r.page.press('#search', 'Enter');
+    await r.page.waitForSelector('.row.current');
+    expect(await r.page.textContent('.pager span')).toBe('accounts 201\u2013250 of 250');
+    expect(await r.page.textContent('.row.current bdi.name')).toBe('acct-230');
+    expect(r.consoleErrors).toEqual([]);
     await r.page.close();
   });
 
