@@ -102,6 +102,14 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       [2, 'refused or bad input'],
     ],
   },
+  report: {
+    examples: ['guardrails report --org guardrails/org-snapshot.json --html report.html', 'guardrails report --live --html report.html --journal rollouts/gh-12345678.jsonl'],
+    exits: [
+      [0, 'written'],
+      [1, 'tree drift (written)'],
+      [2, 'bad input (nothing written)'],
+    ],
+  },
   rollout: {
     examples: ['guardrails rollout --live --dry-run', 'guardrails rollout --live --plan plan.json --until canary', 'guardrails rollout --live --revert --to v1.4.0'],
     exits: [

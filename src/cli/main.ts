@@ -180,6 +180,14 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       exitCode = await (await import('./plan.js')).runPlan(files, started, io);
     });
 
+  withDeployedState(program.command('report').description('a picture of the organization as one self-contained HTML file: the OU tree (collapsible, searchable), the policies and controls at each node before and after the change, what the change does to each account, the waves, and a rollout\'s timeline'))
+    .option('--html <file>', 'write the page to this file (required)')
+    .option('--journal <file>', 'a rollout journal (rollouts/<run>.jsonl): the timeline of each wave (calls, retries, verification, bake, signals, halts)')
+    .action(async (files: string[], flags) => {
+      const started = await withReferenceLoad(flags, io);
+      exitCode = await (await import('./report.js')).runReport(files, started, io);
+    });
+
   const rollout = program
     .command('rollout')
     .description('apply the plan to AWS Organizations wave by wave: lock, read, plan again, preflight, apply, verify, bake, gate')
