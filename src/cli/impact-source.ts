@@ -50,7 +50,8 @@ export interface ReadContext {
   maxShapes?: number;
   /** Only these accounts' folders (not for Athena, whose query reads the table's partitions). */
   accounts?: readonly string[];
-  io: CliIO;
+  /** Where relative paths start, and the environment the AWS clients read. */
+  io: Pick<CliIO, 'cwd' | 'env'>;
 }
 
 /** What a source read: the reduction, and the paths it refused (a symlink out of the repository, ...). */

@@ -205,7 +205,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .option('--to <git-ref>', "with --revert: compile the intent (guardrails/) of this commit, tag or branch and roll out to it")
     .option('--emergency', 'with --revert: one wave, no bake')
     .option('--check <command>', 'a command run after each wave and at the end of its bake; a failure halts (GUARDRAILS_WAVE, GUARDRAILS_ACCOUNTS, GUARDRAILS_PHASE, GUARDRAILS_RUN in its environment)')
-    .option('--access-denied <dir>', 'CloudTrail logs in their S3 delivery layout (AWSLogs/...): during each bake, AccessDenied events in the wave\'s accounts that an SCP or RCP gave, since the wave started against the same time before it; past the limits the rollout halts')
+    .option('--access-denied <source>', 'CloudTrail logs in their S3 delivery layout (AWSLogs/...), a directory or s3://BUCKET/PREFIX: during each bake, AccessDenied events in the wave\'s accounts that an SCP or RCP gave, since the wave started against the same time before it; past the limits the rollout halts')
     .option('--access-denied-max-owned <n>', 'with --access-denied: halt past max(N, 2 x before) denials whose message names a policy guardrails owns (default 5)')
     .option('--access-denied-max-unnamed <n>', 'with --access-denied: halt past max(N, 3 x before) SCP or RCP denials whose message names no policy (default 20)')
     .option('--enable-policy-types', 'enable the policy types the plan needs (and wait until they are)')

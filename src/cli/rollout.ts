@@ -373,7 +373,7 @@ async function rolloutTo(target: RolloutTarget, o: { run: string; journalFile: s
       allowLockoutRisk: flags.allowLockoutRisk === true,
       enablePolicyTypes: flags.enablePolicyTypes === true,
       bakeSources: async (w: { name: string; accounts: string[]; state: OrgState; startedAt: number }) => ({
-        ...(accessDenied ? { accessDenied: accessDeniedSource(accessDenied, w, { cwd: io.cwd, now: Date.now }) } : {}),
+        ...(accessDenied ? { accessDenied: accessDeniedSource(accessDenied, w, { io, now: Date.now }) } : {}),
         ...(flags.check ? { check: { command: flags.check, options: { cwd: io.cwd, env: io.env, run, wave: w.name, accounts: w.accounts, timeoutMs: 10 * 60_000 } } } : {}),
         canaries: canariesOf(w.name, w.state),
       }),

@@ -14,6 +14,9 @@ import { accessDeniedSignal, bake, bakeSignals, type BakeOutcome } from '../../s
 import { runCli } from '../support/cli.js';
 import { denyPolicy, fullAccessEverywhere, owned, stateOf } from '../support/org-state.js';
 import { tempDir } from '../support/temp.js';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { s3ClientFromEnv } from '../../src/impact/sources/s3.js';
+import { startMoto } from '../support/moto.js';
 
 const ORG = 'o-exampleorg1';
 const WAVE = ['111111111111', '222222222222'];
@@ -58,10 +61,10 @@ function trail(name: string, records: Record<string, unknown>[]): string {
 const every = (count: number, account: string, from: number, arn: string | null) => Array.from({ length: count }, (_, i) => denial(account, from + i * MIN, arn));
 
 /** A 30-minute bake with a round a minute, on an injected clock, watching only access-denied. */
-async function bakeOver(dir: string): Promise<BakeOutcome & { details: string[] }> {
+async function bakeOver(dir: string, env: NodeJS.ProcessEnv = {}): Promise<BakeOutcome & { details: string[] }> {
   const clock = { t: T0 + 2 * MIN };
   const settings = accessDeniedSettings({ accessDenied: dir }, repo)!;
-  const source = accessDeniedSource(settings, { accounts: WAVE, state, startedAt: T0 }, { cwd: repo, now: () => clock.t });
+  const source = accessDeniedSource(settings, { accounts: WAVE, state, startedAt: T0 }, { io: { cwd: repo, env }, now: () => clock.t });
   const details: string[] = [];
   const round = bakeSignals({ accessDenied: source });
   const outcome = await bake({
@@ -114,6 +117,31 @@ describe('the access-denied bake signal', () => {
     const outcome = await bakeOver(dir);
     expect(outcome.result).toBe('halted');
     expect(outcome.failed?.detail).toMatch(/: 0 naming a policy guardrails owns, 0 before; 21 by an SCP or RCP naming none, \d+ before: more than 20 naming none$/);
+  });
+
+  it('reads the same layout from S3 (s3://BUCKET/PREFIX, here moto\'s S3) with the same outcome as the directory', async () => {
+    const dir = trail('in-s3', [...every(8, WAVE[0]!, T0 + MIN, ownedArn), ...every(1, WAVE[1]!, T0 - 3 * MIN, ownedArn)]);
+    const moto = await startMoto();
+    try {
+      const env = { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_S3: moto.endpoint };
+      const client = s3ClientFromEnv(env, { forcePathStyle: true });
+      await client.send(new CreateBucketCommand({ Bucket: 'org-trail' }));
+      const top = path.join(repo, dir);
+      for (const file of fs.readdirSync(top, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())) {
+        const full = path.join(file.parentPath, file.name);
+        await client.send(new PutObjectCommand({ Bucket: 'org-trail', Key: `logs/${path.relative(top, full)}`, Body: fs.readFileSync(full) }));
+      }
+      client.destroy();
+      const [fromDir, fromS3] = [await bakeOver(dir), await bakeOver('s3://org-trail/logs', env)];
+      expect(fromS3.result).toBe('halted');
+      expect(fromS3.details).toEqual(fromDir.details);
+    } finally {
+      await moto.stop();
+    }
+  });
+
+  it('refuses a source the bake cannot read window by window (a shapes file, an Athena table)', () => {
+    for (const value of ['shapes:saved.jsonl', 'athena:security.cloudtrail']) expect(() => accessDeniedSettings({ accessDenied: value }, repo)).toThrow(/reads CloudTrail from a directory or an s3:\/\/ prefix/);
   });
 
   it('a source that cannot be read halts the bake instead of crashing it', async () => {
