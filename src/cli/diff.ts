@@ -74,7 +74,8 @@ export async function runDiff(files: string[], flags: DiffFlags, io: CliIO): Pro
   const treeOption = { tree: { tree: loaded.deployment.tree, waves: wavesOf(loaded.intent, loaded.deployment.tree).waves } };
   printDiagnostics([...loaded.diagnostics, ...report.warnings], loaded.ws, io, { quiet: flags.quiet, shownByCompile: loaded.shownByCompile });
   const markerOption = marker === undefined ? {} : { marker };
-  if (flags.json) writeJson(io, report);
+  // The replay travels with the diff: a job that reads diff --json reads what the change would have denied.
+  if (flags.json) writeJson(io, impact ? { ...report, impact } : report);
   else if (flags.markdown) io.stdout.write(renderDiffMarkdown(report, { maxLength, ...markerOption, ...impactOption, ...treeOption }));
   else io.stdout.write(renderDiffText(report, impactOption));
   if (summaryFile) {

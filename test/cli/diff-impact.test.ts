@@ -65,6 +65,17 @@ describe('guardrails diff --impact', () => {
     expect(replay).toBeLessThan(out.indexOf('verdict per control:'));
   });
 
+  it('--json carries the replay beside the diff, stale or not', async () => {
+    const run = await diff('--impact', 'impact.json', '--json');
+    expect(run.code, run.stderr).toBe(0);
+    const json = JSON.parse(run.stdout) as DiffReport & { impact?: { report: ImpactReport; stale?: string } };
+    expect(json.impact?.report.totals).toEqual(report.totals);
+    expect(json.impact?.stale).toBeUndefined();
+    expect(json.semantic).toEqual(diffReport.semantic);
+    const plain = JSON.parse((await diff('--json')).stdout) as { impact?: unknown };
+    expect(plain.impact).toBeUndefined();
+  });
+
   it('within --max-length, gives up rows of the table and then the table before the line', () => {
     const impact = { report };
     const full = renderDiffMarkdown(diffReport, { maxLength: 0, impact });
