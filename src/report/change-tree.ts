@@ -44,6 +44,8 @@ export interface TreePicture {
   nodes: PictureNode[];
   /** OUs and accounts of the whole organization. */
   totals: { ous: number; accounts: number; changed: number };
+  /** The rollout's first wave (the canary), when the intent declares waves: its nodes are drawn highlighted. */
+  firstWave?: string;
 }
 
 /** The most nodes a picture draws: past it, deeper levels are summarized. */
@@ -189,7 +191,7 @@ export function changeTreePicture(input: TreePictureInput, verdicts: ReadonlyMap
     budget -= shown.size + (rest.length ? 1 : 0) + fixed;
   }
   const all = stats.get(tree.root)!;
-  return { nodes, totals: { ous: all.ous, accounts: accountsOf(all), changed: changedOf(all) } };
+  return { nodes, totals: { ous: all.ous, accounts: accountsOf(all), changed: changedOf(all) }, ...(input.waves.length ? { firstWave: input.waves[0]!.name } : {}) };
 }
 
 const VERDICTS: readonly TreeVerdict[] = ['stricter', 'looser', 'mixed', 'unchanged'];

@@ -28,6 +28,9 @@ const CLASS_DEFS: Record<TreeVerdict, string> = {
   unchanged: 'fill:#f4f4f5,stroke:#a1a1aa,color:#3f3f46',
 };
 
+/** What the first wave reaches, drawn over its verdict's style: the border thickest and the label bold. */
+const FIRST_WAVE_STYLE = 'stroke-width:5px,font-weight:bold';
+
 const MAX_WAVES_NAMED = 4;
 /** Longer names are cut (with an ellipsis) so that a node stays a few lines. */
 const MAX_NAME = 40;
@@ -42,6 +45,9 @@ export function mermaidTreePicture(picture: TreePicture): string[] {
     const ids = picture.nodes.filter((n) => n.verdict === verdict).map((n) => n.id);
     if (ids.length) lines.push(`  class ${ids.join(',')} ${verdict}`);
   }
+  // After the verdicts' classes, so that its border width wins; the verdict's colours stay.
+  const first = picture.firstWave === undefined ? [] : picture.nodes.filter((n) => n.waves.includes(picture.firstWave!)).map((n) => n.id);
+  if (first.length) lines.push('  classDef firstWave ' + FIRST_WAVE_STYLE, `  class ${first.join(',')} firstWave`);
   return lines;
 }
 
@@ -50,7 +56,7 @@ export function treePictureSection(picture: TreePicture): string[] {
   const { ous, accounts, changed } = picture.totals;
   const drawnOus = picture.nodes.filter((n) => n.kind === 'ou').length;
   const block = markdownFence(mermaidTreePicture(picture).join('\n'), 'mermaid');
-  const how = `_Each OU and group of accounts by what the change does to its accounts (stricter, looser, mixed or unchanged) and the waves that reach them; ${formatCount(changed)} of ${formatCount(accounts)} accounts change${drawnOus < ous ? `; ${formatCount(drawnOus)} of ${formatCount(ous)} OUs drawn, the others folded or summed up` : ''}._`;
+  const how = `_Each OU and group of accounts by what the change does to its accounts (stricter, looser, mixed or unchanged) and the waves that reach them${picture.firstWave === undefined ? '' : ` (what the first wave, ${md(picture.firstWave)}, reaches in bold)`}; ${formatCount(changed)} of ${formatCount(accounts)} accounts change${drawnOus < ous ? `; ${formatCount(drawnOus)} of ${formatCount(ous)} OUs drawn, the others folded or summed up` : ''}._`;
   const body = [...block, '', how, ''];
   const out = ['### Where it applies', ''];
   if (picture.nodes.length > FOLD_PICTURE_ABOVE) out.push(...markdownDetails(md(`The tree, in ${formatCount(picture.nodes.length)} nodes`), body));

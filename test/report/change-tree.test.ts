@@ -217,7 +217,7 @@ describe('mermaidText', () => {
     const tree = treeOf({ [HOSTILE_NAMES[0]!]: { accounts: [['100000000001', HOSTILE_NAMES[2]!], ['100000000002', HOSTILE_NAMES[8]!]] }, [HOSTILE_NAMES[9]!]: { accounts: [['100000000003', 'x']] } });
     const p = changeTreePicture({ tree, waves: [{ name: '"]; click n0 href "http://evil.example"', targets: [tree.root] }] }, accountVerdicts([group(['100000000001'], 'stricter'), group(['100000000002'], 'looser')]));
     const lines = mermaidTreePicture(p);
-    for (const line of lines.slice(5)) expect(line).toMatch(/^ {2}(?:n\d+(?:\["[^"]*"\]|\(\["[^"]*"\]\)|\[\["[^"]*"\]\])|n\d+ --> n\d+|class (?:n\d+,)*n\d+ (?:stricter|looser|mixed|unchanged))$/);
+    for (const line of lines.slice(5)) expect(line).toMatch(/^ {2}(?:n\d+(?:\["[^"]*"\]|\(\["[^"]*"\]\)|\[\["[^"]*"\]\])|n\d+ --> n\d+|class (?:n\d+,)*n\d+ (?:stricter|looser|mixed|unchanged|firstWave)|classDef firstWave stroke-width:5px,font-weight:bold)$/);
     const labels = lines.filter((l) => /^ {2}n\d+[[(]/.test(l)).map((l) => l.replace(/<br\/>/g, ''));
     expect(labels).toHaveLength(p.nodes.length);
     // Nothing but entity codes, plain words and the shape's own brackets and quotes.

@@ -118,6 +118,10 @@ describe.skipIf(!available)('the example change as a GitHub comment, in Chromium
     expect(canary.text).toContain('wave canary');
     expect(canary.fill).toBe(STRICTER_FILL);
     expect(d.nodes.find((n) => n.text.startsWith('management'))!.classes).toContain('unchanged');
+    // What the canary wave reaches stands out: the thickest border, whatever its verdict's colours.
+    const prod = d.nodes.find((n) => n.text.startsWith('Prod'))!;
+    for (const n of [nonProd, canary]) expect([n.classes.includes('firstWave'), n.strokeWidth], n.text).toEqual([true, '5px']);
+    expect([prod.classes.includes('firstWave'), prod.strokeWidth]).toEqual([false, '2px']);
     for (const n of d.nodes) expect(contrast(n.color, n.fill), n.text).toBeGreaterThanOrEqual(4.5);
     expect(d.width).toBeLessThanOrEqual(SCREEN);
     expect(m.scrollWidth).toBeLessThanOrEqual(SCREEN);

@@ -60,7 +60,7 @@ export interface MeasuredComment {
 export interface MeasuredDiagram {
   /** What Mermaid threw, or the text of an error diagram it drew instead. */
   error: string | undefined;
-  nodes: { id: string; classes: string[]; text: string; fill: string; color: string }[];
+  nodes: { id: string; classes: string[]; text: string; fill: string; color: string; strokeWidth: string }[];
   top: number;
   bottom: number;
   width: number;
@@ -123,7 +123,7 @@ const DRAW_MERMAID = `(async (theme) => {
     const nodes = [...holder.querySelectorAll('g.node')].map((g) => {
       const shape = g.querySelector('rect, path, polygon, circle');
       const label = g.querySelector('.nodeLabel, foreignObject div, text') || g;
-      return { id: g.id, classes: (g.getAttribute('class') || '').split(/\\s+/), text: label.textContent, fill: shape ? getComputedStyle(shape).fill : '', color: getComputedStyle(label).color };
+      return { id: g.id, classes: (g.getAttribute('class') || '').split(/\\s+/), text: label.textContent, fill: shape ? getComputedStyle(shape).fill : '', color: getComputedStyle(label).color, strokeWidth: shape ? getComputedStyle(shape).strokeWidth : '' };
     });
     const live = svg ? [...svg.querySelectorAll('a, script, img, iframe, object, embed')].map((e) => e.tagName) : [];
     out.push({ error, nodes, top: box.top + scrollY, bottom: box.bottom + scrollY, width: svg ? svg.getBoundingClientRect().width : 0, live });
