@@ -14,6 +14,7 @@
 import { AccessAnalyzerClient } from '@aws-sdk/client-accessanalyzer';
 import { stoppableRetries } from '../aws/retries.js';
 import { AccessAnalyzerError } from './errors.js';
+import { credentialsFromEnv, maxAttemptsFromEnv } from '../aws/client-config.js';
 
 export const DEFAULT_MAX_ATTEMPTS = 3;
 
@@ -28,20 +29,15 @@ export interface ClientOptions {
 export function accessAnalyzerClientFromEnv(env: NodeJS.ProcessEnv, options: ClientOptions = {}): AccessAnalyzerClient {
   const endpoint = env.AWS_ENDPOINT_URL_ACCESSANALYZER ?? env.AWS_ENDPOINT_URL;
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  const fromEnv = /^\d+$/.test(env.AWS_MAX_ATTEMPTS ?? '') && Number(env.AWS_MAX_ATTEMPTS) > 0 ? Number(env.AWS_MAX_ATTEMPTS) : undefined;
+  const fromEnv = maxAttemptsFromEnv(env);
   const maxAttempts = options.maxAttempts ?? fromEnv ?? DEFAULT_MAX_ATTEMPTS;
-  const hasKeys = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY;
   return new AccessAnalyzerClient({
     ...(region ? { region } : {}),
     maxAttempts,
     retryStrategy: stoppableRetries(maxAttempts, options.stop),
     requestHandler: { connectionTimeout: options.connectionTimeoutMs ?? 5_000, requestTimeout: options.requestTimeoutMs ?? 30_000 },
     ...(endpoint ? { endpoint } : {}),
-    ...(hasKeys
-      ? { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY!, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) } }
-      : env.AWS_PROFILE
-        ? { profile: env.AWS_PROFILE }
-        : {}),
+    ...credentialsFromEnv(env),
   });
 }
 

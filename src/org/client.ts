@@ -13,6 +13,7 @@
 import { createRequire } from 'node:module';
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { stoppableRetries } from '../aws/retries.js';
+import { credentialsFromEnv, maxAttemptsFromEnv } from '../aws/client-config.js';
 
 type OrganizationsSdk = typeof import('@aws-sdk/client-organizations');
 let sdk: OrganizationsSdk | undefined;
@@ -40,9 +41,7 @@ export class OrgAccessError extends Error {
 
 export function organizationsClientFromEnv(env: NodeJS.ProcessEnv, options: { maxAttempts?: number; stop?: AbortSignal } = {}): OrganizationsClient {
   const endpoint = env.AWS_ENDPOINT_URL_ORGANIZATIONS ?? env.AWS_ENDPOINT_URL;
-  // AWS_MAX_ATTEMPTS as the AWS CLI reads it, when it is a positive number.
-  const fromEnv = /^\d+$/.test(env.AWS_MAX_ATTEMPTS ?? '') && Number(env.AWS_MAX_ATTEMPTS) > 0 ? Number(env.AWS_MAX_ATTEMPTS) : undefined;
-  const hasKeys = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY;
+  const fromEnv = maxAttemptsFromEnv(env);
   const maxAttempts = options.maxAttempts ?? fromEnv ?? 10;
   const { OrganizationsClient } = organizationsSdk();
   return new OrganizationsClient({
@@ -51,11 +50,7 @@ export function organizationsClientFromEnv(env: NodeJS.ProcessEnv, options: { ma
     maxAttempts,
     retryStrategy: stoppableRetries(maxAttempts, options.stop),
     ...(endpoint ? { endpoint } : {}),
-    ...(hasKeys
-      ? { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY!, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) } }
-      : env.AWS_PROFILE
-        ? { profile: env.AWS_PROFILE }
-        : {}),
+    ...credentialsFromEnv(env),
   });
 }
 

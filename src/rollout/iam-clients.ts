@@ -11,6 +11,7 @@
  */
 import { IAMClient } from '@aws-sdk/client-iam';
 import type { IamApi, IamClientFactory } from './canary.js';
+import { credentialsFromEnv } from '../aws/client-config.js';
 
 export interface TemporaryCredentials {
   accessKeyId: string;
@@ -37,7 +38,6 @@ const RENEW_BEFORE_MS = 5 * 60_000;
 export function iamClientFactory(env: NodeJS.ProcessEnv, assumeRole: AssumeRole, options: IamClientFactoryOptions = {}): IamClientFactory {
   const sessionName = options.sessionName ?? 'guardrails-canary';
   const endpoint = env.AWS_ENDPOINT_URL_IAM ?? env.AWS_ENDPOINT_URL;
-  const hasKeys = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY;
   const common = { region: 'us-east-1', maxAttempts: 1, ...(endpoint ? { endpoint } : {}) };
   let own: IAMClient | undefined;
   const byRole = new Map<string, Promise<IamApi>>();
@@ -45,11 +45,7 @@ export function iamClientFactory(env: NodeJS.ProcessEnv, assumeRole: AssumeRole,
     if (!roleArn) {
       own ??= new IAMClient({
         ...common,
-        ...(hasKeys
-          ? { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY!, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) } }
-          : env.AWS_PROFILE
-            ? { profile: env.AWS_PROFILE }
-            : {}),
+        ...credentialsFromEnv(env),
       });
       return Promise.resolve(own);
     }

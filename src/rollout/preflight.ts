@@ -8,6 +8,7 @@ import { EnablePolicyTypeCommand, ListRootsCommand, type ListRootsResponse } fro
 import { GetCallerIdentityCommand, STSClient, type GetCallerIdentityResponse } from '@aws-sdk/client-sts';
 import { AWS_POLICY_TYPE, type OrganizationsApi } from '../org/index.js';
 import type { PolicyType } from '../policy/index.js';
+import { credentialsFromEnv } from '../aws/client-config.js';
 
 export { lockoutGuard, lockoutRefuses, ROLLOUT_ORGANIZATIONS_ACTIONS, type Caller, type ControlOrigin, type DenyingStatement, type LockoutDenial, type LockoutFinding, type LockoutInput, type LockoutNote } from './lockout.js';
 
@@ -30,15 +31,10 @@ export interface CallerIdentity {
 /** STS for the caller's credentials, configured like the Organizations client (AWS_ENDPOINT_URL_STS points it elsewhere). */
 export function stsClientFromEnv(env: NodeJS.ProcessEnv): STSClient {
   const endpoint = env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL;
-  const hasKeys = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY;
   return new STSClient({
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
     ...(endpoint ? { endpoint } : {}),
-    ...(hasKeys
-      ? { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY!, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) } }
-      : env.AWS_PROFILE
-        ? { profile: env.AWS_PROFILE }
-        : {}),
+    ...credentialsFromEnv(env),
   });
 }
 

@@ -15,6 +15,7 @@ import { stoppableRetries } from '../../aws/retries.js';
 import type { Projection, Reduction } from '../types.js';
 import { athenaReductionQuery, windowBounds, windowLiterals } from '../sql/queries.js';
 import { reductionOfRows, SqlResultError, type Cell } from '../sql/rows.js';
+import { credentialsFromEnv, maxAttemptsFromEnv } from '../../aws/client-config.js';
 
 type AthenaSdk = typeof import('@aws-sdk/client-athena');
 let sdk: AthenaSdk | undefined;
@@ -40,9 +41,8 @@ export const DEFAULT_ATHENA_MAX_ATTEMPTS = 5;
 export function athenaClientFromEnv(env: NodeJS.ProcessEnv, options: { stop?: AbortSignal; maxAttempts?: number } = {}): AthenaClient {
   const endpoint = env.AWS_ENDPOINT_URL_ATHENA ?? env.AWS_ENDPOINT_URL;
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  const fromEnv = /^\d+$/.test(env.AWS_MAX_ATTEMPTS ?? '') && Number(env.AWS_MAX_ATTEMPTS) > 0 ? Number(env.AWS_MAX_ATTEMPTS) : undefined;
+  const fromEnv = maxAttemptsFromEnv(env);
   const maxAttempts = options.maxAttempts ?? fromEnv ?? DEFAULT_ATHENA_MAX_ATTEMPTS;
-  const hasKeys = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY;
   const { AthenaClient } = athenaSdk();
   return new AthenaClient({
     ...(region ? { region } : {}),
@@ -50,11 +50,7 @@ export function athenaClientFromEnv(env: NodeJS.ProcessEnv, options: { stop?: Ab
     retryStrategy: stoppableRetries(maxAttempts, options.stop),
     requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
     ...(endpoint ? { endpoint } : {}),
-    ...(hasKeys
-      ? { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY!, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) } }
-      : env.AWS_PROFILE
-        ? { profile: env.AWS_PROFILE }
-        : {}),
+    ...credentialsFromEnv(env),
   });
 }
 

@@ -16,6 +16,7 @@ import { limiter } from '../../org/client.js';
 import { DEFAULT_MAX_SHAPES } from '../shape-table.js';
 import type { Projection, Reduction } from '../types.js';
 import { FileReducer } from './reduce-worker.js';
+import { credentialsFromEnv } from '../../aws/client-config.js';
 
 type S3Sdk = typeof import('@aws-sdk/client-s3');
 let sdk: S3Sdk | undefined;
@@ -43,7 +44,6 @@ export function s3ClientFromEnv(env: NodeJS.ProcessEnv, options: { forcePathStyl
   const endpoint = env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   const maxAttempts = options.maxAttempts ?? 5;
-  const hasKeys = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY;
   const { S3Client } = s3Sdk();
   return new S3Client({
     ...(region ? { region } : {}),
@@ -52,11 +52,7 @@ export function s3ClientFromEnv(env: NodeJS.ProcessEnv, options: { forcePathStyl
     requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
     ...(endpoint ? { endpoint } : {}),
     ...(options.forcePathStyle ? { forcePathStyle: true } : {}),
-    ...(hasKeys
-      ? { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY!, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) } }
-      : env.AWS_PROFILE
-        ? { profile: env.AWS_PROFILE }
-        : {}),
+    ...credentialsFromEnv(env),
   });
 }
 
